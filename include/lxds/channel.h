@@ -1,0 +1,239 @@
+/*
+ * Cross-core message channels.
+ *
+ * A channel is two single-producer/single-consumer rings, one per direction,
+ * laid out in a caller-supplied, page-aligned shared area:
+ *
+ *     shared area:  [ ring 0: side 0 -> side 1 ][ ring 1: side 1 -> side 0 ]
+ *     each ring:    N slots (N a power of two) of one 64-byte cache line
+ *
+ * There is no shared head or tail index.  Each side keeps its own position
+ * (struct chan, in private memory) and every slot carries its own status, so
+ * the only lines that travel between cores are the message lines themselves,
+ * and neither side ever has to trust an index written by the other.
+ *
+ * Message layout (one cache line, little-endian):
+ *
+ *     byte  0..1   status  CHAN_SLOT_FREE (0) or CHAN_SLOT_READY
+ *     byte  2..3   type    enum chan_type
+ *     byte  4..7   tag     chosen by the requester, echoed in the reply
+ *     byte  8..63  w[0..6] payload words
+ *
+ * status/type/tag form one 8-byte header word, written by the sender with a
+ * single store after the payload: that store is what publishes the message.
+ * The receiver copies the line to private memory, writes the header back to
+ * zero (FREE) to return the slot, and only then validates its private copy.
+ *
+ * The fast path is inline below; set-up lives in ipc/channel.c.
+ */
+#ifndef LXDS_CHANNEL_H
+#define LXDS_CHANNEL_H
+
+#include <lxds/ipc_port.h>
+
+#define CHAN_SLOT_SIZE      64
+#define CHAN_PAYLOAD_WORDS  7
+
+/* A non-trivial pattern, so that stray bytes rarely look like a message. */
+#define CHAN_SLOT_FREE      0x0000u
+#define CHAN_SLOT_READY     0xC5A1u
+
+enum chan_type {
+	CHAN_T_REQUEST = 1,  /* expects a CHAN_T_REPLY with the same tag */
+	CHAN_T_REPLY   = 2,
+	CHAN_T_ONEWAY  = 3,  /* no reply */
+	CHAN_T_LIMIT   = 16  /* receivers accept types below this only */
+};
+#define CHAN_ACCEPT(t)      (1u << (t))
+#define CHAN_ACCEPT_ALL     (CHAN_ACCEPT(CHAN_T_REQUEST) | CHAN_ACCEPT(CHAN_T_REPLY) | \
+			     CHAN_ACCEPT(CHAN_T_ONEWAY))
+
+union chan_hdr {
+	struct {
+		uint16_t status;
+		uint16_t type;
+		uint32_t tag;
+	};
+	uint64_t word;
+};
+
+struct chan_msg {
+	union chan_hdr hdr;
+	uint64_t w[CHAN_PAYLOAD_WORDS];
+} IPC_ALIGNED(CHAN_SLOT_SIZE);
+
+_Static_assert(sizeof(struct chan_msg) == CHAN_SLOT_SIZE, "a message is one cache line");
+_Static_assert(sizeof(union chan_hdr) == 8, "the header is published with one store");
+
+/* One side's private view of one ring.  Aligned so that a side whose sender
+ * and receiver run on different threads does not false-share. */
+struct chan_ring {
+	struct chan_msg *slots;   /* in the shared area */
+	uint64_t pos;             /* messages passed through this end so far */
+	uint64_t mask;            /* slots - 1 */
+	uint32_t accept;          /* receiving end: CHAN_ACCEPT() bits of valid types */
+	uint32_t pad;
+	uint64_t rejected;        /* receiving end: invalid messages dropped */
+} IPC_ALIGNED(IPC_CACHELINE);
+
+struct chan {
+	struct chan_ring tx;
+	struct chan_ring rx;
+};
+
+/* Bytes of shared memory for a channel with `slots` slots per direction. */
+size_t chan_mem_size(uint32_t slots);
+
+/* Creator only, once, before either side attaches: marks every slot free. */
+int chan_mem_init(void *mem, size_t bytes);
+
+/*
+ * Attaches side 0 or 1 to a shared area of `bytes` (page-aligned address, and
+ * 2 * slots * 64 bytes with slots a power of two >= 2).  `accept` is the set
+ * of CHAN_ACCEPT() types this side is willing to receive.
+ */
+int chan_attach(struct chan *c, void *mem, size_t bytes, int side, uint32_t accept);
+
+/* --- fast path ------------------------------------------------------------ */
+
+IPC_INLINE struct chan_msg *chan_slot(const struct chan_ring *r)
+{
+	return &r->slots[r->pos & r->mask];
+}
+
+IPC_INLINE uint16_t chan_hdr_status(uint64_t word)
+{
+	union chan_hdr h = { .word = word };
+	return h.status;
+}
+
+/* Writes one message into a slot known to be free, then publishes it. */
+IPC_INLINE void chan_fill(struct chan_msg *s, const struct chan_msg *m)
+{
+	union chan_hdr h = m->hdr;
+	int i;
+
+	for (i = 0; i < CHAN_PAYLOAD_WORDS; i++)
+		s->w[i] = m->w[i];
+	h.status = CHAN_SLOT_READY;
+	/* Release: TSO makes the payload stores above visible before this one. */
+	ipc_store_release64(&s->hdr.word, h.word);
+}
+
+/*
+ * Sends m (its type and tag as set by the caller; status is ignored).
+ * Returns 0, or IPC_EAGAIN when the peer has not yet freed the next slot.
+ * A slot whose status is anything but FREE counts as full, so a peer that
+ * scribbles on our sending ring only stalls itself.
+ */
+IPC_INLINE int chan_try_send(struct chan *c, const struct chan_msg *m)
+{
+	struct chan_msg *s = chan_slot(&c->tx);
+
+	/* Acquire: our payload stores must not be moved above this check, or
+	 * they could overwrite a message the peer is still reading. */
+	if (chan_hdr_status(ipc_load_acquire64(&s->hdr.word)) != CHAN_SLOT_FREE)
+		return IPC_EAGAIN;
+	chan_fill(s, m);
+	c->tx.pos++;
+	return 0;
+}
+
+IPC_INLINE void chan_send(struct chan *c, const struct chan_msg *m)
+{
+	while (chan_try_send(c, m) != 0)
+		ipc_cpu_relax();
+}
+
+/*
+ * Sends as many of m[0..n) as there are free slots, in order, without
+ * waiting.  Returns how many were sent.
+ */
+IPC_INLINE unsigned chan_try_send_batch(struct chan *c, const struct chan_msg *m, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (chan_try_send(c, &m[i]) != 0)
+			break;
+	return i;
+}
+
+/* Sends all of m[0..n), waiting for the peer where the ring is full. */
+IPC_INLINE void chan_send_batch(struct chan *c, const struct chan_msg *m, unsigned n)
+{
+	unsigned done = 0;
+
+	while (done < n) {
+		done += chan_try_send_batch(c, m + done, n - done);
+		if (done < n)
+			ipc_cpu_relax();
+	}
+}
+
+/* True if the header of a received message is acceptable for this ring. */
+IPC_INLINE bool chan_hdr_valid(const struct chan_ring *r, union chan_hdr h)
+{
+	return h.status == CHAN_SLOT_READY && h.type < CHAN_T_LIMIT &&
+	       (r->accept & CHAN_ACCEPT(h.type)) != 0;
+}
+
+/*
+ * Copies the next message into private memory and hands the slot back.
+ * Returns 0 with *out filled, IPC_EAGAIN if the ring is empty, or
+ * IPC_EBADMSG if the slot held something invalid (it is consumed and counted
+ * in rx.rejected; *out holds the copy, for diagnostics only).
+ *
+ * The header is read once; validation looks only at the private copy, so the
+ * peer changing the slot mid-read cannot make us act on unchecked values.
+ */
+IPC_INLINE int chan_try_recv(struct chan *c, struct chan_msg *out)
+{
+	struct chan_ring *r = &c->rx;
+	struct chan_msg *s = chan_slot(r);
+	union chan_hdr h;
+	int i;
+
+	/* Acquire: the payload loads below stay after this load (TSO keeps
+	 * load-load order; the barrier keeps the compiler from hoisting). */
+	h.word = ipc_load_acquire64(&s->hdr.word);
+	if (h.status == CHAN_SLOT_FREE)
+		return IPC_EAGAIN;
+	for (i = 0; i < CHAN_PAYLOAD_WORDS; i++)
+		out->w[i] = s->w[i];
+	out->hdr = h;
+	/* Release: the payload loads above complete before the slot is freed
+	 * (TSO never moves a store ahead of an older load). */
+	ipc_store_release64(&s->hdr.word, 0);
+	r->pos++;
+	if (IPC_UNLIKELY(!chan_hdr_valid(r, h))) {
+		r->rejected++;
+		return IPC_EBADMSG;
+	}
+	return 0;
+}
+
+/* Waits for the next message; returns 0 or IPC_EBADMSG as chan_try_recv. */
+IPC_INLINE int chan_recv(struct chan *c, struct chan_msg *out)
+{
+	int ret;
+
+	while ((ret = chan_try_recv(c, out)) == IPC_EAGAIN)
+		ipc_cpu_relax();
+	return ret;
+}
+
+/*
+ * Looks at the header of the next message without consuming it, so the
+ * async layer can decide where it goes (a waiting caller, or a request for
+ * the dispatch loop).  Returns 0 with *h filled, or IPC_EAGAIN if empty.
+ * The header is a snapshot: the peer may change the slot before it is
+ * received, so chan_try_recv's copy is what must be trusted.
+ */
+IPC_INLINE int chan_peek(const struct chan *c, union chan_hdr *h)
+{
+	h->word = ipc_load_acquire64(&chan_slot(&c->rx)->hdr.word);
+	return h->status == CHAN_SLOT_FREE ? IPC_EAGAIN : 0;
+}
+
+#endif

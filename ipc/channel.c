@@ -1,0 +1,73 @@
+/*
+ * Channel set-up: sizing, initialising and attaching to a shared area.
+ * The send/receive fast path is inline in <lxds/channel.h>.
+ */
+#include <lxds/channel.h>
+
+size_t chan_mem_size(uint32_t slots)
+{
+	size_t bytes = (size_t)slots * 2 * CHAN_SLOT_SIZE;
+
+	return (bytes + IPC_PAGE_SIZE - 1) & ~(IPC_PAGE_SIZE - 1);
+}
+
+static bool chan_is_pow2(uint64_t x)
+{
+	return x != 0 && (x & (x - 1)) == 0;
+}
+
+static int chan_check_area(const void *mem, size_t bytes)
+{
+	if (mem == NULL || ((uintptr_t)mem & (IPC_PAGE_SIZE - 1)) != 0)
+		return IPC_EINVAL;
+	/* Two rings of at least two slots each, each ring a power of two. */
+	if (bytes < 4 * CHAN_SLOT_SIZE || !chan_is_pow2(bytes / (2 * CHAN_SLOT_SIZE)) ||
+	    bytes % (2 * CHAN_SLOT_SIZE) != 0)
+		return IPC_EINVAL;
+	return 0;
+}
+
+int chan_mem_init(void *mem, size_t bytes)
+{
+	volatile uint64_t *w = mem;
+	size_t i;
+	int ret = chan_check_area(mem, bytes);
+
+	if (ret)
+		return ret;
+	/* Volatile stores: the area is shared, and zero is CHAN_SLOT_FREE. */
+	for (i = 0; i < bytes / sizeof(*w); i++)
+		w[i] = 0;
+	return 0;
+}
+
+static void chan_ring_setup(struct chan_ring *r, struct chan_msg *slots, uint64_t nslots,
+			    uint32_t accept)
+{
+	r->slots = slots;
+	r->pos = 0;
+	r->mask = nslots - 1;
+	r->accept = accept;
+	r->pad = 0;
+	r->rejected = 0;
+}
+
+int chan_attach(struct chan *c, void *mem, size_t bytes, int side, uint32_t accept)
+{
+	struct chan_msg *ring0 = mem;
+	uint64_t nslots = bytes / (2 * CHAN_SLOT_SIZE);
+	int ret = chan_check_area(mem, bytes);
+
+	if (ret)
+		return ret;
+	if (side != 0 && side != 1)
+		return IPC_EINVAL;
+	if (side == 0) {
+		chan_ring_setup(&c->tx, ring0, nslots, 0);
+		chan_ring_setup(&c->rx, ring0 + nslots, nslots, accept);
+	} else {
+		chan_ring_setup(&c->tx, ring0 + nslots, nslots, 0);
+		chan_ring_setup(&c->rx, ring0, nslots, accept);
+	}
+	return 0;
+}
