@@ -1,0 +1,128 @@
+/* The running core: its identity (via GS), interrupts flag, features, boot-core set-up. */
+#include <lxds/arch.h>
+#include <lxds/cpu.h>
+#include <lxds/multiboot2.h>
+#include <lxds/printk.h>
+#include <lxds/string.h>
+#include <x86/acpi.h>
+#include <x86/cpu.h>
+#include <x86/lapic.h>
+#include <x86/percpu.h>
+#include <x86/trap.h>
+
+extern uint32_t boot_has_vmx;           /* set by boot/entry.asm from CPUID.1:ECX */
+extern char boot_stack_top[];
+
+static struct x86_percpu percpu[MAX_CPUS];
+
+_Static_assert(MAX_CPUS == CONFIG_MAX_CPUS, "per-core tables disagree");
+
+struct x86_percpu *x86_cpu(unsigned int cpu)
+{
+    return &percpu[cpu];
+}
+
+/* GS base points at the core's x86_percpu; the core index is read through it. */
+void x86_set_this_cpu(unsigned int cpu)
+{
+    percpu[cpu].cpu = cpu;
+    wrmsr(MSR_GS_BASE, (uintptr_t)&percpu[cpu]);
+}
+
+struct x86_percpu *this_x86_cpu(void)
+{
+    return (struct x86_percpu *)rdmsr(MSR_GS_BASE);
+}
+
+unsigned int arch_cpu_id(void)
+{
+    unsigned int id;
+
+    __asm__ volatile("movl %%gs:%c1, %0" : "=r"(id)
+                     : "i"(__builtin_offsetof(struct x86_percpu, cpu)));
+    return id;
+}
+
+void arch_cpu_relax(void)
+{
+    cpu_pause();
+}
+
+unsigned long arch_irq_save(void)
+{
+    unsigned long f = read_rflags();
+
+    cli();
+    return f;
+}
+
+void arch_irq_restore(unsigned long flags)
+{
+    if (flags & RFLAGS_IF)
+        sti();
+}
+
+bool arch_has_vmx(void)
+{
+    return boot_has_vmx != 0;
+}
+
+void arch_describe_cpu(void)
+{
+    char brand[49] = { 0 };
+    struct cpuid_regs r = cpuid(0x80000000, 0);
+
+    if (r.eax >= 0x80000004) {
+        for (uint32_t i = 0; i < 3; i++) {
+            struct cpuid_regs b = cpuid(0x80000002 + i, 0);
+            memcpy(brand + 16 * i, &b, 16);
+        }
+    } else {
+        memcpy(brand, "unknown model", 14);
+    }
+    const char *name = brand;
+    while (*name == ' ')
+        name++;
+    struct cpuid_regs f = cpuid(1, 0);
+    printk("cpu: %s (family %u model %u), VT-x %s%s\n", name,
+           ((f.eax >> 8) & 0xF) + ((f.eax >> 20) & 0xFF), ((f.eax >> 4) & 0xF) | ((f.eax >> 12) & 0xF0),
+           arch_has_vmx() ? "present" : "absent",
+           f.ecx & CPUID1_ECX_HYPERVISOR ? ", running under a hypervisor" : "");
+}
+
+/* The first thing on the boot core, before any printk: GS and the console. */
+void arch_early_init(void)
+{
+    x86_set_this_cpu(0);
+    arch_console_init();
+}
+
+void x86_time_calibrate(void);
+
+void arch_init_boot_cpu(const struct mb2_info *mbi)
+{
+    struct x86_percpu *pc = &percpu[0];
+    const char *why = NULL;
+
+    pc->stack_top = (uintptr_t)boot_stack_top;
+    x86_idt_init();
+    x86_idt_load();
+    x86_gdt_load(pc);
+    write_cr0(read_cr0() | CR0_WP | CR0_NE);
+    if (acpi_init(mbi->rsdp, mbi->rsdp_len, &acpi, &why))
+        pr_warn("acpi: %s; only the boot core is used\n", why);
+    x86_lapic_init(acpi.lapic_base ? acpi.lapic_base
+                                   : rdmsr(MSR_IA32_APIC_BASE) & ~0xFFFull);
+    x86_lapic_enable();
+    x86_time_calibrate();
+}
+
+void arch_wait_for_kick(void)
+{
+    __asm__ volatile("sti; hlt; cli" ::: "memory");
+}
+
+void arch_kick_cpu(unsigned int cpu)
+{
+    x86_lapic_send_ipi(cpus[cpu].arch_id, VECTOR_WAKEUP);
+}

@@ -1,0 +1,86 @@
+/* Local APIC access in xAPIC mode (memory-mapped registers). */
+#include <lxds/printk.h>
+#include <x86/cpu.h>
+#include <x86/lapic.h>
+#include <x86/trap.h>
+
+#define LAPIC_ID        0x020
+#define LAPIC_EOI       0x0B0
+#define LAPIC_SVR       0x0F0
+#define LAPIC_ESR       0x280
+#define LAPIC_ICR_LO    0x300
+#define LAPIC_ICR_HI    0x310
+#define SVR_ENABLE      (1u << 8)
+#define ICR_PENDING     (1u << 12)
+#define ICR_INIT        (5u << 8)
+#define ICR_STARTUP     (6u << 8)
+#define ICR_LEVEL_ASSERT (1u << 14)
+#define APIC_BASE_ENABLE (1ull << 11)
+#define APIC_BASE_X2APIC (1ull << 10)
+
+static volatile uint8_t *lapic;
+
+static uint32_t rd(uint32_t reg) { return *(volatile uint32_t *)(lapic + reg); }
+static void wr(uint32_t reg, uint32_t v) { *(volatile uint32_t *)(lapic + reg) = v; }
+
+void x86_lapic_init(uint64_t base)
+{
+    lapic = (volatile uint8_t *)(uintptr_t)base;
+}
+
+void x86_lapic_enable(void)
+{
+    uint64_t msr = rdmsr(MSR_IA32_APIC_BASE);
+
+    /* xAPIC mode: leaving x2APIC needs a full disable first (SDM 10.12.5) */
+    if (msr & APIC_BASE_X2APIC) {
+        wrmsr(MSR_IA32_APIC_BASE, msr & ~(APIC_BASE_ENABLE | APIC_BASE_X2APIC));
+        msr &= ~APIC_BASE_X2APIC;
+    }
+    wrmsr(MSR_IA32_APIC_BASE, msr | APIC_BASE_ENABLE);
+    wr(LAPIC_SVR, SVR_ENABLE | VECTOR_SPURIOUS);
+}
+
+uint32_t x86_lapic_id(void)
+{
+    return rd(LAPIC_ID) >> 24;
+}
+
+void x86_lapic_eoi(void)
+{
+    wr(LAPIC_EOI, 0);
+}
+
+bool x86_lapic_wait_icr_idle(void)
+{
+    for (int i = 0; i < 1000000; i++) {
+        if (!(rd(LAPIC_ICR_LO) & ICR_PENDING))
+            return true;
+        cpu_pause();
+    }
+    return false;
+}
+
+static void send(uint32_t apic_id, uint32_t lo)
+{
+    wr(LAPIC_ESR, 0);
+    wr(LAPIC_ICR_HI, apic_id << 24);
+    wr(LAPIC_ICR_LO, lo);
+    if (!x86_lapic_wait_icr_idle())
+        pr_warn("lapic: IPI %#x to APIC ID %u still pending\n", lo, apic_id);
+}
+
+void x86_lapic_send_init(uint32_t apic_id)
+{
+    send(apic_id, ICR_INIT | ICR_LEVEL_ASSERT);
+}
+
+void x86_lapic_send_sipi(uint32_t apic_id, uint8_t vector_page)
+{
+    send(apic_id, ICR_STARTUP | vector_page);
+}
+
+void x86_lapic_send_ipi(uint32_t apic_id, uint8_t vector)
+{
+    send(apic_id, ICR_LEVEL_ASSERT | vector);
+}

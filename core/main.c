@@ -1,0 +1,96 @@
+/*
+ * hv_main: the boot core's path from GRUB to a running hypervisor.
+ * boot/entry.asm gets here in long mode with the identity map of 0..4 GiB.
+ */
+#include <lxds/arch.h>
+#include <lxds/cmdline.h>
+#include <lxds/cpu.h>
+#include <lxds/errno.h>
+#include <lxds/memory.h>
+#include <lxds/multiboot2.h>
+#include <lxds/printk.h>
+#include <lxds/string.h>
+#include <lxds/version.h>
+
+extern bool trace_errors;
+
+struct hv_config hv_config;
+
+static void parse_boot_info(uint64_t mb2_phys, struct mb2_info *mbi)
+{
+    const char *why = "";
+    int rc = mb2_parse((const void *)(uintptr_t)mb2_phys, MB2_MAX_INFO_SIZE, mbi, &why);
+
+    if (rc)
+        panic("bad Multiboot2 boot information at %#lx: %s (%s)", mb2_phys, why, errno_name(rc));
+    printk("boot: loader \"%s\", command line \"%s\"\n",
+           mbi->loader_name ? mbi->loader_name : "?", mbi->cmdline ? mbi->cmdline : "");
+    for (uint32_t i = 0; i < mbi->module_count; i++)
+        printk("boot: module %u at %#lx-%#lx (%lu KiB) \"%s\"\n", i, mbi->modules[i].start,
+               mbi->modules[i].end, (mbi->modules[i].end - mbi->modules[i].start) >> 10,
+               mbi->modules[i].cmdline);
+    if (mbi->modules_dropped)
+        pr_warn("boot: %u module(s) beyond the first %d ignored\n", mbi->modules_dropped,
+                MB2_MAX_MODULES);
+}
+
+static void parse_cmdline(const struct mb2_info *mbi)
+{
+    char err[160];
+
+    cmdline_defaults(&hv_config);
+    if (cmdline_parse(mbi->cmdline, &hv_config, err, sizeof(err))) {
+        pr_err("cmdline: %s\n", err);
+        printk("cmdline: the options are:\n%s", cmdline_help());
+        printk("lxds: refusing to boot with a bad command line\n");
+        arch_poweroff();
+    }
+    log_threshold = hv_config.log_level;
+    trace_errors = hv_config.trace;
+}
+
+static void require_vmx(void)
+{
+    if (arch_has_vmx())
+        return;
+    printk("lxds: VT-x is absent on this CPU (CPUID.1:ECX.VMX = 0), so lxds cannot run here. "
+           "Use Bochs (make run-bochs), or QEMU with KVM and nested VT-x on an Intel host "
+           "(qemu-system-x86_64 -enable-kvm -cpu host,+vmx).\n");
+    arch_poweroff();
+}
+
+static void start_cores(void)
+{
+    int online = arch_start_secondary_cpus();
+
+    printk("%d cores online\n", online);
+    if (hv_config.lxd_cores == LXD_CORES_DEFAULT)
+        hv_config.lxd_cores = online >= 2 ? 1 : 0;
+    if (hv_config.lxd_cores >= online) {
+        pr_err("cmdline: lxd_cores=%d leaves no core for Linux (%d online); using %d\n",
+               hv_config.lxd_cores, online, online - 1);
+        hv_config.lxd_cores = online - 1;
+    }
+    printk("cores: %d for Linux, %d for LXDs\n", online - hv_config.lxd_cores,
+           hv_config.lxd_cores);
+}
+
+void __noreturn hv_main(uint64_t mb2_phys)
+{
+    struct mb2_info mbi;
+
+    arch_early_init();
+    printk("\nlxds %s: Lightweight Execution Domains hypervisor\n", LXDS_VERSION);
+    parse_boot_info(mb2_phys, &mbi);
+    parse_cmdline(&mbi);
+    arch_describe_cpu();
+    require_vmx();
+    memory_init(&mbi);
+    arch_init_boot_cpu(&mbi);
+    if (hv_config.test_exception[0])
+        arch_raise_test_exception(hv_config.test_exception);
+    start_cores();
+
+    printk("lxds: no guest to run yet; powering off\n");
+    arch_poweroff();
+}

@@ -1,0 +1,113 @@
+/* memory_init: from the Multiboot2 memory map to the hypervisor's frame allocator. */
+#include <lxds/memory.h>
+#include <lxds/printk.h>
+#include <lxds/string.h>
+
+extern char __image_start[], __image_end[];
+
+struct frame_alloc hv_frames;
+
+struct range { uint64_t start, end; };
+
+static void print_map(const struct mb2_info *mbi, uint64_t *usable)
+{
+    *usable = 0;
+    printk("mem: physical memory map (%u entries):\n", mbi->mmap_count);
+    for (uint32_t i = 0; i < mbi->mmap_count; i++) {
+        struct mb2_mem_region r = mb2_mem_region_at(mbi, i);
+        printk("mem:   [%#014lx-%#014lx] %8lu KiB %s\n", r.base, r.base + r.len - 1,
+               r.len >> 10, mb2_mem_type_name(r.type));
+        if (r.type == MB2_MEM_AVAILABLE)
+            *usable += r.len;
+    }
+}
+
+/* Everything the allocator must never hand out, besides non-RAM. */
+static unsigned int kept_ranges(const struct mb2_info *mbi, struct range *out)
+{
+    unsigned int n = 0;
+
+    out[n++] = (struct range){ 0, MiB(1) };         /* BIOS, trampoline, legacy areas */
+    out[n++] = (struct range){ (uintptr_t)__image_start, (uintptr_t)__image_end };
+    out[n++] = (struct range){ mbi->phys, mbi->phys + mbi->total_size };
+    for (uint32_t i = 0; i < mbi->module_count; i++)
+        out[n++] = (struct range){ mbi->modules[i].start, mbi->modules[i].end };
+    return n;
+}
+
+static bool overlaps(uint64_t s, uint64_t e, const struct range *r, unsigned int n)
+{
+    for (unsigned int i = 0; i < n; i++)
+        if (s < r[i].end && r[i].start < e)
+            return true;
+    return false;
+}
+
+/* The bitmap goes in the first usable gap (page-aligned) that overlaps nothing kept. */
+static uint64_t place_bitmap(const struct mb2_info *mbi, size_t bytes,
+                             const struct range *kept, unsigned int nkept)
+{
+    for (uint32_t i = 0; i < mbi->mmap_count; i++) {
+        struct mb2_mem_region r = mb2_mem_region_at(mbi, i);
+        if (r.type != MB2_MEM_AVAILABLE)
+            continue;
+        uint64_t end = MIN(r.base + r.len, MEMORY_LIMIT);
+        for (uint64_t s = ALIGN_UP(MAX(r.base, MiB(1)), PAGE_SIZE); s + bytes <= end; s += PAGE_SIZE)
+            if (!overlaps(s, s + bytes, kept, nkept))
+                return s;
+    }
+    return 0;
+}
+
+void memory_init(const struct mb2_info *mbi)
+{
+    struct range kept[4 + MB2_MAX_MODULES];
+    uint64_t usable, top = 0, above = 0;
+    const char *why;
+
+    print_map(mbi, &usable);
+    for (uint32_t i = 0; i < mbi->mmap_count; i++) {
+        struct mb2_mem_region r = mb2_mem_region_at(mbi, i);
+        if (r.type != MB2_MEM_AVAILABLE)
+            continue;
+        top = MAX(top, MIN(r.base + r.len, MEMORY_LIMIT));
+        if (r.base + r.len > MEMORY_LIMIT)
+            above += r.base + r.len - MAX(r.base, MEMORY_LIMIT);
+    }
+    if (top <= MiB(2))
+        panic("memory map lists no usable RAM above 1 MiB");
+
+    unsigned int nkept = kept_ranges(mbi, kept);
+    uint64_t nframes = top >> PAGE_SHIFT;
+    size_t bytes = ALIGN_UP(frame_alloc_bitmap_bytes(nframes), PAGE_SIZE);
+    uint64_t bitmap = place_bitmap(mbi, bytes, kept, nkept);
+    if (!bitmap)
+        panic("no room for the %zu-byte frame bitmap in usable RAM", bytes);
+
+    frame_alloc_init(&hv_frames, "hypervisor", 0, nframes, (uint64_t *)(uintptr_t)bitmap);
+    for (uint32_t i = 0; i < mbi->mmap_count; i++) {
+        struct mb2_mem_region r = mb2_mem_region_at(mbi, i);
+        if (r.type == MB2_MEM_AVAILABLE)
+            frame_alloc_release(&hv_frames, r.base, r.len);
+    }
+    for (unsigned int i = 0; i < nkept; i++)
+        frame_alloc_reserve(&hv_frames, kept[i].start, kept[i].end - kept[i].start);
+    frame_alloc_reserve(&hv_frames, bitmap, bytes);
+
+    printk("mem: %lu MiB usable, image %#lx-%#lx, %u module(s), %lu MiB free for the allocator\n",
+           usable >> 20, (uintptr_t)__image_start, (uintptr_t)__image_end,
+           mbi->module_count, (hv_frames.free_frames * PAGE_SIZE) >> 20);
+    if (above)
+        pr_warn("mem: %lu MiB of RAM above %lu GiB is not used yet\n", above >> 20,
+                MEMORY_LIMIT >> 30);
+    int rc = frame_alloc_self_check(&hv_frames, &why);
+    if (rc)
+        panic("frame allocator self-check failed: %s", why);
+    for (unsigned int i = 0; i < nkept; i++)
+        if (kept[i].end > kept[i].start &&
+            (!frame_alloc_is_used(&hv_frames, kept[i].start) ||
+             !frame_alloc_is_used(&hv_frames, kept[i].end - 1)))
+            panic("frame allocator would hand out kept range %#lx-%#lx",
+                  kept[i].start, kept[i].end);
+    printk("mem: frame allocator self-check passed (%lu frames free)\n", hv_frames.free_frames);
+}

@@ -1,0 +1,48 @@
+/*
+ * What generic code needs from the architecture.  Generic code includes only
+ * this header; each architecture implements it under arch/<arch>/ and keeps
+ * its internals (registers, descriptor tables, APIC, VMX) to itself.
+ */
+#ifndef LXDS_ARCH_H
+#define LXDS_ARCH_H
+
+#include <lxds/compiler.h>
+#include <lxds/types.h>
+
+struct mb2_info;
+struct hv_config;
+
+/* First call on the boot core: per-core pointer and console, before any printk */
+void arch_early_init(void);
+
+/* Console (a polled serial port) */
+void arch_console_init(void);
+void arch_console_write(const char *s, size_t n);
+void arch_console_flush(void);         /* wait until every byte has left */
+
+/* The running core */
+unsigned int arch_cpu_id(void);          /* index into cpus[], 0 = boot core */
+void arch_cpu_relax(void);               /* spin-wait hint */
+unsigned long arch_irq_save(void);
+void arch_irq_restore(unsigned long flags);
+uint64_t arch_cycles(void);
+void arch_udelay(unsigned int us);
+
+/* Boot-time set-up of the boot core, then ACPI and the other cores */
+bool arch_has_vmx(void);
+void arch_describe_cpu(void);
+void arch_init_boot_cpu(const struct mb2_info *mbi);
+int arch_start_secondary_cpus(void);
+
+/* Parked cores wait here for work (see core/cpu.c) */
+void arch_wait_for_kick(void);           /* sleep until kicked or interrupted */
+void arch_kick_cpu(unsigned int cpu);
+
+/* Trigger a CPU exception on purpose (the test_exception= option) */
+int arch_raise_test_exception(const char *name);
+
+/* End of the run */
+void __noreturn arch_halt_cpu(void);     /* stop this core for good */
+void __noreturn arch_poweroff(void);
+
+#endif

@@ -1,0 +1,2 @@
+# mm/: physical memory management.
+HV_SRCS += mm/frame_alloc.c

@@ -1,0 +1,53 @@
+# Shared helpers for system tests (sourced).  A test boots an ISO in an
+# emulator with a timeout, then asserts on the serial log:
+#   boot NAME EMU "HV_CMDLINE" [emu.sh options...]   -> sets LOG and BOOT_RC
+#   expect "check name" REGEX      -> PASS/FAIL on an extended regex in LOG
+#   expect_not "check name" REGEX
+#   expect_rc "check name" CODE    -> the emulator's exit status (0 = powered off)
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+HV_ELF=${HV_ELF:-$ROOT/build/lxds.elf}
+WORK=$(mktemp -d /tmp/lxds-systest.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+LOG=
+BOOT_RC=0
+TAIL_SHOWN=
+
+pass() { echo "PASS: $1"; }
+fail() {
+  echo "FAIL: $1: $2"
+  if [ -z "$TAIL_SHOWN" ] && [ -n "$LOG" ]; then
+    TAIL_SHOWN=1
+    echo "---- last 30 lines of $(basename "$LOG") ----"
+    tr -d '\r' < "$LOG" | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' | tail -n 30
+    echo "----"
+  fi
+}
+
+boot() {
+  local name=$1 emu=$2 cmdline=$3
+  shift 3
+  local iso=$WORK/$name.iso
+  LOG=$WORK/$name.log
+  TAIL_SHOWN=
+  "$ROOT/tools/mkiso.sh" "$iso" "$HV_ELF" "$cmdline" ${BOOT_MODULES:-} || { fail "$name: make ISO" "mkiso failed"; return 1; }
+  BOOT_RC=0
+  flock /tmp/lxds-heavy.lock "$ROOT/tools/emu.sh" "$emu" --iso "$iso" --log "$LOG" "$@" || BOOT_RC=$?
+  # keep a copy for whoever debugs a failure
+  mkdir -p "$ROOT/build/test-logs" && cp "$LOG" "$ROOT/build/test-logs/$name.log"
+  return 0
+}
+
+expect() {
+  if tr -d '\r' < "$LOG" | grep -qE -- "$2"; then pass "$1"; else fail "$1" "no line matching /$2/ in the serial log"; fi
+}
+
+expect_not() {
+  if tr -d '\r' < "$LOG" | grep -qE -- "$2"; then fail "$1" "unexpected line matching /$2/"; else pass "$1"; fi
+}
+
+expect_rc() {
+  if [ "$BOOT_RC" -eq "$2" ]; then pass "$1"
+  elif [ "$BOOT_RC" -eq 124 ]; then fail "$1" "the run hung until the timeout"
+  else fail "$1" "emulator exit status $BOOT_RC, expected $2"; fi
+}

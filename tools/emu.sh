@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Boots an ISO in an emulator.  Used by `make run*` (interactive: serial on this
+# terminal) and by the system tests (serial to a log file, always bounded by a timeout).
+#
+#   tools/emu.sh [auto|kvm|qemu|bochs] --iso FILE [options]
+#     --log FILE       serial (COM1) to FILE instead of the terminal
+#     --com2 FILE      second serial port to FILE (bochs and qemu)
+#     --timeout SEC    kill the emulator after SEC seconds (default 300 with --log)
+#     --cores N        cores (default 2)         --megs M   memory in MiB (default 512)
+#     --ips N          Bochs instructions per emulated second (default 10000000)
+#
+# auto = QEMU with KVM when /dev/kvm offers nested VT-x, else Bochs.
+# Exit status: 0 when the guest powered off, 124 on timeout, else the emulator's.
+# Bochs always exits 1 on its own; this script maps its clean power-off to 0.
+set -euo pipefail
+
+emu=auto
+iso= log= com2= timeout_s= cores=2 megs=512 ips=10000000
+case ${1:-} in auto|kvm|qemu|bochs) emu=$1; shift ;; esac
+while [ $# -gt 0 ]; do
+  case $1 in
+    --iso) iso=$2; shift ;;
+    --log) log=$2; shift ;;
+    --com2) com2=$2; shift ;;
+    --timeout) timeout_s=$2; shift ;;
+    --cores) cores=$2; shift ;;
+    --megs) megs=$2; shift ;;
+    --ips) ips=$2; shift ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    *) echo "emu.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+[ -n "$iso" ] || { echo "emu.sh: --iso FILE is required" >&2; exit 2; }
+[ -f "$iso" ] || { echo "emu.sh: no ISO at $iso (run make iso)" >&2; exit 2; }
+[ -n "$log" ] && [ -z "$timeout_s" ] && timeout_s=300
+
+kvm_has_nested_vmx() {
+  [ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
+  grep -qw vmx /proc/cpuinfo || return 1
+  local n=/sys/module/kvm_intel/parameters/nested
+  [ -r $n ] && grep -qiE '^(1|y)' $n
+}
+
+if [ "$emu" = auto ]; then
+  if kvm_has_nested_vmx; then emu=kvm; else emu=bochs; fi
+  echo "emu.sh: using $emu$([ $emu = bochs ] && echo ' (no KVM with nested VT-x here)')" >&2
+fi
+if [ "$emu" = kvm ] && ! kvm_has_nested_vmx; then
+  echo "emu.sh: KVM with nested VT-x is not available (/dev/kvm, Intel VMX, kvm_intel nested=1)" >&2
+  exit 2
+fi
+
+run_bounded() {  # runs "$@" under the timeout when one is set
+  if [ -n "$timeout_s" ]; then
+    local rc=0
+    timeout --kill-after=5 "$timeout_s" "$@" || rc=$?
+    [ $rc -eq 124 ] || [ $rc -eq 137 ] && { echo "emu.sh: TIMEOUT: $emu did not finish within ${timeout_s}s" >&2; return 124; }
+    return $rc
+  fi
+  "$@"
+}
+
+run_qemu() {
+  local accel=() serial=()
+  if [ "$emu" = kvm ]; then accel=(-enable-kvm -cpu host,+vmx); else accel=(-accel tcg -cpu qemu64); fi
+  if [ -n "$log" ]; then serial=(-serial "file:$log"); else serial=(-serial mon:stdio); fi
+  [ -n "$com2" ] && serial+=(-serial "file:$com2")
+  run_bounded qemu-system-x86_64 "${accel[@]}" -smp "$cores" -m "$megs" -cdrom "$iso" \
+    -boot d -display none -no-reboot "${serial[@]}"
+}
+
+run_bochs() {
+  local dir rc=0 com1
+  dir=$(mktemp -d /tmp/lxds-bochs.XXXXXX)
+  if [ -n "$log" ]; then
+    : > "$log"
+    com1="com1: enabled=1, mode=file, dev=$log"
+  else
+    com1="com1: enabled=1, mode=term, dev=$(tty)"
+  fi
+  cat > "$dir/bochsrc" <<RC
+megs: $megs
+cpu: model=corei7_skylake_x, count=$cores, ips=$ips, reset_on_triple_fault=0
+romimage: file=/usr/share/bochs/BIOS-bochs-latest
+vgaromimage: file=/usr/share/vgabios/vgabios.bin
+ata0-master: type=cdrom, path=$(realpath "$iso"), status=inserted
+boot: cdrom
+$com1
+$([ -n "$com2" ] && echo "com2: enabled=1, mode=file, dev=$com2")
+display_library: rfb, options="timeout=0"
+clock: sync=none, time0=local
+speaker: enabled=0
+sound: driver=dummy
+log: $dir/bochs.log
+panic: action=fatal
+error: action=report
+info: action=ignore
+debug: action=ignore
+RC
+  printf 'c\nquit\n' > "$dir/cmds"
+  ( cd "$dir" && run_bounded bochs -q -f bochsrc -rc cmds >"$dir/stdout" 2>&1 ) || rc=$?
+  if [ $rc -eq 124 ]; then
+    rm -rf "$dir"; return 124
+  fi
+  # Bochs exits 1 even on a clean power-off; its log says which it was.
+  if grep -qE 'ACPI control: (soft )?power off|[Ss]hutdown (port|requested)' \
+       "$dir/bochs.log" "$dir/stdout" 2>/dev/null; then
+    rc=0
+  else
+    echo "emu.sh: bochs stopped without a power-off; last lines of its log:" >&2
+    tail -n 15 "$dir/bochs.log" "$dir/stdout" >&2 || true
+  fi
+  rm -rf "$dir"
+  return $rc
+}
+
+case $emu in
+  bochs) command -v bochs >/dev/null || { echo "emu.sh: bochs is not installed (make setup)" >&2; exit 2; }
+         run_bochs ;;
+  qemu|kvm) run_qemu ;;
+esac
