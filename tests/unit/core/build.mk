@@ -1,0 +1,26 @@
+# Host unit tests of the hypervisor's portable parts (cmocka, ASan+UBSan).
+CORE_TEST_DIR := $(HOST_BUILD)/tests/core
+
+$(HOST_BUILD)/hvlib/%.o: %.c
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(CORE_TEST_DIR)/%.o: tests/unit/core/%.c
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(CORE_TEST_DIR)/test_format: $(CORE_TEST_DIR)/test_format.o $(HOST_BUILD)/hvlib/lib/format.o
+$(CORE_TEST_DIR)/test_cmdline: $(CORE_TEST_DIR)/test_cmdline.o $(HOST_BUILD)/hvlib/core/cmdline.o \
+                               $(HOST_BUILD)/hvlib/lib/format.o
+$(CORE_TEST_DIR)/test_multiboot2: $(CORE_TEST_DIR)/test_multiboot2.o \
+                                  $(HOST_BUILD)/hvlib/boot/multiboot2_info.o
+$(CORE_TEST_DIR)/test_frame_alloc: $(CORE_TEST_DIR)/test_frame_alloc.o \
+                                   $(HOST_BUILD)/hvlib/mm/frame_alloc.o
+
+CORE_TESTS := $(addprefix $(CORE_TEST_DIR)/,test_format test_cmdline test_multiboot2 test_frame_alloc)
+$(CORE_TESTS):
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_TEST_LIBS)
+
+HOST_TESTS += $(CORE_TESTS)
+
+-include $(CORE_TEST_DIR)/*.d $(HOST_BUILD)/hvlib/*/*.d
