@@ -67,5 +67,15 @@ test: setup $(HOST_TESTS) iso
 
 bench: setup $(BENCH_TARGETS)
 
+# Boot the ISO: QEMU/KVM with nested VT-x when this host has it, else Bochs.
+RUN_CORES ?= 2
+RUN_MEGS  ?= 512
+run: setup iso
+	tools/emu.sh auto --iso $(ISO) --cores $(RUN_CORES) --megs $(RUN_MEGS)
+run-qemu: setup iso
+	tools/emu.sh $(if $(wildcard /dev/kvm),kvm,qemu) --iso $(ISO) --cores $(RUN_CORES) --megs $(RUN_MEGS)
+run-bochs: setup iso
+	tools/emu.sh bochs --iso $(ISO) --cores $(RUN_CORES) --megs $(RUN_MEGS)
+
 clean:
 	rm -rf $(BUILD)

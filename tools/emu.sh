@@ -76,8 +76,11 @@ run_bochs() {
   if [ -n "$log" ]; then
     : > "$log"
     com1="com1: enabled=1, mode=file, dev=$log"
-  else
+  elif tty -s; then
     com1="com1: enabled=1, mode=term, dev=$(tty)"
+  else
+    exec 3>&1                       # our stdout, past the redirect of Bochs' own chatter
+    com1="com1: enabled=1, mode=file, dev=/dev/fd/3"
   fi
   cat > "$dir/bochsrc" <<RC
 megs: $megs
