@@ -1,0 +1,32 @@
+# bench/: `make bench` runs the ipc/async benchmarks (optimised, no
+# sanitizers), prints the table and plots it with gnuplot into build/bench/.
+# Heavy: serialised with other heavy jobs through /tmp/lxds-heavy.lock.
+
+BENCH_DIR    := $(BUILD)/bench
+BENCH_CFLAGS  = $(IPC_OPT_CFLAGS)  # recursive: ipc/build.mk is included later
+BENCH_OBJS   := $(BENCH_DIR)/bench_util.o $(BENCH_DIR)/bench_ipc.o $(BENCH_DIR)/bench_async.o \
+                $(BENCH_DIR)/bench_boost.o
+BENCH_LIBS   := $(BUILD)/opt/ipc/channel.o \
+                $(patsubst %.c,$(BUILD)/opt/%.o,lxd-sdk/async/async.c lxd-sdk/async/async_pool.c \
+                  lxd-sdk/async/async_chan.c lxd-sdk/async/port_host.c) \
+                $(BUILD)/opt/lxd-sdk/async/ctx_x86_64.o
+
+$(BENCH_DIR)/%.o: bench/%.c bench/bench.h
+	@mkdir -p $(@D)
+	$(HOST_CC) $(BENCH_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BENCH_DIR)/bench_boost.o: bench/bench_boost.cpp bench/bench.h
+	@mkdir -p $(@D)
+	g++ -std=c++17 -O2 -g $(HOST_WARN) -c $< -o $@
+
+$(BENCH_DIR)/ipc-async-bench: $(BENCH_OBJS) $(BENCH_LIBS)
+	g++ -o $@ $^ -lck -lboost_context -pthread
+
+.PHONY: bench-ipc-async
+bench-ipc-async: $(BENCH_DIR)/ipc-async-bench
+	flock /tmp/lxds-heavy.lock $(BENCH_DIR)/ipc-async-bench $(BENCH_DIR)
+	bash bench/report.sh $(BENCH_DIR)
+
+BENCH_TARGETS += bench-ipc-async
+
+-include $(BENCH_DIR)/*.d
