@@ -70,35 +70,41 @@ static void async_block(struct async_rt *rt, struct async_thread *self)
 	async_san_arrive(rt, self->san_fake_stack);
 }
 
-/* Runs on the exiting thread's stack; never returns. */
-static void async_thread_exit(struct async_rt *rt, struct async_thread *t)
+/*
+ * Runs on the exiting thread's stack; returns the saved stack pointer of
+ * the thread to resume, which async_ctx_start switches to.
+ */
+static void *async_thread_exit(struct async_rt *rt, struct async_thread *t)
 {
 	struct async_finish *fb = t->fb;
 	struct async_thread *next = t->cont;
 
 	if (--fb->count == 0 && fb->waiter) {
-		async_runq_push(rt, fb->waiter);
+		/* The scope's owner can go on; run it next if nobody else must. */
+		if (next == NULL)
+			next = fb->waiter;
+		else
+			async_runq_push(rt, fb->waiter);
 		fb->waiter = NULL;
 	}
 	if (next == NULL)
 		next = async_next_ready(rt);  /* idle hook may run here: t is still ours */
-	/* From here on nothing else runs until the jump, so the stack we are
-	 * standing on can go back to the pool already. */
+	/* From here on nothing else runs until the switch in async_ctx_start,
+	 * so the stack we are standing on can go back to the pool already. */
 	async_san_reset_stack(t);
 	async_pool_put(rt, t);
 	rt->cur = next;
 	async_san_leave(NULL, next);
-	async_ctx_jump(next->sp);
-	__builtin_unreachable();
+	return next->sp;
 }
 
-static void async_thread_entry(struct async_thread *t)
+static void *async_thread_entry(struct async_thread *t)
 {
 	struct async_rt *rt = async_self;
 
 	async_san_arrive(rt, NULL);
 	t->fn(t->arg);
-	async_thread_exit(rt, t);
+	return async_thread_exit(rt, t);
 }
 
 int async_spawn(async_fn fn, void *arg)

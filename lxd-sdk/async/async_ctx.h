@@ -6,9 +6,8 @@
 #include <lxds/async.h>
 
 void async_ctx_switch(void **save_sp, void *load_sp);
-void async_ctx_start(void **save_sp, void *stack_top, void (*entry)(struct async_thread *),
+void async_ctx_start(void **save_sp, void *stack_top, void *(*entry)(struct async_thread *),
 		     struct async_thread *arg);
-void async_ctx_jump(void *load_sp);
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>

@@ -32,9 +32,16 @@ async_ctx_switch:
 	ret
 
 ; void async_ctx_start(void **save_sp, void *stack_top,
-;                      void (*entry)(void *), void *arg)
+;                      void *(*entry)(void *), void *arg)
 ;   Saves the current thread like async_ctx_switch, then calls entry(arg)
-;   on the new stack (stack_top is 16-byte aligned; entry never returns).
+;   on the new stack (stack_top is 16-byte aligned).  When entry returns,
+;   its result is the saved stack pointer of the thread to resume.
+;
+;   Returning (rather than jumping away from inside entry) matters: when the
+;   new thread never blocked, the thread to resume is the one that called
+;   us, so every ret on the way back - fn to entry, entry to here, here to
+;   the caller - matches a call and the return-stack predictor gets all of
+;   them right.  That is most of the cost of a non-blocking ASYNC.
 global async_ctx_start
 async_ctx_start:
 	push rbp
@@ -48,13 +55,7 @@ async_ctx_start:
 	xor ebp, ebp            ; end of the frame-pointer chain for debuggers
 	mov rdi, rcx
 	call rdx
-	ud2
-
-; void async_ctx_jump(void *load_sp)
-;   Resumes a saved thread without saving the current one (it has exited).
-global async_ctx_jump
-async_ctx_jump:
-	mov rsp, rdi
+	mov rsp, rax
 	pop r15
 	pop r14
 	pop r13
