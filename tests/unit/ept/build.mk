@@ -1,0 +1,15 @@
+# Host tests of the EPT library (mm/ept/): cmocka programs under ASan+UBSan
+# against a fake physical-memory backing, and a bounded libFuzzer run.
+EPT_TEST_DIR := $(HOST_BUILD)/tests/ept
+EPT_HOST_OBJS := $(HOST_BUILD)/hvlib/mm/ept/ept.o $(EPT_TEST_DIR)/ept_harness.o
+
+$(EPT_TEST_DIR)/%.o: tests/unit/ept/%.c
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(EPT_TEST_DIR)/test_ept: $(EPT_TEST_DIR)/test_ept.o $(EPT_HOST_OBJS)
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_TEST_LIBS)
+
+HOST_TESTS += $(EPT_TEST_DIR)/test_ept
+
+-include $(EPT_TEST_DIR)/*.d $(HOST_BUILD)/hvlib/mm/ept/*.d
