@@ -10,6 +10,9 @@ $(EPT_TEST_DIR)/%.o: tests/unit/ept/%.c
 $(EPT_TEST_DIR)/test_ept: $(EPT_TEST_DIR)/test_ept.o $(EPT_HOST_OBJS)
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_TEST_LIBS)
 
-HOST_TESTS += $(EPT_TEST_DIR)/test_ept
+$(EPT_TEST_DIR)/test_ept_random: $(EPT_TEST_DIR)/test_ept_random.o $(EPT_HOST_OBJS)
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_TEST_LIBS)
+
+HOST_TESTS += $(EPT_TEST_DIR)/test_ept $(EPT_TEST_DIR)/test_ept_random
 
 -include $(EPT_TEST_DIR)/*.d $(HOST_BUILD)/hvlib/mm/ept/*.d

@@ -308,6 +308,14 @@ bool check_translate(const struct ept *ept, const struct ref_model *m, uint64_t 
     enum ept_memtype mt = 0;
     int err = ept_translate(ept, gpa, &hpa, &rights, &psize, &mt);
 
+    if (gpa >> EPT_GPA_BITS) {
+        if (err != -EINVAL) {
+            fprintf(stderr, "check_translate: %#llx is beyond the GPA width, EPT says %d\n",
+                    (unsigned long long)gpa, err);
+            return false;
+        }
+        return true;
+    }
     if (!r) {
         if (err != -ENOENT) {
             fprintf(stderr, "check_translate: %#llx unmapped in the model, EPT says %d\n",
