@@ -16,3 +16,19 @@ $(EPT_TEST_DIR)/test_ept_random: $(EPT_TEST_DIR)/test_ept_random.o $(EPT_HOST_OB
 HOST_TESTS += $(EPT_TEST_DIR)/test_ept $(EPT_TEST_DIR)/test_ept_random
 
 -include $(EPT_TEST_DIR)/*.d $(HOST_BUILD)/hvlib/mm/ept/*.d
+
+# libFuzzer target (clang), run by fuzz-ept.sh for a bounded number of inputs.
+EPT_FUZZ_CC := clang
+EPT_FUZZ_FLAGS := -std=gnu11 -g -O1 $(HOST_WARN) -Iinclude -DLXDS_HOST=1 \
+                  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+$(EPT_TEST_DIR)/fuzz_ept: tests/unit/ept/fuzz_ept.c tests/unit/ept/ept_harness.c mm/ept/ept.c \
+		tests/unit/ept/ept_harness.h include/lxds/ept.h
+	@mkdir -p $(@D)
+	$(EPT_FUZZ_CC) $(EPT_FUZZ_FLAGS) -o $@ $(filter %.c,$^)
+
+$(EPT_TEST_DIR)/fuzz-ept.sh: tests/unit/ept/fuzz-ept.sh $(EPT_TEST_DIR)/fuzz_ept
+	cp $< $@
+	chmod +x $@
+
+HOST_TESTS += $(EPT_TEST_DIR)/fuzz-ept.sh
