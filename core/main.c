@@ -13,6 +13,7 @@
 #include <lxds/version.h>
 
 extern bool trace_errors;
+unsigned int selftest_run(void);
 
 struct hv_config hv_config;
 
@@ -75,6 +76,17 @@ static void start_cores(void)
            hv_config.lxd_cores);
 }
 
+static void start_virtualization(void)
+{
+    int rc = arch_virt_init();
+
+    if (rc) {
+        printk("lxds: VT-x is present but unusable here (%s); see the lines above. "
+               "Powering off.\n", errno_name(rc));
+        arch_poweroff();
+    }
+}
+
 void __noreturn hv_main(uint64_t mb2_phys)
 {
     struct mb2_info mbi;
@@ -89,7 +101,10 @@ void __noreturn hv_main(uint64_t mb2_phys)
     arch_init_boot_cpu(&mbi);
     if (hv_config.test_exception[0])
         arch_raise_test_exception(hv_config.test_exception);
+    start_virtualization();
     start_cores();
+    if (hv_config.selftest)
+        selftest_run();
 
     printk("lxds: no guest to run yet; powering off\n");
     arch_poweroff();

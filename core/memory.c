@@ -1,11 +1,14 @@
 /* memory_init: from the Multiboot2 memory map to the hypervisor's frame allocator. */
+#include <lxds/arch.h>
 #include <lxds/memory.h>
 #include <lxds/printk.h>
+#include <lxds/spinlock.h>
 #include <lxds/string.h>
 
 extern char __image_start[], __image_end[];
 
 struct frame_alloc hv_frames;
+static spinlock_t hv_frames_lock = SPINLOCK_INIT;
 
 struct range { uint64_t start, end; };
 
@@ -110,4 +113,34 @@ void memory_init(const struct mb2_info *mbi)
             panic("frame allocator would hand out kept range %#lx-%#lx",
                   kept[i].start, kept[i].end);
     printk("mem: frame allocator self-check passed (%lu frames free)\n", hv_frames.free_frames);
+}
+
+int mem_alloc_frames(uint64_t count, uint64_t align_frames, uint64_t *pa)
+{
+    unsigned long flags = arch_irq_save();
+
+    spin_lock(&hv_frames_lock);
+    int rc = frame_alloc_get(&hv_frames, count, align_frames, pa);
+    spin_unlock(&hv_frames_lock);
+    arch_irq_restore(flags);
+    if (rc == 0)
+        memset(phys_to_virt(*pa), 0, count * PAGE_SIZE);
+    return rc;
+}
+
+void mem_free_frames(uint64_t pa, uint64_t count)
+{
+    unsigned long flags = arch_irq_save();
+
+    spin_lock(&hv_frames_lock);
+    int rc = frame_alloc_put(&hv_frames, pa, count);
+    spin_unlock(&hv_frames_lock);
+    arch_irq_restore(flags);
+    if (rc)
+        panic("freeing %lu frame(s) at %#lx that are not allocated", count, pa);
+}
+
+uint64_t mem_free_frame_count(void)
+{
+    return __atomic_load_n(&hv_frames.free_frames, __ATOMIC_RELAXED);
 }

@@ -38,6 +38,17 @@ int arch_start_secondary_cpus(void);
 void arch_wait_for_kick(void);           /* sleep until kicked or interrupted */
 void arch_kick_cpu(unsigned int cpu);
 
+/* Virtualization: VT-x on the boot core (after arch_init_boot_cpu), then each core */
+struct vcpu;
+struct vcpu_boot;
+int arch_virt_init(void);                /* capabilities and VMXON on the boot core */
+void arch_ept_page_sizes(bool *allow_2m, bool *allow_1g);
+int arch_vcpu_create(struct vcpu *v, const struct vcpu_boot *boot);  /* on its home core */
+int arch_vcpu_run(struct vcpu *v);       /* returns enum vcpu_stop */
+void arch_vcpu_destroy(struct vcpu *v);
+/* The built-in VT-x self-tests on this core; counts what passed and failed. */
+void arch_virt_selftest(unsigned int *passed, unsigned int *failed);
+
 /* Trigger a CPU exception on purpose (the test_exception= option) */
 int arch_raise_test_exception(const char *name);
 

@@ -17,4 +17,16 @@ extern struct frame_alloc hv_frames;
  */
 void memory_init(const struct mb2_info *mbi);
 
+/*
+ * Thread-safe allocation from hv_frames: count contiguous frames aligned to
+ * align_frames, zeroed.  Returns 0 and the physical address, or -ENOMEM.
+ */
+int mem_alloc_frames(uint64_t count, uint64_t align_frames, uint64_t *pa);
+/* Returns frames to hv_frames; panics on a double or foreign free (a hypervisor bug). */
+void mem_free_frames(uint64_t pa, uint64_t count);
+uint64_t mem_free_frame_count(void);
+
+/* The hypervisor reaches physical memory through its identity map. */
+static inline void *phys_to_virt(uint64_t pa) { return (void *)(uintptr_t)pa; }
+
 #endif

@@ -30,6 +30,11 @@ struct x86_percpu {
     unsigned int cpu;                   /* index, 0 = boot core */
     uint32_t apic_id;
     uint64_t stack_top;                 /* the core's own stack */
+    uint64_t vmxon_pa;                  /* VMXON region, 0 until VMX is on */
+    bool vmx_on;
+    uint64_t current_vmcs;              /* loaded VMCS (VMPTRLD), 0 if none */
+    uint32_t vmwrite_failures;          /* counted by vmwrite(), read by vmcs_check_writes() */
+    uint32_t first_bad_field;
     uint8_t ist_stack[3][IST_STACK_SIZE] __aligned(16);  /* #DF, NMI, #MC */
 };
 

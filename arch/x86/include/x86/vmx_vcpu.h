@@ -1,0 +1,37 @@
+/* The x86 side of a vCPU: its VMCS and bitmaps, and the exit handling between runs. */
+#ifndef X86_VMX_VCPU_H
+#define X86_VMX_VCPU_H
+
+#include <lxds/vcpu.h>
+#include <x86/vmx_caps.h>
+
+struct arch_vcpu {
+    uint64_t vmcs_pa;
+    uint64_t msr_bitmap_pa;         /* one page: all ones, every MSR access exits */
+    uint64_t io_bitmap_pa;          /* two pages (A, B): all ones, every port exits */
+    uint64_t eptp;
+    uint16_t vpid;                  /* 0 when VPID is not used */
+    bool launched;
+    unsigned int cpu;               /* the core whose VMCS this is */
+    uint32_t timer_quantum;         /* preemption timer value per entry */
+};
+
+/* Facts about one VM exit, read once from the VMCS. */
+struct vmx_exit {
+    uint32_t reason;                /* basic reason (bits 15:0) */
+    uint64_t qualification;
+    uint64_t rip;
+    uint32_t instruction_length;
+};
+
+const char *vmx_exit_reason_name(uint32_t reason);
+
+/* Handles one exit; true to resume the guest, false when v->stop says why not. */
+bool vmx_handle_exit(struct vcpu *v, const struct vmx_exit *e);
+
+/* Prints the exit's reason, decoded qualification, guest RIP and registers. */
+void vmx_report_exit(const struct vcpu *v, const struct vmx_exit *e, const char *why);
+
+void vmx_stop(struct vcpu *v, enum vcpu_stop why, uint64_t addr, uint64_t detail);
+
+#endif

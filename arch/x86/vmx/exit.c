@@ -1,0 +1,229 @@
+/*
+ * VM-exit dispatch: one handler per basic exit reason; anything without a
+ * handler is reported decoded and stops the vCPU (never a silent resume).
+ */
+#include <lxds/domain.h>
+#include <lxds/format.h>
+#include <lxds/printk.h>
+#include <lxds/version.h>
+#include <x86/cpu.h>
+#include <x86/trap.h>
+#include <x86/vmcs.h>
+#include <x86/vmx_vcpu.h>
+
+#define INTR_INFO_VALID        (1u << 31)
+#define INTR_TYPE_HW_EXCEPTION (3u << 8)
+#define INTR_TYPE_NMI          (2u << 8)
+#define CPUID_HV_LEAF          0x40000000u
+#define CPUID_HV_MAX           0x40000001u
+
+void vmx_stop(struct vcpu *v, enum vcpu_stop why, uint64_t addr, uint64_t detail)
+{
+    v->stop = why;
+    v->stop_rip = vmread(GUEST_RIP);
+    v->stop_addr = addr;
+    v->stop_detail = detail;
+}
+
+static void skip_instruction(const struct vmx_exit *e)
+{
+    vmwrite(GUEST_RIP, e->rip + e->instruction_length);
+    /* the skipped instruction ends any STI/MOV SS blocking */
+    vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~3ull);
+}
+
+static void inject_exception(unsigned int vector)
+{
+    vmwrite(ENTRY_INTERRUPTION_INFO, INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | vector);
+}
+
+static unsigned int guest_cpl(void)
+{
+    return (vmread(GUEST_SS_AR) >> 5) & 3;
+}
+
+/* ---- decoding, for reports ---- */
+
+static void decode_qualification(const struct vcpu *v, const struct vmx_exit *e,
+                                 char *buf, size_t len)
+{
+    uint64_t q = e->qualification;
+
+    switch (e->reason) {
+    case EXIT_EPT_VIOLATION:
+        fmt_snprintf(buf, len, "%s%s%s at GPA %#lx; the page is %s%s%s%s",
+                     q & 1 ? "read" : "", q & 2 ? "write" : "", q & 4 ? "instruction fetch" : "",
+                     vmread(GUEST_PHYSICAL_ADDRESS),
+                     (q & 0x38) ? "mapped" : "not mapped",
+                     q & 8 ? " R" : "", q & 16 ? "W" : "", q & 32 ? "X" : "");
+        break;
+    case EXIT_CR_ACCESS: {
+        static const char *const kind[] = { "MOV to", "MOV from", "CLTS on", "LMSW on" };
+        fmt_snprintf(buf, len, "%s CR%lu, GPR %lu", kind[(q >> 4) & 3], q & 15, (q >> 8) & 15);
+        break;
+    }
+    case EXIT_IO:
+        fmt_snprintf(buf, len, "%s%s port %#lx, %lu byte(s)%s", q & 8 ? "IN" : "OUT",
+                     q & 16 ? "S" : "", (q >> 16) & 0xFFFF, (q & 7) + 1, q & 32 ? ", REP" : "");
+        break;
+    case EXIT_RDMSR:
+    case EXIT_WRMSR:
+        fmt_snprintf(buf, len, "MSR %#lx", v->regs.rcx & 0xFFFFFFFF);
+        break;
+    case EXIT_EXCEPTION_NMI: {
+        uint32_t info = (uint32_t)vmread(EXIT_INTERRUPTION_INFO);
+        fmt_snprintf(buf, len, "%s (vector %u), error code %#lx",
+                     x86_exception_mnemonic(info & 0xFF), info & 0xFF,
+                     vmread(EXIT_INTERRUPTION_ERROR_CODE));
+        break;
+    }
+    default:
+        fmt_snprintf(buf, len, "%#lx", q);
+    }
+}
+
+void vmx_report_exit(const struct vcpu *v, const struct vmx_exit *e, const char *why)
+{
+    char q[160];
+    const struct vcpu_regs *r = &v->regs;
+
+    decode_qualification(v, e, q, sizeof(q));
+    printk("vmx: %s/%u: %s: exit %s (reason %u), %s\n", v->dom->name, v->id, why,
+           vmx_exit_reason_name(e->reason), e->reason, q);
+    printk("  RIP=%016lx RSP=%016lx RFLAGS=%016lx CR3=%016lx CPL=%u\n", e->rip,
+           vmread(GUEST_RSP), vmread(GUEST_RFLAGS), vmread(GUEST_CR3), guest_cpl());
+    printk("  RAX=%016lx RBX=%016lx RCX=%016lx RDX=%016lx\n", r->rax, r->rbx, r->rcx, r->rdx);
+    printk("  RSI=%016lx RDI=%016lx RBP=%016lx R8 =%016lx\n", r->rsi, r->rdi, r->rbp, r->r8);
+}
+
+/* ---- handlers: true = resume the guest ---- */
+
+static bool on_cpuid(struct vcpu *v, const struct vmx_exit *e)
+{
+    uint32_t leaf = (uint32_t)v->regs.rax, sub = (uint32_t)v->regs.rcx;
+    struct cpuid_regs r = { 0 };
+
+    if (leaf == CPUID_HV_LEAF) {
+        r.eax = CPUID_HV_MAX;
+        __builtin_memcpy(&r.ebx, "lxds", 4);            /* signature "lxds" */
+    } else if (leaf == CPUID_HV_LEAF + 1) {
+        r.eax = (0u << 16) | 1u;                        /* interface version 0.1 */
+    } else if (leaf < CPUID_HV_LEAF || leaf > CPUID_HV_LEAF + 0xFF) {
+        r = cpuid(leaf, sub);
+        if (leaf == 1) {
+            r.ecx &= ~CPUID1_ECX_VMX;                   /* no nested VT-x for guests */
+            r.ecx |= CPUID1_ECX_HYPERVISOR;
+            r.ecx &= ~(1u << 27);                       /* OSXSAVE follows the guest's CR4 */
+            if (vmread(CR4_READ_SHADOW) & CR4_OSXSAVE)
+                r.ecx |= 1u << 27;
+        }
+    }
+    v->regs.rax = r.eax;
+    v->regs.rbx = r.ebx;
+    v->regs.rcx = r.ecx;
+    v->regs.rdx = r.edx;
+    skip_instruction(e);
+    return true;
+}
+
+static bool on_vmcall(struct vcpu *v, const struct vmx_exit *e)
+{
+    if (guest_cpl() != 0) {                 /* only the guest kernel may call */
+        inject_exception(6);                /* #UD, as on a machine without VMX */
+        return true;
+    }
+    v->hypercalls++;
+    v->watchdog_count = 0;                  /* a hypercall is progress */
+    skip_instruction(e);
+    if (!v->dom->ops || !v->dom->ops->hypercall) {
+        v->regs.rax = (uint64_t)-38;        /* -ENOSYS */
+        return true;
+    }
+    if (v->dom->ops->hypercall(v) == HC_STOP) {
+        vmx_stop(v, VCPU_STOP_REQUESTED, 0, 0);
+        return false;
+    }
+    return true;
+}
+
+static bool on_hlt(struct vcpu *v, const struct vmx_exit *e)
+{
+    if (v->dom->ops && v->dom->ops->may_halt) {
+        skip_instruction(e);
+        return true;
+    }
+    vmx_stop(v, VCPU_STOP_HALTED, 0, 0);
+    return false;
+}
+
+static bool on_ept_violation(struct vcpu *v, const struct vmx_exit *e)
+{
+    uint64_t gpa = vmread(GUEST_PHYSICAL_ADDRESS);
+
+    vmx_report_exit(v, e, "stopped: access outside its memory");
+    vmx_stop(v, VCPU_STOP_EPT_VIOLATION, gpa, e->qualification);
+    return false;
+}
+
+static bool on_triple_fault(struct vcpu *v, const struct vmx_exit *e)
+{
+    vmx_report_exit(v, e, "stopped");
+    vmx_stop(v, VCPU_STOP_TRIPLE_FAULT, 0, 0);
+    return false;
+}
+
+static bool on_preemption_timer(struct vcpu *v, const struct vmx_exit *e)
+{
+    if (v->watchdog_limit && ++v->watchdog_count >= v->watchdog_limit) {
+        vmx_report_exit(v, e, "stopped by the watchdog: no progress");
+        vmx_stop(v, VCPU_STOP_WATCHDOG, 0, v->watchdog_count);
+        return false;
+    }
+    return true;
+}
+
+static bool on_external_interrupt(struct vcpu *v, const struct vmx_exit *e)
+{
+    (void)v;
+    (void)e;
+    __asm__ volatile("sti; nop; cli" ::: "memory");     /* let the host take it */
+    return true;
+}
+
+static bool on_exception_or_nmi(struct vcpu *v, const struct vmx_exit *e)
+{
+    uint32_t info = (uint32_t)vmread(EXIT_INTERRUPTION_INFO);
+
+    if ((info & (7u << 8)) == INTR_TYPE_NMI) {
+        __asm__ volatile("int $2");                     /* hand the NMI to the host */
+        return true;
+    }
+    vmx_report_exit(v, e, "stopped: exception");
+    vmx_stop(v, VCPU_STOP_EXCEPTION, 0, info & 0xFF);
+    return false;
+}
+
+typedef bool (*exit_handler)(struct vcpu *v, const struct vmx_exit *e);
+
+static const exit_handler handlers[EXIT_REASON_MAX] = {
+    [EXIT_EXCEPTION_NMI] = on_exception_or_nmi,
+    [EXIT_EXTERNAL_INTERRUPT] = on_external_interrupt,
+    [EXIT_TRIPLE_FAULT] = on_triple_fault,
+    [EXIT_CPUID] = on_cpuid,
+    [EXIT_HLT] = on_hlt,
+    [EXIT_VMCALL] = on_vmcall,
+    [EXIT_EPT_VIOLATION] = on_ept_violation,
+    [EXIT_PREEMPTION_TIMER] = on_preemption_timer,
+};
+
+bool vmx_handle_exit(struct vcpu *v, const struct vmx_exit *e)
+{
+    exit_handler h = e->reason < EXIT_REASON_MAX ? handlers[e->reason] : NULL;
+
+    v->exits++;
+    if (h)
+        return h(v, e);
+    vmx_report_exit(v, e, "stopped: no handler for this exit");
+    vmx_stop(v, VCPU_STOP_UNEXPECTED_EXIT, 0, e->reason);
+    return false;
+}

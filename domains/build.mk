@@ -1,0 +1,2 @@
+# domains/: the domain life cycle.
+HV_SRCS += domains/domain.c

@@ -1,0 +1,57 @@
+/*
+ * A virtual CPU: the unit the hypervisor runs.  The Linux guest and every
+ * LXD run on vCPUs; each belongs to a domain (which owns the EPT) and has a
+ * home core it runs on.  The architecture keeps its state (the VMCS) behind
+ * the opaque arch pointer.
+ */
+#ifndef LXDS_VCPU_H
+#define LXDS_VCPU_H
+
+#include <lxds/types.h>
+
+struct domain;
+struct arch_vcpu;
+
+/* Why a vCPU stopped running (arch_vcpu_run() returned). */
+enum vcpu_stop {
+    VCPU_RUNNABLE,              /* not stopped */
+    VCPU_STOP_REQUESTED,        /* the domain asked (e.g. a hypercall said "done") */
+    VCPU_STOP_HALTED,           /* HLT in a domain that may not halt */
+    VCPU_STOP_EPT_VIOLATION,    /* touched memory it was not given */
+    VCPU_STOP_TRIPLE_FAULT,
+    VCPU_STOP_EXCEPTION,        /* an exception the domain may not take */
+    VCPU_STOP_WATCHDOG,         /* ran past its time budget without progress */
+    VCPU_STOP_ENTRY_FAILED,     /* VM entry failed: a hypervisor bug or bad state */
+    VCPU_STOP_UNEXPECTED_EXIT,  /* an exit this domain has no handler for */
+};
+
+/* General-purpose registers, in the order arch/x86/vmx/vmx_entry.asm saves them. */
+struct vcpu_regs {
+    uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+/* Where a vCPU starts: 64-bit mode, flat segments, paging at cr3. */
+struct vcpu_boot {
+    uint64_t rip, rsp, cr3, rsi;
+};
+
+struct vcpu {
+    struct domain *dom;
+    unsigned int id;            /* within the domain */
+    unsigned int home_cpu;
+    struct vcpu_regs regs;
+    struct arch_vcpu *arch;
+    enum vcpu_stop stop;
+    uint64_t stop_rip;          /* guest RIP when it stopped */
+    uint64_t stop_addr;         /* guest-physical address for EPT violations */
+    uint64_t stop_detail;       /* reason-specific: qualification, vector, exit reason */
+    uint32_t watchdog_limit;    /* preemption-timer expiries without progress; 0 = no watchdog */
+    uint32_t watchdog_count;
+    uint64_t exits;             /* counters */
+    uint64_t hypercalls;
+};
+
+const char *vcpu_stop_name(enum vcpu_stop s);
+
+#endif
