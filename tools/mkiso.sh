@@ -9,7 +9,8 @@ shift 3
 [ -f "$elf" ] || { echo "mkiso: no hypervisor image at $elf" >&2; exit 1; }
 here=$(cd "$(dirname "$0")/.." && pwd)
 dir=$(mktemp -d /tmp/lxds-iso.XXXXXX)
-trap 'rm -rf "$dir"' EXIT
+log=$(mktemp /tmp/lxds-mkrescue.XXXXXX.log)
+trap 'rm -rf "$dir" "$log"' EXIT
 mkdir -p "$dir/boot/grub" "$dir/boot/modules"
 cp "$elf" "$dir/boot/lxds.elf"
 modules=
@@ -25,6 +26,6 @@ awk -v cmd="$cmdline" -v mods="$modules" \
   '{ gsub(/@HV_CMDLINE@/, cmd); if ($0 ~ /@MODULES@/) printf "%s", mods; else print }' \
   "$here/boot/grub.cfg.in" > "$dir/boot/grub/grub.cfg"
 mkdir -p "$(dirname "$out")"
-if ! grub-mkrescue -o "$out" "$dir" >"$dir/mkrescue.log" 2>&1; then
-  echo "mkiso: grub-mkrescue failed:" >&2; cat "$dir/mkrescue.log" >&2; exit 1
+if ! grub-mkrescue -o "$out" "$dir" >"$log" 2>&1; then
+  echo "mkiso: grub-mkrescue failed:" >&2; cat "$log" >&2; exit 1
 fi

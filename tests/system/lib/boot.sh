@@ -30,7 +30,11 @@ boot() {
   local iso=$WORK/$name.iso
   LOG=$WORK/$name.log
   TAIL_SHOWN=
-  "$ROOT/tools/mkiso.sh" "$iso" "$HV_ELF" "$cmdline" ${BOOT_MODULES:-} || { fail "$name: make ISO" "mkiso failed"; return 1; }
+  if ! "$ROOT/tools/mkiso.sh" "$iso" "$HV_ELF" "$cmdline" ${BOOT_MODULES:-}; then
+    LOG=
+    fail "$name: make ISO" "tools/mkiso.sh failed; the boot and its checks did not run"
+    exit 1
+  fi
   BOOT_RC=0
   flock /tmp/lxds-heavy.lock "$ROOT/tools/emu.sh" "$emu" --iso "$iso" --log "$LOG" "$@" || BOOT_RC=$?
   # keep a copy for whoever debugs a failure
