@@ -96,8 +96,8 @@ int ept_unmap(struct ept *ept, uint64_t gpa, uint64_t size);
 
 /* Sets the rights of every page in [gpa, gpa+size), splitting large pages at
  * the edges and merging where possible afterwards. 0; -EINVAL (as ept_map);
- * -ENOENT if any page in the range is unmapped; -ENOMEM. On any error the EPT
- * is unchanged. */
+ * -ENOENT if any page in the range is unmapped; -ENOMEM (possibly before a
+ * hole is found). On any error the EPT is unchanged. */
 int ept_protect(struct ept *ept, uint64_t gpa, uint64_t size, unsigned rights);
 
 /* Translates one GPA: 0 with the byte-exact *hpa, the leaf's *rights,
