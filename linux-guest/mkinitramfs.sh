@@ -28,8 +28,10 @@ gen=$kbuild/usr/gen_init_cpio
 
 [ -x "$gen" ] || die "$gen missing: build the kernel first (make linux)"
 [ -x "$busybox" ] || die "$busybox missing: install busybox-static (make setup)"
-file -L "$busybox" 2>/dev/null | grep -q 'statically linked' \
-  || die "$busybox is not statically linked: install busybox-static, not busybox"
+# a dynamic busybox would need a libc the image does not have (readelf: binutils, a gcc dependency)
+if readelf -l "$busybox" 2>/dev/null | grep -q 'INTERP'; then
+  die "$busybox is dynamically linked: install busybox-static, not busybox"
+fi
 [ -x "$tree/init" ] || die "$tree/init missing or not executable"
 command -v lz4 >/dev/null || die "lz4 not found: run 'make setup'"
 
