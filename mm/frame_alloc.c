@@ -134,6 +134,46 @@ int frame_alloc_get(struct frame_alloc *fa, uint64_t count, uint64_t align_frame
     return 0;
 }
 
+/* Top-down: the highest aligned run of count free frames. */
+static bool search_high(const struct frame_alloc *fa, uint64_t count, uint64_t align,
+                        uint64_t *found)
+{
+    uint64_t base_frame = fa->base >> PAGE_SHIFT;
+
+    if (count > fa->nframes)
+        return false;
+    for (uint64_t i = fa->nframes - count + 1; i-- > 0; ) {
+        uint64_t aligned = ALIGN_DOWN(base_frame + i, align);
+        if (aligned < base_frame)
+            return false;
+        if (aligned - base_frame != i) {
+            i = aligned - base_frame + 1;      /* the loop's i-- lands on the aligned index */
+            continue;
+        }
+        if (free_run(fa, i, count) == count) {
+            *found = i;
+            return true;
+        }
+    }
+    return false;
+}
+
+int frame_alloc_get_high(struct frame_alloc *fa, uint64_t count, uint64_t align_frames,
+                         uint64_t *addr)
+{
+    uint64_t i;
+
+    if (count == 0 || align_frames == 0 || (align_frames & (align_frames - 1)))
+        return -EINVAL;
+    if (count > fa->free_frames || !search_high(fa, count, align_frames, &i))
+        return -ENOMEM;
+    for (uint64_t k = 0; k < count; k++)
+        bit_set(fa, i + k);
+    fa->free_frames -= count;
+    *addr = fa->base + (i << PAGE_SHIFT);
+    return 0;
+}
+
 int frame_alloc_put(struct frame_alloc *fa, uint64_t addr, uint64_t count)
 {
     uint64_t i;

@@ -43,6 +43,10 @@ uint64_t frame_alloc_reserve(struct frame_alloc *fa, uint64_t addr, uint64_t len
 int frame_alloc_get(struct frame_alloc *fa, uint64_t count, uint64_t align_frames,
                     uint64_t *addr);
 
+/* The same, taking the highest such run (keeps low memory for Linux to load at). */
+int frame_alloc_get_high(struct frame_alloc *fa, uint64_t count, uint64_t align_frames,
+                         uint64_t *addr);
+
 /* Frees count frames at addr; -EINVAL if any is outside or already free. */
 int frame_alloc_put(struct frame_alloc *fa, uint64_t addr, uint64_t count);
 

@@ -57,6 +57,23 @@ static void test_alignment(void **state)
     assert_int_equal(frame_alloc_get(&fa, 0, 1, &a), -EINVAL);
 }
 
+static void test_high(void **state)
+{
+    uint64_t a, b;
+    (void)state;
+
+    setup_all_free();
+    assert_int_equal(frame_alloc_get_high(&fa, 1, 1, &a), 0);
+    assert_int_equal(a, BASE + (NFRAMES - 1) * 4096ull);
+    assert_int_equal(frame_alloc_get_high(&fa, 512, 512, &b), 0);
+    assert_int_equal(b % (2u << 20), 0);
+    assert_true(b + 512 * 4096ull <= a);
+    assert_true(frame_alloc_is_used(&fa, b) && frame_alloc_is_used(&fa, b + 511 * 4096ull));
+    assert_int_equal(fa.free_frames, NFRAMES - 513);
+    assert_int_equal(frame_alloc_get_high(&fa, NFRAMES, 1, &a), -ENOMEM);
+    assert_int_equal(frame_alloc_get_high(&fa, 1, 3, &a), -EINVAL);
+}
+
 static void test_exhaustion_and_fragmentation(void **state)
 {
     uint64_t a;
@@ -154,6 +171,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_init_release_reserve),
         cmocka_unit_test(test_alignment),
+        cmocka_unit_test(test_high),
         cmocka_unit_test(test_exhaustion_and_fragmentation),
         cmocka_unit_test(test_bad_frees_change_nothing),
         cmocka_unit_test(test_self_check),
