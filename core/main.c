@@ -6,6 +6,7 @@
 #include <lxds/cmdline.h>
 #include <lxds/cpu.h>
 #include <lxds/errno.h>
+#include <lxds/linux_guest.h>
 #include <lxds/memory.h>
 #include <lxds/multiboot2.h>
 #include <lxds/printk.h>
@@ -105,7 +106,11 @@ void __noreturn hv_main(uint64_t mb2_phys)
     start_cores();
     if (hv_config.selftest)
         selftest_run();
-
-    printk("lxds: no guest to run yet; powering off\n");
+    if (mbi.module_count == 0) {
+        printk("lxds: no modules in the GRUB entry, so no Linux to run; powering off\n");
+        arch_poweroff();
+    }
+    linux_guest_start(&mbi);
+    printk("lxds: Linux could not be started (see above); powering off\n");
     arch_poweroff();
 }

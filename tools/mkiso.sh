@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Makes a GRUB ISO that boots the hypervisor (menu timeout 0, serial console).
-#   tools/mkiso.sh OUT.iso HV_ELF "HV_CMDLINE" [MODULE_FILE["|module cmdline"] ...]
-# Each module is copied into the ISO and passed to the hypervisor as a Multiboot2 module.
+#   tools/mkiso.sh OUT.iso HV_ELF "HV_CMDLINE" [MODULE_FILE["|module command line"] ...]
+# Each module is copied into the ISO and passed to the hypervisor as a Multiboot2
+# module; its command line is the text after '|' (default: the file's name).
+# The hypervisor boots the module whose line starts with "linux" (the rest is
+# Linux's command line) with the one that starts with "initrd".
 set -euo pipefail
 [ $# -ge 3 ] || { echo "usage: $0 OUT.iso HV_ELF HV_CMDLINE [MODULE[|CMDLINE] ...]" >&2; exit 2; }
 out=$1 elf=$2 cmdline=$3
@@ -20,7 +23,7 @@ for m in "$@"; do
   [ -f "$file" ] || { echo "mkiso: no module file $file" >&2; exit 1; }
   name=$(basename "$file")
   cp "$file" "$dir/boot/modules/$name"
-  modules+="    module2 /boot/modules/$name $name $args"$'\n'
+  modules+="    module2 /boot/modules/$name ${args:-$name}"$'\n'
 done
 awk -v cmd="$cmdline" -v mods="$modules" \
   '{ gsub(/@HV_CMDLINE@/, cmd); if ($0 ~ /@MODULES@/) printf "%s", mods; else print }' \

@@ -7,6 +7,7 @@
 #include <lxds/printk.h>
 #include <lxds/string.h>
 #include <x86/acpi.h>
+#include <x86/lapic.h>
 
 struct acpi_header {
     char signature[4];
@@ -166,8 +167,57 @@ int acpi_init(const void *rsdp_copy, uint32_t len, struct acpi_info *out, const 
         return -ENODEV;
     }
     parse_madt(madt, out);
+    out->madt = (void *)madt;
     const struct acpi_header *fadt = find_table(r, "FACP");
     if (fadt)
         parse_fadt(fadt, out);
     return 0;
+}
+
+/*
+ * Linux boots on the boot core only: the MADT it reads lists that core as
+ * enabled and every other one as absent, so it never tries to start them
+ * (INIT and SIPI are blocked in VMX root operation anyway).
+ */
+void arch_hide_cpus_from_linux(unsigned int linux_cpus)
+{
+    struct acpi_header *madt = acpi.madt;
+    unsigned int kept = 0, hidden = 0;
+
+    if (!madt)
+        return;
+    uint8_t *p = (uint8_t *)madt + sizeof(*madt) + 8;
+    uint8_t *end = (uint8_t *)madt + madt->length;
+    for (; p + 2 <= end && p[1] >= 2 && p + p[1] <= end; p += p[1]) {
+        uint32_t id, off;
+        if (p[0] == 0) {
+            id = p[3];
+            off = 4;
+        } else if (p[0] == 9) {
+            memcpy(&id, p + 4, 4);
+            off = 8;
+        } else {
+            continue;
+        }
+        uint32_t flags;
+        memcpy(&flags, p + off, 4);
+        if (!(flags & 3))
+            continue;
+        if (kept < linux_cpus && id == x86_lapic_id()) {
+            kept++;
+            continue;
+        }
+        /* an OEM entry type (0x80+) is skipped by Linux, so the core is not even "hotplug" */
+        flags &= ~3u;
+        memcpy(p + off, &flags, 4);
+        p[0] = 0x80;
+        hidden++;
+    }
+    madt->checksum = 0;
+    uint8_t sum = 0;
+    for (uint32_t i = 0; i < madt->length; i++)
+        sum += ((uint8_t *)madt)[i];
+    madt->checksum = (uint8_t)-sum;
+    printk("acpi: MADT shows Linux %u core(s); %u hidden (they run the hypervisor and LXDs)\n",
+           kept, hidden);
 }

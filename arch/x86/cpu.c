@@ -99,6 +99,13 @@ void arch_early_init(void)
 
 void x86_time_calibrate(void);
 
+/* CR4.OSXSAVE on, so the hypervisor can execute XSETBV for Linux (it never uses XSAVE itself). */
+void x86_cpu_features_enable(void)
+{
+    if (cpuid(1, 0).ecx & (1u << 26))
+        write_cr4(read_cr4() | CR4_OSXSAVE);
+}
+
 void arch_init_boot_cpu(const struct mb2_info *mbi)
 {
     struct x86_percpu *pc = &percpu[0];
@@ -109,6 +116,7 @@ void arch_init_boot_cpu(const struct mb2_info *mbi)
     x86_idt_load();
     x86_gdt_load(pc);
     write_cr0(read_cr0() | CR0_WP | CR0_NE);
+    x86_cpu_features_enable();
     if (acpi_init(mbi->rsdp, mbi->rsdp_len, &acpi, &why))
         pr_warn("acpi: %s; only the boot core is used\n", why);
     x86_lapic_init(acpi.lapic_base ? acpi.lapic_base

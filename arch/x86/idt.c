@@ -39,6 +39,9 @@ void x86_idt_init(void)
     set_gate(8, x86_exception_stubs[8], 1);     /* #DF on its own stack */
     set_gate(2, x86_exception_stubs[2], 2);     /* NMI */
     set_gate(18, x86_exception_stubs[18], 3);   /* #MC */
+    /* any other interrupt (a stray IPI from a guest, say) is acknowledged and ignored */
+    for (unsigned int v = 32; v < 256; v++)
+        set_gate(v, (uintptr_t)x86_wakeup_entry, 0);
     set_gate(VECTOR_WAKEUP, (uintptr_t)x86_wakeup_entry, 0);
     set_gate(VECTOR_SPURIOUS, (uintptr_t)x86_spurious_entry, 0);
 }

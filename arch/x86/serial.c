@@ -48,3 +48,13 @@ void arch_console_flush(void)
     for (int i = 0; i < SPIN_LIMIT && !(inb(port + UART_LSR) & LSR_TEMT); i++)
         cpu_pause();
 }
+
+#define COM2 0x2F8
+
+/* Linux gets COM1; the hypervisor goes on on COM2 (and in its memory log). */
+void arch_console_handover(void)
+{
+    arch_console_flush();
+    port = COM2;
+    arch_console_init();
+}

@@ -25,6 +25,7 @@ struct ap_trampoline_params {
 extern const char ap_trampoline_start[], ap_trampoline_end[];
 void x86_set_this_cpu(unsigned int cpu);
 void vmx_secondary_cpu_init(unsigned int cpu);
+void x86_cpu_features_enable(void);
 
 static uint8_t cpu_stacks[MAX_CPUS][CPU_STACK_SIZE] __aligned(4096);
 
@@ -39,6 +40,7 @@ static void __noreturn ap_entry(uint64_t cpu)
     x86_idt_load();
     x86_gdt_load(pc);
     write_cr0(read_cr0() | CR0_WP | CR0_NE);
+    x86_cpu_features_enable();
     x86_lapic_enable();
     printk("cpu %lu: APIC ID %u online\n", cpu, x86_lapic_id());
     vmx_secondary_cpu_init((unsigned int)cpu);

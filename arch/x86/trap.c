@@ -58,6 +58,10 @@ void x86_trap(struct trap_frame *f)
 {
     unsigned int cpu = arch_cpu_id();
 
+    if (f->vector == 2) {           /* an NMI (a guest can send one) stops nothing */
+        printk("cpu %u: NMI at RIP %#lx ignored\n", cpu, f->rip);
+        return;
+    }
     printk("\nEXCEPTION %s (%s, vector %lu) on cpu %u, error code %#lx\n",
            x86_exception_mnemonic(f->vector), x86_exception_name(f->vector),
            f->vector, cpu, f->error_code);

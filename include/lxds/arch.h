@@ -49,6 +49,14 @@ void arch_vcpu_destroy(struct vcpu *v);
 /* The built-in VT-x self-tests on this core; counts what passed and failed. */
 void arch_virt_selftest(unsigned int *passed, unsigned int *failed);
 
+/* Linux as the privileged guest: boot protocol, boot structures in its RAM */
+struct linux_load;
+int arch_linux_load(const struct linux_load *l, struct vcpu_boot *boot, const char **why);
+/* Hides the cores Linux does not get from its firmware tables. */
+void arch_hide_cpus_from_linux(unsigned int linux_cpus);
+/* Moves the console off the port the first guest is given (COM1 -> COM2). */
+void arch_console_handover(void);
+
 /* Trigger a CPU exception on purpose (the test_exception= option) */
 int arch_raise_test_exception(const char *name);
 

@@ -21,8 +21,13 @@
  *
  * status/type/tag form one 8-byte header word, written by the sender with a
  * single store after the payload: that store is what publishes the message.
- * The receiver copies the line to private memory, writes the header back to
- * zero (FREE) to return the slot, and only then validates its private copy.
+ * The receiver copies the line to private memory and validates only its
+ * private copy.  It hands the slot back by writing the header to zero (FREE)
+ * lazily: not at once, but when it next finds the ring empty, or once it
+ * holds rx.lazy consumed slots, or on chan_rx_release().  That takes the
+ * FREE store (a write to a line the sender will need again) off the
+ * critical path: in a ping-pong the reply is published before the free, and
+ * the free happens while the receiver waits anyway.
  *
  * The fast path is inline below; set-up lives in ipc/channel.c.
  */
@@ -72,9 +77,16 @@ struct chan_ring {
 	uint64_t pos;             /* messages passed through this end so far */
 	uint64_t mask;            /* slots - 1 */
 	uint32_t accept;          /* receiving end: CHAN_ACCEPT() bits of valid types */
-	uint32_t pad;
+	uint32_t lazy;            /* receiving end: most consumed slots held unfreed
+				     (1 = free at once; at most slots / 2) */
 	uint64_t rejected;        /* receiving end: invalid messages dropped */
+	uint64_t freed;           /* receiving end: slots before this position are
+				     handed back; freed <= pos, pos - freed < lazy
+				     between calls */
 } IPC_ALIGNED(IPC_CACHELINE);
+
+/* Default for rx.lazy (capped at slots / 2 by chan_attach). */
+#define CHAN_RX_LAZY  8
 
 struct chan {
 	struct chan_ring tx;
@@ -93,6 +105,13 @@ int chan_mem_init(void *mem, size_t bytes);
  * of CHAN_ACCEPT() types this side is willing to receive.
  */
 int chan_attach(struct chan *c, void *mem, size_t bytes, int side, uint32_t accept);
+
+/*
+ * Sets how many consumed slots the receiving end may hold before handing
+ * them back (clamped to 1 .. slots / 2; 1 = free each slot as it is read).
+ * Hands back any held now.
+ */
+void chan_set_rx_lazy(struct chan *c, uint32_t lazy);
 
 /* --- fast path ------------------------------------------------------------ */
 
@@ -130,6 +149,11 @@ IPC_INLINE int chan_try_send(struct chan *c, const struct chan_msg *m)
 {
 	struct chan_msg *s = chan_slot(&c->tx);
 
+	/* Ask for the line in exclusive state before reading its status: the
+	 * status load would otherwise fetch it shared, and the stores below
+	 * would need a second transaction to upgrade it.  A hint only: no
+	 * effect on ordering or correctness. */
+	ipc_prefetchw(s);
 	/* Acquire: our payload stores must not be moved above this check, or
 	 * they could overwrite a message the peer is still reading. */
 	if (chan_hdr_status(ipc_load_acquire64(&s->hdr.word)) != CHAN_SLOT_FREE)
@@ -179,13 +203,37 @@ IPC_INLINE bool chan_hdr_valid(const struct chan_ring *r, union chan_hdr h)
 }
 
 /*
- * Copies the next message into private memory and hands the slot back.
- * Returns 0 with *out filled, IPC_EAGAIN if the ring is empty, or
- * IPC_EBADMSG if the slot held something invalid (it is consumed and counted
- * in rx.rejected; *out holds the copy, for diagnostics only).
+ * Hands every consumed slot still held back to the sender.
+ *
+ * Release: each slot's payload was copied out by an earlier chan_try_recv;
+ * those loads are older than the FREE store below, and TSO never moves a
+ * store ahead of an older load, so the sender cannot overwrite a slot we are
+ * still reading.  The barrier in ipc_store_release64 stops the compiler.
+ * Only the header word is written, and only with zero: whatever a hostile
+ * peer left in the slot is never read again.
+ */
+IPC_INLINE void chan_rx_release(struct chan *c)
+{
+	struct chan_ring *r = &c->rx;
+
+	while (r->freed != r->pos) {
+		ipc_store_release64(&r->slots[r->freed & r->mask].hdr.word, 0);
+		r->freed++;
+	}
+}
+
+/*
+ * Copies the next message into private memory.  Returns 0 with *out
+ * filled, IPC_EAGAIN if the ring is empty, or IPC_EBADMSG if the slot held
+ * something invalid (it is consumed and counted in rx.rejected; *out holds
+ * the copy, for diagnostics only).
  *
  * The header is read once; validation looks only at the private copy, so the
  * peer changing the slot mid-read cannot make us act on unchecked values.
+ *
+ * The slot is handed back lazily (see the top of this file): when a later
+ * call finds the ring empty, or once rx.lazy slots are held.  Since
+ * pos - freed < lazy <= slots / 2, the slot at pos is never one we hold.
  */
 IPC_INLINE int chan_try_recv(struct chan *c, struct chan_msg *out)
 {
@@ -197,15 +245,18 @@ IPC_INLINE int chan_try_recv(struct chan *c, struct chan_msg *out)
 	/* Acquire: the payload loads below stay after this load (TSO keeps
 	 * load-load order; the barrier keeps the compiler from hoisting). */
 	h.word = ipc_load_acquire64(&s->hdr.word);
-	if (h.status == CHAN_SLOT_FREE)
+	if (h.status == CHAN_SLOT_FREE) {
+		/* Nothing to do but wait: a good moment to free held slots. */
+		if (r->freed != r->pos)
+			chan_rx_release(c);
 		return IPC_EAGAIN;
+	}
 	for (i = 0; i < CHAN_PAYLOAD_WORDS; i++)
 		out->w[i] = s->w[i];
 	out->hdr = h;
-	/* Release: the payload loads above complete before the slot is freed
-	 * (TSO never moves a store ahead of an older load). */
-	ipc_store_release64(&s->hdr.word, 0);
 	r->pos++;
+	if (r->pos - r->freed >= r->lazy)
+		chan_rx_release(c);
 	if (IPC_UNLIKELY(!chan_hdr_valid(r, h))) {
 		r->rejected++;
 		return IPC_EBADMSG;
@@ -230,10 +281,16 @@ IPC_INLINE int chan_recv(struct chan *c, struct chan_msg *out)
  * The header is a snapshot: the peer may change the slot before it is
  * received, so chan_try_recv's copy is what must be trusted.
  */
-IPC_INLINE int chan_peek(const struct chan *c, union chan_hdr *h)
+IPC_INLINE int chan_peek(struct chan *c, union chan_hdr *h)
 {
 	h->word = ipc_load_acquire64(&chan_slot(&c->rx)->hdr.word);
-	return h->status == CHAN_SLOT_FREE ? IPC_EAGAIN : 0;
+	if (h->status != CHAN_SLOT_FREE)
+		return 0;
+	/* Empty: hand back held slots, as chan_try_recv does (pollers that
+	 * only peek, like the async idle hook, must not starve the sender). */
+	if (c->rx.freed != c->rx.pos)
+		chan_rx_release(c);
+	return IPC_EAGAIN;
 }
 
 #endif

@@ -59,6 +59,13 @@
 #define ipc_cpu_relax() __asm__ __volatile__("pause" ::: "memory")
 
 /*
+ * Prefetch a line for writing (PREFETCHW; a no-op hint on CPUs without it,
+ * which decode it as a NOP).  Only a performance hint: it never changes
+ * what any load returns or the order in which stores become visible.
+ */
+#define ipc_prefetchw(p) __asm__ __volatile__("prefetchw %0" :: "m"(*(const char *)(p)))
+
+/*
  * Acquire/release on x86-64.
  *
  * x86-64 is TSO: (1) stores become visible to other cores in program order,

@@ -31,13 +31,23 @@ struct vcpu_regs {
     uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
 };
 
+/* What runs on the vCPU decides how much of the machine it sees. */
+enum vcpu_kind {
+    VCPU_KIND_ISOLATED,         /* LXDs and self-test guests: every MSR, port and HLT exits */
+    VCPU_KIND_LINUX,            /* the privileged guest: its own interrupts, most MSRs and ports */
+};
+
 /* Where a vCPU starts: 64-bit mode, flat segments, paging at cr3. */
 struct vcpu_boot {
     uint64_t rip, rsp, cr3, rsi;
+    uint64_t gdt_base;          /* 0: no GDT in guest memory */
+    uint16_t gdt_limit;
+    uint16_t cs, ds;            /* selectors; 0 means 0x08 and 0x10 */
 };
 
 struct vcpu {
     struct domain *dom;
+    enum vcpu_kind kind;
     unsigned int id;            /* within the domain */
     unsigned int home_cpu;
     struct vcpu_regs regs;

@@ -9,6 +9,7 @@
 #include <x86/cpu.h>
 #include <x86/trap.h>
 #include <x86/vmcs.h>
+#include <x86/vmx_caps.h>
 #include <x86/vmx_vcpu.h>
 
 #define INTR_INFO_VALID        (1u << 31)
@@ -167,7 +168,8 @@ static bool on_ept_violation(struct vcpu *v, const struct vmx_exit *e)
 
 static bool on_triple_fault(struct vcpu *v, const struct vmx_exit *e)
 {
-    vmx_report_exit(v, e, "stopped");
+    vmx_report_exit(v, e, v->kind == VCPU_KIND_LINUX ? "stopped (a triple fault is how "
+                          "Linux sometimes resets)" : "stopped");
     vmx_stop(v, VCPU_STOP_TRIPLE_FAULT, 0, 0);
     return false;
 }
@@ -203,6 +205,150 @@ static bool on_exception_or_nmi(struct vcpu *v, const struct vmx_exit *e)
     return false;
 }
 
+/* ---- what only Linux may do; an isolated guest doing it is stopped ---- */
+
+static bool stop_unexpected(struct vcpu *v, const struct vmx_exit *e)
+{
+    vmx_report_exit(v, e, "stopped: not allowed in this domain");
+    vmx_stop(v, VCPU_STOP_UNEXPECTED_EXIT, 0, e->reason);
+    return false;
+}
+
+/* The GPR that exit qualifications and instruction info number 0..15. */
+static uint64_t *gpr(struct vcpu *v, unsigned int n)
+{
+    static uint64_t rsp_scratch;
+    struct vcpu_regs *r = &v->regs;
+    uint64_t *const map[16] = {
+        &r->rax, &r->rcx, &r->rdx, &r->rbx, &rsp_scratch, &r->rbp, &r->rsi, &r->rdi,
+        &r->r8, &r->r9, &r->r10, &r->r11, &r->r12, &r->r13, &r->r14, &r->r15,
+    };
+
+    if (n == 4)
+        rsp_scratch = vmread(GUEST_RSP);
+    return map[n & 15];
+}
+
+static bool on_rdmsr(struct vcpu *v, const struct vmx_exit *e)
+{
+    uint32_t msr = (uint32_t)v->regs.rcx;
+
+    if (v->kind != VCPU_KIND_LINUX)
+        return stop_unexpected(v, e);
+    if (msr == MSR_IA32_FEATURE_CONTROL) {      /* locked, VMX off: no nested VT-x */
+        v->regs.rax = 1;
+        v->regs.rdx = 0;
+        skip_instruction(e);
+        return true;
+    }
+    inject_exception(13);                       /* the VMX MSRs do not exist for guests */
+    return true;
+}
+
+static bool on_wrmsr(struct vcpu *v, const struct vmx_exit *e)
+{
+    if (v->kind != VCPU_KIND_LINUX)
+        return stop_unexpected(v, e);
+    inject_exception(13);                       /* FEATURE_CONTROL is locked; VMX MSRs read-only */
+    return true;
+}
+
+/* MOV to CR0/CR4 that changes a bit the host owns: keep the fixed bits, show the guest its value. */
+static bool on_cr_access(struct vcpu *v, const struct vmx_exit *e)
+{
+    uint64_t q = e->qualification;
+    unsigned int cr = q & 15, type = (q >> 4) & 3;
+
+    if (v->kind != VCPU_KIND_LINUX || type != 0 || (cr != 0 && cr != 4))
+        return stop_unexpected(v, e);
+    uint64_t val = *gpr(v, (q >> 8) & 15);
+    if (cr == 0) {
+        if ((val & (CR0_PE | CR0_PG)) != (CR0_PE | CR0_PG) || (val & ~vmx_caps.cr0_fixed1)) {
+            inject_exception(13);               /* leaving long mode is not supported */
+            return true;
+        }
+        vmwrite(CR0_READ_SHADOW, val);
+        vmwrite(GUEST_CR0, vmx_fix_cr0(val, false));
+    } else {
+        if ((val & ~vmx_caps.cr4_fixed1) || (val & CR4_VMXE)) {
+            inject_exception(13);               /* unsupported bits, or nested VT-x */
+            return true;
+        }
+        vmwrite(CR4_READ_SHADOW, val);
+        vmwrite(GUEST_CR4, vmx_fix_cr4(val));
+    }
+    skip_instruction(e);
+    return true;
+}
+
+static bool on_xsetbv(struct vcpu *v, const struct vmx_exit *e)
+{
+    uint64_t val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
+    struct cpuid_regs xs = cpuid(0xD, 0);
+    uint64_t supported = ((uint64_t)xs.edx << 32) | xs.eax;
+
+    if (v->kind != VCPU_KIND_LINUX)
+        return stop_unexpected(v, e);
+    if ((uint32_t)v->regs.rcx != 0 || !(val & 1) || (val & ~supported) ||
+        ((val & 4) && !(val & 2))) {
+        inject_exception(13);
+        return true;
+    }
+    __asm__ volatile("xsetbv" :: "a"((uint32_t)val), "d"((uint32_t)(val >> 32)), "c"(0));
+    skip_instruction(e);
+    return true;
+}
+
+static bool on_invd(struct vcpu *v, const struct vmx_exit *e)
+{
+    if (v->kind != VCPU_KIND_LINUX)
+        return stop_unexpected(v, e);
+    __asm__ volatile("wbinvd" ::: "memory");    /* never drop dirty lines of others' memory */
+    skip_instruction(e);
+    return true;
+}
+
+/* Ports in Linux's I/O bitmap: COM2 (the hypervisor's) and the two reset paths. */
+static bool on_io(struct vcpu *v, const struct vmx_exit *e)
+{
+    uint64_t q = e->qualification;
+    uint16_t port = (uint16_t)(q >> 16);
+    bool in = q & 8, string = q & 16;
+
+    if (v->kind != VCPU_KIND_LINUX)
+        return stop_unexpected(v, e);
+    if (string) {                               /* INS/OUTS: dropped, REP count consumed */
+        if (q & 32)
+            v->regs.rcx = 0;
+        skip_instruction(e);
+        return true;
+    }
+    uint8_t val = (uint8_t)v->regs.rax;
+    if ((port == 0xCF9 && !in && (val & 4)) || (port == 0x64 && !in && val == 0xFE)) {
+        printk("linux: asked to reset the machine (port %#x <- %#x)\n", port, val);
+        vmx_stop(v, VCPU_STOP_REQUESTED, 0, port);
+        return false;
+    }
+    if (port == 0x64) {                         /* the keyboard controller is Linux's */
+        if (in)
+            v->regs.rax = (v->regs.rax & ~0xFFull) | inb(port);
+        else
+            outb(port, val);
+    } else if (in) {                            /* COM2, 0xCF9 reads: nothing there */
+        v->regs.rax |= 0xFF;
+    }
+    skip_instruction(e);
+    return true;
+}
+
+static bool on_init(struct vcpu *v, const struct vmx_exit *e)
+{
+    (void)e;
+    printk("vmx: %s/%u: INIT signal ignored (a guest may not reset another core)\n",
+           v->dom->name, v->id);
+    return true;
+}
+
 typedef bool (*exit_handler)(struct vcpu *v, const struct vmx_exit *e);
 
 static const exit_handler handlers[EXIT_REASON_MAX] = {
@@ -214,6 +360,13 @@ static const exit_handler handlers[EXIT_REASON_MAX] = {
     [EXIT_VMCALL] = on_vmcall,
     [EXIT_EPT_VIOLATION] = on_ept_violation,
     [EXIT_PREEMPTION_TIMER] = on_preemption_timer,
+    [EXIT_RDMSR] = on_rdmsr,
+    [EXIT_WRMSR] = on_wrmsr,
+    [EXIT_CR_ACCESS] = on_cr_access,
+    [EXIT_XSETBV] = on_xsetbv,
+    [EXIT_INVD] = on_invd,
+    [EXIT_IO] = on_io,
+    [EXIT_INIT] = on_init,
 };
 
 bool vmx_handle_exit(struct vcpu *v, const struct vmx_exit *e)

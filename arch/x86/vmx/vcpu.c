@@ -29,10 +29,41 @@ void vmx_invept(uint64_t eptp);
 struct vmx_controls vmx_test_controls_override;     /* set by tests of broken states */
 bool vmx_test_override;
 
-static void setup_controls(struct arch_vcpu *a)
+/* MSRs Linux may not touch: the VMX capability MSRs and IA32_FEATURE_CONTROL. */
+static void msr_intercept(uint8_t *bitmap, uint32_t msr)
 {
+    uint32_t base = msr >= 0xC0000000 ? 1024 : 0, bit = msr & 0x1FFF;
+
+    bitmap[base + bit / 8] |= (uint8_t)(1u << (bit % 8));          /* reads */
+    bitmap[2048 + base + bit / 8] |= (uint8_t)(1u << (bit % 8));   /* writes */
+}
+
+static void io_intercept(uint8_t *bitmap, uint16_t port)
+{
+    bitmap[port / 8] |= (uint8_t)(1u << (port % 8));
+}
+
+/* Linux owns its core's devices except the hypervisor's log port and machine reset. */
+static void linux_bitmaps(struct arch_vcpu *a)
+{
+    uint8_t *msr = phys_to_virt(a->msr_bitmap_pa), *io = phys_to_virt(a->io_bitmap_pa);
+
+    memset(msr, 0, PAGE_SIZE);
+    memset(io, 0, 2 * PAGE_SIZE);
+    msr_intercept(msr, MSR_IA32_FEATURE_CONTROL);
+    for (uint32_t m = MSR_IA32_VMX_BASIC; m <= 0x491; m++)
+        msr_intercept(msr, m);
+    for (uint16_t p = 0x2F8; p < 0x300; p++)      /* COM2: the hypervisor's log */
+        io_intercept(io, p);
+    io_intercept(io, 0xCF9);                        /* reset control */
+    io_intercept(io, 0x64);                         /* keyboard controller (reset) */
+}
+
+static void setup_controls(struct vcpu *v, struct arch_vcpu *a)
+{
+    bool is_linux = v->kind == VCPU_KIND_LINUX;
     struct vmx_controls c = vmx_test_override ? vmx_test_controls_override
-                                              : vmx_controls_isolated();
+                          : is_linux ? vmx_controls_linux() : vmx_controls_isolated();
 
     vmwrite(PIN_BASED_CONTROLS, c.pin);
     vmwrite(PROC_BASED_CONTROLS, c.proc);
@@ -51,10 +82,15 @@ static void setup_controls(struct arch_vcpu *a)
     vmwrite(EXIT_MSR_LOAD_COUNT, 0);
     vmwrite(ENTRY_MSR_LOAD_COUNT, 0);
     vmwrite(ENTRY_INTERRUPTION_INFO, 0);
-    /* the host owns CR4.VMXE: the guest sees it clear and cannot change it */
-    vmwrite(CR0_GUEST_HOST_MASK, 0);
-    vmwrite(CR4_GUEST_HOST_MASK, CR4_VMXE);
+    /*
+     * The host owns the bits VMX fixes: the guest reads its own values from
+     * the shadows, and a write that changes an owned bit exits (on_cr_access).
+     */
+    vmwrite(CR0_GUEST_HOST_MASK, vmx_caps.cr0_fixed0 | ~vmx_caps.cr0_fixed1);
+    vmwrite(CR4_GUEST_HOST_MASK, vmx_caps.cr4_fixed0 | ~vmx_caps.cr4_fixed1);
     vmwrite(CR4_READ_SHADOW, CR4_PAE);
+    if (is_linux)
+        linux_bitmaps(a);
 }
 
 static void setup_host_state(void)
@@ -99,6 +135,8 @@ static void set_segment(enum vmcs_field sel, uint16_t s, uint32_t ar)
 
 static void setup_guest_state(const struct vcpu_boot *boot)
 {
+    uint16_t cs = boot->cs ? boot->cs : 0x08, ds = boot->ds ? boot->ds : 0x10;
+
     vmwrite(GUEST_CR0, vmx_fix_cr0(CR0_PE | CR0_PG | CR0_NE | CR0_WP | (1u << 4), false));
     vmwrite(CR0_READ_SHADOW, CR0_PE | CR0_PG | CR0_NE | CR0_WP | (1u << 4));
     vmwrite(GUEST_CR3, boot->cr3);
@@ -107,12 +145,12 @@ static void setup_guest_state(const struct vcpu_boot *boot)
     vmwrite(GUEST_IA32_PAT, DEFAULT_PAT);
     vmwrite(GUEST_DR7, 0x400);
     vmwrite(GUEST_IA32_DEBUGCTL, 0);
-    set_segment(GUEST_CS_SEL, 0x08, 0xA09B);       /* 64-bit code, DPL 0 */
-    set_segment(GUEST_SS_SEL, 0x10, 0xC093);
-    set_segment(GUEST_DS_SEL, 0x10, 0xC093);
-    set_segment(GUEST_ES_SEL, 0x10, 0xC093);
-    set_segment(GUEST_FS_SEL, 0x10, 0xC093);
-    set_segment(GUEST_GS_SEL, 0x10, 0xC093);
+    set_segment(GUEST_CS_SEL, cs, 0xA09B);         /* 64-bit code, DPL 0 */
+    set_segment(GUEST_SS_SEL, ds, 0xC093);
+    set_segment(GUEST_DS_SEL, ds, 0xC093);
+    set_segment(GUEST_ES_SEL, ds, 0xC093);
+    set_segment(GUEST_FS_SEL, ds, 0xC093);
+    set_segment(GUEST_GS_SEL, ds, 0xC093);
     vmwrite(GUEST_LDTR_SEL, 0);
     vmwrite(GUEST_LDTR_AR, 1u << 16);               /* unusable */
     vmwrite(GUEST_LDTR_LIMIT, 0);
@@ -121,8 +159,8 @@ static void setup_guest_state(const struct vcpu_boot *boot)
     vmwrite(GUEST_TR_AR, 0x8B);                     /* busy 64-bit TSS */
     vmwrite(GUEST_TR_LIMIT, 0x67);
     vmwrite(GUEST_TR_BASE, 0);
-    vmwrite(GUEST_GDTR_BASE, 0);
-    vmwrite(GUEST_GDTR_LIMIT, 0xFFFF);
+    vmwrite(GUEST_GDTR_BASE, boot->gdt_base);
+    vmwrite(GUEST_GDTR_LIMIT, boot->gdt_base ? boot->gdt_limit : 0xFFFF);
     vmwrite(GUEST_IDTR_BASE, 0);
     vmwrite(GUEST_IDTR_LIMIT, 0xFFFF);
     vmwrite(GUEST_SYSENTER_CS, 0);
@@ -208,7 +246,7 @@ int arch_vcpu_create(struct vcpu *v, const struct vcpu_boot *boot)
         return rc;
     }
     pc->current_vmcs = a->vmcs_pa;
-    setup_controls(a);
+    setup_controls(v, a);
     setup_host_state();
     setup_guest_state(boot);
     v->regs.rsi = boot->rsi;

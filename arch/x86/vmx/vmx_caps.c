@@ -129,6 +129,25 @@ struct vmx_controls vmx_controls_isolated(void)
     return c;
 }
 
+struct vmx_controls vmx_controls_linux(void)
+{
+    uint32_t proc2 = PROC2_ENABLE_EPT | PROC2_ENABLE_RDTSCP | PROC2_ENABLE_INVPCID |
+                     PROC2_ENABLE_XSAVES;
+
+    if (vmx_caps.has_vpid)
+        proc2 |= PROC2_ENABLE_VPID;
+    struct vmx_controls c = {
+        .pin = adjust(vmx_caps.pin, 0),
+        .proc = adjust(vmx_caps.proc, PROC_USE_MSR_BITMAPS | PROC_USE_IO_BITMAPS |
+                                      PROC_SECONDARY_CONTROLS),
+        .proc2 = adjust(vmx_caps.proc2, proc2),
+        .exit = adjust(vmx_caps.exit, EXIT_HOST_ADDR_SPACE_SIZE | EXIT_LOAD_EFER |
+                                      EXIT_SAVE_EFER | EXIT_LOAD_PAT | EXIT_SAVE_PAT),
+        .entry = adjust(vmx_caps.entry, ENTRY_IA32E_MODE_GUEST | ENTRY_LOAD_EFER | ENTRY_LOAD_PAT),
+    };
+    return c;
+}
+
 uint64_t vmx_fix_cr0(uint64_t cr0, bool unrestricted)
 {
     uint64_t must1 = vmx_caps.cr0_fixed0;

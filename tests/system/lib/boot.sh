@@ -1,7 +1,9 @@
 # Shared helpers for system tests (sourced).  A test boots an ISO in an
 # emulator with a timeout, then asserts on the serial log:
-#   boot NAME EMU "HV_CMDLINE" [emu.sh options...]   -> sets LOG and BOOT_RC
-#   expect "check name" REGEX      -> PASS/FAIL on an extended regex in LOG
+#   boot NAME EMU "HV_CMDLINE" [emu.sh options...]   -> sets LOG, HVLOG and BOOT_RC
+#     (BOOT_MODULES=(file|cmdline ...) adds Multiboot2 modules; linux_modules ARGS sets Linux's)
+#   expect "check name" REGEX      -> PASS/FAIL on an extended regex in LOG (COM1)
+#   expect_hv "check name" REGEX   -> the same in HVLOG (COM2: the hypervisor once Linux runs)
 #   expect_not "check name" REGEX
 #   expect_rc "check name" CODE    -> the emulator's exit status (0 = powered off)
 set -u
@@ -10,7 +12,15 @@ HV_ELF=${HV_ELF:-$ROOT/build/lxds.elf}
 WORK=$(mktemp -d /tmp/lxds-systest.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 LOG=
+HVLOG=
 BOOT_RC=0
+BOOT_MODULES=()
+
+# Linux with its initramfs, and its kernel command line: linux_modules "ARGS..."
+linux_modules() {
+  BOOT_MODULES=("$ROOT/build/linux/bzImage|linux console=ttyS0 quiet $*"
+                "$ROOT/build/linux/initramfs.cpio.lz4|initrd")
+}
 TAIL_SHOWN=
 
 pass() { echo "PASS: $1"; }
@@ -29,21 +39,32 @@ boot() {
   shift 3
   local iso=$WORK/$name.iso
   LOG=$WORK/$name.log
+  HVLOG=$WORK/$name.com2.log
   TAIL_SHOWN=
-  if ! "$ROOT/tools/mkiso.sh" "$iso" "$HV_ELF" "$cmdline" ${BOOT_MODULES:-}; then
+  if ! "$ROOT/tools/mkiso.sh" "$iso" "$HV_ELF" "$cmdline" ${BOOT_MODULES[@]+"${BOOT_MODULES[@]}"}; then
     LOG=
     fail "$name: make ISO" "tools/mkiso.sh failed; the boot and its checks did not run"
     exit 1
   fi
   BOOT_RC=0
-  flock /tmp/lxds-heavy.lock "$ROOT/tools/emu.sh" "$emu" --iso "$iso" --log "$LOG" "$@" || BOOT_RC=$?
+  : > "$HVLOG"
+  flock /tmp/lxds-heavy.lock "$ROOT/tools/emu.sh" "$emu" --iso "$iso" --log "$LOG" --com2 "$HVLOG" "$@" || BOOT_RC=$?
   # keep a copy for whoever debugs a failure
-  mkdir -p "$ROOT/build/test-logs" && cp "$LOG" "$ROOT/build/test-logs/$name.log"
+  mkdir -p "$ROOT/build/test-logs" && cp "$LOG" "$ROOT/build/test-logs/$name.log" &&
+    cp "$HVLOG" "$ROOT/build/test-logs/$name.com2.log"
   return 0
 }
 
 expect() {
   if tr -d '\r' < "$LOG" | grep -qE -- "$2"; then pass "$1"; else fail "$1" "no line matching /$2/ in the serial log"; fi
+}
+
+expect_hv() {
+  if tr -d '\r' < "$HVLOG" | grep -qE -- "$2"; then pass "$1"
+  else
+    fail "$1" "no line matching /$2/ in the hypervisor's COM2 log"
+    echo "---- last 15 lines of $(basename "$HVLOG") ----"; tr -d '\r' < "$HVLOG" | tail -n 15; echo "----"
+  fi
 }
 
 expect_not() {

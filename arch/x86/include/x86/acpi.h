@@ -18,6 +18,7 @@ struct acpi_info {
     uint16_t pm1a_cnt, pm1b_cnt;
     uint16_t slp_typ_s5;        /* already shifted into bits 10..12 */
     bool can_poweroff;
+    void *madt;                 /* kept to hide cores from Linux */
 };
 
 /* Reads MADT and FADT through the RSDP GRUB copied. 0 or a negative errno with *why. */

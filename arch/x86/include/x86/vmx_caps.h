@@ -32,6 +32,12 @@ int vmx_caps_init(void);
  */
 struct vmx_controls vmx_controls_isolated(void);
 
+/*
+ * Controls for Linux, the privileged guest: it takes its own interrupts and
+ * halts its own core; only the MSRs and ports in its bitmaps exit.
+ */
+struct vmx_controls vmx_controls_linux(void);
+
 /* Applies the CPU's fixed bits to a CR0/CR4 value (VMX needs them in and out of guests). */
 uint64_t vmx_fix_cr0(uint64_t cr0, bool unrestricted);
 uint64_t vmx_fix_cr4(uint64_t cr4);

@@ -1,0 +1,215 @@
+/* linux_guest_start: from GRUB's modules to Linux running deprivileged on the boot core. */
+#include <lxds/arch.h>
+#include <lxds/cmdline.h>
+#include <lxds/domain.h>
+#include <lxds/errno.h>
+#include <lxds/linux_guest.h>
+#include <lxds/memory.h>
+#include <lxds/printk.h>
+#include <lxds/string.h>
+
+#define HV_RESERVE      MiB(16)         /* kept by the hypervisor for its own tables */
+
+extern struct hv_config hv_config;
+
+struct mem_range lxd_pool_range;
+
+static struct mem_range linux_ram[LINUX_MAX_RAM_RANGES];
+static unsigned int linux_nram;
+static struct domain linux_dom;
+static struct vcpu linux_vcpu;
+
+/* The module whose command line starts with word, or NULL. */
+static const struct mb2_module *find_module(const struct mb2_info *mbi, const char *word)
+{
+    size_t n = strlen(word);
+
+    for (uint32_t i = 0; i < mbi->module_count; i++) {
+        const char *c = mbi->modules[i].cmdline;
+        if (!strncmp(c, word, n) && (c[n] == ' ' || c[n] == '\0'))
+            return &mbi->modules[i];
+    }
+    return NULL;
+}
+
+static void add_ram(uint64_t start, uint64_t end)
+{
+    if (linux_nram && linux_ram[linux_nram - 1].end == start) {
+        linux_ram[linux_nram - 1].end = end;
+        return;
+    }
+    if (linux_nram == LINUX_MAX_RAM_RANGES) {
+        pr_warn("linux: more than %d RAM ranges; %#lx-%#lx not given to Linux\n",
+                LINUX_MAX_RAM_RANGES, start, end);
+        return;
+    }
+    linux_ram[linux_nram++] = (struct mem_range){ start, end };
+}
+
+/*
+ * The split: the LXD pool and a hypervisor reserve from the top of RAM, the
+ * firmware's usable memory below 1 MiB, and every other free frame to Linux.
+ */
+static int split_memory(const struct mb2_info *mbi)
+{
+    uint64_t pool = hv_config.lxd_pool_bytes, reserve;
+
+    if (frame_alloc_get_high(&hv_frames, pool / PAGE_SIZE, MiB(2) / PAGE_SIZE, &lxd_pool_range.start)) {
+        pr_err("linux: no room for a %lu MiB LXD pool (lxd_pool=)\n", pool >> 20);
+        return -ENOMEM;
+    }
+    lxd_pool_range.end = lxd_pool_range.start + pool;
+    if (frame_alloc_get_high(&hv_frames, HV_RESERVE / PAGE_SIZE, 1, &reserve)) {
+        pr_err("linux: no room for the hypervisor's %lu MiB reserve\n", HV_RESERVE >> 20);
+        return -ENOMEM;
+    }
+    for (uint32_t i = 0; i < mbi->mmap_count; i++) {
+        struct mb2_mem_region r = mb2_mem_region_at(mbi, i);
+        uint64_t end = MIN(r.base + r.len, MiB(1));
+        if (r.type == MB2_MEM_AVAILABLE && r.base < end)
+            add_ram(ALIGN_UP(r.base, PAGE_SIZE), ALIGN_DOWN(end, PAGE_SIZE));
+    }
+    for (uint64_t f = MiB(1) / PAGE_SIZE; f < hv_frames.nframes; f++) {
+        uint64_t pa = hv_frames.base + f * PAGE_SIZE;
+        if (!frame_alloc_is_used(&hv_frames, pa)) {
+            frame_alloc_reserve(&hv_frames, pa, PAGE_SIZE);
+            add_ram(pa, pa + PAGE_SIZE);
+        }
+    }
+    frame_alloc_put(&hv_frames, reserve, HV_RESERVE / PAGE_SIZE);
+    uint64_t total = 0;
+    for (unsigned int i = 0; i < linux_nram; i++)
+        total += linux_ram[i].end - linux_ram[i].start;
+    printk("linux: %lu MiB of RAM in %u range(s); LXD pool %#lx-%#lx (%lu MiB); "
+           "hypervisor keeps %lu MiB\n", total >> 20, linux_nram, lxd_pool_range.start,
+           lxd_pool_range.end, pool >> 20, (hv_frames.free_frames * PAGE_SIZE) >> 20);
+    return 0;
+}
+
+static bool is_linux_ram(uint64_t start, uint64_t end)
+{
+    for (unsigned int i = 0; i < linux_nram; i++)
+        if (start >= linux_ram[i].start && end <= linux_ram[i].end)
+            return true;
+    return false;
+}
+
+/*
+ * Linux's EPT: the machine's address space below 4 GiB as uncached MMIO,
+ * minus all RAM the firmware calls usable, then Linux's own RAM (write-back)
+ * and the firmware's reserved and ACPI areas put back.
+ */
+static int build_linux_ept(const struct mb2_info *mbi)
+{
+    struct ept *ept = &linux_dom.ept;
+    int rc = ept_map(ept, 0, 0, GiB(4), EPT_RWX, EPT_MT_UC);
+
+    for (uint32_t i = 0; !rc && i < mbi->mmap_count; i++) {
+        struct mb2_mem_region r = mb2_mem_region_at(mbi, i);
+        uint64_t s = ALIGN_DOWN(r.base, PAGE_SIZE), e = ALIGN_UP(r.base + r.len, PAGE_SIZE);
+        if (s >= GiB(4))
+            continue;
+        e = MIN(e, GiB(4));
+        if (r.type == MB2_MEM_AVAILABLE)
+            rc = ept_unmap(ept, s, e - s);
+        else
+            rc = ept_map(ept, s, s, e - s, EPT_RWX,
+                         r.type == MB2_MEM_RESERVED ? EPT_MT_UC : EPT_MT_WB);
+    }
+    for (unsigned int i = 0; !rc && i < linux_nram; i++)
+        rc = ept_map(ept, linux_ram[i].start, linux_ram[i].start,
+                     linux_ram[i].end - linux_ram[i].start, EPT_RWX, EPT_MT_WB);
+    if (rc)
+        pr_err("linux: building its EPT failed (%s)\n", errno_name(rc));
+    else
+        printk("linux: EPT built (%lu table pages); hypervisor and LXD pool unmapped\n",
+               ept->tables);
+    return rc;
+}
+
+static void free_module(const struct mb2_module *m)
+{
+    if (m)
+        mem_free_frames(m->start, (ALIGN_UP(m->end, PAGE_SIZE) - m->start) / PAGE_SIZE);
+}
+
+static enum hypercall_action linux_hypercall(struct vcpu *v)
+{
+    switch (v->regs.rax) {
+    case 0:                                 /* LXDS_HC_VERSION */
+        v->regs.rax = 1;
+        break;
+    default:
+        v->regs.rax = (uint64_t)-ENOSYS;
+    }
+    return HC_RESUME;
+}
+
+static const struct domain_ops linux_ops = { .hypercall = linux_hypercall, .may_halt = true };
+
+static const char *module_args(const struct mb2_module *m)
+{
+    const char *s = strchr(m->cmdline, ' ');
+
+    return s ? s + 1 : "";
+}
+
+int linux_guest_start(const struct mb2_info *mbi)
+{
+    const struct mb2_module *kernel = find_module(mbi, "linux");
+    const struct mb2_module *initrd = find_module(mbi, "initrd");
+    const char *why = "";
+    struct vcpu_boot boot;
+    int rc;
+
+    if (!kernel) {
+        printk("lxds: no Linux to run: the GRUB entry has no module named 'linux' "
+               "(module2 /boot/bzImage linux console=ttyS0 ...)\n");
+        return -ENOENT;
+    }
+    rc = split_memory(mbi);
+    if (rc)
+        return rc;
+    struct linux_load load = {
+        .kernel_pa = kernel->start, .kernel_len = kernel->end - kernel->start,
+        .initrd_pa = initrd ? initrd->start : 0,
+        .initrd_len = initrd ? initrd->end - initrd->start : 0,
+        .cmdline = module_args(kernel), .ram = linux_ram, .nram = linux_nram, .mbi = mbi,
+    };
+    rc = arch_linux_load(&load, &boot, &why);
+    if (rc) {
+        pr_err("linux: cannot load the 'linux' module (%lu bytes at %#lx): %s\n",
+               load.kernel_len, load.kernel_pa, why);
+        return rc;
+    }
+    free_module(kernel);
+    free_module(initrd);
+    rc = domain_init(&linux_dom, "linux", &linux_ops, NULL);
+    if (!rc)
+        rc = build_linux_ept(mbi);
+    if (rc)
+        return rc;
+    linux_vcpu.dom = &linux_dom;
+    linux_vcpu.kind = VCPU_KIND_LINUX;
+    rc = arch_vcpu_create(&linux_vcpu, &boot);
+    if (rc) {
+        pr_err("linux: cannot create its vCPU (%s)\n", errno_name(rc));
+        return rc;
+    }
+    printk("linux: starting at %#lx with \"%s\"; COM1 is Linux's from here, the hypervisor "
+           "log goes on on COM2 and in memory\n", boot.rip, load.cmdline);
+    arch_console_handover();
+    printk("lxds: hypervisor log continues here (COM2); Linux has COM1\n");
+    arch_vcpu_run(&linux_vcpu);
+    printk("linux: the guest stopped: %s at RIP %#lx (address %#lx, detail %#lx)\n",
+           vcpu_stop_name(linux_vcpu.stop), linux_vcpu.stop_rip, linux_vcpu.stop_addr,
+           linux_vcpu.stop_detail);
+    if (linux_vcpu.stop == VCPU_STOP_EPT_VIOLATION)
+        printk("linux: it touched %#lx, which is %s: Linux was stopped, the hypervisor "
+               "and the LXDs were not reached\n", linux_vcpu.stop_addr,
+               linux_vcpu.stop_addr >= lxd_pool_range.start &&
+               linux_vcpu.stop_addr < lxd_pool_range.end ? "LXD pool memory"
+                                                         : "not Linux's memory");
+    (void)is_linux_ram;
+    arch_poweroff();
+}

@@ -1,0 +1,39 @@
+/*
+ * Linux as the privileged guest: it runs identity-mapped (guest-physical =
+ * host-physical) on the boot core, behind an EPT that maps its RAM, the
+ * firmware tables and the machine's MMIO, but not the hypervisor's memory
+ * nor the LXD pool.
+ */
+#ifndef LXDS_LINUX_GUEST_H
+#define LXDS_LINUX_GUEST_H
+
+#include <lxds/multiboot2.h>
+
+#define LINUX_MAX_RAM_RANGES 64
+
+struct mem_range {
+    uint64_t start, end;            /* [start, end) */
+};
+
+/* What the architecture's Linux loader needs. */
+struct linux_load {
+    uint64_t kernel_pa, kernel_len; /* the bzImage as GRUB loaded it */
+    uint64_t initrd_pa, initrd_len; /* 0 when there is none */
+    const char *cmdline;
+    const struct mem_range *ram;    /* Linux's RAM, sorted */
+    unsigned int nram;
+    const struct mb2_info *mbi;     /* for the firmware's memory map and ACPI */
+};
+
+/* The LXD pool: RAM kept from Linux for LXD images, stacks and channels. */
+extern struct mem_range lxd_pool_range;
+
+/*
+ * Finds the "linux" (and optional "initrd") Multiboot2 modules, splits the
+ * memory, loads Linux and runs it on this core.  Returns only if there is
+ * no Linux module (-ENOENT) or it cannot be loaded (negative errno, already
+ * explained on the console); once Linux runs, its end powers the machine off.
+ */
+int linux_guest_start(const struct mb2_info *mbi);
+
+#endif
