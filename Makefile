@@ -44,20 +44,49 @@ include $(sort $(wildcard */build.mk */*/build.mk */*/*/build.mk))
 HV_OBJS := $(patsubst %.c,$(BUILD)/hv/%.o,$(HV_SRCS) $(HV_ARCH_SRCS)) \
            $(patsubst %.asm,$(BUILD)/hv/%.o,$(HV_ASM))
 
+# make V=1 shows the full commands
+Q := $(if $(V),,@)
+
 $(BUILD)/hv/%.o: %.c | setup
 	@mkdir -p $(dir $@)
-	$(HV_CC) $(if $(filter $<,$(HV_ARCH_SRCS)),$(HV_ARCH_CFLAGS),$(HV_CFLAGS)) -c -o $@ $<
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(HV_CC) $(if $(filter $<,$(HV_ARCH_SRCS)),$(HV_ARCH_CFLAGS),$(HV_CFLAGS)) -c -o $@ $<
 
 $(BUILD)/hv/%.o: %.asm | setup
 	@mkdir -p $(dir $@)
-	nasm $(NASMFLAGS) -o $@ $<
+	@$(if $(Q),echo "  NASM    $<")
+	$(Q)nasm $(NASMFLAGS) -o $@ $<
 
 $(HV_ELF): $(HV_OBJS) boot/linker.ld
-	$(HV_CC) -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack \
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(HV_CC) -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack \
 	    -T boot/linker.ld -o $@ $(HV_OBJS) -lgcc
 	@grub-file --is-x86-multiboot2 $@ || { echo "$@ is not a valid Multiboot2 image"; exit 1; }
 
 -include $(HV_OBJS:.o=.d)
+
+# The ISO: GRUB (menu timeout 0) boots the hypervisor with HV_CMDLINE and
+# Linux (LINUX_CMDLINE) with its initramfs as Multiboot2 modules.
+#   make iso HV_CMDLINE="lxd_cores=1 log=debug" LINUX_CMDLINE="console=ttyS0"
+HV_CMDLINE    ?=
+LINUX_CMDLINE ?= console=ttyS0 quiet
+ISO := $(BUILD)/lxds.iso
+ISO_MODULES = '$(LINUX_BZIMAGE)|linux $(LINUX_CMDLINE)' '$(LINUX_INITRAMFS)|initrd'
+
+$(ISO): $(HV_ELF) $(LINUX_BZIMAGE) $(LINUX_INITRAMFS) boot/grub.cfg.in tools/mkiso.sh \
+        $(BUILD)/iso.cmdline
+	@$(if $(Q),echo "  ISO     $@")
+	$(Q)tools/mkiso.sh $@ $(HV_ELF) '$(HV_CMDLINE)' $(ISO_MODULES)
+
+# Rebuild the ISO when a command line changes.
+$(BUILD)/iso.cmdline: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(HV_CMDLINE) $(LINUX_CMDLINE)' | cmp -s - $@ || echo '$(HV_CMDLINE) $(LINUX_CMDLINE)' > $@
+
+iso: $(ISO)
+
+.PHONY: FORCE
+FORCE:
 
 test-host: setup $(HOST_TESTS)
 	@bash tools/test-runner.sh --host $(HOST_TESTS)
@@ -70,12 +99,16 @@ bench: setup $(BENCH_TARGETS)
 # Boot the ISO: QEMU/KVM with nested VT-x when this host has it, else Bochs.
 RUN_CORES ?= 2
 RUN_MEGS  ?= 512
+# Linux's shell is on this terminal (COM1); the hypervisor's log goes to HV_LOG (COM2).
+HV_LOG    ?= $(BUILD)/hypervisor.log
+RUN_ARGS   = --iso $(ISO) --cores $(RUN_CORES) --megs $(RUN_MEGS) --com2 $(HV_LOG)
 run: setup iso
-	tools/emu.sh auto --iso $(ISO) --cores $(RUN_CORES) --megs $(RUN_MEGS)
+	@echo "lxds: the hypervisor's log (COM2) goes to $(HV_LOG)"
+	tools/emu.sh auto $(RUN_ARGS)
 run-qemu: setup iso
-	tools/emu.sh $(if $(wildcard /dev/kvm),kvm,qemu) --iso $(ISO) --cores $(RUN_CORES) --megs $(RUN_MEGS)
+	tools/emu.sh $(if $(wildcard /dev/kvm),kvm,qemu) $(RUN_ARGS)
 run-bochs: setup iso
-	tools/emu.sh bochs --iso $(ISO) --cores $(RUN_CORES) --megs $(RUN_MEGS)
+	tools/emu.sh bochs $(RUN_ARGS)
 
 clean:
 	rm -rf $(BUILD)

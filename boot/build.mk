@@ -12,21 +12,4 @@ $(AP_TRAMPOLINE_BIN): boot/ap_trampoline.asm | setup
 $(BUILD)/hv/boot/ap_trampoline_blob.o: $(AP_TRAMPOLINE_BIN)
 $(BUILD)/hv/boot/ap_trampoline_blob.o: NASMFLAGS += -DAP_TRAMPOLINE_BIN='"$(AP_TRAMPOLINE_BIN)"'
 
-# The ISO: GRUB (menu timeout 0) boots the hypervisor with HV_CMDLINE.
-# make iso HV_CMDLINE="lxd_cores=1 log=debug" rebuilds it with another line.
-HV_CMDLINE ?=
-ISO_MODULES ?=
-ISO := $(BUILD)/lxds.iso
-
-$(ISO): $(HV_ELF) boot/grub.cfg.in tools/mkiso.sh $(BUILD)/iso.cmdline
-	tools/mkiso.sh $@ $(HV_ELF) '$(HV_CMDLINE)' $(ISO_MODULES)
-
-# Rebuild the ISO when the command line changes.
-$(BUILD)/iso.cmdline: FORCE
-	@mkdir -p $(BUILD)
-	@echo '$(HV_CMDLINE) $(ISO_MODULES)' | cmp -s - $@ || echo '$(HV_CMDLINE) $(ISO_MODULES)' > $@
-
-iso: $(ISO)
-
-.PHONY: FORCE
-FORCE:
+# The ISO is made in the top Makefile (it needs the Linux guest's variables).

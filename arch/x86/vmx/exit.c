@@ -308,12 +308,42 @@ static bool on_invd(struct vcpu *v, const struct vmx_exit *e)
     return true;
 }
 
-/* Ports in Linux's I/O bitmap: COM2 (the hypervisor's) and the two reset paths. */
+static uint32_t port_in(uint16_t port, unsigned int size)
+{
+    uint32_t v;
+
+    if (size == 1)
+        return inb(port);
+    if (size == 2)
+        return inw(port);
+    __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+
+static void port_out(uint16_t port, unsigned int size, uint32_t v)
+{
+    if (size == 1)
+        outb(port, (uint8_t)v);
+    else if (size == 2)
+        outw(port, (uint16_t)v);
+    else
+        outl(port, v);
+}
+
+/*
+ * Ports in Linux's I/O bitmap: COM2 (the hypervisor's log: reads see no
+ * device, writes vanish) and the two reset paths (a reset request stops
+ * Linux; anything else is done for it).  A wider access that merely
+ * overlaps one of them (PCI's 0xCF8 dword covers 0xCF9) is done for it too.
+ */
 static bool on_io(struct vcpu *v, const struct vmx_exit *e)
 {
     uint64_t q = e->qualification;
     uint16_t port = (uint16_t)(q >> 16);
+    unsigned int size = (unsigned int)(q & 7) + 1;
     bool in = q & 8, string = q & 16;
+    uint64_t mask = size == 4 ? 0xFFFFFFFFull : (1ull << (8 * size)) - 1;
+    uint32_t val = (uint32_t)(v->regs.rax & mask);
 
     if (v->kind != VCPU_KIND_LINUX)
         return stop_unexpected(v, e);
@@ -323,19 +353,17 @@ static bool on_io(struct vcpu *v, const struct vmx_exit *e)
         skip_instruction(e);
         return true;
     }
-    uint8_t val = (uint8_t)v->regs.rax;
-    if ((port == 0xCF9 && !in && (val & 4)) || (port == 0x64 && !in && val == 0xFE)) {
+    if (!in && size == 1 && ((port == 0xCF9 && (val & 4)) || (port == 0x64 && val == 0xFE))) {
         printk("linux: asked to reset the machine (port %#x <- %#x)\n", port, val);
         vmx_stop(v, VCPU_STOP_REQUESTED, 0, port);
         return false;
     }
-    if (port == 0x64) {                         /* the keyboard controller is Linux's */
-        if (in)
-            v->regs.rax = (v->regs.rax & ~0xFFull) | inb(port);
-        else
-            outb(port, val);
-    } else if (in) {                            /* COM2, 0xCF9 reads: nothing there */
-        v->regs.rax |= 0xFF;
+    bool com2 = port >= 0x2F8 && port < 0x300;
+    if (in) {
+        uint32_t r = com2 ? 0xFFFFFFFFu : port_in(port, size);
+        v->regs.rax = (v->regs.rax & ~mask) | (r & mask);
+    } else if (!com2) {
+        port_out(port, size, val);
     }
     skip_instruction(e);
     return true;
