@@ -47,7 +47,10 @@ void bench_record(const char *group, const char *name, double cycles, double mop
 		  const char *target);
 double bench_lookup(const char *name);  /* cycles of a recorded row, 0 if none */
 
-void bench_ipc_run(void);
+/* True if the group `name` should run: `only` is NULL (all) or names it. */
+int bench_want(const char *only, const char *name);
+
+void bench_ipc_run(const char *only);   /* groups "rtt", "stream", "calls" */
 void bench_ipc_floor_again(void);
 void bench_async_run(void);
 void bench_boost_run(void);   /* C++ (bench_boost.cpp) */

@@ -48,8 +48,23 @@ static void chan_ring_setup(struct chan_ring *r, struct chan_msg *slots, uint64_
 	r->pos = 0;
 	r->mask = nslots - 1;
 	r->accept = accept;
-	r->pad = 0;
+	r->lazy = CHAN_RX_LAZY < nslots / 2 ? CHAN_RX_LAZY : (uint32_t)(nslots / 2);
+	if (r->lazy < 1)
+		r->lazy = 1;
 	r->rejected = 0;
+	r->freed = 0;
+}
+
+void chan_set_rx_lazy(struct chan *c, uint32_t lazy)
+{
+	uint64_t half = (c->rx.mask + 1) / 2;
+
+	chan_rx_release(c);
+	if (lazy < 1)
+		lazy = 1;
+	if (lazy > half)
+		lazy = (uint32_t)half;
+	c->rx.lazy = lazy;
 }
 
 int chan_attach(struct chan *c, void *mem, size_t bytes, int side, uint32_t accept)

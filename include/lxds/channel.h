@@ -22,12 +22,13 @@
  * status/type/tag form one 8-byte header word, written by the sender with a
  * single store after the payload: that store is what publishes the message.
  * The receiver copies the line to private memory and validates only its
- * private copy.  It hands the slot back by writing the header to zero (FREE)
- * lazily: not at once, but when it next finds the ring empty, or once it
- * holds rx.lazy consumed slots, or on chan_rx_release().  That takes the
- * FREE store (a write to a line the sender will need again) off the
- * critical path: in a ping-pong the reply is published before the free, and
- * the free happens while the receiver waits anyway.
+ * private copy.  It hands the slot back by writing the header to zero
+ * (FREE): by default at once; with chan_set_rx_lazy(c, n > 1), lazily: when
+ * it next finds the ring empty, or once it holds n consumed slots, or on
+ * chan_rx_release().  Lazy freeing takes the FREE store (a write to a line
+ * the sender will need again) off the critical path of a ping-pong: the
+ * reply is published before the free, which happens while the receiver
+ * waits anyway.
  *
  * The fast path is inline below; set-up lives in ipc/channel.c.
  */
@@ -85,8 +86,10 @@ struct chan_ring {
 				     between calls */
 } IPC_ALIGNED(IPC_CACHELINE);
 
-/* Default for rx.lazy (capped at slots / 2 by chan_attach). */
-#define CHAN_RX_LAZY  8
+/* Default for rx.lazy: eager.  Lazy freeing is opt-in (chan_set_rx_lazy):
+ * on the benchmark VM it did not shorten round trips measurably and it
+ * halved batched streaming (docs/ipc-async.md). */
+#define CHAN_RX_LAZY  1
 
 struct chan {
 	struct chan_ring tx;
@@ -149,11 +152,6 @@ IPC_INLINE int chan_try_send(struct chan *c, const struct chan_msg *m)
 {
 	struct chan_msg *s = chan_slot(&c->tx);
 
-	/* Ask for the line in exclusive state before reading its status: the
-	 * status load would otherwise fetch it shared, and the stores below
-	 * would need a second transaction to upgrade it.  A hint only: no
-	 * effect on ordering or correctness. */
-	ipc_prefetchw(s);
 	/* Acquire: our payload stores must not be moved above this check, or
 	 * they could overwrite a message the peer is still reading. */
 	if (chan_hdr_status(ipc_load_acquire64(&s->hdr.word)) != CHAN_SLOT_FREE)
@@ -231,9 +229,10 @@ IPC_INLINE void chan_rx_release(struct chan *c)
  * The header is read once; validation looks only at the private copy, so the
  * peer changing the slot mid-read cannot make us act on unchecked values.
  *
- * The slot is handed back lazily (see the top of this file): when a later
- * call finds the ring empty, or once rx.lazy slots are held.  Since
- * pos - freed < lazy <= slots / 2, the slot at pos is never one we hold.
+ * The slot is handed back at once (rx.lazy == 1), or lazily (see the top
+ * of this file): when a later call finds the ring empty, or once rx.lazy
+ * slots are held.  Since pos - freed < lazy <= slots / 2, the slot at pos
+ * is never one we hold.
  */
 IPC_INLINE int chan_try_recv(struct chan *c, struct chan_msg *out)
 {
@@ -255,8 +254,15 @@ IPC_INLINE int chan_try_recv(struct chan *c, struct chan_msg *out)
 		out->w[i] = s->w[i];
 	out->hdr = h;
 	r->pos++;
-	if (r->pos - r->freed >= r->lazy)
+	if (r->lazy <= 1) {
+		/* Eager (the default): free now, as the slot was just read.
+		 * Release: the payload loads above are older than this store,
+		 * and TSO never moves a store ahead of an older load. */
+		ipc_store_release64(&s->hdr.word, 0);
+		r->freed = r->pos;
+	} else if (r->pos - r->freed >= r->lazy) {
 		chan_rx_release(c);
+	}
 	if (IPC_UNLIKELY(!chan_hdr_valid(r, h))) {
 		r->rejected++;
 		return IPC_EBADMSG;

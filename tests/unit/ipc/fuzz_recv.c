@@ -25,7 +25,7 @@ static void fuzz_fill(const uint8_t *data, size_t size)
 }
 
 /* Plain channel: everything it returns as valid is valid. */
-static void fuzz_chan(const uint8_t *data, size_t size, uint32_t accept)
+static void fuzz_chan(const uint8_t *data, size_t size, uint32_t accept, uint32_t lazy)
 {
 	struct chan rx;
 	struct chan_msg m;
@@ -34,10 +34,10 @@ static void fuzz_chan(const uint8_t *data, size_t size, uint32_t accept)
 
 	fuzz_fill(data, size);
 	fuzz_assert(chan_attach(&rx, fuzz_mem, FUZZ_BYTES, 1, accept) == 0);
+	chan_set_rx_lazy(&rx, lazy);
 	slots = rx.rx.mask + 1;
 	for (i = 0; i < 2 * slots; i++) {
 		uint64_t pos = rx.rx.pos;
-		struct chan_msg *slot = chan_slot(&rx.rx);
 
 		ret = chan_try_recv(&rx, &m);
 		if (ret == IPC_EAGAIN) {
@@ -46,10 +46,16 @@ static void fuzz_chan(const uint8_t *data, size_t size, uint32_t accept)
 		}
 		fuzz_assert(ret == 0 || ret == IPC_EBADMSG);
 		fuzz_assert(rx.rx.pos == pos + 1);
-		fuzz_assert(slot->hdr.word == 0);
+		/* Lazy free: at most lazy - 1 consumed slots are held. */
+		fuzz_assert(rx.rx.pos - rx.rx.freed < rx.rx.lazy);
+		fuzz_assert(rx.rx.freed <= rx.rx.pos);
 		if (ret == 0)
 			fuzz_assert(chan_hdr_valid(&rx.rx, m.hdr));
 	}
+	/* Every slot consumed is handed back once released. */
+	chan_rx_release(&rx);
+	for (i = 0; i < rx.rx.pos && i < slots; i++)
+		fuzz_assert(rx.rx.slots[(rx.rx.pos - 1 - i) & rx.rx.mask].hdr.word == 0);
 }
 
 /* Async layer: only outstanding tags complete, each with its own reply. */
@@ -91,8 +97,8 @@ static void fuzz_achan(const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	fuzz_chan(data, size, CHAN_ACCEPT_ALL);
-	fuzz_chan(data, size, CHAN_ACCEPT(CHAN_T_REPLY));
+	fuzz_chan(data, size, CHAN_ACCEPT_ALL, 1);
+	fuzz_chan(data, size, CHAN_ACCEPT(CHAN_T_REPLY), 8);
 	fuzz_achan(data, size);
 	return 0;
 }

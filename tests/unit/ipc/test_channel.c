@@ -190,6 +190,7 @@ static void test_batch_send(void **state)
 	assert_int_equal(chan_try_send_batch(&p->a, batch, 80), slots);
 	for (i = 0; i < 10; i++)
 		assert_int_equal(chan_try_recv(&p->b, &r), 0);
+	chan_rx_release(&p->b);
 	assert_int_equal(chan_try_send_batch(&p->a, batch + slots, 80 - slots), 10);
 	for (i = 10; i < slots + 10; i++) {
 		assert_int_equal(chan_try_recv(&p->b, &r), 0);
@@ -257,11 +258,13 @@ static void test_hostile_garbage_rejected(void **state)
 	ring[2].hdr.type = 0;                     /* type 0 is never valid */
 	ring[3].hdr.status = CHAN_SLOT_READY;
 	ring[3].hdr.type = CHAN_T_LIMIT - 1;      /* in range, not accepted */
-	for (i = 0; i < 4; i++) {
+	chan_set_rx_lazy(&p->b, 4);   /* bad slots held, then handed back */
+	for (i = 0; i < 4; i++)
 		assert_int_equal(chan_try_recv(&p->b, &r), IPC_EBADMSG);
-		assert_int_equal(ring[i].hdr.word, 0);  /* slot handed back */
-	}
 	assert_int_equal(p->b.rx.rejected, 4);
+	assert_int_equal(chan_try_recv(&p->b, &r), IPC_EAGAIN);  /* empty: frees held slots */
+	for (i = 0; i < 4; i++)
+		assert_int_equal(ring[i].hdr.word, 0);  /* every bad slot handed back */
 	/* An honest message after the garbage still gets through. */
 	p->a.tx.pos = 4;
 	m = msg_make(CHAN_T_ONEWAY, 5, 5);
@@ -283,6 +286,106 @@ static void test_hostile_garbage_rejected(void **state)
 	for (i = 0; i < slots; i++)
 		assert_int_equal(ring[i].hdr.status, CHAN_SLOT_FREE);
 	pair_free(p);
+}
+
+/*
+ * Lazy free: consumed slots are held until the receiver finds the ring
+ * empty (recv or peek), holds rx.lazy of them, or calls chan_rx_release;
+ * never more than rx.lazy - 1 between calls, so the slot at rx.pos is never
+ * a held one, and the sender never sees more than slots - (lazy - 1) free.
+ */
+static void test_lazy_free(void **state)
+{
+	struct pair *p = pair_new(SLOTS);
+	uint32_t slots = (uint32_t)p->a.tx.mask + 1, lazy, i;
+	struct chan_msg *ring = p->b.rx.slots, m, r;
+	union chan_hdr h;
+
+	(void)state;
+	assert_int_equal(p->b.rx.lazy, CHAN_RX_LAZY);  /* eager by default */
+	chan_set_rx_lazy(&p->b, 8);
+	lazy = p->b.rx.lazy;
+	assert_int_equal(lazy, 8);
+	for (i = 0; i < slots; i++) {
+		m = msg_make(CHAN_T_ONEWAY, i, i);
+		assert_int_equal(chan_try_send(&p->a, &m), 0);
+	}
+	/* lazy - 1 receives: all held. */
+	for (i = 0; i + 1 < lazy; i++) {
+		assert_int_equal(chan_try_recv(&p->b, &r), 0);
+		msg_check(&r, CHAN_T_ONEWAY, i, i);
+		assert_int_equal(ring[i].hdr.status, CHAN_SLOT_READY);
+		assert_int_equal(p->b.rx.pos - p->b.rx.freed, i + 1);
+	}
+	assert_int_equal(chan_try_send(&p->a, &m), IPC_EAGAIN);
+	/* The lazy-th receive hands the whole group back. */
+	assert_int_equal(chan_try_recv(&p->b, &r), 0);
+	assert_int_equal(p->b.rx.freed, p->b.rx.pos);
+	for (i = 0; i < lazy; i++)
+		assert_int_equal(ring[i].hdr.word, 0);
+	for (i = 0; i < lazy; i++) {
+		m = msg_make(CHAN_T_ONEWAY, slots + i, slots + i);
+		assert_int_equal(chan_try_send(&p->a, &m), 0);
+	}
+	assert_int_equal(chan_try_send(&p->a, &m), IPC_EAGAIN);
+	/* Drain; peek on the empty ring hands back what is held. */
+	for (i = lazy; i < slots + lazy; i++) {
+		assert_int_equal(chan_try_recv(&p->b, &r), 0);
+		msg_check(&r, CHAN_T_ONEWAY, i, i);
+		assert_true(p->b.rx.pos - p->b.rx.freed < lazy);
+	}
+	m = msg_make(CHAN_T_ONEWAY, 77, 77);
+	chan_send(&p->a, &m);
+	assert_int_equal(chan_peek(&p->b, &h), 0);
+	assert_int_equal(chan_try_recv(&p->b, &r), 0);
+	msg_check(&r, CHAN_T_ONEWAY, 77, 77);
+	assert_true(p->b.rx.pos != p->b.rx.freed);  /* held... */
+	assert_int_equal(chan_peek(&p->b, &h), IPC_EAGAIN);  /* ...until peek sees empty */
+	assert_int_equal(p->b.rx.pos, p->b.rx.freed);
+	for (i = 0; i < slots; i++)
+		assert_int_equal(ring[i].hdr.word, 0);
+	pair_free(p);
+}
+
+/* rx.lazy is clamped to 1 .. slots / 2; 1 frees every slot as it is read. */
+static void test_lazy_limits(void **state)
+{
+	struct pair *p = pair_new(SLOTS), *q;
+	struct chan_msg m = msg_make(CHAN_T_ONEWAY, 1, 1), r;
+	void *mem;
+
+	(void)state;
+	chan_set_rx_lazy(&p->b, 0);
+	assert_int_equal(p->b.rx.lazy, 1);
+	chan_send(&p->a, &m);
+	assert_int_equal(chan_try_recv(&p->b, &r), 0);
+	assert_int_equal(p->b.rx.slots[0].hdr.word, 0);  /* freed at once */
+	chan_set_rx_lazy(&p->b, 1000);
+	assert_int_equal(p->b.rx.lazy, (p->b.rx.mask + 1) / 2);
+	/* Held slots are handed back when the limit changes. */
+	chan_send(&p->a, &m);
+	assert_int_equal(chan_try_recv(&p->b, &r), 0);
+	assert_int_equal(p->b.rx.slots[1].hdr.status, CHAN_SLOT_READY);
+	chan_set_rx_lazy(&p->b, 4);
+	assert_int_equal(p->b.rx.slots[1].hdr.word, 0);
+	pair_free(p);
+
+	/* The smallest ring (2 slots): lazy 1. */
+	q = calloc(1, sizeof(*q));
+	assert_non_null(q);
+	mem = aligned_alloc(IPC_PAGE_SIZE, IPC_PAGE_SIZE);
+	assert_non_null(mem);
+	assert_int_equal(chan_mem_init(mem, 4 * CHAN_SLOT_SIZE), 0);
+	assert_int_equal(chan_attach(&q->a, mem, 4 * CHAN_SLOT_SIZE, 0, CHAN_ACCEPT_ALL), 0);
+	assert_int_equal(chan_attach(&q->b, mem, 4 * CHAN_SLOT_SIZE, 1, CHAN_ACCEPT_ALL), 0);
+	assert_int_equal(q->b.rx.lazy, 1);
+	chan_send(&q->a, &m);
+	chan_send(&q->a, &m);
+	assert_int_equal(chan_try_send(&q->a, &m), IPC_EAGAIN);
+	assert_int_equal(chan_try_recv(&q->b, &r), 0);
+	assert_int_equal(chan_try_send(&q->a, &m), 0);
+	free(mem);
+	free(q);
 }
 
 /* A peer scribbling on the ring we send into only makes it look full. */
@@ -312,6 +415,8 @@ int main(void)
 		cmocka_unit_test(test_accept_mask),
 		cmocka_unit_test(test_hostile_garbage_rejected),
 		cmocka_unit_test(test_hostile_receiver_scribbles_our_ring),
+		cmocka_unit_test(test_lazy_free),
+		cmocka_unit_test(test_lazy_limits),
 	};
 
 	return cmocka_run_group_tests_name("ipc_channel", tests, NULL, NULL);
