@@ -41,8 +41,9 @@ setup:
 
 include $(sort $(wildcard */build.mk */*/build.mk */*/*/build.mk))
 
-HV_OBJS := $(patsubst %.c,$(BUILD)/hv/%.o,$(HV_SRCS) $(HV_ARCH_SRCS)) \
-           $(patsubst %.asm,$(BUILD)/hv/%.o,$(HV_ASM))
+# (sorted: a source two fragments both name is built and linked once)
+HV_OBJS := $(sort $(patsubst %.c,$(BUILD)/hv/%.o,$(HV_SRCS) $(HV_ARCH_SRCS)) \
+                  $(patsubst %.asm,$(BUILD)/hv/%.o,$(HV_ASM)))
 
 # make V=1 shows the full commands
 Q := $(if $(V),,@)

@@ -17,7 +17,7 @@ void cmdline_defaults(struct hv_config *cfg)
 
 const char *cmdline_help(void)
 {
-    return "  lxd_cores=N          cores reserved for LXDs (default: 1 when there are 2 or more)\n"
+    return "  lxd_cores=N          cores reserved for LXDs (default: all but Linux's)\n"
            "  lxd_pool=SIZE[K|M|G] memory kept from Linux for LXDs (default 64M)\n"
            "  log=err|warn|info|debug  hypervisor log level (default info)\n"
            "  selftest             run the built-in self tests\n"

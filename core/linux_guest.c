@@ -4,6 +4,7 @@
 #include <lxds/domain.h>
 #include <lxds/errno.h>
 #include <lxds/linux_guest.h>
+#include <lxds/lxd_pool.h>
 #include <lxds/memory.h>
 #include <lxds/printk.h>
 #include <lxds/string.h>
@@ -86,10 +87,14 @@ static int split_memory(const struct mb2_info *mbi)
     return 0;
 }
 
-static bool is_linux_ram(uint64_t start, uint64_t end)
+bool linux_ram_contains(uint64_t gpa, uint64_t len)
 {
+    uint64_t end = gpa + len;
+
+    if (end < gpa)
+        return false;
     for (unsigned int i = 0; i < linux_nram; i++)
-        if (start >= linux_ram[i].start && end <= linux_ram[i].end)
+        if (gpa >= linux_ram[i].start && end <= linux_ram[i].end)
             return true;
     return false;
 }
@@ -133,18 +138,6 @@ static void free_module(const struct mb2_module *m)
         mem_free_frames(m->start, (ALIGN_UP(m->end, PAGE_SIZE) - m->start) / PAGE_SIZE);
 }
 
-static enum hypercall_action linux_hypercall(struct vcpu *v)
-{
-    switch (v->regs.rax) {
-    case 0:                                 /* LXDS_HC_VERSION */
-        v->regs.rax = 1;
-        break;
-    default:
-        v->regs.rax = (uint64_t)-ENOSYS;
-    }
-    return HC_RESUME;
-}
-
 static const struct domain_ops linux_ops = { .hypercall = linux_hypercall, .may_halt = true };
 
 static const char *module_args(const struct mb2_module *m)
@@ -184,6 +177,11 @@ int linux_guest_start(const struct mb2_info *mbi)
     }
     free_module(kernel);
     free_module(initrd);
+    rc = pool_init(lxd_pool_range.start, lxd_pool_range.end);
+    if (rc) {
+        pr_err("linux: cannot set up the LXD pool (%s)\n", errno_name(rc));
+        return rc;
+    }
     rc = domain_init(&linux_dom, "linux", &linux_ops, NULL);
     if (!rc)
         rc = build_linux_ept(mbi);
@@ -210,6 +208,5 @@ int linux_guest_start(const struct mb2_info *mbi)
                linux_vcpu.stop_addr >= lxd_pool_range.start &&
                linux_vcpu.stop_addr < lxd_pool_range.end ? "LXD pool memory"
                                                          : "not Linux's memory");
-    (void)is_linux_ram;
     arch_poweroff();
 }

@@ -66,15 +66,18 @@ static void start_cores(void)
     int online = arch_start_secondary_cpus();
 
     printk("%d cores online\n", online);
+    /* Linux runs on the boot core alone for now; LXDs may have the others */
     if (hv_config.lxd_cores == LXD_CORES_DEFAULT)
-        hv_config.lxd_cores = online >= 2 ? 1 : 0;
+        hv_config.lxd_cores = online - 1;
     if (hv_config.lxd_cores >= online) {
         pr_err("cmdline: lxd_cores=%d leaves no core for Linux (%d online); using %d\n",
                hv_config.lxd_cores, online, online - 1);
         hv_config.lxd_cores = online - 1;
     }
-    printk("cores: %d for Linux, %d for LXDs\n", online - hv_config.lxd_cores,
-           hv_config.lxd_cores);
+    printk("cores: 1 for Linux, %d for LXDs", hv_config.lxd_cores);
+    if (online - 1 - hv_config.lxd_cores > 0)
+        printk(", %d idle", online - 1 - hv_config.lxd_cores);
+    printk("\n");
 }
 
 static void start_virtualization(void)

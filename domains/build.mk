@@ -1,2 +1,2 @@
 # domains/: the domain life cycle.
-HV_SRCS += domains/domain.c
+HV_SRCS += domains/domain.c domains/pool.c domains/lxd.c domains/hypercall.c domains/elf_image.c

@@ -13,6 +13,8 @@ struct domain_ops {
     enum hypercall_action (*hypercall)(struct vcpu *v);
     /* HLT: true to let the vCPU halt (resumes after), false to stop it. */
     bool may_halt;
+    /* Watchdog tick: true if the domain made progress since the last tick. */
+    bool (*progress)(struct vcpu *v);
 };
 
 struct domain {

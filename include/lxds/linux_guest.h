@@ -7,6 +7,7 @@
 #ifndef LXDS_LINUX_GUEST_H
 #define LXDS_LINUX_GUEST_H
 
+#include <lxds/domain.h>
 #include <lxds/multiboot2.h>
 
 #define LINUX_MAX_RAM_RANGES 64
@@ -27,6 +28,12 @@ struct linux_load {
 
 /* The LXD pool: RAM kept from Linux for LXD images, stacks and channels. */
 extern struct mem_range lxd_pool_range;
+
+/* Whether [gpa, gpa + len) lies inside one range of Linux's RAM. */
+bool linux_ram_contains(uint64_t gpa, uint64_t len);
+
+/* Linux's hypercalls (domains/hypercall.c). */
+enum hypercall_action linux_hypercall(struct vcpu *v);
 
 /*
  * Finds the "linux" (and optional "initrd") Multiboot2 modules, splits the

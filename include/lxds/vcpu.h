@@ -56,6 +56,7 @@ struct vcpu {
     uint64_t stop_rip;          /* guest RIP when it stopped */
     uint64_t stop_addr;         /* guest-physical address for EPT violations */
     uint64_t stop_detail;       /* reason-specific: qualification, vector, exit reason */
+    volatile bool stop_requested;   /* set by another core; the run loop stops the vCPU */
     uint32_t watchdog_limit;    /* preemption-timer expiries without progress; 0 = no watchdog */
     uint32_t watchdog_count;
     uint64_t exits;             /* counters */

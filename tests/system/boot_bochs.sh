@@ -14,6 +14,6 @@ expect "allocator self-check passed" '^mem: frame allocator self-check passed'
 expect "boot core online" '^cpu 0: APIC ID [0-9]+ online \(boot core\)'
 for c in 1 2 3; do expect "core $c online" "^cpu $c: APIC ID [0-9]+ online"; done
 expect "4 cores online" '^4 cores online'
-expect "cores split between Linux and LXDs" '^cores: 3 for Linux, 1 for LXDs'
+expect "cores split between Linux and LXDs" '^cores: 1 for Linux, 3 for LXDs'
 expect_not "no exception or panic" 'EXCEPTION|PANIC|failed to start'
 expect_rc "powered off cleanly" 0

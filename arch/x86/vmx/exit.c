@@ -176,6 +176,8 @@ static bool on_triple_fault(struct vcpu *v, const struct vmx_exit *e)
 
 static bool on_preemption_timer(struct vcpu *v, const struct vmx_exit *e)
 {
+    if (v->dom->ops && v->dom->ops->progress && v->dom->ops->progress(v))
+        v->watchdog_count = 0;
     if (v->watchdog_limit && ++v->watchdog_count >= v->watchdog_limit) {
         vmx_report_exit(v, e, "stopped by the watchdog: no progress");
         vmx_stop(v, VCPU_STOP_WATCHDOG, 0, v->watchdog_count);
@@ -402,6 +404,10 @@ bool vmx_handle_exit(struct vcpu *v, const struct vmx_exit *e)
     exit_handler h = e->reason < EXIT_REASON_MAX ? handlers[e->reason] : NULL;
 
     v->exits++;
+    if (v->stop_requested) {                    /* another core asked (e.g. Linux: stop this LXD) */
+        vmx_stop(v, VCPU_STOP_REQUESTED, 0, 0);
+        return false;
+    }
     if (h)
         return h(v, e);
     vmx_report_exit(v, e, "stopped: no handler for this exit");

@@ -1,0 +1,149 @@
+/*
+ * Linux's hypercalls (include/lxds/hypercall_abi.h, docs/hypercalls.md).
+ * Every argument is checked before anything changes: addresses must lie in
+ * Linux's own RAM (it runs identity-mapped, so they are read and written in
+ * place; Linux has one vCPU, which waits in this call, so nothing changes
+ * under us), sizes are bounded, ids must name existing domains.
+ */
+#include <lxds/domain.h>
+#include <lxds/errno.h>
+#include <lxds/hypercall_abi.h>
+#include <lxds/linux_guest.h>
+#include <lxds/lxd_domain.h>
+#include <lxds/memory.h>
+#include <lxds/printk.h>
+#include <lxds/string.h>
+
+#define LOG_READ_MAX   KiB(64)
+#define LIST_MAX       1024
+#define GRANT_MAX_PAGES 4096
+
+static bool name_ok(const char *name)
+{
+    size_t n = strnlen(name, LXDS_NAME_MAX);
+
+    if (n == 0 || n == LXDS_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.'))
+            return false;
+    }
+    return true;
+}
+
+static bool name_taken(const char *name)
+{
+    uint32_t ids[LXDS_MAX_DOMAINS];
+    int n = lxd_list(ids, LXDS_MAX_DOMAINS);
+    struct lxds_domain_status st;
+
+    for (int i = 0; i < n && i < LXDS_MAX_DOMAINS; i++)
+        if (!lxd_status(ids[i], &st) && !strcmp(st.name, name))
+            return true;
+    return false;
+}
+
+static int64_t hc_create(uint64_t image, uint64_t len, uint64_t name_gpa)
+{
+    char name[LXDS_NAME_MAX];
+    const char *why = "";
+
+    if (len == 0 || len > LXDS_MAX_IMAGE)
+        return -E2BIG;
+    if (!linux_ram_contains(image, len) || !linux_ram_contains(name_gpa, LXDS_NAME_MAX))
+        return -EFAULT;
+    memcpy(name, phys_to_virt(name_gpa), sizeof(name));
+    if (!name_ok(name))
+        return -EINVAL;
+    if (name_taken(name))
+        return -EEXIST;
+    int rc = lxd_create(phys_to_virt(image), len, name, &why);
+    if (rc < 0)
+        printk("lxd: refused to create '%s' from %lu bytes at %#lx: %s (%s)\n", name, len, image,
+               why, errno_name(rc));
+    return rc;
+}
+
+static int64_t hc_grant(uint64_t id, uint64_t gpa, uint64_t pages)
+{
+    uint64_t va;
+
+    if (!IS_ALIGNED(gpa, PAGE_SIZE) || pages == 0 || pages > GRANT_MAX_PAGES)
+        return -EINVAL;
+    if (!linux_ram_contains(gpa, pages * PAGE_SIZE))
+        return -EFAULT;                     /* only Linux's own RAM can be shared */
+    int rc = lxd_grant((uint32_t)id, gpa, pages, &va);
+    return rc ? rc : (int64_t)va;
+}
+
+static int64_t hc_status(uint64_t id, uint64_t gpa)
+{
+    struct lxds_domain_status st;
+
+    if (!linux_ram_contains(gpa, sizeof(st)))
+        return -EFAULT;
+    int rc = lxd_status((uint32_t)id, &st);
+    if (!rc)
+        memcpy(phys_to_virt(gpa), &st, sizeof(st));
+    return rc;
+}
+
+static int64_t hc_list(uint64_t gpa, uint64_t max)
+{
+    uint32_t ids[LXDS_MAX_DOMAINS];
+
+    if (max > LIST_MAX || (max && !linux_ram_contains(gpa, max * sizeof(uint32_t))))
+        return max > LIST_MAX ? -EINVAL : -EFAULT;
+    int n = lxd_list(ids, LXDS_MAX_DOMAINS);
+    memcpy(phys_to_virt(gpa), ids, MIN((uint64_t)n, max) * sizeof(uint32_t));
+    return n;
+}
+
+static int64_t hc_info(uint64_t gpa)
+{
+    struct lxds_info info;
+
+    if (!linux_ram_contains(gpa, sizeof(info)))
+        return -EFAULT;
+    lxd_info(&info);
+    memcpy(phys_to_virt(gpa), &info, sizeof(info));
+    return 0;
+}
+
+static int64_t hc_log_read(uint64_t buf, uint64_t len, uint64_t pos_gpa)
+{
+    uint64_t pos;
+
+    if (len > LOG_READ_MAX)
+        return -EINVAL;
+    if (!linux_ram_contains(buf, len) || !linux_ram_contains(pos_gpa, sizeof(pos)))
+        return -EFAULT;
+    memcpy(&pos, phys_to_virt(pos_gpa), sizeof(pos));
+    size_t n = log_read(&pos, phys_to_virt(buf), len);
+    memcpy(phys_to_virt(pos_gpa), &pos, sizeof(pos));
+    return (int64_t)n;
+}
+
+enum hypercall_action linux_hypercall(struct vcpu *v)
+{
+    uint64_t a0 = v->regs.rdi, a1 = v->regs.rsi, a2 = v->regs.rdx;
+    int64_t ret;
+
+    switch (v->regs.rax) {
+    case LXDS_HC_VERSION: ret = LXDS_ABI_VERSION; break;
+    case LXDS_HC_INFO: ret = hc_info(a0); break;
+    case LXDS_HC_CREATE: ret = hc_create(a0, a1, a2); break;
+    case LXDS_HC_START: ret = lxd_start((uint32_t)a0, (int)(int64_t)a1); break;
+    case LXDS_HC_STOP: ret = lxd_stop((uint32_t)a0); break;
+    case LXDS_HC_DESTROY: ret = lxd_destroy((uint32_t)a0); break;
+    case LXDS_HC_STATUS: ret = hc_status(a0, a1); break;
+    case LXDS_HC_LIST: ret = hc_list(a0, a1); break;
+    case LXDS_HC_GRANT: ret = hc_grant(a0, a1, a2); break;
+    case LXDS_HC_LOG_READ: ret = hc_log_read(a0, a1, a2); break;
+    default: ret = -ENOSYS; break;
+    }
+    v->regs.rax = (uint64_t)ret;
+    return HC_RESUME;
+}

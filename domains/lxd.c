@@ -1,0 +1,441 @@
+/*
+ * LXD domains: load an ELF image into pool memory behind a fresh EPT, run
+ * it on a core of its own, stop it, destroy it with every frame returned.
+ * The calls come from Linux's hypercalls on the boot core; the domain's own
+ * core runs lxd_core_main() and records how the domain ended.
+ */
+#include <lxds/arch.h>
+#include <lxds/cmdline.h>
+#include <lxds/cpu.h>
+#include <lxds/domain.h>
+#include <lxds/elf_image.h>
+#include <lxds/errno.h>
+#include <lxds/format.h>
+#include <lxds/lxd_domain.h>
+#include <lxds/lxd_pool.h>
+#include <lxds/memory.h>
+#include <lxds/printk.h>
+#include <lxds/string.h>
+
+#define LXD_PT_GPA          0x1000ull       /* PML4, PDPT, PD: VA = GPA for the first GiB */
+#define LXD_STACK_BYTES     KiB(64)
+#define LXD_HEAP_BYTES      MiB(1)
+#define LXD_MAX_CHUNKS      (ELF_MAX_SEGMENTS + 4)
+#define LXD_WATCHDOG_TICKS  50              /* preemption-timer ticks without a heartbeat */
+#define LXD_STOP_TIMEOUT_US 2000000
+
+_Static_assert(LXDS_EXIT_UNEXPECTED == (int)VCPU_STOP_UNEXPECTED_EXIT &&
+               LXDS_EXIT_EPT_VIOLATION == (int)VCPU_STOP_EPT_VIOLATION &&
+               LXDS_EXIT_WATCHDOG == (int)VCPU_STOP_WATCHDOG,
+               "the ABI's exit reasons mirror enum vcpu_stop");
+
+extern struct hv_config hv_config;
+
+struct lxd_chunk {
+    uint64_t pa, count;
+};
+
+struct lxd {
+    struct domain dom;
+    struct vcpu vcpu;
+    volatile uint32_t state;                /* enum lxds_domain_state */
+    volatile int core;
+    uint64_t entry;
+    struct lxd_chunk chunks[LXD_MAX_CHUNKS];
+    unsigned int nchunks;
+    struct lxd_boot_info *bi;
+    uint64_t last_heartbeat;
+};
+
+static struct lxd lxds[LXDS_MAX_DOMAINS];   /* domain id = index + 1 */
+
+static struct lxd *lxd_get(uint32_t id)
+{
+    if (id == 0 || id > LXDS_MAX_DOMAINS || lxds[id - 1].state == LXDS_STATE_FREE)
+        return NULL;
+    return &lxds[id - 1];
+}
+
+/* ---- what an LXD may ask of the hypervisor ---- */
+
+static void lxd_log(struct lxd *d, uint64_t va, uint64_t len)
+{
+    char text[256];
+    size_t n = 0;
+
+    len = MIN(len, sizeof(text) - 1);
+    while (n < len) {                       /* through its EPT, page by page */
+        uint64_t hpa;
+        if (ept_translate(&d->dom.ept, va + n, &hpa, NULL, NULL, NULL))
+            break;
+        size_t chunk = MIN(len - n, PAGE_SIZE - ((va + n) & (PAGE_SIZE - 1)));
+        memcpy(text + n, phys_to_virt(hpa), chunk);
+        n += chunk;
+    }
+    while (n && (text[n - 1] == '\n' || text[n - 1] == '\0'))
+        n--;
+    text[n] = '\0';
+    printk("lxd %s: %s\n", d->dom.name, text);
+}
+
+static enum hypercall_action lxd_hypercall(struct vcpu *v)
+{
+    struct lxd *d = v->dom->priv;
+
+    switch (v->regs.rax) {
+    case LXD_HC_LOG:
+        lxd_log(d, v->regs.rdi, v->regs.rsi);
+        v->regs.rax = 0;
+        return HC_RESUME;
+    case LXD_HC_EXIT:
+        v->stop_detail = v->regs.rdi;
+        printk("lxd %s: exits with code %ld\n", d->dom.name, (long)v->regs.rdi);
+        return HC_STOP;
+    default:
+        v->regs.rax = (uint64_t)-ENOSYS;
+        return HC_RESUME;
+    }
+}
+
+/* The watchdog's question: did the heartbeat in the boot-info page move? */
+static bool lxd_progress(struct vcpu *v)
+{
+    struct lxd *d = v->dom->priv;
+    uint64_t hb = d->bi->heartbeat;
+    bool moved = hb != d->last_heartbeat;
+
+    d->last_heartbeat = hb;
+    return moved;
+}
+
+static const struct domain_ops lxd_ops = { .hypercall = lxd_hypercall, .progress = lxd_progress };
+
+/* ---- memory ---- */
+
+static int map_new(struct lxd *d, uint64_t gpa, uint64_t bytes, unsigned int rights, uint64_t *hpa)
+{
+    uint64_t pages = ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE, pa;
+    int rc;
+
+    if (d->nchunks == LXD_MAX_CHUNKS)
+        return -E2BIG;
+    rc = pool_alloc(pages, 1, &pa);
+    if (rc)
+        return rc;
+    rc = ept_map(&d->dom.ept, gpa, pa, pages * PAGE_SIZE, rights, EPT_MT_WB);
+    if (rc) {
+        pool_free(pa, pages);
+        return rc;
+    }
+    d->chunks[d->nchunks++] = (struct lxd_chunk){ pa, pages };
+    if (hpa)
+        *hpa = pa;
+    return 0;
+}
+
+static void free_memory(struct lxd *d)
+{
+    for (unsigned int i = 0; i < d->nchunks; i++)
+        pool_free(d->chunks[i].pa, d->chunks[i].count);
+    d->nchunks = 0;
+    domain_destroy(&d->dom);
+}
+
+static uint64_t memory_bytes(const struct lxd *d)
+{
+    uint64_t n = 0;
+
+    for (unsigned int i = 0; i < d->nchunks; i++)
+        n += d->chunks[i].count * PAGE_SIZE;
+    return n;
+}
+
+/* Identity page tables for the domain's first GiB (its EPT decides what exists). */
+static int map_page_tables(struct lxd *d)
+{
+    uint64_t pa;
+    int rc = map_new(d, LXD_PT_GPA, 3 * PAGE_SIZE, EPT_R | EPT_W, &pa);
+
+    if (rc)
+        return rc;
+    uint64_t *pml4 = phys_to_virt(pa), *pdpt = phys_to_virt(pa + PAGE_SIZE);
+    uint64_t *pd = phys_to_virt(pa + 2 * PAGE_SIZE);
+    pml4[0] = (LXD_PT_GPA + PAGE_SIZE) | 3;
+    pdpt[0] = (LXD_PT_GPA + 2 * PAGE_SIZE) | 3;
+    for (uint64_t i = 0; i < 512; i++)
+        pd[i] = (i << 21) | 0x83;           /* present, writable, 2 MiB */
+    return 0;
+}
+
+static int load_segments(struct lxd *d, const uint8_t *image, const struct elf_image *img)
+{
+    for (unsigned int i = 0; i < img->nsegs; i++) {
+        const struct elf_segment *s = &img->segs[i];
+        uint64_t start = ALIGN_DOWN(s->vaddr, PAGE_SIZE);
+        uint64_t end = ALIGN_UP(s->vaddr + s->memsz, PAGE_SIZE), hpa;
+        unsigned int rights = EPT_R | (s->flags & 2 ? EPT_W : 0) | (s->flags & 1 ? EPT_X : 0);
+        int rc = map_new(d, start, end - start, rights, &hpa);
+        if (rc)
+            return rc;
+        memcpy((uint8_t *)phys_to_virt(hpa) + (s->vaddr - start), image + s->offset, s->filesz);
+    }
+    return 0;
+}
+
+static int build_domain(struct lxd *d, const uint8_t *image, const struct elf_image *img)
+{
+    uint64_t bi_pa;
+    int rc = map_page_tables(d);
+
+    if (!rc)
+        rc = load_segments(d, image, img);
+    if (!rc)
+        rc = map_new(d, LXD_BOOT_INFO_VA, PAGE_SIZE, EPT_R | EPT_W, &bi_pa);
+    if (!rc)
+        rc = map_new(d, LXD_STACK_TOP_VA - LXD_STACK_BYTES, LXD_STACK_BYTES, EPT_R | EPT_W, NULL);
+    if (!rc)
+        rc = map_new(d, LXD_HEAP_VA, LXD_HEAP_BYTES, EPT_R | EPT_W, NULL);
+    if (rc)
+        return rc;
+    d->bi = phys_to_virt(bi_pa);
+    d->bi->magic = LXD_BOOT_INFO_MAGIC;
+    d->bi->domain_id = (uint32_t)d->dom.id;
+    d->bi->heap_va = LXD_HEAP_VA;
+    d->bi->heap_bytes = LXD_HEAP_BYTES;
+    memcpy(d->bi->name, d->dom.name, sizeof(d->bi->name));
+    return 0;
+}
+
+int lxd_create(const void *image, uint64_t len, const char *name, const char **why)
+{
+    struct elf_image img;
+    struct lxd *d = NULL;
+    int rc;
+
+    for (unsigned int i = 0; i < LXDS_MAX_DOMAINS && !d; i++)
+        if (lxds[i].state == LXDS_STATE_FREE)
+            d = &lxds[i];
+    if (!d) {
+        *why = "no free domain slot";
+        return -ENOSPC;
+    }
+    rc = elf_image_parse(image, len, LXD_IMAGE_BASE, LXD_IMAGE_LIMIT, &img, why);
+    if (rc) {
+        static char reason[sizeof(img.why_buf)];    /* *why may point into img */
+        fmt_snprintf(reason, sizeof(reason), "%s", *why);
+        *why = reason;
+        return rc;
+    }
+    memset(d, 0, sizeof(*d));
+    rc = domain_init(&d->dom, name, &lxd_ops, d);
+    if (rc) {
+        *why = "no memory for its EPT";
+        return rc;
+    }
+    d->dom.id = (int)(d - lxds) + 1;
+    d->entry = img.entry;
+    d->core = -1;
+    rc = build_domain(d, image, &img);
+    if (rc) {
+        *why = rc == -ENOMEM ? "the LXD pool is too small for it" : "mapping its memory failed";
+        free_memory(d);
+        return rc;
+    }
+    d->state = LXDS_STATE_LOADED;
+    printk("lxd: created domain %d '%s': %u segment(s), %lu KiB of pool, entry %#lx\n",
+           d->dom.id, d->dom.name, img.nsegs, memory_bytes(d) >> 10, img.entry);
+    return d->dom.id;
+}
+
+int lxd_grant(uint32_t id, uint64_t hpa, uint64_t pages, uint64_t *va)
+{
+    struct lxd *d = lxd_get(id);
+
+    if (!d)
+        return -ENOENT;
+    if (d->state != LXDS_STATE_LOADED)
+        return -EBUSY;                      /* only before it runs: no INVEPT on its core needed */
+    if (d->bi->ngrants == LXDS_MAX_GRANTS || pages == 0 || pages * PAGE_SIZE > LXD_GRANT_STRIDE)
+        return -EINVAL;
+    uint64_t at = LXD_GRANT_VA + d->bi->ngrants * LXD_GRANT_STRIDE;
+    int rc = ept_map(&d->dom.ept, at, hpa, pages * PAGE_SIZE, EPT_R | EPT_W, EPT_MT_WB);
+    if (rc)
+        return rc;
+    d->bi->grants[d->bi->ngrants++] = (struct lxd_grant){ at, pages * PAGE_SIZE };
+    printk("lxd: domain %u '%s' granted %lu page(s) of Linux at %#lx, seen at %#lx\n",
+           id, d->dom.name, pages, hpa, at);
+    *va = at;
+    return 0;
+}
+
+/* ---- running, on the domain's own core ---- */
+
+static void lxd_core_main(void *arg)
+{
+    struct lxd *d = arg;
+    struct vcpu_boot boot = { .rip = d->entry, .rsp = LXD_STACK_TOP_VA, .cr3 = LXD_PT_GPA };
+    int rc;
+
+    d->vcpu.dom = &d->dom;
+    d->vcpu.kind = VCPU_KIND_ISOLATED;
+    d->vcpu.watchdog_limit = LXD_WATCHDOG_TICKS;
+    rc = arch_vcpu_create(&d->vcpu, &boot);
+    if (rc) {
+        printk("lxd %s: cannot run on cpu %u: %s\n", d->dom.name, arch_cpu_id(), errno_name(rc));
+        d->vcpu.stop = VCPU_STOP_ENTRY_FAILED;
+    } else {
+        d->vcpu.regs.rdi = LXD_BOOT_INFO_VA;
+        printk("lxd %s: running on cpu %u\n", d->dom.name, arch_cpu_id());
+        arch_vcpu_run(&d->vcpu);
+        arch_vcpu_destroy(&d->vcpu);
+    }
+    bool clean = d->vcpu.stop == VCPU_STOP_REQUESTED;
+    printk("lxd %s: %s on cpu %u: %s at RIP %#lx%s\n", d->dom.name, clean ? "stopped" : "CRASHED",
+           arch_cpu_id(), vcpu_stop_name(d->vcpu.stop), d->vcpu.stop_rip,
+           clean ? "" : "; only this domain was stopped");
+    d->core = -1;
+    __atomic_store_n(&d->state, clean ? LXDS_STATE_STOPPED : LXDS_STATE_CRASHED, __ATOMIC_RELEASE);
+}
+
+static bool is_lxd_core(unsigned int c)
+{
+    unsigned int first = cpu_count - (unsigned int)hv_config.lxd_cores;
+
+    return c >= 1 && c < cpu_count && c >= first;
+}
+
+static bool core_in_use(unsigned int c)
+{
+    for (unsigned int i = 0; i < LXDS_MAX_DOMAINS; i++)
+        if (lxds[i].state == LXDS_STATE_RUNNING && lxds[i].core == (int)c)
+            return true;
+    return false;
+}
+
+int lxd_start(uint32_t id, int core)
+{
+    struct lxd *d = lxd_get(id);
+
+    if (!d)
+        return -ENOENT;
+    if (d->state != LXDS_STATE_LOADED)
+        return d->state == LXDS_STATE_RUNNING ? -EBUSY : -EINVAL;
+    if (core < 0) {
+        for (unsigned int c = 1; c < cpu_count && core < 0; c++)
+            if (is_lxd_core(c) && !core_in_use(c) && cpus[c].state != CPU_FAILED)
+                core = (int)c;
+        if (core < 0)
+            return -EBUSY;                  /* every LXD core is taken */
+    }
+    if (!is_lxd_core((unsigned int)core) || cpus[core].state == CPU_FAILED)
+        return -EINVAL;
+    if (core_in_use((unsigned int)core))
+        return -EBUSY;
+    /* a domain that just stopped there may still be leaving the core */
+    for (unsigned int t = 0; t < 100000 && cpus[core].state != CPU_PARKED; t += 100)
+        arch_udelay(100);
+    d->core = core;
+    d->state = LXDS_STATE_RUNNING;
+    int rc = cpu_run_on((unsigned int)core, lxd_core_main, d);
+    if (rc) {
+        d->core = -1;
+        d->state = LXDS_STATE_LOADED;
+        return rc;
+    }
+    return core;
+}
+
+int lxd_stop(uint32_t id)
+{
+    struct lxd *d = lxd_get(id);
+
+    if (!d)
+        return -ENOENT;
+    if (d->state == LXDS_STATE_LOADED) {
+        d->state = LXDS_STATE_STOPPED;
+        return 0;
+    }
+    if (d->state != LXDS_STATE_RUNNING)
+        return 0;
+    int core = d->core;
+    d->vcpu.stop_requested = true;
+    if (core >= 0)
+        arch_kick_cpu((unsigned int)core);  /* an exit makes its core see the request */
+    for (unsigned int t = 0; t < LXD_STOP_TIMEOUT_US; t += 100) {
+        if (__atomic_load_n(&d->state, __ATOMIC_ACQUIRE) != LXDS_STATE_RUNNING)
+            return 0;
+        arch_udelay(100);
+    }
+    pr_err("lxd: domain %u '%s' did not stop on cpu %d\n", id, d->dom.name, core);
+    return -ETIMEDOUT;
+}
+
+int lxd_destroy(uint32_t id)
+{
+    struct lxd *d = lxd_get(id);
+    int rc;
+
+    if (!d)
+        return -ENOENT;
+    rc = lxd_stop(id);
+    if (rc)
+        return rc;
+    uint64_t bytes = memory_bytes(d);
+    free_memory(d);
+    printk("lxd: destroyed domain %u '%s'; %lu KiB back to the pool (%lu KiB free)\n", id,
+           d->dom.name, bytes >> 10, pool_free_bytes() >> 10);
+    memset(d, 0, sizeof(*d));
+    return 0;
+}
+
+int lxd_status(uint32_t id, struct lxds_domain_status *st)
+{
+    struct lxd *d = lxd_get(id);
+
+    if (!d)
+        return -ENOENT;
+    memset(st, 0, sizeof(*st));
+    st->id = id;
+    st->state = d->state;
+    st->core = d->state == LXDS_STATE_RUNNING ? d->core : -1;
+    if (d->state == LXDS_STATE_STOPPED || d->state == LXDS_STATE_CRASHED) {
+        st->exit_reason = d->vcpu.stop;
+        st->exit_rip = d->vcpu.stop_rip;
+        st->exit_addr = d->vcpu.stop_addr;
+        st->exit_detail = d->vcpu.stop_detail;
+    }
+    st->mem_bytes = memory_bytes(d);
+    st->exits = d->vcpu.exits;
+    st->hypercalls = d->vcpu.hypercalls;
+    st->heartbeats = d->bi ? d->bi->heartbeat : 0;
+    memcpy(st->name, d->dom.name, sizeof(st->name));
+    st->name[sizeof(st->name) - 1] = '\0';
+    return 0;
+}
+
+int lxd_list(uint32_t *ids, uint32_t max)
+{
+    uint32_t n = 0;
+
+    for (uint32_t i = 0; i < LXDS_MAX_DOMAINS; i++)
+        if (lxds[i].state != LXDS_STATE_FREE) {
+            if (n < max)
+                ids[n] = i + 1;
+            n++;
+        }
+    return (int)n;
+}
+
+void lxd_info(struct lxds_info *info)
+{
+    memset(info, 0, sizeof(*info));
+    info->abi_version = LXDS_ABI_VERSION;
+    info->cpus = cpu_online_count();
+    for (unsigned int c = 0; c < cpu_count && c < 64; c++)
+        if (is_lxd_core(c) && cpus[c].state != CPU_FAILED)
+            info->lxd_core_mask |= 1ull << c;
+    info->pool_bytes = pool_total_bytes();
+    info->pool_free_bytes = pool_free_bytes();
+    info->max_domains = LXDS_MAX_DOMAINS;
+    info->domains = (uint32_t)lxd_list(NULL, 0);
+}
