@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * klxd in-kernel API: what other Linux modules ("glue" modules that forward a
+ * kernel subsystem to an LXD) use to talk to a domain.  See docs/klxd.md.
+ *
+ * A domain has at most one channel, made before the domain starts (the
+ * hypervisor only grants pages to a domain that does not run yet).  Linux is
+ * side 0 of the channel and initialises the ring memory; the LXD attaches as
+ * side 1 to its first grant.  All calls sleep (busy-poll with cond_resched):
+ * process context only, never with a spinlock held or in an interrupt.
+ *
+ *	struct klxd_channel *ch;
+ *	struct chan_msg req = { .w = { 1, 2, 3 } }, reply;
+ *	int err;
+ *
+ *	err = klxd_channel_create(id, 1);       // before the domain starts
+ *	ch = klxd_channel_get(id);              // takes a reference
+ *	if (IS_ERR(ch))
+ *		return PTR_ERR(ch);
+ *	err = klxd_call(ch, &req, &reply);      // request out, its reply back
+ *	klxd_channel_put(ch);
+ *
+ * Errors are negative errno values: -ENOENT no such domain or no channel,
+ * -EEXIST a channel exists already, -ENODEV the domain was destroyed,
+ * -ETIMEDOUT no reply/no free slot within the timeout, -EPIPE the domain is
+ * not running (stopped or crashed; klxd notices within a fraction of the
+ * timeout), -EINTR a signal arrived while waiting, or the hypervisor's error.
+ */
+#ifndef KLXD_H
+#define KLXD_H
+
+#include <linux/types.h>
+#include <lxds/channel.h>
+
+struct klxd_channel;
+
+/* Default longest wait for one message, in milliseconds (module parameter
+ * timeout_ms changes it). */
+#define KLXD_DEFAULT_TIMEOUT_MS 10000
+
+/*
+ * Allocates `pages` (a power of two, 1 .. KLXD_CHANNEL_MAX_PAGES) physically
+ * contiguous ring pages, initialises them (chan_mem_init), grants them to
+ * domain `id` (LXDS_HC_GRANT) and attaches Linux's end.  Must come before
+ * the domain's first start.  *domain_va (if not NULL) gets where the domain
+ * sees the pages.
+ */
+int klxd_channel_create(u32 id, unsigned int pages, u64 *domain_va);
+
+/* The channel of domain `id`, with a reference held; ERR_PTR on failure. */
+struct klxd_channel *klxd_channel_get(u32 id);
+
+/* Drops a reference; the ring pages are freed once the domain is destroyed
+ * and the last reference is gone. */
+void klxd_channel_put(struct klxd_channel *ch);
+
+/*
+ * Sends *req as a CHAN_T_REQUEST with a fresh tag and waits for the
+ * CHAN_T_REPLY carrying that tag; *reply gets it.  Replies with other tags
+ * (late answers to calls that timed out) are dropped.  Calls on one channel
+ * are serialised.
+ */
+int klxd_call(struct klxd_channel *ch, const struct chan_msg *req, struct chan_msg *reply);
+
+/* Lower level: send *msg as it is (type and tag chosen by the caller), or
+ * receive the next message.  Both wait up to timeout_ms (0 = default). */
+int klxd_send(struct klxd_channel *ch, const struct chan_msg *msg, unsigned int timeout_ms);
+int klxd_recv(struct klxd_channel *ch, struct chan_msg *msg, unsigned int timeout_ms);
+
+/* Raw hypercall, for glue modules that need a call klxd does not wrap. */
+long klxd_hypercall(unsigned long nr, unsigned long a0, unsigned long a1,
+		    unsigned long a2, unsigned long a3);
+
+#endif

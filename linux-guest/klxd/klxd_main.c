@@ -1,0 +1,1003 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * klxd: Linux's side of lxds Lightweight Execution Domains.
+ *
+ * Talks to the hypervisor by VMCALL (include/lxds/hypercall_abi.h), offers
+ * /dev/lxd to user space (klxd_ioctl.h), /proc/lxd for status, and an
+ * in-kernel API to other modules (klxd.h).  See docs/klxd.md.
+ *
+ * Memory handed to the hypervisor is always physically contiguous kernel
+ * memory (kmalloc, alloc_pages_exact): Linux is identity-mapped, so its
+ * physical address is the guest-physical address the hypervisor reads.
+ *
+ * Ring pages granted to a domain stay mapped in that domain until it is
+ * destroyed, so they are freed only after LXDS_HC_DESTROY succeeded; if it
+ * fails, the pages are deliberately leaked (and said so) rather than handed
+ * back to Linux while another core may still write them.
+ *
+ * Module unload destroys every domain the hypervisor has (Linux is the only
+ * creator, through this module) and then frees the rings; see klxd_exit.
+ */
+#define pr_fmt(fmt) "klxd: " fmt
+
+#include <linux/module.h>
+#include <linux/kernel.h>
+#include <linux/miscdevice.h>
+#include <linux/fs.h>
+#include <linux/uaccess.h>
+#include <linux/slab.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/kref.h>
+#include <linux/jiffies.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+#include <linux/ktime.h>
+#include <linux/err.h>
+#include <linux/io.h>
+#include <asm/processor.h>
+#include <asm/msr.h>
+#include <asm/tsc.h>
+
+#include "klxd.h"
+#include "klxd_ioctl.h"
+
+static unsigned int timeout_ms = KLXD_DEFAULT_TIMEOUT_MS;
+module_param(timeout_ms, uint, 0644);
+MODULE_PARM_DESC(timeout_ms, "longest wait for one channel message, in ms (default 10000)");
+
+/* ---- hypercalls ------------------------------------------------------- */
+
+long klxd_hypercall(unsigned long nr, unsigned long a0, unsigned long a1,
+		    unsigned long a2, unsigned long a3)
+{
+	long ret;
+
+	asm volatile("vmcall"
+		     : "=a"(ret)
+		     : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "c"(a3)
+		     : "memory");
+	return ret;
+}
+EXPORT_SYMBOL_GPL(klxd_hypercall);
+
+static inline unsigned long gpa(const void *p)
+{
+	return (unsigned long)virt_to_phys((void *)p);
+}
+
+static const char *const hc_names[] = {
+	[LXDS_HC_VERSION] = "VERSION", [LXDS_HC_INFO] = "INFO",
+	[LXDS_HC_CREATE] = "CREATE", [LXDS_HC_START] = "START",
+	[LXDS_HC_STOP] = "STOP", [LXDS_HC_DESTROY] = "DESTROY",
+	[LXDS_HC_STATUS] = "STATUS", [LXDS_HC_LIST] = "LIST",
+	[LXDS_HC_GRANT] = "GRANT", [LXDS_HC_LOG_READ] = "LOG_READ",
+};
+
+/* A hypercall whose failure is logged with the call's name and arguments. */
+static long hc(unsigned long nr, unsigned long a0, unsigned long a1,
+	       unsigned long a2, unsigned long a3)
+{
+	long ret = klxd_hypercall(nr, a0, a1, a2, a3);
+
+	if (ret < 0 && nr != LXDS_HC_STATUS)
+		pr_info("hypercall %s(%#lx, %#lx, %#lx, %#lx) failed: %ld\n",
+			nr < ARRAY_SIZE(hc_names) ? hc_names[nr] : "?", a0, a1, a2, a3, ret);
+	return ret;
+}
+
+static int hc_status(u32 id, struct lxds_domain_status *st)
+{
+	return (int)hc(LXDS_HC_STATUS, id, gpa(st), 0, 0);
+}
+
+/* ---- domains and channels ---------------------------------------------- */
+
+struct klxd_channel {
+	struct kref ref;
+	struct mutex lock;              /* one sender/receiver at a time (SPSC rings) */
+	u32 domain_id;
+	bool dead;                      /* domain destroyed: no more traffic */
+	void *mem;
+	size_t bytes;
+	unsigned int pages;
+	u64 domain_va;
+	u32 next_tag;
+	u64 dropped;                    /* klxd_call: stray replies dropped */
+	struct chan chan;
+};
+
+struct klxd_domain {
+	bool used;
+	u32 id;
+	char name[LXDS_NAME_MAX];
+	struct klxd_channel *ch;        /* the domain's reference, or NULL */
+};
+
+static DEFINE_MUTEX(klxd_lock);         /* the table below */
+static struct klxd_domain klxd_domains[LXDS_MAX_DOMAINS];
+
+static struct klxd_domain *dom_find(u32 id)
+{
+	int i;
+
+	for (i = 0; i < LXDS_MAX_DOMAINS; i++)
+		if (klxd_domains[i].used && klxd_domains[i].id == id)
+			return &klxd_domains[i];
+	return NULL;
+}
+
+/* The record for a domain, made on demand for a domain the hypervisor has
+ * (one made before this module instance was loaded, say). */
+static struct klxd_domain *dom_get_or_add(u32 id, const char *name)
+{
+	struct klxd_domain *d = dom_find(id);
+	int i;
+
+	if (d)
+		return d;
+	for (i = 0; i < LXDS_MAX_DOMAINS; i++) {
+		d = &klxd_domains[i];
+		if (!d->used) {
+			memset(d, 0, sizeof(*d));
+			d->used = true;
+			d->id = id;
+			if (name)
+				strscpy(d->name, name, sizeof(d->name));
+			return d;
+		}
+	}
+	return NULL;
+}
+
+static void channel_release(struct kref *ref)
+{
+	struct klxd_channel *ch = container_of(ref, struct klxd_channel, ref);
+
+	if (ch->dead) {
+		free_pages_exact(ch->mem, ch->bytes);
+	} else {
+		/* Never reached in normal use: the domain's own reference is
+		 * only dropped once it is destroyed. */
+		pr_err("channel of domain %u released while the domain may still map it: %zu bytes at %#lx leaked on purpose\n",
+		       ch->domain_id, ch->bytes, gpa(ch->mem));
+	}
+	kfree(ch);
+}
+
+void klxd_channel_put(struct klxd_channel *ch)
+{
+	if (ch)
+		kref_put(&ch->ref, channel_release);
+}
+EXPORT_SYMBOL_GPL(klxd_channel_put);
+
+struct klxd_channel *klxd_channel_get(u32 id)
+{
+	struct klxd_domain *d;
+	struct klxd_channel *ch = ERR_PTR(-ENOENT);
+
+	mutex_lock(&klxd_lock);
+	d = dom_find(id);
+	if (d && d->ch) {
+		ch = d->ch;
+		kref_get(&ch->ref);
+	}
+	mutex_unlock(&klxd_lock);
+	return ch;
+}
+EXPORT_SYMBOL_GPL(klxd_channel_get);
+
+/* Resets both rings to empty and re-attaches Linux's end.  Only while the
+ * domain does not run (before a start: the LXD attaches afresh then). */
+static int channel_reset(struct klxd_channel *ch)
+{
+	int err;
+
+	mutex_lock(&ch->lock);
+	err = chan_mem_init(ch->mem, ch->bytes);
+	if (!err)
+		err = chan_attach(&ch->chan, ch->mem, ch->bytes, 0, CHAN_ACCEPT_ALL);
+	ch->next_tag = 0;
+	mutex_unlock(&ch->lock);
+	return err;
+}
+
+/* With klxd_lock held. */
+static int channel_create_locked(u32 id, unsigned int pages, u64 *domain_va, u32 *slots)
+{
+	struct lxds_domain_status *st;
+	struct klxd_domain *d;
+	struct klxd_channel *ch;
+	long ret;
+	int err;
+
+	if (pages == 0)
+		pages = KLXD_CHANNEL_DEFAULT_PAGES;
+	if (pages > KLXD_CHANNEL_MAX_PAGES || (pages & (pages - 1))) {
+		pr_info("channel for domain %u: %u pages is not a power of two in 1..%u\n",
+			id, pages, KLXD_CHANNEL_MAX_PAGES);
+		return -EINVAL;
+	}
+	st = kzalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return -ENOMEM;
+	err = hc_status(id, st);
+	if (err < 0 || st->state == LXDS_STATE_FREE) {
+		kfree(st);
+		return err < 0 ? err : -ENOENT;
+	}
+	d = dom_get_or_add(id, st->name);
+	kfree(st);
+	if (!d)
+		return -ENOSPC;
+	if (d->ch)
+		return -EEXIST;
+
+	ch = kzalloc(sizeof(*ch), GFP_KERNEL);
+	if (!ch)
+		return -ENOMEM;
+	kref_init(&ch->ref);
+	mutex_init(&ch->lock);
+	ch->domain_id = id;
+	ch->pages = pages;
+	ch->bytes = (size_t)pages * PAGE_SIZE;
+	ch->mem = alloc_pages_exact(ch->bytes, GFP_KERNEL | __GFP_ZERO);
+	if (!ch->mem) {
+		pr_info("channel for domain %u: no %zu bytes of contiguous memory\n", id, ch->bytes);
+		kfree(ch);
+		return -ENOMEM;
+	}
+	err = channel_reset(ch);
+	if (err) {
+		pr_err("channel for domain %u: chan_mem_init/chan_attach on %zu bytes failed: %d\n",
+		       id, ch->bytes, err);
+		goto free;
+	}
+	ret = hc(LXDS_HC_GRANT, id, gpa(ch->mem), pages, 0);
+	if (ret < 0) {
+		err = (int)ret;
+		goto free;
+	}
+	ch->domain_va = (u64)ret;
+	d->ch = ch;
+	if (domain_va)
+		*domain_va = ch->domain_va;
+	if (slots)
+		*slots = (u32)(ch->chan.rx.mask + 1);
+	return 0;
+free:
+	/* The grant failed, so the domain never saw the pages. */
+	free_pages_exact(ch->mem, ch->bytes);
+	kfree(ch);
+	return err;
+}
+
+int klxd_channel_create(u32 id, unsigned int pages, u64 *domain_va)
+{
+	int err;
+
+	mutex_lock(&klxd_lock);
+	err = channel_create_locked(id, pages, domain_va, NULL);
+	mutex_unlock(&klxd_lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(klxd_channel_create);
+
+/* With klxd_lock held: the domain was destroyed (or never existed in the
+ * hypervisor), so its ring pages are no longer mapped anywhere else. */
+static void dom_forget(struct klxd_domain *d)
+{
+	struct klxd_channel *ch = d->ch;
+
+	if (ch) {
+		mutex_lock(&ch->lock);
+		ch->dead = true;
+		mutex_unlock(&ch->lock);
+		d->ch = NULL;
+		klxd_channel_put(ch);
+	}
+	d->used = false;
+}
+
+/* ---- waiting on a channel ------------------------------------------------ */
+
+/*
+ * Busy-wait bookkeeping: yields the CPU now and then, gives up after the
+ * timeout, and every 200 ms asks the hypervisor whether the domain still
+ * runs, so a crashed peer is reported in a fraction of the timeout.
+ */
+struct waiter {
+	struct klxd_channel *ch;
+	unsigned long start, deadline, next_check;
+	unsigned int spins;
+};
+
+static void wait_begin(struct waiter *w, struct klxd_channel *ch, unsigned int tmo_ms)
+{
+	w->ch = ch;
+	w->start = jiffies;
+	w->deadline = w->start + msecs_to_jiffies(tmo_ms ? tmo_ms : timeout_ms);
+	w->next_check = w->start + msecs_to_jiffies(200);
+	w->spins = 0;
+}
+
+/* 0 = keep waiting, else the error to give up with. */
+static int wait_step(struct waiter *w)
+{
+	struct lxds_domain_status *st;
+	int err = 0;
+
+	cpu_relax();
+	if (++w->spins & 1023)
+		return 0;
+	cond_resched();
+	if (signal_pending(current))
+		return -EINTR;
+	if (time_after(jiffies, w->deadline))
+		return -ETIMEDOUT;
+	if (time_after(jiffies, w->next_check)) {
+		w->next_check = jiffies + msecs_to_jiffies(200);
+		st = kzalloc(sizeof(*st), GFP_KERNEL);
+		if (!st)
+			return 0;
+		err = hc_status(w->ch->domain_id, st);
+		if (err >= 0)
+			err = st->state == LXDS_STATE_RUNNING ? 0 : -EPIPE;
+		else if (err == -ENOENT)
+			err = -ENODEV;
+		else
+			err = 0;        /* cannot tell: keep waiting until the timeout */
+		kfree(st);
+	}
+	return err;
+}
+
+static inline void wait_progress(struct waiter *w, unsigned int tmo_ms)
+{
+	w->deadline = jiffies + msecs_to_jiffies(tmo_ms ? tmo_ms : timeout_ms);
+}
+
+/* With ch->lock held. */
+static int send_locked(struct klxd_channel *ch, const struct chan_msg *m, unsigned int tmo_ms)
+{
+	struct waiter w;
+	int err;
+
+	if (ch->dead)
+		return -ENODEV;
+	wait_begin(&w, ch, tmo_ms);
+	while (chan_try_send(&ch->chan, m) != 0) {
+		err = wait_step(&w);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* With ch->lock held.  -EBADMSG for an invalid message (consumed). */
+static int recv_locked(struct klxd_channel *ch, struct chan_msg *m, unsigned int tmo_ms)
+{
+	struct waiter w;
+	int ret, err;
+
+	if (ch->dead)
+		return -ENODEV;
+	wait_begin(&w, ch, tmo_ms);
+	while ((ret = chan_try_recv(&ch->chan, m)) == IPC_EAGAIN) {
+		err = wait_step(&w);
+		if (err)
+			return err;
+	}
+	return ret == 0 ? 0 : -EBADMSG;
+}
+
+int klxd_send(struct klxd_channel *ch, const struct chan_msg *msg, unsigned int tmo_ms)
+{
+	int err;
+
+	mutex_lock(&ch->lock);
+	err = send_locked(ch, msg, tmo_ms);
+	mutex_unlock(&ch->lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(klxd_send);
+
+int klxd_recv(struct klxd_channel *ch, struct chan_msg *msg, unsigned int tmo_ms)
+{
+	int err;
+
+	mutex_lock(&ch->lock);
+	err = recv_locked(ch, msg, tmo_ms);
+	mutex_unlock(&ch->lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(klxd_recv);
+
+int klxd_call(struct klxd_channel *ch, const struct chan_msg *req, struct chan_msg *reply)
+{
+	struct chan_msg m = *req;
+	u32 tag;
+	int err;
+
+	mutex_lock(&ch->lock);
+	tag = ++ch->next_tag;
+	m.hdr.type = CHAN_T_REQUEST;
+	m.hdr.tag = tag;
+	err = send_locked(ch, &m, 0);
+	while (!err) {
+		err = recv_locked(ch, reply, 0);
+		if (err == -EBADMSG) {
+			ch->dropped++;
+			err = 0;
+			continue;
+		}
+		if (!err && reply->hdr.type == CHAN_T_REPLY && reply->hdr.tag == tag)
+			break;
+		if (!err)
+			ch->dropped++;
+	}
+	mutex_unlock(&ch->lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(klxd_call);
+
+/* ---- ping: the echo domain's check ------------------------------------ */
+
+/* The request for sequence number seq: the number and known words. */
+static void ping_request(u64 seq, struct chan_msg *m)
+{
+	int i;
+
+	m->hdr.word = 0;
+	m->hdr.type = CHAN_T_REQUEST;
+	m->hdr.tag = (u32)seq;
+	m->w[0] = seq;
+	for (i = 1; i < CHAN_PAYLOAD_WORDS; i++)
+		m->w[i] = (seq * 0x9E3779B97F4A7C15ull) ^ ((u64)i << 56) ^ 0x5a5a0000a5a5ull;
+}
+
+/*
+ * The echo LXD's transform, the one place to change if it changes
+ * (lxd-sdk/examples/echo.c): the reply is a CHAN_T_REPLY with the request's
+ * tag and every payload word bitwise inverted.
+ */
+static void echo_expected(const struct chan_msg *req, struct chan_msg *exp)
+{
+	int i;
+
+	exp->hdr = req->hdr;
+	exp->hdr.type = CHAN_T_REPLY;
+	for (i = 0; i < CHAN_PAYLOAD_WORDS; i++)
+		exp->w[i] = ~req->w[i];
+}
+
+static bool echo_reply_ok(u64 seq, const struct chan_msg *reply)
+{
+	struct chan_msg req, exp;
+	int i;
+
+	ping_request(seq, &req);
+	echo_expected(&req, &exp);
+	if (reply->hdr.type != exp.hdr.type || reply->hdr.tag != exp.hdr.tag)
+		return false;
+	for (i = 0; i < CHAN_PAYLOAD_WORDS; i++)
+		if (reply->w[i] != exp.w[i])
+			return false;
+	return true;
+}
+
+static int ping(struct klxd_channel *ch, struct lxd_ioc_ping *p)
+{
+	struct chan_msg m;
+	struct waiter w;
+	u64 sent = 0, got = 0, t0, t1;
+	u32 batch = p->batch ? p->batch : 1;
+	ktime_t k0;
+	int err = 0, ret;
+
+	if (batch > ch->chan.tx.mask + 1)
+		batch = (u32)(ch->chan.tx.mask + 1);
+	p->first_bad_seq = ~0ull;
+	mutex_lock(&ch->lock);
+	if (ch->dead) {
+		err = -ENODEV;
+		goto out;
+	}
+	/* Drop what an earlier, interrupted ping left in the ring. */
+	while (chan_try_recv(&ch->chan, &m) != IPC_EAGAIN)
+		ch->dropped++;
+
+	k0 = ktime_get();
+	t0 = rdtsc_ordered();
+	wait_begin(&w, ch, p->timeout_ms);
+	while (got < p->count) {
+		bool progress = false;
+
+		while (sent < p->count && sent - got < batch) {
+			ping_request(sent, &m);
+			if (chan_try_send(&ch->chan, &m) != 0)
+				break;
+			sent++;
+			progress = true;
+		}
+		while (got < sent) {
+			ret = chan_try_recv(&ch->chan, &m);
+			if (ret == IPC_EAGAIN)
+				break;
+			if (ret == 0 && echo_reply_ok(got, &m)) {
+				p->good++;
+			} else {
+				if (!p->bad)
+					p->first_bad_seq = got;
+				p->bad++;
+			}
+			got++;
+			progress = true;
+		}
+		if (progress) {
+			wait_progress(&w, p->timeout_ms);
+			if ((got & 4095) == 0)
+				cond_resched();
+			continue;
+		}
+		err = wait_step(&w);
+		if (err)
+			break;
+	}
+	t1 = rdtsc_ordered();
+	p->ns = ktime_to_ns(ktime_sub(ktime_get(), k0));
+	p->cycles = t1 - t0;
+out:
+	p->sent = sent;
+	mutex_unlock(&ch->lock);
+	return err;
+}
+
+/* ---- ioctls ------------------------------------------------------------- */
+
+static int ioc_create(struct lxd_ioc_create __user *up)
+{
+	struct lxd_ioc_create a;
+	struct klxd_domain *d;
+	void *image;
+	char *name;
+	long ret;
+
+	if (copy_from_user(&a, up, sizeof(a)))
+		return -EFAULT;
+	if (a.len == 0) {
+		pr_info("create: empty image\n");
+		return -EINVAL;
+	}
+	if (a.len > LXDS_MAX_IMAGE) {
+		pr_info("create: image of %llu bytes is over the ABI's %u\n", a.len, LXDS_MAX_IMAGE);
+		return -EFBIG;
+	}
+	if (get_order(a.len) >= MAX_ORDER) {
+		pr_info("create: image of %llu bytes is over the %lu bytes klxd can pass in one contiguous range\n",
+			a.len, PAGE_SIZE << (MAX_ORDER - 1));
+		return -E2BIG;
+	}
+	a.name[LXDS_NAME_MAX - 1] = '\0';
+	if (!a.name[0]) {
+		pr_info("create: empty name\n");
+		return -EINVAL;
+	}
+	name = kmemdup(a.name, LXDS_NAME_MAX, GFP_KERNEL);
+	if (!name)
+		return -ENOMEM;
+	image = alloc_pages_exact(a.len, GFP_KERNEL);
+	if (!image) {
+		pr_info("create: no %llu bytes of contiguous memory for the image copy\n", a.len);
+		kfree(name);
+		return -ENOMEM;
+	}
+	if (copy_from_user(image, u64_to_user_ptr(a.image), a.len)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	mutex_lock(&klxd_lock);
+	ret = hc(LXDS_HC_CREATE, gpa(image), a.len, gpa(name), 0);
+	if (ret >= 0) {
+		a.id = (u32)ret;
+		d = dom_get_or_add(a.id, name);
+		if (!d)
+			pr_warn("domain %u: no room to track it (more than %d domains?)\n",
+				a.id, LXDS_MAX_DOMAINS);
+		else
+			strscpy(d->name, name, sizeof(d->name));
+	}
+	mutex_unlock(&klxd_lock);
+	if (ret >= 0) {
+		ret = 0;
+		if (copy_to_user(up, &a, sizeof(a)))
+			ret = -EFAULT;
+	}
+out:
+	/* The hypervisor copied the image into its pool; ours is not kept. */
+	free_pages_exact(image, a.len);
+	kfree(name);
+	return (int)ret;
+}
+
+static int ioc_start(struct lxd_ioc_start __user *up)
+{
+	struct lxd_ioc_start a;
+	struct lxds_domain_status *st;
+	struct klxd_domain *d;
+	long ret;
+
+	if (copy_from_user(&a, up, sizeof(a)))
+		return -EFAULT;
+	st = kzalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return -ENOMEM;
+	mutex_lock(&klxd_lock);
+	/* A domain started again begins afresh (the LXD attaches to its rings
+	 * anew), so its rings are emptied first; never while it runs. */
+	d = dom_find(a.id);
+	ret = hc_status(a.id, st);
+	if (ret >= 0 && d && d->ch && st->state != LXDS_STATE_RUNNING)
+		ret = channel_reset(d->ch);
+	if (ret >= 0)
+		ret = hc(LXDS_HC_START, a.id, (unsigned long)(long)a.core, 0, 0);
+	mutex_unlock(&klxd_lock);
+	kfree(st);
+	if (ret < 0)
+		return (int)ret;
+	a.core = (s32)ret;
+	return copy_to_user(up, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
+static int ioc_destroy(u32 id)
+{
+	struct klxd_domain *d;
+	long ret;
+
+	mutex_lock(&klxd_lock);
+	ret = hc(LXDS_HC_DESTROY, id, 0, 0, 0);
+	d = dom_find(id);
+	if (d && (ret >= 0 || ret == -ENOENT))
+		dom_forget(d);
+	mutex_unlock(&klxd_lock);
+	return ret < 0 ? (int)ret : 0;
+}
+
+static int ioc_list(struct lxd_ioc_list __user *up)
+{
+	struct lxd_ioc_list a;
+	u32 *ids;
+	u32 n;
+	long ret;
+
+	if (copy_from_user(&a, up, sizeof(a)))
+		return -EFAULT;
+	n = min_t(u32, a.max, 1024);
+	ids = kcalloc(n ? n : 1, sizeof(*ids), GFP_KERNEL);
+	if (!ids)
+		return -ENOMEM;
+	ret = hc(LXDS_HC_LIST, gpa(ids), n, 0, 0);
+	if (ret >= 0) {
+		a.count = (u32)ret;
+		if (copy_to_user(u64_to_user_ptr(a.ids), ids, min_t(u32, n, a.count) * sizeof(*ids)) ||
+		    copy_to_user(up, &a, sizeof(a)))
+			ret = -EFAULT;
+		else
+			ret = 0;
+	}
+	kfree(ids);
+	return (int)ret;
+}
+
+static int ioc_log_read(struct lxd_ioc_log __user *up)
+{
+	struct lxd_ioc_log a;
+	u64 *pos;
+	char *buf;
+	u32 len;
+	long ret;
+
+	if (copy_from_user(&a, up, sizeof(a)))
+		return -EFAULT;
+	len = min_t(u32, a.len, 65536);
+	if (!len)
+		return -EINVAL;
+	buf = kmalloc(len, GFP_KERNEL);
+	pos = kmalloc(sizeof(*pos), GFP_KERNEL);
+	if (!buf || !pos) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	*pos = a.pos;
+	ret = hc(LXDS_HC_LOG_READ, gpa(buf), len, gpa(pos), 0);
+	if (ret >= 0) {
+		a.got = (u32)min_t(long, ret, len);
+		a.pos = *pos;
+		if (copy_to_user(u64_to_user_ptr(a.buf), buf, a.got) || copy_to_user(up, &a, sizeof(a)))
+			ret = -EFAULT;
+		else
+			ret = 0;
+	}
+out:
+	kfree(buf);
+	kfree(pos);
+	return (int)ret;
+}
+
+static int ioc_ping(struct lxd_ioc_ping __user *up)
+{
+	struct lxd_ioc_ping a;
+	struct klxd_channel *ch;
+	int err;
+
+	if (copy_from_user(&a, up, sizeof(a)))
+		return -EFAULT;
+	if (a.count == 0 || a.count > KLXD_PING_MAX_COUNT)
+		return -EINVAL;
+	a.sent = a.good = a.bad = a.cycles = a.ns = 0;
+	ch = klxd_channel_get(a.id);
+	if (IS_ERR(ch))
+		return PTR_ERR(ch);
+	err = ping(ch, &a);
+	klxd_channel_put(ch);
+	/* The counts are copied out on failure too: they say how far it got. */
+	if (copy_to_user(up, &a, sizeof(a)))
+		return -EFAULT;
+	return err;
+}
+
+static long klxd_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
+{
+	void __user *up = (void __user *)arg;
+	long ret;
+
+	switch (cmd) {
+	case LXD_IOC_VERSION: {
+		struct lxd_ioc_version v = {
+			.module_version = KLXD_MODULE_VERSION,
+			.abi_expected = LXDS_ABI_VERSION,
+		};
+
+		ret = hc(LXDS_HC_VERSION, 0, 0, 0, 0);
+		if (ret < 0)
+			return ret;
+		v.abi_version = (u32)ret;
+		return copy_to_user(up, &v, sizeof(v)) ? -EFAULT : 0;
+	}
+	case LXD_IOC_INFO: {
+		struct lxds_info *info = kzalloc(sizeof(*info), GFP_KERNEL);
+
+		if (!info)
+			return -ENOMEM;
+		ret = hc(LXDS_HC_INFO, gpa(info), 0, 0, 0);
+		if (ret >= 0)
+			ret = copy_to_user(up, info, sizeof(*info)) ? -EFAULT : 0;
+		kfree(info);
+		return ret;
+	}
+	case LXD_IOC_CREATE:
+		return ioc_create(up);
+	case LXD_IOC_START:
+		return ioc_start(up);
+	case LXD_IOC_STOP: {
+		u32 id;
+
+		if (get_user(id, (u32 __user *)up))
+			return -EFAULT;
+		ret = hc(LXDS_HC_STOP, id, 0, 0, 0);
+		return ret < 0 ? ret : 0;
+	}
+	case LXD_IOC_DESTROY: {
+		u32 id;
+
+		if (get_user(id, (u32 __user *)up))
+			return -EFAULT;
+		return ioc_destroy(id);
+	}
+	case LXD_IOC_STATUS: {
+		struct lxds_domain_status *st = kzalloc(sizeof(*st), GFP_KERNEL);
+		u32 id;
+
+		if (!st)
+			return -ENOMEM;
+		if (get_user(id, (u32 __user *)up)) {
+			kfree(st);
+			return -EFAULT;
+		}
+		ret = hc_status(id, st);
+		if (ret >= 0)
+			ret = copy_to_user(up, st, sizeof(*st)) ? -EFAULT : 0;
+		kfree(st);
+		return ret;
+	}
+	case LXD_IOC_LIST:
+		return ioc_list(up);
+	case LXD_IOC_LOG_READ:
+		return ioc_log_read(up);
+	case LXD_IOC_CHANNEL: {
+		struct lxd_ioc_channel c;
+
+		if (copy_from_user(&c, up, sizeof(c)))
+			return -EFAULT;
+		mutex_lock(&klxd_lock);
+		ret = channel_create_locked(c.id, c.pages, &c.domain_va, &c.slots);
+		mutex_unlock(&klxd_lock);
+		if (ret < 0)
+			return ret;
+		if (!c.pages)
+			c.pages = KLXD_CHANNEL_DEFAULT_PAGES;
+		return copy_to_user(up, &c, sizeof(c)) ? -EFAULT : 0;
+	}
+	case LXD_IOC_PING:
+		return ioc_ping(up);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations klxd_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = klxd_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice klxd_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "lxd",
+	.fops = &klxd_fops,
+	.mode = 0600,
+};
+
+/* ---- /proc/lxd ---------------------------------------------------------- */
+
+static const char *const state_names[] = {
+	[LXDS_STATE_FREE] = "free", [LXDS_STATE_LOADED] = "loaded",
+	[LXDS_STATE_RUNNING] = "running", [LXDS_STATE_STOPPED] = "stopped",
+	[LXDS_STATE_CRASHED] = "crashed",
+};
+
+static const char *const reason_names[] = {
+	[LXDS_EXIT_NONE] = "-", [LXDS_EXIT_REQUESTED] = "requested",
+	[LXDS_EXIT_HALTED] = "halted", [LXDS_EXIT_EPT_VIOLATION] = "ept-violation",
+	[LXDS_EXIT_TRIPLE_FAULT] = "triple-fault", [LXDS_EXIT_EXCEPTION] = "exception",
+	[LXDS_EXIT_WATCHDOG] = "watchdog", [LXDS_EXIT_ENTRY_FAILED] = "entry-failed",
+	[LXDS_EXIT_UNEXPECTED] = "unexpected",
+};
+
+static int klxd_proc_show(struct seq_file *s, void *unused)
+{
+	struct lxds_domain_status *st;
+	u32 *ids;
+	long n, i;
+
+	ids = kcalloc(LXDS_MAX_DOMAINS, sizeof(*ids), GFP_KERNEL);
+	st = kzalloc(sizeof(*st), GFP_KERNEL);
+	if (!ids || !st) {
+		kfree(ids);
+		kfree(st);
+		return -ENOMEM;
+	}
+	seq_puts(s, "# id name state core exits reason rip addr\n");
+	n = hc(LXDS_HC_LIST, gpa(ids), LXDS_MAX_DOMAINS, 0, 0);
+	for (i = 0; i < min_t(long, n, LXDS_MAX_DOMAINS); i++) {
+		if (hc_status(ids[i], st) < 0)
+			continue;
+		st->name[LXDS_NAME_MAX - 1] = '\0';
+		seq_printf(s, "%u %s %s %d %llu %s %#llx %#llx\n", st->id, st->name,
+			   st->state < ARRAY_SIZE(state_names) ? state_names[st->state] : "?",
+			   st->core, st->exits,
+			   st->exit_reason < ARRAY_SIZE(reason_names) ? reason_names[st->exit_reason] : "?",
+			   st->exit_rip, st->exit_addr);
+	}
+	if (n < 0)
+		seq_printf(s, "# LXDS_HC_LIST failed: %ld\n", n);
+	kfree(ids);
+	kfree(st);
+	return 0;
+}
+
+/* ---- load / unload ------------------------------------------------------ */
+
+static int klxd_probe(void)
+{
+	unsigned int eax, ebx, ecx, edx;
+	long v;
+
+	if (!boot_cpu_has(X86_FEATURE_HYPERVISOR)) {
+		pr_err("not running under a hypervisor (CPUID.1:ECX.hypervisor clear); refusing to load\n");
+		return -ENODEV;
+	}
+	cpuid(0x40000000, &eax, &ebx, &ecx, &edx);
+	if (memcmp(&ebx, "lxds", 4)) {
+		pr_err("the hypervisor is not lxds (CPUID 0x40000000 EBX=%#x, not \"lxds\"); refusing to load\n",
+		       ebx);
+		return -ENODEV;
+	}
+	v = klxd_hypercall(LXDS_HC_VERSION, 0, 0, 0, 0);
+	if (v < 0) {
+		pr_err("LXDS_HC_VERSION failed: %ld; refusing to load\n", v);
+		return (int)v;
+	}
+	if (((u32)v >> 16) != (LXDS_ABI_VERSION >> 16)) {
+		pr_err("hypervisor ABI %lu.%lu, but klxd speaks %u.x; refusing to load\n",
+		       ((unsigned long)v >> 16) & 0xffff, (unsigned long)v & 0xffff,
+		       LXDS_ABI_VERSION >> 16);
+		return -EPROTO;
+	}
+	pr_info("lxds hypervisor, ABI %lu.%lu\n", ((unsigned long)v >> 16) & 0xffff,
+		(unsigned long)v & 0xffff);
+	return 0;
+}
+
+static int __init klxd_init(void)
+{
+	int err = klxd_probe();
+
+	if (err)
+		return err;
+	err = misc_register(&klxd_misc);
+	if (err) {
+		pr_err("cannot register /dev/lxd: %d\n", err);
+		return err;
+	}
+	if (!proc_create_single("lxd", 0444, NULL, klxd_proc_show)) {
+		pr_err("cannot create /proc/lxd\n");
+		misc_deregister(&klxd_misc);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Unload: /dev/lxd is gone first, so no new calls; modules using the
+ * in-kernel API hold a reference on klxd, so none is left.  Then every
+ * domain the hypervisor has is destroyed (they would otherwise keep ring
+ * pages that Linux is about to reuse) and the rings are freed.
+ */
+static void __exit klxd_exit(void)
+{
+	u32 *ids = kcalloc(LXDS_MAX_DOMAINS, sizeof(*ids), GFP_KERNEL);
+	long n, i, ret;
+
+	remove_proc_entry("lxd", NULL);
+	misc_deregister(&klxd_misc);
+	mutex_lock(&klxd_lock);
+	n = ids ? hc(LXDS_HC_LIST, gpa(ids), LXDS_MAX_DOMAINS, 0, 0) : -ENOMEM;
+	for (i = 0; i < min_t(long, n, LXDS_MAX_DOMAINS); i++) {
+		ret = hc(LXDS_HC_DESTROY, ids[i], 0, 0, 0);
+		if (ret < 0)
+			pr_err("unload: destroying domain %u failed: %ld\n", ids[i], ret);
+		else
+			pr_info("unload: destroyed domain %u\n", ids[i]);
+	}
+	for (i = 0; i < LXDS_MAX_DOMAINS; i++) {
+		struct klxd_domain *d = &klxd_domains[i];
+		struct lxds_domain_status *st;
+
+		if (!d->used)
+			continue;
+		st = kzalloc(sizeof(*st), GFP_KERNEL);
+		/* Free rings only of domains the hypervisor no longer has. */
+		if (st && hc_status(d->id, st) == -ENOENT) {
+			dom_forget(d);
+		} else if (st && st->state == LXDS_STATE_FREE) {
+			dom_forget(d);
+		} else if (d->ch) {
+			pr_err("unload: domain %u still exists; its %zu ring bytes at %#lx are leaked on purpose\n",
+			       d->id, d->ch->bytes, gpa(d->ch->mem));
+		}
+		kfree(st);
+	}
+	mutex_unlock(&klxd_lock);
+	kfree(ids);
+}
+
+module_init(klxd_init);
+module_exit(klxd_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("lxds: Linux's interface to Lightweight Execution Domains");
