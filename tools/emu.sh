@@ -110,6 +110,9 @@ RC
   if grep -qE 'ACPI control: (soft )?power off|[Ss]hutdown (port|requested)' \
        "$dir/bochs.log" "$dir/stdout" 2>/dev/null; then
     rc=0
+    # Bochs' log lines start with the emulated tick (one per instruction and core)
+    ticks=$(grep -hoE '^[0-9]+[a-z]\[(ACPI|SYS) *\]' "$dir/bochs.log" | tail -n 1 | grep -oE '^[0-9]+' || true)
+    [ -n "$ticks" ] && echo "emu.sh: bochs powered off after $((10#$ticks)) emulated ticks" >&2
   else
     echo "emu.sh: bochs stopped without a power-off; last lines of its log:" >&2
     tail -n 15 "$dir/bochs.log" "$dir/stdout" >&2 || true
