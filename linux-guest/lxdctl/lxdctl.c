@@ -222,10 +222,11 @@ static int resolve(const char *arg, uint32_t *id)
 
 /* ---- the hypervisor log ---------------------------------------------------- */
 
-/* Reads the whole log kept; returns a malloc'd NUL-terminated string or NULL. */
-static char *log_read_all(size_t *out_len)
+/* Reads the log from *pos (0 = the oldest byte kept) to its end; returns a
+ * malloc'd NUL-terminated string (or NULL) and leaves *pos at the end. */
+static char *log_read_from(uint64_t *pos, size_t *out_len)
 {
-	struct lxd_ioc_log l = { 0 };
+	struct lxd_ioc_log l = { .pos = *pos };
 	size_t cap = 65536, len = 0;
 	char *buf = malloc(cap + 1);
 
@@ -257,18 +258,37 @@ static char *log_read_all(size_t *out_len)
 		len += l.got;
 	}
 	buf[len] = '\0';
+	*pos = l.pos;
 	if (out_len)
 		*out_len = len;
 	return buf;
 }
 
-/* Prints the last log line containing `needle` (after `prefix`) to stderr. */
-static void log_explain(const char *needle, const char *prefix)
+static char *log_read_all(size_t *out_len)
 {
-	char *log = log_read_all(NULL), *p, *line = NULL, *eol;
+	uint64_t pos = 0;
+
+	return log_read_from(&pos, out_len);
+}
+
+/* The log's end now, to find what a call is about to log (0 if unknown). */
+static uint64_t log_end(void)
+{
+	uint64_t pos = 0;
+	char *log = log_read_from(&pos, NULL);
+
+	free(log);
+	return pos;
+}
+
+/* Prints the last log line since `pos` that contains `needle` to stderr;
+ * returns whether there was one. */
+static int log_explain(uint64_t pos, const char *needle)
+{
+	char *log = log_read_from(&pos, NULL), *p, *line = NULL, *eol;
 
 	if (!log)
-		return;
+		return 0;
 	for (p = log; (p = strstr(p, needle)) != NULL; p++)
 		line = p;
 	if (line) {
@@ -279,9 +299,10 @@ static void log_explain(const char *needle, const char *prefix)
 			*eol = '\0';
 		if (strlen(line) && line[strlen(line) - 1] == '\r')
 			line[strlen(line) - 1] = '\0';
-		fprintf(stderr, "%s: %s%s\n", prog, prefix, line);
+		fprintf(stderr, "%s: hypervisor: %s\n", prog, line);
 	}
 	free(log);
+	return line != NULL;
 }
 
 /* ---- commands -------------------------------------------------------------- */
@@ -511,6 +532,7 @@ static int cmd_load(int argc, char **argv)
 	const char *file = NULL, *name = NULL;
 	int start = 1, core = -1, i;
 	unsigned long v;
+	uint64_t logpos;
 	void *image;
 	size_t len;
 	uint32_t id;
@@ -555,14 +577,18 @@ static int cmd_load(int argc, char **argv)
 	}
 	cr.image = (uintptr_t)image;
 	cr.len = len;
+	logpos = log_end();
 	if (xioctl(LXD_IOC_CREATE, &cr) < 0) {
 		int e = errno;
+		char needle[LXDS_NAME_MAX + 32];
 
 		free(image);
+		snprintf(needle, sizeof(needle), "refused to create '%s'", cr.name);
 		switch (e) {
 		case ENOEXEC:
-			err_msg("the hypervisor refused %s as an LXD image", file);
-			log_explain("refused to create '", "");
+			err_msg("the hypervisor refused %s as an LXD image:", file);
+			if (!log_explain(logpos, needle))
+				err_msg("(no reason in the hypervisor log: lxdctl log)");
 			break;
 		case EEXIST:
 			err_msg("cannot load %s: a domain named '%s' exists already", file, cr.name);
@@ -573,9 +599,10 @@ static int cmd_load(int argc, char **argv)
 			break;
 		case E2BIG:
 		case EFBIG:
-			err_msg("cannot load %s (%zu bytes): too big (image at most %u bytes, in one "
-				"contiguous range klxd can allocate; dmesg says which limit)",
-				file, len, LXDS_MAX_IMAGE);
+			err_msg("cannot load %s (%zu bytes): too big:", file, len);
+			if (!log_explain(logpos, needle))
+				err_msg("the file is over %u bytes, or over what klxd can allocate in one "
+					"contiguous range (dmesg says which)", LXDS_MAX_IMAGE);
 			break;
 		case ENOSPC:
 			err_msg("cannot load %s: the hypervisor has %d domains already", file,
@@ -583,9 +610,11 @@ static int cmd_load(int argc, char **argv)
 			break;
 		case ENOMEM:
 			err_msg("cannot load %s: out of memory (the LXD pool: lxdctl info)", file);
+			log_explain(logpos, needle);
 			break;
 		default:
 			err_msg("cannot load %s: %s", file, strerror(e));
+			log_explain(logpos, needle);
 			break;
 		}
 		return 1;

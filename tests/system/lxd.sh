@@ -60,6 +60,7 @@ if want echo; then
   expect_hv "echo: hypervisor created it" "lxd: created domain [0-9]+ 'echo'"
   expect_hv "echo: channel granted" "lxd: domain [0-9]+ 'echo' granted 1 page\(s\) of Linux at 0x[0-9a-f]+"
   expect_hv "echo: ran on an LXD core" '^lxd echo: running on cpu [1-3]'
+  expect_hv "echo: the LXD counted 100000 requests" "^lxd echo: echo: 100000 requests"
   expect_hv "echo: stopped on request" '^lxd echo: stopped on cpu [1-3]'
   expect_hv "echo: destroyed, memory back" "lxd: destroyed domain [0-9]+ 'echo'; [0-9]+ KiB back to the pool"
   passed_rc echo
