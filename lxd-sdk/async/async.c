@@ -78,6 +78,10 @@ static void *async_thread_exit(struct async_rt *rt, struct async_thread *t)
 {
 	struct async_finish *fb = t->fb;
 	struct async_thread *next = t->cont;
+	/* Never blocked: next is the parent still inside async_ctx_start,
+	 * which can return to its caller with a matched ret.  Otherwise tell
+	 * async_ctx_start (bit 0) to resume next with a jmp. */
+	uintptr_t far = next ? 0 : 1;
 
 	if (--fb->count == 0 && fb->waiter) {
 		/* The scope's owner can go on; run it next if nobody else must. */
@@ -95,7 +99,7 @@ static void *async_thread_exit(struct async_rt *rt, struct async_thread *t)
 	async_pool_put(rt, t);
 	rt->cur = next;
 	async_san_leave(NULL, next);
-	return next->sp;
+	return (void *)((uintptr_t)next->sp | far);
 }
 
 static void *async_thread_entry(struct async_thread *t)

@@ -298,6 +298,36 @@ static void test_fini_waits_for_stray_asyncs(void **state)
 	assert_int_equal(async_rt_init(&rt, ASYNC_DEFAULT_STACK, 2048), 0);
 }
 
+/*
+ * Both ways a thread can end: never blocked (async_ctx_start returns to the
+ * parent with ret) and blocked first (it resumes another thread with jmp,
+ * bit 0 of the returned stack pointer).  Mixed in one scope, many times, so
+ * a wrong tag bit or a misaligned resume shows as a crash or a bad trace;
+ * callee-saved registers live across the ASYNCs must survive both ways.
+ */
+static void test_exit_paths_mixed(void **state)
+{
+	char a = 'a', b = 'b';
+	volatile uint64_t live = 0x1234;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 200; i++) {
+		uint64_t x = live + (uint64_t)i;   /* likely kept in a callee-saved register */
+
+		trace_len = 0;
+		DO_FINISH(
+			ASYNC(mark_arg, &a);          /* returns: ret path */
+			ASYNC(yield_then_mark, &b);   /* blocks: jmp path at its exit */
+			ASYNC(mark_arg, &a);
+			ASYNC(yield_then_mark, &b);
+			mark('|');
+		);
+		assert_string_equal(trace, "aa|bb");
+		assert_int_equal(x, live + (uint64_t)i);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -313,6 +343,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stack_limit_gives_enomem, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deep_stack_survives_switches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fini_waits_for_stray_asyncs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exit_paths_mixed, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("async", tests, NULL, NULL);
