@@ -37,6 +37,7 @@
 #include <linux/seq_file.h>
 #include <linux/ktime.h>
 #include <linux/err.h>
+#include <linux/bitmap.h>
 #include <linux/io.h>
 #include <asm/processor.h>
 #include <asm/msr.h>
@@ -490,18 +491,30 @@ static bool echo_reply_ok(u64 seq, const struct chan_msg *reply)
 	return true;
 }
 
+/*
+ * Replies may come in any order (the echo LXD answers from async threads):
+ * each is matched to its request by tag.  At most `batch` requests are in
+ * flight, all within [lo, lo + batch) where lo is the oldest one not yet
+ * answered, so `seen` needs one bit per slot of that window.  A reply that
+ * names no request in flight (or was invalid) counts as bad and is charged
+ * to the oldest one, so a misbehaving peer cannot stall the count.
+ */
 static int ping(struct klxd_channel *ch, struct lxd_ioc_ping *p)
 {
 	struct chan_msg m;
 	struct waiter w;
-	u64 sent = 0, got = 0, t0, t1;
+	u64 sent = 0, got = 0, lo = 0, seq, t0, t1;
 	u32 batch = p->batch ? p->batch : 1;
+	unsigned long *seen;
 	ktime_t k0;
 	int err = 0, ret;
 
 	if (batch > ch->chan.tx.mask + 1)
 		batch = (u32)(ch->chan.tx.mask + 1);
 	p->first_bad_seq = ~0ull;
+	seen = bitmap_zalloc(batch, GFP_KERNEL);
+	if (!seen)
+		return -ENOMEM;
 	mutex_lock(&ch->lock);
 	if (ch->dead) {
 		err = -ENODEV;
@@ -514,10 +527,10 @@ static int ping(struct klxd_channel *ch, struct lxd_ioc_ping *p)
 	k0 = ktime_get();
 	t0 = rdtsc_ordered();
 	wait_begin(&w, ch, p->timeout_ms);
-	while (got < p->count) {
+	while (lo < p->count) {
 		bool progress = false;
 
-		while (sent < p->count && sent - got < batch) {
+		while (sent < p->count && sent - lo < batch) {
 			ping_request(sent, &m);
 			if (chan_try_send(&ch->chan, &m) != 0)
 				break;
@@ -525,22 +538,38 @@ static int ping(struct klxd_channel *ch, struct lxd_ioc_ping *p)
 			progress = true;
 		}
 		while (got < sent) {
+			bool ok;
+
 			ret = chan_try_recv(&ch->chan, &m);
 			if (ret == IPC_EAGAIN)
 				break;
-			if (ret == 0 && echo_reply_ok(got, &m)) {
+			got++;
+			progress = true;
+			seq = (lo & ~0xffffffffull) | m.hdr.tag;
+			if (seq < lo)
+				seq += 1ull << 32;
+			if (ret != 0 || seq >= sent || test_bit(seq % batch, seen)) {
+				seq = lo;       /* unattributable: charge the oldest */
+				ok = false;
+			} else {
+				ok = echo_reply_ok(seq, &m);
+			}
+			__set_bit(seq % batch, seen);
+			if (ok) {
 				p->good++;
 			} else {
 				if (!p->bad)
-					p->first_bad_seq = got;
+					p->first_bad_seq = seq;
 				p->bad++;
 			}
-			got++;
-			progress = true;
+			while (lo < sent && test_bit(lo % batch, seen)) {
+				__clear_bit(lo % batch, seen);
+				lo++;
+			}
 		}
 		if (progress) {
 			wait_progress(&w, p->timeout_ms);
-			if ((got & 4095) == 0)
+			if ((++w.spins & 4095) == 0)
 				cond_resched();
 			continue;
 		}
@@ -554,6 +583,7 @@ static int ping(struct klxd_channel *ch, struct lxd_ioc_ping *p)
 out:
 	p->sent = sent;
 	mutex_unlock(&ch->lock);
+	bitmap_free(seen);
 	return err;
 }
 

@@ -27,8 +27,21 @@ lxdtest() {
     pass "lxd-$1: Linux kept running"
   fi
 }
-passed_rc() {  # the test's own exit line, then the power-off
-  expect "lxd-$1: test passed" "^lxds-guest: test lxd-$1 exit=0"
+# passed_rc NAME: init's exit line for the test, then the power-off.  The
+# console output queued just before poweroff -f is sometimes cut off (the
+# UART is not drained; seen once in lxd-echo): then the script's own last
+# line, printed only when it got to its end, stands in for init's, as long
+# as no failing exit line is there.
+passed_rc() {
+  local clean
+  clean=$(tr -d '\r' < "$LOG")
+  if grep -qE "^lxds-guest: test lxd-$1 exit=0" <<<"$clean"; then
+    pass "lxd-$1: test passed"
+  elif ! grep -qE "test lxd-$1 exit=[1-9]" <<<"$clean" && grep -qE "^lxds-guest: test lxd-$1: $2" <<<"$clean"; then
+    pass "lxd-$1: test passed (its last line is there; init's exit line was cut off at power-off)"
+  else
+    fail "lxd-$1: test passed" "no line 'lxds-guest: test lxd-$1 exit=0' in the serial log"
+  fi
   expect_rc "lxd-$1: Linux powered off" 0
 }
 
@@ -45,7 +58,7 @@ if want basic; then
   expect "basic: unknown command gives usage" "test lxd-basic:   lxdctl: unknown command 'frobnicate'"
   expect "basic: log read (LXDS_HC_LOG_READ)" 'test lxd-basic: hypervisor log: [1-9][0-9]* bytes'
   expect "basic: rmmod" 'test lxd-basic: klxd loaded, answered and unloaded'
-  passed_rc basic
+  passed_rc basic 'klxd loaded, answered and unloaded'
 fi
 
 if want echo; then
@@ -63,7 +76,7 @@ if want echo; then
   expect_hv "echo: the LXD counted 100000 requests" "^lxd echo: echo: 100000 requests"
   expect_hv "echo: stopped on request" '^lxd echo: stopped on cpu [1-3]'
   expect_hv "echo: destroyed, memory back" "lxd: destroyed domain [0-9]+ 'echo'; [0-9]+ KiB back to the pool"
-  passed_rc echo
+  passed_rc echo 'echo: [0-9]+ verified round trips, stopped, destroyed, nothing leaked'
   # round-trip figures for whoever reads the test output
   tr -d '\r' < "$LOG" | grep -E 'test lxd-echo:   ping:' | sed 's/^/  figures: /'
 fi
@@ -75,7 +88,7 @@ if want two; then
   expect "two: echo-b answered" 'test lxd-two: echo-b: ping: [0-9]+/[0-9]+ replies correct'
   expect_hv "two: echo-a ran" '^lxd echo-a: running on cpu [1-3]'
   expect_hv "two: echo-b ran" '^lxd echo-b: running on cpu [1-3]'
-  passed_rc two
+  passed_rc two 'two echo LXDs on cores'
 fi
 
 if want bad; then
@@ -84,7 +97,7 @@ if want bad; then
   expect "bad: all refused, pool unchanged" 'test lxd-bad: [1-9][0-9]* malformed images refused, pool unchanged'
   expect_hv "bad: the hypervisor says why" "lxd: refused to create '[^']+' from [0-9]+ bytes"
   expect_not "bad: no domain ran" 'test lxd-bad:   started '
-  passed_rc bad
+  passed_rc bad '[0-9]+ malformed images refused'
 fi
 
 if want probe; then
@@ -93,7 +106,7 @@ if want probe; then
   expect "probe: echo still answers" 'test lxd-probe:   ping: 1000/1000 replies correct'
   expect "probe: Linux goes on" 'test lxd-probe: Linux goes on after the probe'
   expect_hv "probe: crash logged, only the probe stopped" '^lxd probe: CRASHED on cpu [1-3]: .*EPT.*only this domain was stopped'
-  passed_rc probe
+  passed_rc probe 'Linux goes on after the probe'
 fi
 
 if want user-vmcall; then
@@ -101,7 +114,7 @@ if want user-vmcall; then
   expect "user-vmcall: SIGILL (#UD)" 'test lxd-user-vmcall:   lxd-user-vmcall: vmcall at CPL 3 raised SIGILL \(#UD\)'
   expect_not "user-vmcall: the vmcall did not return" 'vmcall RETURNED to user space'
   expect "user-vmcall: Linux goes on" 'test lxd-user-vmcall: user-space vmcall got SIGILL'
-  passed_rc user-vmcall
+  passed_rc user-vmcall 'user-space vmcall got SIGILL'
 fi
 
 if want cycles; then
@@ -109,5 +122,5 @@ if want cycles; then
   expect "cycles: progress" 'test lxd-cycles: cycle 200: pool free [0-9]+ bytes'
   expect "cycles: nothing leaked" 'test lxd-cycles: 200 load/destroy cycles and an unload with a running domain: pool back at [0-9]+ bytes'
   expect_hv "cycles: unload destroyed the running domain" "lxd: destroyed domain [0-9]+ 'last'"
-  passed_rc cycles
+  passed_rc cycles '[0-9]+ load/destroy cycles and an unload'
 fi
