@@ -11,7 +11,7 @@
 make -s -C "$ROOT" linux build/lxds.elf >/dev/null ||
   { fail "hypervisor, guest kernel, klxd and lxdctl build" "make linux build/lxds.elf failed"; exit 1; }
 
-TESTS=${LXD_TESTS:-basic echo two bad probe user-vmcall cycles}
+TESTS=${LXD_TESTS:-basic echo two bad probe user-vmcall kapi cycles}
 want() { [[ " $TESTS " == *" $1 "* ]]; }
 
 # lxdtest NAME TIMEOUT: boots the hypervisor with Linux running /tests/lxd-NAME.sh
@@ -115,6 +115,14 @@ if want user-vmcall; then
   expect_not "user-vmcall: the vmcall did not return" 'vmcall RETURNED to user space'
   expect "user-vmcall: Linux goes on" 'test lxd-user-vmcall: user-space vmcall got SIGILL'
   passed_rc user-vmcall 'user-space vmcall got SIGILL'
+fi
+
+if want kapi; then
+  lxdtest kapi 300
+  expect "kapi: 1000 klxd_call()s correct" 'test lxd-kapi: dmesg: .*klxd_apitest: 1000/1000 calls to domain [0-9]+ correct'
+  expect "kapi: klxd pinned while used" 'test lxd-kapi: \$ rmmod klxd  \(exit [1-9]'
+  expect "kapi: missing domain refused" 'klxd_apitest: klxd_channel_get\(99\) failed: -2'
+  passed_rc kapi '1000 klxd_call\(\)s from another module answered correctly'
 fi
 
 if want cycles; then
