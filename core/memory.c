@@ -115,29 +115,40 @@ void memory_init(const struct mb2_info *mbi)
     printk("mem: frame allocator self-check passed (%lu frames free)\n", hv_frames.free_frames);
 }
 
-int mem_alloc_frames(uint64_t count, uint64_t align_frames, uint64_t *pa)
+int frames_get_zeroed(struct frame_alloc *fa, spinlock_t *lock, uint64_t count,
+                      uint64_t align_frames, uint64_t *pa)
 {
     unsigned long flags = arch_irq_save();
 
-    spin_lock(&hv_frames_lock);
-    int rc = frame_alloc_get(&hv_frames, count, align_frames, pa);
-    spin_unlock(&hv_frames_lock);
+    spin_lock(lock);
+    int rc = frame_alloc_get(fa, count, align_frames, pa);
+    spin_unlock(lock);
     arch_irq_restore(flags);
     if (rc == 0)
         memset(phys_to_virt(*pa), 0, count * PAGE_SIZE);
     return rc;
 }
 
-void mem_free_frames(uint64_t pa, uint64_t count)
+void frames_put(struct frame_alloc *fa, spinlock_t *lock, uint64_t pa, uint64_t count)
 {
     unsigned long flags = arch_irq_save();
 
-    spin_lock(&hv_frames_lock);
-    int rc = frame_alloc_put(&hv_frames, pa, count);
-    spin_unlock(&hv_frames_lock);
+    spin_lock(lock);
+    int rc = frame_alloc_put(fa, pa, count);
+    spin_unlock(lock);
     arch_irq_restore(flags);
     if (rc)
-        panic("freeing %lu frame(s) at %#lx that are not allocated", count, pa);
+        panic("freeing %lu frame(s) at %#lx that %s did not hand out", count, pa, fa->name);
+}
+
+int mem_alloc_frames(uint64_t count, uint64_t align_frames, uint64_t *pa)
+{
+    return frames_get_zeroed(&hv_frames, &hv_frames_lock, count, align_frames, pa);
+}
+
+void mem_free_frames(uint64_t pa, uint64_t count)
+{
+    frames_put(&hv_frames, &hv_frames_lock, pa, count);
 }
 
 uint64_t mem_free_frame_count(void)

@@ -26,28 +26,15 @@ int pool_init(uint64_t start, uint64_t end)
 
 int pool_alloc(uint64_t count, uint64_t align_frames, uint64_t *pa)
 {
-    unsigned long flags = arch_irq_save();
-
-    spin_lock(&pool_lock);
-    int rc = pool.bitmap ? frame_alloc_get(&pool, count, align_frames, pa) : -ENOMEM;
-    spin_unlock(&pool_lock);
-    arch_irq_restore(flags);
-    if (!rc)
-        memset(phys_to_virt(*pa), 0, count * PAGE_SIZE);
-    return rc;
+    if (!pool.bitmap)
+        return -ENOMEM;
+    return frames_get_zeroed(&pool, &pool_lock, count, align_frames, pa);
 }
 
 void pool_free(uint64_t pa, uint64_t count)
 {
-    unsigned long flags = arch_irq_save();
-
     memset(phys_to_virt(pa), 0, count * PAGE_SIZE);     /* nothing of one LXD for the next */
-    spin_lock(&pool_lock);
-    int rc = frame_alloc_put(&pool, pa, count);
-    spin_unlock(&pool_lock);
-    arch_irq_restore(flags);
-    if (rc)
-        panic("freeing %lu pool frame(s) at %#lx that are not allocated", count, pa);
+    frames_put(&pool, &pool_lock, pa, count);
 }
 
 uint64_t pool_free_bytes(void)

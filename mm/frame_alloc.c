@@ -114,23 +114,34 @@ static bool search(struct frame_alloc *fa, uint64_t from, uint64_t to,
     return false;
 }
 
+static bool bad_request(uint64_t count, uint64_t align_frames)
+{
+    return count == 0 || align_frames == 0 || (align_frames & (align_frames - 1));
+}
+
+/* Marks the run [i, i + count) in use and returns its address. */
+static uint64_t claim(struct frame_alloc *fa, uint64_t i, uint64_t count)
+{
+    for (uint64_t k = 0; k < count; k++)
+        bit_set(fa, i + k);
+    fa->free_frames -= count;
+    return fa->base + (i << PAGE_SHIFT);
+}
+
 int frame_alloc_get(struct frame_alloc *fa, uint64_t count, uint64_t align_frames,
                     uint64_t *addr)
 {
     uint64_t i;
 
-    if (count == 0 || align_frames == 0 || (align_frames & (align_frames - 1)))
+    if (bad_request(count, align_frames))
         return -EINVAL;
     if (count > fa->free_frames)
         return -ENOMEM;
     if (!search(fa, fa->hint, fa->nframes, count, align_frames, &i) &&
         !search(fa, 0, fa->nframes, count, align_frames, &i))
         return -ENOMEM;
-    for (uint64_t k = 0; k < count; k++)
-        bit_set(fa, i + k);
-    fa->free_frames -= count;
+    *addr = claim(fa, i, count);
     fa->hint = i + count;
-    *addr = fa->base + (i << PAGE_SHIFT);
     return 0;
 }
 
@@ -163,14 +174,11 @@ int frame_alloc_get_high(struct frame_alloc *fa, uint64_t count, uint64_t align_
 {
     uint64_t i;
 
-    if (count == 0 || align_frames == 0 || (align_frames & (align_frames - 1)))
+    if (bad_request(count, align_frames))
         return -EINVAL;
     if (count > fa->free_frames || !search_high(fa, count, align_frames, &i))
         return -ENOMEM;
-    for (uint64_t k = 0; k < count; k++)
-        bit_set(fa, i + k);
-    fa->free_frames -= count;
-    *addr = fa->base + (i << PAGE_SHIFT);
+    *addr = claim(fa, i, count);
     return 0;
 }
 

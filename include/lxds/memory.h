@@ -4,6 +4,7 @@
 
 #include <lxds/frame_alloc.h>
 #include <lxds/multiboot2.h>
+#include <lxds/spinlock.h>
 
 /* Memory the hypervisor can reach today: its identity map covers 0..4 GiB. */
 #define MEMORY_LIMIT GiB(4)
@@ -16,6 +17,14 @@ extern struct frame_alloc hv_frames;
  * then runs the allocator's self-check.  Panics with the reason on failure.
  */
 void memory_init(const struct mb2_info *mbi);
+
+/*
+ * Allocation from any frame allocator under its lock, with interrupts off:
+ * zeroed frames, or -EINVAL/-ENOMEM.  A bad free is a hypervisor bug: panic.
+ */
+int frames_get_zeroed(struct frame_alloc *fa, spinlock_t *lock, uint64_t count,
+                      uint64_t align_frames, uint64_t *pa);
+void frames_put(struct frame_alloc *fa, spinlock_t *lock, uint64_t pa, uint64_t count);
 
 /*
  * Thread-safe allocation from hv_frames: count contiguous frames aligned to
