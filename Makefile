@@ -92,7 +92,7 @@ FORCE:
 test-host: setup $(HOST_TESTS)
 	@bash tools/test-runner.sh --host $(HOST_TESTS)
 
-test: setup $(HOST_TESTS) iso
+test: setup $(HOST_TESTS) iso linux
 	@bash tools/test-runner.sh --host $(HOST_TESTS) --system tests/system
 
 bench: setup $(BENCH_TARGETS)
