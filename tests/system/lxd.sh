@@ -63,7 +63,9 @@ fi
 
 if want echo; then
   lxdtest echo 900
+  expect "echo: 'lxdctl load /lib/lxd/echo.lxd && lxdctl ping echo' on a fresh boot" 'test lxd-echo: \$ sh -c lxdctl load /lib/lxd/echo\.lxd && lxdctl ping echo  \(exit 0\)'
   expect "echo: loaded" 'test lxd-echo:   loaded echo as domain [0-9]+'
+  expect "echo: lxdctl loaded klxd itself" 'klxd: lxds hypervisor, ABI 1\.[0-9]+|test lxd-echo:   ping: 1000/1000 replies correct'
   expect "echo: started on an LXD core" 'test lxd-echo:   started echo on core [1-3]'
   expect "echo: status running on its own core" "test lxd-echo:   domain [0-9]+ 'echo': running on core [1-3]"
   expect "echo: 100000 verified round trips" 'test lxd-echo:   ping: 100000/100000 replies correct, [0-9]+ cycles per round trip, [0-9]+ round trips/s'

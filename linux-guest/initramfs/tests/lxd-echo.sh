@@ -1,15 +1,18 @@
 #!/bin/sh
-# The whole life of an echo LXD: load (which starts it) -> running on a core
-# of its own -> 100000 verified round trips (then batched) -> stop -> destroy
-# -> the LXD pool back to its starting size.
+# The whole life of an echo LXD, starting with the acceptance
+# command on a fresh boot (lxdctl loads klxd itself): load (which starts it)
+# -> running on a core of its own -> 100000 verified round trips (then
+# batched) -> stop -> destroy -> the LXD pool back to its starting size
+# (all of it: no domain exists at boot).
 . /tests/lxd-lib.sh
 N=${LXD_ECHO_COUNT:-100000}
-ensure_module
-free0=$(pool_free)
-say "pool free at start: $free0 bytes"
-[ -n "$free0" ] || fail "no pool size from lxdctl info"
-run lxdctl load /lib/lxd/echo.lxd || fail "lxdctl load echo.lxd"
+[ -c /dev/lxd ] && fail "/dev/lxd exists before lxdctl ran"
+run sh -c 'lxdctl load /lib/lxd/echo.lxd && lxdctl ping echo' || fail "lxdctl load /lib/lxd/echo.lxd && lxdctl ping echo"
 printf '%s\n' "$OUT" | grep -q '^loaded echo as domain [0-9]*$' || fail "no 'loaded echo as domain ID'"
+printf '%s\n' "$OUT" | grep -q '^ping: 1000/1000 replies correct' || fail "the first ping was not all correct"
+free0=$(lxdctl info | sed -n 's/^pool: \([0-9]*\) bytes, [0-9]* free$/\1/p')
+say "pool size: $free0 bytes"
+[ -n "$free0" ] || fail "no pool size from lxdctl info"
 run lxdctl status echo || fail "lxdctl status echo"
 core=$(core_of echo)
 [ "$(state_of echo)" = running ] || fail "echo is not running"
