@@ -216,19 +216,16 @@ static bool stop_unexpected(struct vcpu *v, const struct vmx_exit *e)
     return false;
 }
 
-/* The GPR that exit qualifications and instruction info number 0..15. */
-static uint64_t *gpr(struct vcpu *v, unsigned int n)
+/* The value of the GPR that exit qualifications number 0..15 (4 is RSP, kept in the VMCS). */
+static uint64_t gpr_value(const struct vcpu *v, unsigned int n)
 {
-    static uint64_t rsp_scratch;
-    struct vcpu_regs *r = &v->regs;
-    uint64_t *const map[16] = {
-        &r->rax, &r->rcx, &r->rdx, &r->rbx, &rsp_scratch, &r->rbp, &r->rsi, &r->rdi,
-        &r->r8, &r->r9, &r->r10, &r->r11, &r->r12, &r->r13, &r->r14, &r->r15,
+    const struct vcpu_regs *r = &v->regs;
+    const uint64_t values[16] = {
+        r->rax, r->rcx, r->rdx, r->rbx, 0, r->rbp, r->rsi, r->rdi,
+        r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15,
     };
 
-    if (n == 4)
-        rsp_scratch = vmread(GUEST_RSP);
-    return map[n & 15];
+    return (n & 15) == 4 ? vmread(GUEST_RSP) : values[n & 15];
 }
 
 static bool on_rdmsr(struct vcpu *v, const struct vmx_exit *e)
@@ -263,7 +260,7 @@ static bool on_cr_access(struct vcpu *v, const struct vmx_exit *e)
 
     if (v->kind != VCPU_KIND_LINUX || type != 0 || (cr != 0 && cr != 4))
         return stop_unexpected(v, e);
-    uint64_t val = *gpr(v, (q >> 8) & 15);
+    uint64_t val = gpr_value(v, (unsigned int)(q >> 8) & 15);
     if (cr == 0) {
         if ((val & (CR0_PE | CR0_PG)) != (CR0_PE | CR0_PG) || (val & ~vmx_caps.cr0_fixed1)) {
             inject_exception(13);               /* leaving long mode is not supported */

@@ -26,8 +26,6 @@ uint16_t vpid_alloc(void);
 void vpid_free(uint16_t id);
 void vmx_invept(uint64_t eptp);
 
-struct vmx_controls vmx_test_controls_override;     /* set by tests of broken states */
-bool vmx_test_override;
 
 /* MSRs Linux may not touch: the VMX capability MSRs and IA32_FEATURE_CONTROL. */
 static void msr_intercept(uint8_t *bitmap, uint32_t msr)
@@ -62,8 +60,7 @@ static void linux_bitmaps(struct arch_vcpu *a)
 static void setup_controls(struct vcpu *v, struct arch_vcpu *a)
 {
     bool is_linux = v->kind == VCPU_KIND_LINUX;
-    struct vmx_controls c = vmx_test_override ? vmx_test_controls_override
-                          : is_linux ? vmx_controls_linux() : vmx_controls_isolated();
+    struct vmx_controls c = is_linux ? vmx_controls_linux() : vmx_controls_isolated();
 
     vmwrite(PIN_BASED_CONTROLS, c.pin);
     vmwrite(PROC_BASED_CONTROLS, c.proc);
