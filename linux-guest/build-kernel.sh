@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
 # Build the lxds guest kernel outside the clone, into a cache directory keyed by
 # everything that decides its content, so an unchanged tree never rebuilds it and
-# a fresh clone (CI) on the same machine reuses it.
+# a fresh clone (CI) on the same machine reuses it.  This script is the only
+# place the key is computed; it runs after set-up (make calls it from a recipe),
+# so the key always sees the installed linux-source package.
 #
-#   build-kernel.sh --dir   print the cache directory for the current inputs (never fails)
-#   build-kernel.sh         build it there unless already built (takes /tmp/lxds-heavy.lock)
+#   build-kernel.sh --dir        print the cache directory for the current inputs (never fails)
+#   build-kernel.sh [--link DIR] build it there unless a valid build is cached (takes
+#                                /tmp/lxds-heavy.lock); with --link, point DIR/kernel at
+#                                the cache entry and rewrite DIR/kernel-cache-dir only
+#                                when the entry changed (make's stamp for what uses it)
 #
 # Cache layout: ${LXDS_CACHE:-$HOME/.cache/lxds}/linux-<key>/
 #   src/            the unpacked linux-source-6.1 tree (kept clean: O= build)
 #   build/          the O= build dir: .config, vmlinux, arch/x86/boot/bzImage,
 #                   Module.symvers, usr/gen_init_cpio; external modules build against it
-#   modroot/        `make modules_install` output (lib/modules/<release>/)
+#   modroot/        `make modules_install` output (lib/modules/<release>/, with modules.dep)
 #   kernelrelease   `uname -r` of this kernel
 #   build.log       full make output
-#   done            written last; only its presence means the build is complete
+#   done            written last; a build counts only with it AND every artefact
+#                   below present (validated on every call, not only keyed)
 # key = first 16 hex digits of sha256 over: the linux-source-6.1 package version,
 #       the compiler version, kernel.config, and this script.
 set -euo pipefail
@@ -32,17 +38,48 @@ key=$({ echo "$pkg $pkg_version"; echo "$cc_version"; cat "$fragment"; cat "${BA
       | sha256sum | cut -c1-16)
 dir=$cache_root/linux-$key
 
-if [ "${1:-}" = --dir ]; then
-  echo "$dir"
-  exit 0
-fi
-[ $# -eq 0 ] || { echo "build-kernel.sh: unknown argument '$1' (use --dir or nothing)" >&2; exit 2; }
-
-if [ -e "$dir/done" ]; then
-  exit 0
-fi
+link=
+case ${1:-} in
+  --dir) echo "$dir"; exit 0 ;;
+  --link) [ $# -eq 2 ] || { echo "build-kernel.sh: --link takes a directory" >&2; exit 2; }
+          link=$2 ;;
+  "") ;;
+  *) echo "build-kernel.sh: unknown argument '$1' (use --dir, --link DIR or nothing)" >&2; exit 2 ;;
+esac
 
 die() { echo "build-kernel.sh: $*" >&2; exit 1; }
+
+# Everything later steps need from a build: the image, what external modules
+# (klxd, LXD drivers) build against, and the module tree with its depmod index.
+artefacts() {
+  local rel
+  echo build/arch/x86/boot/bzImage build/vmlinux build/Module.symvers build/.config \
+       build/usr/gen_init_cpio build/scripts/mod/modpost build/include/generated/autoconf.h \
+       build/include/generated/utsrelease.h build/Makefile kernelrelease
+  rel=$(cat "$dir/kernelrelease" 2>/dev/null) || return 0
+  echo "modroot/lib/modules/$rel/modules.dep" "modroot/lib/modules/$rel/modules.dep.bin"
+}
+# Prints why the cache entry is not usable (nothing when it is).
+cache_problem() {
+  [ -e "$dir/done" ] || { echo "no finished build"; return; }
+  local f
+  for f in $(artefacts); do
+    [ -e "$dir/$f" ] || { echo "it lacks $f"; return; }
+  done
+}
+
+publish() {  # point $link/kernel at the cache entry; touch the stamp only on change
+  [ -n "$link" ] || return 0
+  mkdir -p "$link"
+  ln -sfn "$dir" "$link/kernel"
+  [ "$(cat "$link/kernel-cache-dir" 2>/dev/null)" = "$dir" ] || echo "$dir" >"$link/kernel-cache-dir"
+}
+
+why=$(cache_problem)
+if [ -z "$why" ]; then
+  publish
+  exit 0
+fi
 
 [ "$pkg_version" != not-installed ] && [ -r "$tarball" ] \
   || die "$pkg is not installed ($tarball missing): run 'make setup' (tools/setup.sh)"
@@ -51,6 +88,9 @@ for tool in flex bison bc lz4; do
   command -v "$tool" >/dev/null || die "$tool not found (needed by the kernel build): run 'make setup'"
 done
 
+# Without depmod, modules_install only warns and leaves no modules.dep: refuse.
+depmod_bin=$(command -v depmod || command -v /usr/sbin/depmod || command -v /sbin/depmod) \
+  || die "depmod not found (Debian package kmod): run 'make setup'"
 mkdir -p "$dir"
 # One heavy job at a time on this 2-core machine, across all engineers and CI.
 exec 9>"$lock"
@@ -59,8 +99,14 @@ if ! flock -n 9; then
   flock 9
 fi
 # Someone else may have finished the same build while we waited.
-if [ -e "$dir/done" ]; then
+why=$(cache_problem)
+if [ -z "$why" ]; then
+  publish
   exit 0
+fi
+if [ -e "$dir/done" ]; then
+  echo "build-kernel.sh: the cached kernel in $dir is incomplete ($why): rebuilding" >&2
+  rm -f "$dir/done"
 fi
 
 start=$(date +%s)
@@ -123,13 +169,12 @@ fi
 echo "build-kernel.sh: make -j$jobs (log: $log) ..." >&2
 kmake -j"$jobs" all || fail_log "kernel build failed"
 rm -rf "$dir/modroot"
-depmod_bin=$(command -v depmod || echo /usr/sbin/depmod)
 kmake INSTALL_MOD_PATH="$dir/modroot" INSTALL_MOD_STRIP=1 DEPMOD="$depmod_bin" modules_install \
   || fail_log "make modules_install failed"
 make -s -C "$src" O="$out" kernelrelease >"$dir/kernelrelease" 2>>"$log" || fail_log "make kernelrelease failed"
 
-for f in arch/x86/boot/bzImage Module.symvers .config usr/gen_init_cpio; do
-  [ -e "$out/$f" ] || die "build finished but $out/$f is missing"
+for f in $(artefacts); do
+  [ -e "$dir/$f" ] || die "build finished but $dir/$f is missing"
 done
 
 # 5. The stamp, last and atomically.
@@ -137,3 +182,4 @@ secs=$(( $(date +%s) - start ))
 printf 'release=%s\nseconds=%s\nkey=%s\n' "$(cat "$dir/kernelrelease")" "$secs" "$key" >"$dir/done.tmp"
 mv "$dir/done.tmp" "$dir/done"
 echo "build-kernel.sh: built $(cat "$dir/kernelrelease") in ${secs}s: $out/arch/x86/boot/bzImage" >&2
+publish

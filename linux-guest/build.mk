@@ -16,19 +16,19 @@
 # the host paths are prerequisites of the initramfs).
 
 LINUX_GUEST_DIR   := linux-guest
-LINUX_CACHE_DIR   := $(shell bash $(LINUX_GUEST_DIR)/build-kernel.sh --dir)
-LINUX_BUILD_DIR   := $(LINUX_CACHE_DIR)/build
-LINUX_MODROOT     := $(LINUX_CACHE_DIR)/modroot
-LINUX_RELEASE_FILE := $(LINUX_CACHE_DIR)/kernelrelease
-LINUX_STAMP       := $(LINUX_CACHE_DIR)/done
 LINUX_OUT         := $(BUILD)/linux
+# build-kernel.sh alone computes the cache key, when its recipe runs (after
+# set-up), and points $(LINUX_OUT)/kernel at the validated cache entry.
+LINUX_CACHE_LINK  := $(LINUX_OUT)/kernel
+LINUX_BUILD_DIR   := $(LINUX_CACHE_LINK)/build
+LINUX_MODROOT     := $(LINUX_CACHE_LINK)/modroot
+LINUX_RELEASE_FILE := $(LINUX_CACHE_LINK)/kernelrelease
+# Names the cache entry build/linux/ was made from; build-kernel.sh rewrites it
+# only when the entry changes, so what depends on it is rebuilt exactly then.
+LINUX_STAMP       := $(LINUX_OUT)/kernel-cache-dir
 LINUX_BZIMAGE     := $(LINUX_OUT)/bzImage
 LINUX_INITRAMFS   := $(LINUX_OUT)/initramfs.cpio.lz4
 LINUX_DIRECT_ISO  := $(LINUX_OUT)/linux-direct.iso
-# Which cache entry build/linux/ was made from; rewritten only when it changes,
-# so going back to an older (already cached) kernel still refreshes the copy.
-LINUX_KEYFILE     := $(LINUX_OUT)/kernel-cache-dir
-$(shell mkdir -p $(LINUX_OUT) && { [ "$$(cat $(LINUX_KEYFILE) 2>/dev/null)" = "$(LINUX_CACHE_DIR)" ] || echo "$(LINUX_CACHE_DIR)" > $(LINUX_KEYFILE); })
 
 LINUX_INITRAMFS_SRC := $(shell find $(LINUX_GUEST_DIR)/initramfs -type f 2>/dev/null)
 # host side of each INITRAMFS_EXTRA entry; expanded late (second expansion) so
@@ -39,19 +39,20 @@ linux_initramfs_hostfiles = $(foreach e,$(INITRAMFS_EXTRA),$(firstword $(subst :
 linux: $(LINUX_BZIMAGE) $(LINUX_INITRAMFS)
 linux-direct-iso: $(LINUX_DIRECT_ISO)
 
-# The build script is a no-op when the cache already holds this key; the key
-# (in the path) changes with the source version, the fragment or the script.
-$(LINUX_STAMP):
-	@bash $(LINUX_GUEST_DIR)/build-kernel.sh
+# Always asked (about 0.1 s when the cache is valid): the script validates the
+# cache entry for the current key, rebuilds it when absent or incomplete, and
+# touches the stamp only when the entry changed.
+$(LINUX_STAMP): FORCE | setup
+	@bash $(LINUX_GUEST_DIR)/build-kernel.sh --link $(LINUX_OUT)
 
-$(LINUX_BZIMAGE): $(LINUX_STAMP) $(LINUX_KEYFILE)
+$(LINUX_BZIMAGE): $(LINUX_STAMP)
 	@mkdir -p $(@D)
 	cp $(LINUX_BUILD_DIR)/arch/x86/boot/bzImage $@
 
 # Always re-run (cheap, ~1 s); the script only replaces the file when the archive
 # content changed, so an unchanged tree rebuilds nothing downstream.
 .SECONDEXPANSION:
-$(LINUX_INITRAMFS): $(LINUX_STAMP) $(LINUX_KEYFILE) $(LINUX_GUEST_DIR)/mkinitramfs.sh \
+$(LINUX_INITRAMFS): $(LINUX_STAMP) $(LINUX_GUEST_DIR)/mkinitramfs.sh \
                     $(LINUX_INITRAMFS_SRC) $$(linux_initramfs_hostfiles) linux-initramfs-force
 	@bash $(LINUX_GUEST_DIR)/mkinitramfs.sh $@ $(LINUX_BUILD_DIR) $(LINUX_MODROOT) $(INITRAMFS_EXTRA)
 linux-initramfs-force:

@@ -30,6 +30,7 @@ declare -A probe=(
   [libelf-dev]=/usr/include/libelf.h
   [libssl-dev]=/usr/include/openssl/ssl.h
   [cpio]=/usr/bin/cpio
+  [kmod]=/usr/bin/kmod
   [lz4]=/usr/bin/lz4
   [xz-utils]=/usr/bin/xz
   [python3]=/usr/bin/python3

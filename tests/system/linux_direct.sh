@@ -35,7 +35,7 @@ fi
 bzimage=build/linux/bzImage
 initrd=build/linux/initramfs.cpio.lz4
 iso=build/linux/linux-direct.iso
-cache_dir=$(bash linux-guest/build-kernel.sh --dir)
+cache_dir=build/linux/kernel
 release=$(cat "$cache_dir/kernelrelease")
 echo "PASS: linux-direct image builds (kernel $release)"
 
