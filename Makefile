@@ -33,7 +33,7 @@ HOST_TESTS :=
 BENCH_TARGETS :=
 # System tests: scripts under tests/system/ that tools/test-runner.sh runs.
 
-.PHONY: all setup test test-host test-system bench run run-qemu run-bochs iso clean
+.PHONY: all setup test test-host test-system test-fresh bench run run-qemu run-bochs iso clean
 all: iso
 
 setup:
@@ -94,6 +94,12 @@ test-host: setup $(HOST_TESTS)
 
 test: setup $(HOST_TESTS) iso linux
 	@bash tools/test-runner.sh --host $(HOST_TESTS) --system tests/system
+
+# The README's two commands on a machine that never saw lxds: a fresh Debian 12
+# root (mmdebstrap), a clean clone, `make test` and a scripted `make run`.
+# Slow (~30 min); see docs/fresh-machine.md.
+test-fresh: setup
+	@bash tools/test-fresh.sh
 
 bench: setup $(BENCH_TARGETS)
 

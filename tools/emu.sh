@@ -34,6 +34,9 @@ done
 [ -n "$iso" ] || { echo "emu.sh: --iso FILE is required" >&2; exit 2; }
 [ -f "$iso" ] || { echo "emu.sh: no ISO at $iso (run make iso)" >&2; exit 2; }
 [ -n "$log" ] && [ -z "$timeout_s" ] && timeout_s=300
+# Bochs runs in a directory of its own: every path it is given must be absolute.
+[ -n "$log" ] && log=$(realpath -m "$log")
+[ -n "$com2" ] && com2=$(realpath -m "$com2")
 
 kvm_has_nested_vmx() {
   [ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
@@ -92,7 +95,7 @@ boot: cdrom
 $com1
 $([ -n "$com2" ] && echo "com2: enabled=1, mode=file, dev=$com2")
 display_library: rfb, options="timeout=0"
-clock: sync=none, time0=local
+clock: sync=slowdown, time0=local
 speaker: enabled=0
 sound: driver=dummy
 log: $dir/bochs.log

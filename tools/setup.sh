@@ -6,6 +6,7 @@ set -euo pipefail
 # package -> a file or command that proves it is installed
 declare -A probe=(
   [gcc]=/usr/bin/gcc
+  [g++]=/usr/bin/g++
   [make]=/usr/bin/make
   [nasm]=/usr/bin/nasm
   [grub-pc-bin]=/usr/lib/grub/i386-pc/multiboot2.mod
@@ -31,12 +32,19 @@ declare -A probe=(
   [libssl-dev]=/usr/include/openssl/ssl.h
   [cpio]=/usr/bin/cpio
   [kmod]=/usr/bin/kmod
+  [mmdebstrap]=/usr/bin/mmdebstrap
   [lz4]=/usr/bin/lz4
   [xz-utils]=/usr/bin/xz
   [python3]=/usr/bin/python3
   [clang]=/usr/bin/clang
   [libclang-rt-14-dev]=/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 )
+
+# setup.sh --list: the packages it installs (for tools/check-setup.py)
+if [ "${1:-}" = --list ]; then
+  printf '%s\n' "${!probe[@]}" | sort
+  exit 0
+fi
 
 missing=()
 for pkg in "${!probe[@]}"; do

@@ -97,8 +97,6 @@ void arch_early_init(void)
     arch_console_init();
 }
 
-void x86_time_calibrate(void);
-
 /* CR4.OSXSAVE on, so the hypervisor can execute XSETBV for Linux (it never uses XSAVE itself). */
 void x86_cpu_features_enable(void)
 {

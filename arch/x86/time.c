@@ -1,4 +1,5 @@
-/* Time: the TSC, calibrated once against the PIT, for delays during SMP start-up. */
+/* Time: the TSC, calibrated once against the PIT, for delays during SMP start-up
+ * and for the TSC frequency the guests are told (x86_tsc_hz, guest_cpuid.c). */
 #include <lxds/arch.h>
 #include <lxds/printk.h>
 #include <x86/cpu.h>
@@ -7,19 +8,20 @@
 #define PIT_CH2         0x42
 #define PIT_CMD         0x43
 #define PIT_GATE        0x61
-#define CALIBRATE_MS    10
+#define CALIBRATE_MS    50              /* the longest a 16-bit PIT count allows is 54.9 */
 
 static uint64_t tsc_per_us = 1000;      /* replaced by x86_time_calibrate() */
+static uint64_t tsc_hz;                 /* 0 until calibrated */
 
 uint64_t arch_cycles(void)
 {
     return rdtsc();
 }
 
-/* Counts TSC ticks over 10 ms of PIT channel 2 (its gate is port 0x61). */
+/* Counts TSC ticks over 50 ms of PIT channel 2 (its gate is port 0x61). */
 void x86_time_calibrate(void)
 {
-    uint16_t count = PIT_HZ / (1000 / CALIBRATE_MS);
+    uint16_t count = (uint16_t)((uint64_t)PIT_HZ * CALIBRATE_MS / 1000);
     uint8_t gate = inb(PIT_GATE);
 
     outb(PIT_GATE, (gate & ~0x02) | 0x01);  /* speaker off, gate on */
@@ -35,10 +37,18 @@ void x86_time_calibrate(void)
         }
     uint64_t ticks = rdtsc() - start;
     outb(PIT_GATE, gate);
-    tsc_per_us = ticks / (CALIBRATE_MS * 1000);
+    /* the PIT really counted `count` periods of 1/PIT_HZ s, not exactly 50 ms */
+    tsc_hz = ticks * PIT_HZ / count;
+    tsc_per_us = tsc_hz / 1000000;
     if (tsc_per_us == 0)
         tsc_per_us = 1;
-    pr_info("time: TSC runs at %lu MHz (calibrated against the PIT)\n", tsc_per_us);
+    pr_info("time: TSC runs at %lu.%03lu MHz (calibrated against the PIT)\n",
+            tsc_hz / 1000000, tsc_hz / 1000 % 1000);
+}
+
+uint64_t x86_tsc_hz(void)
+{
+    return tsc_hz;
 }
 
 void arch_udelay(unsigned int us)

@@ -5,7 +5,6 @@
 #include <lxds/domain.h>
 #include <lxds/format.h>
 #include <lxds/printk.h>
-#include <lxds/version.h>
 #include <x86/cpu.h>
 #include <x86/trap.h>
 #include <x86/vmcs.h>
@@ -15,8 +14,6 @@
 #define INTR_INFO_VALID        (1u << 31)
 #define INTR_TYPE_HW_EXCEPTION (3u << 8)
 #define INTR_TYPE_NMI          (2u << 8)
-#define CPUID_HV_LEAF          0x40000000u
-#define CPUID_HV_MAX           0x40000001u
 
 void vmx_stop(struct vcpu *v, enum vcpu_stop why, uint64_t addr, uint64_t detail)
 {
@@ -101,24 +98,9 @@ void vmx_report_exit(const struct vcpu *v, const struct vmx_exit *e, const char 
 
 static bool on_cpuid(struct vcpu *v, const struct vmx_exit *e)
 {
-    uint32_t leaf = (uint32_t)v->regs.rax, sub = (uint32_t)v->regs.rcx;
-    struct cpuid_regs r = { 0 };
+    struct cpuid_regs r = x86_guest_cpuid((uint32_t)v->regs.rax, (uint32_t)v->regs.rcx,
+                                          vmread(CR4_READ_SHADOW) & CR4_OSXSAVE);
 
-    if (leaf == CPUID_HV_LEAF) {
-        r.eax = CPUID_HV_MAX;
-        __builtin_memcpy(&r.ebx, "lxds", 4);            /* signature "lxds" */
-    } else if (leaf == CPUID_HV_LEAF + 1) {
-        r.eax = (0u << 16) | 1u;                        /* interface version 0.1 */
-    } else if (leaf < CPUID_HV_LEAF || leaf > CPUID_HV_LEAF + 0xFF) {
-        r = cpuid(leaf, sub);
-        if (leaf == 1) {
-            r.ecx &= ~CPUID1_ECX_VMX;                   /* no nested VT-x for guests */
-            r.ecx |= CPUID1_ECX_HYPERVISOR;
-            r.ecx &= ~(1u << 27);                       /* OSXSAVE follows the guest's CR4 */
-            if (vmread(CR4_READ_SHADOW) & CR4_OSXSAVE)
-                r.ecx |= 1u << 27;
-        }
-    }
     v->regs.rax = r.eax;
     v->regs.rbx = r.ebx;
     v->regs.rcx = r.ecx;

@@ -34,6 +34,14 @@ static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
     return r;
 }
 
+/* The TSC's frequency as measured against the PIT at boot (0 before). */
+void x86_time_calibrate(void);
+uint64_t x86_tsc_hz(void);
+
+/* What CPUID returns to a guest (Linux or an LXD) for leaf/subleaf; osxsave is
+ * the guest's own CR4.OSXSAVE, which CPUID.1:ECX[27] reflects. */
+struct cpuid_regs x86_guest_cpuid(uint32_t leaf, uint32_t subleaf, bool osxsave);
+
 #define DEFINE_CR(n) \
     static inline uint64_t read_cr##n(void) { uint64_t v; __asm__ volatile("mov %%cr" #n ", %0" : "=r"(v)); return v; } \
     static inline void write_cr##n(uint64_t v) { __asm__ volatile("mov %0, %%cr" #n :: "r"(v) : "memory"); }

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# System test: `make run` as a newcomer uses it, on a terminal (a pty driven by
+# tools/run-session.py): the guest shell prompt appears, the hypervisor's log
+# (COM2) is in the file make run names while the guest runs, the echo LXD loads
+# and answers pings, `sleep 5` in the guest takes 2.5..10 s of wall time (the
+# guest is told the TSC frequency the hypervisor measured, and the emulator's
+# clock follows the wall clock), and poweroff -f ends the run with status 0.
+set -euo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$top"
+mkdir -p build/test-logs
+hvlog=build/test-logs/make-run.hypervisor.log
+transcript=build/test-logs/make-run.transcript
+rm -f "$hvlog"
+
+# One heavy job (emulator or kernel build) at a time on this machine.
+exec 9>/tmp/lxds-heavy.lock
+flock 9
+
+rc=0
+python3 tools/run-session.py --timeout 900 --transcript "$transcript" --sleep-check \
+  --live-file "$hvlog=>hypervisor log continues here \(COM2\)" \
+  --step 'lxdctl load /lib/lxd/echo.lxd && lxdctl ping echo -n 2000=>2000/2000 replies correct' \
+  --step 'lxdctl status echo=>running' \
+  --step "dmesg | grep -i 'tsc'=>tsc: Detected 10\\.000 MHz" \
+  -- make --no-print-directory run HV_LOG="$hvlog" RUN_CORES=2 || rc=$?
+if [ -s "$hvlog" ]; then
+  echo "PASS: make run: the hypervisor log is in $hvlog after the run ($(wc -l <"$hvlog") lines)"
+else
+  echo "FAIL: make run: $hvlog is missing or empty after the run"
+fi
+exit $rc
