@@ -24,11 +24,6 @@
 #define LXD_WATCHDOG_TICKS  50              /* preemption-timer ticks without a heartbeat */
 #define LXD_STOP_TIMEOUT_US 2000000
 
-_Static_assert(LXDS_EXIT_UNEXPECTED == (int)VCPU_STOP_UNEXPECTED_EXIT &&
-               LXDS_EXIT_EPT_VIOLATION == (int)VCPU_STOP_EPT_VIOLATION &&
-               LXDS_EXIT_WATCHDOG == (int)VCPU_STOP_WATCHDOG,
-               "the ABI's exit reasons mirror enum vcpu_stop");
-
 extern struct hv_config hv_config;
 
 struct lxd_chunk {
@@ -45,6 +40,9 @@ struct lxd {
     unsigned int nchunks;
     struct lxd_boot_info *bi;
     uint64_t last_heartbeat;
+    uint64_t log_window_start;              /* LXD_HC_LOG rate limit: cycles, records, dropped */
+    uint32_t log_in_window;
+    uint64_t log_suppressed;
 };
 
 static struct lxd lxds[LXDS_MAX_DOMAINS];   /* domain id = index + 1 */
@@ -58,11 +56,55 @@ static struct lxd *lxd_get(uint32_t id)
 
 /* ---- what an LXD may ask of the hypervisor ---- */
 
+/*
+ * LXD_HC_LOG text goes into the hypervisor's log as one line, whatever it
+ * holds: fmt_escape() writes every byte outside printable ASCII, and the
+ * backslash, as an escape (\n, \r, \t, \\, \xNN), so a domain can neither
+ * start a line of its own (forging the hypervisor's lines that lxdctl and
+ * the tests read) nor send terminal control sequences.  The escaped text
+ * is cut at LXD_LOG_ESCAPED bytes with "[...]".
+ */
+#define LXD_LOG_ESCAPED     400
+
+/*
+ * Each domain may log LXD_LOG_PER_SECOND records a second; the rest are
+ * counted and the count is logged when the next second begins (or when
+ * the domain ends), so a flood costs the console little and hides nothing.
+ */
+#define LXD_LOG_PER_SECOND  20
+
+static void lxd_log_suppressed_report(struct lxd *d)
+{
+    if (d->log_suppressed)
+        printk("lxd %s: %lu log record(s) suppressed (more than %u a second)\n", d->dom.name,
+               d->log_suppressed, LXD_LOG_PER_SECOND);
+    d->log_suppressed = 0;
+}
+
+static bool lxd_log_allowed(struct lxd *d)
+{
+    uint64_t now = arch_cycles(), second = 1000000 * arch_cycles_per_us();
+
+    if (now - d->log_window_start >= second) {
+        lxd_log_suppressed_report(d);
+        d->log_window_start = now;
+        d->log_in_window = 0;
+    }
+    if (d->log_in_window >= LXD_LOG_PER_SECOND) {
+        d->log_suppressed++;
+        return false;
+    }
+    d->log_in_window++;
+    return true;
+}
+
 static void lxd_log(struct lxd *d, uint64_t va, uint64_t len)
 {
-    char text[256];
+    char text[256], escaped[LXD_LOG_ESCAPED];
     size_t n = 0;
 
+    if (!lxd_log_allowed(d))
+        return;
     len = MIN(len, sizeof(text) - 1);
     while (n < len) {                       /* through its EPT, page by page */
         uint64_t hpa;
@@ -74,8 +116,8 @@ static void lxd_log(struct lxd *d, uint64_t va, uint64_t len)
     }
     while (n && (text[n - 1] == '\n' || text[n - 1] == '\0'))
         n--;
-    text[n] = '\0';
-    printk("lxd %s: %s\n", d->dom.name, text);
+    fmt_escape(escaped, sizeof(escaped), text, n);
+    printk("lxd %s: %s\n", d->dom.name, escaped);
 }
 
 static enum hypercall_action lxd_hypercall(struct vcpu *v)
@@ -88,9 +130,9 @@ static enum hypercall_action lxd_hypercall(struct vcpu *v)
         v->regs.rax = 0;
         return HC_RESUME;
     case LXD_HC_EXIT:
-        v->stop_detail = v->regs.rdi;
+        v->exit_code = v->regs.rdi;
         printk("lxd %s: exits with code %ld\n", d->dom.name, (long)v->regs.rdi);
-        return HC_STOP;
+        return HC_EXIT;
     default:
         v->regs.rax = (uint64_t)-ENOSYS;
         return HC_RESUME;
@@ -289,7 +331,8 @@ static void lxd_core_main(void *arg)
         arch_vcpu_run(&d->vcpu);
         arch_vcpu_destroy(&d->vcpu);
     }
-    bool clean = d->vcpu.stop == VCPU_STOP_REQUESTED;
+    lxd_log_suppressed_report(d);
+    bool clean = d->vcpu.stop == VCPU_STOP_REQUESTED || d->vcpu.stop == VCPU_STOP_EXITED;
     printk("lxd %s: %s on cpu %u: %s at RIP %#lx%s\n", d->dom.name, clean ? "stopped" : "CRASHED",
            arch_cpu_id(), vcpu_stop_name(d->vcpu.stop), d->vcpu.stop_rip,
            clean ? "" : "; only this domain was stopped");

@@ -235,3 +235,48 @@ int fmt_snprintf(char *buf, size_t size, const char *fmt, ...)
     va_end(ap);
     return n;
 }
+
+/* The escape for one byte of untrusted text (1, 2 or 4 characters) in e; its length. */
+static size_t escape_byte(unsigned char c, char e[4])
+{
+    static const char hex[] = "0123456789abcdef";
+
+    if (c == '\\' || c == '\n' || c == '\r' || c == '\t') {
+        e[0] = '\\';
+        e[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : '\\';
+        return 2;
+    }
+    if (c < 0x20 || c > 0x7E) {
+        e[0] = '\\';
+        e[1] = 'x';
+        e[2] = hex[c >> 4];
+        e[3] = hex[c & 15];
+        return 4;
+    }
+    e[0] = (char)c;
+    return 1;
+}
+
+size_t fmt_escape(char *out, size_t size, const char *in, size_t n)
+{
+    static const char cut[] = "[...]";
+    size_t total = 0, room, o = 0;
+    char e[4];
+
+    for (size_t i = 0; i < n; i++)
+        total += escape_byte((unsigned char)in[i], e);
+    /* all of it when it fits, else as much as leaves room for the cut mark */
+    room = total < size ? total : size - sizeof(cut);
+    for (size_t i = 0; i < n; i++) {
+        size_t k = escape_byte((unsigned char)in[i], e);
+        if (o + k > room)
+            break;
+        for (size_t j = 0; j < k; j++)
+            out[o++] = e[j];
+    }
+    if (total >= size)
+        for (size_t j = 0; j < sizeof(cut) - 1; j++)
+            out[o++] = cut[j];
+    out[o] = '\0';
+    return o;
+}

@@ -15,4 +15,12 @@
 int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int fmt_snprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
 
+/*
+ * Copies n bytes of untrusted text into out (size > 6) as one printable
+ * line: backslash, newline, CR and tab become \\, \n, \r, \t; every other
+ * byte outside printable ASCII (0x20-0x7E) becomes \xNN.  Text that does not
+ * fit ends in "[...]".  Always NUL-terminates; returns the length.
+ */
+size_t fmt_escape(char *out, size_t size, const char *in, size_t n);
+
 #endif

@@ -18,7 +18,7 @@
 #include <stdint.h>
 #endif
 
-#define LXDS_ABI_VERSION        0x00010000u     /* major 1, minor 0 */
+#define LXDS_ABI_VERSION        0x00010001u     /* major 1, minor 1 (1.1: LXDS_EXIT_EXITED) */
 
 /* ---- Linux's calls ---- */
 enum lxds_hypercall {
@@ -66,7 +66,7 @@ enum lxds_domain_state {
 /* Why a domain stopped: the values of the hypervisor's enum vcpu_stop. */
 enum lxds_exit_reason {
     LXDS_EXIT_NONE = 0,
-    LXDS_EXIT_REQUESTED = 1,    /* LXDS_HC_STOP, or LXD_HC_EXIT */
+    LXDS_EXIT_REQUESTED = 1,    /* LXDS_HC_STOP (ABI 1.0: or LXD_HC_EXIT) */
     LXDS_EXIT_HALTED = 2,
     LXDS_EXIT_EPT_VIOLATION = 3,
     LXDS_EXIT_TRIPLE_FAULT = 4,
@@ -74,7 +74,48 @@ enum lxds_exit_reason {
     LXDS_EXIT_WATCHDOG = 6,
     LXDS_EXIT_ENTRY_FAILED = 7,
     LXDS_EXIT_UNEXPECTED = 8,
+    LXDS_EXIT_EXITED = 9,       /* its own LXD_HC_EXIT: exit_detail is the code it gave */
 };
+
+/*
+ * The names of states and exit reasons: the one table that the hypervisor's
+ * log, klxd's /proc/lxd and lxdctl all print from.  `token` has no spaces
+ * (a column of /proc/lxd and lxdctl list); `text` is for sentences.
+ */
+struct lxds_name {
+    const char *token;
+    const char *text;
+};
+
+static inline const char *lxds_state_name(uint32_t state)
+{
+    static const char *const names[] = {
+        [LXDS_STATE_FREE] = "free", [LXDS_STATE_LOADED] = "loaded",
+        [LXDS_STATE_RUNNING] = "running", [LXDS_STATE_STOPPED] = "stopped",
+        [LXDS_STATE_CRASHED] = "crashed",
+    };
+
+    return state < sizeof(names) / sizeof(names[0]) ? names[state] : "unknown";
+}
+
+static inline const struct lxds_name *lxds_exit_reason(uint32_t reason)
+{
+    static const struct lxds_name names[] = {
+        [LXDS_EXIT_NONE] = { "-", "none" },
+        [LXDS_EXIT_REQUESTED] = { "requested", "stopped on request" },
+        [LXDS_EXIT_HALTED] = { "halted", "halted" },
+        [LXDS_EXIT_EPT_VIOLATION] = { "ept-violation", "EPT violation" },
+        [LXDS_EXIT_TRIPLE_FAULT] = { "triple-fault", "triple fault" },
+        [LXDS_EXIT_EXCEPTION] = { "exception", "exception" },
+        [LXDS_EXIT_WATCHDOG] = { "watchdog", "watchdog (no heartbeat)" },
+        [LXDS_EXIT_ENTRY_FAILED] = { "entry-failed", "VM entry failed" },
+        [LXDS_EXIT_UNEXPECTED] = { "unexpected", "unexpected VM exit" },
+        [LXDS_EXIT_EXITED] = { "exited", "exited by itself" },
+    };
+    static const struct lxds_name unknown = { "?", "unknown reason" };
+
+    return reason < sizeof(names) / sizeof(names[0]) ? &names[reason] : &unknown;
+}
 
 struct lxds_domain_status {
     uint32_t id;

@@ -23,6 +23,7 @@ enum vcpu_stop {
     VCPU_STOP_WATCHDOG,         /* ran past its time budget without progress */
     VCPU_STOP_ENTRY_FAILED,     /* VM entry failed: a hypervisor bug or bad state */
     VCPU_STOP_UNEXPECTED_EXIT,  /* an exit this domain has no handler for */
+    VCPU_STOP_EXITED,           /* the domain ended itself; stop_detail = its exit code */
 };
 
 /* General-purpose registers, in the order arch/x86/vmx/vmx_entry.asm saves them. */
@@ -55,14 +56,17 @@ struct vcpu {
     enum vcpu_stop stop;
     uint64_t stop_rip;          /* guest RIP when it stopped */
     uint64_t stop_addr;         /* guest-physical address for EPT violations */
-    uint64_t stop_detail;       /* reason-specific: qualification, vector, exit reason */
+    uint64_t stop_detail;       /* reason-specific: qualification, vector, exit reason, exit code */
+    uint64_t exit_code;         /* set by a hypercall handler that returns HC_EXIT */
     volatile bool stop_requested;   /* set by another core; the run loop stops the vCPU */
     uint32_t watchdog_limit;    /* preemption-timer expiries without progress; 0 = no watchdog */
     uint32_t watchdog_count;
     uint64_t exits;             /* counters */
     uint64_t hypercalls;
+    unsigned int refusals_logged;   /* exits refused with an injected fault, logged so far */
 };
 
+/* The ABI's text for it (enum vcpu_stop mirrors enum lxds_exit_reason). */
 const char *vcpu_stop_name(enum vcpu_stop s);
 
 #endif

@@ -9,15 +9,17 @@ KLXD_SRC_DIR := linux-guest/klxd
 KLXD_OUT     := $(BUILD)/klxd
 KLXD_KO      := $(KLXD_OUT)/klxd.ko
 KLXD_APITEST := $(KLXD_OUT)/klxd_apitest.ko
+KLXD_KATTACK := $(KLXD_OUT)/klxd_kattack.ko
 KLXD_SRCS    := $(KLXD_SRC_DIR)/Kbuild $(KLXD_SRC_DIR)/klxd_main.c $(KLXD_SRC_DIR)/klxd.h \
-                $(KLXD_SRC_DIR)/klxd_ioctl.h $(KLXD_SRC_DIR)/klxd_apitest.c
+                $(KLXD_SRC_DIR)/klxd_ioctl.h $(KLXD_SRC_DIR)/klxd_apitest.c \
+                $(KLXD_SRC_DIR)/klxd_kattack.c
 KLXD_DEPS    := $(KLXD_SRCS) ipc/channel.c include/lxds/channel.h include/lxds/ipc_port.h \
                 include/lxds/hypercall_abi.h
 
 .PHONY: klxd
 klxd: $(KLXD_KO)
 
-$(KLXD_APITEST): $(KLXD_KO)
+$(KLXD_APITEST) $(KLXD_KATTACK): $(KLXD_KO)
 $(KLXD_KO): $(KLXD_DEPS) $(LINUX_STAMP)
 	@mkdir -p $(KLXD_OUT)
 	@cp $(KLXD_SRCS) $(KLXD_OUT)/
@@ -27,5 +29,7 @@ $(KLXD_KO): $(KLXD_DEPS) $(LINUX_STAMP)
 	  || { cat $(KLXD_OUT)/build.log; echo "klxd: the module did not build (log: $(KLXD_OUT)/build.log)" >&2; exit 1; }
 	@grep -E 'warning|error' $(KLXD_OUT)/build.log || true
 
-# klxd_apitest.ko: a user of the in-kernel API, for the lxd-kapi test.
-INITRAMFS_EXTRA += $(KLXD_KO):/lib/modules/klxd.ko $(KLXD_APITEST):/lib/modules/klxd_apitest.ko
+# klxd_apitest.ko: a user of the in-kernel API, for the lxd-kapi test;
+# klxd_kattack.ko: attacks from Linux's kernel, for tests/system/boundary.sh.
+INITRAMFS_EXTRA += $(KLXD_KO):/lib/modules/klxd.ko $(KLXD_APITEST):/lib/modules/klxd_apitest.ko \
+                   $(KLXD_KATTACK):/lib/modules/klxd_kattack.ko

@@ -307,9 +307,13 @@ static void dom_forget(struct klxd_domain *d)
 /* ---- waiting on a channel ------------------------------------------------ */
 
 /*
- * Busy-wait bookkeeping: yields the CPU now and then, gives up after the
- * timeout, and every 200 ms asks the hypervisor whether the domain still
- * runs, so a crashed peer is reported in a fraction of the timeout.
+ * Busy-wait bookkeeping for one call: its deadline is fixed when the call
+ * begins and nothing the peer sends moves it, so a domain that floods the
+ * ring cannot keep Linux in the call (klxd_call checks after every message
+ * it drops, not only while the ring is empty).  It yields the CPU now and
+ * then, stops on a signal, and every 200 ms asks the hypervisor whether the
+ * domain still runs, so a crashed peer is reported in a fraction of the
+ * timeout.
  */
 struct waiter {
 	struct klxd_channel *ch;
@@ -326,15 +330,12 @@ static void wait_begin(struct waiter *w, struct klxd_channel *ch, unsigned int t
 	w->spins = 0;
 }
 
-/* 0 = keep waiting, else the error to give up with. */
-static int wait_step(struct waiter *w)
+/* The checks: 0 = keep waiting, else the error to give up with. */
+static int wait_check(struct waiter *w)
 {
 	struct lxds_domain_status *st;
 	int err = 0;
 
-	cpu_relax();
-	if (++w->spins & 1023)
-		return 0;
 	cond_resched();
 	if (signal_pending(current))
 		return -EINTR;
@@ -357,22 +358,30 @@ static int wait_step(struct waiter *w)
 	return err;
 }
 
+/* One spin of a wait; every 1024th does the checks. */
+static int wait_step(struct waiter *w)
+{
+	cpu_relax();
+	if (++w->spins & 1023)
+		return 0;
+	return wait_check(w);
+}
+
+/* Ping's rule: its timeout counts from the last progress (replies are bounded by requests sent). */
 static inline void wait_progress(struct waiter *w, unsigned int tmo_ms)
 {
 	w->deadline = jiffies + msecs_to_jiffies(tmo_ms ? tmo_ms : timeout_ms);
 }
 
 /* With ch->lock held. */
-static int send_locked(struct klxd_channel *ch, const struct chan_msg *m, unsigned int tmo_ms)
+static int send_locked(struct klxd_channel *ch, const struct chan_msg *m, struct waiter *w)
 {
-	struct waiter w;
 	int err;
 
 	if (ch->dead)
 		return -ENODEV;
-	wait_begin(&w, ch, tmo_ms);
 	while (chan_try_send(&ch->chan, m) != 0) {
-		err = wait_step(&w);
+		err = wait_step(w);
 		if (err)
 			return err;
 	}
@@ -380,16 +389,14 @@ static int send_locked(struct klxd_channel *ch, const struct chan_msg *m, unsign
 }
 
 /* With ch->lock held.  -EBADMSG for an invalid message (consumed). */
-static int recv_locked(struct klxd_channel *ch, struct chan_msg *m, unsigned int tmo_ms)
+static int recv_locked(struct klxd_channel *ch, struct chan_msg *m, struct waiter *w)
 {
-	struct waiter w;
 	int ret, err;
 
 	if (ch->dead)
 		return -ENODEV;
-	wait_begin(&w, ch, tmo_ms);
 	while ((ret = chan_try_recv(&ch->chan, m)) == IPC_EAGAIN) {
-		err = wait_step(&w);
+		err = wait_step(w);
 		if (err)
 			return err;
 	}
@@ -398,10 +405,12 @@ static int recv_locked(struct klxd_channel *ch, struct chan_msg *m, unsigned int
 
 int klxd_send(struct klxd_channel *ch, const struct chan_msg *msg, unsigned int tmo_ms)
 {
+	struct waiter w;
 	int err;
 
 	mutex_lock(&ch->lock);
-	err = send_locked(ch, msg, tmo_ms);
+	wait_begin(&w, ch, tmo_ms);
+	err = send_locked(ch, msg, &w);
 	mutex_unlock(&ch->lock);
 	return err;
 }
@@ -409,37 +418,44 @@ EXPORT_SYMBOL_GPL(klxd_send);
 
 int klxd_recv(struct klxd_channel *ch, struct chan_msg *msg, unsigned int tmo_ms)
 {
+	struct waiter w;
 	int err;
 
 	mutex_lock(&ch->lock);
-	err = recv_locked(ch, msg, tmo_ms);
+	wait_begin(&w, ch, tmo_ms);
+	err = recv_locked(ch, msg, &w);
 	mutex_unlock(&ch->lock);
 	return err;
 }
 EXPORT_SYMBOL_GPL(klxd_recv);
 
+/*
+ * One deadline for the whole call (send, then every receive): a stray or
+ * invalid message is dropped and the checks run before the next receive,
+ * so a peer that keeps the ring full of wrong replies gets -ETIMEDOUT
+ * (or -EINTR, -EPIPE) like one that never answers.
+ */
 int klxd_call(struct klxd_channel *ch, const struct chan_msg *req, struct chan_msg *reply)
 {
 	struct chan_msg m = *req;
+	struct waiter w;
 	u32 tag;
 	int err;
 
 	mutex_lock(&ch->lock);
+	wait_begin(&w, ch, 0);
 	tag = ++ch->next_tag;
 	m.hdr.type = CHAN_T_REQUEST;
 	m.hdr.tag = tag;
-	err = send_locked(ch, &m, 0);
+	err = send_locked(ch, &m, &w);
 	while (!err) {
-		err = recv_locked(ch, reply, 0);
-		if (err == -EBADMSG) {
-			ch->dropped++;
-			err = 0;
-			continue;
-		}
+		err = recv_locked(ch, reply, &w);
 		if (!err && reply->hdr.type == CHAN_T_REPLY && reply->hdr.tag == tag)
 			break;
-		if (!err)
-			ch->dropped++;
+		if (err && err != -EBADMSG)
+			break;
+		ch->dropped++;          /* invalid, or not our reply */
+		err = wait_check(&w);
 	}
 	mutex_unlock(&ch->lock);
 	return err;
@@ -520,8 +536,9 @@ static int ping(struct klxd_channel *ch, struct lxd_ioc_ping *p)
 		err = -ENODEV;
 		goto out;
 	}
-	/* Drop what an earlier, interrupted ping left in the ring. */
-	while (chan_try_recv(&ch->chan, &m) != IPC_EAGAIN)
+	/* Drop what an earlier, interrupted ping left in the ring: at most a
+	 * ringful (a peer that keeps sending cannot keep us here). */
+	for (seq = 0; seq <= ch->chan.rx.mask && chan_try_recv(&ch->chan, &m) != IPC_EAGAIN; seq++)
 		ch->dropped++;
 
 	k0 = ktime_get();
@@ -885,20 +902,6 @@ static struct miscdevice klxd_misc = {
 
 /* ---- /proc/lxd ---------------------------------------------------------- */
 
-static const char *const state_names[] = {
-	[LXDS_STATE_FREE] = "free", [LXDS_STATE_LOADED] = "loaded",
-	[LXDS_STATE_RUNNING] = "running", [LXDS_STATE_STOPPED] = "stopped",
-	[LXDS_STATE_CRASHED] = "crashed",
-};
-
-static const char *const reason_names[] = {
-	[LXDS_EXIT_NONE] = "-", [LXDS_EXIT_REQUESTED] = "requested",
-	[LXDS_EXIT_HALTED] = "halted", [LXDS_EXIT_EPT_VIOLATION] = "ept-violation",
-	[LXDS_EXIT_TRIPLE_FAULT] = "triple-fault", [LXDS_EXIT_EXCEPTION] = "exception",
-	[LXDS_EXIT_WATCHDOG] = "watchdog", [LXDS_EXIT_ENTRY_FAILED] = "entry-failed",
-	[LXDS_EXIT_UNEXPECTED] = "unexpected",
-};
-
 static int klxd_proc_show(struct seq_file *s, void *unused)
 {
 	struct lxds_domain_status *st;
@@ -919,9 +922,8 @@ static int klxd_proc_show(struct seq_file *s, void *unused)
 			continue;
 		st->name[LXDS_NAME_MAX - 1] = '\0';
 		seq_printf(s, "%u %s %s %d %llu %s %#llx %#llx\n", st->id, st->name,
-			   st->state < ARRAY_SIZE(state_names) ? state_names[st->state] : "?",
-			   st->core, st->exits,
-			   st->exit_reason < ARRAY_SIZE(reason_names) ? reason_names[st->exit_reason] : "?",
+			   lxds_state_name(st->state), st->core, st->exits,
+			   lxds_exit_reason(st->exit_reason)->token,
 			   st->exit_rip, st->exit_addr);
 	}
 	if (n < 0)
@@ -975,7 +977,7 @@ static int __init klxd_init(void)
 		pr_err("cannot register /dev/lxd: %d\n", err);
 		return err;
 	}
-	if (!proc_create_single("lxd", 0444, NULL, klxd_proc_show)) {
+	if (!proc_create_single("lxd", 0400, NULL, klxd_proc_show)) {
 		pr_err("cannot create /proc/lxd\n");
 		misc_deregister(&klxd_misc);
 		return -ENOMEM;

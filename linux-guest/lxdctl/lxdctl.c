@@ -77,21 +77,15 @@ static int usage_error(const char *fmt, ...)
 
 /* ---- names ------------------------------------------------------------- */
 
+/* States and reasons: the ABI header's one table (lxds_state_name, lxds_exit_reason). */
 static const char *state_name(uint32_t s)
 {
-	static const char *const n[] = { "free", "loaded", "running", "stopped", "crashed" };
-
-	return s < sizeof(n) / sizeof(n[0]) ? n[s] : "unknown";
+	return lxds_state_name(s);
 }
 
 static const char *reason_name(uint32_t r)
 {
-	static const char *const n[] = {
-		"none", "requested", "halted", "EPT violation", "triple fault",
-		"exception", "watchdog (no heartbeat)", "VM entry failed", "unexpected VM exit",
-	};
-
-	return r < sizeof(n) / sizeof(n[0]) ? n[r] : "unknown reason";
+	return lxds_exit_reason(r)->text;
 }
 
 static const char *vector_name(uint64_t v)
@@ -345,8 +339,11 @@ static void print_stop_reason(FILE *f, const struct lxds_domain_status *st)
 			vector_name(st->exit_detail), st->exit_rip);
 		break;
 	case LXDS_EXIT_REQUESTED:
-		fprintf(f, "requested (stop, or its own exit with code %" PRId64 "), RIP %#" PRIx64,
-			(int64_t)st->exit_detail, st->exit_rip);
+		fprintf(f, "requested (lxdctl stop), RIP %#" PRIx64, st->exit_rip);
+		break;
+	case LXDS_EXIT_EXITED:
+		fprintf(f, "exited with code %" PRId64 " (%#" PRIx64 "), RIP %#" PRIx64,
+			(int64_t)st->exit_detail, st->exit_detail, st->exit_rip);
 		break;
 	case LXDS_EXIT_UNEXPECTED:
 		fprintf(f, "unexpected VM exit (reason %" PRIu64 ") at RIP %#" PRIx64,

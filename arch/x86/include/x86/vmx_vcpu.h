@@ -14,6 +14,7 @@ struct arch_vcpu {
     bool launched;
     unsigned int cpu;               /* the core whose VMCS this is */
     uint32_t timer_quantum;         /* preemption timer value per entry */
+    uint8_t tpr;                    /* an isolated guest's virtual CR8 (CR8 accesses exit) */
 };
 
 /* Facts about one VM exit, read once from the VMCS. */
