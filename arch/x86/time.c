@@ -10,10 +10,16 @@
 #define CALIBRATE_MS    10
 
 static uint64_t tsc_per_us = 1000;      /* replaced by x86_time_calibrate() */
+static uint64_t tsc_khz = 1000000;      /* the same, in kHz (LXDs' clocks: boot info) */
 
 uint64_t arch_cycles(void)
 {
     return rdtsc();
+}
+
+uint64_t arch_cycles_khz(void)
+{
+    return tsc_khz;
 }
 
 /* Counts TSC ticks over 10 ms of PIT channel 2 (its gate is port 0x61). */
@@ -38,6 +44,9 @@ void x86_time_calibrate(void)
     tsc_per_us = ticks / (CALIBRATE_MS * 1000);
     if (tsc_per_us == 0)
         tsc_per_us = 1;
+    tsc_khz = ticks / CALIBRATE_MS;
+    if (tsc_khz == 0)
+        tsc_khz = 1;
     pr_info("time: TSC runs at %lu MHz (calibrated against the PIT)\n", tsc_per_us);
 }
 
