@@ -17,7 +17,7 @@
 #include <lxds/printk.h>
 #include <lxds/string.h>
 
-#define LXD_PT_GPA          0x1000ull       /* PML4, PDPT, PD: VA = GPA for the first GiB */
+#define LXD_PT_GPA          LXD_PAGE_TABLES_VA  /* PML4, PDPT, PD: VA = GPA for the first GiB */
 #define LXD_STACK_BYTES     KiB(64)
 #define LXD_MAX_CHUNKS      (ELF_MAX_SEGMENTS + 4)
 #define LXD_WATCHDOG_TICKS  50              /* preemption-timer ticks without a heartbeat */

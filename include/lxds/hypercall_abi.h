@@ -98,6 +98,9 @@ struct lxds_domain_status {
  * watchdog stops a domain whose heartbeat does not move for a while.
  */
 #define LXD_BOOT_INFO_MAGIC     0x4C58444249534F4Eull  /* "LXDBISON" */
+#define LXD_PAGE_TABLES_VA      0x1000ull       /* the domain's PML4, then its PDPT and PD (RW):
+                                                   they identity-map the first GiB with 2 MiB
+                                                   pages; the domain may add PML4 entries */
 #define LXD_IMAGE_BASE          0x400000ull     /* ELF segments must lie in [BASE, LIMIT) */
 #define LXD_IMAGE_LIMIT         0x10000000ull
 #define LXD_BOOT_INFO_VA        0x10000000ull

@@ -2,6 +2,7 @@
 #include "kparams.h"
 
 #include <lxds/errno.h>
+#include <lxds/types.h>
 
 static int is_space(char c) { return c == ' ' || c == '\t'; }
 

@@ -12,8 +12,6 @@
 #ifndef KENV_KPARAMS_H
 #define KENV_KPARAMS_H
 
-#include <stddef.h>
-
 struct kparam_word {
     char name[64];
     char value[256];
