@@ -141,7 +141,8 @@ static bool on_vmcall(struct vcpu *v, const struct vmx_exit *e)
         return true;
     }
     if (v->dom->ops->hypercall(v) == HC_STOP) {
-        vmx_stop(v, VCPU_STOP_REQUESTED, 0, 0);
+        /* the handler left the domain's exit code in stop_detail (LXD_HC_EXIT) */
+        vmx_stop(v, VCPU_STOP_REQUESTED, 0, v->stop_detail);
         return false;
     }
     return true;
