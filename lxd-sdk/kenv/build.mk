@@ -135,7 +135,26 @@ KENV_UNIT_null_blk   := null_blk
 KENV_MODULE_null_blk := null_blk
 KENV_CROSS_null_blk  := $(KENV_DIR)/drivers/null_blk.cross
 
-kenv-check: $(KENV_OUT)/dummy.symbols $(KENV_OUT)/null_blk.symbols
+# Link test: the real driver objects, the environment, and a stand-in for each
+# crossing symbol (tools/kenv-crossstubs.sh) must link into an image with no
+# orphan section and no undefined symbol (the images are not shipped).
+$(KENV_OBJ)/%-crossstubs.o: $$(KENV_CROSS_$$*) $(KENV_DIR)/tools/kenv-crossstubs.sh
+	@mkdir -p $(@D)
+	bash $(KENV_DIR)/tools/kenv-crossstubs.sh $< >$(@:.o=.S)
+	$(LXD_CC) -c $(@:.o=.S) -o $@
+
+KENV_HEAP_dummy    := 0x400000
+KENV_HEAP_null_blk := 0x4000000
+
+$(KENV_OUT)/%-linktest.elf: $(KENV_OUT)/%.symbols $(LXD_CRT0) $(KENV_OBJ)/heap_note_%.o \
+                            $(KENV_OBJ)/%-crossstubs.o $$(call kenv_drv_objs,$$*) $(KENV_ENV) \
+                            $(KENV_DIR)/kenv.ld
+	$(LXD_CC) $(KENV_LDFLAGS) -o $@ $(LXD_CRT0) $(KENV_OBJ)/heap_note_$*.o \
+	  $(call kenv_drv_objs,$*) $(KENV_OBJ)/$*-crossstubs.o $(KENV_LINUX_OBJ) $(KENV_CORE_LIB) \
+	  $(LXD_SDK_LIB) $(KENV_CORE_LIB) -lgcc
+	@if nm -u $@ | grep -q .; then echo "$@: undefined symbols:"; nm -u $@; rm -f $@; exit 1; fi
+
+kenv-check: $(KENV_OUT)/dummy-linktest.elf $(KENV_OUT)/null_blk-linktest.elf
 
 INITRAMFS_EXTRA += $(foreach i,$(KENV_IMAGES),$(KENV_OUT)/$(i).lxd:/lib/lxd/$(i).lxd)
 

@@ -172,6 +172,16 @@ void kenv_spin_ns(unsigned long long ns)
     }
 }
 
+/* The stand-in of a crossing symbol in a link-test image (tools/kenv-crossstubs.sh). */
+__noreturn void kenv_cross_unlinked(const char *name);
+void kenv_cross_unlinked(const char *name)
+{
+    char why[96];
+
+    fmt_snprintf(why, sizeof(why), "%s must cross to Linux, and this image has no IDL glue", name);
+    kenv_die(KENV_EXIT_PANIC, why);
+}
+
 const char *kenv_load_args(void) { return lxd_boot_info->args; }
 const char *kenv_domain_name(void) { return lxd_boot_info->name; }
 

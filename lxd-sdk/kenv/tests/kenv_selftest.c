@@ -191,7 +191,7 @@ static void check_printk(void)
 	static const u8 ip[4] = { 192, 168, 7, 1 };
 	char buf[96];
 
-	snprintf(buf, sizeof(buf), "%d|%5u|%-4s|%03x|%lld|%c", -7, 42u, "ab", 0xf, -1LL << 40, 'z');
+	snprintf(buf, sizeof(buf), "%d|%5u|%-4s|%03x|%lld|%c", -7, 42u, "ab", 0xf, -1099511627776LL, 'z');
 	CHECK("snprintf", !strcmp(buf, "-7|   42|ab  |00f|-1099511627776|z"), "%s", buf);
 	snprintf(buf, sizeof(buf), "%pM %pI4 %pe %*phN", mac, ip, ERR_PTR(-ENOMEM), 3, mac);
 	CHECK("kernel %p extensions", !strcmp(buf, "02:00:5e:10:20:ff 192.168.7.1 -ENOMEM 02005e"),

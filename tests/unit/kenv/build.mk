@@ -13,8 +13,10 @@ $(KENV_TEST_DIR)/%.o: tests/unit/kenv/%.c
 $(KENV_TEST_DIR)/test_kheap: $(KENV_TEST_DIR)/test_kheap.o $(KENV_TEST_DIR)/obj/kheap.o \
                              $(HOST_BUILD)/hvlib/lib/string.o
 $(KENV_TEST_DIR)/test_kparams: $(KENV_TEST_DIR)/test_kparams.o $(KENV_TEST_DIR)/obj/kparams.o
+$(KENV_TEST_DIR)/test_kfmt: $(KENV_TEST_DIR)/test_kfmt.o $(KENV_TEST_DIR)/obj/kfmt.o \
+                            $(HOST_BUILD)/hvlib/lib/format.o $(HOST_BUILD)/hvlib/lib/errno_name.o
 
-KENV_TESTS := $(KENV_TEST_DIR)/test_kheap $(KENV_TEST_DIR)/test_kparams
+KENV_TESTS := $(KENV_TEST_DIR)/test_kheap $(KENV_TEST_DIR)/test_kparams $(KENV_TEST_DIR)/test_kfmt
 $(KENV_TESTS):
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_TEST_LIBS)
 
