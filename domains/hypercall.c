@@ -78,6 +78,18 @@ static int64_t hc_grant(uint64_t id, uint64_t gpa, uint64_t pages)
     return rc ? rc : (int64_t)va;
 }
 
+static int64_t hc_set_args(uint64_t id, uint64_t gpa, uint64_t len)
+{
+    char text[LXD_ARGS_MAX];
+
+    if (len >= LXD_ARGS_MAX)
+        return -E2BIG;
+    if (len && !linux_ram_contains(gpa, len))
+        return -EFAULT;
+    memcpy(text, phys_to_virt(gpa), len);   /* a private copy: checked, then used */
+    return lxd_set_args((uint32_t)id, text, len);
+}
+
 static int64_t hc_status(uint64_t id, uint64_t gpa)
 {
     struct lxds_domain_status st;
@@ -142,6 +154,7 @@ enum hypercall_action linux_hypercall(struct vcpu *v)
     case LXDS_HC_LIST: ret = hc_list(a0, a1); break;
     case LXDS_HC_GRANT: ret = hc_grant(a0, a1, a2); break;
     case LXDS_HC_LOG_READ: ret = hc_log_read(a0, a1, a2); break;
+    case LXDS_HC_SET_ARGS: ret = hc_set_args(a0, a1, a2); break;
     default: ret = -ENOSYS; break;
     }
     v->regs.rax = (uint64_t)ret;

@@ -17,9 +17,8 @@
 #include <lxds/printk.h>
 #include <lxds/string.h>
 
-#define LXD_PT_GPA          0x1000ull       /* PML4, PDPT, PD: VA = GPA for the first GiB */
+#define LXD_PT_GPA          LXD_PAGE_TABLES_VA  /* PML4, PDPT, PD: VA = GPA for the first GiB */
 #define LXD_STACK_BYTES     KiB(64)
-#define LXD_HEAP_BYTES      MiB(1)
 #define LXD_MAX_CHUNKS      (ELF_MAX_SEGMENTS + 4)
 #define LXD_WATCHDOG_TICKS  50              /* preemption-timer ticks without a heartbeat */
 #define LXD_STOP_TIMEOUT_US 2000000
@@ -226,7 +225,7 @@ static int load_segments(struct lxd *d, const uint8_t *image, const struct elf_i
 
 static int build_domain(struct lxd *d, const uint8_t *image, const struct elf_image *img)
 {
-    uint64_t bi_pa;
+    uint64_t heap_bytes = img->heap_bytes ? img->heap_bytes : LXD_HEAP_DEFAULT, bi_pa;
     int rc = map_page_tables(d);
 
     if (!rc)
@@ -236,14 +235,15 @@ static int build_domain(struct lxd *d, const uint8_t *image, const struct elf_im
     if (!rc)
         rc = map_new(d, LXD_STACK_TOP_VA - LXD_STACK_BYTES, LXD_STACK_BYTES, EPT_R | EPT_W, NULL);
     if (!rc)
-        rc = map_new(d, LXD_HEAP_VA, LXD_HEAP_BYTES, EPT_R | EPT_W, NULL);
+        rc = map_new(d, LXD_HEAP_VA, heap_bytes, EPT_R | EPT_W, NULL);
     if (rc)
         return rc;
     d->bi = phys_to_virt(bi_pa);
     d->bi->magic = LXD_BOOT_INFO_MAGIC;
     d->bi->domain_id = (uint32_t)d->dom.id;
     d->bi->heap_va = LXD_HEAP_VA;
-    d->bi->heap_bytes = LXD_HEAP_BYTES;
+    d->bi->heap_bytes = heap_bytes;
+    d->bi->tsc_khz = arch_cycles_khz();
     memcpy(d->bi->name, d->dom.name, sizeof(d->bi->name));
     return 0;
 }
@@ -284,8 +284,9 @@ int lxd_create(const void *image, uint64_t len, const char *name, const char **w
         return rc;
     }
     d->state = LXDS_STATE_LOADED;
-    printk("lxd: created domain %d '%s': %u segment(s), %lu KiB of pool, entry %#lx\n",
-           d->dom.id, d->dom.name, img.nsegs, memory_bytes(d) >> 10, img.entry);
+    printk("lxd: created domain %d '%s': %u segment(s), %lu KiB of pool (heap %lu KiB), entry %#lx\n",
+           d->dom.id, d->dom.name, img.nsegs, memory_bytes(d) >> 10, d->bi->heap_bytes >> 10,
+           img.entry);
     return d->dom.id;
 }
 
@@ -307,6 +308,31 @@ int lxd_grant(uint32_t id, uint64_t hpa, uint64_t pages, uint64_t *va)
     printk("lxd: domain %u '%s' granted %lu page(s) of Linux at %#lx, seen at %#lx\n",
            id, d->dom.name, pages, hpa, at);
     *va = at;
+    return 0;
+}
+
+/*
+ * The load arguments (module parameters for a kernel-environment LXD),
+ * copied by the caller out of Linux's memory.  Printable ASCII only, so the
+ * domain's parser and its log lines never see control bytes; the domain
+ * still treats the text as hostile.
+ */
+int lxd_set_args(uint32_t id, const char *text, uint64_t len)
+{
+    struct lxd *d = lxd_get(id);
+
+    if (!d)
+        return -ENOENT;
+    if (d->state != LXDS_STATE_LOADED)
+        return -EBUSY;                      /* the domain may be reading them */
+    if (len >= LXD_ARGS_MAX)
+        return -E2BIG;
+    for (uint64_t i = 0; i < len; i++)
+        if (text[i] < 0x20 || text[i] > 0x7e)
+            return -EINVAL;
+    memcpy(d->bi->args, text, len);
+    d->bi->args[len] = '\0';
+    printk("lxd: domain %u '%s' load arguments: \"%s\"\n", id, d->dom.name, d->bi->args);
     return 0;
 }
 

@@ -18,6 +18,11 @@ uint64_t arch_cycles(void)
     return rdtsc();
 }
 
+uint64_t arch_cycles_khz(void)
+{
+    return tsc_hz ? tsc_hz / 1000 : 1000000;
+}
+
 uint64_t arch_cycles_per_us(void)
 {
     return tsc_per_us;

@@ -27,6 +27,7 @@ unsigned long arch_irq_save(void);
 void arch_irq_restore(unsigned long flags);
 uint64_t arch_cycles(void);
 uint64_t arch_cycles_per_us(void);       /* arch_cycles() ticks per microsecond */
+uint64_t arch_cycles_khz(void);         /* arch_cycles() ticks per millisecond */
 void arch_udelay(unsigned int us);
 
 /* Boot-time set-up of the boot core, then ACPI and the other cores */

@@ -18,7 +18,7 @@
 #include <stdint.h>
 #endif
 
-#define LXDS_ABI_VERSION        0x00010001u     /* major 1, minor 1 (1.1: LXDS_EXIT_EXITED) */
+#define LXDS_ABI_VERSION        0x00010001u     /* major 1, minor 1 (LXDS_EXIT_EXITED, SET_ARGS, heap note, tsc_khz) */
 
 /* ---- Linux's calls ---- */
 enum lxds_hypercall {
@@ -32,6 +32,7 @@ enum lxds_hypercall {
     LXDS_HC_LIST = 7,           /* (gpa of uint32_t ids[], max) -> number of domains (may exceed max) */
     LXDS_HC_GRANT = 8,          /* (id, gpa, pages) -> address of the pages in the domain; before START */
     LXDS_HC_LOG_READ = 9,       /* (gpa of buffer, length, gpa of uint64_t position) -> bytes */
+    LXDS_HC_SET_ARGS = 10,      /* (id, gpa of text, length) -> 0: the domain's load arguments; before START */
 };
 
 /* ---- an LXD's calls ---- */
@@ -138,6 +139,9 @@ struct lxds_domain_status {
  * watchdog stops a domain whose heartbeat does not move for a while.
  */
 #define LXD_BOOT_INFO_MAGIC     0x4C58444249534F4Eull  /* "LXDBISON" */
+#define LXD_PAGE_TABLES_VA      0x1000ull       /* the domain's PML4, then its PDPT and PD (RW):
+                                                   they identity-map the first GiB with 2 MiB
+                                                   pages; the domain may add PML4 entries */
 #define LXD_IMAGE_BASE          0x400000ull     /* ELF segments must lie in [BASE, LIMIT) */
 #define LXD_IMAGE_LIMIT         0x10000000ull
 #define LXD_BOOT_INFO_VA        0x10000000ull
@@ -145,6 +149,21 @@ struct lxds_domain_status {
 #define LXD_HEAP_VA             0x10400000ull
 #define LXD_GRANT_VA            0x20000000ull   /* grant i at LXD_GRANT_VA + i * 16 MiB */
 #define LXD_GRANT_STRIDE        0x1000000ull
+
+/*
+ * The heap: LXD_HEAP_DEFAULT unless the image asks for another size in an
+ * ELF note (in a PT_NOTE program header): name "LXDS", type
+ * LXD_NOTE_HEAP_BYTES, an 8-byte little-endian size.  The hypervisor
+ * rounds it up to pages and refuses (-E2BIG) a size over LXD_HEAP_MAX;
+ * the LXD pool bounds it further (-ENOMEM).
+ */
+#define LXD_HEAP_DEFAULT        0x100000ull     /* 1 MiB */
+#define LXD_HEAP_MAX            0x8000000ull    /* 128 MiB: ends well below LXD_GRANT_VA */
+#define LXD_NOTE_NAME           "LXDS"
+#define LXD_NOTE_HEAP_BYTES     1
+
+/* Load arguments (LXDS_HC_SET_ARGS): printable ASCII, NUL-terminated in the boot info. */
+#define LXD_ARGS_MAX            512             /* including the NUL */
 
 struct lxd_grant {
     uint64_t va;                /* where the pages are in the domain */
@@ -159,6 +178,9 @@ struct lxd_boot_info {
     uint64_t heap_va, heap_bytes;
     volatile uint64_t heartbeat;
     char name[LXDS_NAME_MAX];
+    /* ABI 1.1 */
+    uint64_t tsc_khz;           /* TSC ticks per millisecond, as the hypervisor calibrated it */
+    char args[LXD_ARGS_MAX];    /* load arguments ("" if none were set), NUL-terminated */
 };
 
 #endif

@@ -13,6 +13,7 @@
 
 int lxd_create(const void *image, uint64_t len, const char *name, const char **why);
 int lxd_grant(uint32_t id, uint64_t hpa, uint64_t pages, uint64_t *va);
+int lxd_set_args(uint32_t id, const char *text, uint64_t len);
 int lxd_start(uint32_t id, int core);
 int lxd_stop(uint32_t id);
 int lxd_destroy(uint32_t id);

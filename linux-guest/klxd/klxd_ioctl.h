@@ -62,6 +62,12 @@ struct lxd_ioc_log {
 	uint64_t pos;              /* in/out: log position, 0 = the start of what is kept */
 };
 
+struct lxd_ioc_args {
+	uint32_t id;               /* in: a loaded, not yet started domain */
+	uint32_t len;              /* in: bytes at text, < LXD_ARGS_MAX, no NUL needed */
+	uint64_t text;             /* in: user pointer: printable ASCII, e.g. "nr_devices=1 size=64" */
+};
+
 struct lxd_ioc_channel {
 	uint32_t id;               /* in */
 	uint32_t pages;            /* in: ring pages (0 = KLXD_CHANNEL_DEFAULT_PAGES) */
@@ -97,5 +103,6 @@ struct lxd_ioc_ping {
 #define LXD_IOC_LOG_READ  _IOWR(LXD_IOC_MAGIC, 8, struct lxd_ioc_log)
 #define LXD_IOC_CHANNEL   _IOWR(LXD_IOC_MAGIC, 9, struct lxd_ioc_channel)
 #define LXD_IOC_PING      _IOWR(LXD_IOC_MAGIC, 10, struct lxd_ioc_ping)
+#define LXD_IOC_ARGS      _IOW(LXD_IOC_MAGIC, 11, struct lxd_ioc_args)
 
 #endif

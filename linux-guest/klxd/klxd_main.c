@@ -76,6 +76,7 @@ static const char *const hc_names[] = {
 	[LXDS_HC_STOP] = "STOP", [LXDS_HC_DESTROY] = "DESTROY",
 	[LXDS_HC_STATUS] = "STATUS", [LXDS_HC_LIST] = "LIST",
 	[LXDS_HC_GRANT] = "GRANT", [LXDS_HC_LOG_READ] = "LOG_READ",
+	[LXDS_HC_SET_ARGS] = "SET_ARGS",
 };
 
 /* A hypercall whose failure is logged with the call's name and arguments. */
@@ -797,6 +798,29 @@ static int ioc_ping(struct lxd_ioc_ping __user *up)
 	return err;
 }
 
+/* Load arguments: copied into kernel memory (the hypervisor reads it in place). */
+static long ioc_args(void __user *up)
+{
+	struct lxd_ioc_args a;
+	char *text;
+	long ret;
+
+	if (copy_from_user(&a, up, sizeof(a)))
+		return -EFAULT;
+	if (a.len >= LXD_ARGS_MAX)
+		return -E2BIG;
+	text = kzalloc(LXD_ARGS_MAX, GFP_KERNEL);
+	if (!text)
+		return -ENOMEM;
+	if (copy_from_user(text, u64_to_user_ptr(a.text), a.len)) {
+		kfree(text);
+		return -EFAULT;
+	}
+	ret = hc(LXDS_HC_SET_ARGS, a.id, gpa(text), a.len, 0);
+	kfree(text);
+	return ret < 0 ? ret : 0;
+}
+
 static long klxd_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 {
 	void __user *up = (void __user *)arg;
@@ -881,6 +905,8 @@ static long klxd_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	}
 	case LXD_IOC_PING:
 		return ioc_ping(up);
+	case LXD_IOC_ARGS:
+		return ioc_args(up);
 	default:
 		return -ENOTTY;
 	}

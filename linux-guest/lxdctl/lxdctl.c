@@ -29,7 +29,9 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: lxdctl COMMAND [ARGS]\n"
 		"\n"
-		"  load FILE [NAME] [--no-start] [--core N] [--pages P]\n"
+		"  load FILE [NAME] [PARAM=VALUE...] [--no-start] [--core N] [--pages P]\n"
+		"                       PARAM=VALUE words become the domain's load arguments\n"
+		"                       (module parameters of a kernel-environment LXD)\n"
 		"                      create a domain from the LXD image FILE (NAME: the file's\n"
 		"                      base name without .lxd), give it a channel of P ring pages\n"
 		"                      (default %u) and start it on core N (default: the next free\n"
@@ -522,8 +524,22 @@ static void default_name(const char *path, char *name)
 	name[n] = '\0';
 }
 
+/* Joins the PARAM=VALUE words with single spaces; 0, or -1 when they do not fit. */
+static int add_arg(char *args, size_t size, const char *word)
+{
+	size_t have = strlen(args), add = strlen(word) + (have ? 1 : 0);
+
+	if (add >= size - have)
+		return -1;
+	if (have)
+		args[have++] = ' ';
+	strcpy(args + have, word);
+	return 0;
+}
+
 static int cmd_load(int argc, char **argv)
 {
+	char args[LXD_ARGS_MAX] = "";
 	struct lxd_ioc_create cr = { 0 };
 	struct lxd_ioc_channel ch = { 0 };
 	const char *file = NULL, *name = NULL;
@@ -547,6 +563,10 @@ static int cmd_load(int argc, char **argv)
 			ch.pages = (uint32_t)v;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			return usage_error("load: unknown option '%s'", argv[i]);
+		} else if (file && strchr(argv[i], '=')) {
+			if (add_arg(args, sizeof(args), argv[i]))
+				return usage_error("load: the parameters are longer than %d bytes",
+						   LXD_ARGS_MAX - 1);
 		} else if (!file) {
 			file = argv[i];
 		} else if (!name) {
@@ -618,6 +638,21 @@ static int cmd_load(int argc, char **argv)
 	}
 	free(image);
 	id = cr.id;
+	if (args[0]) {
+		struct lxd_ioc_args a = { .id = id, .len = (uint32_t)strlen(args),
+					  .text = (uintptr_t)args };
+
+		if (xioctl(LXD_IOC_ARGS, &a) < 0) {
+			int e = errno;
+
+			err_msg("domain %u '%s': its parameters \"%s\" were refused: %s%s; destroying it",
+				id, cr.name, args, strerror(e),
+				e == EINVAL ? " (printable ASCII only)" : "");
+			if (xioctl(LXD_IOC_DESTROY, &id) < 0)
+				err_msg("destroying domain %u failed too: %s", id, strerror(errno));
+			return 1;
+		}
+	}
 	ch.id = id;
 	if (xioctl(LXD_IOC_CHANNEL, &ch) < 0) {
 		int e = errno;

@@ -1,0 +1,161 @@
+# lxd-sdk/kenv/build.mk: the LXD kernel environment (docs/lxd-kenv.md).
+#
+# Linux driver code is compiled by Kbuild exactly as an external module of
+# the guest kernel (its headers, .config and flags: make -C
+# $(LINUX_BUILD_DIR) M=<dir> modules), and the resulting <module>.o and
+# <module>.mod.o are linked, not into Linux, but into an LXD image with
+#   - the kernel-ABI half of the environment (lxd-sdk/kenv/linux/, itself
+#     compiled by Kbuild: it needs the kernel's struct layouts),
+#   - the freestanding core (lxd-sdk/kenv/core/: start-up, allocator,
+#     exceptions, time; SDK flags),
+#   - later, the IDL glue (the symbols that must cross to Linux),
+#   - the SDK's crt0 and library, by lxd-sdk/kenv/kenv.ld.
+# Before the link, tools/kenv-symcheck.sh sorts every undefined symbol of
+# the driver into local / cross / refused and fails on any refused one.
+#
+#   make kenv-images     build/kenv/<image>.lxd (kenv_selftest), their symbol tables
+#   make kenv-check      the link check of dummy and null_blk from the guest's source
+#
+# An image: KENV_IMAGES += name; KENV_UNIT_name := the Kbuild unit holding
+# its driver; KENV_MODULE_name := the module's object name; KENV_HEAP_name
+# := heap bytes it asks for; KENV_CROSS_name := its list of crossing
+# symbols (or none).
+
+KENV_DIR   := lxd-sdk/kenv
+KENV_OUT   := $(BUILD)/kenv
+KENV_KB    := $(KENV_OUT)/kbuild
+KENV_OBJ   := $(KENV_OUT)/obj
+LINUX_SRC_DIR := $(LINUX_CACHE_LINK)/src
+
+# ---- the freestanding core (SDK flags; it calls the kernel-ABI half through kenv_core.h) ----
+KENV_CORE_SRCS := $(KENV_DIR)/core/kenv_start.c $(KENV_DIR)/core/kheap.c \
+                  $(KENV_DIR)/core/kparams.c $(KENV_DIR)/core/kfmt.c lib/errno_name.c
+KENV_CORE_OBJS := $(patsubst %.c,$(KENV_OBJ)/%.o,$(KENV_CORE_SRCS)) $(KENV_OBJ)/core/kenv_trap.o
+KENV_CORE_LIB  := $(KENV_OUT)/libkenv.a
+
+$(KENV_OBJ)/%.o: %.c
+	@mkdir -p $(@D)
+	$(LXD_CC) $(LXD_CFLAGS) -c $< -o $@
+
+$(KENV_OBJ)/core/kenv_trap.o: $(KENV_DIR)/core/kenv_trap.asm
+	@mkdir -p $(@D)
+	nasm -f elf64 -g -F dwarf -o $@ $<
+
+$(KENV_CORE_LIB): $(KENV_CORE_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+# ---- Kbuild units: a directory under build/kenv/kbuild/ built as an external module ----
+# $(call kenv_kbuild,unit): runs Kbuild there; modpost's unresolved-symbol
+# warnings are expected (the symbols are the environment's or cross), the
+# link check below is what judges them.
+define kenv_kbuild
+	$(MAKE) -s -C $(LINUX_BUILD_DIR) M=$(abspath $(KENV_KB)/$(1)) LXDS_INCLUDE=$(abspath include) \
+	  KBUILD_MODPOST_WARN=1 modules >$(KENV_KB)/$(1).log 2>&1 \
+	  || { cat $(KENV_KB)/$(1).log; echo "kenv: Kbuild failed for $(1) (log: $(KENV_KB)/$(1).log)" >&2; exit 1; }
+	@grep -E '(warning|error):' $(KENV_KB)/$(1).log | grep -v 'modpost' || true
+endef
+
+KENV_LINUX_SRCS := $(wildcard $(KENV_DIR)/linux/*.c $(KENV_DIR)/linux/*.h) $(KENV_DIR)/linux/Kbuild
+KENV_LINUX_OBJ  := $(KENV_KB)/kenv/kenv.o
+
+$(KENV_LINUX_OBJ): $(KENV_LINUX_SRCS) $(KENV_DIR)/kenv_core.h $(KENV_DIR)/core/kparams.h \
+                   include/lxds/hypercall_abi.h $(LINUX_STAMP)
+	@rm -rf $(KENV_KB)/kenv && mkdir -p $(KENV_KB)/kenv
+	@cp $(KENV_LINUX_SRCS) $(KENV_DIR)/kenv_core.h $(KENV_DIR)/core/kparams.h $(KENV_KB)/kenv/
+	$(call kenv_kbuild,kenv)
+
+# The self-test: an ordinary module.
+$(KENV_KB)/selftest/kenv_selftest.o: $(KENV_DIR)/tests/kenv_selftest.c $(KENV_DIR)/tests/Kbuild \
+                                     $(LINUX_STAMP)
+	@rm -rf $(KENV_KB)/selftest && mkdir -p $(KENV_KB)/selftest
+	@cp $(KENV_DIR)/tests/kenv_selftest.c $(KENV_DIR)/tests/Kbuild $(KENV_KB)/selftest/
+	$(call kenv_kbuild,selftest)
+
+# drivers/net/dummy.c and drivers/block/null_blk/ straight from the guest's source, unmodified.
+$(KENV_KB)/dummy/dummy.o: $(KENV_DIR)/drivers/dummy/Kbuild $(LINUX_STAMP)
+	@rm -rf $(KENV_KB)/dummy && mkdir -p $(KENV_KB)/dummy
+	@cp $(LINUX_SRC_DIR)/drivers/net/dummy.c $(KENV_DIR)/drivers/dummy/Kbuild $(KENV_KB)/dummy/
+	$(call kenv_kbuild,dummy)
+
+$(KENV_KB)/null_blk/null_blk.o: $(LINUX_STAMP)
+	@rm -rf $(KENV_KB)/null_blk && mkdir -p $(KENV_KB)/null_blk
+	@cp $(LINUX_SRC_DIR)/drivers/block/null_blk/*.[ch] $(LINUX_SRC_DIR)/drivers/block/null_blk/Makefile \
+	    $(KENV_KB)/null_blk/
+	$(call kenv_kbuild,null_blk)
+
+# Each module's .mod.o (made by modpost) defines __this_module.
+$(KENV_KB)/%.mod.o: $(KENV_KB)/%.o ;
+
+# ---- images ----
+KENV_IMAGES := kenv_selftest
+KENV_UNIT_kenv_selftest   := selftest
+KENV_MODULE_kenv_selftest := kenv_selftest
+KENV_HEAP_kenv_selftest   := 0x800000
+KENV_CROSS_kenv_selftest  := none
+
+# The environment a driver links against (the symbol check's "local").
+KENV_ENV := $(KENV_LINUX_OBJ) $(KENV_CORE_LIB) $(LXD_SDK_LIB)
+KENV_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 \
+                -Wl,-z,noexecstack -Wl,--orphan-handling=error -Wl,-T,$(KENV_DIR)/kenv.ld
+
+kenv_drv_objs = $(KENV_KB)/$(KENV_UNIT_$(1))/$(KENV_MODULE_$(1)).o \
+                $(KENV_KB)/$(KENV_UNIT_$(1))/$(KENV_MODULE_$(1)).mod.o
+
+$(KENV_OBJ)/heap_note_%.o: $(KENV_DIR)/core/heap_note.c include/lxds/hypercall_abi.h
+	@mkdir -p $(@D)
+	$(LXD_CC) $(LXD_CFLAGS) -DKENV_HEAP_BYTES='$(KENV_HEAP_$*)' -c $< -o $@
+
+.SECONDEXPANSION:
+$(KENV_OUT)/%.symbols: $$(call kenv_drv_objs,$$*) $(KENV_ENV) $(KENV_DIR)/tools/kenv-symcheck.sh \
+                       $$(filter-out none,$$(KENV_CROSS_$$*))
+	bash $(KENV_DIR)/tools/kenv-symcheck.sh $@.tmp $(KENV_CROSS_$*) $(call kenv_drv_objs,$*) -- \
+	  $(KENV_ENV) || { rm -f $@.tmp; exit 1; }
+	@mv $@.tmp $@
+
+$(KENV_OUT)/%.elf: $(KENV_OUT)/%.symbols $(LXD_CRT0) $(KENV_OBJ)/heap_note_%.o \
+                   $$(call kenv_drv_objs,$$*) $(KENV_ENV) $(KENV_DIR)/kenv.ld
+	$(LXD_CC) $(KENV_LDFLAGS) -o $@ $(LXD_CRT0) $(KENV_OBJ)/heap_note_$*.o \
+	  $(call kenv_drv_objs,$*) $(KENV_LINUX_OBJ) $(KENV_CORE_LIB) $(LXD_SDK_LIB) $(KENV_CORE_LIB) -lgcc
+	@if nm -u $@ | grep -q .; then echo "$@: undefined symbols:"; nm -u $@; rm -f $@; exit 1; fi
+
+$(KENV_OUT)/%.lxd: $(KENV_OUT)/%.elf
+	objcopy --strip-debug $< $@
+
+.PRECIOUS: $(KENV_OUT)/%.elf $(KENV_OUT)/%.symbols
+
+.PHONY: kenv-images kenv-check
+kenv-images: $(addprefix $(KENV_OUT)/,$(addsuffix .lxd,$(KENV_IMAGES)))
+
+# ---- the link check of the two target drivers (their IDL glue is not written yet) ----
+KENV_UNIT_dummy      := dummy
+KENV_MODULE_dummy    := dummy
+KENV_CROSS_dummy     := $(KENV_DIR)/drivers/dummy.cross
+KENV_UNIT_null_blk   := null_blk
+KENV_MODULE_null_blk := null_blk
+KENV_CROSS_null_blk  := $(KENV_DIR)/drivers/null_blk.cross
+
+# Link test: the real driver objects, the environment, and a stand-in for each
+# crossing symbol (tools/kenv-crossstubs.sh) must link into an image with no
+# orphan section and no undefined symbol (the images are not shipped).
+$(KENV_OBJ)/%-crossstubs.o: $$(KENV_CROSS_$$*) $(KENV_DIR)/tools/kenv-crossstubs.sh
+	@mkdir -p $(@D)
+	bash $(KENV_DIR)/tools/kenv-crossstubs.sh $< >$(@:.o=.S)
+	$(LXD_CC) -c $(@:.o=.S) -o $@
+
+KENV_HEAP_dummy    := 0x400000
+KENV_HEAP_null_blk := 0x4000000
+
+$(KENV_OUT)/%-linktest.elf: $(KENV_OUT)/%.symbols $(LXD_CRT0) $(KENV_OBJ)/heap_note_%.o \
+                            $(KENV_OBJ)/%-crossstubs.o $$(call kenv_drv_objs,$$*) $(KENV_ENV) \
+                            $(KENV_DIR)/kenv.ld
+	$(LXD_CC) $(KENV_LDFLAGS) -o $@ $(LXD_CRT0) $(KENV_OBJ)/heap_note_$*.o \
+	  $(call kenv_drv_objs,$*) $(KENV_OBJ)/$*-crossstubs.o $(KENV_LINUX_OBJ) $(KENV_CORE_LIB) \
+	  $(LXD_SDK_LIB) $(KENV_CORE_LIB) -lgcc
+	@if nm -u $@ | grep -q .; then echo "$@: undefined symbols:"; nm -u $@; rm -f $@; exit 1; fi
+
+kenv-check: $(KENV_OUT)/dummy-linktest.elf $(KENV_OUT)/null_blk-linktest.elf
+
+INITRAMFS_EXTRA += $(foreach i,$(KENV_IMAGES),$(KENV_OUT)/$(i).lxd:/lib/lxd/$(i).lxd)
+
+-include $(shell find $(KENV_OBJ) -name '*.d' 2>/dev/null)
