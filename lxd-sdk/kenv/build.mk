@@ -122,7 +122,8 @@ $(KENV_OUT)/%.elf: $(KENV_OUT)/%.symbols $(LXD_CRT0) $(KENV_OBJ)/heap_note_%.o \
 $(KENV_OUT)/%.lxd: $(KENV_OUT)/%.elf
 	objcopy --strip-debug $< $@
 
-.PRECIOUS: $(KENV_OUT)/%.elf $(KENV_OUT)/%.symbols
+# (.mod.o: made by Kbuild, named here only by a pattern: without this make deletes it as intermediate)
+.PRECIOUS: $(KENV_OUT)/%.elf $(KENV_OUT)/%.symbols $(KENV_KB)/%.mod.o
 
 .PHONY: kenv-images kenv-check
 kenv-images: $(addprefix $(KENV_OUT)/,$(addsuffix .lxd,$(KENV_IMAGES)))
