@@ -7,6 +7,7 @@
 #include <lxds/arch.h>
 #include <lxds/cmdline.h>
 #include <lxds/cpu.h>
+#include <lxds/debug.h>
 #include <lxds/domain.h>
 #include <lxds/elf_image.h>
 #include <lxds/errno.h>
@@ -507,4 +508,50 @@ void lxd_info(struct lxds_info *info)
     info->pool_free_bytes = pool_free_bytes();
     info->max_domains = LXDS_MAX_DOMAINS;
     info->domains = (uint32_t)lxd_list(NULL, 0);
+}
+
+/* ---- the debugger (domains/debug.c does the work) ---- */
+
+static bool dbg_is_running(const struct debug_target *t)
+{
+    const struct lxd *d = t->owner;
+
+    return __atomic_load_n(&d->state, __ATOMIC_ACQUIRE) == LXDS_STATE_RUNNING;
+}
+
+static bool dbg_was_started(const struct debug_target *t)
+{
+    const struct lxd *d = t->owner;
+    uint32_t st = __atomic_load_n(&d->state, __ATOMIC_ACQUIRE);
+
+    return st == LXDS_STATE_RUNNING || st == LXDS_STATE_STOPPED || st == LXDS_STATE_CRASHED;
+}
+
+static void dbg_kick(const struct debug_target *t)
+{
+    const struct lxd *d = t->owner;
+    int core = d->core;
+
+    if (core >= 0)
+        arch_kick_cpu((unsigned int)core);
+}
+
+int lxd_debug(uint32_t id, struct lxds_debug *req, void *buf)
+{
+    struct lxd *d = lxd_get(id);
+
+    if (!d)
+        return -ENOENT;
+    struct debug_target t = {
+        .v = &d->vcpu, .ept = &d->dom.ept, .owner = d,
+        .is_running = dbg_is_running, .was_started = dbg_was_started, .kick = dbg_kick,
+    };
+    int rc = debug_op(&t, req, buf);
+    if (req->op == LXDS_DBG_GET)
+        req->state = d->state;
+    if (req->op == LXDS_DBG_GET && (d->state == LXDS_STATE_STOPPED || d->state == LXDS_STATE_CRASHED)) {
+        req->exit_reason = d->vcpu.stop;
+        req->exit_detail = d->vcpu.stop_detail;
+    }
+    return rc;
 }

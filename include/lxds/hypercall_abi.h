@@ -33,12 +33,66 @@ enum lxds_hypercall {
     LXDS_HC_GRANT = 8,          /* (id, gpa, pages) -> address of the pages in the domain; before START */
     LXDS_HC_LOG_READ = 9,       /* (gpa of buffer, length, gpa of uint64_t position) -> bytes */
     LXDS_HC_SET_ARGS = 10,      /* (id, gpa of text, length) -> 0: the domain's load arguments; before START */
+    LXDS_HC_DEBUG = 11,         /* (id, gpa of struct lxds_debug) -> op-specific >= 0: see below */
 };
 
 /* ---- an LXD's calls ---- */
 enum lxd_hypercall {
     LXD_HC_LOG = 0x100,         /* (address of text, length) -> 0: into the hypervisor log */
     LXD_HC_EXIT = 0x101,        /* (code) -> does not return: the domain stops */
+};
+
+/*
+ * The debugger's calls (LXDS_HC_DEBUG): mechanism only; lxdctl gdb is the
+ * policy.  A domain is attached, then paused (its core holds it in the
+ * hypervisor, state saved) and resumed or single-stepped; while paused or
+ * stopped (crashed or exited: the state at the stop is kept until destroy)
+ * its registers can be read and, while paused, written; its memory is read
+ * and written by guest-virtual address through its own page tables and EPT,
+ * never outside it.  While attached, int3 (#BP) and single steps (#DB) pause
+ * the domain instead of crashing it, and the heartbeat watchdog does not
+ * count paused time.
+ */
+enum lxds_debug_op {
+    LXDS_DBG_ATTACH = 1,        /* -> 0; pauses it (a running domain stops within the call) */
+    LXDS_DBG_DETACH = 2,        /* -> 0; resumes it if paused */
+    LXDS_DBG_PAUSE = 3,         /* -> 0 once paused (-ETIMEDOUT if its core does not answer) */
+    LXDS_DBG_RESUME = 4,        /* flags: LXDS_DBG_STEP for one instruction -> 0 */
+    LXDS_DBG_GET = 5,           /* -> 0; fills regs, state, event */
+    LXDS_DBG_SET_REGS = 6,      /* regs -> 0 (paused only) */
+    LXDS_DBG_READ = 7,          /* addr (domain virtual), len <= LXDS_DBG_MEM_MAX, buf_gpa -> bytes read */
+    LXDS_DBG_WRITE = 8,         /* the same, from buf_gpa into the domain -> bytes written */
+};
+#define LXDS_DBG_STEP           1u
+#define LXDS_DBG_MEM_MAX        4096u
+
+enum lxds_debug_event {
+    LXDS_DBG_EV_NONE = 0,       /* running (or never paused) */
+    LXDS_DBG_EV_PAUSED = 1,     /* LXDS_DBG_PAUSE / ATTACH */
+    LXDS_DBG_EV_BREAKPOINT = 2, /* int3 at regs.rip */
+    LXDS_DBG_EV_STEP = 3,       /* one instruction done */
+    LXDS_DBG_EV_STOPPED = 4,    /* the domain stopped for good: state/exit_reason say why */
+};
+
+struct lxds_debug_regs {
+    uint64_t gpr[16];           /* rax rbx rcx rdx rsi rdi rbp rsp r8 .. r15 (gdb's order) */
+    uint64_t rip, rflags;
+    uint64_t cr0, cr2, cr3, cr4;
+    uint64_t fs_base, gs_base;
+    uint16_t cs, ss, ds, es, fs, gs;
+    uint32_t pad;
+};
+
+struct lxds_debug {
+    uint32_t op;                /* enum lxds_debug_op */
+    uint32_t flags;
+    uint64_t addr, len, buf_gpa;    /* memory ops */
+    uint32_t attached;          /* out (GET) */
+    uint32_t event;             /* out (GET): enum lxds_debug_event */
+    uint32_t state;             /* out (GET): enum lxds_domain_state */
+    uint32_t exit_reason;       /* out (GET): when STOPPED */
+    uint64_t exit_detail;
+    struct lxds_debug_regs regs;    /* out (GET), in (SET_REGS) */
 };
 
 #define LXDS_NAME_MAX           32      /* including the NUL */

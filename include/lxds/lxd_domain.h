@@ -20,5 +20,7 @@ int lxd_destroy(uint32_t id);
 int lxd_status(uint32_t id, struct lxds_domain_status *st);
 int lxd_list(uint32_t *ids, uint32_t max);
 void lxd_info(struct lxds_info *info);
+/* LXDS_HC_DEBUG on domain id; buf: LXDS_DBG_MEM_MAX bytes (hypervisor memory). */
+int lxd_debug(uint32_t id, struct lxds_debug *req, void *buf);
 
 #endif

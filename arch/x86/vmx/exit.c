@@ -244,6 +244,8 @@ static bool on_exception_or_nmi(struct vcpu *v, const struct vmx_exit *e)
         __asm__ volatile("int $2");                     /* hand the NMI to the host */
         return true;
     }
+    if (vmx_debug_exception(v, info, e->qualification))
+        return true;                                    /* a breakpoint or step: it parks */
     vmx_report_exit(v, e, "stopped: exception");
     vmx_stop(v, VCPU_STOP_EXCEPTION, 0, info & 0xFF);
     return false;

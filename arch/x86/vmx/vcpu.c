@@ -327,7 +327,17 @@ int arch_vcpu_run(struct vcpu *v)
         };
         if (!vmx_handle_exit(v, &e))
             break;
+        if (v->dbg.pause_req) {
+            vcpu_debug_park(v);
+            if (v->stop_requested) {        /* stopped or destroyed while parked */
+                vmx_stop(v, VCPU_STOP_REQUESTED, 0, 0);
+                break;
+            }
+        }
     }
+    /* the state it stopped in stays for the debugger until the domain is destroyed */
+    arch_vcpu_save_state(v, &v->dbg.regs);
+    v->dbg.event = LXDS_DBG_EV_STOPPED;
     arch_irq_restore(flags);
     return v->stop;
 }
