@@ -89,6 +89,14 @@ struct lxd_ioc_ping {
 	uint64_t first_bad_seq;    /* out: sequence number of the first bad reply (~0 if none) */
 };
 
+/* The debugger (lxdctl gdb): one LXDS_HC_DEBUG operation on a domain. */
+struct lxd_ioc_debug {
+	uint32_t id;               /* in: the domain */
+	uint32_t reserved;
+	struct lxds_debug req;     /* in/out: op, flags, addr, len; GET fills the rest */
+	uint64_t data;             /* in: user pointer to req.len bytes (READ: filled, WRITE: read) */
+};
+
 #define LXD_IOC_MAGIC 0xB7
 
 #define LXD_IOC_VERSION   _IOR(LXD_IOC_MAGIC, 0, struct lxd_ioc_version)
@@ -104,5 +112,7 @@ struct lxd_ioc_ping {
 #define LXD_IOC_CHANNEL   _IOWR(LXD_IOC_MAGIC, 9, struct lxd_ioc_channel)
 #define LXD_IOC_PING      _IOWR(LXD_IOC_MAGIC, 10, struct lxd_ioc_ping)
 #define LXD_IOC_ARGS      _IOW(LXD_IOC_MAGIC, 11, struct lxd_ioc_args)
+/* returns the operation's result (>= 0: for READ/WRITE the bytes moved) */
+#define LXD_IOC_DEBUG     _IOWR(LXD_IOC_MAGIC, 12, struct lxd_ioc_debug)
 
 #endif

@@ -76,7 +76,7 @@ static const char *const hc_names[] = {
 	[LXDS_HC_STOP] = "STOP", [LXDS_HC_DESTROY] = "DESTROY",
 	[LXDS_HC_STATUS] = "STATUS", [LXDS_HC_LIST] = "LIST",
 	[LXDS_HC_GRANT] = "GRANT", [LXDS_HC_LOG_READ] = "LOG_READ",
-	[LXDS_HC_SET_ARGS] = "SET_ARGS",
+	[LXDS_HC_SET_ARGS] = "SET_ARGS", [LXDS_HC_DEBUG] = "DEBUG",
 };
 
 /* A hypercall whose failure is logged with the call's name and arguments. */
@@ -821,6 +821,59 @@ static long ioc_args(void __user *up)
 	return ret < 0 ? ret : 0;
 }
 
+/*
+ * One debugger operation.  The request and the data go through kernel
+ * buffers (a page each, so physically contiguous) whose addresses are what
+ * the hypervisor is given; user pointers never reach it.
+ */
+static long ioc_debug(void __user *up)
+{
+	struct lxd_ioc_debug d;
+	struct lxds_debug *req;
+	void *data = NULL;
+	bool mem;
+	long ret;
+
+	if (copy_from_user(&d, up, sizeof(d)))
+		return -EFAULT;
+	mem = d.req.op == LXDS_DBG_READ || d.req.op == LXDS_DBG_WRITE;
+	if (mem && (d.req.len == 0 || d.req.len > LXDS_DBG_MEM_MAX))
+		return -EINVAL;
+	req = (struct lxds_debug *)get_zeroed_page(GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+	*req = d.req;
+	if (mem) {
+		data = (void *)get_zeroed_page(GFP_KERNEL);
+		if (!data) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		if (d.req.op == LXDS_DBG_WRITE &&
+		    copy_from_user(data, u64_to_user_ptr(d.data), d.req.len)) {
+			ret = -EFAULT;
+			goto out;
+		}
+		req->buf_gpa = gpa(data);
+	}
+	/* not hc(): a refused debugger request (a bad address) is no news for the log */
+	ret = klxd_hypercall(LXDS_HC_DEBUG, d.id, gpa(req), 0, 0);
+	if (ret > 0 && d.req.op == LXDS_DBG_READ &&
+	    copy_to_user(u64_to_user_ptr(d.data), data, ret)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	if (ret >= 0 && d.req.op == LXDS_DBG_GET) {
+		d.req = *req;
+		if (copy_to_user(up, &d, sizeof(d)))
+			ret = -EFAULT;
+	}
+out:
+	free_page((unsigned long)data);
+	free_page((unsigned long)req);
+	return ret;
+}
+
 static long klxd_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 {
 	void __user *up = (void __user *)arg;
@@ -907,6 +960,8 @@ static long klxd_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		return ioc_ping(up);
 	case LXD_IOC_ARGS:
 		return ioc_args(up);
+	case LXD_IOC_DEBUG:
+		return ioc_debug(up);
 	default:
 		return -ENOTTY;
 	}

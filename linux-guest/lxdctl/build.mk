@@ -11,9 +11,12 @@ LXDCTL_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Iinclude -Ili
 .PHONY: lxdctl
 lxdctl: $(LXDCTL_BIN) $(LXD_VMCALL_USER) $(LXD_VMX_USER)
 
-$(LXDCTL_BIN): linux-guest/lxdctl/lxdctl.c linux-guest/klxd/klxd_ioctl.h include/lxds/hypercall_abi.h
+LXDCTL_SRCS := linux-guest/lxdctl/lxdctl.c linux-guest/lxdctl/lxdctl_gdb.c \
+               linux-guest/lxdctl/gdb_server.c linux-guest/lxdctl/gdb_rsp.c
+$(LXDCTL_BIN): $(LXDCTL_SRCS) linux-guest/lxdctl/lxdctl_gdb.h linux-guest/lxdctl/gdb_server.h \
+               linux-guest/lxdctl/gdb_rsp.h linux-guest/klxd/klxd_ioctl.h include/lxds/hypercall_abi.h
 	@mkdir -p $(@D)
-	$(HOST_CC) $(LXDCTL_CFLAGS) -o $@ $<
+	$(HOST_CC) $(LXDCTL_CFLAGS) -o $@ $(LXDCTL_SRCS)
 
 $(LXD_VMCALL_USER): linux-guest/lxdctl/vmcall_user.c
 	@mkdir -p $(@D)

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "klxd_ioctl.h"
+#include "lxdctl_gdb.h"
 
 #define KLXD_KO_DEFAULT "/lib/modules/klxd.ko"
 
@@ -47,6 +48,10 @@ static void usage(FILE *f)
 		"                      flight at most (default 1), check every reply, print\n"
 		"                      round-trip figures; MS: longest wait for one reply\n"
 		"  info                 hypervisor ABI, cores, LXD pool\n"
+		"  gdb NAME|ID (--tty DEV | --tcp PORT)\n"
+		"                      attach to a running (or crashed) domain, pause it and serve\n"
+		"                      gdb's remote protocol on the serial device DEV or TCP PORT\n"
+		"                      until gdb detaches (the domain runs on) or kills it (stop)\n"
 		"\n"
 		"/dev/lxd comes from the klxd module; lxdctl loads %s when it is missing\n"
 		"(LXDCTL_MODULE overrides the path).  Exit status: 0 ok, 1 failed, 2 usage.\n",
@@ -799,6 +804,36 @@ static int cmd_ping(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_gdb(int argc, char **argv)
+{
+	struct lxds_domain_status st;
+	const char *tty = NULL;
+	int port = -1;
+	uint32_t id;
+
+	if (argc < 1)
+		return usage_error("gdb needs a domain");
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--tty") && i + 1 < argc) {
+			tty = argv[++i];
+		} else if (!strcmp(argv[i], "--tcp") && i + 1 < argc) {
+			char *end;
+			long v = strtol(argv[++i], &end, 10);
+
+			if (*end || v < 1 || v > 65535)
+				return usage_error("gdb: bad TCP port '%s'", argv[i]);
+			port = (int)v;
+		} else {
+			return usage_error("gdb: unexpected '%s'", argv[i]);
+		}
+	}
+	if ((tty != NULL) == (port > 0))
+		return usage_error("gdb: say where gdb is: --tty DEV or --tcp PORT (one of them)");
+	if (resolve(argv[0], &id) || get_status(id, &st) < 0)
+		return 1;
+	return lxdctl_gdb(lxd_fd, id, st.name, tty, port);
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -819,7 +854,7 @@ int main(int argc, char **argv)
 		}
 	if (strcmp(cmd, "load") && strcmp(cmd, "start") && strcmp(cmd, "stop") &&
 	    strcmp(cmd, "destroy") && strcmp(cmd, "list") && strcmp(cmd, "status") &&
-	    strcmp(cmd, "log") && strcmp(cmd, "ping") && strcmp(cmd, "info"))
+	    strcmp(cmd, "log") && strcmp(cmd, "ping") && strcmp(cmd, "info") && strcmp(cmd, "gdb"))
 		return usage_error("unknown command '%s'", cmd);
 	if (!strcmp(cmd, "load"))
 		return cmd_load(argc, argv);    /* opens /dev/lxd after reading the file */
@@ -839,5 +874,7 @@ int main(int argc, char **argv)
 		return cmd_log(argc);
 	if (!strcmp(cmd, "ping"))
 		return cmd_ping(argc, argv);
+	if (!strcmp(cmd, "gdb"))
+		return cmd_gdb(argc, argv);
 	return argc ? usage_error("info takes no arguments") : cmd_info();
 }
