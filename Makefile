@@ -108,7 +108,9 @@ RUN_CORES ?= 2
 RUN_MEGS  ?= 512
 # Linux's shell is on this terminal (COM1); the hypervisor's log goes to HV_LOG (COM2).
 HV_LOG    ?= $(BUILD)/hypervisor.log
-RUN_ARGS   = --iso $(ISO) --cores $(RUN_CORES) --megs $(RUN_MEGS) --com2 $(HV_LOG)
+# The guest's COM4 (ttyS3) on this TCP port, for `lxdctl gdb NAME --tty /dev/ttyS3` and gdb here.
+GDB_PORT  ?= 1234
+RUN_ARGS   = --iso $(ISO) --cores $(RUN_CORES) --megs $(RUN_MEGS) --com2 $(HV_LOG) --gdb-port $(GDB_PORT)
 run: setup iso
 	@echo "lxds: the hypervisor's log (COM2) goes to $(HV_LOG)"
 	tools/emu.sh auto $(RUN_ARGS)
