@@ -87,20 +87,25 @@ rc_test=0 rc_run=0
 if [ "$only_run" = 0 ]; then
   t=$(now)
   log "1. make test (first run on a fresh machine)"
-  inroot 'make test' 2>&1 | tee /tmp/lxds-fresh-test.log | grep -E '^(FAIL|setup|build-kernel.sh: (building|built))|passed, [0-9]+ failed' || true
+  set +e
+  inroot 'make test' 2>&1 | tee /tmp/lxds-fresh-test.log \
+    | grep --line-buffered -E '^(FAIL|setup|make: \*\*\*|build-kernel.sh: (building|built))|passed, [0-9]+ failed'
   rc_test=${PIPESTATUS[0]}
+  set -e
   summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' /tmp/lxds-fresh-test.log | tail -n1 || true)
   log "make test: ${summary:-no summary line} (exit $rc_test) in $(( $(now) - t ))s; log /tmp/lxds-fresh-test.log"
 fi
 
 t=$(now)
 log "2. make run, driven at the guest shell"
+set +e
 inroot "rm -f build/hypervisor.log; python3 tools/run-session.py --transcript /tmp/run-session.txt --sleep-check \
   --step 'lxdctl load /lib/lxd/echo.lxd && lxdctl ping echo -n 2000=>2000/2000 replies correct' \
   --step 'lxdctl status echo=>running' \
   -- make run && grep -q 'hypervisor log continues here' build/hypervisor.log && echo 'PASS: run: build/hypervisor.log holds the hypervisor log' \
-  || { echo 'FAIL: run: build/hypervisor.log is missing or empty'; exit 1; }" 2>&1 | tee /tmp/lxds-fresh-run.log
+  || { echo 'FAIL: run: the session failed or build/hypervisor.log is missing or empty'; exit 1; }" 2>&1 | tee /tmp/lxds-fresh-run.log
 rc_run=${PIPESTATUS[0]}
+set -e
 cp "$root/tmp/run-session.txt" /tmp/lxds-fresh-run-transcript.txt 2>/dev/null || true
 log "make run session: exit $rc_run in $(( $(now) - t ))s; transcript /tmp/lxds-fresh-run-transcript.txt"
 
