@@ -157,5 +157,8 @@ $(KENV_OUT)/%-linktest.elf: $(KENV_OUT)/%.symbols $(LXD_CRT0) $(KENV_OBJ)/heap_n
 kenv-check: $(KENV_OUT)/dummy-linktest.elf $(KENV_OUT)/null_blk-linktest.elf
 
 INITRAMFS_EXTRA += $(foreach i,$(KENV_IMAGES),$(KENV_OUT)/$(i).lxd:/lib/lxd/$(i).lxd)
+# The same self-test source as a native module, to show it is an ordinary one.
+$(KENV_KB)/selftest/kenv_selftest.ko: $(KENV_KB)/selftest/kenv_selftest.o ;
+INITRAMFS_EXTRA += $(KENV_KB)/selftest/kenv_selftest.ko:/lib/modules/kenv_selftest.ko
 
 -include $(shell find $(KENV_OBJ) -name '*.d' 2>/dev/null)

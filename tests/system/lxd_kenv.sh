@@ -17,6 +17,8 @@ expect "Linux reaches userspace" '^lxds-guest: ready'
 expect_not "no FAIL line" '^lxds-guest: test lxd-kenv: FAIL'
 expect_not "no kernel panic, oops or BUG in Linux" 'Kernel panic|BUG:|Oops|general protection'
 
+expect "native: the same source as kenv_selftest.ko passes in Linux" 'test lxd-kenv: native: the same module passes its checks in Linux'
+
 # start-up: heap from the image's note, TSC, parameters
 expect_hv "st: created with the heap its image asks for (8 MiB)" "lxd: created domain [0-9]+ 'st': .*\(heap 8192 KiB\)"
 expect_hv "st: load arguments reach the hypervisor" "lxd: domain [0-9]+ 'st' load arguments: \"greeting=hi-there count=5 verbose=y kenv.exit_after_ms=3000\""

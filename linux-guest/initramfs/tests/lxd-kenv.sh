@@ -14,6 +14,13 @@ ensure_module
 free0=$(pool_free)
 IMG=/lib/lxd/kenv_selftest.lxd
 
+# The same source as a native module in Linux: the checks pass there too.
+run insmod /lib/modules/kenv_selftest.ko greeting=native count=4 || fail "insmod kenv_selftest.ko"
+run sh -c "dmesg | grep 'kenv_selftest: [0-9]* check(s) failed'"
+printf '%s\n' "$OUT" | grep -q 'kenv_selftest: 0 check(s) failed' || fail "the native module's checks failed"
+run rmmod kenv_selftest || fail "rmmod kenv_selftest"
+say "native: the same module passes its checks in Linux"
+
 # exit_code NAME: the code of a domain's own exit (lxdctl status), decimal
 exit_code() { lxdctl status "$1" 2>/dev/null | sed -n 's/.*its own exit with code \(-*[0-9]*\)).*/\1/p'; }
 
