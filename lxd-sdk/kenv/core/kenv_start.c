@@ -248,6 +248,8 @@ int lxd_main(struct lxd_boot_info *bi)
     int rc;
 
     kenv_tables_init();
+    bi->args[LXD_ARGS_MAX - 1] = '\0';     /* the hypervisor terminates them; be sure */
+    bi->name[LXDS_NAME_MAX - 1] = '\0';
     kenv_tsc0 = kenv_rdtsc();
     kenv_tsc_khz = bi->tsc_khz ? bi->tsc_khz : 1000000;     /* ABI 1.0 hypervisor: assume 1 GHz */
     rc = kenv_heap_init();
