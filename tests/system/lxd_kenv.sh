@@ -17,6 +17,8 @@ expect "Linux reaches userspace" '^lxds-guest: ready'
 expect_not "no FAIL line" '^lxds-guest: test lxd-kenv: FAIL'
 expect_not "no kernel panic, oops or BUG in Linux" 'Kernel panic|BUG:|Oops|general protection'
 
+expect "native: the same source as kenv_selftest.ko passes in Linux" 'test lxd-kenv: native: the same module passes its checks in Linux'
+
 # start-up: heap from the image's note, TSC, parameters
 expect_hv "st: created with the heap its image asks for (8 MiB)" "lxd: created domain [0-9]+ 'st': .*\(heap 8192 KiB\)"
 expect_hv "st: load arguments reach the hypervisor" "lxd: domain [0-9]+ 'st' load arguments: \"greeting=hi-there count=5 verbose=y kenv.exit_after_ms=3000\""
@@ -54,6 +56,14 @@ expect_hv "badp: unknown parameter named" "^lxd badp: kenv: unknown module param
 expect_hv "badp: ends with its reason" '^lxd badp: kenv: the module parameters were refused; the domain ends \(exit code 0xb014\)'
 expect_hv "range: module_init's refusal" '^lxd range: kenv_selftest: count=5000 is out of 1..1000'
 expect_hv "range: ends with module_init's error" '^lxd range: kenv: module_init failed: -22 \(EINVAL\); the domain ends \(exit code 0xb013\)'
+expect_hv "nullb: its heap (32 MiB) from the image's note" "lxd: created domain [0-9]+ 'nullb': .*\(heap 32768 KiB\)"
+expect_hv "nullb: 5 module parameters reach null_blk (queue_mode through the driver's own ops)" '^lxd nullb: kenv: 5 module parameter\(s\) set, [0-9]+ known'
+expect_hv "nullb: null_blk's module_init runs and sees bs=8192" '^lxd nullb: null_blk: invalid block size'
+expect_hv "nullb: null_blk prints with its pr_fmt" '^lxd nullb: null_blk: defaults block size to 4096'
+expect_hv "nullb: stops at its first crossing, __register_blkdev" '^lxd nullb: kenv: __register_blkdev must cross to Linux, and this image has no IDL glue; the domain ends \(exit code 0xb011\)'
+expect_hv "dummy: numdummies reaches dummy" '^lxd dummy: kenv: 1 module parameter\(s\) set, 1 known'
+expect_hv "dummy: stops at its first crossing, rtnl_lock" '^lxd dummy: kenv: rtnl_lock must cross to Linux, and this image has no IDL glue; the domain ends \(exit code 0xb011\)'
+expect "null_blk and dummy ran" 'test lxd-kenv: null_blk and dummy ran module_init in a domain up to their first crossing'
 expect "hostile load arguments refused" "test lxd-kenv:   lxdctl: domain [0-9]+ 'ctl': its parameters .* were refused: Invalid argument \(printable ASCII only\)"
 expect "everything destroyed, pool back" 'test lxd-kenv: kenv: selftest passed, BUG contained, bad parameters refused, pool back to [0-9]+ bytes'
 if tr -d '\r' < "$HVLOG" | grep -qE '^linux: the guest stopped'; then

@@ -185,6 +185,18 @@ void kenv_cross_unlinked(const char *name)
 const char *kenv_load_args(void) { return lxd_boot_info->args; }
 const char *kenv_domain_name(void) { return lxd_boot_info->name; }
 
+/*
+ * For the IDL glue, which runs the SDK's dispatch loop instead of ours:
+ * lxd_dispatch_set_tick(d, kenv_dispatch_tick, NULL) keeps timers, work
+ * and RCU callbacks running from it.
+ */
+void kenv_dispatch_tick(void *ctx);
+void kenv_dispatch_tick(void *ctx)
+{
+    (void)ctx;
+    kenv_linux_tick();
+}
+
 /* ---- start-up ---- */
 
 static int kenv_heap_init(void)
@@ -236,6 +248,8 @@ int lxd_main(struct lxd_boot_info *bi)
     int rc;
 
     kenv_tables_init();
+    bi->args[LXD_ARGS_MAX - 1] = '\0';     /* the hypervisor terminates them; be sure */
+    bi->name[LXDS_NAME_MAX - 1] = '\0';
     kenv_tsc0 = kenv_rdtsc();
     kenv_tsc_khz = bi->tsc_khz ? bi->tsc_khz : 1000000;     /* ABI 1.0 hypervisor: assume 1 GHz */
     rc = kenv_heap_init();

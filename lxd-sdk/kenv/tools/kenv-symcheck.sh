@@ -13,6 +13,7 @@
 # defines, is an error too, so the list stays exactly what must cross.
 # OUT gets the table ("local|cross|refused SYMBOL", sorted).
 set -euo pipefail
+export LC_ALL=C          # sort and comm must agree on one order
 
 out=$1 cross_list=$2
 shift 2

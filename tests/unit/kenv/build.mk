@@ -20,6 +20,11 @@ KENV_TESTS := $(KENV_TEST_DIR)/test_kheap $(KENV_TEST_DIR)/test_kparams $(KENV_T
 $(KENV_TESTS):
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_TEST_LIBS)
 
-HOST_TESTS += $(KENV_TESTS)
+# The link check is a script: the test runs it on small objects.
+$(KENV_TEST_DIR)/test_symcheck: tests/unit/kenv/test_symcheck.sh lxd-sdk/kenv/tools/kenv-symcheck.sh
+	@mkdir -p $(@D)
+	cp $< $@ && chmod +x $@
+
+HOST_TESTS += $(KENV_TESTS) $(KENV_TEST_DIR)/test_symcheck
 
 -include $(KENV_TEST_DIR)/*.d $(KENV_TEST_DIR)/obj/*.d
