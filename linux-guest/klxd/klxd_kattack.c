@@ -25,11 +25,14 @@
 
 #define NO_FAULT (-1L)
 
-/* Runs one instruction; the vector it raised (EX_TYPE_FAULT puts it in AX), or NO_FAULT. */
-#define TRY(insn, ...)							\
+/*
+ * Runs `setup`, then one instruction under the fixup: the vector that
+ * instruction raised (EX_TYPE_FAULT puts it in AX), or NO_FAULT.
+ */
+#define TRY(setup, insn, ...)						\
 	({								\
 		long __trap;						\
-		asm volatile("1: " insn "\n\t"				\
+		asm volatile(setup "\n1: " insn "\n\t"			\
 			     "mov $-1, %%rax\n\t"			\
 			     "2:\n\t"					\
 			     _ASM_EXTABLE_FAULT(1b, 2b)			\
@@ -39,19 +42,19 @@
 
 static u64 vmx_mem[4] __aligned(16);
 
-static long try_vmxon(void) { return TRY("vmxon %1", : "m"(vmx_mem[0]) : "memory"); }
-static long try_vmxoff(void) { return TRY("vmxoff", : : "memory"); }
-static long try_vmclear(void) { return TRY("vmclear %1", : "m"(vmx_mem[0]) : "memory"); }
-static long try_vmptrld(void) { return TRY("vmptrld %1", : "m"(vmx_mem[0]) : "memory"); }
-static long try_vmptrst(void) { return TRY("vmptrst %1", : "m"(vmx_mem[0]) : "memory"); }
-static long try_vmread(void) { return TRY("vmread %1, %%rcx", : "r"(0x681eul) : "rcx", "cc"); }
-static long try_vmwrite(void) { return TRY("vmwrite %%rcx, %1", : "r"(0x681eul) : "rcx", "cc"); }
-static long try_vmlaunch(void) { return TRY("vmlaunch", : : "memory", "cc"); }
-static long try_vmresume(void) { return TRY("vmresume", : : "memory", "cc"); }
-static long try_invept(void) { return TRY("invept %1, %2", : "m"(vmx_mem[0]), "r"(2ul) : "memory"); }
-static long try_invvpid(void) { return TRY("invvpid %1, %2", : "m"(vmx_mem[0]), "r"(2ul) : "memory"); }
-static long try_vmfunc(void) { return TRY("xor %%ecx, %%ecx; xor %%eax, %%eax; vmfunc", : : "rcx", "memory"); }
-static long try_getsec(void) { return TRY("xor %%eax, %%eax; getsec", : : "rbx", "rcx", "memory"); }
+static long try_vmxon(void) { return TRY("", "vmxon %1", : "m"(vmx_mem[0]) : "memory"); }
+static long try_vmxoff(void) { return TRY("", "vmxoff", : : "memory"); }
+static long try_vmclear(void) { return TRY("", "vmclear %1", : "m"(vmx_mem[0]) : "memory"); }
+static long try_vmptrld(void) { return TRY("", "vmptrld %1", : "m"(vmx_mem[0]) : "memory"); }
+static long try_vmptrst(void) { return TRY("", "vmptrst %1", : "m"(vmx_mem[0]) : "memory"); }
+static long try_vmread(void) { return TRY("", "vmread %1, %%rcx", : "r"(0x681eul) : "rcx", "cc"); }
+static long try_vmwrite(void) { return TRY("", "vmwrite %%rcx, %1", : "r"(0x681eul) : "rcx", "cc"); }
+static long try_vmlaunch(void) { return TRY("", "vmlaunch", : : "memory", "cc"); }
+static long try_vmresume(void) { return TRY("", "vmresume", : : "memory", "cc"); }
+static long try_invept(void) { return TRY("", "invept %1, %2", : "m"(vmx_mem[0]), "r"(2ul) : "memory"); }
+static long try_invvpid(void) { return TRY("", "invvpid %1, %2", : "m"(vmx_mem[0]), "r"(2ul) : "memory"); }
+static long try_vmfunc(void) { return TRY("xor %%ecx, %%ecx; xor %%eax, %%eax", "vmfunc", : : "rcx", "memory"); }
+static long try_getsec(void) { return TRY("xor %%eax, %%eax", "getsec", : : "rbx", "rcx", "memory"); }
 
 static const struct {
 	const char *name;
