@@ -22,6 +22,8 @@
 #include <asm/msr.h>
 #include <asm/processor.h>
 #include <asm/trapnr.h>
+#include <asm/special_insns.h>
+#include <linux/irqflags.h>
 
 #define NO_FAULT (-1L)
 
@@ -134,7 +136,50 @@ static int bad_xcr0_values(u64 cur, struct bad_xcr0 *b)
 	return n;
 }
 
+/* MOV to CR4 under the fixup (the hypervisor may refuse a bit it owns with #GP). */
+static long try_write_cr4(unsigned long cr4)
+{
+	return TRY("", "mov %1, %%cr4", : "r"(cr4) : "memory");
+}
+
+static int xsetbv_attacks_osxsave(int *tried, bool *good_ok);
+
+/*
+ * XSETBV needs CR4.OSXSAVE (else it is #UD before any VM exit).  Linux may
+ * run without XSAVE (it does under Bochs): then the attack sets OSXSAVE
+ * itself for the moment it runs, interrupts off, and puts CR4 back.
+ */
 static int xsetbv_attacks(int *tried, bool *good_ok)
+{
+	unsigned long flags, cr4;
+	long trap;
+	int gp;
+
+	local_irq_save(flags);
+	cr4 = native_read_cr4();
+	if (!(cr4 & X86_CR4_OSXSAVE)) {
+		trap = try_write_cr4(cr4 | X86_CR4_OSXSAVE);
+		if (trap != NO_FAULT) {
+			local_irq_restore(flags);
+			pr_info("CR4.OSXSAVE is clear and setting it raised %s: XSETBV is out of reach\n",
+				vector_name(trap));
+			*tried = 0;
+			*good_ok = false;
+			return 0;
+		}
+	}
+	gp = xsetbv_attacks_osxsave(tried, good_ok);
+	if (!(cr4 & X86_CR4_OSXSAVE)) {
+		try_write_cr4(cr4);
+		local_irq_restore(flags);
+		pr_info("CR4.OSXSAVE was clear (Linux does not use XSAVE here): set for the attacks, cleared again\n");
+	} else {
+		local_irq_restore(flags);
+	}
+	return gp;
+}
+
+static int xsetbv_attacks_osxsave(int *tried, bool *good_ok)
 {
 	struct bad_xcr0 bad[16];
 	u64 cur = xgetbv0(), after;

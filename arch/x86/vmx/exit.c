@@ -76,6 +76,14 @@ static void inject_gp0(void)
     inject_exception(VECTOR_GP, 0);
 }
 
+/* CR4 as the guest sees it: its own bits from GUEST_CR4, the host-owned ones from the shadow. */
+static uint64_t guest_cr4(void)
+{
+    uint64_t mask = vmread(CR4_GUEST_HOST_MASK);
+
+    return (vmread(GUEST_CR4) & ~mask) | (vmread(CR4_READ_SHADOW) & mask);
+}
+
 static unsigned int guest_cpl(void)
 {
     return (vmread(GUEST_SS_AR) >> 5) & 3;
@@ -178,7 +186,7 @@ static bool on_cpuid(struct vcpu *v, const struct vmx_exit *e)
             r.ecx &= ~CPUID1_ECX_VMX;                   /* no nested VT-x for guests */
             r.ecx |= CPUID1_ECX_HYPERVISOR;
             r.ecx &= ~(1u << 27);                       /* OSXSAVE follows the guest's CR4 */
-            if (vmread(CR4_READ_SHADOW) & CR4_OSXSAVE)
+            if (guest_cr4() & CR4_OSXSAVE)
                 r.ecx |= 1u << 27;
         }
     }
