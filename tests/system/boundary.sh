@@ -66,7 +66,7 @@ if want lxd; then
   expect "lxd: /proc/lxd is 0400" 'test boundary-lxd: /proc/lxd mode 400$'
   # 3, 4. dirty -> check -> echo on core 1
   expect_hv "lxd: dirty ran on core 1 and filled its state" \
-    '^lxd dirty: dirty: x87 \(FCW 0xf7f\), XMM0-15, MXCSR 0x7f80, CR2, KERNEL_GS_BASE filled'
+    '^lxd dirty: dirty: x87 \(FCW 0xf7f\), XMM0-15, MXCSR 0x7f80, CR2 filled with 0x4c58445344495254, KERNEL_GS_BASE with 0x4c5844534753; CR8 = 15'
   expect "lxd: dirty's exit code 7 in lxdctl status" 'test boundary-lxd: dirty: stopped: exited with code 7 '
   expect_hv "lxd: check ran on the same core after dirty" '^lxd check: running on cpu 1'
   expect_hv "lxd: check saw every register in its init state" \
