@@ -2,6 +2,10 @@
 # Each part of the tree contributes a <dir>/build.mk fragment that adds to the
 # variables below; this file only holds the shared settings and the entry targets.
 
+# No built-in rules: with them make "remakes" an included .d file by linking
+# <name>.d.o (the %: %.o rule), which a pattern rule here then tries to build.
+MAKEFLAGS  += --no-builtin-rules
+
 BUILD      := build
 HOST_BUILD := $(BUILD)/host
 

@@ -162,7 +162,7 @@ static inline const struct lxds_name *lxds_exit_reason(uint32_t reason)
         [LXDS_EXIT_EPT_VIOLATION] = { "ept-violation", "EPT violation" },
         [LXDS_EXIT_TRIPLE_FAULT] = { "triple-fault", "triple fault" },
         [LXDS_EXIT_EXCEPTION] = { "exception", "exception" },
-        [LXDS_EXIT_WATCHDOG] = { "watchdog", "watchdog (no heartbeat)" },
+        [LXDS_EXIT_WATCHDOG] = { "watchdog", "watchdog (no progress)" },
         [LXDS_EXIT_ENTRY_FAILED] = { "entry-failed", "VM entry failed" },
         [LXDS_EXIT_UNEXPECTED] = { "unexpected", "unexpected VM exit" },
         [LXDS_EXIT_EXITED] = { "exited", "exited by itself" },

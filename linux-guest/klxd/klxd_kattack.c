@@ -22,14 +22,19 @@
 #include <asm/msr.h>
 #include <asm/processor.h>
 #include <asm/trapnr.h>
+#include <asm/special_insns.h>
+#include <linux/irqflags.h>
 
 #define NO_FAULT (-1L)
 
-/* Runs one instruction; the vector it raised (EX_TYPE_FAULT puts it in AX), or NO_FAULT. */
-#define TRY(insn, ...)							\
+/*
+ * Runs `setup`, then one instruction under the fixup: the vector that
+ * instruction raised (EX_TYPE_FAULT puts it in AX), or NO_FAULT.
+ */
+#define TRY(setup, insn, ...)						\
 	({								\
 		long __trap;						\
-		asm volatile("1: " insn "\n\t"				\
+		asm volatile(setup "\n1: " insn "\n\t"			\
 			     "mov $-1, %%rax\n\t"			\
 			     "2:\n\t"					\
 			     _ASM_EXTABLE_FAULT(1b, 2b)			\
@@ -39,19 +44,19 @@
 
 static u64 vmx_mem[4] __aligned(16);
 
-static long try_vmxon(void) { return TRY("vmxon %1", : "m"(vmx_mem[0]) : "memory"); }
-static long try_vmxoff(void) { return TRY("vmxoff", : : "memory"); }
-static long try_vmclear(void) { return TRY("vmclear %1", : "m"(vmx_mem[0]) : "memory"); }
-static long try_vmptrld(void) { return TRY("vmptrld %1", : "m"(vmx_mem[0]) : "memory"); }
-static long try_vmptrst(void) { return TRY("vmptrst %1", : "m"(vmx_mem[0]) : "memory"); }
-static long try_vmread(void) { return TRY("vmread %1, %%rcx", : "r"(0x681eul) : "rcx", "cc"); }
-static long try_vmwrite(void) { return TRY("vmwrite %%rcx, %1", : "r"(0x681eul) : "rcx", "cc"); }
-static long try_vmlaunch(void) { return TRY("vmlaunch", : : "memory", "cc"); }
-static long try_vmresume(void) { return TRY("vmresume", : : "memory", "cc"); }
-static long try_invept(void) { return TRY("invept %1, %2", : "m"(vmx_mem[0]), "r"(2ul) : "memory"); }
-static long try_invvpid(void) { return TRY("invvpid %1, %2", : "m"(vmx_mem[0]), "r"(2ul) : "memory"); }
-static long try_vmfunc(void) { return TRY("xor %%ecx, %%ecx; xor %%eax, %%eax; vmfunc", : : "rcx", "memory"); }
-static long try_getsec(void) { return TRY("xor %%eax, %%eax; getsec", : : "rbx", "rcx", "memory"); }
+static long try_vmxon(void) { return TRY("", "vmxon %1", : "m"(vmx_mem[0]) : "memory"); }
+static long try_vmxoff(void) { return TRY("", "vmxoff", : : "memory"); }
+static long try_vmclear(void) { return TRY("", "vmclear %1", : "m"(vmx_mem[0]) : "memory"); }
+static long try_vmptrld(void) { return TRY("", "vmptrld %1", : "m"(vmx_mem[0]) : "memory"); }
+static long try_vmptrst(void) { return TRY("", "vmptrst %1", : "m"(vmx_mem[0]) : "memory"); }
+static long try_vmread(void) { return TRY("", "vmread %1, %%rcx", : "r"(0x681eul) : "rcx", "cc"); }
+static long try_vmwrite(void) { return TRY("", "vmwrite %%rcx, %1", : "r"(0x681eul) : "rcx", "cc"); }
+static long try_vmlaunch(void) { return TRY("", "vmlaunch", : : "memory", "cc"); }
+static long try_vmresume(void) { return TRY("", "vmresume", : : "memory", "cc"); }
+static long try_invept(void) { return TRY("", "invept %1, %2", : "m"(vmx_mem[0]), "r"(2ul) : "memory"); }
+static long try_invvpid(void) { return TRY("", "invvpid %1, %2", : "m"(vmx_mem[0]), "r"(2ul) : "memory"); }
+static long try_vmfunc(void) { return TRY("xor %%ecx, %%ecx; xor %%eax, %%eax", "vmfunc", : : "rcx", "memory"); }
+static long try_getsec(void) { return TRY("xor %%eax, %%eax", "getsec", : : "rbx", "rcx", "memory"); }
 
 static const struct {
 	const char *name;
@@ -131,7 +136,50 @@ static int bad_xcr0_values(u64 cur, struct bad_xcr0 *b)
 	return n;
 }
 
+/* MOV to CR4 under the fixup (the hypervisor may refuse a bit it owns with #GP). */
+static long try_write_cr4(unsigned long cr4)
+{
+	return TRY("", "mov %1, %%cr4", : "r"(cr4) : "memory");
+}
+
+static int xsetbv_attacks_osxsave(int *tried, bool *good_ok);
+
+/*
+ * XSETBV needs CR4.OSXSAVE (else it is #UD before any VM exit).  Linux may
+ * run without XSAVE (it does under Bochs): then the attack sets OSXSAVE
+ * itself for the moment it runs, interrupts off, and puts CR4 back.
+ */
 static int xsetbv_attacks(int *tried, bool *good_ok)
+{
+	unsigned long flags, cr4;
+	long trap;
+	int gp;
+
+	local_irq_save(flags);
+	cr4 = native_read_cr4();
+	if (!(cr4 & X86_CR4_OSXSAVE)) {
+		trap = try_write_cr4(cr4 | X86_CR4_OSXSAVE);
+		if (trap != NO_FAULT) {
+			local_irq_restore(flags);
+			pr_info("CR4.OSXSAVE is clear and setting it raised %s: XSETBV is out of reach\n",
+				vector_name(trap));
+			*tried = 0;
+			*good_ok = false;
+			return 0;
+		}
+	}
+	gp = xsetbv_attacks_osxsave(tried, good_ok);
+	if (!(cr4 & X86_CR4_OSXSAVE)) {
+		try_write_cr4(cr4);
+		local_irq_restore(flags);
+		pr_info("CR4.OSXSAVE was clear (Linux does not use XSAVE here): set for the attacks, cleared again\n");
+	} else {
+		local_irq_restore(flags);
+	}
+	return gp;
+}
+
+static int xsetbv_attacks_osxsave(int *tried, bool *good_ok)
 {
 	struct bad_xcr0 bad[16];
 	u64 cur = xgetbv0(), after;

@@ -6,7 +6,8 @@
  * answer each with #UD (Linux: SIGILL), as a CPU without VMX does, and
  * never stop the machine.
  *
- *   lxd-vmx-user [UID]     drops to UID (default 65534) when run as root
+ *   lxd-vmx-user [UID]     drops to UID (default 65534, group the same, no
+ *                          supplementary groups) when run as root
  *
  * Prints one line per instruction ("vmxoff: SIGILL") and a summary; exits
  * 0 only if every instruction was refused with SIGILL.
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -75,7 +77,7 @@ int main(int argc, char **argv)
 	uid_t uid = argc > 1 ? (uid_t)strtoul(argv[1], NULL, 10) : 65534;
 	unsigned int i, n = sizeof(insns) / sizeof(insns[0]), sigill = 0;
 
-	if (getuid() == 0 && (setgid(uid) || setuid(uid))) {
+	if (getuid() == 0 && (setgroups(0, NULL) || setgid(uid) || setuid(uid))) {
 		perror("lxd-vmx-user: dropping to the unprivileged user");
 		return 2;
 	}

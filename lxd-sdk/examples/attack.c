@@ -25,6 +25,7 @@
 #define ATTACK_DIRTY_EXIT   7
 #define ATTACK_SPAM         2000
 #define MARKER              0x4C58445344495254ull      /* "TRIDSDXL" */
+#define GS_MARKER           0x00004C5844534753ull      /* canonical: WRGSBASE #GPs otherwise */
 #define CR4_OSFXSR          (1ul << 9)
 #define CR4_OSXMMEXCPT      (1ul << 10)
 #define CR4_FSGSBASE        (1ul << 16)
@@ -75,10 +76,10 @@ static int dirty(void)
                      :: "m"(marker), "m"(mxcsr) : "memory");
     __asm__ volatile("mov %0, %%cr2" :: "r"(MARKER));
     if (fsgs)
-        __asm__ volatile("wrgsbase %0; swapgs; wrgsbase %1" :: "r"(MARKER), "r"(0ull));
+        __asm__ volatile("wrgsbase %0; swapgs; wrgsbase %1" :: "r"(GS_MARKER), "r"(0ull));
     __asm__ volatile("mov %0, %%cr8" :: "r"(15ull));
-    lxd_log("dirty: x87 (FCW 0xf7f), XMM0-15, MXCSR 0x7f80, CR2%s filled with %#llx; CR8 = 15",
-            fsgs ? ", KERNEL_GS_BASE" : "", MARKER);
+    lxd_log("dirty: x87 (FCW 0xf7f), XMM0-15, MXCSR 0x7f80, CR2 filled with %#llx%s; CR8 = 15",
+            MARKER, fsgs ? ", KERNEL_GS_BASE with 0x4c5844534753" : "");
     return ATTACK_DIRTY_EXIT;
 }
 

@@ -11,6 +11,7 @@
 #include <x86/vmcs.h>
 #include <x86/vmx_caps.h>
 #include <x86/vmx_vcpu.h>
+#include <x86/xcr0.h>
 
 #define INTR_INFO_VALID        (1u << 31)
 #define INTR_INFO_ERROR_CODE   (1u << 11)  /* deliver an error code (ENTRY_EXCEPTION_ERROR_CODE) */
@@ -72,6 +73,14 @@ static void inject_gp0(void)
     inject_exception(VECTOR_GP, 0);
 }
 
+/* CR4 as the guest sees it: its own bits from GUEST_CR4, the host-owned ones from the shadow. */
+static uint64_t guest_cr4(void)
+{
+    uint64_t mask = vmread(CR4_GUEST_HOST_MASK);
+
+    return (vmread(GUEST_CR4) & ~mask) | (vmread(CR4_READ_SHADOW) & mask);
+}
+
 static unsigned int guest_cpl(void)
 {
     return (vmread(GUEST_SS_AR) >> 5) & 3;
@@ -112,8 +121,16 @@ static void decode_qualification(const struct vcpu *v, const struct vmx_exit *e,
                      vmread(EXIT_INTERRUPTION_ERROR_CODE));
         break;
     }
+    case EXIT_VMCLEAR: case EXIT_VMPTRLD: case EXIT_VMPTRST: case EXIT_VMREAD:
+    case EXIT_VMWRITE: case EXIT_VMXON: case EXIT_INVEPT: case EXIT_INVVPID:
+        fmt_snprintf(buf, len, "operand displacement %#lx", q);
+        break;
+    case EXIT_XSETBV:
+        fmt_snprintf(buf, len, "XCR%lu <- %#lx", v->regs.rcx & 0xFFFFFFFF,
+                     (v->regs.rdx << 32) | (uint32_t)v->regs.rax);
+        break;
     default:
-        fmt_snprintf(buf, len, "%#lx", q);
+        fmt_snprintf(buf, len, "qualification %#lx", q);
     }
 }
 
@@ -153,7 +170,7 @@ static void report_refusal(struct vcpu *v, const struct vmx_exit *e, const char 
 static bool on_cpuid(struct vcpu *v, const struct vmx_exit *e)
 {
     struct cpuid_regs r = x86_guest_cpuid((uint32_t)v->regs.rax, (uint32_t)v->regs.rcx,
-                                          vmread(CR4_READ_SHADOW) & CR4_OSXSAVE);
+                                          guest_cr4() & CR4_OSXSAVE);
 
     v->regs.rax = r.eax;
     v->regs.rbx = r.ebx;
@@ -365,38 +382,6 @@ static bool on_cr_access(struct vcpu *v, const struct vmx_exit *e)
     return true;
 }
 
-/* XCR0 bits (SDM Vol. 1 13.3) */
-#define XCR0_X87        (1ull << 0)
-#define XCR0_SSE        (1ull << 1)
-#define XCR0_AVX        (1ull << 2)
-#define XCR0_MPX        (3ull << 3)     /* BNDREGS, BNDCSR */
-#define XCR0_AVX512     (7ull << 5)     /* opmask, ZMM_Hi256, Hi16_ZMM */
-#define XCR0_AMX        (3ull << 17)    /* XTILECFG, XTILEDATA */
-
-/*
- * Why XSETBV would fault with this XCR0 (SDM Vol. 2 XSETBV, Vol. 1 13.3),
- * or NULL when the CPU accepts it.  `supported` is CPUID.(EAX=0DH,ECX=0):
- * EDX:EAX, the user-state components XCR0 may enable.
- */
-static const char *xcr0_invalid(uint64_t xcr0, uint64_t supported)
-{
-    if (!(xcr0 & XCR0_X87))
-        return "x87 (bit 0) must be set";
-    if (xcr0 & ~supported)
-        return "sets a bit the CPU does not support";
-    if ((xcr0 & XCR0_AVX) && !(xcr0 & XCR0_SSE))
-        return "AVX (bit 2) needs SSE (bit 1)";
-    if ((xcr0 & XCR0_AVX512) && (xcr0 & XCR0_AVX512) != XCR0_AVX512)
-        return "the AVX-512 bits (5-7) must be set together";
-    if ((xcr0 & XCR0_AVX512) && !(xcr0 & XCR0_AVX))
-        return "AVX-512 (bits 5-7) needs AVX (bit 2)";
-    if ((xcr0 & XCR0_MPX) && (xcr0 & XCR0_MPX) != XCR0_MPX)
-        return "the MPX bits (3, 4) must be set together";
-    if ((xcr0 & XCR0_AMX) && (xcr0 & XCR0_AMX) != XCR0_AMX)
-        return "the AMX bits (17, 18) must be set together";
-    return NULL;
-}
-
 /*
  * XSETBV exits at CPL 0 only (at CPL 3, or with CR4.OSXSAVE clear, the CPU
  * faults first).  Linux's value is checked by the CPU's rules before the
@@ -408,8 +393,7 @@ static bool on_xsetbv(struct vcpu *v, const struct vmx_exit *e)
     uint64_t val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
     struct cpuid_regs xs = cpuid(0xD, 0);
     uint64_t supported = ((uint64_t)xs.edx << 32) | xs.eax;
-    const char *why = (uint32_t)v->regs.rcx != 0 ? "only XCR0 (ECX = 0) exists"
-                                                 : xcr0_invalid(val, supported);
+    const char *why = x86_xcr0_invalid((uint32_t)v->regs.rcx, val, supported);
 
     if (v->kind != VCPU_KIND_LINUX)
         return stop_unexpected(v, e);

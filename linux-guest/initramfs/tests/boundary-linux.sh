@@ -11,13 +11,13 @@ bad() { say "FAIL: $*"; failed=$((failed + 1)); }
 # 1. #GP with its error code: MSR 0x480 (IA32_VMX_BASIC) is the hypervisor's.
 #    /dev/cpu/0/msr takes the MSR number as the file offset (bs=8: skip=144).
 run dd if=/dev/cpu/0/msr of=/dev/null bs=8 skip=144 count=1
-if [ $RC != 0 ] && printf '%s\n' "$OUT" | grep -q 'I/O error'; then
+if [ $RC != 0 ] && printf '%s\n' "$OUT" | grep -q 'Input/output error'; then
   say "MSR 0x480 read: EIO (the hypervisor injected #GP)"
 else
   bad "reading MSR 0x480 did not fail with EIO"
 fi
 run dd if=/dev/zero of=/dev/cpu/0/msr bs=8 seek=144 count=1
-if [ $RC != 0 ] && printf '%s\n' "$OUT" | grep -q 'I/O error'; then
+if [ $RC != 0 ] && printf '%s\n' "$OUT" | grep -q 'Input/output error'; then
   say "MSR 0x480 write: EIO (the hypervisor injected #GP)"
 else
   bad "writing MSR 0x480 did not fail with EIO"
