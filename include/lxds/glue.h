@@ -64,19 +64,37 @@
 #define GLUE_MAX_POOLS   8
 #define GLUE_REF_SLOTS   1024   /* entries per reference table */
 
+/* A message: a header and cap payload words.  Buffers are declared with
+ * their real capacity (the compiler knows each rpc's worst case), so a call
+ * keeps small messages on its stack:
+ *     GLUE_MSG_BUF(3) buf;  glue_msg_init(&buf.m, 3);                      */
 struct glue_msg {
 	uint16_t rpc;                 /* rpc id */
 	uint16_t kind;                /* CHAN_T_REQUEST / REPLY / ONEWAY */
 	uint32_t nwords;              /* payload words used */
 	uint32_t tag;                 /* set by the backend */
-	uint64_t w[GLUE_MAX_WORDS];
+	uint32_t cap;                 /* payload words w[] can hold */
+	uint64_t w[];
 };
+
+#define GLUE_MSG_BUF(words)  struct { struct glue_msg m; uint64_t space[(words)]; }
+
+/* A buffer for any message (receivers, backends). */
+struct glue_msg_full {
+	struct glue_msg m;
+	uint64_t space[GLUE_MAX_WORDS];
+};
+
+void glue_msg_init(struct glue_msg *m, uint32_t cap);
+/* Copies header and payload; GLUE_E2BIG (dst unchanged) if it does not fit. */
+int glue_msg_copy(struct glue_msg *dst, const struct glue_msg *src);
 
 /* --- word writer and reader ------------------------------------------------ */
 
 struct glue_ctx;
 
-/* Appends to a message; the first failure sticks in err (GLUE_E2BIG). */
+/* Appends to a message (m->cap set by glue_msg_init); the first failure
+ * sticks in err (GLUE_E2BIG). */
 struct glue_wr {
 	struct glue_msg *m;
 	int err;
@@ -221,7 +239,7 @@ int glue_frame(const struct glue_msg *m, struct chan_msg *slots);
 
 /* Reassembly of received slots into one message. */
 struct glue_rx {
-	struct glue_msg m;
+	struct glue_msg_full msg;     /* msg.m is the message */
 	uint32_t expect;              /* next sequence number, 0 = idle */
 	uint32_t nslots;
 };
@@ -229,9 +247,9 @@ struct glue_rx {
 enum glue_rx_result {
 	GLUE_RX_MORE = 0,     /* slot accepted, message incomplete */
 	GLUE_RX_DONE = 1,     /* rx->m holds a complete message */
-	GLUE_RX_BAD = 2,      /* slot refused (logged); rx->m.kind/tag say whose */
+	GLUE_RX_BAD = 2,      /* slot refused (logged); rx->msg.m.kind/tag say whose */
 	GLUE_RX_TRUNCATED = 3 /* the message in progress was cut short by this
-				 slot (logged); rx->m.kind/tag name it; the
+				 slot (logged); rx->msg.m.kind/tag name it; the
 				 new slot must be fed again */
 };
 

@@ -15,6 +15,27 @@
 
 /* --- writer ---------------------------------------------------------------- */
 
+void glue_msg_init(struct glue_msg *m, uint32_t cap)
+{
+	m->rpc = 0;
+	m->kind = 0;
+	m->nwords = 0;
+	m->tag = 0;
+	m->cap = cap;
+}
+
+int glue_msg_copy(struct glue_msg *dst, const struct glue_msg *src)
+{
+	if (src->nwords > dst->cap)
+		return GLUE_E2BIG;
+	dst->rpc = src->rpc;
+	dst->kind = src->kind;
+	dst->tag = src->tag;
+	dst->nwords = src->nwords;
+	memcpy(dst->w, src->w, (size_t)src->nwords * sizeof(uint64_t));
+	return 0;
+}
+
 void glue_wr_init(struct glue_wr *w, struct glue_msg *m, uint16_t rpc, uint16_t kind)
 {
 	m->rpc = rpc;
@@ -27,7 +48,7 @@ void glue_wr_init(struct glue_wr *w, struct glue_msg *m, uint16_t rpc, uint16_t 
 
 void glue_put(struct glue_wr *w, uint64_t v)
 {
-	if (w->m->nwords >= GLUE_MAX_WORDS) {
+	if (w->m->nwords >= w->m->cap) {
 		w->err = GLUE_E2BIG;
 		return;
 	}
@@ -558,7 +579,7 @@ int glue_frame(const struct glue_msg *m, struct chan_msg *slots)
 	uint32_t nslots = m->nwords ? (m->nwords + GLUE_SLOT_WORDS - 1) / GLUE_SLOT_WORDS : 1;
 	uint32_t s, i;
 
-	if (m->nwords > GLUE_MAX_WORDS)
+	if (m->nwords > GLUE_MAX_WORDS || m->nwords > m->cap)
 		return GLUE_E2BIG;
 	for (s = 0; s < nslots; s++) {
 		slots[s].hdr.word = 0;
@@ -594,8 +615,8 @@ static enum glue_rx_result glue_rx_bad(struct glue_ctx *ctx, struct glue_rx *rx,
 	ctx->rejected++;
 	glue_log(ctx, "%s: refused slot (kind %u tag %#x): %s", ctx->name, slot->hdr.type,
 		 slot->hdr.tag, why);
-	rx->m.kind = slot->hdr.type;
-	rx->m.tag = slot->hdr.tag;
+	rx->msg.m.kind = slot->hdr.type;
+	rx->msg.m.tag = slot->hdr.tag;
 	return GLUE_RX_BAD;
 }
 
@@ -607,10 +628,10 @@ static enum glue_rx_result glue_rx_first(struct glue_ctx *ctx, struct glue_rx *r
 	if (f.nwords > f.nslots * GLUE_SLOT_WORDS ||
 	    (f.nslots > 1 && f.nwords <= (f.nslots - 1) * GLUE_SLOT_WORDS))
 		return glue_rx_bad(ctx, rx, slot, "word count does not match slot count");
-	rx->m.rpc = (uint16_t)f.rpc;
-	rx->m.kind = slot->hdr.type;
-	rx->m.tag = slot->hdr.tag;
-	rx->m.nwords = f.nwords;
+	rx->msg.m.rpc = (uint16_t)f.rpc;
+	rx->msg.m.kind = slot->hdr.type;
+	rx->msg.m.tag = slot->hdr.tag;
+	rx->msg.m.nwords = f.nwords;
 	rx->nslots = f.nslots;
 	rx->expect = 0;
 	return GLUE_RX_MORE;
@@ -636,17 +657,17 @@ enum glue_rx_result glue_rx_feed(struct glue_ctx *ctx, struct glue_rx *rx,
 		 * Report it (rx->m names it) and let the caller feed this slot again. */
 		ctx->rejected++;
 		glue_log(ctx, "%s: truncated message (rpc %u tag %#x): got %u of %u slots",
-			 ctx->name, rx->m.rpc, rx->m.tag, rx->expect, rx->nslots);
+			 ctx->name, rx->msg.m.rpc, rx->msg.m.tag, rx->expect, rx->nslots);
 		rx->expect = 0;
 		return GLUE_RX_TRUNCATED;
-	} else if (f.seq != rx->expect || f.rpc != rx->m.rpc || f.nslots != rx->nslots ||
-		   f.nwords != rx->m.nwords || slot->hdr.type != rx->m.kind ||
-		   slot->hdr.tag != rx->m.tag) {
+	} else if (f.seq != rx->expect || f.rpc != rx->msg.m.rpc || f.nslots != rx->nslots ||
+		   f.nwords != rx->msg.m.nwords || slot->hdr.type != rx->msg.m.kind ||
+		   slot->hdr.tag != rx->msg.m.tag) {
 		rx->expect = 0;
 		return glue_rx_bad(ctx, rx, slot, "continuation slot does not match its message");
 	}
 	for (i = 0; i < GLUE_SLOT_WORDS; i++)
-		rx->m.w[rx->expect * GLUE_SLOT_WORDS + i] = slot->w[1 + i];
+		rx->msg.m.w[rx->expect * GLUE_SLOT_WORDS + i] = slot->w[1 + i];
 	rx->expect++;
 	if (rx->expect < rx->nslots)
 		return GLUE_RX_MORE;
@@ -660,7 +681,7 @@ void glue_handle(struct glue_ctx *ctx, const struct glue_msg *req, struct glue_m
 
 	reply->nwords = 0;
 	err = ctx->dispatch(ctx, req, reply);
-	if (err) {
+	if (err && reply->cap >= 1) {
 		reply->nwords = 1;
 		reply->w[0] = (uint64_t)(int64_t)err;
 	}

@@ -25,7 +25,7 @@ struct glue_host_call {
 struct glue_host_job {
 	struct glue_host_job *next;
 	int status;                   /* nonzero: reply with this status only */
-	struct glue_msg m;
+	struct glue_msg_full msg;
 };
 
 struct glue_host {
@@ -275,8 +275,16 @@ static void glue_host_deliver(struct glue_host *h, const struct glue_msg *m)
 			 h->ctx->name, m->tag);
 		return;
 	}
-	*c->reply = *m;
-	c->reply->nwords = m->nwords;
+	if (glue_msg_copy(c->reply, m) != 0) {
+		/* longer than the caller's worst case: the peer is not following
+		 * the IDL.  Answer the caller with an error instead. */
+		glue_log(h->ctx, "%s: reply to rpc %u has %u words, more than the %u expected",
+			 h->ctx->name, m->rpc, m->nwords, c->reply->cap);
+		h->ctx->rejected++;
+		c->reply->rpc = m->rpc;
+		c->reply->nwords = 1;
+		c->reply->w[0] = (uint64_t)(int64_t)GLUE_EBADMSG;
+	}
 	c->done = true;
 	pthread_cond_signal(&c->cond);
 	pthread_mutex_unlock(&h->lock);
@@ -301,7 +309,8 @@ static void glue_host_queue(struct glue_host *h, const struct glue_msg *m, int s
 	}
 	j->next = NULL;
 	j->status = status;
-	j->m = *m;
+	glue_msg_init(&j->msg.m, GLUE_MAX_WORDS);
+	glue_msg_copy(&j->msg.m, m);         /* m came from a full-size buffer */
 	pthread_mutex_lock(&h->lock);
 	if (h->tail)
 		h->tail->next = j;
@@ -333,13 +342,13 @@ static void glue_host_feed(struct glue_host *h, const struct chan_msg *slot)
 	enum glue_rx_result res = glue_rx_feed(h->ctx, &h->rx, slot);
 
 	if (res == GLUE_RX_TRUNCATED) {
-		glue_host_refuse(h, &h->rx.m);
+		glue_host_refuse(h, &h->rx.msg.m);
 		res = glue_rx_feed(h->ctx, &h->rx, slot);
 	}
 	if (res == GLUE_RX_DONE)
-		glue_host_route(h, &h->rx.m);
+		glue_host_route(h, &h->rx.msg.m);
 	else if (res == GLUE_RX_BAD)
-		glue_host_refuse(h, &h->rx.m);
+		glue_host_refuse(h, &h->rx.msg.m);
 }
 
 static void *glue_host_rx_main(void *arg)
@@ -371,24 +380,27 @@ static void *glue_host_rx_main(void *arg)
 
 static void glue_host_run_job(struct glue_host *h, struct glue_host_job *j)
 {
-	struct glue_msg *reply = malloc(sizeof(*reply));
+	struct glue_msg_full *full = malloc(sizeof(*full));
+	struct glue_msg *reply = &full->m;
+	const struct glue_msg *req = &j->msg.m;
 
-	if (!reply) {
-		glue_log(h->ctx, "%s: no memory for a reply to rpc %u", h->ctx->name, j->m.rpc);
+	if (!full) {
+		glue_log(h->ctx, "%s: no memory for a reply to rpc %u", h->ctx->name, req->rpc);
 		return;
 	}
+	glue_msg_init(reply, GLUE_MAX_WORDS);
 	if (j->status) {
 		reply->nwords = 1;
 		reply->w[0] = (uint64_t)(int64_t)j->status;
-		reply->rpc = j->m.rpc;
+		reply->rpc = req->rpc;
 		reply->kind = CHAN_T_REPLY;
-		reply->tag = j->m.tag;
+		reply->tag = req->tag;
 	} else {
-		glue_handle(h->ctx, &j->m, reply);
+		glue_handle(h->ctx, req, reply);
 	}
-	if (j->m.kind == CHAN_T_REQUEST)
+	if (req->kind == CHAN_T_REQUEST)
 		glue_host_send_msg(h, reply);
-	free(reply);
+	free(full);
 	pthread_mutex_lock(&h->lock);
 	h->handled++;
 	pthread_mutex_unlock(&h->lock);
@@ -429,6 +441,7 @@ int glue_host_start(struct glue_ctx *ctx, struct chan *ch, unsigned workers)
 		return (free(h), GLUE_EINVAL);
 	h->ctx = ctx;
 	h->ch = ch;
+	glue_msg_init(&h->rx.msg.m, GLUE_MAX_WORDS);
 	pthread_mutex_init(&h->send_lock, NULL);
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->call_free, NULL);

@@ -55,6 +55,11 @@ static struct pool *find_pool(const struct module *m, const char *name)
 	return NULL;
 }
 
+static long elem_bytes(const struct scalar *sc)
+{
+	return sc->bits < 8 ? 1 : sc->bits / 8;
+}
+
 /* Resolves a type's reference; checks the kind of thing it names. */
 static void check_resolve(struct module *m, struct type *ty, int line)
 {
@@ -85,7 +90,7 @@ static void check_resolve(struct module *m, struct type *ty, int line)
 				    CHECK_MAX_BOUND);
 		break;
 	case TY_ARRAY:
-		if (ty->bound < 1 || ty->scalar->bits / 8 * ty->bound > CHECK_MAX_BOUND)
+		if (ty->bound < 1 || elem_bytes(ty->scalar) * ty->bound > CHECK_MAX_BOUND)
 			check_error(m, line, "array bound %ld is not in 1..%d bytes", ty->bound,
 				    CHECK_MAX_BOUND);
 		break;
@@ -338,7 +343,7 @@ static long var_words(const struct var *v, unsigned dir, bool param)
 	case TY_ARRAY:
 		if (!crosses)
 			return 0;
-		return (param && !in ? 1 : 0) + words_of_bytes(ty->bound * ty->scalar->bits / 8);
+		return (param && !in ? 1 : 0) + words_of_bytes(ty->bound * elem_bytes(ty->scalar));
 	case TY_BULK:
 	case TY_FNPTR:
 		return crosses ? 1 : 0;
@@ -363,7 +368,7 @@ static long proj_words(const struct proj *pr, unsigned dir)
 	return n;
 }
 
-static void check_sizes(struct module *m, const struct sig *s)
+static void check_sizes(struct module *m, struct sig *s)
 {
 	long req = s->is_ptr ? 1 : 0, rep = 1;
 	int i;
@@ -377,6 +382,8 @@ static void check_sizes(struct module *m, const struct sig *s)
 		rep += 1;
 	else if (s->ret.kind == TY_OBJECT && s->ret.proj)
 		rep += 1 + proj_words(s->ret.proj, DIR_OUT);
+	s->req_words = req;
+	s->rep_words = rep;
 	if (req > CHECK_MAX_WORDS)
 		check_error(m, s->line, "'%s': a request can take %ld words, more than %d", s->name,
 			    req, CHECK_MAX_WORDS);

@@ -642,9 +642,12 @@ static void gen_caller_body(struct gen *g, const struct sig *s, const char *ctx_
 
 	c_ret(g, s, r, sizeof(r));
 	emit(g, "\tstruct glue_ctx *idl_ctx = %s;\n", ctx_expr);
-	emit(g, "\tstruct glue_msg idl_req;\n");
+	emit(g, "\tGLUE_MSG_BUF(%ld) idl_req_buf;\n", s->req_words > 0 ? s->req_words : 1);
 	if (!s->at.oneway)
-		emit(g, "\tstruct glue_msg idl_reply;\n\tstruct glue_rd idl_r;\n");
+		emit(g, "\tGLUE_MSG_BUF(%ld) idl_reply_buf;\n", s->rep_words);
+	emit(g, "\tstruct glue_msg *idl_req = &idl_req_buf.m;\n");
+	if (!s->at.oneway)
+		emit(g, "\tstruct glue_msg *idl_reply = &idl_reply_buf.m;\n\tstruct glue_rd idl_r;\n");
 	emit(g, "\tstruct glue_wr idl_w;\n\tint idl_err;\n");
 	if (s->ret.kind == TY_SCALAR)
 		emit(g, "\t%s idl_ret;\n", r);
@@ -655,7 +658,10 @@ static void gen_caller_body(struct gen *g, const struct sig *s, const char *ctx_
 	emit(g, "\tif (!idl_ctx) {\n\t\tglue_log(NULL, \"%s: %s called before the channel is up\");"
 	     "\n\t\t%s\n\t}\n", M, s->name, fail);
 	gen_clamp_counts(g, s);
-	emit(g, "\tglue_wr_init(&idl_w, &idl_req, %s_RPC_%s, %s);\n", M, s->name,
+	emit(g, "\tglue_msg_init(idl_req, %ld);\n", s->req_words > 0 ? s->req_words : 1);
+	if (!s->at.oneway)
+		emit(g, "\tglue_msg_init(idl_reply, %ld);\n", s->rep_words);
+	emit(g, "\tglue_wr_init(&idl_w, idl_req, %s_RPC_%s, %s);\n", M, s->name,
 	     s->at.oneway ? "CHAN_T_ONEWAY" : "CHAN_T_REQUEST");
 	if (fn_word)
 		emit(g, "\tglue_put(&idl_w, %s);\n", fn_word);
@@ -671,7 +677,7 @@ static void gen_caller_body(struct gen *g, const struct sig *s, const char *ctx_
 	emit(g, "\tif (idl_w.err) {\n\t\tglue_log(idl_ctx, \"%%s: %s: cannot marshal the arguments "
 	     "(error %%d)\", idl_ctx->name, idl_w.err);\n\t\t%s\n\t}\n", s->name, fail);
 	if (s->at.oneway) {
-		emit(g, "\tidl_err = glue_send(idl_ctx, &idl_req);\n");
+		emit(g, "\tidl_err = glue_send(idl_ctx, idl_req);\n");
 		emit(g, "\tif (idl_err)\n\t\tglue_log(idl_ctx, \"%%s: %s: send failed (error %%d)\", "
 		     "idl_ctx->name, idl_err);\n", s->name);
 		for (i = 0; i < s->nparams; i++)
@@ -681,10 +687,10 @@ static void gen_caller_body(struct gen *g, const struct sig *s, const char *ctx_
 		return;
 	}
 	c_fail_return(s, "idl_err", fail, sizeof(fail));
-	emit(g, "\tidl_err = glue_call(idl_ctx, &idl_req, &idl_reply);\n");
+	emit(g, "\tidl_err = glue_call(idl_ctx, idl_req, idl_reply);\n");
 	emit(g, "\tif (idl_err) {\n\t\tglue_log(idl_ctx, \"%%s: %s: call failed (error %%d)\", "
 	     "idl_ctx->name, idl_err);\n\t\t%s\n\t}\n", s->name, fail);
-	emit(g, "\tglue_rd_init(&idl_r, idl_ctx, &idl_reply, \"%s reply\");\n", s->name);
+	emit(g, "\tglue_rd_init(&idl_r, idl_ctx, idl_reply, \"%s reply\");\n", s->name);
 	emit(g, "\t(void)glue_get(&idl_r, \"status\");\n");
 	if (s->ret.kind == TY_SCALAR) {
 		c_get_scalar(s->ret.scalar, "&idl_r", "return", get, sizeof(get));

@@ -79,6 +79,7 @@ struct sig {
 	int line;
 	int id;                        /* rpc id (1..) */
 	int type_id;                   /* rpc_ptr: object type id */
+	long req_words, rep_words;     /* worst-case message sizes */
 };
 
 struct proj {

@@ -20,10 +20,10 @@ IDL_RT_CFLAGS := $(HOST_CFLAGS) -D_GNU_SOURCE -I$(IDL_T) -I$(IDL_GEN) -include $
 # Both sides live in one test process: each side's dispatcher reaches its
 # implementations through a prefix (see tmod_test.h).
 $(IDL_TEST_DIR)/tmod_linux.o: $(IDL_GEN)/tmod_linux.c $(IDL_GEN)/tmod_common.h $(IDL_T)/tmod_test.h
-	$(HOST_CC) $(IDL_RT_CFLAGS) '-DIDL_IMPL(n)=linux_##n' -c $< -o $@
+	$(HOST_CC) $(IDL_RT_CFLAGS) -MMD -MP '-DIDL_IMPL(n)=linux_##n' -c $< -o $@
 
 $(IDL_TEST_DIR)/tmod_domain.o: $(IDL_GEN)/tmod_domain.c $(IDL_GEN)/tmod_common.h $(IDL_T)/tmod_test.h
-	$(HOST_CC) $(IDL_RT_CFLAGS) '-DIDL_IMPL(n)=domain_##n' -c $< -o $@
+	$(HOST_CC) $(IDL_RT_CFLAGS) -MMD -MP '-DIDL_IMPL(n)=domain_##n' -c $< -o $@
 
 $(IDL_TEST_DIR)/%.o: $(IDL_T)/%.c $(IDL_GEN)/tmod_common.h
 	@mkdir -p $(@D)
@@ -39,3 +39,14 @@ $(IDL_TEST_DIR)/test_idl_rt: $(IDL_RT_OBJS) $(GLUE_HOST_OBJS) $(IPC_HOST_OBJS)
 HOST_TESTS += $(IDL_TEST_DIR)/test_idl_rt
 
 -include $(IDL_TEST_DIR)/*.d
+
+# The compiler's own tests: golden output and error messages.  They run the
+# idlc binary, so it is a prerequisite.
+$(IDL_TEST_DIR)/test_idlc: $(IDL_TEST_DIR)/test_idlc.o $(IDL_IDLC)
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $(IDL_TEST_DIR)/test_idlc.o $(HOST_TEST_LIBS)
+
+$(IDL_TEST_DIR)/test_idlc.o: $(IDL_T)/test_idlc.c
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+
+HOST_TESTS += $(IDL_TEST_DIR)/test_idlc

@@ -84,14 +84,16 @@ static int group_teardown(void **state)
 static int raw_call(struct glue_ctx *from, uint16_t rpc, uint16_t kind, const uint64_t *w,
 		    unsigned n)
 {
-	static struct glue_msg req, reply;   /* callers are serialised by cmocka */
+	static struct glue_msg_full req, reply;   /* callers are serialised by cmocka */
 
-	glue_wr_init(&(struct glue_wr){ 0 }, &req, rpc, kind);
-	req.nwords = n;
-	memcpy(req.w, w, n * sizeof(uint64_t));
+	glue_msg_init(&req.m, GLUE_MAX_WORDS);
+	glue_msg_init(&reply.m, GLUE_MAX_WORDS);
+	glue_wr_init(&(struct glue_wr){ 0 }, &req.m, rpc, kind);
+	req.m.nwords = n;
+	memcpy(req.m.w, w, n * sizeof(uint64_t));
 	if (kind == CHAN_T_ONEWAY)
-		return glue_send(from, &req);
-	return glue_call(from, &req, &reply);
+		return glue_send(from, &req.m);
+	return glue_call(from, &req.m, &reply.m);
 }
 
 static void wait_for(int *counter, int value)
