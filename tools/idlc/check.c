@@ -111,6 +111,10 @@ static void check_attrs_fit(struct module *m, const struct var *v, bool is_param
 		check_error(m, v->line, "'%s': count(...) applies to arrays only", v->name);
 	if (v->at.len && ty->kind != TY_BULK)
 		check_error(m, v->line, "'%s': len(...) applies to bulk buffers only", v->name);
+	if (v->at.nullable && (!is_param || ty->kind == TY_ARRAY ||
+			       (ty->kind == TY_SCALAR && !ty->ptr)))
+		check_error(m, v->line, "'%s': nullable applies to pointer arguments (arrays "
+			    "always get a buffer)", v->name);
 	if (v->at.user && ty->kind != TY_ARRAY)
 		check_error(m, v->line, "'%s': user applies to arrays only", v->name);
 	if (v->at.oneway || v->at.home_set || v->at.slots)

@@ -973,6 +973,23 @@ static void gen_callee_call(struct gen *g, const struct sig *s)
 		emit(g, "\tidl_ret = %s;\n", call);
 }
 
+/* A pointer argument is non-NULL unless the IDL says [nullable]: the real
+ * function need not defend itself against a peer that sends NULL. */
+static void gen_callee_nonnull(struct gen *g, const struct sig *s)
+{
+	int i;
+
+	for (i = 0; i < s->nparams; i++) {
+		const struct var *v = &s->params[i];
+		bool ptr = v->ty.ptr || v->ty.kind == TY_BULK || v->ty.kind == TY_FNPTR;
+
+		if (!ptr || v->at.nullable || v->ty.kind == TY_ARRAY)
+			continue;
+		emit(g, "\tif (!%s && !idl_r.err)\n\t\tglue_rd_fail(&idl_r, GLUE_EINVAL, \"NULL for an "
+		     "argument that is not [nullable]\", \"%s.%s\");\n", v->name, s->name, v->name);
+	}
+}
+
 static void gen_handler(struct gen *g, const struct sig *s)
 {
 	const char *M = g->m->name, *S = g->side;
@@ -1010,6 +1027,7 @@ static void gen_handler(struct gen *g, const struct sig *s)
 	for (i = 0; i < s->nparams; i++)
 		if (is_data(&s->params[i]))
 			gen_callee_get_param(g, s, &s->params[i]);
+	gen_callee_nonnull(g, s);
 	emit(g, "\tif (glue_rd_end(&idl_r))\n\t\treturn idl_r.err;\n");
 	gen_callee_call(g, s);
 	if (!s->at.oneway) {

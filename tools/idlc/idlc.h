@@ -52,6 +52,7 @@ struct attrs {
 	char *len;                     /* bulk: len(name) */
 	bool len_return;               /* out array: length(return) */
 	bool user;                     /* array points to user memory */
+	bool nullable;                 /* pointer argument may be NULL */
 	bool oneway;
 	int home;                      /* rpc: HOME_LINUX / HOME_DOMAIN */
 	bool home_set;

@@ -280,6 +280,8 @@ static void parse_one_attr(struct parser *ps, struct attrs *a)
 		a->oneway = true;
 	} else if (accept(ps, "user")) {
 		a->user = true;
+	} else if (accept(ps, "nullable")) {
+		a->nullable = true;
 	} else if (accept(ps, "linux")) {
 		a->home = HOME_LINUX;
 		a->home_set = true;

@@ -392,6 +392,8 @@ static void test_hostile_requests_to_linux(void **state)
 	assert_int_equal(raw_call(&domain_ctx, tmod_RPC_tregister, CHAN_T_REQUEST, w, 1), GLUE_ESTALE);
 	w[0] = ops_ref;                              /* an ops table where a device belongs */
 	assert_int_equal(raw_call(&domain_ctx, tmod_RPC_tregister, CHAN_T_REQUEST, w, 1), GLUE_EINVAL);
+	w[0] = 0;                                    /* NULL where a device is required */
+	assert_int_equal(raw_call(&domain_ctx, tmod_RPC_tregister, CHAN_T_REQUEST, w, 1), GLUE_EINVAL);
 	w[0] = 77;                                   /* a reference Linux never saw, no alloc */
 	assert_int_equal(raw_call(&domain_ctx, tmod_RPC_tcarrier_on, CHAN_T_REQUEST, w, 1),
 			 GLUE_ENOENT);
@@ -423,7 +425,7 @@ static void test_hostile_requests_to_linux(void **state)
 	/* a one-way rpc sent as a request */
 	w[0] = 0;
 	assert_int_equal(raw_call(&domain_ctx, tmod_RPC_tconsume, CHAN_T_REQUEST, w, 1), GLUE_EBADMSG);
-	assert_true(linux_ctx.rejected >= rejected + 15);
+	assert_true(linux_ctx.rejected >= rejected + 16);
 	/* and Linux still serves */
 	assert_int_equal(tlinux_add(1), 1001);
 }

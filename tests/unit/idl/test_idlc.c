@@ -199,6 +199,8 @@ static const struct bad_case bad_cases[] = {
 	  "bad.idl:4: error: field 'p': pointers to scalars, projections and arrays cross only as "
 	  "rpc arguments" },
 	{ M("\trpc void f(u32 a, u32 a);\n"), "bad.idl:3: error: parameter 'a' declared twice" },
+	{ M("\trpc void f(u32 [nullable] x);\n"),
+	  "bad.idl:3: error: 'x': nullable applies to pointer arguments" },
 	{ M("\trpc void f(rpc_ptr nosig cb);\n"),
 	  "bad.idl:3: error: unknown rpc_ptr signature 'nosig'" },
 	{ M("\trpc void f(u32 x) [oneway];\n"),

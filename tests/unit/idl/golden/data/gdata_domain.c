@@ -223,6 +223,8 @@ static int gdata_domain_handle_g_xmit(struct glue_ctx *idl_ctx, const struct glu
 	b = glue_ref_import(&idl_r, glue_get(&idl_r, "g_xmit.b"), gdata_TYPE_gbuf, sizeof(struct gbuf), "g_xmit.b");
 	if (b)
 		gdata_gbuf_get(&idl_r, b, GLUE_DIR_IN);
+	if (!b && !idl_r.err)
+		glue_rd_fail(&idl_r, GLUE_EINVAL, "NULL for an argument that is not [nullable]", "g_xmit.b");
 	if (glue_rd_end(&idl_r))
 		return idl_r.err;
 	idl_ret = IDL_IMPL(g_xmit)(b);

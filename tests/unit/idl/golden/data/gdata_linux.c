@@ -76,6 +76,8 @@ static int gdata_linux_handle_g_name(struct glue_ctx *idl_ctx, const struct glue
 		return idl_r.err;
 	}
 	name = glue_get_str(&idl_r, idl_buf_name, sizeof(idl_buf_name), "g_name.name");
+	if (!name && !idl_r.err)
+		glue_rd_fail(&idl_r, GLUE_EINVAL, "NULL for an argument that is not [nullable]", "g_name.name");
 	if (glue_rd_end(&idl_r))
 		return idl_r.err;
 	idl_ret = IDL_IMPL(g_name)(name);
@@ -189,6 +191,8 @@ static int gdata_linux_handle_g_bulk(struct glue_ctx *idl_ctx, const struct glue
 		if (idl_off != GLUE_STR_NULL)
 			p = glue_pool_import(&idl_r, gdata_POOL_frames, idl_off, (uint64_t)len, "g_bulk.p");
 	}
+	if (!p && !idl_r.err)
+		glue_rd_fail(&idl_r, GLUE_EINVAL, "NULL for an argument that is not [nullable]", "g_bulk.p");
 	if (glue_rd_end(&idl_r))
 		return idl_r.err;
 	idl_ret = IDL_IMPL(g_bulk)(p, len);

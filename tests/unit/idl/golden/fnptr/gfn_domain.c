@@ -480,6 +480,8 @@ static int gfn_domain_handle_gops_open(struct glue_ctx *idl_ctx, const struct gl
 	dev = glue_ref_import(&idl_r, glue_get(&idl_r, "gops_open.dev"), gfn_TYPE_gdev, 0, "gops_open.dev");
 	if (dev)
 		gfn_gdev_get(&idl_r, dev, GLUE_DIR_IN);
+	if (!dev && !idl_r.err)
+		glue_rd_fail(&idl_r, GLUE_EINVAL, "NULL for an argument that is not [nullable]", "gops_open.dev");
 	if (glue_rd_end(&idl_r))
 		return idl_r.err;
 	idl_ret = idl_fn(dev);
@@ -514,6 +516,8 @@ static int gfn_domain_handle_gops_stop(struct glue_ctx *idl_ctx, const struct gl
 	dev = glue_ref_import(&idl_r, glue_get(&idl_r, "gops_stop.dev"), gfn_TYPE_gdev, 0, "gops_stop.dev");
 	if (dev)
 		gfn_gdev_get(&idl_r, dev, GLUE_DIR_IN);
+	if (!dev && !idl_r.err)
+		glue_rd_fail(&idl_r, GLUE_EINVAL, "NULL for an argument that is not [nullable]", "gops_stop.dev");
 	if (glue_rd_end(&idl_r))
 		return idl_r.err;
 	idl_fn(dev);
@@ -547,6 +551,8 @@ static int gfn_domain_handle_gsetup(struct glue_ctx *idl_ctx, const struct glue_
 	dev = glue_ref_import(&idl_r, glue_get(&idl_r, "gsetup.dev"), gfn_TYPE_gdev, sizeof(struct gdev), "gsetup.dev");
 	if (dev)
 		gfn_gdev_get(&idl_r, dev, GLUE_DIR_IN);
+	if (!dev && !idl_r.err)
+		glue_rd_fail(&idl_r, GLUE_EINVAL, "NULL for an argument that is not [nullable]", "gsetup.dev");
 	if (glue_rd_end(&idl_r))
 		return idl_r.err;
 	idl_fn(dev);
@@ -574,6 +580,8 @@ static int gfn_domain_handle_g_set_cb(struct glue_ctx *idl_ctx, const struct glu
 		return idl_r.err;
 	}
 	cb = gfn_gsetup_import(&idl_r, glue_get(&idl_r, "g_set_cb.cb"), "g_set_cb.cb");
+	if (!cb && !idl_r.err)
+		glue_rd_fail(&idl_r, GLUE_EINVAL, "NULL for an argument that is not [nullable]", "g_set_cb.cb");
 	if (glue_rd_end(&idl_r))
 		return idl_r.err;
 	idl_ret = IDL_IMPL(g_set_cb)(cb);

@@ -431,6 +431,8 @@ static int gfn_linux_handle_gops_open(struct glue_ctx *idl_ctx, const struct glu
 	dev = glue_ref_import(&idl_r, glue_get(&idl_r, "gops_open.dev"), gfn_TYPE_gdev, 0, "gops_open.dev");
 	if (dev)
 		gfn_gdev_get(&idl_r, dev, GLUE_DIR_IN);
+	if (!dev && !idl_r.err)
+		glue_rd_fail(&idl_r, GLUE_EINVAL, "NULL for an argument that is not [nullable]", "gops_open.dev");
 	if (glue_rd_end(&idl_r))
 		return idl_r.err;
 	idl_ret = idl_fn(dev);
@@ -465,6 +467,8 @@ static int gfn_linux_handle_gops_stop(struct glue_ctx *idl_ctx, const struct glu
 	dev = glue_ref_import(&idl_r, glue_get(&idl_r, "gops_stop.dev"), gfn_TYPE_gdev, 0, "gops_stop.dev");
 	if (dev)
 		gfn_gdev_get(&idl_r, dev, GLUE_DIR_IN);
+	if (!dev && !idl_r.err)
+		glue_rd_fail(&idl_r, GLUE_EINVAL, "NULL for an argument that is not [nullable]", "gops_stop.dev");
 	if (glue_rd_end(&idl_r))
 		return idl_r.err;
 	idl_fn(dev);
@@ -498,6 +502,8 @@ static int gfn_linux_handle_gsetup(struct glue_ctx *idl_ctx, const struct glue_m
 	dev = glue_ref_import(&idl_r, glue_get(&idl_r, "gsetup.dev"), gfn_TYPE_gdev, sizeof(struct gdev), "gsetup.dev");
 	if (dev)
 		gfn_gdev_get(&idl_r, dev, GLUE_DIR_IN);
+	if (!dev && !idl_r.err)
+		glue_rd_fail(&idl_r, GLUE_EINVAL, "NULL for an argument that is not [nullable]", "gsetup.dev");
 	if (glue_rd_end(&idl_r))
 		return idl_r.err;
 	idl_fn(dev);
@@ -531,6 +537,10 @@ static int gfn_linux_handle_g_register(struct glue_ctx *idl_ctx, const struct gl
 	ops = glue_ref_import(&idl_r, glue_get(&idl_r, "g_register.ops"), gfn_TYPE_gops, sizeof(struct gops), "g_register.ops");
 	if (ops)
 		gfn_gops_get(&idl_r, ops, GLUE_DIR_IN);
+	if (!dev && !idl_r.err)
+		glue_rd_fail(&idl_r, GLUE_EINVAL, "NULL for an argument that is not [nullable]", "g_register.dev");
+	if (!ops && !idl_r.err)
+		glue_rd_fail(&idl_r, GLUE_EINVAL, "NULL for an argument that is not [nullable]", "g_register.ops");
 	if (glue_rd_end(&idl_r))
 		return idl_r.err;
 	idl_ret = IDL_IMPL(g_register)(dev, ops);
@@ -561,6 +571,8 @@ static int gfn_linux_handle_g_alloc(struct glue_ctx *idl_ctx, const struct glue_
 		return idl_r.err;
 	}
 	setup = gfn_gsetup_import(&idl_r, glue_get(&idl_r, "g_alloc.setup"), "g_alloc.setup");
+	if (!setup && !idl_r.err)
+		glue_rd_fail(&idl_r, GLUE_EINVAL, "NULL for an argument that is not [nullable]", "g_alloc.setup");
 	if (glue_rd_end(&idl_r))
 		return idl_r.err;
 	idl_ret = IDL_IMPL(g_alloc)(setup);

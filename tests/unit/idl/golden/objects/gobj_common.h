@@ -15,7 +15,8 @@ enum gobj_rpc {
 	gobj_RPC_g_destroy = 4,
 	gobj_RPC_g_stats = 5,
 	gobj_RPC_g_probe = 6,
-	gobj_RPC_LIMIT = 7
+	gobj_RPC_g_maybe = 7,
+	gobj_RPC_LIMIT = 8
 };
 
 /* object type ids: a received reference is checked against these */
@@ -47,5 +48,6 @@ int g_use(struct gdev *dev, const struct gdev *other);
 void g_destroy(struct gdev *dev);
 int g_stats(struct gdev *dev, struct gstats *st);
 int g_probe(struct gdev *dev);
+int g_maybe(struct gdev *dev, struct gstats *st);
 
 #endif

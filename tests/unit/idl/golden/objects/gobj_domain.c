@@ -325,6 +325,54 @@ int g_stats(struct gdev *dev, struct gstats *st)
 	return idl_ret;
 }
 
+/* rpc g_maybe: runs on the Linux side */
+int g_maybe(struct gdev *dev, struct gstats *st)
+{
+	struct glue_ctx *idl_ctx = gobj_domain_ctx;
+	GLUE_MSG_BUF(16) idl_req_buf;
+	GLUE_MSG_BUF(8) idl_reply_buf;
+	struct glue_msg *idl_req = &idl_req_buf.m;
+	struct glue_msg *idl_reply = &idl_reply_buf.m;
+	struct glue_rd idl_r;
+	struct glue_wr idl_w;
+	int idl_err;
+	int idl_ret;
+
+	if (!idl_ctx) {
+		glue_log(NULL, "gobj: g_maybe called before the channel is up");
+		return (int)GLUE_EPIPE;
+	}
+	glue_msg_init(idl_req, 16);
+	glue_msg_init(idl_reply, 8);
+	glue_wr_init(&idl_w, idl_req, gobj_RPC_g_maybe, CHAN_T_REQUEST);
+	glue_put(&idl_w, glue_ref_export(idl_ctx, dev, gobj_TYPE_gdev, &idl_w.err));
+	if (dev)
+		gobj_gdev_put(idl_ctx, &idl_w, dev, GLUE_DIR_IN);
+	glue_put(&idl_w, st != NULL);
+	if (st)
+		gobj_gstats_put(idl_ctx, &idl_w, st, GLUE_DIR_IN);
+	if (idl_w.err) {
+		glue_log(idl_ctx, "%s: g_maybe: cannot marshal the arguments (error %d)", idl_ctx->name, idl_w.err);
+		return (int)idl_w.err;
+	}
+	idl_err = glue_call(idl_ctx, idl_req, idl_reply);
+	if (idl_err) {
+		glue_log(idl_ctx, "%s: g_maybe: call failed (error %d)", idl_ctx->name, idl_err);
+		return (int)idl_err;
+	}
+	glue_rd_init(&idl_r, idl_ctx, idl_reply, "g_maybe reply");
+	(void)glue_get(&idl_r, "status");
+	idl_ret = (int)glue_get_s(&idl_r, 32, "return");
+	if (dev)
+		gobj_gdev_get(&idl_r, dev, GLUE_DIR_OUT);
+	if (st)
+		gobj_gstats_get(&idl_r, st, GLUE_DIR_OUT);
+	glue_rd_end(&idl_r);
+	if (idl_r.err)
+		return (int)idl_r.err;
+	return idl_ret;
+}
+
 /* ---- handlers: rpcs this side runs ---- */
 
 /* rpc_ptr gops_open: unmarshal, check, call, reply */
@@ -349,6 +397,8 @@ static int gobj_domain_handle_gops_open(struct glue_ctx *idl_ctx, const struct g
 	dev = glue_ref_import(&idl_r, glue_get(&idl_r, "gops_open.dev"), gobj_TYPE_gdev, 0, "gops_open.dev");
 	if (dev)
 		gobj_gdev_get(&idl_r, dev, GLUE_DIR_IN);
+	if (!dev && !idl_r.err)
+		glue_rd_fail(&idl_r, GLUE_EINVAL, "NULL for an argument that is not [nullable]", "gops_open.dev");
 	if (glue_rd_end(&idl_r))
 		return idl_r.err;
 	idl_ret = idl_fn(dev);
@@ -381,6 +431,8 @@ static int gobj_domain_handle_g_probe(struct glue_ctx *idl_ctx, const struct glu
 	dev = glue_ref_import(&idl_r, glue_get(&idl_r, "g_probe.dev"), gobj_TYPE_gdev, sizeof(struct gdev), "g_probe.dev");
 	if (dev)
 		gobj_gdev_get(&idl_r, dev, GLUE_DIR_IN);
+	if (!dev && !idl_r.err)
+		glue_rd_fail(&idl_r, GLUE_EINVAL, "NULL for an argument that is not [nullable]", "g_probe.dev");
 	if (glue_rd_end(&idl_r))
 		return idl_r.err;
 	idl_ret = IDL_IMPL(g_probe)(dev);

@@ -217,6 +217,8 @@ static int gobj_linux_handle_gops_open(struct glue_ctx *idl_ctx, const struct gl
 	dev = glue_ref_import(&idl_r, glue_get(&idl_r, "gops_open.dev"), gobj_TYPE_gdev, 0, "gops_open.dev");
 	if (dev)
 		gobj_gdev_get(&idl_r, dev, GLUE_DIR_IN);
+	if (!dev && !idl_r.err)
+		glue_rd_fail(&idl_r, GLUE_EINVAL, "NULL for an argument that is not [nullable]", "gops_open.dev");
 	if (glue_rd_end(&idl_r))
 		return idl_r.err;
 	idl_ret = idl_fn(dev);
@@ -283,6 +285,10 @@ static int gobj_linux_handle_g_use(struct glue_ctx *idl_ctx, const struct glue_m
 	other = glue_ref_import(&idl_r, glue_get(&idl_r, "g_use.other"), gobj_TYPE_gdev, 0, "g_use.other");
 	if (other)
 		gobj_gdev_get(&idl_r, other, GLUE_DIR_IN);
+	if (!dev && !idl_r.err)
+		glue_rd_fail(&idl_r, GLUE_EINVAL, "NULL for an argument that is not [nullable]", "g_use.dev");
+	if (!other && !idl_r.err)
+		glue_rd_fail(&idl_r, GLUE_EINVAL, "NULL for an argument that is not [nullable]", "g_use.other");
 	if (glue_rd_end(&idl_r))
 		return idl_r.err;
 	idl_ret = IDL_IMPL(g_use)(dev, other);
@@ -314,6 +320,8 @@ static int gobj_linux_handle_g_destroy(struct glue_ctx *idl_ctx, const struct gl
 	dev = glue_ref_import(&idl_r, glue_get(&idl_r, "g_destroy.dev"), gobj_TYPE_gdev, 0, "g_destroy.dev");
 	if (dev)
 		gobj_gdev_get(&idl_r, dev, GLUE_DIR_IN);
+	if (!dev && !idl_r.err)
+		glue_rd_fail(&idl_r, GLUE_EINVAL, "NULL for an argument that is not [nullable]", "g_destroy.dev");
 	if (glue_rd_end(&idl_r))
 		return idl_r.err;
 	IDL_IMPL(g_destroy)(dev);
@@ -351,6 +359,10 @@ static int gobj_linux_handle_g_stats(struct glue_ctx *idl_ctx, const struct glue
 		st = &idl_val_st;
 		gobj_gstats_get(&idl_r, st, GLUE_DIR_IN);
 	}
+	if (!dev && !idl_r.err)
+		glue_rd_fail(&idl_r, GLUE_EINVAL, "NULL for an argument that is not [nullable]", "g_stats.dev");
+	if (!st && !idl_r.err)
+		glue_rd_fail(&idl_r, GLUE_EINVAL, "NULL for an argument that is not [nullable]", "g_stats.st");
 	if (glue_rd_end(&idl_r))
 		return idl_r.err;
 	idl_ret = IDL_IMPL(g_stats)(dev, st);
@@ -363,6 +375,47 @@ static int gobj_linux_handle_g_stats(struct glue_ctx *idl_ctx, const struct glue
 		gobj_gstats_put(idl_ctx, &idl_w, st, GLUE_DIR_OUT);
 	if (idl_w.err) {
 		glue_log(idl_ctx, "%s: g_stats: reply does not fit (error %d)", idl_ctx->name, idl_w.err);
+		return idl_w.err;
+	}
+	return 0;
+}
+
+/* rpc g_maybe: unmarshal, check, call, reply */
+static int gobj_linux_handle_g_maybe(struct glue_ctx *idl_ctx, const struct glue_msg *idl_req,
+				struct glue_msg *idl_reply)
+{
+	struct glue_rd idl_r;
+	struct glue_wr idl_w;
+	int idl_ret;
+	struct gdev *dev = NULL;
+	struct gstats idl_val_st;
+	struct gstats *st = NULL;
+
+	glue_rd_init(&idl_r, idl_ctx, idl_req, "g_maybe");
+	if (idl_req->kind != CHAN_T_REQUEST) {
+		glue_rd_fail(&idl_r, GLUE_EBADMSG, "a request sent as oneway", NULL);
+		return idl_r.err;
+	}
+	dev = glue_ref_import(&idl_r, glue_get(&idl_r, "g_maybe.dev"), gobj_TYPE_gdev, 0, "g_maybe.dev");
+	if (dev)
+		gobj_gdev_get(&idl_r, dev, GLUE_DIR_IN);
+	memset(&idl_val_st, 0, sizeof(idl_val_st));
+	if (glue_get_bool(&idl_r, "g_maybe.st")) {
+		st = &idl_val_st;
+		gobj_gstats_get(&idl_r, st, GLUE_DIR_IN);
+	}
+	if (glue_rd_end(&idl_r))
+		return idl_r.err;
+	idl_ret = IDL_IMPL(g_maybe)(dev, st);
+	glue_wr_init(&idl_w, idl_reply, gobj_RPC_g_maybe, CHAN_T_REPLY);
+	glue_put(&idl_w, 0);   /* status */
+	glue_put(&idl_w, (uint64_t)(int64_t)(idl_ret));
+	if (dev)
+		gobj_gdev_put(idl_ctx, &idl_w, dev, GLUE_DIR_OUT);
+	if (st)
+		gobj_gstats_put(idl_ctx, &idl_w, st, GLUE_DIR_OUT);
+	if (idl_w.err) {
+		glue_log(idl_ctx, "%s: g_maybe: reply does not fit (error %d)", idl_ctx->name, idl_w.err);
 		return idl_w.err;
 	}
 	return 0;
@@ -383,6 +436,8 @@ int gobj_linux_dispatch(struct glue_ctx *idl_ctx, const struct glue_msg *idl_req
 		return gobj_linux_handle_g_destroy(idl_ctx, idl_req, idl_reply);
 	case gobj_RPC_g_stats:
 		return gobj_linux_handle_g_stats(idl_ctx, idl_req, idl_reply);
+	case gobj_RPC_g_maybe:
+		return gobj_linux_handle_g_maybe(idl_ctx, idl_req, idl_reply);
 	default:
 		idl_ctx->rejected++;
 		glue_log(idl_ctx, "%s: rpc id %u is not served on the linux side; refused",

@@ -59,6 +59,8 @@ static int gone_linux_handle_g_done(struct glue_ctx *idl_ctx, const struct glue_
 	b = glue_ref_import(&idl_r, glue_get(&idl_r, "g_done.b"), gone_TYPE_gbuf, 0, "g_done.b");
 	if (b)
 		gone_gbuf_get(&idl_r, b, GLUE_DIR_IN);
+	if (!b && !idl_r.err)
+		glue_rd_fail(&idl_r, GLUE_EINVAL, "NULL for an argument that is not [nullable]", "g_done.b");
 	if (glue_rd_end(&idl_r))
 		return idl_r.err;
 	IDL_IMPL(g_done)(b);
@@ -83,6 +85,8 @@ static int gone_linux_handle_g_note(struct glue_ctx *idl_ctx, const struct glue_
 	}
 	code = (uint32_t)glue_get_u(&idl_r, 32, "g_note.code");
 	what = glue_get_str(&idl_r, idl_buf_what, sizeof(idl_buf_what), "g_note.what");
+	if (!what && !idl_r.err)
+		glue_rd_fail(&idl_r, GLUE_EINVAL, "NULL for an argument that is not [nullable]", "g_note.what");
 	if (glue_rd_end(&idl_r))
 		return idl_r.err;
 	IDL_IMPL(g_note)(code, what);

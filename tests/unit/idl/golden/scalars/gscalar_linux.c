@@ -200,6 +200,14 @@ static int gscalar_linux_handle_g_ptrs(struct glue_ctx *idl_ctx, const struct gl
 		spelled = &idl_val_spelled;
 	if (spelled)
 		idl_val_spelled = (int64_t)glue_get_s(&idl_r, 64, "g_ptrs.spelled");
+	if (!in_only && !idl_r.err)
+		glue_rd_fail(&idl_r, GLUE_EINVAL, "NULL for an argument that is not [nullable]", "g_ptrs.in_only");
+	if (!out_only && !idl_r.err)
+		glue_rd_fail(&idl_r, GLUE_EINVAL, "NULL for an argument that is not [nullable]", "g_ptrs.out_only");
+	if (!both && !idl_r.err)
+		glue_rd_fail(&idl_r, GLUE_EINVAL, "NULL for an argument that is not [nullable]", "g_ptrs.both");
+	if (!spelled && !idl_r.err)
+		glue_rd_fail(&idl_r, GLUE_EINVAL, "NULL for an argument that is not [nullable]", "g_ptrs.spelled");
 	if (glue_rd_end(&idl_r))
 		return idl_r.err;
 	IDL_IMPL(g_ptrs)(in_only, out_only, both, (long long *)spelled);
