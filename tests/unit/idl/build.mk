@@ -50,3 +50,13 @@ $(IDL_TEST_DIR)/test_idlc.o: $(IDL_T)/test_idlc.c
 	$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
 
 HOST_TESTS += $(IDL_TEST_DIR)/test_idlc
+
+# The portable runtime on its own (framing, reader, references, pools).
+$(IDL_TEST_DIR)/test_glue: $(IDL_TEST_DIR)/test_glue_core.o $(GLUE_HOST_OBJS) $(IPC_HOST_OBJS)
+	$(HOST_CC) $(HOST_LDFLAGS) -pthread -o $@ $^ $(HOST_TEST_LIBS)
+
+$(IDL_TEST_DIR)/test_glue_core.o: $(IDL_T)/test_glue.c
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+
+HOST_TESTS += $(IDL_TEST_DIR)/test_glue
