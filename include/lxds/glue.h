@@ -77,12 +77,15 @@ struct glue_msg {
 	uint64_t w[];
 };
 
-#define GLUE_MSG_BUF(words)  struct { struct glue_msg m; uint64_t space[(words)]; }
+/* (A union, so that it is ISO C: a structure ending in a flexible array may
+ * be a union member; such a union may only end an enclosing structure.) */
+#define GLUE_MSG_BUF(words) \
+	union { struct glue_msg m; uint8_t bytes[sizeof(struct glue_msg) + (words) * 8]; }
 
 /* A buffer for any message (receivers, backends). */
-struct glue_msg_full {
+union glue_msg_full {
 	struct glue_msg m;
-	uint64_t space[GLUE_MAX_WORDS];
+	uint8_t bytes[sizeof(struct glue_msg) + GLUE_MAX_WORDS * 8];
 };
 
 void glue_msg_init(struct glue_msg *m, uint32_t cap);
@@ -239,9 +242,9 @@ int glue_frame(const struct glue_msg *m, struct chan_msg *slots);
 
 /* Reassembly of received slots into one message. */
 struct glue_rx {
-	struct glue_msg_full msg;     /* msg.m is the message */
 	uint32_t expect;              /* next sequence number, 0 = idle */
 	uint32_t nslots;
+	union glue_msg_full msg;      /* msg.m is the message (last: see above) */
 };
 
 enum glue_rx_result {

@@ -25,7 +25,7 @@ struct glue_host_call {
 struct glue_host_job {
 	struct glue_host_job *next;
 	int status;                   /* nonzero: reply with this status only */
-	struct glue_msg_full msg;
+	union glue_msg_full msg;      /* last: it ends in a flexible array */
 };
 
 struct glue_host {
@@ -44,7 +44,7 @@ struct glue_host {
 	pthread_t rx_thread;
 	pthread_t *workers;
 	unsigned nworkers;
-	struct glue_rx rx;
+	struct glue_rx rx;            /* last: it ends in a flexible array */
 };
 
 #define GLUE_HOST_MAX_QUEUE 4096
@@ -380,7 +380,7 @@ static void *glue_host_rx_main(void *arg)
 
 static void glue_host_run_job(struct glue_host *h, struct glue_host_job *j)
 {
-	struct glue_msg_full *full = malloc(sizeof(*full));
+	union glue_msg_full *full = malloc(sizeof(*full));
 	struct glue_msg *reply = &full->m;
 	const struct glue_msg *req = &j->msg.m;
 

@@ -60,3 +60,33 @@ $(IDL_TEST_DIR)/test_glue_core.o: $(IDL_T)/test_glue.c
 	$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
 
 HOST_TESTS += $(IDL_TEST_DIR)/test_glue
+
+# libFuzzer target (clang): the generated dispatchers and caller-side reply
+# checks against a hostile peer (fuzz_glue.c is also their fuzz backend).
+IDL_FUZZ_CC    := clang
+IDL_FUZZ_FLAGS := -std=gnu11 -g -O1 $(HOST_WARN) -Iinclude -DLXDS_HOST=1 -I$(IDL_T) -I$(IDL_GEN) \
+                  -include $(IDL_T)/tmod_test.h -fsanitize=fuzzer,address,undefined \
+                  -fno-sanitize-recover=all
+IDL_FUZZ_DIR   := $(IDL_TEST_DIR)/fuzz
+
+$(IDL_FUZZ_DIR)/tmod_linux.o: $(IDL_GEN)/tmod_linux.c $(IDL_GEN)/tmod_marshal.h include/lxds/glue.h
+	@mkdir -p $(@D)
+	$(IDL_FUZZ_CC) $(IDL_FUZZ_FLAGS) '-DIDL_IMPL(n)=linux_##n' -c $< -o $@
+
+$(IDL_FUZZ_DIR)/tmod_domain.o: $(IDL_GEN)/tmod_domain.c $(IDL_GEN)/tmod_marshal.h include/lxds/glue.h
+	@mkdir -p $(@D)
+	$(IDL_FUZZ_CC) $(IDL_FUZZ_FLAGS) '-DIDL_IMPL(n)=domain_##n' -c $< -o $@
+
+$(IDL_FUZZ_DIR)/%.o: %.c include/lxds/glue.h $(IDL_GEN)/tmod_common.h
+	@mkdir -p $(@D)
+	$(IDL_FUZZ_CC) $(IDL_FUZZ_FLAGS) -c $< -o $@
+
+$(IDL_TEST_DIR)/fuzz_glue: $(IDL_FUZZ_DIR)/tmod_linux.o $(IDL_FUZZ_DIR)/tmod_domain.o \
+		$(IDL_FUZZ_DIR)/$(IDL_T)/fuzz_glue.o $(IDL_FUZZ_DIR)/lxd-sdk/glue/glue_core.o
+	$(IDL_FUZZ_CC) $(IDL_FUZZ_FLAGS) -o $@ $^
+
+$(IDL_TEST_DIR)/fuzz-glue.sh: $(IDL_T)/fuzz-glue.sh $(IDL_TEST_DIR)/fuzz_glue
+	cp $< $@
+	chmod +x $@
+
+HOST_TESTS += $(IDL_TEST_DIR)/fuzz-glue.sh

@@ -36,7 +36,7 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void make_msg(struct glue_msg_full *f, uint16_t rpc, uint32_t tag, uint32_t nwords)
+static void make_msg(union glue_msg_full *f, uint16_t rpc, uint32_t tag, uint32_t nwords)
 {
 	uint32_t i;
 
@@ -55,7 +55,7 @@ static void test_frame_roundtrip_sizes(void **state)
 {
 	static const uint32_t sizes[] = { 0, 1, 6, 7, 12, 13, 100, GLUE_MAX_WORDS };
 	struct chan_msg slots[GLUE_MAX_SLOTS];
-	static struct glue_msg_full in;
+	static union glue_msg_full in;
 	static struct glue_rx rx;
 	unsigned k;
 
@@ -105,7 +105,7 @@ static enum glue_rx_result feed(struct glue_rx *rx, const struct chan_msg *s, un
 static void test_truncated_message_reported(void **state)
 {
 	struct chan_msg a[GLUE_MAX_SLOTS], b[GLUE_MAX_SLOTS];
-	static struct glue_msg_full m1, m2;
+	static union glue_msg_full m1, m2;
 	static struct glue_rx rx;
 
 	(void)state;
@@ -128,7 +128,7 @@ static void test_truncated_message_reported(void **state)
 static void test_broken_continuations_refused(void **state)
 {
 	struct chan_msg s[GLUE_MAX_SLOTS], bad;
-	static struct glue_msg_full m;
+	static union glue_msg_full m;
 	static struct glue_rx rx;
 	struct {
 		const char *what;
@@ -179,7 +179,7 @@ static void test_broken_continuations_refused(void **state)
 
 static void test_reader_ranges(void **state)
 {
-	static struct glue_msg_full m;
+	static union glue_msg_full m;
 	struct glue_rd r;
 	char buf[8];
 
@@ -223,7 +223,7 @@ static void test_reader_ranges(void **state)
 
 static void test_references(void **state)
 {
-	static struct glue_msg_full m;
+	static union glue_msg_full m;
 	int obj_a, obj_b, err = 0;
 	uint64_t wa, wb, peer_word = (1ull << 32) | 17;
 	struct glue_rd r;
@@ -287,7 +287,7 @@ static void test_reference_table_full(void **state)
 static void test_pools(void **state)
 {
 	static uint8_t pool[4096];
-	static struct glue_msg_full m;
+	static union glue_msg_full m;
 	struct glue_rd r;
 	uint64_t off;
 

@@ -84,7 +84,7 @@ static int group_teardown(void **state)
 static int raw_call(struct glue_ctx *from, uint16_t rpc, uint16_t kind, const uint64_t *w,
 		    unsigned n)
 {
-	static struct glue_msg_full req, reply;   /* callers are serialised by cmocka */
+	static union glue_msg_full req, reply;   /* callers are serialised by cmocka */
 
 	glue_msg_init(&req.m, GLUE_MAX_WORDS);
 	glue_msg_init(&reply.m, GLUE_MAX_WORDS);
