@@ -367,7 +367,7 @@ static void gen_common(struct gen *g)
 		emit(g, "#include %s%s%s\n", inc[0] == '<' ? "" : "\"", inc, inc[0] == '<' ? "" : "\"");
 	}
 	emit(g, "\n/* Channel: %s */\n\n", m->channel);
-	emit(g, "/* rpc ids (the first payload word's slot header carries them) */\nenum %s_rpc {\n", M);
+	emit(g, "/* rpc ids (bits 0..15 of every slot header, see include/lxds/glue.h) */\nenum %s_rpc {\n", M);
 	for (i = 0; i < m->nsigs; i++)
 		emit(g, "\t%s_RPC_%s = %d,%s\n", M, m->sigs[i]->name, m->sigs[i]->id,
 		     m->sigs[i]->is_ptr ? "   /* through a function pointer */" : "");

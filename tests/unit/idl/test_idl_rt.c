@@ -462,6 +462,33 @@ static void test_hostile_requests_to_domain(void **state)
 	assert_int_equal(drv_ping(41), 42);
 }
 
+/* A multi-slot request cut short on the live channel: the receiver reports
+ * it, answers its tag with an error (nobody waits for it here: dropped and
+ * counted), and the next message goes through. */
+static void test_truncated_on_the_wire(void **state)
+{
+	static union glue_msg_full m;
+	struct chan_msg slots[GLUE_MAX_SLOTS];
+	uint64_t drej = domain_ctx.rejected, lrej = linux_ctx.rejected;
+	int i, n;
+
+	(void)state;
+	glue_msg_init(&m.m, GLUE_MAX_WORDS);
+	m.m.rpc = tmod_RPC_drv_ping;
+	m.m.kind = CHAN_T_REQUEST;
+	m.m.tag = 0x7777;
+	m.m.nwords = 13;                  /* three slots */
+	n = glue_frame(&m.m, slots);
+	assert_int_equal(n, 3);
+	glue_host_send_raw(&linux_ctx, slots, 2);
+	assert_int_equal(drv_ping(7), 8);    /* its first slot ends the broken one */
+	for (i = 0; i < 2000 && linux_ctx.rejected == lrej; i++)
+		usleep(1000);
+	assert_true(domain_ctx.rejected > drej);   /* truncated, logged */
+	assert_true(linux_ctx.rejected > lrej);    /* the error reply had no waiter */
+	assert_int_equal(drv_ping(9), 10);
+}
+
 static void test_exit_dealloc_then_stale(void **state)
 {
 	uint64_t w[1];
@@ -475,6 +502,15 @@ static void test_exit_dealloc_then_stale(void **state)
 	assert_int_equal(glue_ref_count(&domain_ctx), drefs - 1);
 	/* the old reference is stale now */
 	assert_int_equal(raw_call(&domain_ctx, tmod_RPC_tregister, CHAN_T_REQUEST, w, 1), GLUE_ESTALE);
+}
+
+/* Last: the domain is declared dead; calls fail at once instead of hanging. */
+static void test_dead_peer(void **state)
+{
+	(void)state;
+	glue_host_peer_dead(&linux_ctx);
+	assert_int_equal(drv_register_cb(linux_notify), GLUE_EPIPE);
+	assert_int_equal(drv_ping(1), 0);          /* u32: a failed call returns 0 */
 }
 
 int main(void)
@@ -492,7 +528,9 @@ int main(void)
 		cmocka_unit_test(test_concurrent_callers_both_ways),
 		cmocka_unit_test(test_hostile_requests_to_linux),
 		cmocka_unit_test(test_hostile_requests_to_domain),
+		cmocka_unit_test(test_truncated_on_the_wire),
 		cmocka_unit_test(test_exit_dealloc_then_stale),
+		cmocka_unit_test(test_dead_peer),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

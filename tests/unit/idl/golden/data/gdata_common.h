@@ -7,7 +7,7 @@
 
 /* Channel: c */
 
-/* rpc ids (the first payload word's slot header carries them) */
+/* rpc ids (bits 0..15 of every slot header, see include/lxds/glue.h) */
 enum gdata_rpc {
 	gdata_RPC_g_name = 1,
 	gdata_RPC_g_write = 2,

@@ -7,7 +7,7 @@
 
 /* Channel: c */
 
-/* rpc ids (the first payload word's slot header carries them) */
+/* rpc ids (bits 0..15 of every slot header, see include/lxds/glue.h) */
 enum gfn_rpc {
 	gfn_RPC_gops_open = 1,   /* through a function pointer */
 	gfn_RPC_gops_stop = 2,   /* through a function pointer */

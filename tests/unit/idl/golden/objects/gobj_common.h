@@ -7,7 +7,7 @@
 
 /* Channel: c */
 
-/* rpc ids (the first payload word's slot header carries them) */
+/* rpc ids (bits 0..15 of every slot header, see include/lxds/glue.h) */
 enum gobj_rpc {
 	gobj_RPC_gops_open = 1,   /* through a function pointer */
 	gobj_RPC_g_create = 2,

@@ -7,7 +7,7 @@
 
 /* Channel: c */
 
-/* rpc ids (the first payload word's slot header carries them) */
+/* rpc ids (bits 0..15 of every slot header, see include/lxds/glue.h) */
 enum gone_rpc {
 	gone_RPC_g_done = 1,
 	gone_RPC_g_note = 2,

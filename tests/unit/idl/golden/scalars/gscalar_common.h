@@ -7,7 +7,7 @@
 
 /* Channel: c */
 
-/* rpc ids (the first payload word's slot header carries them) */
+/* rpc ids (bits 0..15 of every slot header, see include/lxds/glue.h) */
 enum gscalar_rpc {
 	gscalar_RPC_g_widths = 1,
 	gscalar_RPC_g_typedef = 2,
