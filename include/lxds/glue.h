@@ -131,6 +131,12 @@ void glue_get_bytes(struct glue_rd *r, void *p, size_t n, const char *field);
 /* Checks that every word was consumed (a longer message is malformed). */
 int glue_rd_end(struct glue_rd *r);
 
+/* [user] arrays: n bytes straight between user memory and the message
+ * (glue_copy_from_user / glue_copy_to_user; GLUE_EFAULT on failure), with no
+ * bounce buffer on the stack. */
+void glue_put_user(struct glue_wr *w, const void *user_src, size_t n);
+void glue_get_user(struct glue_rd *r, void *user_dst, size_t n, const char *field);
+
 /* Strings: a length word (GLUE_STR_NULL for NULL) then the bytes. */
 #define GLUE_STR_NULL  0xffffffffffffffffull
 void glue_put_str(struct glue_wr *w, const char *s, size_t cap);

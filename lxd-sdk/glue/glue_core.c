@@ -69,6 +69,25 @@ void glue_put_bytes(struct glue_wr *w, const void *p, size_t n)
 	}
 }
 
+void glue_put_user(struct glue_wr *w, const void *user_src, size_t n)
+{
+	uint32_t words = (uint32_t)((n + 7) / 8);
+
+	if (w->err)
+		return;
+	if (n > (size_t)GLUE_MAX_WORDS * 8 || words > w->m->cap - w->m->nwords) {
+		w->err = GLUE_E2BIG;
+		return;
+	}
+	if (words)
+		w->m->w[w->m->nwords + words - 1] = 0;      /* no stale bytes in the tail */
+	if (glue_copy_from_user(&w->m->w[w->m->nwords], user_src, n)) {
+		w->err = GLUE_EFAULT;
+		return;
+	}
+	w->m->nwords += words;
+}
+
 void glue_put_str(struct glue_wr *w, const char *s, size_t cap)
 {
 	size_t len;
@@ -174,6 +193,21 @@ void glue_get_bytes(struct glue_rd *r, void *p, size_t n, const char *field)
 
 		memcpy(b + i, &v, k);
 	}
+}
+
+void glue_get_user(struct glue_rd *r, void *user_dst, size_t n, const char *field)
+{
+	if (r->err)
+		return;
+	if ((n + 7) / 8 > r->m->nwords - r->pos) {
+		glue_rd_fail(r, GLUE_EBADMSG, "message too short for its data", field);
+		return;
+	}
+	if (glue_copy_to_user(user_dst, &r->m->w[r->pos], n)) {
+		glue_rd_fail(r, GLUE_EFAULT, "cannot copy to user memory", field);
+		return;
+	}
+	r->pos += (uint32_t)((n + 7) / 8);
 }
 
 char *glue_get_str(struct glue_rd *r, char *buf, size_t cap, const char *field)

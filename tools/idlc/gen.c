@@ -533,13 +533,8 @@ static void gen_caller_put_param(struct gen *g, const struct var *v)
 			break;
 		emit(g, "\tif (%s && !%s) {\n\t\tidl_w.err = GLUE_EFAULT;\n", v->at.count, v->name);
 		if (v->at.user) {
-			emit(g, "\t} else {\n\t\t%s idl_tmp_%s[%ld];\n\n", v->ty.scalar->ctype, v->name,
-			     v->ty.bound);
-			emit(g, "\t\tif (glue_copy_from_user(idl_tmp_%s, (const void *)%s, (size_t)%s * "
-			     "sizeof(%s)))\n\t\t\tidl_w.err = GLUE_EFAULT;\n", v->name, v->name,
-			     v->at.count, v->ty.scalar->ctype);
-			emit(g, "\t\tglue_put_bytes(&idl_w, idl_tmp_%s, (size_t)%s * sizeof(%s));\n\t}\n",
-			     v->name, v->at.count, v->ty.scalar->ctype);
+			emit(g, "\t} else {\n\t\tglue_put_user(&idl_w, (const void *)%s, (size_t)%s * "
+			     "sizeof(%s));\n\t}\n", v->name, v->at.count, v->ty.scalar->ctype);
 		} else {
 			emit(g, "\t} else {\n\t\tglue_put_bytes(&idl_w, (const void *)%s, (size_t)%s * "
 			     "sizeof(%s));\n\t}\n", v->name, v->at.count, v->ty.scalar->ctype);
@@ -592,14 +587,8 @@ static void gen_caller_get_param(struct gen *g, const struct sig *s, const struc
 		emit(g, "\t\telse if (idl_n && !%s)\n\t\t\tglue_rd_fail(&idl_r, GLUE_EFAULT, "
 		     "\"data for a NULL buffer\", \"%s\");\n", v->name, what);
 		if (v->at.user) {
-			emit(g, "\t\telse {\n\t\t\t%s idl_tmp_%s[%ld];\n\n", v->ty.scalar->ctype, v->name,
-			     v->ty.bound);
-			emit(g, "\t\t\tglue_get_bytes(&idl_r, idl_tmp_%s, (size_t)idl_n * sizeof(%s), "
-			     "\"%s\");\n", v->name, v->ty.scalar->ctype, what);
-			emit(g, "\t\t\tif (!idl_r.err && glue_copy_to_user((void *)%s, idl_tmp_%s, "
-			     "(size_t)idl_n * sizeof(%s)))\n\t\t\t\tglue_rd_fail(&idl_r, GLUE_EFAULT, "
-			     "\"cannot copy to user memory\", \"%s\");\n\t\t}\n", v->name, v->name,
-			     v->ty.scalar->ctype, what);
+			emit(g, "\t\telse\n\t\t\tglue_get_user(&idl_r, (void *)%s, (size_t)idl_n * "
+			     "sizeof(%s), \"%s\");\n", v->name, v->ty.scalar->ctype, what);
 		} else {
 			emit(g, "\t\telse\n\t\t\tglue_get_bytes(&idl_r, (void *)%s, (size_t)idl_n * "
 			     "sizeof(%s), \"%s\");\n", v->name, v->ty.scalar->ctype, what);

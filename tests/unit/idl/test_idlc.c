@@ -149,6 +149,31 @@ static void test_example_dummy(void **s)
 	free(text);
 }
 
+/* The misc-device example: file_operations run in the domain. */
+static void test_example_miscdev(void **s)
+{
+	char out[128], path[256];
+	char *text;
+
+	(void)s;
+	snprintf(out, sizeof(out), "%s/misc", tmpdir);
+	assert_int_equal(run("mkdir -p %s", out), 0);
+	assert_int_equal(run(IDLC " -o %s tools/idlc/examples/miscdev.idl", out), 0);
+	snprintf(path, sizeof(path), "%s/lxdecho_domain.c", out);
+	text = slurp(path);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "\nint misc_register(struct miscdevice *misc)"));
+	assert_non_null(strstr(text, "\nvoid misc_deregister(struct miscdevice *misc)"));
+	free(text);
+	snprintf(path, sizeof(path), "%s/lxdecho_linux.c", out);
+	text = slurp(path);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "\nint lxdecho_init(void)"));
+	assert_non_null(strstr(text, "glue_put_user(&idl_w, (const void *)buf"));
+	assert_non_null(strstr(text, "glue_get_user(&idl_r, (void *)buf"));
+	free(text);
+}
+
 /* --- errors -------------------------------------------------------------------------- */
 
 struct bad_case {
@@ -247,6 +272,7 @@ int main(void)
 		cmocka_unit_test(test_golden_data),
 		cmocka_unit_test(test_golden_oneway),
 		cmocka_unit_test(test_example_dummy),
+		cmocka_unit_test(test_example_miscdev),
 		cmocka_unit_test(test_errors),
 	};
 

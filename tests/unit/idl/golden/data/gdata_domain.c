@@ -144,13 +144,8 @@ int64_t g_read(char *buf, size_t n)
 			glue_rd_fail(&idl_r, GLUE_E2BIG, "more elements than asked for", "g_read.buf");
 		else if (idl_n && !buf)
 			glue_rd_fail(&idl_r, GLUE_EFAULT, "data for a NULL buffer", "g_read.buf");
-		else {
-			char idl_tmp_buf[256];
-
-			glue_get_bytes(&idl_r, idl_tmp_buf, (size_t)idl_n * sizeof(char), "g_read.buf");
-			if (!idl_r.err && glue_copy_to_user((void *)buf, idl_tmp_buf, (size_t)idl_n * sizeof(char)))
-				glue_rd_fail(&idl_r, GLUE_EFAULT, "cannot copy to user memory", "g_read.buf");
-		}
+		else
+			glue_get_user(&idl_r, (void *)buf, (size_t)idl_n * sizeof(char), "g_read.buf");
 	}
 	glue_rd_end(&idl_r);
 	if (idl_r.err)
