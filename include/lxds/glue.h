@@ -231,9 +231,16 @@ void *glue_pool_import(struct glue_rd *r, unsigned id, uint64_t off, uint64_t le
 typedef int (*glue_dispatch_fn)(struct glue_ctx *ctx, const struct glue_msg *req,
 				struct glue_msg *reply);
 
+/* How a backend moves messages for one context (see "backend contract"). */
+struct glue_backend_ops {
+	int (*call)(struct glue_ctx *ctx, struct glue_msg *req, struct glue_msg *reply);
+	int (*send)(struct glue_ctx *ctx, struct glue_msg *msg);
+};
+
 struct glue_ctx {
 	const char *name;             /* for log lines */
 	glue_dispatch_fn dispatch;
+	const struct glue_backend_ops *ops;   /* set by the backend's start */
 	struct glue_reftab refs;
 	struct glue_pool pools[GLUE_MAX_POOLS];
 	void *backend;                /* backend state */
@@ -245,6 +252,10 @@ void glue_ctx_init(struct glue_ctx *ctx, const char *name, glue_dispatch_fn disp
 /* Sends a multi-slot message: fills chan slots for m (kind and tag from m),
  * returns the number of slots (1..GLUE_MAX_SLOTS) or GLUE_E2BIG. */
 int glue_frame(const struct glue_msg *m, struct chan_msg *slots);
+/* The same one slot at a time (no array of slots on the stack). */
+int glue_frame_count(const struct glue_msg *m);
+void glue_frame_one(const struct glue_msg *m, uint32_t seq, uint32_t nslots,
+		    struct chan_msg *slot);
 
 /* Reassembly of received slots into one message. */
 struct glue_rx {
@@ -272,7 +283,10 @@ void glue_handle(struct glue_ctx *ctx, const struct glue_msg *req, struct glue_m
 
 /* --- backend contract ------------------------------------------------------------ */
 /*
- * Every backend provides these (glue_host.c for host threads):
+ * A backend sets ctx->ops (call, send) when it starts a context; glue_call
+ * and glue_send (glue_core.c) go through them, so backends can share a
+ * process (the host tests run Linux on glue_host and the domain on
+ * glue_async).  The environment provides the rest once:
  *
  *   glue_call       sends req as a REQUEST with a fresh tag and blocks the
  *                   calling thread (or async thread) until the REPLY with that

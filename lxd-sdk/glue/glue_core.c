@@ -608,25 +608,55 @@ static uint64_t glue_slot_hdr(const struct glue_msg *m, uint32_t seq, uint32_t n
 	       (uint64_t)m->nwords << 32 | (uint64_t)GLUE_SLOT_MAGIC << 56;
 }
 
-int glue_frame(const struct glue_msg *m, struct chan_msg *slots)
+int glue_frame_count(const struct glue_msg *m)
 {
-	uint32_t nslots = m->nwords ? (m->nwords + GLUE_SLOT_WORDS - 1) / GLUE_SLOT_WORDS : 1;
-	uint32_t s, i;
-
 	if (m->nwords > GLUE_MAX_WORDS || m->nwords > m->cap)
 		return GLUE_E2BIG;
-	for (s = 0; s < nslots; s++) {
-		slots[s].hdr.word = 0;
-		slots[s].hdr.type = m->kind;
-		slots[s].hdr.tag = m->tag;
-		slots[s].w[0] = glue_slot_hdr(m, s, nslots);
-		for (i = 0; i < GLUE_SLOT_WORDS; i++) {
-			uint32_t k = s * GLUE_SLOT_WORDS + i;
+	return m->nwords ? (int)((m->nwords + GLUE_SLOT_WORDS - 1) / GLUE_SLOT_WORDS) : 1;
+}
 
-			slots[s].w[1 + i] = k < m->nwords ? m->w[k] : 0;
-		}
+void glue_frame_one(const struct glue_msg *m, uint32_t seq, uint32_t nslots,
+		    struct chan_msg *slot)
+{
+	uint32_t i;
+
+	slot->hdr.word = 0;
+	slot->hdr.type = m->kind;
+	slot->hdr.tag = m->tag;
+	slot->w[0] = glue_slot_hdr(m, seq, nslots);
+	for (i = 0; i < GLUE_SLOT_WORDS; i++) {
+		uint32_t k = seq * GLUE_SLOT_WORDS + i;
+
+		slot->w[1 + i] = k < m->nwords ? m->w[k] : 0;
 	}
-	return (int)nslots;
+}
+
+int glue_frame(const struct glue_msg *m, struct chan_msg *slots)
+{
+	int n = glue_frame_count(m);
+	int s;
+
+	for (s = 0; s < n; s++)
+		glue_frame_one(m, (uint32_t)s, (uint32_t)n, &slots[s]);
+	return n;
+}
+
+int glue_call(struct glue_ctx *ctx, struct glue_msg *req, struct glue_msg *reply)
+{
+	if (!ctx->ops) {
+		glue_log(ctx, "%s: no backend started", ctx->name);
+		return GLUE_EPIPE;
+	}
+	return ctx->ops->call(ctx, req, reply);
+}
+
+int glue_send(struct glue_ctx *ctx, struct glue_msg *msg)
+{
+	if (!ctx->ops) {
+		glue_log(ctx, "%s: no backend started", ctx->name);
+		return GLUE_EPIPE;
+	}
+	return ctx->ops->send(ctx, msg);
 }
 
 struct glue_slot_fields {

@@ -156,7 +156,7 @@ void glue_host_send_raw(struct glue_ctx *ctx, const struct chan_msg *slots, unsi
 	(void)glue_host_send_slots(ctx->backend, slots, n);
 }
 
-int glue_send(struct glue_ctx *ctx, struct glue_msg *msg)
+static int glue_host_send(struct glue_ctx *ctx, struct glue_msg *msg)
 {
 	struct glue_host *h = ctx->backend;
 
@@ -214,7 +214,7 @@ static int glue_host_wait(struct glue_host *h, unsigned i)
 	return c->done ? 0 : GLUE_EPIPE;
 }
 
-int glue_call(struct glue_ctx *ctx, struct glue_msg *req, struct glue_msg *reply)
+static int glue_host_call(struct glue_ctx *ctx, struct glue_msg *req, struct glue_msg *reply)
 {
 	struct glue_host *h = ctx->backend;
 	int slot, err;
@@ -432,6 +432,11 @@ static void *glue_host_worker_main(void *arg)
 
 /* --- life cycle ------------------------------------------------------------------ */
 
+static const struct glue_backend_ops glue_host_ops = {
+	.call = glue_host_call,
+	.send = glue_host_send,
+};
+
 int glue_host_start(struct glue_ctx *ctx, struct chan *ch, unsigned workers)
 {
 	struct glue_host *h = calloc(1, sizeof(*h));
@@ -452,6 +457,7 @@ int glue_host_start(struct glue_ctx *ctx, struct chan *ch, unsigned workers)
 	if (!h->workers)
 		return (free(h), GLUE_ENOMEM);
 	ctx->backend = h;
+	ctx->ops = &glue_host_ops;
 	if (pthread_create(&h->rx_thread, NULL, glue_host_rx_main, h) != 0)
 		return GLUE_ENOMEM;
 	for (i = 0; i < workers; i++) {
@@ -513,4 +519,5 @@ void glue_host_stop(struct glue_ctx *ctx)
 	free(h->workers);
 	free(h);
 	ctx->backend = NULL;
+	ctx->ops = NULL;
 }

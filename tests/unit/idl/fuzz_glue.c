@@ -48,7 +48,7 @@ static uint64_t fz_take(size_t n)
 }
 
 /* The peer's answer, cut from the input; checked as the host backend does. */
-int glue_call(struct glue_ctx *ctx, struct glue_msg *req, struct glue_msg *reply)
+static int fz_call(struct glue_ctx *ctx, struct glue_msg *req, struct glue_msg *reply)
 {
 	uint32_t n, i;
 
@@ -70,12 +70,14 @@ int glue_call(struct glue_ctx *ctx, struct glue_msg *req, struct glue_msg *reply
 	return 0;
 }
 
-int glue_send(struct glue_ctx *ctx, struct glue_msg *msg)
+static int fz_send(struct glue_ctx *ctx, struct glue_msg *msg)
 {
 	(void)ctx;
 	fuzz_assert(msg->nwords <= msg->cap);
 	return 0;
 }
+
+static const struct glue_backend_ops fz_ops = { .call = fz_call, .send = fz_send };
 
 void *glue_zalloc(size_t size) { return calloc(1, size); }
 void glue_free(void *p) { free(p); }
@@ -341,6 +343,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	setenv("GLUE_QUIET", "1", 1);
 	glue_ctx_init(&fz_linux, "linux", tmod_linux_dispatch);
 	glue_ctx_init(&fz_domain, "domain", tmod_domain_dispatch);
+	fz_linux.ops = &fz_ops;
+	fz_domain.ops = &fz_ops;
 	tmod_linux_ctx = &fz_linux;
 	tmod_domain_ctx = &fz_domain;
 	glue_pool_set(&fz_linux, tmod_POOL_tpool, fz_pool_linux, POOL_BYTES);
