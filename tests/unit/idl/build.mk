@@ -90,3 +90,14 @@ $(IDL_TEST_DIR)/fuzz-glue.sh: $(IDL_T)/fuzz-glue.sh $(IDL_TEST_DIR)/fuzz_glue
 	chmod +x $@
 
 HOST_TESTS += $(IDL_TEST_DIR)/fuzz-glue.sh
+
+# The domain side on the async runtime (the LXD's backend), Linux on threads.
+IDL_ASYNC_OBJS := $(IDL_TEST_DIR)/test_glue_async.o $(IDL_TEST_DIR)/tmod_kernel.o \
+                  $(IDL_TEST_DIR)/tmod_driver.o $(IDL_TEST_DIR)/tmod_linux.o \
+                  $(IDL_TEST_DIR)/tmod_domain.o
+
+$(IDL_TEST_DIR)/test_glue_async: $(IDL_ASYNC_OBJS) $(GLUE_HOST_OBJS) $(GLUE_ASYNC_OBJS) \
+		$(ASYNC_HOST_OBJS) $(IPC_HOST_OBJS)
+	$(HOST_CC) $(HOST_LDFLAGS) -pthread -o $@ $^ $(HOST_TEST_LIBS)
+
+HOST_TESTS += $(IDL_TEST_DIR)/test_glue_async

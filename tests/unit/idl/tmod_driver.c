@@ -129,6 +129,34 @@ int domain_drv_fire(uint32_t code)
 	return tdriver_cb ? tdriver_cb(code, "fired") : -1;
 }
 
+/* The domain calling Linux: multi-slot requests, strings, an [out]
+ * projection, from whatever thread the backend runs handlers on.  Returns a
+ * bit per failed check. */
+int domain_drv_selftest(void)
+{
+	uint8_t data[200];
+	int64_t expect = 0;
+	struct tstats st = { 0 };
+	int bad = 0, i;
+
+	for (i = 0; i < 200; i++) {
+		data[i] = (uint8_t)(i * 3);
+		expect += data[i] * (int64_t)(i + 1);
+	}
+	if (tsum(200, data) != expect)
+		bad |= 1;
+	if (tscalars(0xff, 0xffff, 0xffffffffu, ~0ull, -128, -32768, -2147483647 - 1,
+		     -(1ll << 62), true) != 42)
+		bad |= 2;
+	if (tlog("from the domain", 5) != 15)
+		bad |= 4;
+	if (tlinux_add(1) != 1001)
+		bad |= 8;
+	if (tdriver.dev && (tstats_get(tdriver.dev, &st) != 0 || st.packets != 1500))
+		bad |= 16;
+	return bad;
+}
+
 long domain_drv_fill(uint8_t seed, uint32_t n, uint8_t *out)
 {
 	uint32_t i;

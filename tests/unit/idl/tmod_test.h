@@ -48,6 +48,7 @@ void domain_drv_kick(uint32_t v);
 int domain_drv_register_cb(tmod_tnotify_fn cb);
 int domain_drv_fire(uint32_t code);
 long domain_drv_fill(uint8_t seed, uint32_t n, uint8_t *out);
+int domain_drv_selftest(void);
 
 struct tdriver_state {
 	struct tdev *dev;          /* from talloc_dev */
