@@ -189,6 +189,10 @@ void glue_ref_drop(struct glue_ctx *ctx, const void *ptr, uint16_t type);
 void glue_ctx_release(struct glue_ctx *ctx);
 
 #define GLUE_TYPE_STRING  0xffffu   /* glue-made string copies (never sent) */
+/* opaque pointers: a handle the receiver only gives back.  Received, it is a
+ * one-byte token the glue owns (freed with the context); sent back, it is
+ * the sender's original pointer again. */
+#define GLUE_TYPE_OPAQUE  0xfffeu
 
 /* Number of live entries (tests, leak checks). */
 uint32_t glue_ref_count(struct glue_ctx *ctx);

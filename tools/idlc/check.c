@@ -172,6 +172,11 @@ static void check_field(struct module *m, struct proj *pr, int index)
 				    "only as rpc arguments (embed the member, or make it an object)",
 				    f->name);
 		break;
+	case TY_OPAQUE:
+		if (!f->ty.ptr)
+			check_error(m, f->line, "opaque field '%s' must be a pointer ('*%s')", f->name,
+				    f->name);
+		break;
 	case TY_BULK:
 		if (!f->at.len)
 			check_error(m, f->line, "bulk field '%s' needs len(FIELD)", f->name);
@@ -234,6 +239,12 @@ static void check_param(struct module *m, struct sig *s, int index)
 			check_error(m, v->line, "bulk parameter '%s' is [in] only (the pool is "
 				    "shared: the callee writes into the same buffer)", v->name);
 		break;
+	case TY_OPAQUE:
+		if (!v->ty.ptr)
+			check_error(m, v->line, "opaque parameter '%s' must be a pointer", v->name);
+		if (v->at.dir & DIR_OUT)
+			check_error(m, v->line, "opaque parameter '%s' is [in] only", v->name);
+		break;
 	case TY_FNPTR:
 		if (v->at.dir & DIR_OUT)
 			check_error(m, v->line, "rpc_ptr parameter '%s' is [in] only", v->name);
@@ -272,11 +283,12 @@ static void check_sig(struct module *m, struct sig *s)
 			check_error(m, s->line, "'%s' returns a pointer to a scalar", s->name);
 		break;
 	case TY_OBJECT:
+	case TY_OPAQUE:
 		if (!s->ret.ptr)
-			check_error(m, s->line, "'%s' returns an object: write '*'", s->name);
+			check_error(m, s->line, "'%s' returns a pointer: write '*'", s->name);
 		break;
 	default:
-		check_error(m, s->line, "'%s': an rpc returns void, a scalar or an object pointer",
+		check_error(m, s->line, "'%s': an rpc returns void, a scalar, an object or an opaque pointer",
 			    s->name);
 	}
 	if ((s->ret_at.alloc || s->ret_at.bind) && s->ret.kind != TY_OBJECT)
@@ -350,6 +362,7 @@ static long var_words(const struct var *v, unsigned dir, bool param)
 		return (param && !in ? 1 : 0) + words_of_bytes(ty->bound * elem_bytes(ty->scalar));
 	case TY_BULK:
 	case TY_FNPTR:
+	case TY_OPAQUE:
 		return crosses ? 1 : 0;
 	default:
 		return 0;
@@ -382,7 +395,7 @@ static void check_sizes(struct module *m, struct sig *s)
 		if (!s->params[i].at.dealloc)
 			rep += var_words(&s->params[i], DIR_OUT, true);
 	}
-	if (s->ret.kind == TY_SCALAR)
+	if (s->ret.kind == TY_SCALAR || s->ret.kind == TY_OPAQUE)
 		rep += 1;
 	else if (s->ret.kind == TY_OBJECT && s->ret.proj)
 		rep += 1 + proj_words(s->ret.proj, DIR_OUT);

@@ -76,6 +76,9 @@ static void c_type(const struct gen *g, const struct type *ty, const struct attr
 	case TY_FNPTR:
 		snprintf(buf, n, "%s_%s_fn", g->m->name, ty->sig->name);
 		break;
+	case TY_OPAQUE:
+		snprintf(buf, n, "%svoid *", const_prefix(ty));
+		break;
 	}
 }
 
@@ -243,6 +246,10 @@ static void gen_field_put(struct gen *g, const struct proj *pr, const struct var
 		emit(g, "\t\tglue_put(w, %s_%s_export(ctx, obj->%s, &w->err));\n", M,
 		     f->ty.sig->name, f->name);
 		break;
+	case TY_OPAQUE:
+		emit(g, "\t\tglue_put(w, glue_ref_export(ctx, obj->%s, GLUE_TYPE_OPAQUE, &w->err));\n",
+		     f->name);
+		break;
 	default:
 		break;
 	}
@@ -299,6 +306,10 @@ static void gen_field_get(struct gen *g, const struct proj *pr, const struct var
 	case TY_FNPTR:
 		emit(g, "\t\tobj->%s = %s_%s_import(r, glue_get(r, \"%s\"), \"%s\");\n", f->name, M,
 		     f->ty.sig->name, what, what);
+		break;
+	case TY_OPAQUE:
+		emit(g, "\t\tobj->%s = glue_ref_import(r, glue_get(r, \"%s\"), GLUE_TYPE_OPAQUE, 1, "
+		     "\"%s\");\n", f->name, what, what);
 		break;
 	default:
 		break;
@@ -481,7 +492,7 @@ static void c_fail_return(const struct sig *s, const char *err, char *buf, size_
 {
 	if (s->ret.kind == TY_VOID)
 		snprintf(buf, n, "return;");
-	else if (s->ret.kind == TY_OBJECT)
+	else if (s->ret.kind == TY_OBJECT || s->ret.kind == TY_OPAQUE)
 		snprintf(buf, n, "return NULL;");
 	else if (s->ret.scalar->is_signed)
 		snprintf(buf, n, "return (%s)%s;", s->ret.scalar->ctype, err);
@@ -550,6 +561,10 @@ static void gen_caller_put_param(struct gen *g, const struct var *v)
 	case TY_FNPTR:
 		emit(g, "\tglue_put(&idl_w, %s_%s_export(idl_ctx, %s, &idl_w.err));\n", M,
 		     v->ty.sig->name, v->name);
+		break;
+	case TY_OPAQUE:
+		emit(g, "\tglue_put(&idl_w, glue_ref_export(idl_ctx, %s, GLUE_TYPE_OPAQUE, &idl_w.err));\n",
+		     v->name);
 		break;
 	default:
 		break;
@@ -638,8 +653,8 @@ static void gen_caller_body(struct gen *g, const struct sig *s, const char *ctx_
 	if (!s->at.oneway)
 		emit(g, "\tstruct glue_msg *idl_reply = &idl_reply_buf.m;\n\tstruct glue_rd idl_r;\n");
 	emit(g, "\tstruct glue_wr idl_w;\n\tint idl_err;\n");
-	if (s->ret.kind == TY_SCALAR)
-		emit(g, "\t%s idl_ret;\n", r);
+	if (s->ret.kind == TY_SCALAR || s->ret.kind == TY_OPAQUE)
+		emit(g, "\t%s%sidl_ret;\n", r, s->ret.kind == TY_OPAQUE ? "" : " ");
 	else if (s->ret.kind == TY_OBJECT)
 		emit(g, "\tstruct %s *idl_ret;\n", s->ret.proj->ctag);
 	emit(g, "\n");
@@ -692,6 +707,9 @@ static void gen_caller_body(struct gen *g, const struct sig *s, const char *ctx_
 		     " %s,\n\t\t\t\t  \"%s return\");\n", M, s->ret.proj->ctag, size, s->name);
 		emit(g, "\tif (idl_ret)\n\t\t%s_%s_get(&idl_r, idl_ret, GLUE_DIR_OUT);\n", M,
 		     s->ret.proj->name);
+	} else if (s->ret.kind == TY_OPAQUE) {
+		emit(g, "\tidl_ret = glue_ref_import(&idl_r, glue_get(&idl_r, \"return\"), "
+		     "GLUE_TYPE_OPAQUE, 1,\n\t\t\t\t  \"%s return\");\n", s->name);
 	}
 	for (i = 0; i < s->nparams; i++)
 		gen_caller_get_param(g, s, &s->params[i]);
@@ -821,6 +839,7 @@ static void gen_callee_locals(struct gen *g, const struct sig *s)
 			     nm, v->ty.bound, v->ty.scalar->ctype, nm, nm);
 			break;
 		case TY_BULK:
+		case TY_OPAQUE:
 			emit(g, "\tvoid *%s = NULL;\n", nm);
 			break;
 		case TY_FNPTR:
@@ -886,6 +905,10 @@ static void gen_callee_get_param(struct gen *g, const struct sig *s, const struc
 	case TY_FNPTR:
 		emit(g, "\t%s = %s_%s_import(&idl_r, glue_get(&idl_r, \"%s\"), \"%s\");\n", nm, M,
 		     v->ty.sig->name, what, what);
+		break;
+	case TY_OPAQUE:
+		emit(g, "\t%s = glue_ref_import(&idl_r, glue_get(&idl_r, \"%s\"), GLUE_TYPE_OPAQUE, 1, "
+		     "\"%s\");\n", nm, what, what);
 		break;
 	default:
 		break;
@@ -970,7 +993,8 @@ static void gen_callee_nonnull(struct gen *g, const struct sig *s)
 
 	for (i = 0; i < s->nparams; i++) {
 		const struct var *v = &s->params[i];
-		bool ptr = v->ty.ptr || v->ty.kind == TY_BULK || v->ty.kind == TY_FNPTR;
+		bool ptr = v->ty.ptr || v->ty.kind == TY_BULK || v->ty.kind == TY_FNPTR ||
+			   v->ty.kind == TY_OPAQUE;
 
 		if (!ptr || v->at.nullable || v->ty.kind == TY_ARRAY)
 			continue;
@@ -999,6 +1023,8 @@ static void gen_handler(struct gen *g, const struct sig *s)
 		emit(g, "\t%s idl_ret;\n", s->ret.scalar->ctype);
 	else if (s->ret.kind == TY_OBJECT)
 		emit(g, "\tstruct %s *idl_ret;\n", s->ret.proj->ctag);
+	else if (s->ret.kind == TY_OPAQUE)
+		emit(g, "\t%svoid *idl_ret;\n", const_prefix(&s->ret));
 	gen_callee_locals(g, s);
 	emit(g, "\n\tglue_rd_init(&idl_r, idl_ctx, idl_req, \"%s\");\n", s->name);
 	emit(g, "\tif (idl_req->kind != %s) {\n\t\tglue_rd_fail(&idl_r, GLUE_EBADMSG, \"%s\", "
@@ -1032,6 +1058,9 @@ static void gen_handler(struct gen *g, const struct sig *s)
 			     "&idl_w.err));\n", M, s->ret.proj->ctag);
 			emit(g, "\tif (idl_ret)\n\t\t%s_%s_put(idl_ctx, &idl_w, idl_ret, GLUE_DIR_OUT);\n",
 			     M, s->ret.proj->name);
+		} else if (s->ret.kind == TY_OPAQUE) {
+			emit(g, "\tglue_put(&idl_w, glue_ref_export(idl_ctx, idl_ret, GLUE_TYPE_OPAQUE, "
+			     "&idl_w.err));\n");
 		}
 		for (i = 0; i < s->nparams; i++)
 			gen_callee_put_param(g, s, &s->params[i]);

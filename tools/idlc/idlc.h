@@ -19,7 +19,8 @@ enum idl_dir { DIR_IN = 1, DIR_OUT = 2 };
 enum idl_side_bit { SIDE_CALLER = 1, SIDE_CALLEE = 2 };
 enum idl_home { HOME_LINUX = 0, HOME_DOMAIN = 1 };
 
-enum ty_kind { TY_VOID, TY_SCALAR, TY_OBJECT, TY_PROJ, TY_STRING, TY_ARRAY, TY_BULK, TY_FNPTR };
+enum ty_kind { TY_VOID, TY_SCALAR, TY_OBJECT, TY_PROJ, TY_STRING, TY_ARRAY, TY_BULK, TY_FNPTR,
+	       TY_OPAQUE };
 
 struct scalar {
 	const char *name;       /* IDL name */

@@ -336,7 +336,7 @@ static void parse_attrs(struct parser *ps, struct attrs *a)
 static bool is_type_start(struct parser *ps)
 {
 	static const char *const kw[] = { "const", "void", "object", "projection", "string",
-					  "array", "bulk", "rpc_ptr", NULL };
+					  "array", "bulk", "rpc_ptr", "opaque", NULL };
 	int i;
 
 	if (ps->t.kind != T_IDENT)
@@ -381,6 +381,8 @@ static void parse_base_type(struct parser *ps, struct type *ty)
 		expect(ps, "<", "after bulk");
 		ty->ref = expect_ident(ps, "the name of a pool");
 		expect(ps, ">", "to close bulk<...>");
+	} else if (accept(ps, "opaque")) {
+		ty->kind = TY_OPAQUE;
 	} else if (accept(ps, "rpc_ptr")) {
 		ty->kind = TY_FNPTR;
 		ty->ref = expect_ident(ps, "the name of an rpc_ptr signature");

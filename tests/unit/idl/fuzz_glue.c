@@ -176,6 +176,7 @@ int linux_tstats_get(struct tdev *dev, struct tstats *st)
 }
 
 uint32_t linux_tlinux_add(uint32_t x) { return x + 1000; }
+int linux_tcheck_cookie(void *cookie) { return cookie == (void *)&fz_kdev; }
 
 /* --- the domain side's functions --------------------------------------------------- */
 
@@ -243,6 +244,11 @@ int domain_drv_register_cb(tmod_tnotify_fn cb)
 int domain_drv_fire(uint32_t code)
 {
 	return fz_cb ? fz_cb(code, "fired") : -1;
+}
+
+int domain_drv_keep(void *cookie)
+{
+	return tcheck_cookie(cookie);
 }
 
 int domain_drv_selftest(void)

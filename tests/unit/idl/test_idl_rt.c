@@ -295,6 +295,18 @@ static void test_callbacks_both_directions(void **state)
 	assert_int_equal(tkernel.notified, 2);
 }
 
+static void test_opaque_pointers(void **state)
+{
+	uint64_t w[1] = { 0 };
+
+	(void)state;
+	assert_int_equal(drv_keep(&tkernel), 1);           /* back to Linux as itself */
+	assert_ptr_not_equal(tdriver.cookie, &tkernel);    /* the domain held a token */
+	assert_int_equal(drv_keep(&tkernel), 1);           /* the same token again */
+	assert_int_equal(raw_call(&linux_ctx, tmod_RPC_drv_keep, CHAN_T_REQUEST, w, 1),
+			 GLUE_EINVAL);                     /* NULL is not [nullable] */
+}
+
 static void test_oneway_calls(void **state)
 {
 	int i;
@@ -525,6 +537,7 @@ int main(void)
 		cmocka_unit_test(test_value_projection_out),
 		cmocka_unit_test(test_out_array_length_return),
 		cmocka_unit_test(test_callbacks_both_directions),
+		cmocka_unit_test(test_opaque_pointers),
 		cmocka_unit_test(test_oneway_calls),
 		cmocka_unit_test(test_concurrent_callers_both_ways),
 		cmocka_unit_test(test_hostile_requests_to_linux),

@@ -109,6 +109,12 @@ uint32_t linux_tlinux_add(uint32_t x)
 	return x + 1000;
 }
 
+/* An opaque pointer Linux handed out comes back as itself. */
+int linux_tcheck_cookie(void *cookie)
+{
+	return cookie == (void *)&tkernel;
+}
+
 int linux_notify(uint32_t code, const char *what)
 {
 	tkernel.notified++;

@@ -24,6 +24,7 @@ int64_t linux_tscalars(uint8_t a, uint16_t b, uint32_t c, uint64_t d, int8_t e, 
 uint64_t linux_tpool_sum(uint32_t len, void *data);
 int linux_tstats_get(struct tdev *dev, struct tstats *st);
 uint32_t linux_tlinux_add(uint32_t x);
+int linux_tcheck_cookie(void *cookie);
 int linux_notify(uint32_t code, const char *what);
 
 struct tkernel_state {
@@ -49,6 +50,7 @@ int domain_drv_register_cb(tmod_tnotify_fn cb);
 int domain_drv_fire(uint32_t code);
 long domain_drv_fill(uint8_t seed, uint32_t n, uint8_t *out);
 int domain_drv_selftest(void);
+int domain_drv_keep(void *cookie);
 
 struct tdriver_state {
 	struct tdev *dev;          /* from talloc_dev */
@@ -58,6 +60,7 @@ struct tdriver_state {
 	uint64_t xmit_sum;         /* sum of every byte the driver saw */
 	int xmits;
 	struct tstats stats;
+	void *cookie;              /* what drv_keep received */
 };
 extern struct tdriver_state tdriver;
 extern const struct tdev_ops tdriver_ops;

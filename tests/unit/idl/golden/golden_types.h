@@ -25,6 +25,7 @@ struct gdev {
 	struct gstats stats;
 	const struct gops *ops;
 	struct gdev *peer_unused;
+	void *cookie;
 };
 
 struct gops {

@@ -15,8 +15,9 @@ enum gobj_rpc {
 	gobj_RPC_g_destroy = 4,
 	gobj_RPC_g_stats = 5,
 	gobj_RPC_g_probe = 6,
-	gobj_RPC_g_maybe = 7,
-	gobj_RPC_LIMIT = 8
+	gobj_RPC_g_token = 7,
+	gobj_RPC_g_maybe = 8,
+	gobj_RPC_LIMIT = 9
 };
 
 /* object type ids: a received reference is checked against these */
@@ -48,6 +49,7 @@ int g_use(struct gdev *dev, const struct gdev *other);
 void g_destroy(struct gdev *dev);
 int g_stats(struct gdev *dev, struct gstats *st);
 int g_probe(struct gdev *dev);
+void *g_token(void *handle);
 int g_maybe(struct gdev *dev, struct gstats *st);
 
 #endif

@@ -22,7 +22,7 @@ static struct glue_tramp gobj_domain_gops_open_slots[8];
 static int gobj_domain_gops_open_call(struct glue_tramp *idl_slot, struct gdev *dev)
 {
 	struct glue_ctx *idl_ctx = idl_slot->ctx;
-	GLUE_MSG_BUF(15) idl_req_buf;
+	GLUE_MSG_BUF(16) idl_req_buf;
 	GLUE_MSG_BUF(6) idl_reply_buf;
 	struct glue_msg *idl_req = &idl_req_buf.m;
 	struct glue_msg *idl_reply = &idl_reply_buf.m;
@@ -35,7 +35,7 @@ static int gobj_domain_gops_open_call(struct glue_tramp *idl_slot, struct gdev *
 		glue_log(NULL, "gobj: gops_open called before the channel is up");
 		return (int)GLUE_EPIPE;
 	}
-	glue_msg_init(idl_req, 15);
+	glue_msg_init(idl_req, 16);
 	glue_msg_init(idl_reply, 6);
 	glue_wr_init(&idl_w, idl_req, gobj_RPC_gops_open, CHAN_T_REQUEST);
 	glue_put(&idl_w, idl_slot->ref | GLUE_REF_YOURS);
@@ -196,7 +196,7 @@ struct gdev *g_create(uint32_t flags)
 int g_use(struct gdev *dev, const struct gdev *other)
 {
 	struct glue_ctx *idl_ctx = gobj_domain_ctx;
-	GLUE_MSG_BUF(28) idl_req_buf;
+	GLUE_MSG_BUF(30) idl_req_buf;
 	GLUE_MSG_BUF(10) idl_reply_buf;
 	struct glue_msg *idl_req = &idl_req_buf.m;
 	struct glue_msg *idl_reply = &idl_reply_buf.m;
@@ -209,7 +209,7 @@ int g_use(struct gdev *dev, const struct gdev *other)
 		glue_log(NULL, "gobj: g_use called before the channel is up");
 		return (int)GLUE_EPIPE;
 	}
-	glue_msg_init(idl_req, 28);
+	glue_msg_init(idl_req, 30);
 	glue_msg_init(idl_reply, 10);
 	glue_wr_init(&idl_w, idl_req, gobj_RPC_g_use, CHAN_T_REQUEST);
 	glue_put(&idl_w, glue_ref_export(idl_ctx, dev, gobj_TYPE_gdev, &idl_w.err));
@@ -242,7 +242,7 @@ int g_use(struct gdev *dev, const struct gdev *other)
 void g_destroy(struct gdev *dev)
 {
 	struct glue_ctx *idl_ctx = gobj_domain_ctx;
-	GLUE_MSG_BUF(14) idl_req_buf;
+	GLUE_MSG_BUF(15) idl_req_buf;
 	GLUE_MSG_BUF(1) idl_reply_buf;
 	struct glue_msg *idl_req = &idl_req_buf.m;
 	struct glue_msg *idl_reply = &idl_reply_buf.m;
@@ -254,7 +254,7 @@ void g_destroy(struct gdev *dev)
 		glue_log(NULL, "gobj: g_destroy called before the channel is up");
 		return;
 	}
-	glue_msg_init(idl_req, 14);
+	glue_msg_init(idl_req, 15);
 	glue_msg_init(idl_reply, 1);
 	glue_wr_init(&idl_w, idl_req, gobj_RPC_g_destroy, CHAN_T_REQUEST);
 	glue_put(&idl_w, glue_ref_export(idl_ctx, dev, gobj_TYPE_gdev, &idl_w.err));
@@ -281,7 +281,7 @@ void g_destroy(struct gdev *dev)
 int g_stats(struct gdev *dev, struct gstats *st)
 {
 	struct glue_ctx *idl_ctx = gobj_domain_ctx;
-	GLUE_MSG_BUF(16) idl_req_buf;
+	GLUE_MSG_BUF(17) idl_req_buf;
 	GLUE_MSG_BUF(8) idl_reply_buf;
 	struct glue_msg *idl_req = &idl_req_buf.m;
 	struct glue_msg *idl_reply = &idl_reply_buf.m;
@@ -294,7 +294,7 @@ int g_stats(struct gdev *dev, struct gstats *st)
 		glue_log(NULL, "gobj: g_stats called before the channel is up");
 		return (int)GLUE_EPIPE;
 	}
-	glue_msg_init(idl_req, 16);
+	glue_msg_init(idl_req, 17);
 	glue_msg_init(idl_reply, 8);
 	glue_wr_init(&idl_w, idl_req, gobj_RPC_g_stats, CHAN_T_REQUEST);
 	glue_put(&idl_w, glue_ref_export(idl_ctx, dev, gobj_TYPE_gdev, &idl_w.err));
@@ -325,11 +325,51 @@ int g_stats(struct gdev *dev, struct gstats *st)
 	return idl_ret;
 }
 
+/* rpc g_token: runs on the Linux side */
+void *g_token(void *handle)
+{
+	struct glue_ctx *idl_ctx = gobj_domain_ctx;
+	GLUE_MSG_BUF(1) idl_req_buf;
+	GLUE_MSG_BUF(2) idl_reply_buf;
+	struct glue_msg *idl_req = &idl_req_buf.m;
+	struct glue_msg *idl_reply = &idl_reply_buf.m;
+	struct glue_rd idl_r;
+	struct glue_wr idl_w;
+	int idl_err;
+	void *idl_ret;
+
+	if (!idl_ctx) {
+		glue_log(NULL, "gobj: g_token called before the channel is up");
+		return NULL;
+	}
+	glue_msg_init(idl_req, 1);
+	glue_msg_init(idl_reply, 2);
+	glue_wr_init(&idl_w, idl_req, gobj_RPC_g_token, CHAN_T_REQUEST);
+	glue_put(&idl_w, glue_ref_export(idl_ctx, handle, GLUE_TYPE_OPAQUE, &idl_w.err));
+	if (idl_w.err) {
+		glue_log(idl_ctx, "%s: g_token: cannot marshal the arguments (error %d)", idl_ctx->name, idl_w.err);
+		return NULL;
+	}
+	idl_err = glue_call(idl_ctx, idl_req, idl_reply);
+	if (idl_err) {
+		glue_log(idl_ctx, "%s: g_token: call failed (error %d)", idl_ctx->name, idl_err);
+		return NULL;
+	}
+	glue_rd_init(&idl_r, idl_ctx, idl_reply, "g_token reply");
+	(void)glue_get(&idl_r, "status");
+	idl_ret = glue_ref_import(&idl_r, glue_get(&idl_r, "return"), GLUE_TYPE_OPAQUE, 1,
+				  "g_token return");
+	glue_rd_end(&idl_r);
+	if (idl_r.err)
+		return NULL;
+	return idl_ret;
+}
+
 /* rpc g_maybe: runs on the Linux side */
 int g_maybe(struct gdev *dev, struct gstats *st)
 {
 	struct glue_ctx *idl_ctx = gobj_domain_ctx;
-	GLUE_MSG_BUF(16) idl_req_buf;
+	GLUE_MSG_BUF(17) idl_req_buf;
 	GLUE_MSG_BUF(8) idl_reply_buf;
 	struct glue_msg *idl_req = &idl_req_buf.m;
 	struct glue_msg *idl_reply = &idl_reply_buf.m;
@@ -342,7 +382,7 @@ int g_maybe(struct gdev *dev, struct gstats *st)
 		glue_log(NULL, "gobj: g_maybe called before the channel is up");
 		return (int)GLUE_EPIPE;
 	}
-	glue_msg_init(idl_req, 16);
+	glue_msg_init(idl_req, 17);
 	glue_msg_init(idl_reply, 8);
 	glue_wr_init(&idl_w, idl_req, gobj_RPC_g_maybe, CHAN_T_REQUEST);
 	glue_put(&idl_w, glue_ref_export(idl_ctx, dev, gobj_TYPE_gdev, &idl_w.err));

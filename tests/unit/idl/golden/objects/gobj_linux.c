@@ -22,7 +22,7 @@ static struct glue_tramp gobj_linux_gops_open_slots[8];
 static int gobj_linux_gops_open_call(struct glue_tramp *idl_slot, struct gdev *dev)
 {
 	struct glue_ctx *idl_ctx = idl_slot->ctx;
-	GLUE_MSG_BUF(15) idl_req_buf;
+	GLUE_MSG_BUF(16) idl_req_buf;
 	GLUE_MSG_BUF(6) idl_reply_buf;
 	struct glue_msg *idl_req = &idl_req_buf.m;
 	struct glue_msg *idl_reply = &idl_reply_buf.m;
@@ -35,7 +35,7 @@ static int gobj_linux_gops_open_call(struct glue_tramp *idl_slot, struct gdev *d
 		glue_log(NULL, "gobj: gops_open called before the channel is up");
 		return (int)GLUE_EPIPE;
 	}
-	glue_msg_init(idl_req, 15);
+	glue_msg_init(idl_req, 16);
 	glue_msg_init(idl_reply, 6);
 	glue_wr_init(&idl_w, idl_req, gobj_RPC_gops_open, CHAN_T_REQUEST);
 	glue_put(&idl_w, idl_slot->ref | GLUE_REF_YOURS);
@@ -154,7 +154,7 @@ static gobj_gops_open_fn gobj_gops_open_import(struct glue_rd *r, uint64_t word,
 int g_probe(struct gdev *dev)
 {
 	struct glue_ctx *idl_ctx = gobj_linux_ctx;
-	GLUE_MSG_BUF(14) idl_req_buf;
+	GLUE_MSG_BUF(15) idl_req_buf;
 	GLUE_MSG_BUF(6) idl_reply_buf;
 	struct glue_msg *idl_req = &idl_req_buf.m;
 	struct glue_msg *idl_reply = &idl_reply_buf.m;
@@ -167,7 +167,7 @@ int g_probe(struct gdev *dev)
 		glue_log(NULL, "gobj: g_probe called before the channel is up");
 		return (int)GLUE_EPIPE;
 	}
-	glue_msg_init(idl_req, 14);
+	glue_msg_init(idl_req, 15);
 	glue_msg_init(idl_reply, 6);
 	glue_wr_init(&idl_w, idl_req, gobj_RPC_g_probe, CHAN_T_REQUEST);
 	glue_put(&idl_w, glue_ref_export(idl_ctx, dev, gobj_TYPE_gdev, &idl_w.err));
@@ -380,6 +380,36 @@ static int gobj_linux_handle_g_stats(struct glue_ctx *idl_ctx, const struct glue
 	return 0;
 }
 
+/* rpc g_token: unmarshal, check, call, reply */
+static int gobj_linux_handle_g_token(struct glue_ctx *idl_ctx, const struct glue_msg *idl_req,
+				struct glue_msg *idl_reply)
+{
+	struct glue_rd idl_r;
+	struct glue_wr idl_w;
+	void *idl_ret;
+	void *handle = NULL;
+
+	glue_rd_init(&idl_r, idl_ctx, idl_req, "g_token");
+	if (idl_req->kind != CHAN_T_REQUEST) {
+		glue_rd_fail(&idl_r, GLUE_EBADMSG, "a request sent as oneway", NULL);
+		return idl_r.err;
+	}
+	handle = glue_ref_import(&idl_r, glue_get(&idl_r, "g_token.handle"), GLUE_TYPE_OPAQUE, 1, "g_token.handle");
+	if (!handle && !idl_r.err)
+		glue_rd_fail(&idl_r, GLUE_EINVAL, "NULL for an argument that is not [nullable]", "g_token.handle");
+	if (glue_rd_end(&idl_r))
+		return idl_r.err;
+	idl_ret = IDL_IMPL(g_token)(handle);
+	glue_wr_init(&idl_w, idl_reply, gobj_RPC_g_token, CHAN_T_REPLY);
+	glue_put(&idl_w, 0);   /* status */
+	glue_put(&idl_w, glue_ref_export(idl_ctx, idl_ret, GLUE_TYPE_OPAQUE, &idl_w.err));
+	if (idl_w.err) {
+		glue_log(idl_ctx, "%s: g_token: reply does not fit (error %d)", idl_ctx->name, idl_w.err);
+		return idl_w.err;
+	}
+	return 0;
+}
+
 /* rpc g_maybe: unmarshal, check, call, reply */
 static int gobj_linux_handle_g_maybe(struct glue_ctx *idl_ctx, const struct glue_msg *idl_req,
 				struct glue_msg *idl_reply)
@@ -436,6 +466,8 @@ int gobj_linux_dispatch(struct glue_ctx *idl_ctx, const struct glue_msg *idl_req
 		return gobj_linux_handle_g_destroy(idl_ctx, idl_req, idl_reply);
 	case gobj_RPC_g_stats:
 		return gobj_linux_handle_g_stats(idl_ctx, idl_req, idl_reply);
+	case gobj_RPC_g_token:
+		return gobj_linux_handle_g_token(idl_ctx, idl_req, idl_reply);
 	case gobj_RPC_g_maybe:
 		return gobj_linux_handle_g_maybe(idl_ctx, idl_req, idl_reply);
 	default:

@@ -97,6 +97,9 @@ static void gobj_gdev_put(struct glue_ctx *ctx, struct glue_wr *w, const struct 
 		if (obj->ops)
 			gobj_gops_put(ctx, w, obj->ops, dir);
 	}
+	if (dir & GLUE_DIR_IN) {
+		glue_put(w, glue_ref_export(ctx, obj->cookie, GLUE_TYPE_OPAQUE, &w->err));
+	}
 	(void)ctx;
 }
 
@@ -134,6 +137,9 @@ static void gobj_gdev_get(struct glue_rd *r, struct gdev *obj, unsigned dir)
 		obj->ops = idl_p;
 		if (idl_p)
 			gobj_gops_get(r, idl_p, dir);
+	}
+	if (dir & GLUE_DIR_IN) {
+		obj->cookie = glue_ref_import(r, glue_get(r, "gdev.cookie"), GLUE_TYPE_OPAQUE, 1, "gdev.cookie");
 	}
 }
 
