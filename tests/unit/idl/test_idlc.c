@@ -174,6 +174,37 @@ static void test_example_miscdev(void **s)
 	free(text);
 }
 
+/* The null_blk sketch: blk-mq's crossings, completions one-way. */
+static void test_example_null_blk(void **s)
+{
+	static const char *const crossing[] = {
+		"int blk_mq_alloc_tag_set(", "void blk_mq_free_tag_set(",
+		"struct gendisk *__blk_mq_alloc_disk(", "int device_add_disk(", "void del_gendisk(",
+		"void put_disk(", "void set_capacity(", "void blk_mq_start_request(",
+		"void blk_mq_end_request(", "int __register_blkdev(", "void unregister_blkdev(",
+	};
+	char out[128], path[256];
+	char *text;
+	unsigned i;
+
+	(void)s;
+	snprintf(out, sizeof(out), "%s/nullb", tmpdir);
+	assert_int_equal(run("mkdir -p %s", out), 0);
+	assert_int_equal(run(IDLC " -o %s tools/idlc/examples/null_blk.idl", out), 0);
+	snprintf(path, sizeof(path), "%s/null_blk_domain.c", out);
+	text = slurp(path);
+	assert_non_null(text);
+	for (i = 0; i < sizeof(crossing) / sizeof(crossing[0]); i++) {
+		char line[128];
+
+		snprintf(line, sizeof(line), "\n%s", crossing[i]);
+		assert_non_null(strstr(text, line));
+	}
+	/* completions do not wait for a reply */
+	assert_non_null(strstr(text, "null_blk_RPC_blk_mq_end_request, CHAN_T_ONEWAY"));
+	free(text);
+}
+
 /* --- errors -------------------------------------------------------------------------- */
 
 struct bad_case {
@@ -274,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_golden_oneway),
 		cmocka_unit_test(test_example_dummy),
 		cmocka_unit_test(test_example_miscdev),
+		cmocka_unit_test(test_example_null_blk),
 		cmocka_unit_test(test_errors),
 	};
 
