@@ -152,8 +152,8 @@ static void check_field(struct module *m, struct proj *pr, int index)
 
 	check_resolve(m, &f->ty, f->line);
 	check_attrs_fit(m, f, false);
-	if (!f->at.dir)
-		f->at.dir = DIR_IN;
+	if (!f->at.dir)       /* an ops-table entry crosses whenever its table does */
+		f->at.dir = f->ty.kind == TY_FNPTR ? (DIR_IN | DIR_OUT) : DIR_IN;
 	switch (f->ty.kind) {
 	case TY_VOID:
 		check_error(m, f->line, "field '%s' cannot be void", f->name);
