@@ -105,6 +105,8 @@ static void check_attrs_fit(struct module *m, const struct var *v, bool is_param
 
 	if ((v->at.alloc || v->at.dealloc || v->at.bind) && ty->kind != TY_OBJECT)
 		check_error(m, v->line, "'%s': alloc/dealloc/bind apply to objects only", v->name);
+	if (v->at.size && !v->at.alloc)
+		check_error(m, v->line, "'%s': size(...) goes with alloc(...)", v->name);
 	if (v->at.dealloc && !is_param)
 		check_error(m, v->line, "'%s': dealloc applies to rpc arguments only", v->name);
 	if (v->at.count && ty->kind != TY_ARRAY)
@@ -291,6 +293,8 @@ static void check_sig(struct module *m, struct sig *s)
 		check_error(m, s->line, "'%s': an rpc returns void, a scalar, an object or an opaque pointer",
 			    s->name);
 	}
+	if (s->ret_at.size && !s->ret_at.alloc)
+		check_error(m, s->line, "'%s': size(...) goes with alloc(...)", s->name);
 	if ((s->ret_at.alloc || s->ret_at.bind) && s->ret.kind != TY_OBJECT)
 		check_error(m, s->line, "'%s': alloc/bind on a return value that is not an object",
 			    s->name);

@@ -161,28 +161,32 @@ static void c_put_scalar(const struct scalar *sc, const char *expr, char *buf, s
 		snprintf(buf, n, "(uint64_t)(%s)", expr);
 }
 
-/* Size expression of a private copy the receiving side may allocate. */
+/* Size expression of a private copy the receiving side may allocate:
+ * sizeof the struct, or the IDL's size("...") (room for driver data after it). */
 static void c_alloc_size(const struct var *v, bool is_callee_side_known, unsigned receiver,
 			 char *buf, size_t n)
 {
 	unsigned a = v->at.alloc;
+	char sz[400];
 
+	if (v->at.size)
+		snprintf(sz, sizeof(sz), "(%s)", v->at.size);
+	else
+		snprintf(sz, sizeof(sz), "sizeof(struct %s)", v->ty.proj->ctag);
 	if (!is_callee_side_known) {
 		/* projection marshalling: the receiver depends on dir */
 		if (a == (SIDE_CALLER | SIDE_CALLEE))
-			snprintf(buf, n, "sizeof(struct %s)", v->ty.proj->ctag);
+			snprintf(buf, n, "%s", sz);
 		else if (a == SIDE_CALLEE)
-			snprintf(buf, n, "(dir == GLUE_DIR_IN ? sizeof(struct %s) : 0)",
-				 v->ty.proj->ctag);
+			snprintf(buf, n, "(dir == GLUE_DIR_IN ? %s : 0)", sz);
 		else if (a == SIDE_CALLER)
-			snprintf(buf, n, "(dir == GLUE_DIR_OUT ? sizeof(struct %s) : 0)",
-				 v->ty.proj->ctag);
+			snprintf(buf, n, "(dir == GLUE_DIR_OUT ? %s : 0)", sz);
 		else
 			snprintf(buf, n, "0");
 		return;
 	}
 	if (a & receiver)
-		snprintf(buf, n, "sizeof(struct %s)", v->ty.proj->ctag);
+		snprintf(buf, n, "%s", sz);
 	else
 		snprintf(buf, n, "0");
 }

@@ -59,6 +59,7 @@ struct attrs {
 	bool home_set;
 	long slots;                    /* rpc_ptr: trampolines per side */
 	char *ctype;                   /* ctype("...") override */
+	char *size;                    /* size("...") of an allocated copy */
 	int line;
 };
 

@@ -307,6 +307,14 @@ static void parse_one_attr(struct parser *ps, struct attrs *a)
 		expect(ps, "(", "after slots");
 		a->slots = expect_int(ps, "the number of trampolines");
 		expect(ps, ")", "to close slots(...)");
+	} else if (accept(ps, "size")) {
+		expect(ps, "(", "after size");
+		if (ps->t.kind != T_STRING)
+			parse_error(ps, "size(...) takes a quoted C expression, found '%s'",
+				    tok_show(&ps->t));
+		a->size = idl_strdup(ps->t.text);
+		lex_next(ps);
+		expect(ps, ")", "to close size(...)");
 	} else if (accept(ps, "ctype")) {
 		expect(ps, "(", "after ctype");
 		if (ps->t.kind != T_STRING)

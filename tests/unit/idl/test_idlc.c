@@ -255,6 +255,8 @@ static const struct bad_case bad_cases[] = {
 	  "bad.idl:4: error: field 'p': pointers to scalars, projections and arrays cross only as "
 	  "rpc arguments" },
 	{ M("\trpc void f(u32 a, u32 a);\n"), "bad.idl:3: error: parameter 'a' declared twice" },
+	{ M("\tobject <struct s> o { u32 a; }\n\trpc void f(object o [size(\"8\")] *x);\n"),
+	  "bad.idl:4: error: 'x': size(...) goes with alloc(...)" },
 	{ M("\trpc void f(opaque h);\n"), "bad.idl:3: error: opaque parameter 'h' must be a pointer" },
 	{ M("\trpc void f(u32 [nullable] x);\n"),
 	  "bad.idl:3: error: 'x': nullable applies to pointer arguments" },

@@ -71,6 +71,7 @@ static void drv_setup(struct tdev *dev)
 	static const uint8_t addr[6] = { 0x02, 0x00, 0x5e, 0x10, 0x20, 0x30 };
 
 	tdriver.setup_dev = dev;
+	memset(dev + 1, 0xab, TDEV_PRIV_SIZE);   /* netdev_priv()-style area (ASan checks it) */
 	dev->mtu = 1500;
 	dev->flags |= 0x10;
 	memcpy(dev->addr, addr, sizeof(addr));

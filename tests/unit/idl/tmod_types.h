@@ -50,6 +50,8 @@ struct tdev {
 };
 
 typedef int int_ret;
+
+#define TDEV_PRIV_SIZE 256   /* the driver's area after its struct tdev */
 typedef void (*tdev_setup_t)(struct tdev *dev);
 typedef int (*tnotify_t)(uint32_t code, const char *what);
 

@@ -468,7 +468,7 @@ static int gobj_domain_handle_g_probe(struct glue_ctx *idl_ctx, const struct glu
 		glue_rd_fail(&idl_r, GLUE_EBADMSG, "a request sent as oneway", NULL);
 		return idl_r.err;
 	}
-	dev = glue_ref_import(&idl_r, glue_get(&idl_r, "g_probe.dev"), gobj_TYPE_gdev, sizeof(struct gdev), "g_probe.dev");
+	dev = glue_ref_import(&idl_r, glue_get(&idl_r, "g_probe.dev"), gobj_TYPE_gdev, (sizeof(struct gdev) + 64), "g_probe.dev");
 	if (dev)
 		gobj_gdev_get(&idl_r, dev, GLUE_DIR_IN);
 	if (!dev && !idl_r.err)
