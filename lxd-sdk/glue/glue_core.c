@@ -10,7 +10,7 @@
 #if defined(__KERNEL__)
 #include <linux/string.h>
 #else
-#include <string.h>
+#include <lxds/string.h>      /* libc's on the host, the SDK's in an LXD */
 #endif
 
 /* --- writer ---------------------------------------------------------------- */

@@ -101,3 +101,19 @@ $(IDL_TEST_DIR)/test_glue_async: $(IDL_ASYNC_OBJS) $(GLUE_HOST_OBJS) $(GLUE_ASYN
 	$(HOST_CC) $(HOST_LDFLAGS) -pthread -o $@ $^ $(HOST_TEST_LIBS)
 
 HOST_TESTS += $(IDL_TEST_DIR)/test_glue_async
+
+# The portable runtime, the LXD backend and a generated domain side must also
+# build as domain code (freestanding, no libc, the SDK's flags): compiled
+# here so that test_glue_async cannot pass while they do not.
+IDL_LXD_OBJS := $(IDL_TEST_DIR)/lxd/glue_core.o $(IDL_TEST_DIR)/lxd/glue_async.o \
+                $(IDL_TEST_DIR)/lxd/tmod_domain.o
+
+$(IDL_TEST_DIR)/lxd/%.o: lxd-sdk/glue/%.c
+	@mkdir -p $(@D)
+	$(LXD_CC) $(LXD_CFLAGS) -c $< -o $@
+
+$(IDL_TEST_DIR)/lxd/tmod_domain.o: $(IDL_GEN)/tmod_domain.c $(IDL_GEN)/tmod_marshal.h
+	@mkdir -p $(@D)
+	$(LXD_CC) $(LXD_CFLAGS) -I$(IDL_T) -I$(IDL_GEN) -c $< -o $@
+
+$(IDL_TEST_DIR)/test_glue_async: | $(IDL_LXD_OBJS)

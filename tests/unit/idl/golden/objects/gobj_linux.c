@@ -5,7 +5,7 @@
 #if defined(__KERNEL__)
 #include <linux/string.h>
 #else
-#include <string.h>
+#include <lxds/string.h>
 #endif
 
 /* The function an rpc that runs here calls; a build may rename it. */
