@@ -52,6 +52,8 @@ seed('tscalars', 1, slots(ids['tscalars'], [1, 2, 3, 4, 5, 6, 7, 8, 1]))
 seed('tpool', 1, slots(ids['tpool_sum'], [16, 0]))
 seed('tlog', 1, slots(ids['tlog'], [5, 0x6f6c6c6568, 3]))
 seed('tconsume', 1, slots(ids['tconsume'], [YOURS | ref(2)], kind=ONEWAY))
+seed('keep', 0, slots(ids['drv_keep'], [ref(7)]), reply_ok * 2)
+seed('cookie', 1, slots(ids['tcheck_cookie'], [YOURS | ref(1)]))
 seed('truncated', 1, slots(ids['tscalars'], [1] * 9, cut=1) + slots(ids['tlinux_add'], [1]))
 PY
 
