@@ -382,6 +382,9 @@ static void gen_common(struct gen *g)
 		emit(g, "#include %s%s%s\n", inc[0] == '<' ? "" : "\"", inc, inc[0] == '<' ? "" : "\"");
 	}
 	emit(g, "\n/* Channel: %s */\n\n", m->channel);
+	emit(g, "/* The interface's version (a hash of the IDL text): both sides must be\n"
+	     " * built from the same IDL; compare it when the channel is set up. */\n");
+	emit(g, "#define %s_IDL_HASH 0x%016llxull\n\n", M, m->hash);
 	emit(g, "/* rpc ids (bits 0..15 of every slot header, see include/lxds/glue.h) */\nenum %s_rpc {\n", M);
 	for (i = 0; i < m->nsigs; i++)
 		emit(g, "\t%s_RPC_%s = %d,%s\n", M, m->sigs[i]->name, m->sigs[i]->id,

@@ -104,6 +104,7 @@ struct pool {
 
 struct module {
 	char *file;
+	unsigned long long hash;       /* FNV-1a of the IDL text: the interface's version */
 	char *name;
 	char *channel;
 	char *includes[32];

@@ -603,6 +603,10 @@ int idl_parse(const char *file, const char *text, struct module *m)
 	struct parser ps = { .file = file, .p = text, .line = 1, .m = m };
 
 	m->file = idl_strdup(file);
+	m->hash = 0xcbf29ce484222325ull;
+	for (ps.p = text; *ps.p; ps.p++)
+		m->hash = (m->hash ^ (unsigned char)*ps.p) * 0x100000001b3ull;
+	ps.p = text;
 	lex_next(&ps);
 	while (!ps.failed && accept(&ps, "include")) {
 		if (ps.t.kind != T_STRING) {

@@ -7,6 +7,10 @@
 
 /* Channel: c */
 
+/* The interface's version (a hash of the IDL text): both sides must be
+ * built from the same IDL; compare it when the channel is set up. */
+#define gdata_IDL_HASH 0xf9149cd0c77a7846ull
+
 /* rpc ids (bits 0..15 of every slot header, see include/lxds/glue.h) */
 enum gdata_rpc {
 	gdata_RPC_g_name = 1,

@@ -7,6 +7,10 @@
 
 /* Channel: c */
 
+/* The interface's version (a hash of the IDL text): both sides must be
+ * built from the same IDL; compare it when the channel is set up. */
+#define gfn_IDL_HASH 0xd7b13c555fe63f80ull
+
 /* rpc ids (bits 0..15 of every slot header, see include/lxds/glue.h) */
 enum gfn_rpc {
 	gfn_RPC_gops_open = 1,   /* through a function pointer */

@@ -7,6 +7,10 @@
 
 /* Channel: c */
 
+/* The interface's version (a hash of the IDL text): both sides must be
+ * built from the same IDL; compare it when the channel is set up. */
+#define gobj_IDL_HASH 0xa33c16e2f1ad68f8ull
+
 /* rpc ids (bits 0..15 of every slot header, see include/lxds/glue.h) */
 enum gobj_rpc {
 	gobj_RPC_gops_open = 1,   /* through a function pointer */

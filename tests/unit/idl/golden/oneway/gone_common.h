@@ -7,6 +7,10 @@
 
 /* Channel: c */
 
+/* The interface's version (a hash of the IDL text): both sides must be
+ * built from the same IDL; compare it when the channel is set up. */
+#define gone_IDL_HASH 0x57465c725c4f8c25ull
+
 /* rpc ids (bits 0..15 of every slot header, see include/lxds/glue.h) */
 enum gone_rpc {
 	gone_RPC_g_done = 1,

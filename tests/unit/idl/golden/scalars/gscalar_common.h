@@ -7,6 +7,10 @@
 
 /* Channel: c */
 
+/* The interface's version (a hash of the IDL text): both sides must be
+ * built from the same IDL; compare it when the channel is set up. */
+#define gscalar_IDL_HASH 0x8b3138a658a5afe7ull
+
 /* rpc ids (bits 0..15 of every slot header, see include/lxds/glue.h) */
 enum gscalar_rpc {
 	gscalar_RPC_g_widths = 1,
