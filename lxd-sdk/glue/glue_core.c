@@ -55,18 +55,22 @@ void glue_put(struct glue_wr *w, uint64_t v)
 	w->m->w[w->m->nwords++] = v;
 }
 
+/* n bytes packed into ceil(n / 8) words (the tail of the last one zero). */
 void glue_put_bytes(struct glue_wr *w, const void *p, size_t n)
 {
-	const uint8_t *b = p;
-	size_t i;
+	uint32_t words = (uint32_t)((n + 7) / 8);
 
-	for (i = 0; i < n; i += 8) {
-		uint64_t v = 0;
-		size_t k = n - i < 8 ? n - i : 8;
-
-		memcpy(&v, b + i, k);
-		glue_put(w, v);
+	if (w->err)
+		return;
+	if (n > (size_t)GLUE_MAX_WORDS * 8 || words > w->m->cap - w->m->nwords) {
+		w->err = GLUE_E2BIG;
+		return;
 	}
+	if (words) {
+		w->m->w[w->m->nwords + words - 1] = 0;
+		memcpy(&w->m->w[w->m->nwords], p, n);   /* p may be NULL only when n is 0 */
+	}
+	w->m->nwords += words;
 }
 
 void glue_put_user(struct glue_wr *w, const void *user_src, size_t n)
@@ -178,21 +182,15 @@ bool glue_get_bool(struct glue_rd *r, const char *field)
 
 void glue_get_bytes(struct glue_rd *r, void *p, size_t n, const char *field)
 {
-	uint8_t *b = p;
-	size_t i;
-
 	if (r->err)
 		return;
 	if ((n + 7) / 8 > r->m->nwords - r->pos) {
 		glue_rd_fail(r, GLUE_EBADMSG, "message too short for its data", field);
 		return;
 	}
-	for (i = 0; i < n; i += 8) {
-		uint64_t v = r->m->w[r->pos++];
-		size_t k = n - i < 8 ? n - i : 8;
-
-		memcpy(b + i, &v, k);
-	}
+	if (n)
+		memcpy(p, &r->m->w[r->pos], n);
+	r->pos += (uint32_t)((n + 7) / 8);
 }
 
 void glue_get_user(struct glue_rd *r, void *user_dst, size_t n, const char *field)
