@@ -429,7 +429,12 @@ static void gen_common(struct gen *g)
 	emit(g, "int %s_linux_dispatch(struct glue_ctx *ctx, const struct glue_msg *req,\n"
 	     "\t\t\tstruct glue_msg *reply);\n", M);
 	emit(g, "int %s_domain_dispatch(struct glue_ctx *ctx, const struct glue_msg *req,\n"
-	     "\t\t\t struct glue_msg *reply);\n\n", M);
+	     "\t\t\t struct glue_msg *reply);\n", M);
+	emit(g, "/* When the peer is gone (before a reload): frees ctx's private copies and\n"
+	     " * references and unbinds its trampolines, so nothing of the old peer is\n"
+	     " * reachable through this side's glue. */\n");
+	emit(g, "void %s_linux_release(struct glue_ctx *ctx);\nvoid %s_domain_release(struct glue_ctx "
+	     "*ctx);\n\n", M, M);
 	gen_stub_prototypes(g);
 	emit(g, "\n#endif\n");
 }
@@ -666,7 +671,7 @@ static void gen_caller_body(struct gen *g, const struct sig *s, const char *ctx_
 		emit(g, "\tstruct %s *idl_ret;\n", s->ret.proj->ctag);
 	emit(g, "\n");
 	c_fail_return(s, "GLUE_EPIPE", fail, sizeof(fail));
-	emit(g, "\tif (!idl_ctx) {\n\t\tglue_log(NULL, \"%s: %s called before the channel is up\");"
+	emit(g, "\tif (!idl_ctx) {\n\t\tglue_log(NULL, \"%s: %s called with no channel (not up yet, or released)\");"
 	     "\n\t\t%s\n\t}\n", M, s->name, fail);
 	gen_clamp_counts(g, s);
 	emit(g, "\tglue_msg_init(idl_req, %ld);\n", s->req_words > 0 ? s->req_words : 1);
@@ -1085,6 +1090,25 @@ static void gen_handler(struct gen *g, const struct sig *s)
 	(void)size;
 }
 
+static void gen_release(struct gen *g)
+{
+	const char *M = g->m->name, *S = g->side;
+	int i;
+
+	emit(g, "void %s_%s_release(struct glue_ctx *ctx)\n{\n", M, S);
+	emit(g, "\tunsigned i;\n\n\tglue_lock(ctx);\n");
+	for (i = 0; i < g->m->nsigs; i++) {
+		const struct sig *s = g->m->sigs[i];
+
+		if (!s->is_ptr)
+			continue;
+		emit(g, "\tfor (i = 0; i < %ld; i++)\n\t\tif (%s_%s_%s_slots[i].ctx == ctx) {\n"
+		     "\t\t\t%s_%s_%s_slots[i].ctx = NULL;\n\t\t\t%s_%s_%s_slots[i].ref = 0;\n\t\t}\n",
+		     s->at.slots, M, S, s->name, M, S, s->name, M, S, s->name);
+	}
+	emit(g, "\tglue_unlock(ctx);\n\t(void)i;\n\tglue_ctx_release(ctx);\n}\n\n");
+}
+
 static bool runs_here(const struct gen *g, const struct sig *s)
 {
 	return s->is_ptr || s->at.home == g->home;
@@ -1130,6 +1154,7 @@ static void gen_side(struct gen *g)
 	for (i = 0; i < m->nsigs; i++)
 		if (!m->sigs[i]->is_ptr && m->sigs[i]->at.home != g->home)
 			gen_stub(g, m->sigs[i]);
+	gen_release(g);
 	emit(g, "/* ---- handlers: rpcs this side runs ---- */\n\n");
 	for (i = 0; i < m->nsigs; i++)
 		if (runs_here(g, m->sigs[i]))

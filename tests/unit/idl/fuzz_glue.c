@@ -373,8 +373,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz_feed(data[0] & 1 ? &fz_linux : &fz_domain, data + 2, nslots);
 	fz_calls();
 
-	glue_ctx_release(&fz_linux);
-	glue_ctx_release(&fz_domain);
+	tmod_linux_release(&fz_linux);     /* also unbinds this input's trampolines */
+	tmod_domain_release(&fz_domain);
 	for (i = 0; i < 8; i++) {
 		free(fz_devs[i]);
 		fz_devs[i] = NULL;

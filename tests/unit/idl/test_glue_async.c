@@ -87,8 +87,8 @@ static int group_teardown(void **state)
 	pthread_join(domain_cpu, &r);
 	glue_async_free(&domain_ctx);
 	glue_host_stop(&linux_ctx);
-	glue_ctx_release(&linux_ctx);
-	glue_ctx_release(&domain_ctx);
+	tmod_linux_release(&linux_ctx);
+	tmod_domain_release(&domain_ctx);
 	free(pool);
 	free(chan_mem);
 	return r == NULL ? 0 : -1;

@@ -28,6 +28,8 @@ static struct chan linux_ch, domain_ch;
 static void *chan_mem;
 static uint8_t *pool_linux, *pool_domain;   /* two mappings of one pool */
 
+static int (*saved_open)(struct tdev *);   /* a trampoline, kept past release */
+
 static int setup_pool(void)
 {
 	int fd = memfd_create("tmod-pool", 0);
@@ -72,8 +74,8 @@ static int group_teardown(void **state)
 	(void)state;
 	glue_host_stop(&linux_ctx);
 	glue_host_stop(&domain_ctx);
-	glue_ctx_release(&linux_ctx);
-	glue_ctx_release(&domain_ctx);
+	tmod_linux_release(&linux_ctx);
+	tmod_domain_release(&domain_ctx);
 	munmap(pool_linux, POOL_SIZE);
 	munmap(pool_domain, POOL_SIZE);
 	free(chan_mem);
@@ -137,6 +139,7 @@ static void test_init_nested_calls(void **state)
 	assert_non_null(kdev->ops);
 	assert_ptr_not_equal(kdev->ops, &tdriver_ops);
 	assert_ptr_not_equal(kdev->ops->open, tdriver_ops.open);
+	saved_open = kdev->ops->open;
 	assert_non_null(kdev->ops->xmit);
 	/* tcarrier_on's [out] field came back to the domain's copy */
 	assert_true(tdriver.dev->up);
@@ -526,6 +529,18 @@ static void test_dead_peer(void **state)
 	assert_int_equal(drv_ping(1), 0);          /* u32: a failed call returns 0 */
 }
 
+/* Before a reload: Linux forgets the old domain; its trampolines go dead
+ * (they fail without sending anything) and its tables are empty. */
+static void test_release_unbinds(void **state)
+{
+	struct tdev local = { .mtu = 1 };
+
+	(void)state;
+	tmod_linux_release(&linux_ctx);
+	assert_int_equal(glue_ref_count(&linux_ctx), 0);
+	assert_int_equal(saved_open(&local), GLUE_EPIPE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -545,6 +560,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_on_the_wire),
 		cmocka_unit_test(test_exit_dealloc_then_stale),
 		cmocka_unit_test(test_dead_peer),
+		cmocka_unit_test(test_release_unbinds),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -44,6 +44,11 @@ int gdata_linux_dispatch(struct glue_ctx *ctx, const struct glue_msg *req,
 			struct glue_msg *reply);
 int gdata_domain_dispatch(struct glue_ctx *ctx, const struct glue_msg *req,
 			 struct glue_msg *reply);
+/* When the peer is gone (before a reload): frees ctx's private copies and
+ * references and unbinds its trampolines, so nothing of the old peer is
+ * reachable through this side's glue. */
+void gdata_linux_release(struct glue_ctx *ctx);
+void gdata_domain_release(struct glue_ctx *ctx);
 
 /* caller stubs: the domain side defines those of rpcs Linux runs (with
  * the kernel's own names), the Linux side those of rpcs the domain runs */

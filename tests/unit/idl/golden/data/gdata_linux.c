@@ -31,7 +31,7 @@ int g_xmit(struct gbuf *b)
 	int idl_ret;
 
 	if (!idl_ctx) {
-		glue_log(NULL, "gdata: g_xmit called before the channel is up");
+		glue_log(NULL, "gdata: g_xmit called with no channel (not up yet, or released)");
 		return (int)GLUE_EPIPE;
 	}
 	glue_msg_init(idl_req, 3);
@@ -56,6 +56,16 @@ int g_xmit(struct gbuf *b)
 	if (idl_r.err)
 		return (int)idl_r.err;
 	return idl_ret;
+}
+
+void gdata_linux_release(struct glue_ctx *ctx)
+{
+	unsigned i;
+
+	glue_lock(ctx);
+	glue_unlock(ctx);
+	(void)i;
+	glue_ctx_release(ctx);
 }
 
 /* ---- handlers: rpcs this side runs ---- */

@@ -47,6 +47,11 @@ int gfn_linux_dispatch(struct glue_ctx *ctx, const struct glue_msg *req,
 			struct glue_msg *reply);
 int gfn_domain_dispatch(struct glue_ctx *ctx, const struct glue_msg *req,
 			 struct glue_msg *reply);
+/* When the peer is gone (before a reload): frees ctx's private copies and
+ * references and unbinds its trampolines, so nothing of the old peer is
+ * reachable through this side's glue. */
+void gfn_linux_release(struct glue_ctx *ctx);
+void gfn_domain_release(struct glue_ctx *ctx);
 
 /* caller stubs: the domain side defines those of rpcs Linux runs (with
  * the kernel's own names), the Linux side those of rpcs the domain runs */

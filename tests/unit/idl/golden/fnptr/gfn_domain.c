@@ -32,7 +32,7 @@ static int gfn_domain_gops_open_call(struct glue_tramp *idl_slot, struct gdev *d
 	int idl_ret;
 
 	if (!idl_ctx) {
-		glue_log(NULL, "gfn: gops_open called before the channel is up");
+		glue_log(NULL, "gfn: gops_open called with no channel (not up yet, or released)");
 		return (int)GLUE_EPIPE;
 	}
 	glue_msg_init(idl_req, 3);
@@ -162,7 +162,7 @@ static void gfn_domain_gops_stop_call(struct glue_tramp *idl_slot, struct gdev *
 	int idl_err;
 
 	if (!idl_ctx) {
-		glue_log(NULL, "gfn: gops_stop called before the channel is up");
+		glue_log(NULL, "gfn: gops_stop called with no channel (not up yet, or released)");
 		return;
 	}
 	glue_msg_init(idl_req, 3);
@@ -290,7 +290,7 @@ static void gfn_domain_gsetup_call(struct glue_tramp *idl_slot, struct gdev *dev
 	int idl_err;
 
 	if (!idl_ctx) {
-		glue_log(NULL, "gfn: gsetup called before the channel is up");
+		glue_log(NULL, "gfn: gsetup called with no channel (not up yet, or released)");
 		return;
 	}
 	glue_msg_init(idl_req, 3);
@@ -382,7 +382,7 @@ int g_register(struct gdev *dev, struct gops *ops)
 	int idl_ret;
 
 	if (!idl_ctx) {
-		glue_log(NULL, "gfn: g_register called before the channel is up");
+		glue_log(NULL, "gfn: g_register called with no channel (not up yet, or released)");
 		return (int)GLUE_EPIPE;
 	}
 	glue_msg_init(idl_req, 5);
@@ -428,7 +428,7 @@ struct gdev *g_alloc(gfn_gsetup_fn setup)
 	struct gdev *idl_ret;
 
 	if (!idl_ctx) {
-		glue_log(NULL, "gfn: g_alloc called before the channel is up");
+		glue_log(NULL, "gfn: g_alloc called with no channel (not up yet, or released)");
 		return NULL;
 	}
 	glue_msg_init(idl_req, 1);
@@ -454,6 +454,31 @@ struct gdev *g_alloc(gfn_gsetup_fn setup)
 	if (idl_r.err)
 		return NULL;
 	return idl_ret;
+}
+
+void gfn_domain_release(struct glue_ctx *ctx)
+{
+	unsigned i;
+
+	glue_lock(ctx);
+	for (i = 0; i < 8; i++)
+		if (gfn_domain_gops_open_slots[i].ctx == ctx) {
+			gfn_domain_gops_open_slots[i].ctx = NULL;
+			gfn_domain_gops_open_slots[i].ref = 0;
+		}
+	for (i = 0; i < 8; i++)
+		if (gfn_domain_gops_stop_slots[i].ctx == ctx) {
+			gfn_domain_gops_stop_slots[i].ctx = NULL;
+			gfn_domain_gops_stop_slots[i].ref = 0;
+		}
+	for (i = 0; i < 2; i++)
+		if (gfn_domain_gsetup_slots[i].ctx == ctx) {
+			gfn_domain_gsetup_slots[i].ctx = NULL;
+			gfn_domain_gsetup_slots[i].ref = 0;
+		}
+	glue_unlock(ctx);
+	(void)i;
+	glue_ctx_release(ctx);
 }
 
 /* ---- handlers: rpcs this side runs ---- */

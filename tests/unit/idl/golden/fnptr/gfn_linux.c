@@ -32,7 +32,7 @@ static int gfn_linux_gops_open_call(struct glue_tramp *idl_slot, struct gdev *de
 	int idl_ret;
 
 	if (!idl_ctx) {
-		glue_log(NULL, "gfn: gops_open called before the channel is up");
+		glue_log(NULL, "gfn: gops_open called with no channel (not up yet, or released)");
 		return (int)GLUE_EPIPE;
 	}
 	glue_msg_init(idl_req, 3);
@@ -162,7 +162,7 @@ static void gfn_linux_gops_stop_call(struct glue_tramp *idl_slot, struct gdev *d
 	int idl_err;
 
 	if (!idl_ctx) {
-		glue_log(NULL, "gfn: gops_stop called before the channel is up");
+		glue_log(NULL, "gfn: gops_stop called with no channel (not up yet, or released)");
 		return;
 	}
 	glue_msg_init(idl_req, 3);
@@ -290,7 +290,7 @@ static void gfn_linux_gsetup_call(struct glue_tramp *idl_slot, struct gdev *dev)
 	int idl_err;
 
 	if (!idl_ctx) {
-		glue_log(NULL, "gfn: gsetup called before the channel is up");
+		glue_log(NULL, "gfn: gsetup called with no channel (not up yet, or released)");
 		return;
 	}
 	glue_msg_init(idl_req, 3);
@@ -382,7 +382,7 @@ int g_set_cb(gfn_gsetup_fn cb)
 	int idl_ret;
 
 	if (!idl_ctx) {
-		glue_log(NULL, "gfn: g_set_cb called before the channel is up");
+		glue_log(NULL, "gfn: g_set_cb called with no channel (not up yet, or released)");
 		return (int)GLUE_EPIPE;
 	}
 	glue_msg_init(idl_req, 1);
@@ -405,6 +405,31 @@ int g_set_cb(gfn_gsetup_fn cb)
 	if (idl_r.err)
 		return (int)idl_r.err;
 	return idl_ret;
+}
+
+void gfn_linux_release(struct glue_ctx *ctx)
+{
+	unsigned i;
+
+	glue_lock(ctx);
+	for (i = 0; i < 8; i++)
+		if (gfn_linux_gops_open_slots[i].ctx == ctx) {
+			gfn_linux_gops_open_slots[i].ctx = NULL;
+			gfn_linux_gops_open_slots[i].ref = 0;
+		}
+	for (i = 0; i < 8; i++)
+		if (gfn_linux_gops_stop_slots[i].ctx == ctx) {
+			gfn_linux_gops_stop_slots[i].ctx = NULL;
+			gfn_linux_gops_stop_slots[i].ref = 0;
+		}
+	for (i = 0; i < 2; i++)
+		if (gfn_linux_gsetup_slots[i].ctx == ctx) {
+			gfn_linux_gsetup_slots[i].ctx = NULL;
+			gfn_linux_gsetup_slots[i].ref = 0;
+		}
+	glue_unlock(ctx);
+	(void)i;
+	glue_ctx_release(ctx);
 }
 
 /* ---- handlers: rpcs this side runs ---- */

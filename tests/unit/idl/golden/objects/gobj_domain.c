@@ -32,7 +32,7 @@ static int gobj_domain_gops_open_call(struct glue_tramp *idl_slot, struct gdev *
 	int idl_ret;
 
 	if (!idl_ctx) {
-		glue_log(NULL, "gobj: gops_open called before the channel is up");
+		glue_log(NULL, "gobj: gops_open called with no channel (not up yet, or released)");
 		return (int)GLUE_EPIPE;
 	}
 	glue_msg_init(idl_req, 16);
@@ -164,7 +164,7 @@ struct gdev *g_create(uint32_t flags)
 	struct gdev *idl_ret;
 
 	if (!idl_ctx) {
-		glue_log(NULL, "gobj: g_create called before the channel is up");
+		glue_log(NULL, "gobj: g_create called with no channel (not up yet, or released)");
 		return NULL;
 	}
 	glue_msg_init(idl_req, 1);
@@ -206,7 +206,7 @@ int g_use(struct gdev *dev, const struct gdev *other)
 	int idl_ret;
 
 	if (!idl_ctx) {
-		glue_log(NULL, "gobj: g_use called before the channel is up");
+		glue_log(NULL, "gobj: g_use called with no channel (not up yet, or released)");
 		return (int)GLUE_EPIPE;
 	}
 	glue_msg_init(idl_req, 30);
@@ -251,7 +251,7 @@ void g_destroy(struct gdev *dev)
 	int idl_err;
 
 	if (!idl_ctx) {
-		glue_log(NULL, "gobj: g_destroy called before the channel is up");
+		glue_log(NULL, "gobj: g_destroy called with no channel (not up yet, or released)");
 		return;
 	}
 	glue_msg_init(idl_req, 15);
@@ -291,7 +291,7 @@ int g_stats(struct gdev *dev, struct gstats *st)
 	int idl_ret;
 
 	if (!idl_ctx) {
-		glue_log(NULL, "gobj: g_stats called before the channel is up");
+		glue_log(NULL, "gobj: g_stats called with no channel (not up yet, or released)");
 		return (int)GLUE_EPIPE;
 	}
 	glue_msg_init(idl_req, 17);
@@ -339,7 +339,7 @@ void *g_token(void *handle)
 	void *idl_ret;
 
 	if (!idl_ctx) {
-		glue_log(NULL, "gobj: g_token called before the channel is up");
+		glue_log(NULL, "gobj: g_token called with no channel (not up yet, or released)");
 		return NULL;
 	}
 	glue_msg_init(idl_req, 1);
@@ -379,7 +379,7 @@ int g_maybe(struct gdev *dev, struct gstats *st)
 	int idl_ret;
 
 	if (!idl_ctx) {
-		glue_log(NULL, "gobj: g_maybe called before the channel is up");
+		glue_log(NULL, "gobj: g_maybe called with no channel (not up yet, or released)");
 		return (int)GLUE_EPIPE;
 	}
 	glue_msg_init(idl_req, 17);
@@ -411,6 +411,21 @@ int g_maybe(struct gdev *dev, struct gstats *st)
 	if (idl_r.err)
 		return (int)idl_r.err;
 	return idl_ret;
+}
+
+void gobj_domain_release(struct glue_ctx *ctx)
+{
+	unsigned i;
+
+	glue_lock(ctx);
+	for (i = 0; i < 8; i++)
+		if (gobj_domain_gops_open_slots[i].ctx == ctx) {
+			gobj_domain_gops_open_slots[i].ctx = NULL;
+			gobj_domain_gops_open_slots[i].ref = 0;
+		}
+	glue_unlock(ctx);
+	(void)i;
+	glue_ctx_release(ctx);
 }
 
 /* ---- handlers: rpcs this side runs ---- */

@@ -32,7 +32,7 @@ static int gobj_linux_gops_open_call(struct glue_tramp *idl_slot, struct gdev *d
 	int idl_ret;
 
 	if (!idl_ctx) {
-		glue_log(NULL, "gobj: gops_open called before the channel is up");
+		glue_log(NULL, "gobj: gops_open called with no channel (not up yet, or released)");
 		return (int)GLUE_EPIPE;
 	}
 	glue_msg_init(idl_req, 16);
@@ -164,7 +164,7 @@ int g_probe(struct gdev *dev)
 	int idl_ret;
 
 	if (!idl_ctx) {
-		glue_log(NULL, "gobj: g_probe called before the channel is up");
+		glue_log(NULL, "gobj: g_probe called with no channel (not up yet, or released)");
 		return (int)GLUE_EPIPE;
 	}
 	glue_msg_init(idl_req, 15);
@@ -191,6 +191,21 @@ int g_probe(struct gdev *dev)
 	if (idl_r.err)
 		return (int)idl_r.err;
 	return idl_ret;
+}
+
+void gobj_linux_release(struct glue_ctx *ctx)
+{
+	unsigned i;
+
+	glue_lock(ctx);
+	for (i = 0; i < 8; i++)
+		if (gobj_linux_gops_open_slots[i].ctx == ctx) {
+			gobj_linux_gops_open_slots[i].ctx = NULL;
+			gobj_linux_gops_open_slots[i].ref = 0;
+		}
+	glue_unlock(ctx);
+	(void)i;
+	glue_ctx_release(ctx);
 }
 
 /* ---- handlers: rpcs this side runs ---- */
