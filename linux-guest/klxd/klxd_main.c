@@ -100,9 +100,16 @@ static int hc_status(u32 id, struct lxds_domain_status *st)
 
 struct klxd_channel {
 	struct kref ref;
-	struct mutex lock;              /* one sender/receiver at a time (SPSC rings) */
+	/* The rings are single-producer single-consumer: one sender and one
+	 * receiver at a time, but the two sides are independent, so a
+	 * receiver polling the ring never holds up a sender.  klxd_call and
+	 * ping take call_lock first (one at a time: they match replies to
+	 * their own requests), then send_lock, then recv_lock. */
+	struct mutex call_lock;
+	struct mutex send_lock;
+	struct mutex recv_lock;
 	u32 domain_id;
-	bool dead;                      /* domain destroyed: no more traffic */
+	bool dead;                      /* domain destroyed: no more traffic (READ_ONCE) */
 	void *mem;
 	size_t bytes;
 	unsigned int pages;
@@ -199,12 +206,16 @@ static int channel_reset(struct klxd_channel *ch)
 {
 	int err;
 
-	mutex_lock(&ch->lock);
+	mutex_lock(&ch->call_lock);
+	mutex_lock(&ch->send_lock);
+	mutex_lock(&ch->recv_lock);
 	err = chan_mem_init(ch->mem, ch->bytes);
 	if (!err)
 		err = chan_attach(&ch->chan, ch->mem, ch->bytes, 0, CHAN_ACCEPT_ALL);
 	ch->next_tag = 0;
-	mutex_unlock(&ch->lock);
+	mutex_unlock(&ch->recv_lock);
+	mutex_unlock(&ch->send_lock);
+	mutex_unlock(&ch->call_lock);
 	return err;
 }
 
@@ -243,7 +254,9 @@ static int channel_create_locked(u32 id, unsigned int pages, u64 *domain_va, u32
 	if (!ch)
 		return -ENOMEM;
 	kref_init(&ch->ref);
-	mutex_init(&ch->lock);
+	mutex_init(&ch->call_lock);
+	mutex_init(&ch->send_lock);
+	mutex_init(&ch->recv_lock);
 	ch->domain_id = id;
 	ch->pages = pages;
 	ch->bytes = (size_t)pages * PAGE_SIZE;
@@ -296,9 +309,10 @@ static void dom_forget(struct klxd_domain *d)
 	struct klxd_channel *ch = d->ch;
 
 	if (ch) {
-		mutex_lock(&ch->lock);
-		ch->dead = true;
-		mutex_unlock(&ch->lock);
+		/* No lock: a sender may wait on a full ring with send_lock held
+		 * for up to its timeout; it sees the flag at its next check.
+		 * The pages stay until the last reference is dropped. */
+		WRITE_ONCE(ch->dead, true);
 		d->ch = NULL;
 		klxd_channel_put(ch);
 	}
@@ -374,14 +388,16 @@ static inline void wait_progress(struct waiter *w, unsigned int tmo_ms)
 	w->deadline = jiffies + msecs_to_jiffies(tmo_ms ? tmo_ms : timeout_ms);
 }
 
-/* With ch->lock held. */
+/* With ch->send_lock held. */
 static int send_locked(struct klxd_channel *ch, const struct chan_msg *m, struct waiter *w)
 {
 	int err;
 
-	if (ch->dead)
+	if (READ_ONCE(ch->dead))
 		return -ENODEV;
 	while (chan_try_send(&ch->chan, m) != 0) {
+		if (READ_ONCE(ch->dead))
+			return -ENODEV;
 		err = wait_step(w);
 		if (err)
 			return err;
@@ -389,14 +405,16 @@ static int send_locked(struct klxd_channel *ch, const struct chan_msg *m, struct
 	return 0;
 }
 
-/* With ch->lock held.  -EBADMSG for an invalid message (consumed). */
+/* With ch->recv_lock held.  -EBADMSG for an invalid message (consumed). */
 static int recv_locked(struct klxd_channel *ch, struct chan_msg *m, struct waiter *w)
 {
 	int ret, err;
 
-	if (ch->dead)
+	if (READ_ONCE(ch->dead))
 		return -ENODEV;
 	while ((ret = chan_try_recv(&ch->chan, m)) == IPC_EAGAIN) {
+		if (READ_ONCE(ch->dead))
+			return -ENODEV;
 		err = wait_step(w);
 		if (err)
 			return err;
@@ -409,23 +427,94 @@ int klxd_send(struct klxd_channel *ch, const struct chan_msg *msg, unsigned int 
 	struct waiter w;
 	int err;
 
-	mutex_lock(&ch->lock);
 	wait_begin(&w, ch, tmo_ms);
+	mutex_lock(&ch->send_lock);
 	err = send_locked(ch, msg, &w);
-	mutex_unlock(&ch->lock);
+	mutex_unlock(&ch->send_lock);
 	return err;
 }
 EXPORT_SYMBOL_GPL(klxd_send);
+
+/*
+ * All n slots under one hold of send_lock, so they are contiguous on the
+ * ring (a multi-slot glue message).  One deadline for the whole batch,
+ * fixed before the lock is taken.  On failure some slots may have gone out:
+ * the receiver sees a truncated message and refuses it.
+ */
+int klxd_send_batch(struct klxd_channel *ch, const struct chan_msg *msgs, unsigned int n,
+		    unsigned int tmo_ms)
+{
+	struct waiter w;
+	unsigned int i;
+	int err = 0;
+
+	wait_begin(&w, ch, tmo_ms);
+	mutex_lock(&ch->send_lock);
+	for (i = 0; i < n && !err; i++)
+		err = send_locked(ch, &msgs[i], &w);
+	mutex_unlock(&ch->send_lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(klxd_send_batch);
+
+/* One message if there is one: 0, -EAGAIN (ring empty), -EBADMSG (an
+ * invalid message, consumed), -ENODEV (domain destroyed).  Never waits
+ * beyond recv_lock, which is only held for single receives. */
+int klxd_try_recv(struct klxd_channel *ch, struct chan_msg *msg)
+{
+	int ret;
+
+	if (READ_ONCE(ch->dead))
+		return -ENODEV;
+	mutex_lock(&ch->recv_lock);
+	ret = chan_try_recv(&ch->chan, msg);
+	mutex_unlock(&ch->recv_lock);
+	if (ret == IPC_EAGAIN)
+		return -EAGAIN;
+	return ret == 0 ? 0 : -EBADMSG;
+}
+EXPORT_SYMBOL_GPL(klxd_try_recv);
+
+/* Whether the domain behind ch still runs (LXDS_HC_STATUS): 0 running,
+ * -EPIPE stopped or crashed, -ENODEV destroyed, -EAGAIN cannot tell now. */
+int klxd_channel_state(struct klxd_channel *ch)
+{
+	struct lxds_domain_status *st;
+	int err;
+
+	if (READ_ONCE(ch->dead))
+		return -ENODEV;
+	st = kzalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return -EAGAIN;
+	err = hc_status(ch->domain_id, st);
+	if (err >= 0)
+		err = st->state == LXDS_STATE_RUNNING ? 0 : -EPIPE;
+	else if (err == -ENOENT)
+		err = -ENODEV;
+	else
+		err = -EAGAIN;
+	kfree(st);
+	return err;
+}
+EXPORT_SYMBOL_GPL(klxd_channel_state);
+
+/* The wait klxd allows one message (module parameter timeout_ms). */
+unsigned int klxd_timeout_ms(void)
+{
+	return READ_ONCE(timeout_ms);
+}
+EXPORT_SYMBOL_GPL(klxd_timeout_ms);
 
 int klxd_recv(struct klxd_channel *ch, struct chan_msg *msg, unsigned int tmo_ms)
 {
 	struct waiter w;
 	int err;
 
-	mutex_lock(&ch->lock);
 	wait_begin(&w, ch, tmo_ms);
+	mutex_lock(&ch->recv_lock);
 	err = recv_locked(ch, msg, &w);
-	mutex_unlock(&ch->lock);
+	mutex_unlock(&ch->recv_lock);
 	return err;
 }
 EXPORT_SYMBOL_GPL(klxd_recv);
@@ -443,12 +532,15 @@ int klxd_call(struct klxd_channel *ch, const struct chan_msg *req, struct chan_m
 	u32 tag;
 	int err;
 
-	mutex_lock(&ch->lock);
 	wait_begin(&w, ch, 0);
+	mutex_lock(&ch->call_lock);
 	tag = ++ch->next_tag;
 	m.hdr.type = CHAN_T_REQUEST;
 	m.hdr.tag = tag;
+	mutex_lock(&ch->send_lock);
 	err = send_locked(ch, &m, &w);
+	mutex_unlock(&ch->send_lock);
+	mutex_lock(&ch->recv_lock);
 	while (!err) {
 		err = recv_locked(ch, reply, &w);
 		if (!err && reply->hdr.type == CHAN_T_REPLY && reply->hdr.tag == tag)
@@ -458,7 +550,8 @@ int klxd_call(struct klxd_channel *ch, const struct chan_msg *req, struct chan_m
 		ch->dropped++;          /* invalid, or not our reply */
 		err = wait_check(&w);
 	}
-	mutex_unlock(&ch->lock);
+	mutex_unlock(&ch->recv_lock);
+	mutex_unlock(&ch->call_lock);
 	return err;
 }
 EXPORT_SYMBOL_GPL(klxd_call);
@@ -532,8 +625,10 @@ static int ping(struct klxd_channel *ch, struct lxd_ioc_ping *p)
 	seen = bitmap_zalloc(batch, GFP_KERNEL);
 	if (!seen)
 		return -ENOMEM;
-	mutex_lock(&ch->lock);
-	if (ch->dead) {
+	mutex_lock(&ch->call_lock);
+	mutex_lock(&ch->send_lock);
+	mutex_lock(&ch->recv_lock);
+	if (READ_ONCE(ch->dead)) {
 		err = -ENODEV;
 		goto out;
 	}
@@ -600,7 +695,9 @@ static int ping(struct klxd_channel *ch, struct lxd_ioc_ping *p)
 	p->cycles = t1 - t0;
 out:
 	p->sent = sent;
-	mutex_unlock(&ch->lock);
+	mutex_unlock(&ch->recv_lock);
+	mutex_unlock(&ch->send_lock);
+	mutex_unlock(&ch->call_lock);
 	bitmap_free(seen);
 	return err;
 }

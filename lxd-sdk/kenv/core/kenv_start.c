@@ -8,7 +8,9 @@
  *   2. the heap: all of it but KENV_SDK_RESERVE goes to kheap;
  *   3. the kernel-ABI layer: per-CPU data, struct pages, the module's
  *      parameters from the load arguments, then module_init;
- *   4. the loop: heartbeat, timers, work, RCU callbacks.  With the load
+ *   4. the loop: heartbeat, timers, work, RCU callbacks.  An image with
+ *      IDL glue (core/kenv_glue.c) runs module_init and its own loop
+ *      instead: an async thread per request from Linux.  With the load
  *      argument kenv.exit_after_ms=N the loop calls module_exit after N ms
  *      and the domain exits with 0 (the only way to run module_exit until
  *      Linux can ask for a shutdown over the channel: docs/lxd-kenv.md).
@@ -243,6 +245,9 @@ static int kenv_own_args(const char *args)
     return rc;
 }
 
+/* Defined by core/kenv_glue.c in images with IDL glue only. */
+int kenv_glue_run(void) __attribute__((weak));
+
 int lxd_main(struct lxd_boot_info *bi)
 {
     int rc;
@@ -266,6 +271,12 @@ int lxd_main(struct lxd_boot_info *bi)
     rc = kenv_linux_params(bi->args);
     if (rc)
         kenv_die(KENV_EXIT_BAD_ARGS, "the module parameters were refused");
+    if (kenv_glue_run) {
+        /* An image with IDL glue: module_init and the loop run under the
+         * glue's async runtime (core/kenv_glue.c), which never returns. */
+        rc = kenv_glue_run();
+        kenv_die(KENV_EXIT_PANIC, rc ? "the IDL glue did not start" : "the glue's loop ended");
+    }
     rc = kenv_linux_module_init();
     if (rc) {
         char why[64];
