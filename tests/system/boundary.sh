@@ -62,7 +62,7 @@ if want linux; then
 fi
 
 if want lxd; then
-  boundarytest lxd 1200 "LXD attacks refused"
+  boundarytest lxd 900 "LXD attacks refused"
   expect "lxd: /proc/lxd is 0400" 'test boundary-lxd: /proc/lxd mode 400$'
   # 3, 4. dirty -> check -> echo on core 1
   expect_hv "lxd: dirty ran on core 1 and filled its state" \
@@ -90,6 +90,7 @@ if want lxd; then
   expect_hv "lxd: flood flooded" '^lxd flood: flood: filling Linux'
   expect "lxd: klxd_call to the flooding domain ended with -ETIMEDOUT" \
     'test boundary-lxd: klxd_call to the flooding domain: -ETIMEDOUT after [0-9]+ s'
+  expect "lxd: an echo LXD answers after the flood" 'test boundary-lxd:   ping: 100/100 replies correct'
   # the rest goes on
   expect "lxd: echo answers after the attacks" 'test boundary-lxd:   ping: 1000/1000 replies correct'
   expect "lxd: pool back, nothing left" 'test boundary-lxd: pool back to [0-9]+ bytes'

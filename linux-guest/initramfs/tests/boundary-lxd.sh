@@ -12,6 +12,9 @@
 . /tests/lxd-lib.sh
 failed=0
 bad() { say "FAIL: $*"; failed=$((failed + 1)); }
+# mark TEXT: a progress line through the kernel log (printk reaches the
+# console even when the tty's output does not drain)
+mark() { echo "<3>lxds-guest: test $T: mark: $*" > /dev/kmsg; }
 status_line() { lxdctl status "$1" 2>&1 | grep -E '^(stopped|crashed):'; }
 # ended NAME STATE [SECONDS]: waits until the domain no longer runs (stopped
 # or crashed, so a crash does not cost the whole wait), then true if STATE.
@@ -51,13 +54,21 @@ ended spam stopped 120 || bad "spam did not stop by itself"
 say "spam: $(status_line spam)"
 run lxdctl destroy spam || bad "destroy spam"
 
+# The rest goes on.
+run lxdctl load /lib/lxd/echo.lxd || bad "load echo after the attacks"
+run lxdctl ping echo -n 1000 || bad "echo does not answer after the attacks"
+run lxdctl destroy echo || bad "destroy echo"
 # 5. Ring abuse: klxd_call() to a domain that floods Linux's reply ring.
 run lxdctl load /lib/lxd/attack.lxd flood || bad "load flood"
 id=$(printf '%s\n' "$OUT" | sed -n 's/^loaded flood as domain \([0-9]*\)$/\1/p')
+mark "flood is domain $id"
 echo 3000 > /sys/module/klxd/parameters/timeout_ms
 t0=$(date +%s)
+mark "klxd_call to the flooding domain $id: insmod klxd_apitest"
 run insmod /lib/modules/klxd_apitest.ko domain="$id" calls=1 && bad "klxd_call to the flooding domain succeeded"
+mark "insmod returned $RC"
 t1=$(date +%s)
+mark "t1 $t1"
 dmesg | grep 'klxd_apitest:' | tail -n 2 | while IFS= read -r l; do say "dmesg: $l"; done
 if dmesg | grep -q 'klxd_apitest: call 0: klxd_call failed: -110'; then
   say "klxd_call to the flooding domain: -ETIMEDOUT after $((t1 - t0)) s (deadline 3 s)"
@@ -65,13 +76,16 @@ else
   bad "klxd_call to the flooding domain did not end with -ETIMEDOUT"
 fi
 echo 10000 > /sys/module/klxd/parameters/timeout_ms
+mark "stopping flood"
 run lxdctl stop flood || bad "stop flood"
+mark "stop returned $RC"
 run lxdctl destroy flood || bad "destroy flood"
+mark "destroy returned $RC"
 
-# The rest goes on.
-run lxdctl load /lib/lxd/echo.lxd || bad "load echo after the attacks"
-run lxdctl ping echo -n 1000 || bad "echo does not answer after the attacks"
-run lxdctl destroy echo || bad "destroy echo"
+run lxdctl load /lib/lxd/echo.lxd echo2 || bad "load echo2 after the flood"
+run lxdctl ping echo2 -n 100 || bad "echo2 does not answer after the flood"
+run lxdctl destroy echo2 || bad "destroy echo2"
+
 [ "$(domain_count)" = 0 ] || bad "$(domain_count) domain(s) left"
 [ "$(pool_free)" = "$free0" ] || bad "pool free $(pool_free), $free0 before"
 say "pool back to $(pool_free) bytes"
