@@ -89,7 +89,7 @@ if want lxd; then
   # 5. a flooded reply ring does not hold klxd_call past its deadline
   expect_hv "lxd: flood flooded" '^lxd flood: flood: filling Linux'
   expect "lxd: klxd_call to the flooding domain ended with -ETIMEDOUT" \
-    'test boundary-lxd: klxd_call to the flooding domain: -ETIMEDOUT after [0-9]+ s'
+    'klxd_call to the flooding domain: -ETIMEDOUT after [0-9]+ s'
   expect "lxd: an echo LXD answers after the flood" 'test boundary-lxd:   ping: 100/100 replies correct'
   # the rest goes on
   expect "lxd: echo answers after the attacks" 'test boundary-lxd:   ping: 1000/1000 replies correct'

@@ -14,7 +14,7 @@ failed=0
 bad() { say "FAIL: $*"; failed=$((failed + 1)); }
 # mark TEXT: a progress line through the kernel log (printk reaches the
 # console even when the tty's output does not drain)
-mark() { echo "<3>lxds-guest: test $T: mark: $*" > /dev/kmsg; }
+mark() { echo "<6>lxds-guest: test $T: mark: $*" > /dev/kmsg; }
 status_line() { lxdctl status "$1" 2>&1 | grep -E '^(stopped|crashed):'; }
 # ended NAME STATE [SECONDS]: waits until the domain no longer runs (stopped
 # or crashed, so a crash does not cost the whole wait), then true if STATE.
