@@ -12,8 +12,8 @@
 . /tests/lxd-lib.sh
 failed=0
 bad() { say "FAIL: $*"; failed=$((failed + 1)); }
-# mark TEXT: a progress line through the kernel log (printk reaches the
-# console even when the tty's output does not drain)
+# mark TEXT: a progress line in the kernel log (dmesg), at info level so it
+# stays off the console: there it split the test's own lines mid-line
 mark() { echo "<6>lxds-guest: test $T: mark: $*" > /dev/kmsg; }
 status_line() { lxdctl status "$1" 2>&1 | grep -E '^(stopped|crashed):'; }
 # ended NAME STATE [SECONDS]: waits until the domain no longer runs (stopped
