@@ -22,7 +22,7 @@ run rmmod kenv_selftest || fail "rmmod kenv_selftest"
 say "native: the same module passes its checks in Linux"
 
 # exit_code NAME: the code of a domain's own exit (lxdctl status), decimal
-exit_code() { lxdctl status "$1" 2>/dev/null | sed -n 's/.*its own exit with code \(-*[0-9]*\)).*/\1/p'; }
+exit_code() { lxdctl status "$1" 2>/dev/null | sed -n 's/.*exited with code \(-*[0-9]*\) (.*/\1/p'; }
 
 run lxdctl load $IMG st greeting=hi-there count=5 verbose=y kenv.exit_after_ms=3000 || fail "load st"
 wait_state st stopped 300 || { run lxdctl status st; fail "st did not end by itself"; }
