@@ -67,11 +67,15 @@ static struct lxd *lxd_get(uint32_t id)
 #define LXD_LOG_ESCAPED     400
 
 /*
- * Each domain may log LXD_LOG_PER_SECOND records a second; the rest are
- * counted and the count is logged when the next second begins (or when
- * the domain ends), so a flood costs the console little and hides nothing.
+ * Each domain may log a burst of LXD_LOG_BURST records (start-up chatter,
+ * e.g. a kernel-environment driver's messages), then LXD_LOG_PER_SECOND
+ * records a second: a token bucket, one record's credit back every
+ * 1/LXD_LOG_PER_SECOND s.  The rest are counted, and the count is logged
+ * when a record is allowed again (or when the domain ends), so a flood costs
+ * the console little and hides nothing.
  */
 #define LXD_LOG_PER_SECOND  20
+#define LXD_LOG_BURST       100
 
 static void lxd_log_suppressed_report(struct lxd *d)
 {
@@ -81,19 +85,22 @@ static void lxd_log_suppressed_report(struct lxd *d)
     d->log_suppressed = 0;
 }
 
+/* log_in_window: credits spent, at most LXD_LOG_BURST; log_window_start: last refill. */
 static bool lxd_log_allowed(struct lxd *d)
 {
-    uint64_t now = arch_cycles(), second = 1000000 * arch_cycles_per_us();
+    uint64_t now = arch_cycles();
+    uint64_t per_record = 1000000 * arch_cycles_per_us() / LXD_LOG_PER_SECOND;
+    uint64_t earned = per_record ? (now - d->log_window_start) / per_record : LXD_LOG_BURST;
 
-    if (now - d->log_window_start >= second) {
-        lxd_log_suppressed_report(d);
+    if (earned) {
+        d->log_in_window = earned >= d->log_in_window ? 0 : d->log_in_window - (uint32_t)earned;
         d->log_window_start = now;
-        d->log_in_window = 0;
     }
-    if (d->log_in_window >= LXD_LOG_PER_SECOND) {
+    if (d->log_in_window >= LXD_LOG_BURST) {
         d->log_suppressed++;
         return false;
     }
+    lxd_log_suppressed_report(d);
     d->log_in_window++;
     return true;
 }
