@@ -2,6 +2,10 @@
 # Each part of the tree contributes a <dir>/build.mk fragment that adds to the
 # variables below; this file only holds the shared settings and the entry targets.
 
+# No built-in rules: with them make "remakes" an included .d file by linking
+# <name>.d.o (the %: %.o rule), which a pattern rule here then tries to build.
+MAKEFLAGS  += --no-builtin-rules
+
 BUILD      := build
 HOST_BUILD := $(BUILD)/host
 
@@ -117,7 +121,9 @@ RUN_CORES ?= 2
 RUN_MEGS  ?= 512
 # Linux's shell is on this terminal (COM1); the hypervisor's log goes to HV_LOG (COM2).
 HV_LOG    ?= $(BUILD)/hypervisor.log
-RUN_ARGS   = --iso $(ISO) --cores $(RUN_CORES) --megs $(RUN_MEGS) --com2 $(HV_LOG)
+# The guest's COM4 (ttyS3) on this TCP port, for `lxdctl gdb NAME --tty /dev/ttyS3` and gdb here.
+GDB_PORT  ?= 1234
+RUN_ARGS   = --iso $(ISO) --cores $(RUN_CORES) --megs $(RUN_MEGS) --com2 $(HV_LOG) --gdb-port $(GDB_PORT)
 run: setup iso
 	@echo "lxds: the hypervisor's log (COM2) goes to $(HV_LOG)"
 	tools/emu.sh auto $(RUN_ARGS)

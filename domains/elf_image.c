@@ -123,6 +123,67 @@ static int elf_check_load(struct elf_parse *p, unsigned int i, const struct elf6
     return 0;
 }
 
+/* One note of an LXDS-named note: only the heap size is known. */
+static int elf_lxds_note(struct elf_parse *p, unsigned int i, uint32_t type, const unsigned char *desc,
+                         uint32_t descsz, struct elf_image *img)
+{
+    uint64_t bytes;
+
+    if (type != LXD_NOTE_HEAP_BYTES)
+        return elf_failf(p, -ENOEXEC, "program header %u: unknown LXDS note type %u", i, type);
+    if (descsz != sizeof(bytes))
+        return elf_failf(p, -ENOEXEC, "program header %u: LXDS heap note of %u bytes, expected 8",
+                         i, descsz);
+    if (img->heap_bytes)
+        return elf_failf(p, -ENOEXEC, "program header %u: a second LXDS heap note", i);
+    memcpy(&bytes, desc, sizeof(bytes));
+    if (bytes == 0)
+        return elf_failf(p, -ENOEXEC, "program header %u: LXDS heap note asks for 0 bytes", i);
+    if (bytes > LXD_HEAP_MAX)
+        return elf_failf(p, -E2BIG, "heap of 0x%llx bytes asked for, over the %llu MiB limit",
+                         (unsigned long long)bytes, (unsigned long long)(LXD_HEAP_MAX >> 20));
+    img->heap_bytes = (bytes + ELF_IMAGE_PAGE - 1) & ~(ELF_IMAGE_PAGE - 1);
+    return 0;
+}
+
+#define ELF_NOTE_ALIGN(x) (((uint64_t)(x) + 3) & ~(uint64_t)3)
+
+/*
+ * Walks the notes of a PT_NOTE: header, name and descriptor of each must
+ * lie inside the segment, which must lie inside the file.  Sizes are 32-bit
+ * and the segment at most 16 MiB, so no sum below can overflow 64 bits.
+ */
+static int elf_read_notes(struct elf_parse *p, unsigned int i, const struct elf64_phdr *ph,
+                          struct elf_image *img)
+{
+    uint64_t at = 0, size = ph->p_filesz;
+    const unsigned char *seg;
+    uint32_t hdr[3];
+    int ret;
+
+    if (ph->p_offset > p->len || size > p->len - ph->p_offset)
+        return elf_failf(p, -ENOEXEC, "program header %u: PT_NOTE beyond the end of the file", i);
+    seg = p->buf + ph->p_offset;
+    while (size - at >= sizeof(hdr)) {
+        memcpy(hdr, seg + at, sizeof(hdr));
+        uint64_t name_at = at + sizeof(hdr), desc_at = name_at + ELF_NOTE_ALIGN(hdr[0]);
+        uint64_t next = desc_at + ELF_NOTE_ALIGN(hdr[1]);
+        if (desc_at > size || next > size)
+            return elf_failf(p, -ENOEXEC, "program header %u: a note runs past its PT_NOTE", i);
+        if (hdr[0] == sizeof(LXD_NOTE_NAME) &&
+            !memcmp(seg + name_at, LXD_NOTE_NAME, sizeof(LXD_NOTE_NAME))) {
+            ret = elf_lxds_note(p, i, hdr[2], seg + desc_at, hdr[1], img);
+            if (ret)
+                return ret;
+        }
+        at = next;
+    }
+    if (at != size)
+        return elf_failf(p, -ENOEXEC, "program header %u: %llu stray bytes after its notes", i,
+                         (unsigned long long)(size - at));
+    return 0;
+}
+
 static void elf_insert_sorted(struct elf_image *img, const struct elf64_phdr *ph)
 {
     unsigned int j = img->nsegs++;
@@ -150,6 +211,12 @@ static int elf_read_phdrs(struct elf_parse *p, const struct elf64_ehdr *eh, stru
                              ph.p_type == ELF_PT_INTERP ? "INTERP" : "DYNAMIC");
         if (ph.p_type == ELF_PT_TLS)
             return elf_failf(p, -ENOEXEC, "program header %u: PT_TLS (no TLS in an LXD)", i);
+        if (ph.p_type == ELF_PT_NOTE) {
+            ret = elf_read_notes(p, i, &ph, img);
+            if (ret)
+                return ret;
+            continue;
+        }
         if (ph.p_type != ELF_PT_LOAD || (ph.p_memsz == 0 && ph.p_filesz == 0))
             continue;
         if (img->nsegs == ELF_MAX_SEGMENTS)

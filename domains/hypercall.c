@@ -78,6 +78,18 @@ static int64_t hc_grant(uint64_t id, uint64_t gpa, uint64_t pages)
     return rc ? rc : (int64_t)va;
 }
 
+static int64_t hc_set_args(uint64_t id, uint64_t gpa, uint64_t len)
+{
+    char text[LXD_ARGS_MAX];
+
+    if (len >= LXD_ARGS_MAX)
+        return -E2BIG;
+    if (len && !linux_ram_contains(gpa, len))
+        return -EFAULT;
+    memcpy(text, phys_to_virt(gpa), len);   /* a private copy: checked, then used */
+    return lxd_set_args((uint32_t)id, text, len);
+}
+
 static int64_t hc_status(uint64_t id, uint64_t gpa)
 {
     struct lxds_domain_status st;
@@ -126,6 +138,37 @@ static int64_t hc_log_read(uint64_t buf, uint64_t len, uint64_t pos_gpa)
     return (int64_t)n;
 }
 
+/*
+ * The debugger's calls.  The request is copied in once and checked here;
+ * memory ops move data through a buffer of the hypervisor's own, so the
+ * domain's memory and Linux's buffer are each touched once, by one memcpy.
+ */
+static int64_t hc_debug(uint64_t id, uint64_t gpa)
+{
+    static uint8_t buf[LXDS_DBG_MEM_MAX];   /* Linux's hypercalls run on the boot core only */
+    struct lxds_debug req;
+    bool mem;
+
+    if (!linux_ram_contains(gpa, sizeof(req)))
+        return -EFAULT;
+    memcpy(&req, phys_to_virt(gpa), sizeof(req));
+    mem = req.op == LXDS_DBG_READ || req.op == LXDS_DBG_WRITE;
+    if (mem) {
+        if (req.len == 0 || req.len > LXDS_DBG_MEM_MAX)
+            return -EINVAL;
+        if (!linux_ram_contains(req.buf_gpa, req.len))
+            return -EFAULT;
+        if (req.op == LXDS_DBG_WRITE)
+            memcpy(buf, phys_to_virt(req.buf_gpa), req.len);
+    }
+    int rc = lxd_debug((uint32_t)id, &req, buf);
+    if (rc > 0 && req.op == LXDS_DBG_READ)
+        memcpy(phys_to_virt(req.buf_gpa), buf, (size_t)rc);
+    if (req.op == LXDS_DBG_GET && rc == 0)
+        memcpy(phys_to_virt(gpa), &req, sizeof(req));
+    return rc;
+}
+
 enum hypercall_action linux_hypercall(struct vcpu *v)
 {
     uint64_t a0 = v->regs.rdi, a1 = v->regs.rsi, a2 = v->regs.rdx;
@@ -142,6 +185,8 @@ enum hypercall_action linux_hypercall(struct vcpu *v)
     case LXDS_HC_LIST: ret = hc_list(a0, a1); break;
     case LXDS_HC_GRANT: ret = hc_grant(a0, a1, a2); break;
     case LXDS_HC_LOG_READ: ret = hc_log_read(a0, a1, a2); break;
+    case LXDS_HC_SET_ARGS: ret = hc_set_args(a0, a1, a2); break;
+    case LXDS_HC_DEBUG: ret = hc_debug(a0, a1); break;
     default: ret = -ENOSYS; break;
     }
     v->regs.rax = (uint64_t)ret;

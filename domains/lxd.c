@@ -7,6 +7,7 @@
 #include <lxds/arch.h>
 #include <lxds/cmdline.h>
 #include <lxds/cpu.h>
+#include <lxds/debug.h>
 #include <lxds/domain.h>
 #include <lxds/elf_image.h>
 #include <lxds/errno.h>
@@ -17,17 +18,11 @@
 #include <lxds/printk.h>
 #include <lxds/string.h>
 
-#define LXD_PT_GPA          0x1000ull       /* PML4, PDPT, PD: VA = GPA for the first GiB */
+#define LXD_PT_GPA          LXD_PAGE_TABLES_VA  /* PML4, PDPT, PD: VA = GPA for the first GiB */
 #define LXD_STACK_BYTES     KiB(64)
-#define LXD_HEAP_BYTES      MiB(1)
 #define LXD_MAX_CHUNKS      (ELF_MAX_SEGMENTS + 4)
 #define LXD_WATCHDOG_TICKS  50              /* preemption-timer ticks without a heartbeat */
 #define LXD_STOP_TIMEOUT_US 2000000
-
-_Static_assert(LXDS_EXIT_UNEXPECTED == (int)VCPU_STOP_UNEXPECTED_EXIT &&
-               LXDS_EXIT_EPT_VIOLATION == (int)VCPU_STOP_EPT_VIOLATION &&
-               LXDS_EXIT_WATCHDOG == (int)VCPU_STOP_WATCHDOG,
-               "the ABI's exit reasons mirror enum vcpu_stop");
 
 extern struct hv_config hv_config;
 
@@ -45,6 +40,9 @@ struct lxd {
     unsigned int nchunks;
     struct lxd_boot_info *bi;
     uint64_t last_heartbeat;
+    uint64_t log_window_start;              /* LXD_HC_LOG rate limit: cycles, records, dropped */
+    uint32_t log_in_window;
+    uint64_t log_suppressed;
 };
 
 static struct lxd lxds[LXDS_MAX_DOMAINS];   /* domain id = index + 1 */
@@ -58,11 +56,62 @@ static struct lxd *lxd_get(uint32_t id)
 
 /* ---- what an LXD may ask of the hypervisor ---- */
 
+/*
+ * LXD_HC_LOG text goes into the hypervisor's log as one line, whatever it
+ * holds: fmt_escape() writes every byte outside printable ASCII, and the
+ * backslash, as an escape (\n, \r, \t, \\, \xNN), so a domain can neither
+ * start a line of its own (forging the hypervisor's lines that lxdctl and
+ * the tests read) nor send terminal control sequences.  The escaped text
+ * is cut at LXD_LOG_ESCAPED bytes with "[...]".
+ */
+#define LXD_LOG_ESCAPED     400
+
+/*
+ * Each domain may log a burst of LXD_LOG_BURST records (start-up chatter,
+ * e.g. a kernel-environment driver's messages), then LXD_LOG_PER_SECOND
+ * records a second: a token bucket, one record's credit back every
+ * 1/LXD_LOG_PER_SECOND s.  The rest are counted, and the count is logged
+ * when a record is allowed again (or when the domain ends), so a flood costs
+ * the console little and hides nothing.
+ */
+#define LXD_LOG_PER_SECOND  20
+#define LXD_LOG_BURST       100
+
+static void lxd_log_suppressed_report(struct lxd *d)
+{
+    if (d->log_suppressed)
+        printk("lxd %s: %lu log record(s) suppressed (more than %u a second)\n", d->dom.name,
+               d->log_suppressed, LXD_LOG_PER_SECOND);
+    d->log_suppressed = 0;
+}
+
+/* log_in_window: credits spent, at most LXD_LOG_BURST; log_window_start: last refill. */
+static bool lxd_log_allowed(struct lxd *d)
+{
+    uint64_t now = arch_cycles();
+    uint64_t per_record = 1000000 * arch_cycles_per_us() / LXD_LOG_PER_SECOND;
+    uint64_t earned = per_record ? (now - d->log_window_start) / per_record : LXD_LOG_BURST;
+
+    if (earned) {
+        d->log_in_window = earned >= d->log_in_window ? 0 : d->log_in_window - (uint32_t)earned;
+        d->log_window_start = now;
+    }
+    if (d->log_in_window >= LXD_LOG_BURST) {
+        d->log_suppressed++;
+        return false;
+    }
+    lxd_log_suppressed_report(d);
+    d->log_in_window++;
+    return true;
+}
+
 static void lxd_log(struct lxd *d, uint64_t va, uint64_t len)
 {
-    char text[256];
+    char text[256], escaped[LXD_LOG_ESCAPED];
     size_t n = 0;
 
+    if (!lxd_log_allowed(d))
+        return;
     len = MIN(len, sizeof(text) - 1);
     while (n < len) {                       /* through its EPT, page by page */
         uint64_t hpa;
@@ -74,8 +123,8 @@ static void lxd_log(struct lxd *d, uint64_t va, uint64_t len)
     }
     while (n && (text[n - 1] == '\n' || text[n - 1] == '\0'))
         n--;
-    text[n] = '\0';
-    printk("lxd %s: %s\n", d->dom.name, text);
+    fmt_escape(escaped, sizeof(escaped), text, n);
+    printk("lxd %s: %s\n", d->dom.name, escaped);
 }
 
 static enum hypercall_action lxd_hypercall(struct vcpu *v)
@@ -88,9 +137,9 @@ static enum hypercall_action lxd_hypercall(struct vcpu *v)
         v->regs.rax = 0;
         return HC_RESUME;
     case LXD_HC_EXIT:
-        v->stop_detail = v->regs.rdi;
+        v->exit_code = v->regs.rdi;
         printk("lxd %s: exits with code %ld\n", d->dom.name, (long)v->regs.rdi);
-        return HC_STOP;
+        return HC_EXIT;
     default:
         v->regs.rax = (uint64_t)-ENOSYS;
         return HC_RESUME;
@@ -184,7 +233,7 @@ static int load_segments(struct lxd *d, const uint8_t *image, const struct elf_i
 
 static int build_domain(struct lxd *d, const uint8_t *image, const struct elf_image *img)
 {
-    uint64_t bi_pa;
+    uint64_t heap_bytes = img->heap_bytes ? img->heap_bytes : LXD_HEAP_DEFAULT, bi_pa;
     int rc = map_page_tables(d);
 
     if (!rc)
@@ -194,14 +243,15 @@ static int build_domain(struct lxd *d, const uint8_t *image, const struct elf_im
     if (!rc)
         rc = map_new(d, LXD_STACK_TOP_VA - LXD_STACK_BYTES, LXD_STACK_BYTES, EPT_R | EPT_W, NULL);
     if (!rc)
-        rc = map_new(d, LXD_HEAP_VA, LXD_HEAP_BYTES, EPT_R | EPT_W, NULL);
+        rc = map_new(d, LXD_HEAP_VA, heap_bytes, EPT_R | EPT_W, NULL);
     if (rc)
         return rc;
     d->bi = phys_to_virt(bi_pa);
     d->bi->magic = LXD_BOOT_INFO_MAGIC;
     d->bi->domain_id = (uint32_t)d->dom.id;
     d->bi->heap_va = LXD_HEAP_VA;
-    d->bi->heap_bytes = LXD_HEAP_BYTES;
+    d->bi->heap_bytes = heap_bytes;
+    d->bi->tsc_khz = arch_cycles_khz();
     memcpy(d->bi->name, d->dom.name, sizeof(d->bi->name));
     return 0;
 }
@@ -242,8 +292,9 @@ int lxd_create(const void *image, uint64_t len, const char *name, const char **w
         return rc;
     }
     d->state = LXDS_STATE_LOADED;
-    printk("lxd: created domain %d '%s': %u segment(s), %lu KiB of pool, entry %#lx\n",
-           d->dom.id, d->dom.name, img.nsegs, memory_bytes(d) >> 10, img.entry);
+    printk("lxd: created domain %d '%s': %u segment(s), %lu KiB of pool (heap %lu KiB), entry %#lx\n",
+           d->dom.id, d->dom.name, img.nsegs, memory_bytes(d) >> 10, d->bi->heap_bytes >> 10,
+           img.entry);
     return d->dom.id;
 }
 
@@ -268,6 +319,31 @@ int lxd_grant(uint32_t id, uint64_t hpa, uint64_t pages, uint64_t *va)
     return 0;
 }
 
+/*
+ * The load arguments (module parameters for a kernel-environment LXD),
+ * copied by the caller out of Linux's memory.  Printable ASCII only, so the
+ * domain's parser and its log lines never see control bytes; the domain
+ * still treats the text as hostile.
+ */
+int lxd_set_args(uint32_t id, const char *text, uint64_t len)
+{
+    struct lxd *d = lxd_get(id);
+
+    if (!d)
+        return -ENOENT;
+    if (d->state != LXDS_STATE_LOADED)
+        return -EBUSY;                      /* the domain may be reading them */
+    if (len >= LXD_ARGS_MAX)
+        return -E2BIG;
+    for (uint64_t i = 0; i < len; i++)
+        if (text[i] < 0x20 || text[i] > 0x7e)
+            return -EINVAL;
+    memcpy(d->bi->args, text, len);
+    d->bi->args[len] = '\0';
+    printk("lxd: domain %u '%s' load arguments: \"%s\"\n", id, d->dom.name, d->bi->args);
+    return 0;
+}
+
 /* ---- running, on the domain's own core ---- */
 
 static void lxd_core_main(void *arg)
@@ -289,7 +365,8 @@ static void lxd_core_main(void *arg)
         arch_vcpu_run(&d->vcpu);
         arch_vcpu_destroy(&d->vcpu);
     }
-    bool clean = d->vcpu.stop == VCPU_STOP_REQUESTED;
+    lxd_log_suppressed_report(d);
+    bool clean = d->vcpu.stop == VCPU_STOP_REQUESTED || d->vcpu.stop == VCPU_STOP_EXITED;
     printk("lxd %s: %s on cpu %u: %s at RIP %#lx%s\n", d->dom.name, clean ? "stopped" : "CRASHED",
            arch_cpu_id(), vcpu_stop_name(d->vcpu.stop), d->vcpu.stop_rip,
            clean ? "" : "; only this domain was stopped");
@@ -438,4 +515,50 @@ void lxd_info(struct lxds_info *info)
     info->pool_free_bytes = pool_free_bytes();
     info->max_domains = LXDS_MAX_DOMAINS;
     info->domains = (uint32_t)lxd_list(NULL, 0);
+}
+
+/* ---- the debugger (domains/debug.c does the work) ---- */
+
+static bool dbg_is_running(const struct debug_target *t)
+{
+    const struct lxd *d = t->owner;
+
+    return __atomic_load_n(&d->state, __ATOMIC_ACQUIRE) == LXDS_STATE_RUNNING;
+}
+
+static bool dbg_was_started(const struct debug_target *t)
+{
+    const struct lxd *d = t->owner;
+    uint32_t st = __atomic_load_n(&d->state, __ATOMIC_ACQUIRE);
+
+    return st == LXDS_STATE_RUNNING || st == LXDS_STATE_STOPPED || st == LXDS_STATE_CRASHED;
+}
+
+static void dbg_kick(const struct debug_target *t)
+{
+    const struct lxd *d = t->owner;
+    int core = d->core;
+
+    if (core >= 0)
+        arch_kick_cpu((unsigned int)core);
+}
+
+int lxd_debug(uint32_t id, struct lxds_debug *req, void *buf)
+{
+    struct lxd *d = lxd_get(id);
+
+    if (!d)
+        return -ENOENT;
+    struct debug_target t = {
+        .v = &d->vcpu, .ept = &d->dom.ept, .owner = d,
+        .is_running = dbg_is_running, .was_started = dbg_was_started, .kick = dbg_kick,
+    };
+    int rc = debug_op(&t, req, buf);
+    if (req->op == LXDS_DBG_GET)
+        req->state = d->state;
+    if (req->op == LXDS_DBG_GET && (d->state == LXDS_STATE_STOPPED || d->state == LXDS_STATE_CRASHED)) {
+        req->exit_reason = d->vcpu.stop;
+        req->exit_detail = d->vcpu.stop_detail;
+    }
+    return rc;
 }

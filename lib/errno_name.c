@@ -9,6 +9,7 @@ const char *errno_name(int err)
     case 0: return "OK";
     case EPERM: return "EPERM";
     case ENOENT: return "ENOENT";
+    case ESRCH: return "ESRCH";
     case EIO: return "EIO";
     case E2BIG: return "E2BIG";
     case ENOEXEC: return "ENOEXEC";

@@ -173,6 +173,27 @@ static const char *parse_length(const char *f, enum length *len)
 
 int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap_in)
 {
+    return fmt_vxsnprintf(buf, size, fmt, ap_in, NULL);
+}
+
+/* %p followed by letters, handed to ext; 0 consumed means a plain pointer. */
+static const char *out_pointer_ext(struct out *o, const char *f, const void *p, struct spec *sp,
+                                   fmt_ptr_ext_fn ext)
+{
+    char tmp[FMT_PTR_EXT_MAX];
+    int width = sp->width;
+    int used = ext(f + 1, p, &width, tmp, sizeof(tmp));
+
+    if (used <= 0)
+        return NULL;
+    tmp[sizeof(tmp) - 1] = '\0';
+    sp->width = width;
+    out_string(o, tmp, sp);
+    return f + used;
+}
+
+int fmt_vxsnprintf(char *buf, size_t size, const char *fmt, va_list ap_in, fmt_ptr_ext_fn ext)
+{
     struct out o = { .buf = buf, .size = size, .len = 0 };
     va_list ap;
 
@@ -198,10 +219,19 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap_in)
         case 'x': out_number(&o, arg_unsigned(&ap, len), false, 16, false, &sp); break;
         case 'X': out_number(&o, arg_unsigned(&ap, len), false, 16, true, &sp); break;
         case 'o': out_number(&o, arg_unsigned(&ap, len), false, 8, false, &sp); break;
-        case 'p':
+        case 'p': {
+            const void *p = va_arg(ap, void *);
+            const char *end = NULL;
+            if (ext && ((f[1] >= 'a' && f[1] <= 'z') || (f[1] >= 'A' && f[1] <= 'Z')))
+                end = out_pointer_ext(&o, f, p, &sp, ext);
+            if (end) {
+                f = end;
+                break;
+            }
             sp.alt = true;
-            out_number(&o, (uintptr_t)va_arg(ap, void *), false, 16, false, &sp);
+            out_number(&o, (uintptr_t)p, false, 16, false, &sp);
             break;
+        }
         case 's': out_string(&o, va_arg(ap, const char *), &sp); break;
         case 'c': {
             char c[2] = { (char)va_arg(ap, int), 0 };
@@ -234,4 +264,49 @@ int fmt_snprintf(char *buf, size_t size, const char *fmt, ...)
     n = fmt_vsnprintf(buf, size, fmt, ap);
     va_end(ap);
     return n;
+}
+
+/* The escape for one byte of untrusted text (1, 2 or 4 characters) in e; its length. */
+static size_t escape_byte(unsigned char c, char e[4])
+{
+    static const char hex[] = "0123456789abcdef";
+
+    if (c == '\\' || c == '\n' || c == '\r' || c == '\t') {
+        e[0] = '\\';
+        e[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : '\\';
+        return 2;
+    }
+    if (c < 0x20 || c > 0x7E) {
+        e[0] = '\\';
+        e[1] = 'x';
+        e[2] = hex[c >> 4];
+        e[3] = hex[c & 15];
+        return 4;
+    }
+    e[0] = (char)c;
+    return 1;
+}
+
+size_t fmt_escape(char *out, size_t size, const char *in, size_t n)
+{
+    static const char cut[] = "[...]";
+    size_t total = 0, room, o = 0;
+    char e[4];
+
+    for (size_t i = 0; i < n; i++)
+        total += escape_byte((unsigned char)in[i], e);
+    /* all of it when it fits, else as much as leaves room for the cut mark */
+    room = total < size ? total : size - sizeof(cut);
+    for (size_t i = 0; i < n; i++) {
+        size_t k = escape_byte((unsigned char)in[i], e);
+        if (o + k > room)
+            break;
+        for (size_t j = 0; j < k; j++)
+            out[o++] = e[j];
+    }
+    if (total >= size)
+        for (size_t j = 0; j < sizeof(cut) - 1; j++)
+            out[o++] = cut[j];
+    out[o] = '\0';
+    return o;
 }

@@ -32,7 +32,7 @@ LXD_SDK_OBJS := $(patsubst %.c,$(LXD_OBJ)/%.o,$(LXD_SDK_SRCS)) \
                 $(LXD_OBJ)/lxd-sdk/async/ctx_x86_64.o
 LXD_SDK_LIB  := $(LXD_OUT)/libsdk.a
 LXD_CRT0     := $(LXD_OBJ)/lxd-sdk/crt0.o
-LXD_EXAMPLES := echo probe
+LXD_EXAMPLES := echo probe attack
 LXD_IMAGES   := $(addprefix $(LXD_OUT)/,$(addsuffix .lxd,$(LXD_EXAMPLES)))
 LXD_BAD      := truncated truncated-header notelf machine overlap entry huge
 LXD_BAD_IMAGES := $(addprefix $(LXD_OUT)/bad/,$(addsuffix .lxd,$(LXD_BAD)))
@@ -79,6 +79,7 @@ $(LXD_BAD_IMAGES) $(LXD_OUT)/bad/EXPECTED &: $(LXD_OUT)/echo.lxd lxd-sdk/tools/m
 .PRECIOUS: $(LXD_OUT)/%.elf $(LXD_OBJ)/%.o
 
 INITRAMFS_EXTRA += $(LXD_OUT)/echo.lxd:/lib/lxd/echo.lxd $(LXD_OUT)/probe.lxd:/lib/lxd/probe.lxd \
+                   $(LXD_OUT)/attack.lxd:/lib/lxd/attack.lxd \
                    $(foreach b,$(LXD_BAD),$(LXD_OUT)/bad/$(b).lxd:/lib/lxd/bad/$(b).lxd) \
                    $(LXD_OUT)/bad/EXPECTED:/lib/lxd/bad/EXPECTED
 

@@ -60,8 +60,16 @@ static void lxd_dispatch_idle(void *arg)
     struct lxd_dispatch *d = arg;
 
     lxd_dispatch_beat();
+    if (d->tick)
+        d->tick(d->tick_ctx);
     if (achan_poll(&d->ac) == 0)
         ipc_cpu_relax();
+}
+
+void lxd_dispatch_set_tick(struct lxd_dispatch *d, void (*fn)(void *ctx), void *ctx)
+{
+    d->tick = fn;
+    d->tick_ctx = ctx;
 }
 
 int lxd_dispatch_init(struct lxd_dispatch *d, unsigned int grant, lxd_handler_fn fn, void *ctx)
@@ -97,7 +105,9 @@ void lxd_dispatch_run(struct lxd_dispatch *d)
     for (;;) {
         lxd_dispatch_beat();
         if (achan_recv_request(&d->ac, &job.req) != 0) {
-            /* Nothing new: let blocked-then-woken threads finish. */
+            /* Nothing new: the domain's own work, then blocked-then-woken threads. */
+            if (d->tick)
+                d->tick(d->tick_ctx);
             async_yield();
             ipc_cpu_relax();
             continue;

@@ -8,6 +8,9 @@
 #     --timeout SEC    kill the emulator after SEC seconds (default 300 with --log)
 #     --cores N        cores (default 2)         --megs M   memory in MiB (default 512)
 #     --ips N          Bochs instructions per emulated second (default 10000000)
+#     --gdb-port P     the guest's COM4 (Linux's ttyS3) on TCP port P of this host, for
+#                      `lxdctl gdb NAME --tty /dev/ttyS3` in the guest and gdb here
+#                      (`target remote localhost:P`)
 #
 # auto = QEMU with KVM when /dev/kvm offers nested VT-x, else Bochs.
 # Exit status: 0 when the guest powered off, 124 on timeout, else the emulator's.
@@ -15,7 +18,7 @@
 set -euo pipefail
 
 emu=auto
-iso= log= com2= timeout_s= cores=2 megs=512 ips=10000000
+iso= log= com2= timeout_s= cores=2 megs=512 ips=10000000 gdb_port=
 case ${1:-} in auto|kvm|qemu|bochs) emu=$1; shift ;; esac
 while [ $# -gt 0 ]; do
   case $1 in
@@ -26,6 +29,7 @@ while [ $# -gt 0 ]; do
     --cores) cores=$2; shift ;;
     --megs) megs=$2; shift ;;
     --ips) ips=$2; shift ;;
+    --gdb-port) gdb_port=$2; shift ;;
     -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "emu.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -69,6 +73,10 @@ run_qemu() {
   if [ "$emu" = kvm ]; then accel=(-enable-kvm -cpu host,+vmx); else accel=(-accel tcg -cpu qemu64); fi
   if [ -n "$log" ]; then serial=(-serial "file:$log"); else serial=(-serial mon:stdio); fi
   [ -n "$com2" ] && serial+=(-serial "file:$com2")
+  if [ -n "$gdb_port" ]; then
+    [ -n "$com2" ] || serial+=(-serial null)
+    serial+=(-serial null -serial "tcp:127.0.0.1:$gdb_port,server=on,wait=off")
+  fi
   run_bounded qemu-system-x86_64 "${accel[@]}" -smp "$cores" -m "$megs" -cdrom "$iso" \
     -boot d -display none -no-reboot "${serial[@]}"
 }
@@ -104,8 +112,24 @@ error: action=report
 info: action=ignore
 debug: action=ignore
 RC
+  if [ -n "$gdb_port" ]; then
+    # Bochs connects COM4 to a relay that gdb reaches on $gdb_port (tools/serial-relay.py)
+    python3 "$(dirname "$0")/serial-relay.py" --gdb-port "$gdb_port" --emu-port-file "$dir/relay.port" &
+    relay_pid=$!
+    for _ in $(seq 50); do [ -s "$dir/relay.port" ] && break; sleep 0.1; done
+    if [ -s "$dir/relay.port" ]; then
+      echo "com4: enabled=1, mode=socket-client, dev=127.0.0.1:$(cat "$dir/relay.port")" >>"$dir/bochsrc"
+      echo "emu.sh: the guest's COM4 (ttyS3) is on TCP port $gdb_port: gdb -ex 'target remote localhost:$gdb_port'" >&2
+    else
+      echo "emu.sh: WARNING: no gdb port: the relay could not listen on $gdb_port (taken? try GDB_PORT=...); booting without it" >&2
+      kill "$relay_pid" 2>/dev/null || true
+      relay_pid=
+    fi
+  fi
   printf 'c\nquit\n' > "$dir/cmds"
   ( cd "$dir" && run_bounded bochs -q -f bochsrc -rc cmds >"$dir/stdout" 2>&1 ) || rc=$?
+  # (the relay usually ended with Bochs' side of the socket: a failed kill is fine)
+  if [ -n "${relay_pid:-}" ]; then kill "$relay_pid" 2>/dev/null || true; fi
   if [ $rc -eq 124 ]; then
     rm -rf "$dir"; return 124
   fi

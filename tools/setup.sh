@@ -8,6 +8,7 @@ declare -A probe=(
   [gcc]=/usr/bin/gcc
   [g++]=/usr/bin/g++
   [make]=/usr/bin/make
+  [git]=/usr/bin/git
   [nasm]=/usr/bin/nasm
   [grub-pc-bin]=/usr/lib/grub/i386-pc/multiboot2.mod
   [grub-common]=/usr/bin/grub-mkrescue

@@ -97,9 +97,16 @@ void arch_early_init(void)
     arch_console_init();
 }
 
-/* CR4.OSXSAVE on, so the hypervisor can execute XSETBV for Linux (it never uses XSAVE itself). */
+/*
+ * The FPU usable by the hypervisor's own FXRSTOR/XRSTOR (it never computes
+ * with it: it is built with -mgeneral-regs-only): CR0.EM and TS clear, MP
+ * set; CR4.OSFXSR, so FXRSTOR resets the XMM registers between guests; and
+ * CR4.OSXSAVE, so it can execute XSETBV for Linux and XRSTOR.
+ */
 void x86_cpu_features_enable(void)
 {
+    write_cr0((read_cr0() & ~(CR0_EM | CR0_TS)) | CR0_MP);
+    write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
     if (cpuid(1, 0).ecx & (1u << 26))
         write_cr4(read_cr4() | CR4_OSXSAVE);
 }
@@ -123,8 +130,10 @@ void arch_init_boot_cpu(const struct mb2_info *mbi)
     x86_time_calibrate();
 }
 
+/* TPR 0 first: whatever a guest left there must not mask the wake-up IPI. */
 void arch_wait_for_kick(void)
 {
+    write_cr8(0);
     __asm__ volatile("sti; hlt; cli" ::: "memory");
 }
 

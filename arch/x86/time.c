@@ -18,6 +18,16 @@ uint64_t arch_cycles(void)
     return rdtsc();
 }
 
+uint64_t arch_cycles_khz(void)
+{
+    return tsc_hz ? tsc_hz / 1000 : 1000000;
+}
+
+uint64_t arch_cycles_per_us(void)
+{
+    return tsc_per_us;
+}
+
 /* Counts TSC ticks over 50 ms of PIT channel 2 (its gate is port 0x61). */
 void x86_time_calibrate(void)
 {

@@ -26,6 +26,8 @@ void arch_cpu_relax(void);               /* spin-wait hint */
 unsigned long arch_irq_save(void);
 void arch_irq_restore(unsigned long flags);
 uint64_t arch_cycles(void);
+uint64_t arch_cycles_per_us(void);       /* arch_cycles() ticks per microsecond */
+uint64_t arch_cycles_khz(void);         /* arch_cycles() ticks per millisecond */
 void arch_udelay(unsigned int us);
 
 /* Boot-time set-up of the boot core, then ACPI and the other cores */
@@ -46,6 +48,13 @@ void arch_ept_page_sizes(bool *allow_2m, bool *allow_1g);
 int arch_vcpu_create(struct vcpu *v, const struct vcpu_boot *boot);  /* on its home core */
 int arch_vcpu_run(struct vcpu *v);       /* returns enum vcpu_stop */
 void arch_vcpu_destroy(struct vcpu *v);
+/* The debugger's view of a vCPU, on its home core only (domains/debug.c):
+ * save/load the guest state the VMCS holds beside v->regs, and apply the
+ * debug controls (intercept #BP and #DB while attached; TF for one step). */
+struct lxds_debug_regs;
+void arch_vcpu_save_state(struct vcpu *v, struct lxds_debug_regs *r);
+void arch_vcpu_load_state(struct vcpu *v, const struct lxds_debug_regs *r);
+void arch_vcpu_debug_apply(struct vcpu *v);
 /* The built-in VT-x self-tests on this core; counts what passed and failed. */
 void arch_virt_selftest(unsigned int *passed, unsigned int *failed);
 

@@ -6,7 +6,11 @@
 #include <lxds/vcpu.h>
 
 /* What a hypercall handler tells the run loop to do next. */
-enum hypercall_action { HC_RESUME, HC_STOP };
+enum hypercall_action {
+    HC_RESUME,
+    HC_STOP,            /* stop the vCPU: VCPU_STOP_REQUESTED */
+    HC_EXIT,            /* the domain ends itself: VCPU_STOP_EXITED with v->exit_code */
+};
 
 struct domain_ops {
     /* VMCALL from the domain: registers in v->regs, results written back there. */

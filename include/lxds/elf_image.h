@@ -33,7 +33,13 @@
  *     are skipped: linkers emit them for empty PHDRS entries;
  *   - W+X segments are allowed; the flags are reported and the hypervisor
  *     maps the rights they ask for;
- *   - other program headers (PT_NOTE, PT_PHDR, PT_GNU_STACK, ...) are ignored.
+ *   - PT_NOTE: every note in it must lie inside the file and inside the
+ *     segment (-ENOEXEC otherwise); notes other than "LXDS" are ignored.
+ *     An "LXDS" note of type LXD_NOTE_HEAP_BYTES (hypercall_abi.h) asks for
+ *     a heap size: its descriptor must be 8 bytes, it may appear once, and
+ *     a size of 0 or over LXD_HEAP_MAX is refused (-ENOEXEC / -E2BIG);
+ *     out->heap_bytes is then the size rounded up to pages (0: not asked);
+ *   - other program headers (PT_PHDR, PT_GNU_STACK, ...) are ignored.
  *
  * On success out->segs[] holds the loadable segments sorted by vaddr.
  */
@@ -65,6 +71,7 @@ struct elf_segment {
 
 struct elf_image {
     uint64_t entry;
+    uint64_t heap_bytes;        /* from an LXDS heap note, page-rounded; 0 if none */
     unsigned int nsegs;
     struct elf_segment segs[ELF_MAX_SEGMENTS];
     /* Where *why is formatted when the reason carries numbers (a segment
@@ -95,6 +102,7 @@ int elf_image_parse(const void *buf, size_t len, uint64_t va_min, uint64_t va_ma
 #define ELF_PT_DYNAMIC          2
 #define ELF_PT_INTERP           3
 #define ELF_PT_TLS              7
+#define ELF_PT_NOTE             4
 
 struct elf64_ehdr {
     unsigned char e_ident[ELF_EI_NIDENT];

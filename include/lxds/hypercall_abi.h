@@ -18,7 +18,7 @@
 #include <stdint.h>
 #endif
 
-#define LXDS_ABI_VERSION        0x00010000u     /* major 1, minor 0 */
+#define LXDS_ABI_VERSION        0x00010001u     /* major 1, minor 1 (LXDS_EXIT_EXITED, SET_ARGS, heap note, tsc_khz) */
 
 /* ---- Linux's calls ---- */
 enum lxds_hypercall {
@@ -32,12 +32,67 @@ enum lxds_hypercall {
     LXDS_HC_LIST = 7,           /* (gpa of uint32_t ids[], max) -> number of domains (may exceed max) */
     LXDS_HC_GRANT = 8,          /* (id, gpa, pages) -> address of the pages in the domain; before START */
     LXDS_HC_LOG_READ = 9,       /* (gpa of buffer, length, gpa of uint64_t position) -> bytes */
+    LXDS_HC_SET_ARGS = 10,      /* (id, gpa of text, length) -> 0: the domain's load arguments; before START */
+    LXDS_HC_DEBUG = 11,         /* (id, gpa of struct lxds_debug) -> op-specific >= 0: see below */
 };
 
 /* ---- an LXD's calls ---- */
 enum lxd_hypercall {
     LXD_HC_LOG = 0x100,         /* (address of text, length) -> 0: into the hypervisor log */
     LXD_HC_EXIT = 0x101,        /* (code) -> does not return: the domain stops */
+};
+
+/*
+ * The debugger's calls (LXDS_HC_DEBUG): mechanism only; lxdctl gdb is the
+ * policy.  A domain is attached, then paused (its core holds it in the
+ * hypervisor, state saved) and resumed or single-stepped; while paused or
+ * stopped (crashed or exited: the state at the stop is kept until destroy)
+ * its registers can be read and, while paused, written; its memory is read
+ * and written by guest-virtual address through its own page tables and EPT,
+ * never outside it.  While attached, int3 (#BP) and single steps (#DB) pause
+ * the domain instead of crashing it, and the heartbeat watchdog does not
+ * count paused time.
+ */
+enum lxds_debug_op {
+    LXDS_DBG_ATTACH = 1,        /* -> 0; pauses it (a running domain stops within the call) */
+    LXDS_DBG_DETACH = 2,        /* -> 0; resumes it if paused */
+    LXDS_DBG_PAUSE = 3,         /* -> 0 once paused (-ETIMEDOUT if its core does not answer) */
+    LXDS_DBG_RESUME = 4,        /* flags: LXDS_DBG_STEP for one instruction -> 0 */
+    LXDS_DBG_GET = 5,           /* -> 0; fills regs, state, event */
+    LXDS_DBG_SET_REGS = 6,      /* regs -> 0 (paused only) */
+    LXDS_DBG_READ = 7,          /* addr (domain virtual), len <= LXDS_DBG_MEM_MAX, buf_gpa -> bytes read */
+    LXDS_DBG_WRITE = 8,         /* the same, from buf_gpa into the domain -> bytes written */
+};
+#define LXDS_DBG_STEP           1u
+#define LXDS_DBG_MEM_MAX        4096u
+
+enum lxds_debug_event {
+    LXDS_DBG_EV_NONE = 0,       /* running (or never paused) */
+    LXDS_DBG_EV_PAUSED = 1,     /* LXDS_DBG_PAUSE / ATTACH */
+    LXDS_DBG_EV_BREAKPOINT = 2, /* int3 at regs.rip */
+    LXDS_DBG_EV_STEP = 3,       /* one instruction done */
+    LXDS_DBG_EV_STOPPED = 4,    /* the domain stopped for good: state/exit_reason say why */
+};
+
+struct lxds_debug_regs {
+    uint64_t gpr[16];           /* rax rbx rcx rdx rsi rdi rbp rsp r8 .. r15 (gdb's order) */
+    uint64_t rip, rflags;
+    uint64_t cr0, cr2, cr3, cr4;
+    uint64_t fs_base, gs_base;
+    uint16_t cs, ss, ds, es, fs, gs;
+    uint32_t pad;
+};
+
+struct lxds_debug {
+    uint32_t op;                /* enum lxds_debug_op */
+    uint32_t flags;
+    uint64_t addr, len, buf_gpa;    /* memory ops */
+    uint32_t attached;          /* out (GET) */
+    uint32_t event;             /* out (GET): enum lxds_debug_event */
+    uint32_t state;             /* out (GET): enum lxds_domain_state */
+    uint32_t exit_reason;       /* out (GET): when STOPPED */
+    uint64_t exit_detail;
+    struct lxds_debug_regs regs;    /* out (GET), in (SET_REGS) */
 };
 
 #define LXDS_NAME_MAX           32      /* including the NUL */
@@ -66,7 +121,7 @@ enum lxds_domain_state {
 /* Why a domain stopped: the values of the hypervisor's enum vcpu_stop. */
 enum lxds_exit_reason {
     LXDS_EXIT_NONE = 0,
-    LXDS_EXIT_REQUESTED = 1,    /* LXDS_HC_STOP, or LXD_HC_EXIT */
+    LXDS_EXIT_REQUESTED = 1,    /* LXDS_HC_STOP (ABI 1.0: or LXD_HC_EXIT) */
     LXDS_EXIT_HALTED = 2,
     LXDS_EXIT_EPT_VIOLATION = 3,
     LXDS_EXIT_TRIPLE_FAULT = 4,
@@ -74,7 +129,48 @@ enum lxds_exit_reason {
     LXDS_EXIT_WATCHDOG = 6,
     LXDS_EXIT_ENTRY_FAILED = 7,
     LXDS_EXIT_UNEXPECTED = 8,
+    LXDS_EXIT_EXITED = 9,       /* its own LXD_HC_EXIT: exit_detail is the code it gave */
 };
+
+/*
+ * The names of states and exit reasons: the one table that the hypervisor's
+ * log, klxd's /proc/lxd and lxdctl all print from.  `token` has no spaces
+ * (a column of /proc/lxd and lxdctl list); `text` is for sentences.
+ */
+struct lxds_name {
+    const char *token;
+    const char *text;
+};
+
+static inline const char *lxds_state_name(uint32_t state)
+{
+    static const char *const names[] = {
+        [LXDS_STATE_FREE] = "free", [LXDS_STATE_LOADED] = "loaded",
+        [LXDS_STATE_RUNNING] = "running", [LXDS_STATE_STOPPED] = "stopped",
+        [LXDS_STATE_CRASHED] = "crashed",
+    };
+
+    return state < sizeof(names) / sizeof(names[0]) ? names[state] : "unknown";
+}
+
+static inline const struct lxds_name *lxds_exit_reason(uint32_t reason)
+{
+    static const struct lxds_name names[] = {
+        [LXDS_EXIT_NONE] = { "-", "none" },
+        [LXDS_EXIT_REQUESTED] = { "requested", "stopped on request" },
+        [LXDS_EXIT_HALTED] = { "halted", "halted" },
+        [LXDS_EXIT_EPT_VIOLATION] = { "ept-violation", "EPT violation" },
+        [LXDS_EXIT_TRIPLE_FAULT] = { "triple-fault", "triple fault" },
+        [LXDS_EXIT_EXCEPTION] = { "exception", "exception" },
+        [LXDS_EXIT_WATCHDOG] = { "watchdog", "watchdog (no progress)" },
+        [LXDS_EXIT_ENTRY_FAILED] = { "entry-failed", "VM entry failed" },
+        [LXDS_EXIT_UNEXPECTED] = { "unexpected", "unexpected VM exit" },
+        [LXDS_EXIT_EXITED] = { "exited", "exited by itself" },
+    };
+    static const struct lxds_name unknown = { "?", "unknown reason" };
+
+    return reason < sizeof(names) / sizeof(names[0]) ? &names[reason] : &unknown;
+}
 
 struct lxds_domain_status {
     uint32_t id;
@@ -97,6 +193,9 @@ struct lxds_domain_status {
  * watchdog stops a domain whose heartbeat does not move for a while.
  */
 #define LXD_BOOT_INFO_MAGIC     0x4C58444249534F4Eull  /* "LXDBISON" */
+#define LXD_PAGE_TABLES_VA      0x1000ull       /* the domain's PML4, then its PDPT and PD (RW):
+                                                   they identity-map the first GiB with 2 MiB
+                                                   pages; the domain may add PML4 entries */
 #define LXD_IMAGE_BASE          0x400000ull     /* ELF segments must lie in [BASE, LIMIT) */
 #define LXD_IMAGE_LIMIT         0x10000000ull
 #define LXD_BOOT_INFO_VA        0x10000000ull
@@ -104,6 +203,21 @@ struct lxds_domain_status {
 #define LXD_HEAP_VA             0x10400000ull
 #define LXD_GRANT_VA            0x20000000ull   /* grant i at LXD_GRANT_VA + i * 16 MiB */
 #define LXD_GRANT_STRIDE        0x1000000ull
+
+/*
+ * The heap: LXD_HEAP_DEFAULT unless the image asks for another size in an
+ * ELF note (in a PT_NOTE program header): name "LXDS", type
+ * LXD_NOTE_HEAP_BYTES, an 8-byte little-endian size.  The hypervisor
+ * rounds it up to pages and refuses (-E2BIG) a size over LXD_HEAP_MAX;
+ * the LXD pool bounds it further (-ENOMEM).
+ */
+#define LXD_HEAP_DEFAULT        0x100000ull     /* 1 MiB */
+#define LXD_HEAP_MAX            0x8000000ull    /* 128 MiB: ends well below LXD_GRANT_VA */
+#define LXD_NOTE_NAME           "LXDS"
+#define LXD_NOTE_HEAP_BYTES     1
+
+/* Load arguments (LXDS_HC_SET_ARGS): printable ASCII, NUL-terminated in the boot info. */
+#define LXD_ARGS_MAX            512             /* including the NUL */
 
 struct lxd_grant {
     uint64_t va;                /* where the pages are in the domain */
@@ -118,6 +232,9 @@ struct lxd_boot_info {
     uint64_t heap_va, heap_bytes;
     volatile uint64_t heartbeat;
     char name[LXDS_NAME_MAX];
+    /* ABI 1.1 */
+    uint64_t tsc_khz;           /* TSC ticks per millisecond, as the hypervisor calibrated it */
+    char args[LXD_ARGS_MAX];    /* load arguments ("" if none were set), NUL-terminated */
 };
 
 #endif

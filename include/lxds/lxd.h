@@ -95,6 +95,8 @@ struct lxd_dispatch {
     uint64_t chan_bytes;
     uint64_t requests;                          /* requests and one-way messages handled */
     uint64_t spawn_waits;                       /* times every thread was busy */
+    void (*tick)(void *ctx);                    /* lxd_dispatch_set_tick */
+    void *tick_ctx;
 };
 
 /*
@@ -104,6 +106,14 @@ struct lxd_dispatch {
  * channel area.
  */
 int lxd_dispatch_init(struct lxd_dispatch *d, unsigned int grant, lxd_handler_fn fn, void *ctx);
+
+/*
+ * Work of the domain's own that must run while it waits for requests (the
+ * kernel environment's timers, work items and RCU callbacks): fn(ctx) runs
+ * whenever the loop finds the ring empty and whenever every thread is
+ * blocked, on the loop's own stack (not in a request thread).  NULL: none.
+ */
+void lxd_dispatch_set_tick(struct lxd_dispatch *d, void (*fn)(void *ctx), void *ctx);
 
 /*
  * Polls the channel forever: bumps the heartbeat every iteration, starts

@@ -7,6 +7,7 @@
 #ifndef LXDS_VCPU_H
 #define LXDS_VCPU_H
 
+#include <lxds/hypercall_abi.h>
 #include <lxds/types.h>
 
 struct domain;
@@ -23,6 +24,7 @@ enum vcpu_stop {
     VCPU_STOP_WATCHDOG,         /* ran past its time budget without progress */
     VCPU_STOP_ENTRY_FAILED,     /* VM entry failed: a hypervisor bug or bad state */
     VCPU_STOP_UNEXPECTED_EXIT,  /* an exit this domain has no handler for */
+    VCPU_STOP_EXITED,           /* the domain ended itself; stop_detail = its exit code */
 };
 
 /* General-purpose registers, in the order arch/x86/vmx/vmx_entry.asm saves them. */
@@ -45,6 +47,26 @@ struct vcpu_boot {
     uint16_t cs, ds;            /* selectors; 0 means 0x08 and 0x10 */
 };
 
+/*
+ * A debugger's hold on a vCPU.  Linux's core sets the requests
+ * (domains/debug.c); the home core's run loop parks the vCPU in the
+ * hypervisor at its next exit, saves its state into regs, and on resume
+ * loads regs back if the debugger changed them.  regs is also saved when
+ * the vCPU stops for good, so a crashed domain can be inspected.
+ */
+struct vcpu_debug {
+    volatile bool attached;
+    volatile bool pause_req;    /* park at the next exit */
+    volatile bool paused;       /* parked: regs is current */
+    volatile bool resume_req;   /* leave the park */
+    volatile bool step;         /* with resume_req: run one instruction, then park */
+    volatile bool regs_dirty;   /* the debugger wrote regs: load them before running */
+    volatile uint32_t event;    /* enum lxds_debug_event: why it parked last */
+    bool stepping;              /* arch: TF is ours until the step's #DB */
+    bool guest_tf;              /* arch: the guest's own TF while we step */
+    struct lxds_debug_regs regs;
+};
+
 struct vcpu {
     struct domain *dom;
     enum vcpu_kind kind;
@@ -55,14 +77,22 @@ struct vcpu {
     enum vcpu_stop stop;
     uint64_t stop_rip;          /* guest RIP when it stopped */
     uint64_t stop_addr;         /* guest-physical address for EPT violations */
-    uint64_t stop_detail;       /* reason-specific: qualification, vector, exit reason */
+    uint64_t stop_detail;       /* reason-specific: qualification, vector, exit reason, exit code */
+    uint64_t exit_code;         /* set by a hypercall handler that returns HC_EXIT */
     volatile bool stop_requested;   /* set by another core; the run loop stops the vCPU */
     uint32_t watchdog_limit;    /* preemption-timer expiries without progress; 0 = no watchdog */
     uint32_t watchdog_count;
     uint64_t exits;             /* counters */
     uint64_t hypercalls;
+    unsigned int refusals_logged;   /* exits refused with an injected fault, logged so far */
+    struct vcpu_debug dbg;
 };
 
+/* On the home core, from the run loop: park the vCPU for the debugger until it
+ * is resumed (or asked to stop).  Defined in domains/debug.c. */
+void vcpu_debug_park(struct vcpu *v);
+
+/* The ABI's text for it (enum vcpu_stop mirrors enum lxds_exit_reason). */
 const char *vcpu_stop_name(enum vcpu_stop s);
 
 #endif

@@ -58,7 +58,8 @@ void klxd_channel_put(struct klxd_channel *ch);
  * Sends *req as a CHAN_T_REQUEST with a fresh tag and waits for the
  * CHAN_T_REPLY carrying that tag; *reply gets it.  Replies with other tags
  * (late answers to calls that timed out) are dropped.  Calls on one channel
- * are serialised.
+ * are serialised (one klxd_call at a time; for many calls in flight use the
+ * glue backend, klxd_glue.h).
  */
 int klxd_call(struct klxd_channel *ch, const struct chan_msg *req, struct chan_msg *reply);
 
@@ -66,6 +67,25 @@ int klxd_call(struct klxd_channel *ch, const struct chan_msg *req, struct chan_m
  * receive the next message.  Both wait up to timeout_ms (0 = default). */
 int klxd_send(struct klxd_channel *ch, const struct chan_msg *msg, unsigned int timeout_ms);
 int klxd_recv(struct klxd_channel *ch, struct chan_msg *msg, unsigned int timeout_ms);
+
+/*
+ * For a runtime that multiplexes one channel (the glue backend,
+ * klxd_glue.c): sending and receiving are independent, so a thread polling
+ * for messages never holds up senders.  Do not mix these with klxd_call on
+ * the same channel (klxd_call would take the runtime's messages).
+ *
+ * klxd_send_batch sends n slots back to back under one lock (a multi-slot
+ * message stays contiguous), all within one timeout.  klxd_try_recv never
+ * waits for a message: 0, -EAGAIN (empty), -EBADMSG (invalid, consumed),
+ * -ENODEV.  klxd_channel_state asks the hypervisor: 0 running, -EPIPE
+ * stopped or crashed, -ENODEV destroyed, -EAGAIN cannot tell.
+ * klxd_timeout_ms is the module's timeout_ms parameter.
+ */
+int klxd_send_batch(struct klxd_channel *ch, const struct chan_msg *msgs, unsigned int n,
+		    unsigned int timeout_ms);
+int klxd_try_recv(struct klxd_channel *ch, struct chan_msg *msg);
+int klxd_channel_state(struct klxd_channel *ch);
+unsigned int klxd_timeout_ms(void);
 
 /* Raw hypercall, for glue modules that need a call klxd does not wrap. */
 long klxd_hypercall(unsigned long nr, unsigned long a0, unsigned long a1,

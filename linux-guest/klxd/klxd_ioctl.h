@@ -62,6 +62,12 @@ struct lxd_ioc_log {
 	uint64_t pos;              /* in/out: log position, 0 = the start of what is kept */
 };
 
+struct lxd_ioc_args {
+	uint32_t id;               /* in: a loaded, not yet started domain */
+	uint32_t len;              /* in: bytes at text, < LXD_ARGS_MAX, no NUL needed */
+	uint64_t text;             /* in: user pointer: printable ASCII, e.g. "nr_devices=1 size=64" */
+};
+
 struct lxd_ioc_channel {
 	uint32_t id;               /* in */
 	uint32_t pages;            /* in: ring pages (0 = KLXD_CHANNEL_DEFAULT_PAGES) */
@@ -83,6 +89,14 @@ struct lxd_ioc_ping {
 	uint64_t first_bad_seq;    /* out: sequence number of the first bad reply (~0 if none) */
 };
 
+/* The debugger (lxdctl gdb): one LXDS_HC_DEBUG operation on a domain. */
+struct lxd_ioc_debug {
+	uint32_t id;               /* in: the domain */
+	uint32_t reserved;
+	struct lxds_debug req;     /* in/out: op, flags, addr, len; GET fills the rest */
+	uint64_t data;             /* in: user pointer to req.len bytes (READ: filled, WRITE: read) */
+};
+
 #define LXD_IOC_MAGIC 0xB7
 
 #define LXD_IOC_VERSION   _IOR(LXD_IOC_MAGIC, 0, struct lxd_ioc_version)
@@ -97,5 +111,8 @@ struct lxd_ioc_ping {
 #define LXD_IOC_LOG_READ  _IOWR(LXD_IOC_MAGIC, 8, struct lxd_ioc_log)
 #define LXD_IOC_CHANNEL   _IOWR(LXD_IOC_MAGIC, 9, struct lxd_ioc_channel)
 #define LXD_IOC_PING      _IOWR(LXD_IOC_MAGIC, 10, struct lxd_ioc_ping)
+#define LXD_IOC_ARGS      _IOW(LXD_IOC_MAGIC, 11, struct lxd_ioc_args)
+/* returns the operation's result (>= 0: for READ/WRITE the bytes moved) */
+#define LXD_IOC_DEBUG     _IOWR(LXD_IOC_MAGIC, 12, struct lxd_ioc_debug)
 
 #endif

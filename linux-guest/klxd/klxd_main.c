@@ -76,6 +76,7 @@ static const char *const hc_names[] = {
 	[LXDS_HC_STOP] = "STOP", [LXDS_HC_DESTROY] = "DESTROY",
 	[LXDS_HC_STATUS] = "STATUS", [LXDS_HC_LIST] = "LIST",
 	[LXDS_HC_GRANT] = "GRANT", [LXDS_HC_LOG_READ] = "LOG_READ",
+	[LXDS_HC_SET_ARGS] = "SET_ARGS", [LXDS_HC_DEBUG] = "DEBUG",
 };
 
 /* A hypercall whose failure is logged with the call's name and arguments. */
@@ -99,9 +100,16 @@ static int hc_status(u32 id, struct lxds_domain_status *st)
 
 struct klxd_channel {
 	struct kref ref;
-	struct mutex lock;              /* one sender/receiver at a time (SPSC rings) */
+	/* The rings are single-producer single-consumer: one sender and one
+	 * receiver at a time, but the two sides are independent, so a
+	 * receiver polling the ring never holds up a sender.  klxd_call and
+	 * ping take call_lock first (one at a time: they match replies to
+	 * their own requests), then send_lock, then recv_lock. */
+	struct mutex call_lock;
+	struct mutex send_lock;
+	struct mutex recv_lock;
 	u32 domain_id;
-	bool dead;                      /* domain destroyed: no more traffic */
+	bool dead;                      /* domain destroyed: no more traffic (READ_ONCE) */
 	void *mem;
 	size_t bytes;
 	unsigned int pages;
@@ -198,12 +206,16 @@ static int channel_reset(struct klxd_channel *ch)
 {
 	int err;
 
-	mutex_lock(&ch->lock);
+	mutex_lock(&ch->call_lock);
+	mutex_lock(&ch->send_lock);
+	mutex_lock(&ch->recv_lock);
 	err = chan_mem_init(ch->mem, ch->bytes);
 	if (!err)
 		err = chan_attach(&ch->chan, ch->mem, ch->bytes, 0, CHAN_ACCEPT_ALL);
 	ch->next_tag = 0;
-	mutex_unlock(&ch->lock);
+	mutex_unlock(&ch->recv_lock);
+	mutex_unlock(&ch->send_lock);
+	mutex_unlock(&ch->call_lock);
 	return err;
 }
 
@@ -242,7 +254,9 @@ static int channel_create_locked(u32 id, unsigned int pages, u64 *domain_va, u32
 	if (!ch)
 		return -ENOMEM;
 	kref_init(&ch->ref);
-	mutex_init(&ch->lock);
+	mutex_init(&ch->call_lock);
+	mutex_init(&ch->send_lock);
+	mutex_init(&ch->recv_lock);
 	ch->domain_id = id;
 	ch->pages = pages;
 	ch->bytes = (size_t)pages * PAGE_SIZE;
@@ -295,9 +309,10 @@ static void dom_forget(struct klxd_domain *d)
 	struct klxd_channel *ch = d->ch;
 
 	if (ch) {
-		mutex_lock(&ch->lock);
-		ch->dead = true;
-		mutex_unlock(&ch->lock);
+		/* No lock: a sender may wait on a full ring with send_lock held
+		 * for up to its timeout; it sees the flag at its next check.
+		 * The pages stay until the last reference is dropped. */
+		WRITE_ONCE(ch->dead, true);
 		d->ch = NULL;
 		klxd_channel_put(ch);
 	}
@@ -307,9 +322,13 @@ static void dom_forget(struct klxd_domain *d)
 /* ---- waiting on a channel ------------------------------------------------ */
 
 /*
- * Busy-wait bookkeeping: yields the CPU now and then, gives up after the
- * timeout, and every 200 ms asks the hypervisor whether the domain still
- * runs, so a crashed peer is reported in a fraction of the timeout.
+ * Busy-wait bookkeeping for one call: its deadline is fixed when the call
+ * begins and nothing the peer sends moves it, so a domain that floods the
+ * ring cannot keep Linux in the call (klxd_call checks after every message
+ * it drops, not only while the ring is empty).  It yields the CPU now and
+ * then, stops on a signal, and every 200 ms asks the hypervisor whether the
+ * domain still runs, so a crashed peer is reported in a fraction of the
+ * timeout.
  */
 struct waiter {
 	struct klxd_channel *ch;
@@ -326,15 +345,12 @@ static void wait_begin(struct waiter *w, struct klxd_channel *ch, unsigned int t
 	w->spins = 0;
 }
 
-/* 0 = keep waiting, else the error to give up with. */
-static int wait_step(struct waiter *w)
+/* The checks: 0 = keep waiting, else the error to give up with. */
+static int wait_check(struct waiter *w)
 {
 	struct lxds_domain_status *st;
 	int err = 0;
 
-	cpu_relax();
-	if (++w->spins & 1023)
-		return 0;
 	cond_resched();
 	if (signal_pending(current))
 		return -EINTR;
@@ -357,39 +373,49 @@ static int wait_step(struct waiter *w)
 	return err;
 }
 
+/* One spin of a wait; every 1024th does the checks. */
+static int wait_step(struct waiter *w)
+{
+	cpu_relax();
+	if (++w->spins & 1023)
+		return 0;
+	return wait_check(w);
+}
+
+/* Ping's rule: its timeout counts from the last progress (replies are bounded by requests sent). */
 static inline void wait_progress(struct waiter *w, unsigned int tmo_ms)
 {
 	w->deadline = jiffies + msecs_to_jiffies(tmo_ms ? tmo_ms : timeout_ms);
 }
 
-/* With ch->lock held. */
-static int send_locked(struct klxd_channel *ch, const struct chan_msg *m, unsigned int tmo_ms)
+/* With ch->send_lock held. */
+static int send_locked(struct klxd_channel *ch, const struct chan_msg *m, struct waiter *w)
 {
-	struct waiter w;
 	int err;
 
-	if (ch->dead)
+	if (READ_ONCE(ch->dead))
 		return -ENODEV;
-	wait_begin(&w, ch, tmo_ms);
 	while (chan_try_send(&ch->chan, m) != 0) {
-		err = wait_step(&w);
+		if (READ_ONCE(ch->dead))
+			return -ENODEV;
+		err = wait_step(w);
 		if (err)
 			return err;
 	}
 	return 0;
 }
 
-/* With ch->lock held.  -EBADMSG for an invalid message (consumed). */
-static int recv_locked(struct klxd_channel *ch, struct chan_msg *m, unsigned int tmo_ms)
+/* With ch->recv_lock held.  -EBADMSG for an invalid message (consumed). */
+static int recv_locked(struct klxd_channel *ch, struct chan_msg *m, struct waiter *w)
 {
-	struct waiter w;
 	int ret, err;
 
-	if (ch->dead)
+	if (READ_ONCE(ch->dead))
 		return -ENODEV;
-	wait_begin(&w, ch, tmo_ms);
 	while ((ret = chan_try_recv(&ch->chan, m)) == IPC_EAGAIN) {
-		err = wait_step(&w);
+		if (READ_ONCE(ch->dead))
+			return -ENODEV;
+		err = wait_step(w);
 		if (err)
 			return err;
 	}
@@ -398,50 +424,134 @@ static int recv_locked(struct klxd_channel *ch, struct chan_msg *m, unsigned int
 
 int klxd_send(struct klxd_channel *ch, const struct chan_msg *msg, unsigned int tmo_ms)
 {
+	struct waiter w;
 	int err;
 
-	mutex_lock(&ch->lock);
-	err = send_locked(ch, msg, tmo_ms);
-	mutex_unlock(&ch->lock);
+	wait_begin(&w, ch, tmo_ms);
+	mutex_lock(&ch->send_lock);
+	err = send_locked(ch, msg, &w);
+	mutex_unlock(&ch->send_lock);
 	return err;
 }
 EXPORT_SYMBOL_GPL(klxd_send);
 
-int klxd_recv(struct klxd_channel *ch, struct chan_msg *msg, unsigned int tmo_ms)
+/*
+ * All n slots under one hold of send_lock, so they are contiguous on the
+ * ring (a multi-slot glue message).  One deadline for the whole batch,
+ * fixed before the lock is taken.  On failure some slots may have gone out:
+ * the receiver sees a truncated message and refuses it.
+ */
+int klxd_send_batch(struct klxd_channel *ch, const struct chan_msg *msgs, unsigned int n,
+		    unsigned int tmo_ms)
 {
+	struct waiter w;
+	unsigned int i;
+	int err = 0;
+
+	wait_begin(&w, ch, tmo_ms);
+	mutex_lock(&ch->send_lock);
+	for (i = 0; i < n && !err; i++)
+		err = send_locked(ch, &msgs[i], &w);
+	mutex_unlock(&ch->send_lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(klxd_send_batch);
+
+/* One message if there is one: 0, -EAGAIN (ring empty), -EBADMSG (an
+ * invalid message, consumed), -ENODEV (domain destroyed).  Never waits
+ * beyond recv_lock, which is only held for single receives. */
+int klxd_try_recv(struct klxd_channel *ch, struct chan_msg *msg)
+{
+	int ret;
+
+	if (READ_ONCE(ch->dead))
+		return -ENODEV;
+	mutex_lock(&ch->recv_lock);
+	ret = chan_try_recv(&ch->chan, msg);
+	mutex_unlock(&ch->recv_lock);
+	if (ret == IPC_EAGAIN)
+		return -EAGAIN;
+	return ret == 0 ? 0 : -EBADMSG;
+}
+EXPORT_SYMBOL_GPL(klxd_try_recv);
+
+/* Whether the domain behind ch still runs (LXDS_HC_STATUS): 0 running,
+ * -EPIPE stopped or crashed, -ENODEV destroyed, -EAGAIN cannot tell now. */
+int klxd_channel_state(struct klxd_channel *ch)
+{
+	struct lxds_domain_status *st;
 	int err;
 
-	mutex_lock(&ch->lock);
-	err = recv_locked(ch, msg, tmo_ms);
-	mutex_unlock(&ch->lock);
+	if (READ_ONCE(ch->dead))
+		return -ENODEV;
+	st = kzalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return -EAGAIN;
+	err = hc_status(ch->domain_id, st);
+	if (err >= 0)
+		err = st->state == LXDS_STATE_RUNNING ? 0 : -EPIPE;
+	else if (err == -ENOENT)
+		err = -ENODEV;
+	else
+		err = -EAGAIN;
+	kfree(st);
+	return err;
+}
+EXPORT_SYMBOL_GPL(klxd_channel_state);
+
+/* The wait klxd allows one message (module parameter timeout_ms). */
+unsigned int klxd_timeout_ms(void)
+{
+	return READ_ONCE(timeout_ms);
+}
+EXPORT_SYMBOL_GPL(klxd_timeout_ms);
+
+int klxd_recv(struct klxd_channel *ch, struct chan_msg *msg, unsigned int tmo_ms)
+{
+	struct waiter w;
+	int err;
+
+	wait_begin(&w, ch, tmo_ms);
+	mutex_lock(&ch->recv_lock);
+	err = recv_locked(ch, msg, &w);
+	mutex_unlock(&ch->recv_lock);
 	return err;
 }
 EXPORT_SYMBOL_GPL(klxd_recv);
 
+/*
+ * One deadline for the whole call (send, then every receive): a stray or
+ * invalid message is dropped and the checks run before the next receive,
+ * so a peer that keeps the ring full of wrong replies gets -ETIMEDOUT
+ * (or -EINTR, -EPIPE) like one that never answers.
+ */
 int klxd_call(struct klxd_channel *ch, const struct chan_msg *req, struct chan_msg *reply)
 {
 	struct chan_msg m = *req;
+	struct waiter w;
 	u32 tag;
 	int err;
 
-	mutex_lock(&ch->lock);
+	wait_begin(&w, ch, 0);
+	mutex_lock(&ch->call_lock);
 	tag = ++ch->next_tag;
 	m.hdr.type = CHAN_T_REQUEST;
 	m.hdr.tag = tag;
-	err = send_locked(ch, &m, 0);
+	mutex_lock(&ch->send_lock);
+	err = send_locked(ch, &m, &w);
+	mutex_unlock(&ch->send_lock);
+	mutex_lock(&ch->recv_lock);
 	while (!err) {
-		err = recv_locked(ch, reply, 0);
-		if (err == -EBADMSG) {
-			ch->dropped++;
-			err = 0;
-			continue;
-		}
+		err = recv_locked(ch, reply, &w);
 		if (!err && reply->hdr.type == CHAN_T_REPLY && reply->hdr.tag == tag)
 			break;
-		if (!err)
-			ch->dropped++;
+		if (err && err != -EBADMSG)
+			break;
+		ch->dropped++;          /* invalid, or not our reply */
+		err = wait_check(&w);
 	}
-	mutex_unlock(&ch->lock);
+	mutex_unlock(&ch->recv_lock);
+	mutex_unlock(&ch->call_lock);
 	return err;
 }
 EXPORT_SYMBOL_GPL(klxd_call);
@@ -515,13 +625,16 @@ static int ping(struct klxd_channel *ch, struct lxd_ioc_ping *p)
 	seen = bitmap_zalloc(batch, GFP_KERNEL);
 	if (!seen)
 		return -ENOMEM;
-	mutex_lock(&ch->lock);
-	if (ch->dead) {
+	mutex_lock(&ch->call_lock);
+	mutex_lock(&ch->send_lock);
+	mutex_lock(&ch->recv_lock);
+	if (READ_ONCE(ch->dead)) {
 		err = -ENODEV;
 		goto out;
 	}
-	/* Drop what an earlier, interrupted ping left in the ring. */
-	while (chan_try_recv(&ch->chan, &m) != IPC_EAGAIN)
+	/* Drop what an earlier, interrupted ping left in the ring: at most a
+	 * ringful (a peer that keeps sending cannot keep us here). */
+	for (seq = 0; seq <= ch->chan.rx.mask && chan_try_recv(&ch->chan, &m) != IPC_EAGAIN; seq++)
 		ch->dropped++;
 
 	k0 = ktime_get();
@@ -582,7 +695,9 @@ static int ping(struct klxd_channel *ch, struct lxd_ioc_ping *p)
 	p->cycles = t1 - t0;
 out:
 	p->sent = sent;
-	mutex_unlock(&ch->lock);
+	mutex_unlock(&ch->recv_lock);
+	mutex_unlock(&ch->send_lock);
+	mutex_unlock(&ch->call_lock);
 	bitmap_free(seen);
 	return err;
 }
@@ -780,6 +895,82 @@ static int ioc_ping(struct lxd_ioc_ping __user *up)
 	return err;
 }
 
+/* Load arguments: copied into kernel memory (the hypervisor reads it in place). */
+static long ioc_args(void __user *up)
+{
+	struct lxd_ioc_args a;
+	char *text;
+	long ret;
+
+	if (copy_from_user(&a, up, sizeof(a)))
+		return -EFAULT;
+	if (a.len >= LXD_ARGS_MAX)
+		return -E2BIG;
+	text = kzalloc(LXD_ARGS_MAX, GFP_KERNEL);
+	if (!text)
+		return -ENOMEM;
+	if (copy_from_user(text, u64_to_user_ptr(a.text), a.len)) {
+		kfree(text);
+		return -EFAULT;
+	}
+	ret = hc(LXDS_HC_SET_ARGS, a.id, gpa(text), a.len, 0);
+	kfree(text);
+	return ret < 0 ? ret : 0;
+}
+
+/*
+ * One debugger operation.  The request and the data go through kernel
+ * buffers (a page each, so physically contiguous) whose addresses are what
+ * the hypervisor is given; user pointers never reach it.
+ */
+static long ioc_debug(void __user *up)
+{
+	struct lxd_ioc_debug d;
+	struct lxds_debug *req;
+	void *data = NULL;
+	bool mem;
+	long ret;
+
+	if (copy_from_user(&d, up, sizeof(d)))
+		return -EFAULT;
+	mem = d.req.op == LXDS_DBG_READ || d.req.op == LXDS_DBG_WRITE;
+	if (mem && (d.req.len == 0 || d.req.len > LXDS_DBG_MEM_MAX))
+		return -EINVAL;
+	req = (struct lxds_debug *)get_zeroed_page(GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+	*req = d.req;
+	if (mem) {
+		data = (void *)get_zeroed_page(GFP_KERNEL);
+		if (!data) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		if (d.req.op == LXDS_DBG_WRITE &&
+		    copy_from_user(data, u64_to_user_ptr(d.data), d.req.len)) {
+			ret = -EFAULT;
+			goto out;
+		}
+		req->buf_gpa = gpa(data);
+	}
+	/* not hc(): a refused debugger request (a bad address) is no news for the log */
+	ret = klxd_hypercall(LXDS_HC_DEBUG, d.id, gpa(req), 0, 0);
+	if (ret > 0 && d.req.op == LXDS_DBG_READ &&
+	    copy_to_user(u64_to_user_ptr(d.data), data, ret)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	if (ret >= 0 && d.req.op == LXDS_DBG_GET) {
+		d.req = *req;
+		if (copy_to_user(up, &d, sizeof(d)))
+			ret = -EFAULT;
+	}
+out:
+	free_page((unsigned long)data);
+	free_page((unsigned long)req);
+	return ret;
+}
+
 static long klxd_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 {
 	void __user *up = (void __user *)arg;
@@ -864,6 +1055,10 @@ static long klxd_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	}
 	case LXD_IOC_PING:
 		return ioc_ping(up);
+	case LXD_IOC_ARGS:
+		return ioc_args(up);
+	case LXD_IOC_DEBUG:
+		return ioc_debug(up);
 	default:
 		return -ENOTTY;
 	}
@@ -885,20 +1080,6 @@ static struct miscdevice klxd_misc = {
 
 /* ---- /proc/lxd ---------------------------------------------------------- */
 
-static const char *const state_names[] = {
-	[LXDS_STATE_FREE] = "free", [LXDS_STATE_LOADED] = "loaded",
-	[LXDS_STATE_RUNNING] = "running", [LXDS_STATE_STOPPED] = "stopped",
-	[LXDS_STATE_CRASHED] = "crashed",
-};
-
-static const char *const reason_names[] = {
-	[LXDS_EXIT_NONE] = "-", [LXDS_EXIT_REQUESTED] = "requested",
-	[LXDS_EXIT_HALTED] = "halted", [LXDS_EXIT_EPT_VIOLATION] = "ept-violation",
-	[LXDS_EXIT_TRIPLE_FAULT] = "triple-fault", [LXDS_EXIT_EXCEPTION] = "exception",
-	[LXDS_EXIT_WATCHDOG] = "watchdog", [LXDS_EXIT_ENTRY_FAILED] = "entry-failed",
-	[LXDS_EXIT_UNEXPECTED] = "unexpected",
-};
-
 static int klxd_proc_show(struct seq_file *s, void *unused)
 {
 	struct lxds_domain_status *st;
@@ -919,9 +1100,8 @@ static int klxd_proc_show(struct seq_file *s, void *unused)
 			continue;
 		st->name[LXDS_NAME_MAX - 1] = '\0';
 		seq_printf(s, "%u %s %s %d %llu %s %#llx %#llx\n", st->id, st->name,
-			   st->state < ARRAY_SIZE(state_names) ? state_names[st->state] : "?",
-			   st->core, st->exits,
-			   st->exit_reason < ARRAY_SIZE(reason_names) ? reason_names[st->exit_reason] : "?",
+			   lxds_state_name(st->state), st->core, st->exits,
+			   lxds_exit_reason(st->exit_reason)->token,
 			   st->exit_rip, st->exit_addr);
 	}
 	if (n < 0)
@@ -975,7 +1155,7 @@ static int __init klxd_init(void)
 		pr_err("cannot register /dev/lxd: %d\n", err);
 		return err;
 	}
-	if (!proc_create_single("lxd", 0444, NULL, klxd_proc_show)) {
+	if (!proc_create_single("lxd", 0400, NULL, klxd_proc_show)) {
 		pr_err("cannot create /proc/lxd\n");
 		misc_deregister(&klxd_misc);
 		return -ENOMEM;

@@ -1,21 +1,30 @@
-# linux-guest/lxdctl/build.mk: the lxdctl CLI and the lxd-user-vmcall test
-# program, static (the initramfs has no libc), installed as /bin/lxdctl and
-# /bin/lxd-user-vmcall.  See docs/klxd.md.
+# linux-guest/lxdctl/build.mk: the lxdctl CLI and the lxd-user-vmcall and
+# lxd-vmx-user test programs, static (the initramfs has no libc), installed
+# as /bin/lxdctl, /bin/lxd-user-vmcall and /bin/lxd-vmx-user.  See docs/klxd.md.
 
 LXDCTL_OUT    := $(BUILD)/lxdctl
 LXDCTL_BIN    := $(LXDCTL_OUT)/lxdctl
 LXD_VMCALL_USER := $(LXDCTL_OUT)/lxd-user-vmcall
+LXD_VMX_USER  := $(LXDCTL_OUT)/lxd-vmx-user
 LXDCTL_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Iinclude -Ilinux-guest/klxd -static
 
 .PHONY: lxdctl
-lxdctl: $(LXDCTL_BIN) $(LXD_VMCALL_USER)
+lxdctl: $(LXDCTL_BIN) $(LXD_VMCALL_USER) $(LXD_VMX_USER)
 
-$(LXDCTL_BIN): linux-guest/lxdctl/lxdctl.c linux-guest/klxd/klxd_ioctl.h include/lxds/hypercall_abi.h
+LXDCTL_SRCS := linux-guest/lxdctl/lxdctl.c linux-guest/lxdctl/lxdctl_gdb.c \
+               linux-guest/lxdctl/gdb_server.c linux-guest/lxdctl/gdb_rsp.c
+$(LXDCTL_BIN): $(LXDCTL_SRCS) linux-guest/lxdctl/lxdctl_gdb.h linux-guest/lxdctl/gdb_server.h \
+               linux-guest/lxdctl/gdb_rsp.h linux-guest/klxd/klxd_ioctl.h include/lxds/hypercall_abi.h
 	@mkdir -p $(@D)
-	$(HOST_CC) $(LXDCTL_CFLAGS) -o $@ $<
+	$(HOST_CC) $(LXDCTL_CFLAGS) -o $@ $(LXDCTL_SRCS)
 
 $(LXD_VMCALL_USER): linux-guest/lxdctl/vmcall_user.c
 	@mkdir -p $(@D)
 	$(HOST_CC) $(LXDCTL_CFLAGS) -o $@ $<
 
-INITRAMFS_EXTRA += $(LXDCTL_BIN):/bin/lxdctl $(LXD_VMCALL_USER):/bin/lxd-user-vmcall
+$(LXD_VMX_USER): linux-guest/lxdctl/vmx_user.c
+	@mkdir -p $(@D)
+	$(HOST_CC) $(LXDCTL_CFLAGS) -o $@ $<
+
+INITRAMFS_EXTRA += $(LXDCTL_BIN):/bin/lxdctl $(LXD_VMCALL_USER):/bin/lxd-user-vmcall \
+                   $(LXD_VMX_USER):/bin/lxd-vmx-user

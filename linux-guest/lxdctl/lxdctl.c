@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "klxd_ioctl.h"
+#include "lxdctl_gdb.h"
 
 #define KLXD_KO_DEFAULT "/lib/modules/klxd.ko"
 
@@ -29,7 +30,9 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: lxdctl COMMAND [ARGS]\n"
 		"\n"
-		"  load FILE [NAME] [--no-start] [--core N] [--pages P]\n"
+		"  load FILE [NAME] [PARAM=VALUE...] [--no-start] [--core N] [--pages P]\n"
+		"                       PARAM=VALUE words become the domain's load arguments\n"
+		"                       (module parameters of a kernel-environment LXD)\n"
 		"                      create a domain from the LXD image FILE (NAME: the file's\n"
 		"                      base name without .lxd), give it a channel of P ring pages\n"
 		"                      (default %u) and start it on core N (default: the next free\n"
@@ -45,6 +48,10 @@ static void usage(FILE *f)
 		"                      flight at most (default 1), check every reply, print\n"
 		"                      round-trip figures; MS: longest wait for one reply\n"
 		"  info                 hypervisor ABI, cores, LXD pool\n"
+		"  gdb NAME|ID (--tty DEV | --tcp PORT)\n"
+		"                      attach to a running (or crashed) domain, pause it and serve\n"
+		"                      gdb's remote protocol on the serial device DEV or TCP PORT\n"
+		"                      until gdb detaches (the domain runs on) or kills it (stop)\n"
 		"\n"
 		"/dev/lxd comes from the klxd module; lxdctl loads %s when it is missing\n"
 		"(LXDCTL_MODULE overrides the path).  Exit status: 0 ok, 1 failed, 2 usage.\n",
@@ -77,21 +84,15 @@ static int usage_error(const char *fmt, ...)
 
 /* ---- names ------------------------------------------------------------- */
 
+/* States and reasons: the ABI header's one table (lxds_state_name, lxds_exit_reason). */
 static const char *state_name(uint32_t s)
 {
-	static const char *const n[] = { "free", "loaded", "running", "stopped", "crashed" };
-
-	return s < sizeof(n) / sizeof(n[0]) ? n[s] : "unknown";
+	return lxds_state_name(s);
 }
 
 static const char *reason_name(uint32_t r)
 {
-	static const char *const n[] = {
-		"none", "requested", "halted", "EPT violation", "triple fault",
-		"exception", "watchdog (no heartbeat)", "VM entry failed", "unexpected VM exit",
-	};
-
-	return r < sizeof(n) / sizeof(n[0]) ? n[r] : "unknown reason";
+	return lxds_exit_reason(r)->text;
 }
 
 static const char *vector_name(uint64_t v)
@@ -345,8 +346,11 @@ static void print_stop_reason(FILE *f, const struct lxds_domain_status *st)
 			vector_name(st->exit_detail), st->exit_rip);
 		break;
 	case LXDS_EXIT_REQUESTED:
-		fprintf(f, "requested (stop, or its own exit with code %" PRId64 "), RIP %#" PRIx64,
-			(int64_t)st->exit_detail, st->exit_rip);
+		fprintf(f, "requested (lxdctl stop), RIP %#" PRIx64, st->exit_rip);
+		break;
+	case LXDS_EXIT_EXITED:
+		fprintf(f, "exited with code %" PRId64 " (%#" PRIx64 "), RIP %#" PRIx64,
+			(int64_t)st->exit_detail, st->exit_detail, st->exit_rip);
 		break;
 	case LXDS_EXIT_UNEXPECTED:
 		fprintf(f, "unexpected VM exit (reason %" PRIu64 ") at RIP %#" PRIx64,
@@ -525,8 +529,22 @@ static void default_name(const char *path, char *name)
 	name[n] = '\0';
 }
 
+/* Joins the PARAM=VALUE words with single spaces; 0, or -1 when they do not fit. */
+static int add_arg(char *args, size_t size, const char *word)
+{
+	size_t have = strlen(args), add = strlen(word) + (have ? 1 : 0);
+
+	if (add >= size - have)
+		return -1;
+	if (have)
+		args[have++] = ' ';
+	strcpy(args + have, word);
+	return 0;
+}
+
 static int cmd_load(int argc, char **argv)
 {
+	char args[LXD_ARGS_MAX] = "";
 	struct lxd_ioc_create cr = { 0 };
 	struct lxd_ioc_channel ch = { 0 };
 	const char *file = NULL, *name = NULL;
@@ -550,6 +568,10 @@ static int cmd_load(int argc, char **argv)
 			ch.pages = (uint32_t)v;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			return usage_error("load: unknown option '%s'", argv[i]);
+		} else if (file && strchr(argv[i], '=')) {
+			if (add_arg(args, sizeof(args), argv[i]))
+				return usage_error("load: the parameters are longer than %d bytes",
+						   LXD_ARGS_MAX - 1);
 		} else if (!file) {
 			file = argv[i];
 		} else if (!name) {
@@ -621,6 +643,21 @@ static int cmd_load(int argc, char **argv)
 	}
 	free(image);
 	id = cr.id;
+	if (args[0]) {
+		struct lxd_ioc_args a = { .id = id, .len = (uint32_t)strlen(args),
+					  .text = (uintptr_t)args };
+
+		if (xioctl(LXD_IOC_ARGS, &a) < 0) {
+			int e = errno;
+
+			err_msg("domain %u '%s': its parameters \"%s\" were refused: %s%s; destroying it",
+				id, cr.name, args, strerror(e),
+				e == EINVAL ? " (printable ASCII only)" : "");
+			if (xioctl(LXD_IOC_DESTROY, &id) < 0)
+				err_msg("destroying domain %u failed too: %s", id, strerror(errno));
+			return 1;
+		}
+	}
 	ch.id = id;
 	if (xioctl(LXD_IOC_CHANNEL, &ch) < 0) {
 		int e = errno;
@@ -767,6 +804,36 @@ static int cmd_ping(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_gdb(int argc, char **argv)
+{
+	struct lxds_domain_status st;
+	const char *tty = NULL;
+	int port = -1;
+	uint32_t id;
+
+	if (argc < 1)
+		return usage_error("gdb needs a domain");
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--tty") && i + 1 < argc) {
+			tty = argv[++i];
+		} else if (!strcmp(argv[i], "--tcp") && i + 1 < argc) {
+			char *end;
+			long v = strtol(argv[++i], &end, 10);
+
+			if (*end || v < 1 || v > 65535)
+				return usage_error("gdb: bad TCP port '%s'", argv[i]);
+			port = (int)v;
+		} else {
+			return usage_error("gdb: unexpected '%s'", argv[i]);
+		}
+	}
+	if ((tty != NULL) == (port > 0))
+		return usage_error("gdb: say where gdb is: --tty DEV or --tcp PORT (one of them)");
+	if (resolve(argv[0], &id) || get_status(id, &st) < 0)
+		return 1;
+	return lxdctl_gdb(lxd_fd, id, st.name, tty, port);
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -787,7 +854,7 @@ int main(int argc, char **argv)
 		}
 	if (strcmp(cmd, "load") && strcmp(cmd, "start") && strcmp(cmd, "stop") &&
 	    strcmp(cmd, "destroy") && strcmp(cmd, "list") && strcmp(cmd, "status") &&
-	    strcmp(cmd, "log") && strcmp(cmd, "ping") && strcmp(cmd, "info"))
+	    strcmp(cmd, "log") && strcmp(cmd, "ping") && strcmp(cmd, "info") && strcmp(cmd, "gdb"))
 		return usage_error("unknown command '%s'", cmd);
 	if (!strcmp(cmd, "load"))
 		return cmd_load(argc, argv);    /* opens /dev/lxd after reading the file */
@@ -807,5 +874,7 @@ int main(int argc, char **argv)
 		return cmd_log(argc);
 	if (!strcmp(cmd, "ping"))
 		return cmd_ping(argc, argv);
+	if (!strcmp(cmd, "gdb"))
+		return cmd_gdb(argc, argv);
 	return argc ? usage_error("info takes no arguments") : cmd_info();
 }

@@ -23,7 +23,7 @@ python3 tools/run-session.py --timeout 900 --transcript "$transcript" --sleep-ch
   --step 'lxdctl load /lib/lxd/echo.lxd && lxdctl ping echo -n 2000=>2000/2000 replies correct' \
   --step 'lxdctl status echo=>running' \
   --step "dmesg | grep -i 'tsc'=>tsc: Detected 10\\.000 MHz" \
-  -- make --no-print-directory run HV_LOG="$hvlog" RUN_CORES=2 || rc=$?
+  -- make --no-print-directory run HV_LOG="$hvlog" RUN_CORES=2 GDB_PORT=$((20000 + RANDOM % 20000)) || rc=$?
 if [ -s "$hvlog" ]; then
   echo "PASS: make run: the hypervisor log is in $hvlog after the run ($(wc -l <"$hvlog") lines)"
 else

@@ -4,16 +4,22 @@
  */
 #include <lxds/domain.h>
 #include <lxds/format.h>
+#include <lxds/hypercall_abi.h>
 #include <lxds/printk.h>
 #include <x86/cpu.h>
 #include <x86/trap.h>
 #include <x86/vmcs.h>
 #include <x86/vmx_caps.h>
 #include <x86/vmx_vcpu.h>
+#include <x86/xcr0.h>
 
 #define INTR_INFO_VALID        (1u << 31)
+#define INTR_INFO_ERROR_CODE   (1u << 11)  /* deliver an error code (ENTRY_EXCEPTION_ERROR_CODE) */
 #define INTR_TYPE_HW_EXCEPTION (3u << 8)
 #define INTR_TYPE_NMI          (2u << 8)
+#define VECTOR_UD              6
+#define VECTOR_GP              13
+#define REFUSALS_LOGGED_MAX    64          /* per vCPU: a loop of refused exits cannot flood the log */
 
 void vmx_stop(struct vcpu *v, enum vcpu_stop why, uint64_t addr, uint64_t detail)
 {
@@ -30,9 +36,49 @@ static void skip_instruction(const struct vmx_exit *e)
     vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~3ull);
 }
 
-static void inject_exception(unsigned int vector)
+/*
+ * The exceptions whose delivery pushes an error code.  VM entry checks that
+ * the deliver-error-code bit is set exactly for these (SDM Vol. 3 27.2.1.3,
+ * guest in protected mode): injecting #GP without it is an invalid VM entry.
+ */
+static bool exception_has_error_code(unsigned int vector)
 {
-    vmwrite(ENTRY_INTERRUPTION_INFO, INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | vector);
+    switch (vector) {
+    case 8: case 10: case 11: case 12: case 13: case 14: case 17:
+        return true;                    /* #DF #TS #NP #SS #GP #PF #AC */
+    default:
+        return false;
+    }
+}
+
+/* Makes the next VM entry deliver a hardware exception (a fault: RIP is not advanced). */
+static void inject_exception(unsigned int vector, uint32_t error_code)
+{
+    uint32_t info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | vector;
+
+    if (exception_has_error_code(vector)) {
+        info |= INTR_INFO_ERROR_CODE;
+        vmwrite(ENTRY_EXCEPTION_ERROR_CODE, error_code);
+    }
+    vmwrite(ENTRY_INTERRUPTION_INFO, info);
+}
+
+static void inject_ud(void)
+{
+    inject_exception(VECTOR_UD, 0);
+}
+
+static void inject_gp0(void)
+{
+    inject_exception(VECTOR_GP, 0);
+}
+
+/* CR4 as the guest sees it: its own bits from GUEST_CR4, the host-owned ones from the shadow. */
+static uint64_t guest_cr4(void)
+{
+    uint64_t mask = vmread(CR4_GUEST_HOST_MASK);
+
+    return (vmread(GUEST_CR4) & ~mask) | (vmread(CR4_READ_SHADOW) & mask);
 }
 
 static unsigned int guest_cpl(void)
@@ -75,8 +121,16 @@ static void decode_qualification(const struct vcpu *v, const struct vmx_exit *e,
                      vmread(EXIT_INTERRUPTION_ERROR_CODE));
         break;
     }
+    case EXIT_VMCLEAR: case EXIT_VMPTRLD: case EXIT_VMPTRST: case EXIT_VMREAD:
+    case EXIT_VMWRITE: case EXIT_VMXON: case EXIT_INVEPT: case EXIT_INVVPID:
+        fmt_snprintf(buf, len, "operand displacement %#lx", q);
+        break;
+    case EXIT_XSETBV:
+        fmt_snprintf(buf, len, "XCR%lu <- %#lx", v->regs.rcx & 0xFFFFFFFF,
+                     (v->regs.rdx << 32) | (uint32_t)v->regs.rax);
+        break;
     default:
-        fmt_snprintf(buf, len, "%#lx", q);
+        fmt_snprintf(buf, len, "qualification %#lx", q);
     }
 }
 
@@ -94,12 +148,29 @@ void vmx_report_exit(const struct vcpu *v, const struct vmx_exit *e, const char 
     printk("  RSI=%016lx RDI=%016lx RBP=%016lx R8 =%016lx\n", r->rsi, r->rdi, r->rbp, r->r8);
 }
 
+/*
+ * An exit the guest may cause but gets a fault for (Linux reading a VMX MSR,
+ * user space executing VMXOFF): one line, so the log says who tried what,
+ * for the first REFUSALS_LOGGED_MAX of them on this vCPU.
+ */
+static void report_refusal(struct vcpu *v, const struct vmx_exit *e, const char *what)
+{
+    char q[160];
+
+    if (v->refusals_logged >= REFUSALS_LOGGED_MAX)
+        return;
+    decode_qualification(v, e, q, sizeof(q));
+    printk("vmx: %s/%u: %s (%s) at CPL %u, RIP %#lx: %s%s\n", v->dom->name, v->id,
+           vmx_exit_reason_name(e->reason), q, guest_cpl(), e->rip, what,
+           ++v->refusals_logged == REFUSALS_LOGGED_MAX ? "; further refusals are not logged" : "");
+}
+
 /* ---- handlers: true = resume the guest ---- */
 
 static bool on_cpuid(struct vcpu *v, const struct vmx_exit *e)
 {
     struct cpuid_regs r = x86_guest_cpuid((uint32_t)v->regs.rax, (uint32_t)v->regs.rcx,
-                                          vmread(CR4_READ_SHADOW) & CR4_OSXSAVE);
+                                          guest_cr4() & CR4_OSXSAVE);
 
     v->regs.rax = r.eax;
     v->regs.rbx = r.ebx;
@@ -112,7 +183,7 @@ static bool on_cpuid(struct vcpu *v, const struct vmx_exit *e)
 static bool on_vmcall(struct vcpu *v, const struct vmx_exit *e)
 {
     if (guest_cpl() != 0) {                 /* only the guest kernel may call */
-        inject_exception(6);                /* #UD, as on a machine without VMX */
+        inject_ud();                        /* #UD, as on a machine without VMX */
         return true;
     }
     v->hypercalls++;
@@ -122,11 +193,17 @@ static bool on_vmcall(struct vcpu *v, const struct vmx_exit *e)
         v->regs.rax = (uint64_t)-38;        /* -ENOSYS */
         return true;
     }
-    if (v->dom->ops->hypercall(v) == HC_STOP) {
-        vmx_stop(v, VCPU_STOP_REQUESTED, 0, 0);
+    switch (v->dom->ops->hypercall(v)) {
+    case HC_RESUME:
+        return true;
+    case HC_EXIT:
+        vmx_stop(v, VCPU_STOP_EXITED, 0, v->exit_code);
         return false;
+    case HC_STOP:
+        break;
     }
-    return true;
+    vmx_stop(v, VCPU_STOP_REQUESTED, 0, 0);
+    return false;
 }
 
 static bool on_hlt(struct vcpu *v, const struct vmx_exit *e)
@@ -184,6 +261,8 @@ static bool on_exception_or_nmi(struct vcpu *v, const struct vmx_exit *e)
         __asm__ volatile("int $2");                     /* hand the NMI to the host */
         return true;
     }
+    if (vmx_debug_exception(v, info, e->qualification))
+        return true;                                    /* a breakpoint or step: it parks */
     vmx_report_exit(v, e, "stopped: exception");
     vmx_stop(v, VCPU_STOP_EXCEPTION, 0, info & 0xFF);
     return false;
@@ -222,7 +301,8 @@ static bool on_rdmsr(struct vcpu *v, const struct vmx_exit *e)
         skip_instruction(e);
         return true;
     }
-    inject_exception(13);                       /* the VMX MSRs do not exist for guests */
+    report_refusal(v, e, "#GP injected (the VMX MSRs do not exist for guests)");
+    inject_gp0();
     return true;
 }
 
@@ -230,7 +310,45 @@ static bool on_wrmsr(struct vcpu *v, const struct vmx_exit *e)
 {
     if (v->kind != VCPU_KIND_LINUX)
         return stop_unexpected(v, e);
-    inject_exception(13);                       /* FEATURE_CONTROL is locked; VMX MSRs read-only */
+    report_refusal(v, e, "#GP injected (FEATURE_CONTROL is locked, the VMX MSRs read-only)");
+    inject_gp0();
+    return true;
+}
+
+static void set_gpr(struct vcpu *v, unsigned int n, uint64_t val)
+{
+    struct vcpu_regs *r = &v->regs;
+    uint64_t *regs[16] = {
+        &r->rax, &r->rcx, &r->rdx, &r->rbx, NULL, &r->rbp, &r->rsi, &r->rdi,
+        &r->r8, &r->r9, &r->r10, &r->r11, &r->r12, &r->r13, &r->r14, &r->r15,
+    };
+
+    if ((n & 15) == 4)
+        vmwrite(GUEST_RSP, val);
+    else
+        *regs[n & 15] = val;
+}
+
+/*
+ * MOV to/from CR8 in an isolated guest (CR8-load and -store exiting): a
+ * virtual TPR that never reaches the APIC.  The real TPR is the core's, and
+ * a domain that raised it would mask the hypervisor's wake-up IPI for every
+ * later domain on that core.  Bits 63:4 are reserved: the domain is stopped.
+ */
+static bool on_cr8_access(struct vcpu *v, const struct vmx_exit *e)
+{
+    uint64_t q = e->qualification;
+    unsigned int type = (q >> 4) & 3, gpr = (unsigned int)(q >> 8) & 15;
+
+    if (type == 1) {                            /* MOV from CR8 */
+        set_gpr(v, gpr, v->arch->tpr);
+    } else {
+        uint64_t val = gpr_value(v, gpr);
+        if (val & ~0xFull)
+            return stop_unexpected(v, e);
+        v->arch->tpr = (uint8_t)val;
+    }
+    skip_instruction(e);
     return true;
 }
 
@@ -240,19 +358,21 @@ static bool on_cr_access(struct vcpu *v, const struct vmx_exit *e)
     uint64_t q = e->qualification;
     unsigned int cr = q & 15, type = (q >> 4) & 3;
 
+    if (cr == 8 && type <= 1 && v->kind == VCPU_KIND_ISOLATED)
+        return on_cr8_access(v, e);
     if (v->kind != VCPU_KIND_LINUX || type != 0 || (cr != 0 && cr != 4))
         return stop_unexpected(v, e);
     uint64_t val = gpr_value(v, (unsigned int)(q >> 8) & 15);
     if (cr == 0) {
         if ((val & (CR0_PE | CR0_PG)) != (CR0_PE | CR0_PG) || (val & ~vmx_caps.cr0_fixed1)) {
-            inject_exception(13);               /* leaving long mode is not supported */
+            inject_gp0();                       /* leaving long mode is not supported */
             return true;
         }
         vmwrite(CR0_READ_SHADOW, val);
         vmwrite(GUEST_CR0, vmx_fix_cr0(val, false));
     } else {
         if ((val & ~vmx_caps.cr4_fixed1) || (val & CR4_VMXE)) {
-            inject_exception(13);               /* unsupported bits, or nested VT-x */
+            inject_gp0();                       /* unsupported bits, or nested VT-x */
             return true;
         }
         vmwrite(CR4_READ_SHADOW, val);
@@ -262,21 +382,49 @@ static bool on_cr_access(struct vcpu *v, const struct vmx_exit *e)
     return true;
 }
 
+/*
+ * XSETBV exits at CPL 0 only (at CPL 3, or with CR4.OSXSAVE clear, the CPU
+ * faults first).  Linux's value is checked by the CPU's rules before the
+ * hypervisor executes it for Linux: a value the CPU would refuse is #GP
+ * for Linux, never a fault in the hypervisor.
+ */
 static bool on_xsetbv(struct vcpu *v, const struct vmx_exit *e)
 {
     uint64_t val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
     struct cpuid_regs xs = cpuid(0xD, 0);
     uint64_t supported = ((uint64_t)xs.edx << 32) | xs.eax;
+    const char *why = x86_xcr0_invalid((uint32_t)v->regs.rcx, val, supported);
 
     if (v->kind != VCPU_KIND_LINUX)
         return stop_unexpected(v, e);
-    if ((uint32_t)v->regs.rcx != 0 || !(val & 1) || (val & ~supported) ||
-        ((val & 4) && !(val & 2))) {
-        inject_exception(13);
+    if (why) {
+        char what[160];
+        fmt_snprintf(what, sizeof(what), "#GP injected: XCR%u <- %#lx refused: %s",
+                     (uint32_t)v->regs.rcx, val, why);
+        report_refusal(v, e, what);
+        inject_gp0();
         return true;
     }
     __asm__ volatile("xsetbv" :: "a"((uint32_t)val), "d"((uint32_t)(val >> 32)), "c"(0));
     skip_instruction(e);
+    return true;
+}
+
+/*
+ * The VMX instructions exit in VMX non-root operation whatever the CPL,
+ * before the CPU's own checks (SDM Vol. 3 26.1.2).  Guests are shown a CPU
+ * without VMX (CPUID hides it, CR4.VMXE cannot be set), so they get what
+ * such a CPU gives at every CPL: #UD ("not in VMX operation" / CR4.VMXE = 0,
+ * the first check of each instruction).  GETSEC and ENCLS are treated alike:
+ * SMX and SGX are not offered to guests.  An LXD has no business with any
+ * of them and is stopped.
+ */
+static bool on_vmx_instruction(struct vcpu *v, const struct vmx_exit *e)
+{
+    if (v->kind != VCPU_KIND_LINUX)
+        return stop_unexpected(v, e);
+    report_refusal(v, e, "#UD injected (VMX is not offered to guests)");
+    inject_ud();
     return true;
 }
 
@@ -376,6 +524,20 @@ static const exit_handler handlers[EXIT_REASON_MAX] = {
     [EXIT_INVD] = on_invd,
     [EXIT_IO] = on_io,
     [EXIT_INIT] = on_init,
+    [EXIT_GETSEC] = on_vmx_instruction,
+    [EXIT_VMCLEAR] = on_vmx_instruction,
+    [EXIT_VMLAUNCH] = on_vmx_instruction,
+    [EXIT_VMPTRLD] = on_vmx_instruction,
+    [EXIT_VMPTRST] = on_vmx_instruction,
+    [EXIT_VMREAD] = on_vmx_instruction,
+    [EXIT_VMRESUME] = on_vmx_instruction,
+    [EXIT_VMWRITE] = on_vmx_instruction,
+    [EXIT_VMXOFF] = on_vmx_instruction,
+    [EXIT_VMXON] = on_vmx_instruction,
+    [EXIT_INVEPT] = on_vmx_instruction,
+    [EXIT_INVVPID] = on_vmx_instruction,
+    [EXIT_VMFUNC] = on_vmx_instruction,
+    [EXIT_ENCLS] = on_vmx_instruction,
 };
 
 bool vmx_handle_exit(struct vcpu *v, const struct vmx_exit *e)

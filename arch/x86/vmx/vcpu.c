@@ -9,6 +9,7 @@
 #include <lxds/memory.h>
 #include <lxds/printk.h>
 #include <lxds/string.h>
+#include <x86/core_state.h>
 #include <x86/cpu.h>
 #include <x86/percpu.h>
 #include <x86/vmcs.h>
@@ -211,6 +212,8 @@ void arch_vcpu_destroy(struct vcpu *v)
     }
     vmx_invept(a->eptp);                /* its EPT frames may be reused */
     vpid_free(a->vpid);
+    if (v->kind == VCPU_KIND_ISOLATED)
+        x86_core_state_reset();         /* nothing of it stays in the core's registers */
     free_pages(a);
     mem_free_frames((uintptr_t)a, 1);
     v->arch = NULL;
@@ -243,6 +246,8 @@ int arch_vcpu_create(struct vcpu *v, const struct vcpu_boot *boot)
         return rc;
     }
     pc->current_vmcs = a->vmcs_pa;
+    if (v->kind == VCPU_KIND_ISOLATED)
+        x86_core_state_reset();         /* it starts from the init state, not the last guest's */
     setup_controls(v, a);
     setup_host_state();
     setup_guest_state(boot);
@@ -322,7 +327,17 @@ int arch_vcpu_run(struct vcpu *v)
         };
         if (!vmx_handle_exit(v, &e))
             break;
+        if (v->dbg.pause_req) {
+            vcpu_debug_park(v);
+            if (v->stop_requested) {        /* stopped or destroyed while parked */
+                vmx_stop(v, VCPU_STOP_REQUESTED, 0, 0);
+                break;
+            }
+        }
     }
+    /* the state it stopped in stays for the debugger until the domain is destroyed */
+    arch_vcpu_save_state(v, &v->dbg.regs);
+    v->dbg.event = LXDS_DBG_EV_STOPPED;
     arch_irq_restore(flags);
     return v->stop;
 }

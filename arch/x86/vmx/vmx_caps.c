@@ -25,6 +25,8 @@ static const struct requirement required[] = {
     { &vmx_caps.proc, true, PROC_USE_MSR_BITMAPS, "MSR bitmaps" },
     { &vmx_caps.proc, true, PROC_USE_IO_BITMAPS, "I/O bitmaps" },
     { &vmx_caps.proc, true, PROC_SECONDARY_CONTROLS, "secondary processor-based controls" },
+    { &vmx_caps.proc, true, PROC_CR8_LOAD_EXITING, "CR8-load exiting (an LXD's TPR)" },
+    { &vmx_caps.proc, true, PROC_CR8_STORE_EXITING, "CR8-store exiting (an LXD's TPR)" },
     { &vmx_caps.proc2, true, PROC2_ENABLE_EPT, "EPT" },
     { &vmx_caps.exit, true, EXIT_HOST_ADDR_SPACE_SIZE, "64-bit host (exit control)" },
     { &vmx_caps.exit, true, EXIT_LOAD_EFER, "load IA32_EFER on exit" },
@@ -120,7 +122,8 @@ struct vmx_controls vmx_controls_isolated(void)
         .proc = adjust(vmx_caps.proc, PROC_HLT_EXITING | PROC_USE_MSR_BITMAPS |
                                       PROC_USE_IO_BITMAPS | PROC_SECONDARY_CONTROLS |
                                       PROC_MWAIT_EXITING | PROC_MONITOR_EXITING |
-                                      PROC_RDPMC_EXITING | PROC_MOV_DR_EXITING),
+                                      PROC_RDPMC_EXITING | PROC_MOV_DR_EXITING |
+                                      PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING),
         .proc2 = adjust(vmx_caps.proc2, proc2),
         .exit = adjust(vmx_caps.exit, EXIT_HOST_ADDR_SPACE_SIZE | EXIT_LOAD_EFER |
                                       EXIT_SAVE_EFER | EXIT_LOAD_PAT | EXIT_SAVE_PAT),

@@ -17,10 +17,15 @@ $(CORE_TEST_DIR)/test_multiboot2: $(CORE_TEST_DIR)/test_multiboot2.o \
 $(CORE_TEST_DIR)/test_frame_alloc: $(CORE_TEST_DIR)/test_frame_alloc.o \
                                    $(HOST_BUILD)/hvlib/mm/frame_alloc.o
 
-CORE_TESTS := $(addprefix $(CORE_TEST_DIR)/,test_format test_cmdline test_multiboot2 test_frame_alloc)
+# x86_xcr0_invalid is arch code without arch dependencies: the test sees arch/x86/include.
+$(CORE_TEST_DIR)/test_xcr0.o $(HOST_BUILD)/hvlib/arch/x86/xcr0.o: HOST_CFLAGS += -Iarch/x86/include
+$(CORE_TEST_DIR)/test_xcr0: $(CORE_TEST_DIR)/test_xcr0.o $(HOST_BUILD)/hvlib/arch/x86/xcr0.o
+
+CORE_TESTS := $(addprefix $(CORE_TEST_DIR)/,test_format test_cmdline test_multiboot2 test_frame_alloc \
+                                            test_xcr0)
 $(CORE_TESTS):
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_TEST_LIBS)
 
 HOST_TESTS += $(CORE_TESTS)
 
--include $(CORE_TEST_DIR)/*.d $(HOST_BUILD)/hvlib/*/*.d
+-include $(CORE_TEST_DIR)/*.d $(HOST_BUILD)/hvlib/*/*.d $(HOST_BUILD)/hvlib/arch/x86/*.d

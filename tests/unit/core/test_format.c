@@ -84,6 +84,48 @@ static void test_null_string_and_bad_format(void **state)
     assert_string_equal(buf, "end%");
 }
 
+static void test_escape(void **state)
+{
+    char out[64];
+    size_t n;
+    (void)state;
+
+    n = fmt_escape(out, sizeof(out), "plain text", 10);
+    assert_string_equal(out, "plain text");
+    assert_int_equal(n, 10);
+    /* a forged second line, CR, ESC, NUL, DEL, a high byte, the backslash itself */
+    n = fmt_escape(out, sizeof(out), "a\nlxd: x\r\x1b[2J\0\x7f\xc3\\t\t", 19);
+    assert_string_equal(out, "a\\nlxd: x\\r\\x1b[2J\\x00\\x7f\\xc3\\\\t\\t");
+    assert_int_equal(n, strlen(out));
+    for (size_t i = 0; i < n; i++)
+        assert_true(out[i] >= 0x20 && out[i] <= 0x7e);
+    /* too long: cut with a mark, NUL inside the buffer */
+    char big[300];
+    memset(big, '\n', sizeof(big));
+    n = fmt_escape(out, sizeof(out), big, sizeof(big));
+    assert_true(n < sizeof(out));
+    assert_int_equal(n, strlen(out));
+    assert_string_equal(out + n - 5, "[...]");
+    /* exactly full: no mark */
+    memset(big, 'x', sizeof(big));
+    n = fmt_escape(out, sizeof(out), big, sizeof(out) - 1);
+    assert_int_equal(n, sizeof(out) - 1);
+    assert_null(strstr(out, "[...]"));
+    n = fmt_escape(out, sizeof(out), big, sizeof(out));
+    assert_string_equal(out + n - 5, "[...]");
+    /* every size and length: never past the buffer, always terminated */
+    for (size_t size = 7; size < 24; size++)
+        for (size_t len = 0; len < 40; len++) {
+            char small[24];
+            memset(small, 0x55, sizeof(small));
+            n = fmt_escape(small, size, "\x01\x02" "ab\\\n\xff\x80" "xyz0123456789abcdefghijklmnopqrstuv", len);
+            assert_true(n < size);
+            assert_int_equal(small[n], '\0');
+            for (size_t i = size; i < sizeof(small); i++)
+                assert_int_equal((unsigned char)small[i], 0x55);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -91,6 +133,7 @@ int main(void)
         cmocka_unit_test(test_strings_and_chars),
         cmocka_unit_test(test_truncation),
         cmocka_unit_test(test_null_string_and_bad_format),
+        cmocka_unit_test(test_escape),
     };
     return cmocka_run_group_tests_name("format", tests, NULL, NULL);
 }

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <lxds/errno.h>
+#include <lxds/hypercall_abi.h>
 
 #include "elf_builder.h"
 
@@ -66,7 +67,7 @@ static void test_sorted_and_ignored(void **state)
     struct elf64_phdr t = b.ph[0];
     b.ph[0] = b.ph[2];
     b.ph[2] = t;
-    eb_add(&b, 4 /* PT_NOTE */, ELF_PF_R, 0, 0, 0x10, 0x10);
+    eb_add(&b, ELF_PT_NOTE, ELF_PF_R, 0x1800, 0, 0, 0);        /* an empty PT_NOTE */
     eb_add(&b, 0x6474e551 /* PT_GNU_STACK */, ELF_PF_R | ELF_PF_W, 0, 0, 0, 0);
     eb_add(&b, ELF_PT_LOAD, ELF_PF_R, 0, 0x500000, 0, 0);    /* empty: skipped */
     assert_int_equal(eb_parse(&b, &img, NULL), 0);
@@ -108,6 +109,108 @@ static void test_accepted_variants(void **state)
         eb_add(&b, ELF_PT_LOAD, ELF_PF_R, 0x2000, 0x412000 + 0x10000ull * i, 0x40, 0x40);
     assert_int_equal(eb_parse(&b, &img, NULL), 0);
     assert_int_equal(img.nsegs, 8);
+}
+
+/* Writes one note (name, type, descriptor) at f + at; returns its length. */
+static size_t put_note(unsigned char *f, size_t at, const char *name, uint32_t namesz,
+                       uint32_t type, const void *desc, uint32_t descsz)
+{
+    uint32_t hdr[3] = { namesz, descsz, type };
+    size_t n = sizeof(hdr);
+
+    memcpy(f + at, hdr, sizeof(hdr));
+    memcpy(f + at + n, name, namesz);
+    n += (namesz + 3) & ~3u;
+    memcpy(f + at + n, desc, descsz);
+    return n + ((descsz + 3) & ~3u);
+}
+
+/* Parses b's file with `len` bytes of notes written at 0x1800 by fill(). */
+static int parse_with_note(uint64_t heap, uint32_t descsz, uint32_t type, int twice,
+                           uint64_t seg_extra, struct elf_image *img, const char **why)
+{
+    struct eb b;
+    unsigned char *f;
+    size_t n;
+    int ret;
+
+    eb_good(&b);
+    unsigned ph = eb_add(&b, ELF_PT_NOTE, ELF_PF_R, 0x1800, 0, 0, 0);
+    f = eb_file(&b);
+    memset(f + 0x1800, 0, 0x100);
+    n = put_note(f, 0x1800, "GNU", 4, 5, "abcd", 4);            /* a foreign note first */
+    n += put_note(f, 0x1800 + n, LXD_NOTE_NAME, sizeof(LXD_NOTE_NAME), type, &heap, descsz);
+    if (twice)
+        n += put_note(f, 0x1800 + n, LXD_NOTE_NAME, sizeof(LXD_NOTE_NAME), type, &heap, descsz);
+    b.ph[ph].p_filesz = b.ph[ph].p_memsz = n + seg_extra;
+    memcpy(f + b.eh.e_phoff + ph * sizeof(struct elf64_phdr), &b.ph[ph], sizeof(b.ph[ph]));
+    ret = elf_image_parse(f, b.len, EB_VA_MIN, EB_VA_MAX, img, why);
+    free(f);
+    return ret;
+}
+
+/* The heap-size note: taken page-rounded; every malformed or hostile form refused. */
+static void test_heap_note(void **state)
+{
+    struct elf_image img;
+    const char *why = NULL;
+
+    (void)state;
+    assert_int_equal(parse_with_note(0x2000001, 8, LXD_NOTE_HEAP_BYTES, 0, 0, &img, &why), 0);
+    assert_int_equal(img.heap_bytes, 0x2001000);
+    assert_int_equal(parse_with_note(LXD_HEAP_MAX, 8, LXD_NOTE_HEAP_BYTES, 0, 0, &img, &why), 0);
+    assert_int_equal(img.heap_bytes, LXD_HEAP_MAX);
+    assert_int_equal(parse_with_note(LXD_HEAP_MAX + 1, 8, LXD_NOTE_HEAP_BYTES, 0, 0, &img, &why),
+                     -E2BIG);
+    assert_non_null(strstr(why, "MiB limit"));
+    assert_int_equal(parse_with_note(UINT64_MAX, 8, LXD_NOTE_HEAP_BYTES, 0, 0, &img, &why), -E2BIG);
+    assert_int_equal(parse_with_note(0, 8, LXD_NOTE_HEAP_BYTES, 0, 0, &img, &why), -ENOEXEC);
+    assert_non_null(strstr(why, "0 bytes"));
+    assert_int_equal(parse_with_note(4096, 4, LXD_NOTE_HEAP_BYTES, 0, 0, &img, &why), -ENOEXEC);
+    assert_non_null(strstr(why, "expected 8"));
+    assert_int_equal(parse_with_note(4096, 8, 7, 0, 0, &img, &why), -ENOEXEC);
+    assert_non_null(strstr(why, "unknown LXDS note"));
+    assert_int_equal(parse_with_note(4096, 8, LXD_NOTE_HEAP_BYTES, 1, 0, &img, &why), -ENOEXEC);
+    assert_non_null(strstr(why, "second"));
+    assert_int_equal(parse_with_note(4096, 8, LXD_NOTE_HEAP_BYTES, 0, 2, &img, &why), -ENOEXEC);
+    assert_non_null(strstr(why, "stray"));
+    /* no note: 0 (the hypervisor's default) */
+    struct eb b;
+    eb_good(&b);
+    assert_int_equal(eb_parse(&b, &img, NULL), 0);
+    assert_int_equal(img.heap_bytes, 0);
+}
+
+/* Notes whose sizes point past the segment or the file are refused, never read. */
+static void test_note_bounds(void **state)
+{
+    struct eb b;
+    unsigned char *f;
+    struct elf_image img;
+    const char *why;
+    uint32_t hdr[3];
+    unsigned ph;
+
+    (void)state;
+    const uint32_t sizes[][2] = { { 0xffffffffu, 0 }, { 0, 0xffffffffu }, { 5, 0xfffffff0u },
+                                  { 0x100, 0 }, { 0, 0x100 } };
+    for (unsigned i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        eb_good(&b);
+        ph = eb_add(&b, ELF_PT_NOTE, ELF_PF_R, 0x1800, 0, 0x20, 0x20);
+        f = eb_file(&b);
+        hdr[0] = sizes[i][0];
+        hdr[1] = sizes[i][1];
+        hdr[2] = LXD_NOTE_HEAP_BYTES;
+        memcpy(f + 0x1800, hdr, sizeof(hdr));
+        memcpy(f + 0x180c, "LXDS", 5);
+        assert_int_equal(elf_image_parse(f, b.len, EB_VA_MIN, EB_VA_MAX, &img, &why), -ENOEXEC);
+        assert_non_null(strstr(why, "runs past"));
+        free(f);
+    }
+    eb_good(&b);                        /* the PT_NOTE itself beyond the file */
+    ph = eb_add(&b, ELF_PT_NOTE, ELF_PF_R, 0x1800, 0, 0x100000, 0x100000);
+    (void)ph;
+    expect_reject(&b, -ENOEXEC, "PT_NOTE beyond");
 }
 
 static void test_bad_args(void **state)
@@ -183,7 +286,7 @@ static void test_phdr_table(void **state)
     expect_reject(&b, -ENOEXEC, "no PT_LOAD");
     eb_good(&b);
     for (int i = 0; i < 3; i++)
-        b.ph[i].p_type = 4;                     /* PT_NOTE */
+        b.ph[i].p_type = 6;                     /* PT_PHDR */
     expect_reject(&b, -ENOEXEC, "no PT_LOAD");
     eb_good(&b); eb_add(&b, ELF_PT_INTERP, ELF_PF_R, 0x2000, 0, 0x10, 0x10);
     expect_reject(&b, -ENOEXEC, "PT_INTERP");
@@ -390,6 +493,8 @@ int main(void)
         cmocka_unit_test(test_good),
         cmocka_unit_test(test_sorted_and_ignored),
         cmocka_unit_test(test_accepted_variants),
+        cmocka_unit_test(test_heap_note),
+        cmocka_unit_test(test_note_bounds),
         cmocka_unit_test(test_bad_args),
         cmocka_unit_test(test_header),
         cmocka_unit_test(test_phdr_table),

@@ -49,6 +49,7 @@ DEFINE_CR(0)
 DEFINE_CR(2)
 DEFINE_CR(3)
 DEFINE_CR(4)
+DEFINE_CR(8)
 #undef DEFINE_CR
 
 static inline uint64_t rdtsc(void)
@@ -75,6 +76,9 @@ static inline void sti(void) { __asm__ volatile("sti" ::: "memory"); }
 #define RFLAGS_TF        (1ul << 8)
 
 #define CR0_PE           (1ul << 0)
+#define CR0_MP           (1ul << 1)
+#define CR0_EM           (1ul << 2)
+#define CR0_TS           (1ul << 3)
 #define CR0_NE           (1ul << 5)
 #define CR0_WP           (1ul << 16)
 #define CR0_PG           (1ul << 31)

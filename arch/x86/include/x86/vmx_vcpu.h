@@ -14,6 +14,7 @@ struct arch_vcpu {
     bool launched;
     unsigned int cpu;               /* the core whose VMCS this is */
     uint32_t timer_quantum;         /* preemption timer value per entry */
+    uint8_t tpr;                    /* an isolated guest's virtual CR8 (CR8 accesses exit) */
 };
 
 /* Facts about one VM exit, read once from the VMCS. */
@@ -33,5 +34,9 @@ bool vmx_handle_exit(struct vcpu *v, const struct vmx_exit *e);
 void vmx_report_exit(const struct vcpu *v, const struct vmx_exit *e, const char *why);
 
 void vmx_stop(struct vcpu *v, enum vcpu_stop why, uint64_t addr, uint64_t detail);
+
+/* #BP/#DB exits that belong to an attached debugger (arch/x86/vmx/debug.c):
+ * true when it took the exception (the vCPU parks after this exit). */
+bool vmx_debug_exception(struct vcpu *v, uint32_t intr_info, uint64_t qualification);
 
 #endif

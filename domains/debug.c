@@ -1,0 +1,204 @@
+/*
+ * The debugger's mechanism, arch-neutral: parking a vCPU on its home core,
+ * the requests Linux's core makes of it (attach, pause, resume, step, get and
+ * set registers), and access to a domain's memory by its own virtual
+ * addresses.  Policy (which domain, what gdb asked) is lxdctl's, in Linux.
+ *
+ * Memory: the domain's page tables are its own (it may rewrite them), so
+ * they are walked like any other hostile data: every table entry is read
+ * through the domain's EPT, only 4-level long-mode paging is followed, and a
+ * translation that leaves the EPT fails.  Nothing outside the domain's EPT
+ * is ever read or written; its EPT rights are not the debugger's limit
+ * (breakpoints go into read-only code).
+ */
+#include <lxds/arch.h>
+#include <lxds/debug.h>
+#include <lxds/errno.h>
+#include <lxds/memory.h>
+#include <lxds/string.h>
+
+#define PTE_P        1ull
+#define PTE_PS       (1ull << 7)
+#define PTE_ADDR     0x000FFFFFFFFFF000ull
+#define PAUSE_TIMEOUT_US 500000
+
+void vcpu_debug_park(struct vcpu *v)
+{
+    arch_vcpu_save_state(v, &v->dbg.regs);
+    if (v->dbg.event == LXDS_DBG_EV_NONE || v->dbg.event == LXDS_DBG_EV_STOPPED)
+        v->dbg.event = LXDS_DBG_EV_PAUSED;
+    v->dbg.pause_req = false;
+    __atomic_store_n(&v->dbg.paused, true, __ATOMIC_RELEASE);
+    while (!__atomic_load_n(&v->dbg.resume_req, __ATOMIC_ACQUIRE) && !v->stop_requested)
+        arch_cpu_relax();
+    if (v->dbg.regs_dirty) {
+        arch_vcpu_load_state(v, &v->dbg.regs);
+        v->dbg.regs_dirty = false;
+    }
+    arch_vcpu_debug_apply(v);
+    v->watchdog_count = 0;                  /* paused time is not the domain's */
+    v->dbg.event = LXDS_DBG_EV_NONE;
+    __atomic_store_n(&v->dbg.paused, false, __ATOMIC_RELEASE);
+    /* last: do_resume returns when it sees this, and then paused and event
+     * must already say "running", or a GET would report the old stop again */
+    __atomic_store_n(&v->dbg.resume_req, false, __ATOMIC_RELEASE);
+}
+
+/* Waits until the running vCPU parked; -ETIMEDOUT if its core never answers. */
+static int wait_parked(const struct debug_target *t)
+{
+    for (unsigned int us = 0; us < PAUSE_TIMEOUT_US; us += 10) {
+        if (__atomic_load_n(&t->v->dbg.paused, __ATOMIC_ACQUIRE))
+            return 0;
+        if (!t->is_running(t))
+            return 0;                       /* it stopped for good meanwhile */
+        arch_udelay(10);
+    }
+    return -ETIMEDOUT;
+}
+
+static int do_pause(const struct debug_target *t)
+{
+    struct vcpu *v = t->v;
+
+    if (!t->is_running(t) || v->dbg.paused)
+        return 0;
+    v->dbg.pause_req = true;
+    t->kick(t);                             /* an exit on its core makes it see the request */
+    return wait_parked(t);
+}
+
+static int do_resume(const struct debug_target *t, bool step)
+{
+    struct vcpu *v = t->v;
+
+    if (!t->is_running(t))
+        return -ESRCH;                      /* stopped for good: nothing runs again */
+    if (!v->dbg.paused)
+        return step ? -EBUSY : 0;
+    v->dbg.step = step;
+    __atomic_store_n(&v->dbg.resume_req, true, __ATOMIC_RELEASE);
+    /* wait until it left the park, so a GET right after sees it running */
+    for (unsigned int us = 0; us < PAUSE_TIMEOUT_US; us += 10) {
+        if (!__atomic_load_n(&v->dbg.resume_req, __ATOMIC_ACQUIRE))
+            return 0;
+        arch_udelay(10);
+    }
+    return -ETIMEDOUT;
+}
+
+/* Reads the 8-byte table entry at gpa through the domain's EPT. */
+static int read_pte(const struct ept *ept, uint64_t gpa, uint64_t *pte)
+{
+    uint64_t hpa;
+
+    if (gpa & 7 || ept_translate(ept, gpa, &hpa, NULL, NULL, NULL))
+        return -EFAULT;
+    *pte = *(volatile uint64_t *)phys_to_virt(hpa);
+    return 0;
+}
+
+/* The domain's virtual address va -> its guest-physical address, by its CR3. */
+int debug_translate(const struct ept *ept, uint64_t cr3, uint64_t va, uint64_t *gpa)
+{
+    uint64_t table = cr3 & PTE_ADDR, pte = 0;
+
+    if ((va >> 47) != 0 && (va >> 47) != 0x1FFFF)
+        return -EFAULT;                     /* not canonical */
+    for (int level = 3; level >= 0; level--) {
+        unsigned int idx = (unsigned int)(va >> (12 + 9 * level)) & 511;
+
+        if (read_pte(ept, table + idx * 8ull, &pte) || !(pte & PTE_P))
+            return -EFAULT;
+        if ((level == 2 || level == 1) && (pte & PTE_PS)) {
+            uint64_t size = 1ull << (12 + 9 * level);
+            *gpa = (pte & PTE_ADDR & ~(size - 1)) | (va & (size - 1));
+            return 0;
+        }
+        table = pte & PTE_ADDR;
+    }
+    *gpa = table | (va & 0xFFF);
+    return 0;
+}
+
+/* Copies len bytes between the domain (at its virtual address va) and buf;
+ * returns how many were copied before the first inaccessible page, or
+ * -EFAULT if not even the first byte is. */
+static long copy_domain(const struct debug_target *t, uint64_t va, void *buf, uint64_t len,
+                        bool write)
+{
+    uint64_t done = 0;
+
+    while (done < len) {
+        uint64_t gpa, hpa, chunk = MIN(len - done, PAGE_SIZE - ((va + done) & (PAGE_SIZE - 1)));
+
+        if (debug_translate(t->ept, t->v->dbg.regs.cr3, va + done, &gpa) ||
+            ept_translate(t->ept, gpa, &hpa, NULL, NULL, NULL))
+            break;
+        /* a 4 KiB chunk never crosses a guest page; the EPT page may be bigger */
+        if (write)
+            memcpy(phys_to_virt(hpa), (uint8_t *)buf + done, chunk);
+        else
+            memcpy((uint8_t *)buf + done, phys_to_virt(hpa), chunk);
+        done += chunk;
+    }
+    return done ? (long)done : -EFAULT;
+}
+
+/* Paused, or stopped for good (state kept): what GET, SET and memory need. */
+static bool still(const struct debug_target *t)
+{
+    return t->v->dbg.paused || !t->is_running(t);
+}
+
+int debug_op(const struct debug_target *t, struct lxds_debug *req, void *buf)
+{
+    struct vcpu *v = t->v;
+    int rc;
+
+    switch (req->op) {
+    case LXDS_DBG_ATTACH:
+        if (!t->was_started(t))
+            return -EINVAL;                 /* start it first: nothing to look at yet */
+        v->dbg.attached = true;
+        rc = do_pause(t);
+        if (rc)
+            v->dbg.attached = false;
+        return rc;
+    case LXDS_DBG_DETACH:
+        v->dbg.attached = false;
+        return t->is_running(t) ? do_resume(t, false) : 0;
+    case LXDS_DBG_PAUSE:
+        return v->dbg.attached ? do_pause(t) : -EPERM;
+    case LXDS_DBG_RESUME:
+        if (!v->dbg.attached)
+            return -EPERM;
+        if (req->flags & ~LXDS_DBG_STEP)
+            return -EINVAL;
+        return do_resume(t, req->flags & LXDS_DBG_STEP);
+    case LXDS_DBG_GET:
+        req->attached = v->dbg.attached;
+        req->event = still(t) ? (v->dbg.paused ? v->dbg.event : LXDS_DBG_EV_STOPPED)
+                              : LXDS_DBG_EV_NONE;
+        if (still(t))
+            req->regs = v->dbg.regs;
+        else
+            memset(&req->regs, 0, sizeof(req->regs));
+        return 0;
+    case LXDS_DBG_SET_REGS:
+        if (!v->dbg.attached || !v->dbg.paused)
+            return -EBUSY;                  /* only a parked vCPU loads them again */
+        v->dbg.regs = req->regs;
+        v->dbg.regs_dirty = true;
+        return 0;
+    case LXDS_DBG_READ:
+    case LXDS_DBG_WRITE:
+        if (req->len == 0 || req->len > LXDS_DBG_MEM_MAX)
+            return -EINVAL;
+        if (!still(t))
+            return -EBUSY;                  /* its CR3 is known only while it holds still */
+        return (int)copy_domain(t, req->addr, buf, req->len, req->op == LXDS_DBG_WRITE);
+    default:
+        return -EINVAL;
+    }
+}

@@ -1,0 +1,53 @@
+/*
+ * Async-runtime backend of the glue runtime (lxd-sdk/glue/glue_async.c):
+ * what an LXD uses.  One OS thread (one core) runs the async runtime;
+ * everything is cooperative, so there is no locking inside.
+ *
+ *   glue_async_start(ctx, ch, relax)      attach ctx to an attached channel
+ *   async_set_idle(rt, glue_async_idle, ctx)
+ *   glue_async_serve(ctx)                 the dispatcher loop, run as an async
+ *                                         thread (or on the main one): each
+ *                                         incoming request runs in its own
+ *                                         ASYNC, so a handler that calls
+ *                                         across blocks only itself
+ *
+ * Calls (glue_call from generated stubs) must come from async threads of
+ * that runtime: they park the calling thread until the reply with their tag
+ * arrives.  The idle hook reassembles slots, wakes callers and queues
+ * requests for the dispatcher (it may not spawn threads itself).
+ */
+#ifndef LXDS_GLUE_ASYNC_H
+#define LXDS_GLUE_ASYNC_H
+
+#include <lxds/async.h>
+#include <lxds/glue.h>
+
+#define GLUE_ASYNC_CALLS  64     /* calls in flight from this side */
+#define GLUE_ASYNC_JOBS   32     /* requests queued or running at once */
+
+/* relax(): called when a poll found nothing (NULL: ipc_cpu_relax). */
+int glue_async_start(struct glue_ctx *ctx, struct chan *ch, void (*relax)(void));
+
+/* Idle hook: async_set_idle(rt, glue_async_idle, ctx). */
+void glue_async_idle(void *ctx);
+
+/* Receives what is on the ring now: replies to their callers, requests to
+ * the dispatcher.  Returns how many slots it consumed. */
+unsigned glue_async_poll(struct glue_ctx *ctx);
+
+/* The dispatcher loop; returns after glue_async_stop. */
+void glue_async_serve(void *ctx);
+
+/* Any thread: ask the dispatcher to return (it notices in the idle hook). */
+void glue_async_stop(struct glue_ctx *ctx);
+
+/* Marks the peer dead: waiting and new calls fail with GLUE_EPIPE. */
+void glue_async_peer_dead(struct glue_ctx *ctx);
+
+/* Frees the backend state (after glue_async_serve has returned and every
+ * request thread has finished, e.g. after async_rt_fini). */
+void glue_async_free(struct glue_ctx *ctx);
+
+uint64_t glue_async_handled(struct glue_ctx *ctx);
+
+#endif

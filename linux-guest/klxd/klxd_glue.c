@@ -1,0 +1,617 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The glue runtime's Linux backend over a klxd channel (klxd_glue.h;
+ * the contract is in include/lxds/glue.h, docs/idl.md "Runtime API").
+ *
+ * One context per channel:
+ *   - callers (any Linux thread, process context) claim one of
+ *     KLXD_GLUE_CALLS call slots; the tag is (generation << 16 | slot), the
+ *     reply's tag finds the slot, and a tag that names no waiting call (forged,
+ *     stale after a timeout) is dropped;
+ *   - a receive kthread polls the ring (klxd_try_recv: it never holds the
+ *     send side), reassembles slots with glue_rx_feed, hands replies to their
+ *     waiters and queues requests and one-way messages as work items; it
+ *     never sends, so a full ring towards the domain cannot stop it;
+ *   - each request runs glue_handle() on a workqueue, in process context, so
+ *     a handler may sleep and call back into the domain (nested calls, up to
+ *     the workqueue's max_active deep);
+ *   - every wait has a deadline fixed when the call starts (klxd's
+ *     timeout_ms); the receiver asks the hypervisor every 200 ms, however
+ *     busy the ring, whether the domain still runs, and wakes every waiter
+ *     with -EPIPE when it does not.
+ * Everything received is checked (tags, slot headers by glue_rx_feed,
+ * reply lengths against the caller's buffer); nothing from the ring is used
+ * as an index before its range is checked.
+ */
+#define pr_fmt(fmt) "klxd_glue: " fmt
+
+#include <linux/module.h>
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <linux/kthread.h>
+#include <linux/delay.h>
+#include <linux/jiffies.h>
+#include <linux/err.h>
+#include <linux/ratelimit.h>
+#include <linux/uaccess.h>
+#include <linux/sched.h>
+
+#include "klxd.h"
+#include "klxd_glue.h"
+
+#define KLXD_GLUE_CHECK_MS     200   /* how often the receiver asks if the domain runs */
+#define KLXD_GLUE_SPINS        256   /* empty polls before the receiver sleeps */
+
+struct klxd_glue_call {
+	wait_queue_head_t wq;
+	struct glue_msg *reply;         /* the caller's buffer, while busy */
+	u16 gen;
+	bool busy;
+	bool done;
+};
+
+struct klxd_glue;
+
+struct klxd_glue_job {
+	struct work_struct work;
+	struct klxd_glue *g;
+	int status;                     /* nonzero: reply with this status only */
+	union glue_msg_full reply;
+	union glue_msg_full msg;        /* last: it ends in a flexible array */
+};
+
+struct klxd_glue {
+	struct glue_ctx *ctx;
+	struct klxd_channel *ch;
+	spinlock_t lock;                /* calls[], jobs, dead */
+	wait_queue_head_t call_free;
+	struct klxd_glue_call calls[KLXD_GLUE_CALLS];
+	unsigned int jobs;              /* queued or running */
+	bool dead;                      /* domain gone or backend stopping: no more traffic */
+	struct task_struct *rx_task;
+	struct workqueue_struct *wq;
+	struct glue_rx rx;              /* last: it ends in a flexible array */
+};
+
+/* --- backend contract: memory, log, locks, user copies ----------------------- */
+
+static DEFINE_MUTEX(klxd_glue_reflock);
+
+void *glue_zalloc(size_t size)
+{
+	return kvzalloc(size, GFP_KERNEL);
+}
+
+void glue_free(void *p)
+{
+	kvfree(p);
+}
+
+/* A peer can make the glue log on every message it sends: rate-limited. */
+void glue_log(struct glue_ctx *ctx, const char *fmt, ...)
+{
+	static DEFINE_RATELIMIT_STATE(rs, 5 * HZ, 20);
+	struct va_format vaf;
+	va_list ap;
+
+	(void)ctx;
+	if (!__ratelimit(&rs))
+		return;
+	va_start(ap, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &ap;
+	pr_warn("%pV\n", &vaf);
+	va_end(ap);
+}
+
+/* A mutex: the glue allocates and frees private copies around it, and every
+ * user of the glue sleeps anyway (calls wait for replies). */
+void glue_lock(struct glue_ctx *ctx)
+{
+	(void)ctx;
+	mutex_lock(&klxd_glue_reflock);
+}
+
+void glue_unlock(struct glue_ctx *ctx)
+{
+	(void)ctx;
+	mutex_unlock(&klxd_glue_reflock);
+}
+
+int glue_copy_from_user(void *dst, const void *user_src, size_t n)
+{
+	return copy_from_user(dst, (const void __user *)user_src, n) ? GLUE_EFAULT : 0;
+}
+
+int glue_copy_to_user(void *user_dst, const void *src, size_t n)
+{
+	return copy_to_user((void __user *)user_dst, src, n) ? GLUE_EFAULT : 0;
+}
+
+/* --- deadlines and the domain's death ------------------------------------------ */
+
+/* Milliseconds left until deadline (at least 1: klxd treats 0 as "default"),
+ * or 0 if it has passed. */
+static unsigned int ms_left(unsigned long deadline)
+{
+	long left = (long)(deadline - jiffies);
+
+	if (left <= 0)
+		return 0;
+	return max(jiffies_to_msecs(left), 1u);
+}
+
+static void klxd_glue_mark_dead(struct klxd_glue *g, const char *why)
+{
+	unsigned int i;
+	bool was;
+
+	spin_lock(&g->lock);
+	was = g->dead;
+	g->dead = true;
+	spin_unlock(&g->lock);
+	for (i = 0; i < KLXD_GLUE_CALLS; i++)
+		wake_up_all(&g->calls[i].wq);
+	wake_up_all(&g->call_free);
+	if (!was)
+		pr_warn("%s: %s: every call in flight fails with -EPIPE\n", g->ctx->name, why);
+}
+
+static bool klxd_glue_dead(struct klxd_glue *g)
+{
+	return READ_ONCE(g->dead);
+}
+
+bool klxd_glue_peer_dead(struct glue_ctx *ctx)
+{
+	struct klxd_glue *g = ctx->backend;
+
+	return !g || klxd_glue_dead(g);
+}
+
+/* klxd's errors as the glue's: a destroyed or stopped domain is a dead peer. */
+static int klxd_glue_errno(int err)
+{
+	if (err == -ENODEV || err == -EPIPE)
+		return GLUE_EPIPE;
+	return err;
+}
+
+/* --- sending ------------------------------------------------------------------ */
+
+/* All slots of m, contiguous on the ring, before deadline. */
+static int klxd_glue_send_msg(struct klxd_glue *g, const struct glue_msg *m,
+			      unsigned long deadline)
+{
+	struct chan_msg one, *slots = &one;
+	unsigned int tmo = ms_left(deadline);
+	int n = glue_frame_count(m), i, err;
+
+	if (n < 0) {
+		glue_log(g->ctx, "%s: message of %u words does not fit %d slots", g->ctx->name,
+			 m->nwords, GLUE_MAX_SLOTS);
+		return n;
+	}
+	if (klxd_glue_dead(g))
+		return GLUE_EPIPE;
+	if (!tmo)
+		return GLUE_ETIMEDOUT;
+	if (n > 1) {
+		slots = kmalloc_array(n, sizeof(*slots), GFP_KERNEL);
+		if (!slots)
+			return GLUE_ENOMEM;
+	}
+	for (i = 0; i < n; i++)
+		glue_frame_one(m, i, n, &slots[i]);
+	err = klxd_send_batch(g->ch, slots, n, tmo);
+	if (slots != &one)
+		kfree(slots);
+	if (err)
+		glue_log(g->ctx, "%s: sending rpc %u (%d slots) failed: %d", g->ctx->name, m->rpc,
+			 n, err);
+	return klxd_glue_errno(err);
+}
+
+static int klxd_glue_send(struct glue_ctx *ctx, struct glue_msg *msg)
+{
+	struct klxd_glue *g = ctx->backend;
+
+	msg->kind = CHAN_T_ONEWAY;
+	msg->tag = 0;
+	return klxd_glue_send_msg(g, msg, jiffies + msecs_to_jiffies(klxd_timeout_ms()));
+}
+
+/* --- calls -------------------------------------------------------------------- */
+
+/* With g->lock held: a free call slot, claimed, or -1. */
+static int klxd_glue_claim_locked(struct klxd_glue *g)
+{
+	struct klxd_glue_call *c;
+	int i;
+
+	for (i = 0; i < KLXD_GLUE_CALLS; i++) {
+		c = &g->calls[i];
+		if (c->busy)
+			continue;
+		c->busy = true;
+		c->done = false;
+		if (++c->gen == 0)      /* generation 0 is never used */
+			c->gen = 1;
+		return i;
+	}
+	return -1;
+}
+
+static bool klxd_glue_can_claim(struct klxd_glue *g, int *slot)
+{
+	spin_lock(&g->lock);
+	*slot = g->dead ? -1 : klxd_glue_claim_locked(g);
+	spin_unlock(&g->lock);
+	return *slot >= 0 || klxd_glue_dead(g);
+}
+
+/* A call slot before deadline, waiting while all are in flight. */
+static int klxd_glue_claim(struct klxd_glue *g, unsigned long deadline)
+{
+	long left = (long)(deadline - jiffies), ret;
+	int slot = -1;
+
+	if (left <= 0)
+		return GLUE_ETIMEDOUT;
+	ret = wait_event_killable_timeout(g->call_free, klxd_glue_can_claim(g, &slot), left);
+	if (slot >= 0)
+		return slot;
+	if (ret < 0)
+		return -EINTR;
+	if (klxd_glue_dead(g))
+		return GLUE_EPIPE;
+	glue_log(g->ctx, "%s: all %d call slots busy until the deadline", g->ctx->name,
+		 KLXD_GLUE_CALLS);
+	return GLUE_ETIMEDOUT;
+}
+
+static bool klxd_glue_answered(struct klxd_glue *g, struct klxd_glue_call *c)
+{
+	return READ_ONCE(c->done) || klxd_glue_dead(g);
+}
+
+/* Frees a call slot: a reply arriving later matches nothing. */
+static void klxd_glue_release(struct klxd_glue *g, struct klxd_glue_call *c)
+{
+	spin_lock(&g->lock);
+	c->busy = false;
+	c->reply = NULL;
+	spin_unlock(&g->lock);
+	wake_up(&g->call_free);
+}
+
+/* Waits for call slot's reply until deadline, then frees the slot. */
+static int klxd_glue_wait(struct klxd_glue *g, int slot, unsigned long deadline)
+{
+	struct klxd_glue_call *c = &g->calls[slot];
+	long left = (long)(deadline - jiffies), ret = 0;
+	int err;
+
+	if (left > 0)
+		ret = wait_event_killable_timeout(c->wq, klxd_glue_answered(g, c), left);
+	spin_lock(&g->lock);
+	if (c->done)
+		err = 0;
+	else if (g->dead)
+		err = GLUE_EPIPE;
+	else if (ret < 0)
+		err = -EINTR;
+	else
+		err = GLUE_ETIMEDOUT;
+	spin_unlock(&g->lock);
+	klxd_glue_release(g, c);
+	if (err == GLUE_ETIMEDOUT)
+		glue_log(g->ctx, "%s: call (tag %#x) unanswered after %u ms", g->ctx->name,
+			 (unsigned int)c->gen << 16 | slot, klxd_timeout_ms());
+	return err;
+}
+
+/* The reply's own verdict: its status word, after checking it answers req. */
+static int klxd_glue_reply_status(struct glue_ctx *ctx, const struct glue_msg *req,
+				  const struct glue_msg *reply)
+{
+	s64 st;
+
+	if (reply->nwords < 1) {
+		glue_log(ctx, "%s: reply to rpc %u has no status word", ctx->name, req->rpc);
+		return GLUE_EBADMSG;
+	}
+	if (reply->rpc != req->rpc) {
+		glue_log(ctx, "%s: reply for rpc %u answers rpc %u", ctx->name, req->rpc,
+			 reply->rpc);
+		return GLUE_EBADMSG;
+	}
+	st = (s64)reply->w[0];
+	if (st == 0)
+		return 0;
+	return st < 0 && st > -4096 ? (int)st : GLUE_EBADMSG;
+}
+
+static int klxd_glue_call(struct glue_ctx *ctx, struct glue_msg *req, struct glue_msg *reply)
+{
+	struct klxd_glue *g = ctx->backend;
+	unsigned long deadline = jiffies + msecs_to_jiffies(klxd_timeout_ms());
+	int slot, err;
+
+	slot = klxd_glue_claim(g, deadline);
+	if (slot < 0)
+		return slot;
+	spin_lock(&g->lock);
+	g->calls[slot].reply = reply;
+	req->kind = CHAN_T_REQUEST;
+	req->tag = (u32)g->calls[slot].gen << 16 | (u32)slot;
+	spin_unlock(&g->lock);
+
+	err = klxd_glue_send_msg(g, req, deadline);
+	if (err) {
+		klxd_glue_release(g, &g->calls[slot]);   /* it did not (fully) go out */
+		return err;
+	}
+	err = klxd_glue_wait(g, slot, deadline);
+	if (err)
+		return err;
+	return klxd_glue_reply_status(ctx, req, reply);
+}
+
+/* --- receiving ------------------------------------------------------------------ */
+
+/* Hands a reply to the call its tag names; anything else is dropped. */
+static void klxd_glue_deliver(struct klxd_glue *g, const struct glue_msg *m)
+{
+	u32 i = m->tag & 0xffff;
+	u16 gen = (u16)(m->tag >> 16);
+	struct klxd_glue_call *c = i < KLXD_GLUE_CALLS ? &g->calls[i] : NULL;
+	const char *why = NULL;
+
+	spin_lock(&g->lock);
+	if (!c || !c->busy || c->done || c->gen != gen || !c->reply) {
+		why = "matches no waiting call";
+		c = NULL;
+	} else {
+		if (glue_msg_copy(c->reply, m) != 0) {
+			/* Longer than the caller's worst case: the domain does
+			 * not follow the IDL.  The caller gets an error. */
+			why = "is longer than the caller's buffer";
+			c->reply->rpc = m->rpc;
+			c->reply->nwords = 1;
+			c->reply->w[0] = (u64)(s64)GLUE_EBADMSG;
+		}
+		WRITE_ONCE(c->done, true);
+	}
+	spin_unlock(&g->lock);
+	if (why) {
+		g->ctx->rejected++;
+		glue_log(g->ctx, "%s: reply (rpc %u, tag %#x, %u words) %s; dropped", g->ctx->name,
+			 m->rpc, m->tag, m->nwords, why);
+	}
+	if (c)
+		wake_up(&c->wq);
+}
+
+static void klxd_glue_job_run(struct work_struct *work)
+{
+	struct klxd_glue_job *j = container_of(work, struct klxd_glue_job, work);
+	struct klxd_glue *g = j->g;
+	const struct glue_msg *req = &j->msg.m;
+	struct glue_msg *reply = &j->reply.m;
+
+	glue_msg_init(reply, GLUE_MAX_WORDS);
+	if (j->status) {
+		reply->rpc = req->rpc;
+		reply->kind = CHAN_T_REPLY;
+		reply->tag = req->tag;
+		reply->nwords = 1;
+		reply->w[0] = (u64)(s64)j->status;
+	} else {
+		glue_handle(g->ctx, req, reply);
+	}
+	if (req->kind == CHAN_T_REQUEST)
+		klxd_glue_send_msg(g, reply, jiffies + msecs_to_jiffies(klxd_timeout_ms()));
+	spin_lock(&g->lock);
+	g->jobs--;
+	spin_unlock(&g->lock);
+	kvfree(j);
+}
+
+/* Queues a request or one-way message (status: reply with it alone). */
+static void klxd_glue_queue(struct klxd_glue *g, const struct glue_msg *m, int status)
+{
+	struct klxd_glue_job *j;
+	bool full;
+
+	spin_lock(&g->lock);
+	full = g->jobs >= KLXD_GLUE_MAX_JOBS;
+	if (!full)
+		g->jobs++;
+	spin_unlock(&g->lock);
+	if (full) {
+		g->ctx->rejected++;
+		glue_log(g->ctx, "%s: %d requests pending; rpc %u (tag %#x) dropped", g->ctx->name,
+			 KLXD_GLUE_MAX_JOBS, m->rpc, m->tag);
+		return;
+	}
+	j = kvmalloc(sizeof(*j), GFP_KERNEL);
+	if (!j) {
+		glue_log(g->ctx, "%s: no memory to queue rpc %u; dropped", g->ctx->name, m->rpc);
+		spin_lock(&g->lock);
+		g->jobs--;
+		spin_unlock(&g->lock);
+		return;
+	}
+	INIT_WORK(&j->work, klxd_glue_job_run);
+	j->g = g;
+	j->status = status;
+	glue_msg_init(&j->msg.m, GLUE_MAX_WORDS);
+	glue_msg_copy(&j->msg.m, m);    /* m is a reassembly buffer: it fits */
+	queue_work(g->wq, &j->work);
+}
+
+static void klxd_glue_route(struct klxd_glue *g, const struct glue_msg *m)
+{
+	switch (m->kind) {
+	case CHAN_T_REPLY:
+		klxd_glue_deliver(g, m);
+		break;
+	case CHAN_T_REQUEST:
+	case CHAN_T_ONEWAY:
+		klxd_glue_queue(g, m, 0);
+		break;
+	default:
+		g->ctx->rejected++;
+		glue_log(g->ctx, "%s: message of kind %u (rpc %u) dropped", g->ctx->name, m->kind,
+			 m->rpc);
+	}
+}
+
+/* A message that failed framing: a request still gets an error reply, so
+ * its caller in the domain does not wait for nothing. */
+static void klxd_glue_refuse(struct klxd_glue *g, const struct glue_msg *m)
+{
+	if (m->kind == CHAN_T_REQUEST)
+		klxd_glue_queue(g, m, GLUE_EBADMSG);
+}
+
+static void klxd_glue_feed(struct klxd_glue *g, const struct chan_msg *slot)
+{
+	enum glue_rx_result res = glue_rx_feed(g->ctx, &g->rx, slot);
+
+	if (res == GLUE_RX_TRUNCATED) {
+		klxd_glue_refuse(g, &g->rx.msg.m);
+		res = glue_rx_feed(g->ctx, &g->rx, slot);
+	}
+	if (res == GLUE_RX_DONE)
+		klxd_glue_route(g, &g->rx.msg.m);
+	else if (res == GLUE_RX_BAD)
+		klxd_glue_refuse(g, &g->rx.msg.m);
+}
+
+/* Asks the hypervisor whether the domain runs; marks the context dead if not. */
+static void klxd_glue_check_peer(struct klxd_glue *g)
+{
+	int st = klxd_channel_state(g->ch);
+
+	if (st == -EPIPE)
+		klxd_glue_mark_dead(g, "the domain stopped or crashed");
+	else if (st == -ENODEV)
+		klxd_glue_mark_dead(g, "the domain was destroyed");
+}
+
+static int klxd_glue_rx_main(void *arg)
+{
+	struct klxd_glue *g = arg;
+	unsigned long next_check = jiffies + msecs_to_jiffies(KLXD_GLUE_CHECK_MS);
+	unsigned int idle = 0;
+	struct chan_msg slot;
+	int ret;
+
+	while (!kthread_should_stop()) {
+		/* Checked on every turn, so a busy ring cannot postpone it. */
+		if (time_after(jiffies, next_check)) {
+			next_check = jiffies + msecs_to_jiffies(KLXD_GLUE_CHECK_MS);
+			klxd_glue_check_peer(g);
+		}
+		if (klxd_glue_dead(g)) {
+			schedule_timeout_interruptible(msecs_to_jiffies(KLXD_GLUE_CHECK_MS));
+			continue;
+		}
+		ret = klxd_try_recv(g->ch, &slot);
+		if (ret == -EAGAIN) {
+			if (++idle < KLXD_GLUE_SPINS)
+				cond_resched();
+			else
+				usleep_range(100, 500);
+			continue;
+		}
+		idle = 0;
+		if (ret == -ENODEV) {
+			klxd_glue_mark_dead(g, "the domain was destroyed");
+		} else if (ret) {
+			g->ctx->rejected++;
+			glue_log(g->ctx, "%s: channel refused a slot (kind %u): %d", g->ctx->name,
+				 slot.hdr.type, ret);
+		} else {
+			klxd_glue_feed(g, &slot);
+		}
+		cond_resched();
+	}
+	return 0;
+}
+
+/* --- life cycle ------------------------------------------------------------------ */
+
+static const struct glue_backend_ops klxd_glue_ops = {
+	.call = klxd_glue_call,
+	.send = klxd_glue_send,
+};
+
+int klxd_glue_start(struct glue_ctx *ctx, u32 domain_id)
+{
+	struct klxd_glue *g;
+	int i, err;
+
+	g = kvzalloc(sizeof(*g), GFP_KERNEL);
+	if (!g)
+		return -ENOMEM;
+	g->ctx = ctx;
+	spin_lock_init(&g->lock);
+	init_waitqueue_head(&g->call_free);
+	for (i = 0; i < KLXD_GLUE_CALLS; i++)
+		init_waitqueue_head(&g->calls[i].wq);
+	glue_msg_init(&g->rx.msg.m, GLUE_MAX_WORDS);
+	g->ch = klxd_channel_get(domain_id);
+	if (IS_ERR(g->ch)) {
+		err = PTR_ERR(g->ch);
+		pr_err("%s: domain %u has no channel: %d\n", ctx->name, domain_id, err);
+		goto free;
+	}
+	/* Requests run here; max_active bounds how deep calls can nest. */
+	g->wq = alloc_workqueue("klxd_glue_%u", WQ_UNBOUND, KLXD_GLUE_CALLS, domain_id);
+	if (!g->wq) {
+		err = -ENOMEM;
+		goto put;
+	}
+	ctx->backend = g;
+	ctx->ops = &klxd_glue_ops;
+	g->rx_task = kthread_run(klxd_glue_rx_main, g, "klxd_glue_rx/%u", domain_id);
+	if (IS_ERR(g->rx_task)) {
+		err = PTR_ERR(g->rx_task);
+		pr_err("%s: cannot start the receive thread: %d\n", ctx->name, err);
+		ctx->backend = NULL;
+		ctx->ops = NULL;
+		destroy_workqueue(g->wq);
+		goto put;
+	}
+	return 0;
+put:
+	klxd_channel_put(g->ch);
+free:
+	kvfree(g);
+	return err;
+}
+
+/* Waiters are woken with -EPIPE, the receiver stops, queued requests run
+ * (their calls fail at once) and the context is detached. */
+void klxd_glue_stop(struct glue_ctx *ctx)
+{
+	struct klxd_glue *g = ctx->backend;
+
+	if (!g)
+		return;
+	klxd_glue_mark_dead(g, "glue stopped");
+	kthread_stop(g->rx_task);
+	destroy_workqueue(g->wq);
+	ctx->backend = NULL;
+	ctx->ops = NULL;
+	klxd_channel_put(g->ch);
+	kvfree(g);
+}

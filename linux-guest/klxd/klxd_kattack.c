@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * klxd_kattack: attacks the hypervisor from Linux's kernel, for the tests of
+ * issue 10 (tests/system/boundary.sh).  On load it
+ *   - executes every VMX instruction (and GETSEC) at CPL 0: each must raise
+ *     #UD, as on a CPU without VMX, and the machine go on;
+ *   - writes XCR0 values the CPU's rules forbid (x87 clear, AVX without SSE,
+ *     an incomplete AVX-512 or MPX or AMX set, AVX-512 without AVX, a bit
+ *     the CPU lacks, XCR1): each must raise #GP with XCR0 unchanged, and
+ *     the current XCR0 written back must pass;
+ *   - reads and writes IA32_VMX_BASIC (0x480): #GP, i.e. -EIO from the
+ *     _safe accessors.
+ * Every attempt runs under an exception-table fixup that records the
+ * vector.  One line per attempt, one summary line; the load fails with
+ * -EIO if anything went otherwise.  It depends on nothing else (not klxd).
+ */
+#define pr_fmt(fmt) "klxd_kattack: " fmt
+
+#include <linux/module.h>
+#include <linux/kernel.h>
+#include <asm/asm.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+#include <asm/trapnr.h>
+#include <asm/special_insns.h>
+#include <linux/irqflags.h>
+
+#define NO_FAULT (-1L)
+
+/*
+ * Runs `setup`, then one instruction under the fixup: the vector that
+ * instruction raised (EX_TYPE_FAULT puts it in AX), or NO_FAULT.
+ */
+#define TRY(setup, insn, ...)						\
+	({								\
+		long __trap;						\
+		asm volatile(setup "\n1: " insn "\n\t"			\
+			     "mov $-1, %%rax\n\t"			\
+			     "2:\n\t"					\
+			     _ASM_EXTABLE_FAULT(1b, 2b)			\
+			     : "=a"(__trap) __VA_ARGS__);		\
+		__trap;							\
+	})
+
+static u64 vmx_mem[4] __aligned(16);
+
+static long try_vmxon(void) { return TRY("", "vmxon %1", : "m"(vmx_mem[0]) : "memory"); }
+static long try_vmxoff(void) { return TRY("", "vmxoff", : : "memory"); }
+static long try_vmclear(void) { return TRY("", "vmclear %1", : "m"(vmx_mem[0]) : "memory"); }
+static long try_vmptrld(void) { return TRY("", "vmptrld %1", : "m"(vmx_mem[0]) : "memory"); }
+static long try_vmptrst(void) { return TRY("", "vmptrst %1", : "m"(vmx_mem[0]) : "memory"); }
+static long try_vmread(void) { return TRY("", "vmread %1, %%rcx", : "r"(0x681eul) : "rcx", "cc"); }
+static long try_vmwrite(void) { return TRY("", "vmwrite %%rcx, %1", : "r"(0x681eul) : "rcx", "cc"); }
+static long try_vmlaunch(void) { return TRY("", "vmlaunch", : : "memory", "cc"); }
+static long try_vmresume(void) { return TRY("", "vmresume", : : "memory", "cc"); }
+static long try_invept(void) { return TRY("", "invept %1, %2", : "m"(vmx_mem[0]), "r"(2ul) : "memory"); }
+static long try_invvpid(void) { return TRY("", "invvpid %1, %2", : "m"(vmx_mem[0]), "r"(2ul) : "memory"); }
+static long try_vmfunc(void) { return TRY("xor %%ecx, %%ecx; xor %%eax, %%eax", "vmfunc", : : "rcx", "memory"); }
+static long try_getsec(void) { return TRY("xor %%eax, %%eax", "getsec", : : "rbx", "rcx", "memory"); }
+
+static const struct {
+	const char *name;
+	long (*run)(void);
+} vmx_insns[] = {
+	{ "vmxon", try_vmxon }, { "vmxoff", try_vmxoff }, { "vmclear", try_vmclear },
+	{ "vmptrld", try_vmptrld }, { "vmptrst", try_vmptrst }, { "vmread", try_vmread },
+	{ "vmwrite", try_vmwrite }, { "vmlaunch", try_vmlaunch }, { "vmresume", try_vmresume },
+	{ "invept", try_invept }, { "invvpid", try_invvpid }, { "vmfunc", try_vmfunc },
+	{ "getsec", try_getsec },
+};
+
+static u64 xgetbv0(void)
+{
+	u32 lo, hi;
+
+	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return ((u64)hi << 32) | lo;
+}
+
+static long try_xsetbv(u32 xcr, u64 val)
+{
+	long trap = (u32)val;
+
+	asm volatile("1: xsetbv\n\t"
+		     "mov $-1, %%rax\n\t"
+		     "2:\n\t"
+		     _ASM_EXTABLE_FAULT(1b, 2b)
+		     : "+a"(trap) : "d"((u32)(val >> 32)), "c"(xcr) : "memory");
+	return trap;
+}
+
+static const char *vector_name(long trap)
+{
+	switch (trap) {
+	case NO_FAULT: return "no fault";
+	case X86_TRAP_UD: return "#UD";
+	case X86_TRAP_GP: return "#GP";
+	case X86_TRAP_PF: return "#PF";
+	default: return "another fault";
+	}
+}
+
+static int vmx_instructions(void)
+{
+	int i, ud = 0;
+
+	for (i = 0; i < ARRAY_SIZE(vmx_insns); i++) {
+		long trap = vmx_insns[i].run();
+
+		pr_info("%s at CPL 0: %s (vector %ld)\n", vmx_insns[i].name, vector_name(trap), trap);
+		ud += trap == X86_TRAP_UD;
+	}
+	return ud;
+}
+
+struct bad_xcr0 {
+	u32 xcr;
+	u64 val;
+	const char *why;
+};
+
+static int bad_xcr0_values(u64 cur, struct bad_xcr0 *b)
+{
+	int n = 0;
+
+	b[n++] = (struct bad_xcr0){ 0, 0, "x87 clear (XCR0 = 0)" };
+	b[n++] = (struct bad_xcr0){ 0, cur & ~1ull, "x87 clear" };
+	b[n++] = (struct bad_xcr0){ 1, cur, "XCR1 is not writable" };
+	b[n++] = (struct bad_xcr0){ 0, 0x1 | 0x4, "AVX without SSE" };
+	b[n++] = (struct bad_xcr0){ 0, 0x1 | 0x2 | 0x4 | 0x20, "opmask without ZMM_Hi256/Hi16_ZMM" };
+	b[n++] = (struct bad_xcr0){ 0, 0x1 | 0x2 | 0x4 | 0x60, "AVX-512 without opmask" };
+	b[n++] = (struct bad_xcr0){ 0, 0x1 | 0x2 | 0xe0, "AVX-512 without AVX" };
+	b[n++] = (struct bad_xcr0){ 0, 0x1 | 0x8, "BNDREGS without BNDCSR (MPX)" };
+	b[n++] = (struct bad_xcr0){ 0, 0x1 | 0x2 | 0x4 | (1ull << 17), "XTILECFG without XTILEDATA (AMX)" };
+	b[n++] = (struct bad_xcr0){ 0, cur | (1ull << 62), "bit 62 (not a CPU feature)" };
+	return n;
+}
+
+/* MOV to CR4 under the fixup (the hypervisor may refuse a bit it owns with #GP). */
+static long try_write_cr4(unsigned long cr4)
+{
+	return TRY("", "mov %1, %%cr4", : "r"(cr4) : "memory");
+}
+
+static int xsetbv_attacks_osxsave(int *tried, bool *good_ok);
+
+/*
+ * XSETBV needs CR4.OSXSAVE (else it is #UD before any VM exit).  Linux may
+ * run without XSAVE (it does under Bochs): then the attack sets OSXSAVE
+ * itself for the moment it runs, interrupts off, and puts CR4 back.
+ */
+static int xsetbv_attacks(int *tried, bool *good_ok)
+{
+	unsigned long flags, cr4;
+	long trap;
+	int gp;
+
+	local_irq_save(flags);
+	cr4 = native_read_cr4();
+	if (!(cr4 & X86_CR4_OSXSAVE)) {
+		trap = try_write_cr4(cr4 | X86_CR4_OSXSAVE);
+		if (trap != NO_FAULT) {
+			local_irq_restore(flags);
+			pr_info("CR4.OSXSAVE is clear and setting it raised %s: XSETBV is out of reach\n",
+				vector_name(trap));
+			*tried = 0;
+			*good_ok = false;
+			return 0;
+		}
+	}
+	gp = xsetbv_attacks_osxsave(tried, good_ok);
+	if (!(cr4 & X86_CR4_OSXSAVE)) {
+		try_write_cr4(cr4);
+		local_irq_restore(flags);
+		pr_info("CR4.OSXSAVE was clear (Linux does not use XSAVE here): set for the attacks, cleared again\n");
+	} else {
+		local_irq_restore(flags);
+	}
+	return gp;
+}
+
+static int xsetbv_attacks_osxsave(int *tried, bool *good_ok)
+{
+	struct bad_xcr0 bad[16];
+	u64 cur = xgetbv0(), after;
+	int i, n = bad_xcr0_values(cur, bad), gp = 0;
+	u32 eax, ebx, ecx, edx;
+	long trap;
+
+	cpuid_count(0xd, 0, &eax, &ebx, &ecx, &edx);
+	pr_info("XCR0 %#llx; the CPU supports %#llx\n", cur, ((u64)edx << 32) | eax);
+
+	for (i = 0; i < n; i++) {
+		trap = try_xsetbv(bad[i].xcr, bad[i].val);
+		after = xgetbv0();
+		pr_info("xsetbv XCR%u <- %#llx (%s): %s (vector %ld), XCR0 now %#llx\n", bad[i].xcr,
+			bad[i].val, bad[i].why, vector_name(trap), trap, after);
+		gp += trap == X86_TRAP_GP && after == cur;
+	}
+	trap = try_xsetbv(0, cur);
+	*good_ok = trap == NO_FAULT && xgetbv0() == cur;
+	pr_info("xsetbv XCR0 <- %#llx (the current value): %s\n", cur, vector_name(trap));
+	*tried = n;
+	return gp;
+}
+
+static int __init kattack_init(void)
+{
+	u64 val = 0;
+	int ud, gp, tried, rd, wr;
+	bool good_ok;
+
+	ud = vmx_instructions();
+	gp = xsetbv_attacks(&tried, &good_ok);
+	rd = rdmsrl_safe(MSR_IA32_VMX_BASIC, &val);
+	wr = wrmsrl_safe(MSR_IA32_VMX_BASIC, 0);
+	pr_info("rdmsr IA32_VMX_BASIC: %d, wrmsr IA32_VMX_BASIC: %d\n", rd, wr);
+	pr_info("%d/%zu VMX instructions raised #UD, %d/%d bad XCR0 values raised #GP with XCR0 unchanged, "
+		"the current XCR0 written back %s, VMX MSR access %s\n",
+		ud, ARRAY_SIZE(vmx_insns), gp, tried, good_ok ? "passed" : "FAILED",
+		rd == -EIO && wr == -EIO ? "refused (#GP)" : "NOT refused");
+	if (ud != ARRAY_SIZE(vmx_insns) || gp != tried || !good_ok || rd != -EIO || wr != -EIO)
+		return -EIO;
+	return 0;
+}
+
+static void __exit kattack_exit(void)
+{
+}
+
+module_init(kattack_init);
+module_exit(kattack_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("lxds: attacks on the hypervisor from Linux's kernel (tests)");

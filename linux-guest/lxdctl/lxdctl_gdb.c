@@ -1,0 +1,369 @@
+/*
+ * lxdctl gdb: a gdb remote-protocol server for one LXD, in Linux user space.
+ * The protocol engine is gdb_server.c; this file is its target: every
+ * operation is one LXD_IOC_DEBUG ioctl (klxd -> LXDS_HC_DEBUG), and the
+ * stream to gdb is a serial port (--tty, e.g. the one the emulator connects to
+ * a TCP socket on the host) or a TCP socket (--tcp PORT).
+ *
+ * The domain is gdb's thread 1.  Breakpoints are int3 bytes gdb writes itself
+ * (no Z packets: the hypervisor reports int3 as a breakpoint stop while
+ * attached).  Stops: breakpoint and step SIGTRAP, pause SIGINT; a domain that
+ * crashed is reported with the matching signal (EPT violation SIGSEGV, #UD
+ * SIGILL, #DE SIGFPE, watchdog SIGALRM) and its state stays readable; one
+ * that exited is reported as exited with its code.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "gdb_server.h"
+#include "klxd_ioctl.h"
+#include "lxdctl_gdb.h"
+
+struct lxd_target {
+	int fd;                 /* /dev/lxd */
+	uint32_t id;
+	char name[LXDS_NAME_MAX];
+	bool running;           /* resumed by gdb: a stop is owed */
+	bool reported_final;    /* the final stop (crash or exit) was reported */
+};
+
+static long debug_ioctl(struct lxd_target *t, struct lxd_ioc_debug *d)
+{
+	long rc;
+
+	d->id = t->id;
+	rc = ioctl(t->fd, LXD_IOC_DEBUG, d);
+	return rc < 0 ? -errno : rc;
+}
+
+static long debug_simple(struct lxd_target *t, uint32_t op, uint32_t flags)
+{
+	struct lxd_ioc_debug d = { .req = { .op = op, .flags = flags } };
+
+	return debug_ioctl(t, &d);
+}
+
+static int get_state(struct lxd_target *t, struct lxd_ioc_debug *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->req.op = LXDS_DBG_GET;
+	return (int)debug_ioctl(t, d);
+}
+
+static int tgt_threads(void *tp, struct gdb_thread *out, int max)
+{
+	struct lxd_target *t = tp;
+	struct lxd_ioc_debug d;
+	const char *state;
+
+	if (max < 1 || get_state(t, &d))
+		return 0;
+	out[0] = (struct gdb_thread){ .id = 1 };
+	snprintf(out[0].name, sizeof(out[0].name), "%s", t->name);
+	if (d.req.state == LXDS_STATE_CRASHED)
+		state = lxds_exit_reason(d.req.exit_reason)->text;
+	else if (d.req.event != LXDS_DBG_EV_NONE && d.req.state == LXDS_STATE_RUNNING)
+		state = "paused";
+	else
+		state = lxds_state_name(d.req.state);
+	snprintf(out[0].state, sizeof(out[0].state), "%s", state);
+	return 1;
+}
+
+static int tgt_get_regs(void *tp, int thread, struct gdb_regs *r)
+{
+	struct lxd_ioc_debug d;
+	const struct lxds_debug_regs *s = &d.req.regs;
+	int rc;
+
+	if (thread != 1)
+		return -ESRCH;
+	rc = get_state(tp, &d);
+	if (rc)
+		return rc;
+	if (d.req.event == LXDS_DBG_EV_NONE)
+		return -EBUSY;                  /* running: no registers to show */
+	memcpy(r->gpr, s->gpr, sizeof(r->gpr));
+	r->rip = s->rip;
+	r->eflags = (uint32_t)s->rflags;
+	r->seg[0] = s->cs; r->seg[1] = s->ss; r->seg[2] = s->ds;
+	r->seg[3] = s->es; r->seg[4] = s->fs; r->seg[5] = s->gs;
+	r->fs_base = s->fs_base;
+	r->gs_base = s->gs_base;
+	r->cr0 = s->cr0; r->cr2 = s->cr2; r->cr3 = s->cr3; r->cr4 = s->cr4;
+	return 0;
+}
+
+static int tgt_set_regs(void *tp, int thread, const struct gdb_regs *r)
+{
+	struct lxd_ioc_debug d;
+	struct lxds_debug_regs *s = &d.req.regs;
+	int rc;
+
+	if (thread != 1)
+		return -ESRCH;
+	rc = get_state(tp, &d);             /* keeps what gdb does not set */
+	if (rc)
+		return rc;
+	memcpy(s->gpr, r->gpr, sizeof(s->gpr));
+	s->rip = r->rip;
+	s->rflags = (s->rflags & ~0xFFFFFFFFull) | r->eflags;
+	s->fs_base = r->fs_base;
+	s->gs_base = r->gs_base;
+	d.req.op = LXDS_DBG_SET_REGS;
+	return (int)debug_ioctl(tp, &d);
+}
+
+static long tgt_mem(void *tp, int thread, uint64_t va, void *buf, size_t len, uint32_t op)
+{
+	size_t done = 0;
+
+	if (thread != 1)
+		return -ESRCH;
+	while (done < len) {
+		size_t n = len - done > LXDS_DBG_MEM_MAX ? LXDS_DBG_MEM_MAX : len - done;
+		struct lxd_ioc_debug d = {
+			.req = { .op = op, .addr = va + done, .len = n },
+			.data = (uint64_t)(uintptr_t)((char *)buf + done),
+		};
+		long rc = debug_ioctl(tp, &d);
+
+		if (rc <= 0)
+			return done ? (long)done : (rc ? rc : -EFAULT);
+		done += (size_t)rc;
+		if ((size_t)rc < n)
+			break;
+	}
+	return (long)done;
+}
+
+static long tgt_read_mem(void *tp, int thread, uint64_t va, void *buf, size_t len)
+{
+	return tgt_mem(tp, thread, va, buf, len, LXDS_DBG_READ);
+}
+
+static long tgt_write_mem(void *tp, int thread, uint64_t va, const void *buf, size_t len)
+{
+	return tgt_mem(tp, thread, va, (void *)buf, len, LXDS_DBG_WRITE);
+}
+
+static int tgt_resume(void *tp, int step_thread)
+{
+	struct lxd_target *t = tp;
+	long rc = debug_simple(t, LXDS_DBG_RESUME, step_thread ? LXDS_DBG_STEP : 0);
+
+	if (rc == -ESRCH && !t->reported_final) {
+		t->running = true;              /* it stopped for good: poll reports how */
+		return 0;
+	}
+	if (rc == 0)
+		t->running = true;
+	return (int)rc;
+}
+
+static int tgt_pause(void *tp)
+{
+	return (int)debug_simple(tp, LXDS_DBG_PAUSE, 0);
+}
+
+/* The signal a domain that stopped for good is reported with. */
+static int final_signal(const struct lxd_ioc_debug *d)
+{
+	switch (d->req.exit_reason) {
+	case LXDS_EXIT_EPT_VIOLATION:
+	case LXDS_EXIT_TRIPLE_FAULT:
+		return GDB_SIGSEGV;
+	case LXDS_EXIT_EXCEPTION:
+		switch (d->req.exit_detail) {
+		case 0: return GDB_SIGFPE;      /* #DE */
+		case 6: return GDB_SIGILL;      /* #UD */
+		case 3: case 1: return GDB_SIGTRAP;
+		case 16: case 19: return GDB_SIGFPE;
+		default: return GDB_SIGSEGV;
+		}
+	case LXDS_EXIT_WATCHDOG:
+		return GDB_SIGALRM;
+	case LXDS_EXIT_HALTED:
+	case LXDS_EXIT_UNEXPECTED:
+		return GDB_SIGILL;
+	default:
+		return GDB_SIGKILL;
+	}
+}
+
+static void describe_stop(const struct lxd_ioc_debug *d, struct gdb_stop *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->thread = 1;
+	switch (d->req.event) {
+	case LXDS_DBG_EV_BREAKPOINT:
+		s->signal = GDB_SIGTRAP;
+		s->swbreak = true;
+		break;
+	case LXDS_DBG_EV_STEP:
+		s->signal = GDB_SIGTRAP;
+		break;
+	case LXDS_DBG_EV_STOPPED:
+		if (d->req.state == LXDS_STATE_STOPPED && d->req.exit_reason == LXDS_EXIT_EXITED) {
+			s->exited = true;
+			s->exit_code = (int)(d->req.exit_detail & 0xff);
+		} else if (d->req.state == LXDS_STATE_STOPPED) {
+			s->signal = GDB_SIGKILL;    /* stopped from outside (lxdctl stop) */
+		} else {
+			s->signal = final_signal(d);
+		}
+		break;
+	default:
+		s->signal = GDB_SIGINT;
+		break;
+	}
+}
+
+static int tgt_poll_stop(void *tp, struct gdb_stop *s)
+{
+	struct lxd_target *t = tp;
+	struct lxd_ioc_debug d;
+
+	if (!t->running || get_state(t, &d) || d.req.event == LXDS_DBG_EV_NONE)
+		return 0;
+	t->running = false;
+	if (d.req.event == LXDS_DBG_EV_STOPPED)
+		t->reported_final = true;
+	describe_stop(&d, s);
+	return 1;
+}
+
+static int tgt_breakpoint(void *tp, int type, uint64_t addr, int kind, bool insert)
+{
+	(void)tp; (void)type; (void)addr; (void)kind; (void)insert;
+	return -ENOSYS;                         /* gdb writes int3 itself */
+}
+
+static int tgt_detach(void *tp)
+{
+	return (int)debug_simple(tp, LXDS_DBG_DETACH, 0);
+}
+
+static int tgt_kill(void *tp)
+{
+	struct lxd_target *t = tp;
+	uint32_t id = t->id;
+
+	debug_simple(t, LXDS_DBG_DETACH, 0);
+	return ioctl(t->fd, LXD_IOC_STOP, &id) < 0 ? -errno : 0;
+}
+
+static const struct gdb_target_ops lxd_target_ops = {
+	.threads = tgt_threads, .get_regs = tgt_get_regs, .set_regs = tgt_set_regs,
+	.read_mem = tgt_read_mem, .write_mem = tgt_write_mem, .resume = tgt_resume,
+	.pause = tgt_pause, .poll_stop = tgt_poll_stop, .breakpoint = tgt_breakpoint,
+	.detach = tgt_detach, .kill = tgt_kill,
+};
+
+/* ---- the stream to gdb ---- */
+
+static int write_all(void *io, const void *buf, size_t len)
+{
+	const char *p = buf;
+	int fd = *(int *)io;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int open_tty(const char *path)
+{
+	struct termios tio;
+	int fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (tcgetattr(fd, &tio) == 0) {
+		cfmakeraw(&tio);
+		cfsetispeed(&tio, B115200);
+		cfsetospeed(&tio, B115200);
+		tio.c_cflag |= CLOCAL | CREAD;
+		tcsetattr(fd, TCSANOW, &tio);
+	}
+	tcflush(fd, TCIOFLUSH);
+	return fd;
+}
+
+static int accept_tcp(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				 .sin_addr.s_addr = htonl(INADDR_ANY) };
+	int one = 1, s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), c;
+
+	if (s < 0)
+		return -1;
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(s, (struct sockaddr *)&a, sizeof(a)) || listen(s, 1)) {
+		close(s);
+		return -1;
+	}
+	fprintf(stderr, "lxdctl gdb: waiting for gdb on TCP port %d\n", port);
+	c = accept(s, NULL, NULL);
+	close(s);
+	return c;
+}
+
+int lxdctl_gdb(int lxd_fd, uint32_t id, const char *name, const char *tty, int tcp_port)
+{
+	static struct gdb_server srv;
+	struct lxd_target t = { .fd = lxd_fd, .id = id };
+	int io, rc;
+	long arc;
+
+	snprintf(t.name, sizeof(t.name), "%s", name);
+	signal(SIGPIPE, SIG_IGN);
+	arc = debug_simple(&t, LXDS_DBG_ATTACH, 0);
+	if (arc < 0) {
+		fprintf(stderr, "lxdctl: gdb: cannot attach to domain %u '%s': %s%s\n", id, name,
+			strerror((int)-arc), arc == -EINVAL ? " (start it first)" : "");
+		return 1;
+	}
+	io = tty ? open_tty(tty) : accept_tcp(tcp_port);
+	if (io < 0) {
+		fprintf(stderr, "lxdctl: gdb: %s %s: %s\n", tty ? "cannot open" : "cannot listen on port",
+			tty ? tty : "", strerror(errno));
+		debug_simple(&t, LXDS_DBG_DETACH, 0);
+		return 1;
+	}
+	fprintf(stderr, "lxdctl gdb: domain %u '%s' attached and paused; serving gdb on %s\n", id,
+		name, tty ? tty : "TCP");
+	gdb_server_init(&srv, &lxd_target_ops, &t, write_all, &io);
+	/* what '?' answers first: a paused domain as a plain stop, a dead one as its death */
+	struct lxd_ioc_debug d;
+	if (get_state(&t, &d) == 0) {
+		describe_stop(&d, &srv.last);
+		if (d.req.event == LXDS_DBG_EV_PAUSED)
+			srv.last.signal = GDB_SIGTRAP;
+		t.reported_final = d.req.event == LXDS_DBG_EV_STOPPED;
+	}
+	rc = gdb_server_run_fd(&srv, io);
+	if (!srv.done)                          /* gdb went away without detaching */
+		debug_simple(&t, LXDS_DBG_DETACH, 0);
+	close(io);
+	fprintf(stderr, "lxdctl gdb: session over (%lu packets, %lu bad)%s\n", srv.packets,
+		srv.bad_packets, rc ? ": I/O error" : "");
+	return rc ? 1 : 0;
+}

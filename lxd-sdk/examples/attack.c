@@ -1,0 +1,185 @@
+/*
+ * attack: a domain that attacks the boundary on purpose, for the tests of
+ * issue 10 (tests/system/boundary.sh).  What it does depends on the name it
+ * was loaded under (lxdctl load /lib/lxd/attack.lxd NAME):
+ *
+ *   dirty*   fills the core's state that VM exit does not switch: x87
+ *            registers and FCW, XMM0-15, MXCSR, CR2, KERNEL_GS_BASE (via
+ *            WRGSBASE + SWAPGS), and raises CR8 to 15; then exits with
+ *            code ATTACK_DIRTY_EXIT (7).  The next domain on that core must
+ *            see none of it, and the core must still take wake-up IPIs.
+ *   check*   the next domain: reads that state (FXSAVE, CR2, SWAPGS +
+ *            RDGSBASE, CR8), logs every register that is not in its init
+ *            state and exits with the number of them (0 = clean).
+ *   spam*    log abuse: one record with a newline, a forged hypervisor line,
+ *            a carriage return and an escape sequence; then ATTACK_SPAM
+ *            records in a row (the hypervisor must rate-limit them).
+ *   flood*   ring abuse: keeps Linux's receive ring full of replies nobody
+ *            asked for; a klxd_call() to it must still end at its deadline.
+ *
+ * The SDK builds with -mgeneral-regs-only: x87/SSE are touched only in asm.
+ */
+#include <lxds/lxd.h>
+#include <lxds/string.h>
+
+#define ATTACK_DIRTY_EXIT   7
+#define ATTACK_SPAM         2000
+#define MARKER              0x4C58445344495254ull      /* "TRIDSDXL" */
+#define GS_MARKER           0x00004C5844534753ull      /* canonical: WRGSBASE #GPs otherwise */
+#define CR4_OSFXSR          (1ul << 9)
+#define CR4_OSXMMEXCPT      (1ul << 10)
+#define CR4_FSGSBASE        (1ul << 16)
+#define FCW_INIT            0x037F
+#define MXCSR_INIT          0x1F80
+
+static bool has_fsgsbase(void)
+{
+    uint32_t a = 7, b, c = 0, d;
+
+    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+    return b & 1;
+}
+
+/* SSE (and RDGSBASE/WRGSBASE where the CPU has them) for this domain: CR4 bits it owns. */
+static bool enable_sse(void)
+{
+    uint64_t cr4;
+    bool fsgs = has_fsgsbase();
+
+    __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+    cr4 |= CR4_OSFXSR | CR4_OSXMMEXCPT | (fsgs ? CR4_FSGSBASE : 0);
+    __asm__ volatile("mov %0, %%cr4" :: "r"(cr4));
+    return fsgs;
+}
+
+/* ---- dirty ---- */
+
+static int dirty(void)
+{
+    static const uint64_t marker[2] __aligned(16) = { MARKER, MARKER };
+    static const uint16_t fcw = 0x0F7F;
+    static const uint32_t mxcsr = 0x7F80;
+    bool fsgs = enable_sse();
+
+    __asm__ volatile("fninit\n"
+                     "fildq %0; fildq %0; fildq %0; fildq %0\n"
+                     "fildq %0; fildq %0; fildq %0; fildq %0\n"
+                     "fldcw %1"
+                     :: "m"(marker[0]), "m"(fcw) : "memory");
+    __asm__ volatile("movdqa %0, %%xmm0; movdqa %0, %%xmm1; movdqa %0, %%xmm2\n"
+                     "movdqa %0, %%xmm3; movdqa %0, %%xmm4; movdqa %0, %%xmm5\n"
+                     "movdqa %0, %%xmm6; movdqa %0, %%xmm7; movdqa %0, %%xmm8\n"
+                     "movdqa %0, %%xmm9; movdqa %0, %%xmm10; movdqa %0, %%xmm11\n"
+                     "movdqa %0, %%xmm12; movdqa %0, %%xmm13; movdqa %0, %%xmm14\n"
+                     "movdqa %0, %%xmm15\n"
+                     "ldmxcsr %1"
+                     :: "m"(marker), "m"(mxcsr) : "memory");
+    __asm__ volatile("mov %0, %%cr2" :: "r"(MARKER));
+    if (fsgs)
+        __asm__ volatile("wrgsbase %0; swapgs; wrgsbase %1" :: "r"(GS_MARKER), "r"(0ull));
+    __asm__ volatile("mov %0, %%cr8" :: "r"(15ull));
+    lxd_log("dirty: x87 (FCW 0xf7f), XMM0-15, MXCSR 0x7f80, CR2 filled with %#llx%s; CR8 = 15",
+            MARKER, fsgs ? ", KERNEL_GS_BASE with 0x4c5844534753" : "");
+    return ATTACK_DIRTY_EXIT;
+}
+
+/* ---- check ---- */
+
+static unsigned int nonzero_bytes(const uint8_t *p, size_t n)
+{
+    unsigned int k = 0;
+
+    for (size_t i = 0; i < n; i++)
+        k += p[i] != 0;
+    return k;
+}
+
+static int check(void)
+{
+    static uint8_t fx[512] __aligned(16);
+    uint16_t fcw, fsw;
+    uint32_t mxcsr;
+    uint64_t cr2, cr8, kgs = 0;
+    int dirty = 0;
+    bool fsgs = enable_sse();
+
+    __asm__ volatile("fxsave64 %0" : "=m"(fx));
+    memcpy(&fcw, fx + 0, 2);
+    memcpy(&fsw, fx + 2, 2);
+    memcpy(&mxcsr, fx + 24, 4);
+    __asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+    __asm__ volatile("mov %%cr8, %0" : "=r"(cr8));
+    if (fsgs)
+        __asm__ volatile("swapgs; rdgsbase %0; swapgs" : "=r"(kgs));
+    if (fcw != FCW_INIT && ++dirty)
+        lxd_log("check: DIRTY: FCW %#x (init %#x)", fcw, FCW_INIT);
+    if ((fsw != 0 || fx[4] != 0) && ++dirty)
+        lxd_log("check: DIRTY: FSW %#x, FTW %#x (init 0, 0)", fsw, fx[4]);
+    if (mxcsr != MXCSR_INIT && ++dirty)
+        lxd_log("check: DIRTY: MXCSR %#x (init %#x)", mxcsr, MXCSR_INIT);
+    if (nonzero_bytes(fx + 32, 128) && ++dirty)
+        lxd_log("check: DIRTY: %u non-zero bytes in ST0-7", nonzero_bytes(fx + 32, 128));
+    if (nonzero_bytes(fx + 160, 256) && ++dirty)
+        lxd_log("check: DIRTY: %u non-zero bytes in XMM0-15", nonzero_bytes(fx + 160, 256));
+    if (cr2 && ++dirty)
+        lxd_log("check: DIRTY: CR2 %#llx", (unsigned long long)cr2);
+    if (kgs && ++dirty)
+        lxd_log("check: DIRTY: KERNEL_GS_BASE %#llx", (unsigned long long)kgs);
+    if (cr8 && ++dirty)
+        lxd_log("check: DIRTY: CR8 %llu", (unsigned long long)cr8);
+    if (!dirty)
+        lxd_log("check: clean: FCW %#x, FSW 0, FTW 0, MXCSR %#x, ST0-7 and XMM0-15 zero, "
+                "CR2 0, %s, CR8 0", fcw, mxcsr,
+                fsgs ? "KERNEL_GS_BASE 0" : "KERNEL_GS_BASE not checked (no FSGSBASE)");
+    return dirty;
+}
+
+/* ---- spam ---- */
+
+static int spam(void)
+{
+    static const char forged[] = "spam: one record\nlxd: created domain 9 'forged': 1 segment(s)"
+                                 "\r\x1b[2Jcleared";
+
+    lxd_log_text(forged, sizeof(forged) - 1);
+    for (int i = 0; i < ATTACK_SPAM; i++)
+        lxd_log("spam: record %d of %d", i + 1, ATTACK_SPAM);
+    return 0;
+}
+
+/* ---- flood ---- */
+
+static int flood(struct lxd_boot_info *bi)
+{
+    static struct chan c;
+    struct chan_msg m;
+    uint32_t n = 0;
+
+    if (bi->ngrants == 0 || chan_attach(&c, (void *)(uintptr_t)bi->grants[0].va,
+                                        bi->grants[0].bytes, 1, CHAN_ACCEPT_ALL))
+        return LXD_EXIT_NO_CHANNEL;
+    lxd_log("flood: filling Linux's ring with replies nobody asked for");
+    memset(&m, 0, sizeof(m));
+    for (;;) {
+        bi->heartbeat++;
+        m.hdr.type = CHAN_T_REPLY;
+        m.hdr.tag = 0xBAD00000u + (n & 0xFFFFF);
+        m.w[0] = n;
+        if (chan_try_send(&c, &m) == 0)
+            n++;
+    }
+}
+
+int lxd_main(struct lxd_boot_info *bi)
+{
+    if (!strncmp(bi->name, "dirty", 5))
+        return dirty();
+    if (!strncmp(bi->name, "check", 5))
+        return check();
+    if (!strncmp(bi->name, "spam", 4))
+        return spam();
+    if (!strncmp(bi->name, "flood", 5))
+        return flood(bi);
+    lxd_log("attack: no attack is named '%s' (dirty, check, spam, flood)", bi->name);
+    return 2;
+}

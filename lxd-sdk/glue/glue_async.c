@@ -1,0 +1,413 @@
+/*
+ * Async-runtime backend of the glue runtime (include/lxds/glue_async.h): the
+ * one an LXD uses.  Portable like glue_core.c (no libc: memory through
+ * glue_zalloc, copies through glue_msg_copy).  Single OS thread, cooperative
+ * threads: state changes need no locks; flags another OS thread may set
+ * (stop, peer_dead) are read with atomics.
+ */
+#include <lxds/glue_async.h>
+
+enum glue_async_job_state { JOB_FREE, JOB_QUEUED, JOB_RUNNING };
+
+struct glue_async_call {
+	struct async_wait wait;
+	struct glue_msg *reply;
+	int status;                   /* GLUE_EPIPE when the peer died */
+	uint16_t gen;
+	bool busy;
+};
+
+struct glue_async_job {
+	struct glue_async *a;
+	int state;
+	int status;                   /* nonzero: reply with this status only */
+	union glue_msg_full *req;
+	union glue_msg_full *reply;
+};
+
+struct glue_async {
+	struct glue_ctx *ctx;
+	struct chan *ch;
+	void (*relax)(void);
+	struct glue_async_call calls[GLUE_ASYNC_CALLS];
+	struct glue_async_job jobs[GLUE_ASYNC_JOBS];
+	struct async_wait work;       /* the dispatcher sleeps here */
+	bool serving;                 /* the dispatcher is parked on work */
+	bool tx_busy;                 /* a message's slots are being sent */
+	bool stop;
+	bool peer_dead;
+	uint64_t handled;
+	struct glue_rx rx;            /* last: it ends in a flexible array */
+};
+
+static bool glue_async_flag(const bool *f)
+{
+	return __atomic_load_n(f, __ATOMIC_ACQUIRE);
+}
+
+/* --- receiving ------------------------------------------------------------------ */
+
+static struct glue_async_job *glue_async_free_job(struct glue_async *a)
+{
+	unsigned i;
+
+	for (i = 0; i < GLUE_ASYNC_JOBS; i++)
+		if (a->jobs[i].state == JOB_FREE)
+			return &a->jobs[i];
+	return NULL;
+}
+
+static void glue_async_queue(struct glue_async *a, const struct glue_msg *m, int status)
+{
+	struct glue_async_job *j = glue_async_free_job(a);
+
+	if (!j) {
+		/* cannot happen for first slots (polling stops when no job is free);
+		 * a refused message found mid-stream is dropped */
+		glue_log(a->ctx, "%s: no room to answer rpc %u (tag %#x); dropped", a->ctx->name,
+			 m->rpc, m->tag);
+		return;
+	}
+	glue_msg_copy(&j->req->m, m);
+	j->status = status;
+	j->state = JOB_QUEUED;
+	if (a->serving) {
+		a->serving = false;
+		async_wake(&a->work);
+	}
+}
+
+static void glue_async_deliver(struct glue_async *a, const struct glue_msg *m)
+{
+	uint32_t i = m->tag & 0xffff;
+	uint16_t gen = (uint16_t)(m->tag >> 16);
+	struct glue_async_call *c = i < GLUE_ASYNC_CALLS ? &a->calls[i] : NULL;
+
+	if (!c || !c->busy || c->gen != gen || c->wait.done) {
+		a->ctx->rejected++;
+		glue_log(a->ctx, "%s: reply with tag %#x matches no waiting call; dropped",
+			 a->ctx->name, m->tag);
+		return;
+	}
+	if (glue_msg_copy(c->reply, m) != 0) {
+		a->ctx->rejected++;
+		glue_log(a->ctx, "%s: reply to rpc %u has %u words, more than the %u expected",
+			 a->ctx->name, m->rpc, m->nwords, c->reply->cap);
+		c->reply->rpc = m->rpc;
+		c->reply->nwords = 1;
+		c->reply->w[0] = (uint64_t)(int64_t)GLUE_EBADMSG;
+	}
+	async_wake(&c->wait);
+}
+
+static void glue_async_refuse(struct glue_async *a, const struct glue_msg *m)
+{
+	if (m->kind == CHAN_T_REQUEST)
+		glue_async_queue(a, m, GLUE_EBADMSG);
+}
+
+static void glue_async_feed(struct glue_async *a, const struct chan_msg *slot)
+{
+	enum glue_rx_result res = glue_rx_feed(a->ctx, &a->rx, slot);
+
+	if (res == GLUE_RX_TRUNCATED) {
+		glue_async_refuse(a, &a->rx.msg.m);
+		res = glue_rx_feed(a->ctx, &a->rx, slot);
+	}
+	if (res == GLUE_RX_DONE) {
+		if (a->rx.msg.m.kind == CHAN_T_REPLY)
+			glue_async_deliver(a, &a->rx.msg.m);
+		else
+			glue_async_queue(a, &a->rx.msg.m, 0);
+	} else if (res == GLUE_RX_BAD) {
+		glue_async_refuse(a, &a->rx.msg.m);
+	}
+}
+
+/* Back-pressure: a new request is left on the ring while no job is free
+ * (replies and continuations always go through, so callers make progress). */
+static bool glue_async_can_take(struct glue_async *a)
+{
+	union chan_hdr h;
+
+	if (chan_peek(a->ch, &h) != 0)
+		return false;
+	if (a->rx.expect != 0 || h.type == CHAN_T_REPLY)
+		return true;
+	return glue_async_free_job(a) != NULL;
+}
+
+unsigned glue_async_poll(struct glue_ctx *ctx)
+{
+	struct glue_async *a = ctx->backend;
+	struct chan_msg slot;
+	unsigned n = 0;
+	int ret;
+
+	while (glue_async_can_take(a)) {
+		ret = chan_try_recv(a->ch, &slot);
+		if (ret == IPC_EAGAIN)
+			break;
+		n++;
+		if (ret != 0) {
+			ctx->rejected++;
+			glue_log(ctx, "%s: channel refused a slot (bad status or kind %u)", ctx->name,
+				 slot.hdr.type);
+			continue;
+		}
+		glue_async_feed(a, &slot);
+	}
+	return n;
+}
+
+static void glue_async_fail_calls(struct glue_async *a)
+{
+	unsigned i;
+
+	for (i = 0; i < GLUE_ASYNC_CALLS; i++)
+		if (a->calls[i].busy && !a->calls[i].wait.done) {
+			a->calls[i].status = GLUE_EPIPE;
+			async_wake(&a->calls[i].wait);
+		}
+}
+
+void glue_async_idle(void *arg)
+{
+	struct glue_ctx *ctx = arg;
+	struct glue_async *a = ctx->backend;
+
+	if (glue_async_flag(&a->peer_dead) || glue_async_flag(&a->stop))
+		glue_async_fail_calls(a);
+	if (glue_async_flag(&a->stop) && a->serving) {
+		a->serving = false;
+		async_wake(&a->work);
+	}
+	if (glue_async_poll(ctx) == 0) {
+		if (a->relax)
+			a->relax();
+		else
+			ipc_cpu_relax();
+	}
+}
+
+/* --- sending and calling ---------------------------------------------------------- */
+
+/* Lets the peer and the other threads make progress while we cannot. */
+static void glue_async_wait_a_bit(struct glue_async *a)
+{
+	if (glue_async_poll(a->ctx) == 0 && a->relax)
+		a->relax();
+	async_yield();
+}
+
+/* All slots of one message back to back: other threads wait their turn. */
+static int glue_async_send_msg(struct glue_async *a, const struct glue_msg *m)
+{
+	struct chan_msg slot;
+	int n = glue_frame_count(m), s, err = 0;
+
+	if (n < 0) {
+		glue_log(a->ctx, "%s: message of %u words does not fit", a->ctx->name, m->nwords);
+		return n;
+	}
+	while (a->tx_busy)
+		glue_async_wait_a_bit(a);
+	a->tx_busy = true;
+	for (s = 0; s < n && !err; s++) {
+		glue_frame_one(m, (uint32_t)s, (uint32_t)n, &slot);
+		while (chan_try_send(a->ch, &slot) != 0) {
+			if (glue_async_flag(&a->peer_dead)) {
+				err = GLUE_EPIPE;
+				break;
+			}
+			glue_async_wait_a_bit(a);
+		}
+	}
+	a->tx_busy = false;
+	return err;
+}
+
+static int glue_async_send(struct glue_ctx *ctx, struct glue_msg *msg)
+{
+	struct glue_async *a = ctx->backend;
+
+	if (glue_async_flag(&a->peer_dead))
+		return GLUE_EPIPE;
+	msg->kind = CHAN_T_ONEWAY;
+	msg->tag = 0;
+	return glue_async_send_msg(a, msg);
+}
+
+static int glue_async_claim(struct glue_async *a)
+{
+	unsigned i;
+
+	for (;;) {
+		if (glue_async_flag(&a->peer_dead) || glue_async_flag(&a->stop))
+			return GLUE_EPIPE;
+		for (i = 0; i < GLUE_ASYNC_CALLS; i++)
+			if (!a->calls[i].busy) {
+				a->calls[i].busy = true;
+				a->calls[i].gen = (uint16_t)(a->calls[i].gen + 1 ? a->calls[i].gen + 1 : 1);
+				a->calls[i].status = 0;
+				async_wait_init(&a->calls[i].wait);
+				return (int)i;
+			}
+		glue_async_wait_a_bit(a);
+	}
+}
+
+static int glue_async_call(struct glue_ctx *ctx, struct glue_msg *req, struct glue_msg *reply)
+{
+	struct glue_async *a = ctx->backend;
+	struct glue_async_call *c;
+	int slot = glue_async_claim(a), err;
+
+	if (slot < 0)
+		return slot;
+	c = &a->calls[slot];
+	c->reply = reply;
+	req->kind = CHAN_T_REQUEST;
+	req->tag = (uint32_t)c->gen << 16 | (uint32_t)slot;
+	err = glue_async_send_msg(a, req);
+	if (!err) {
+		async_await(&c->wait);
+		err = c->status;
+	}
+	c->busy = false;
+	c->reply = NULL;
+	if (err)
+		return err;
+	if (reply->nwords < 1 || reply->rpc != req->rpc) {
+		glue_log(ctx, "%s: reply to rpc %u is malformed", ctx->name, req->rpc);
+		return GLUE_EBADMSG;
+	}
+	if (reply->w[0] != 0) {
+		int64_t st = (int64_t)reply->w[0];
+
+		return st < 0 && st > -4096 ? (int)st : GLUE_EBADMSG;
+	}
+	return 0;
+}
+
+/* --- serving ------------------------------------------------------------------------ */
+
+static void glue_async_run_job(void *arg)
+{
+	struct glue_async_job *j = arg;
+	struct glue_async *a = j->a;
+	struct glue_msg *req = &j->req->m, *reply = &j->reply->m;
+
+	glue_msg_init(reply, GLUE_MAX_WORDS);
+	if (j->status) {
+		reply->nwords = 1;
+		reply->w[0] = (uint64_t)(int64_t)j->status;
+		reply->rpc = req->rpc;
+		reply->kind = CHAN_T_REPLY;
+		reply->tag = req->tag;
+	} else {
+		glue_handle(a->ctx, req, reply);   /* may block: this thread only */
+	}
+	if (req->kind == CHAN_T_REQUEST)
+		glue_async_send_msg(a, reply);
+	a->handled++;
+	j->state = JOB_FREE;
+}
+
+void glue_async_serve(void *arg)
+{
+	struct glue_ctx *ctx = arg;
+	struct glue_async *a = ctx->backend;
+	unsigned i;
+
+	while (!glue_async_flag(&a->stop)) {
+		bool started = false;
+
+		for (i = 0; i < GLUE_ASYNC_JOBS; i++)
+			if (a->jobs[i].state == JOB_QUEUED) {
+				a->jobs[i].state = JOB_RUNNING;
+				started = true;
+				if (async_spawn(glue_async_run_job, &a->jobs[i]) != 0) {
+					glue_log(ctx, "%s: no thread for a request; retrying", ctx->name);
+					a->jobs[i].state = JOB_QUEUED;
+					async_yield();
+				}
+			}
+		if (!started) {
+			async_wait_init(&a->work);
+			a->serving = true;
+			async_await(&a->work);
+		}
+	}
+}
+
+/* --- life cycle ------------------------------------------------------------------------ */
+
+static const struct glue_backend_ops glue_async_ops = {
+	.call = glue_async_call,
+	.send = glue_async_send,
+};
+
+int glue_async_start(struct glue_ctx *ctx, struct chan *ch, void (*relax)(void))
+{
+	struct glue_async *a = glue_zalloc(sizeof(*a));
+	unsigned i;
+
+	if (!a)
+		return GLUE_ENOMEM;
+	a->ctx = ctx;
+	a->ch = ch;
+	a->relax = relax;
+	glue_msg_init(&a->rx.msg.m, GLUE_MAX_WORDS);
+	for (i = 0; i < GLUE_ASYNC_JOBS; i++) {
+		a->jobs[i].a = a;
+		a->jobs[i].req = glue_zalloc(sizeof(union glue_msg_full));
+		a->jobs[i].reply = glue_zalloc(sizeof(union glue_msg_full));
+		if (!a->jobs[i].req || !a->jobs[i].reply) {
+			ctx->backend = a;
+			glue_async_free(ctx);
+			return GLUE_ENOMEM;
+		}
+		glue_msg_init(&a->jobs[i].req->m, GLUE_MAX_WORDS);
+	}
+	ctx->backend = a;
+	ctx->ops = &glue_async_ops;
+	return 0;
+}
+
+void glue_async_stop(struct glue_ctx *ctx)
+{
+	struct glue_async *a = ctx->backend;
+
+	__atomic_store_n(&a->stop, true, __ATOMIC_RELEASE);
+}
+
+void glue_async_peer_dead(struct glue_ctx *ctx)
+{
+	struct glue_async *a = ctx->backend;
+
+	__atomic_store_n(&a->peer_dead, true, __ATOMIC_RELEASE);
+}
+
+uint64_t glue_async_handled(struct glue_ctx *ctx)
+{
+	struct glue_async *a = ctx->backend;
+
+	return a->handled;
+}
+
+void glue_async_free(struct glue_ctx *ctx)
+{
+	struct glue_async *a = ctx->backend;
+	unsigned i;
+
+	if (!a)
+		return;
+	for (i = 0; i < GLUE_ASYNC_JOBS; i++) {
+		glue_free(a->jobs[i].req);
+		glue_free(a->jobs[i].reply);
+	}
+	glue_free(a);
+	ctx->backend = NULL;
+	ctx->ops = NULL;
+}

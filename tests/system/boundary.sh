@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Issue 10, "Close the boundary": Linux, its user space and LXDs attack the
+# hypervisor, each as an attacker would; every attack must end in a fault
+# for the attacker (or the attacking LXD alone stopped), logged by the
+# hypervisor, and the rest of the machine go on.  Two Bochs boots with 4
+# cores (Linux on core 0, LXDs on 1-3), one per initramfs test
+# (linux-guest/initramfs/tests/boundary-*.sh); checks COM1 and COM2.
+#   BOUNDARY_TESTS="linux" bash tests/system/boundary.sh   runs one of them
+. "$(dirname "$0")/lib/boot.sh"
+
+make -s -C "$ROOT" linux build/lxds.elf >/dev/null ||
+  { fail "hypervisor, guest kernel, modules and tools build" "make linux build/lxds.elf failed"; exit 1; }
+
+TESTS=${BOUNDARY_TESTS:-linux lxd}
+want() { [[ " $TESTS " == *" $1 "* ]]; }
+hv() { tr -d '\r' < "$HVLOG"; }
+expect_hv_not() {
+  if hv | grep -qE -- "$2"; then fail "$1" "unexpected line in COM2: $(hv | grep -E -- "$2" | head -n 1)"
+  else pass "$1"; fi
+}
+
+# boundarytest NAME TIMEOUT LASTLINE
+boundarytest() {
+  linux_modules "lxds.test=boundary-$1"
+  boot "boundary-$1" bochs "" --cores 4 --megs 512 --timeout "$2"
+  expect "$1: Linux reaches userspace" '^lxds-guest: ready'
+  expect_not "$1: no FAIL line" "^lxds-guest: test boundary-$1: FAIL"
+  expect_not "$1: no kernel panic, oops or BUG" 'Kernel panic|BUG:|Oops|general protection|invalid opcode:'
+  expect_hv_not "$1: Linux kept running (never stopped by the hypervisor)" '^linux: the guest stopped'
+  expect_hv_not "$1: no VM entry failed" 'VMRESUME failed|VMLAUNCH failed|VM entry failed'
+  expect "$1: test passed" "^lxds-guest: test boundary-$1 exit=0|^lxds-guest: test boundary-$1: $3"
+  expect_not "$1: test did not fail" "test boundary-$1 exit=[1-9]"
+  expect_rc "$1: Linux powered off" 0
+}
+
+if want linux; then
+  boundarytest linux 900 "Linux's attacks were refused"
+  # 1. #GP injected with its error code
+  expect "linux: root reading MSR 0x480 gets EIO" 'test boundary-linux: MSR 0x480 read: EIO'
+  expect "linux: root writing MSR 0x480 gets EIO" 'test boundary-linux: MSR 0x480 write: EIO'
+  expect "linux: other MSRs still read" 'test boundary-linux: MSR 0x10 \(TSC\) read: works'
+  expect_hv "linux: the hypervisor says it injected #GP for RDMSR 0x480" \
+    'vmx: linux/0: RDMSR \(MSR 0x480\) at CPL 0, RIP 0x[0-9a-f]+: #GP injected'
+  # 2. VMX instructions: #UD at CPL 3 and at CPL 0
+  expect "linux: lxd-vmx-user ran as uid 65534" 'lxd-vmx-user: uid 65534, euid 65534'
+  expect "linux: vmxoff at CPL 3: SIGILL" 'lxd-vmx-user: vmxoff: SIGILL'
+  expect "linux: every VMX instruction at CPL 3: SIGILL" \
+    'lxd-vmx-user: 13 of 13 VMX instructions at CPL 3 refused with SIGILL'
+  expect_hv "linux: the hypervisor says it injected #UD for VMXOFF at CPL 3" \
+    'vmx: linux/0: VMXOFF \(.*\) at CPL 3, RIP 0x[0-9a-f]+: #UD injected'
+  expect_hv "linux: ... and for INVEPT at CPL 0" \
+    'vmx: linux/0: INVEPT \(.*\) at CPL 0, RIP 0x[0-9a-f]+: #UD injected'
+  expect "linux: every VMX instruction at CPL 0: #UD" 'klxd_kattack: 13/13 VMX instructions raised #UD'
+  # 6. XSETBV by the SDM's rules
+  expect "linux: every bad XCR0 raised #GP, XCR0 unchanged, a good one passed" \
+    'klxd_kattack: .*, 10/10 bad XCR0 values raised #GP with XCR0 unchanged, the current XCR0 written back passed, VMX MSR access refused \(#GP\)'
+  expect_hv "linux: incomplete AVX-512 set refused (by its rule, or as unsupported where the CPU has no AVX-512)" \
+    'XSETBV .*#GP injected: XCR0 <- 0x27 refused: (the AVX-512 bits \(5-7\) must be set together|sets a bit the CPU does not support)'
+  expect_hv "linux: x87 clear refused" 'XSETBV .*#GP injected: XCR0 <- 0 refused: x87 \(bit 0\) must be set'
+  # the machine goes on
+  expect "linux: an echo LXD answers after the attacks" 'test boundary-linux:   ping: 1000/1000 replies correct'
+fi
+
+if want lxd; then
+  boundarytest lxd 900 "LXD attacks refused"
+  expect "lxd: /proc/lxd is 0400" 'test boundary-lxd: /proc/lxd mode 400$'
+  # 3, 4. dirty -> check -> echo on core 1
+  expect_hv "lxd: dirty ran on core 1 and filled its state" \
+    '^lxd dirty: dirty: x87 \(FCW 0xf7f\), XMM0-15, MXCSR 0x7f80, CR2 filled with 0x4c58445344495254, KERNEL_GS_BASE with 0x4c5844534753; CR8 = 15'
+  expect "lxd: dirty's exit code 7 in lxdctl status" 'test boundary-lxd: dirty: stopped: exited with code 7 '
+  expect_hv "lxd: check ran on the same core after dirty" '^lxd check: running on cpu 1'
+  expect_hv "lxd: check saw every register in its init state" \
+    '^lxd check: check: clean: FCW 0x37f, FSW 0, FTW 0, MXCSR 0x1f80, ST0-7 and XMM0-15 zero, CR2 0, KERNEL_GS_BASE 0, CR8 0'
+  expect_hv_not "lxd: check found nothing left by dirty" '^lxd check: check: DIRTY'
+  expect "lxd: check's exit code 0 in lxdctl status" 'test boundary-lxd: check: stopped: exited with code 0 '
+  expect "lxd: echo on the core dirty raised CR8 on answers" 'test boundary-lxd:   ping: 10/10 replies correct'
+  expect_hv "lxd: that echo ran on core 1" '^lxd echo1: running on cpu 1'
+  # 6. log: one line per record, escaped, rate-limited
+  expect_hv "lxd: a record's newline, CR and ESC are escaped on its own line" \
+    "^lxd spam: spam: one record\\\\nlxd: created domain 9 'forged': 1 segment\\(s\\)\\\\r\\\\x1b\\[2Jcleared$"
+  expect_hv_not "lxd: no forged hypervisor line" "^lxd: created domain 9 'forged'"
+  if hv | grep -q $'\x1b'; then fail "lxd: no escape character reached the log" "an ESC byte is in COM2"
+  else pass "lxd: no escape character reached the log"; fi
+  expect_hv "lxd: the flood was rate-limited and the count logged" '^lxd spam: [0-9]+ log record\(s\) suppressed \(more than 20 a second\)'
+  n=$(hv | grep -c '^lxd spam: spam: record ')
+  if [ "$n" -gt 0 ] && [ "$n" -lt 400 ]; then pass "lxd: $n of 2000 spam records logged"
+  else fail "lxd: spam records limited" "$n of 2000 spam records are in COM2"; fi
+  expect "lxd: spam exits with code 0" 'test boundary-lxd: spam: stopped: exited with code 0 '
+  # 5. a flooded reply ring does not hold klxd_call past its deadline
+  expect_hv "lxd: flood flooded" '^lxd flood: flood: filling Linux'
+  expect "lxd: klxd_call to the flooding domain ended with -ETIMEDOUT" \
+    'klxd_call to the flooding domain: -ETIMEDOUT after [0-9]+ s'
+  expect "lxd: an echo LXD answers after the flood" 'test boundary-lxd:   ping: 100/100 replies correct'
+  # the rest goes on
+  expect "lxd: echo answers after the attacks" 'test boundary-lxd:   ping: 1000/1000 replies correct'
+  expect "lxd: pool back, nothing left" 'test boundary-lxd: pool back to [0-9]+ bytes'
+fi

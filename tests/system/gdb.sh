@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Attach the host's gdb to LXDs under the hypervisor in Bochs (issue 14): the
+# guest runs linux-guest/initramfs/tests/lxd-gdb.sh, whose `lxdctl gdb NAME
+# --tty /dev/ttyS3` serves gdb's remote protocol on COM4, which tools/emu.sh
+# --gdb-port puts on a TCP port here.  Session 1 (echo, a ping waiting on it):
+# threads, a breakpoint in the echo handler with source and backtrace,
+# print, stepi, set var (the ping must see the changed reply), detach.
+# Session 2: the crashed probe post mortem (SIGSEGV at the faulting load).
+. "$(dirname "$0")/lib/boot.sh"
+
+make -s -C "$ROOT" linux build/lxds.elf lxd-images >/dev/null ||
+  { fail "gdb: build" "make linux build/lxds.elf lxd-images failed"; exit 1; }
+command -v gdb >/dev/null || { fail "gdb: host gdb" "gdb is not installed (make setup)"; exit 1; }
+
+port=$((20000 + RANDOM % 20000))
+name=lxd-gdb
+iso=$WORK/$name.iso
+LOG=$WORK/$name.log
+HVLOG=$WORK/$name.com2.log
+linux_modules "lxds.test=$name"
+"$ROOT/tools/mkiso.sh" "$iso" "$HV_ELF" "" "${BOOT_MODULES[@]}" || { fail "gdb: ISO" "mkiso failed"; exit 1; }
+: >"$LOG"; : >"$HVLOG"
+# one heavy job at a time: hold the lock for the whole run (the gdb sessions are timed against it)
+exec 9>/tmp/lxds-heavy.lock
+flock 9
+"$ROOT/tools/emu.sh" bochs --iso "$iso" --log "$LOG" --com2 "$HVLOG" \
+  --cores 4 --megs 512 --timeout 900 --gdb-port "$port" >"$WORK/emu.out" 2>&1 &
+emu_pid=$!
+
+# wait_line REGEX SECONDS: until the guest's COM1 log has the line
+wait_line() {
+  local n=0
+  until tr -d '\r' <"$LOG" | grep -qE -- "$1"; do
+    kill -0 "$emu_pid" 2>/dev/null || return 1
+    n=$((n + 1)); [ $n -gt $(($2 * 2)) ] && return 1
+    sleep 0.5
+  done
+}
+gdb_session() {  # out-file elf commands...
+  local out=$1 elf=$2; shift 2
+  local args=()
+  for c in "$@"; do args+=(-ex "$c"); done
+  timeout 600 gdb -batch -nx "$elf" -ex 'set pagination off' -ex 'set remotetimeout 60' \
+    -ex "target remote 127.0.0.1:$port" "${args[@]}" >"$out" 2>&1
+  sed 's/^/    gdb| /' "$out"
+}
+gcheck() {  # name file regex
+  if grep -qE -- "$3" "$2"; then pass "gdb: $1"; else fail "gdb: $1" "no /$3/ in gdb's output"; fi
+}
+
+if wait_line 'test lxd-gdb: gdb: serving echo on ttyS3' 600; then
+  sleep 2
+  gdb_session "$WORK/s1" "$ROOT/build/lxd/echo.elf" 'info threads' 'break echo_handle' 'continue' \
+    'bt' 'p req->w[0]' 'p/x $rip' 'stepi' 'p/x $rip' 'set var *(unsigned long *)&req->w[0] = 42' \
+    'p req->w[0]' 'delete' 'detach'
+  gcheck "connects; the domain is a thread, paused" "$WORK/s1" 'Thread 1 \(echo \(paused\)\)'
+  gcheck "breakpoint in the echo handler hit by a ping" "$WORK/s1" 'Breakpoint 1, echo_handle \(.*\) at .*echo\.c:[0-9]+'
+  gcheck "backtrace with source lines" "$WORK/s1" '^#1 .* at .*\.c:[0-9]+'
+  gcheck "prints a local" "$WORK/s1" '^\$1 = [0-9]+'
+  gcheck "stepi moves RIP" "$WORK/s1" '^\$3 = 0x4[0-9a-f]+'
+  gcheck "set var changed the request" "$WORK/s1" '^\$4 = 42'
+  gcheck "detaches" "$WORK/s1" 'Inferior 1 \(Remote target\) detached'
+else
+  fail "gdb: the guest offers echo to gdb" "no 'gdb: serving echo' line"
+fi
+
+if wait_line 'test lxd-gdb: gdb: serving probe on ttyS3' 300; then
+  sleep 2
+  gdb_session "$WORK/s2" "$ROOT/build/lxd/probe.elf" 'info threads' 'p/x $pc' 'x/i $pc' 'bt' 'detach'
+  gcheck "the crashed probe: its state and reason" "$WORK/s2" 'Thread 1 \(probe \(EPT violation\)\)'
+  gcheck "the crashed probe: SIGSEGV at the faulting instruction" "$WORK/s2" 'SIGSEGV|Segmentation fault|0x4[0-9a-f]+ <.*>:\s+mov'
+else
+  fail "gdb: the guest offers the probe to gdb" "no 'gdb: serving probe' line"
+fi
+
+wait "$emu_pid"; BOOT_RC=$?
+[ "$BOOT_RC" -eq 0 ] || { echo "---- emu.sh said ----"; cat "$WORK/emu.out"; echo "----"; }
+mkdir -p "$ROOT/build/test-logs" && cp "$LOG" "$ROOT/build/test-logs/$name.log" && cp "$HVLOG" "$ROOT/build/test-logs/$name.com2.log"
+expect "gdb: the ping saw the reply gdb changed" 'test lxd-gdb: the ping gdb changed: ping [0-9]+: .*1 replies wrong'
+expect "gdb: echo runs on after detach" 'test lxd-gdb: \$ lxdctl ping echo -n 100  \(exit 0\)'
+expect "gdb: lxdctl gdb names a missing domain" "test lxd-gdb:   lxdctl: no domain named 'nosuch'"
+expect "gdb: lxdctl gdb without a port is refused" 'test lxd-gdb:   lxdctl: gdb: say where gdb is'
+expect "gdb: both sessions done, pool whole" 'test lxd-gdb: gdb sessions done'
+expect_not "gdb: no FAIL line" '^lxds-guest: test lxd-gdb: FAIL'
+expect_not "gdb: no kernel panic, oops or BUG" 'Kernel panic|BUG:|Oops|general protection'
+expect_rc "gdb: Linux powered off" 0
