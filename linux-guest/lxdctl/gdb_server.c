@@ -663,13 +663,9 @@ static void handle_packet(struct gdb_server *s, const char *p, size_t len)
 		break;
 	case 'c':
 	case 's':
-		cmd_continue(s, p + 1, p[0] == 's', false);
-		if (s->running)
-			return;
-		break;
 	case 'C':
-	case 'S':
-		cmd_continue(s, p + 1, p[0] == 'S', true);
+	case 'S':               /* C and S carry a signal first */
+		cmd_continue(s, p + 1, p[0] == 's' || p[0] == 'S', p[0] == 'C' || p[0] == 'S');
 		if (s->running)
 			return;
 		break;
