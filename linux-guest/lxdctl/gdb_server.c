@@ -472,8 +472,8 @@ static void cmd_vcont(struct gdb_server *s, const char *p)
 			}
 			memcpy(idbuf, p, n);
 			idbuf[n] = '\0';
-			if (parse_thread(idbuf, &id)) {
-				reply_error(s, EINVAL);
+			if (parse_thread(idbuf, &id) || (id > 0 && !thread_exists(s, id, NULL))) {
+				reply_error(s, EINVAL);   /* no such domain: nothing resumes */
 				return;
 			}
 			p += n;

@@ -50,15 +50,37 @@ gcheck() {  # name file regex
 
 if wait_line 'test lxd-gdb: gdb: serving echo on ttyS3' 600; then
   sleep 2
+  # A hostile client first: garbage, bad checksums, an endless packet and
+  # well-formed requests with absurd arguments; then `?`, which must still get
+  # a stop reply.  The real gdb session below must work after it.
+  python3 "$ROOT/tests/system/lib/gdb_hostile.py" 127.0.0.1 "$port" >"$WORK/hostile" 2>&1
+  sed 's/^/    hostile| /' "$WORK/hostile"
+  gcheck "a hostile client gets errors, then a stop reply to '?'" "$WORK/hostile" '^hostile: stop reply after garbage: \$[ST]'
+  # Session 1, in the background so that gdb can be interrupted (Ctrl-C =
+  # SIGINT to gdb, which sends 0x03) once the domain runs again.
   gdb_session "$WORK/s1" "$ROOT/build/lxd/echo.elf" 'info threads' 'break echo_handle' 'continue' \
     'bt' 'p req->w[0]' 'p/x $rip' 'stepi' 'p/x $rip' 'set var *(unsigned long *)&req->w[0] = 42' \
-    'p req->w[0]' 'delete' 'detach'
+    'p req->w[0]' 'delete' 'continue' 'info threads' 'detach' >/dev/null &
+  s1=$!
+  n=0
+  until [ "$(grep -c '^Continuing\.' "$WORK/s1" 2>/dev/null)" -ge 2 ]; do
+    kill -0 "$s1" 2>/dev/null || break
+    n=$((n + 1)); [ $n -gt 1200 ] && break
+    sleep 0.5
+  done
+  sleep 3
+  # exactly one SIGINT, to that gdb (the subshell's timeout's child)
+  gpid=$(pgrep -x gdb -P "$(pgrep -x timeout -P "$s1" | head -n1)" | head -n1)
+  [ -n "$gpid" ] && kill -INT "$gpid"
+  wait "$s1"
+  sed 's/^/    gdb| /' "$WORK/s1"
   gcheck "connects; the domain is a thread, paused" "$WORK/s1" 'Thread 1 \(echo \(paused\)\)'
   gcheck "breakpoint in the echo handler hit by a ping" "$WORK/s1" 'Breakpoint 1, echo_handle \(.*\) at .*echo\.c:[0-9]+'
   gcheck "backtrace with source lines" "$WORK/s1" '^#1 .* at .*\.c:[0-9]+'
   gcheck "prints a local" "$WORK/s1" '^\$1 = [0-9]+'
   gcheck "stepi moves RIP" "$WORK/s1" '^\$3 = 0x4[0-9a-f]+'
   gcheck "set var changed the request" "$WORK/s1" '^\$4 = 42'
+  gcheck "Ctrl-C stops the running domain" "$WORK/s1" 'received signal SIGINT, Interrupt'
   gcheck "detaches" "$WORK/s1" 'Inferior 1 \(Remote target\) detached'
 else
   fail "gdb: the guest offers echo to gdb" "no 'gdb: serving echo' line"

@@ -269,6 +269,8 @@ static const char *const session[][2] = {
 	{ "X400010,0:", "OK" },
 	{ "Z0,400020,1", "OK" },
 	{ "vCont?", "vCont;c;C;s;S;t" },
+	{ "vCont;c:9", "E16" },                 /* no such domain: nothing resumes */
+	{ "vCont;s:ffff;c", "E16" },
 	{ "vCont;c", "T05thread:1;swbreak:;" },
 	{ "p10", "2000400000000000" },
 	{ "z0,400020,1", "OK" },

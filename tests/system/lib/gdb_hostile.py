@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""A hostile gdb client for tests/system/gdb.sh: what `lxdctl gdb` must survive.
+
+Sends random bytes, packets with bad checksums, an endless packet, a run of
+Ctrl-C bytes and well-formed requests with absurd arguments (reads only: no
+write, detach or kill, so the real session after this one finds the domain
+as it was), then asks `?` and prints the reply, which must be a stop reply.
+
+    gdb_hostile.py HOST PORT
+"""
+import random
+import socket
+import sys
+import time
+
+
+def packet(body: bytes) -> bytes:
+    return b"$" + body + b"#" + b"%02x" % (sum(body) & 0xFF)
+
+
+def drain(s, seconds):
+    s.settimeout(0.2)
+    got = b""
+    end = time.time() + seconds
+    while time.time() < end:
+        try:
+            d = s.recv(65536)
+            if not d:
+                break
+            got += d
+        except socket.timeout:
+            pass
+    return got
+
+
+def main():
+    host, port = sys.argv[1], int(sys.argv[2])
+    rnd = random.Random(1234)
+    s = socket.create_connection((host, port), timeout=10)
+    sent = 0
+    # 1. random bytes, without '$' or 0x03 so they are framing noise only
+    noise = bytes(b for b in (rnd.randrange(256) for _ in range(8192)) if b not in (0x24, 0x03))
+    s.sendall(noise); sent += 1
+    # 2. bad checksums and an endless packet (no '#', longer than any buffer)
+    s.sendall(b"$m400000,40#00"); sent += 1
+    s.sendall(b"$" + b"A" * 20000); sent += 1
+    s.sendall(b"#zz+-+-"); sent += 1
+    # 3. well-formed requests with absurd arguments (all read-only)
+    bodies = [b"m0,ffffffffffffffff", b"mffffffffffffffff,10", b"m400000,7fffffff",
+              b"m,", b"m400000", b"mxyz,1", b"g" * 3000, b"p99999", b"pffffffffffffffff",
+              b"Hgffffffff", b"Hg-2", b"Hc0", b"T7fffffff", b"qXfer:features:read:target.xml:ffffffff,ffffffff",
+              b"qXfer:features:read:../../etc/passwd:0,100", b"qXfer:nosuch:read::0,1",
+              b"Z9,0,0", b"z0,0,0", b"Z0,ffffffffffffffff,1", b"vCont;q", b"vCont;c:ffff",
+              b"qRcmd,", b"qThreadExtraInfo,ffffffff", b"", b"?" * 500]
+    for b in bodies:
+        s.sendall(packet(b)); sent += 1
+    replies = drain(s, 8)
+    print(f"hostile: {sent} hostile sends, {len(replies)} bytes back, "
+          f"{replies.count(b'$E')} error replies")
+    # 4. the server must still answer an ordinary request
+    s.sendall(b"+" + packet(b"?"))
+    r = drain(s, 15)
+    print("hostile: last bytes:", r[-80:]) if "-v" in sys.argv else None
+    i = r.rfind(b"$")
+    print("hostile: stop reply after garbage: " + (r[i:i + 12].decode("latin-1") if i >= 0 else "none"))
+    s.close()
+
+
+if __name__ == "__main__":
+    main()
