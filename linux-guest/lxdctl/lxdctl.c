@@ -48,8 +48,9 @@ static void usage(FILE *f)
 		"                      flight at most (default 1), check every reply, print\n"
 		"                      round-trip figures; MS: longest wait for one reply\n"
 		"  info                 hypervisor ABI, cores, LXD pool\n"
-		"  gdb NAME|ID (--tty DEV | --tcp PORT)\n"
-		"                      attach to a running (or crashed) domain, pause it and serve\n"
+		"  gdb NAME|ID... (--tty DEV | --tcp PORT)\n"
+		"                      attach to running (or crashed) domains, gdb's threads 1, 2...\n"
+		"                      in that order, pause them and serve\n"
 		"                      gdb's remote protocol on the serial device DEV or TCP PORT\n"
 		"                      until gdb detaches (the domain runs on) or kills it (stop)\n"
 		"\n"
@@ -806,14 +807,12 @@ static int cmd_ping(int argc, char **argv)
 
 static int cmd_gdb(int argc, char **argv)
 {
-	struct lxds_domain_status st;
+	static struct lxds_domain_status st[LXDCTL_GDB_MAX_DOMAINS];
+	struct lxdctl_gdb_domain doms[LXDCTL_GDB_MAX_DOMAINS];
 	const char *tty = NULL;
-	int port = -1;
-	uint32_t id;
+	int port = -1, n = 0;
 
-	if (argc < 1)
-		return usage_error("gdb needs a domain");
-	for (int i = 1; i < argc; i++) {
+	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--tty") && i + 1 < argc) {
 			tty = argv[++i];
 		} else if (!strcmp(argv[i], "--tcp") && i + 1 < argc) {
@@ -823,15 +822,24 @@ static int cmd_gdb(int argc, char **argv)
 			if (*end || v < 1 || v > 65535)
 				return usage_error("gdb: bad TCP port '%s'", argv[i]);
 			port = (int)v;
-		} else {
+		} else if (argv[i][0] == '-') {
 			return usage_error("gdb: unexpected '%s'", argv[i]);
+		} else if (n == LXDCTL_GDB_MAX_DOMAINS) {
+			return usage_error("gdb: at most %d domains per session", LXDCTL_GDB_MAX_DOMAINS);
+		} else {
+			doms[n++].name = argv[i];
 		}
 	}
+	if (n == 0)
+		return usage_error("gdb needs a domain");
 	if ((tty != NULL) == (port > 0))
 		return usage_error("gdb: say where gdb is: --tty DEV or --tcp PORT (one of them)");
-	if (resolve(argv[0], &id) || get_status(id, &st) < 0)
-		return 1;
-	return lxdctl_gdb(lxd_fd, id, st.name, tty, port);
+	for (int i = 0; i < n; i++) {
+		if (resolve(doms[i].name, &doms[i].id) || get_status(doms[i].id, &st[i]) < 0)
+			return 1;
+		doms[i].name = st[i].name;
+	}
+	return lxdctl_gdb(lxd_fd, doms, n, tty, port);
 }
 
 int main(int argc, char **argv)

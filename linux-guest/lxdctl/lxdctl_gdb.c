@@ -1,11 +1,16 @@
 /*
- * lxdctl gdb: a gdb remote-protocol server for one LXD, in Linux user space.
+ * lxdctl gdb: a gdb remote-protocol server for one or more LXDs, in Linux user
+ * space.
  * The protocol engine is gdb_server.c; this file is its target: every
  * operation is one LXD_IOC_DEBUG ioctl (klxd -> LXDS_HC_DEBUG), and the
  * stream to gdb is a serial port (--tty, e.g. the one the emulator connects to
  * a TCP socket on the host) or a TCP socket (--tcp PORT).
  *
- * The domain is gdb's thread 1.  Breakpoints are int3 bytes gdb writes itself
+ * The domains named on the command line are gdb's threads 1, 2, ... in that
+ * order, in all-stop mode: when one stops, the others are paused before gdb
+ * hears of it, and a domain that stopped for its own reason while being paused
+ * keeps that stop pending and reports it at the next resume instead of running.
+ * Breakpoints are int3 bytes gdb writes itself
  * (no Z packets: the hypervisor reports int3 as a breakpoint stop while
  * attached).  Stops: breakpoint and step SIGTRAP, pause SIGINT; a domain that
  * crashed is reported with the matching signal (EPT violation SIGSEGV, #UD
@@ -28,66 +33,86 @@
 #include "klxd_ioctl.h"
 #include "lxdctl_gdb.h"
 
-struct lxd_target {
-	int fd;                 /* /dev/lxd */
+struct lxd_dom {
 	uint32_t id;
 	char name[LXDS_NAME_MAX];
 	bool running;           /* resumed by gdb: a stop is owed */
 	bool reported_final;    /* the final stop (crash or exit) was reported */
+	bool pending;           /* stopped for its own reason while the others were paused */
+	struct lxd_ioc_debug pend;
 };
 
-static long debug_ioctl(struct lxd_target *t, struct lxd_ioc_debug *d)
+struct lxd_target {
+	int fd;                 /* /dev/lxd */
+	int n;
+	struct lxd_dom dom[LXDCTL_GDB_MAX_DOMAINS];
+};
+
+static long debug_ioctl(struct lxd_target *t, struct lxd_dom *dm, struct lxd_ioc_debug *d)
 {
 	long rc;
 
-	d->id = t->id;
+	d->id = dm->id;
 	rc = ioctl(t->fd, LXD_IOC_DEBUG, d);
 	return rc < 0 ? -errno : rc;
 }
 
-static long debug_simple(struct lxd_target *t, uint32_t op, uint32_t flags)
+static long debug_simple(struct lxd_target *t, struct lxd_dom *dm, uint32_t op, uint32_t flags)
 {
 	struct lxd_ioc_debug d = { .req = { .op = op, .flags = flags } };
 
-	return debug_ioctl(t, &d);
+	return debug_ioctl(t, dm, &d);
 }
 
-static int get_state(struct lxd_target *t, struct lxd_ioc_debug *d)
+static int get_state(struct lxd_target *t, struct lxd_dom *dm, struct lxd_ioc_debug *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->req.op = LXDS_DBG_GET;
-	return (int)debug_ioctl(t, d);
+	return (int)debug_ioctl(t, dm, d);
+}
+
+/* gdb's thread id -> the domain, or NULL */
+static struct lxd_dom *dom_of(struct lxd_target *t, int thread)
+{
+	return thread >= 1 && thread <= t->n ? &t->dom[thread - 1] : NULL;
 }
 
 static int tgt_threads(void *tp, struct gdb_thread *out, int max)
 {
 	struct lxd_target *t = tp;
-	struct lxd_ioc_debug d;
-	const char *state;
+	int n = 0;
 
-	if (max < 1 || get_state(t, &d))
-		return 0;
-	out[0] = (struct gdb_thread){ .id = 1 };
-	snprintf(out[0].name, sizeof(out[0].name), "%s", t->name);
-	if (d.req.state == LXDS_STATE_CRASHED)
-		state = lxds_exit_reason(d.req.exit_reason)->text;
-	else if (d.req.event != LXDS_DBG_EV_NONE && d.req.state == LXDS_STATE_RUNNING)
-		state = "paused";
-	else
-		state = lxds_state_name(d.req.state);
-	snprintf(out[0].state, sizeof(out[0].state), "%s", state);
-	return 1;
+	for (int i = 0; i < t->n && n < max; i++) {
+		struct lxd_dom *dm = &t->dom[i];
+		struct lxd_ioc_debug d;
+		const char *state;
+
+		if (get_state(t, dm, &d))
+			continue;               /* destroyed under us: gone from the list */
+		out[n] = (struct gdb_thread){ .id = i + 1 };
+		snprintf(out[n].name, sizeof(out[n].name), "%s", dm->name);
+		if (d.req.state == LXDS_STATE_CRASHED)
+			state = lxds_exit_reason(d.req.exit_reason)->text;
+		else if (d.req.event != LXDS_DBG_EV_NONE && d.req.state == LXDS_STATE_RUNNING)
+			state = "paused";
+		else
+			state = lxds_state_name(d.req.state);
+		snprintf(out[n].state, sizeof(out[n].state), "%s", state);
+		n++;
+	}
+	return n;
 }
 
 static int tgt_get_regs(void *tp, int thread, struct gdb_regs *r)
 {
+	struct lxd_dom *dm = dom_of(tp, thread);
 	struct lxd_ioc_debug d;
 	const struct lxds_debug_regs *s = &d.req.regs;
 	int rc;
 
-	if (thread != 1)
+	if (!dm)
 		return -ESRCH;
-	rc = get_state(tp, &d);
+	rc = get_state(tp, dm, &d);
 	if (rc)
 		return rc;
 	if (d.req.event == LXDS_DBG_EV_NONE)
@@ -105,13 +130,14 @@ static int tgt_get_regs(void *tp, int thread, struct gdb_regs *r)
 
 static int tgt_set_regs(void *tp, int thread, const struct gdb_regs *r)
 {
+	struct lxd_dom *dm = dom_of(tp, thread);
 	struct lxd_ioc_debug d;
 	struct lxds_debug_regs *s = &d.req.regs;
 	int rc;
 
-	if (thread != 1)
+	if (!dm)
 		return -ESRCH;
-	rc = get_state(tp, &d);             /* keeps what gdb does not set */
+	rc = get_state(tp, dm, &d);         /* keeps what gdb does not set */
 	if (rc)
 		return rc;
 	memcpy(s->gpr, r->gpr, sizeof(s->gpr));
@@ -120,14 +146,15 @@ static int tgt_set_regs(void *tp, int thread, const struct gdb_regs *r)
 	s->fs_base = r->fs_base;
 	s->gs_base = r->gs_base;
 	d.req.op = LXDS_DBG_SET_REGS;
-	return (int)debug_ioctl(tp, &d);
+	return (int)debug_ioctl(tp, dm, &d);
 }
 
 static long tgt_mem(void *tp, int thread, uint64_t va, void *buf, size_t len, uint32_t op)
 {
+	struct lxd_dom *dm = dom_of(tp, thread);
 	size_t done = 0;
 
-	if (thread != 1)
+	if (!dm)
 		return -ESRCH;
 	while (done < len) {
 		size_t n = len - done > LXDS_DBG_MEM_MAX ? LXDS_DBG_MEM_MAX : len - done;
@@ -135,7 +162,7 @@ static long tgt_mem(void *tp, int thread, uint64_t va, void *buf, size_t len, ui
 			.req = { .op = op, .addr = va + done, .len = n },
 			.data = (uint64_t)(uintptr_t)((char *)buf + done),
 		};
-		long rc = debug_ioctl(tp, &d);
+		long rc = debug_ioctl(tp, dm, &d);
 
 		if (rc <= 0)
 			return done ? (long)done : (rc ? rc : -EFAULT);
@@ -156,23 +183,51 @@ static long tgt_write_mem(void *tp, int thread, uint64_t va, const void *buf, si
 	return tgt_mem(tp, thread, va, (void *)buf, len, LXDS_DBG_WRITE);
 }
 
+/* Every domain runs again (step_thread: that one for one instruction), except
+ * one with a pending stop, which poll reports at once, and one already
+ * reported gone.  An error only when nothing could be resumed. */
 static int tgt_resume(void *tp, int step_thread)
 {
 	struct lxd_target *t = tp;
-	long rc = debug_simple(t, LXDS_DBG_RESUME, step_thread ? LXDS_DBG_STEP : 0);
+	int resumed = 0, first_err = 0;
 
-	if (rc == -ESRCH && !t->reported_final) {
-		t->running = true;              /* it stopped for good: poll reports how */
-		return 0;
+	for (int i = 0; i < t->n; i++) {
+		struct lxd_dom *dm = &t->dom[i];
+		long rc;
+
+		if (dm->reported_final)
+			continue;
+		if (dm->pending) {
+			dm->running = true;
+			resumed++;
+			continue;
+		}
+		rc = debug_simple(t, dm, LXDS_DBG_RESUME, step_thread == i + 1 ? LXDS_DBG_STEP : 0);
+		if (rc == 0 || rc == -ESRCH) {  /* -ESRCH: it stopped for good: poll reports how */
+			dm->running = true;
+			resumed++;
+		} else if (!first_err) {
+			first_err = (int)rc;
+		}
 	}
-	if (rc == 0)
-		t->running = true;
-	return (int)rc;
+	return resumed ? 0 : (first_err ? first_err : -ESRCH);
 }
 
 static int tgt_pause(void *tp)
 {
-	return (int)debug_simple(tp, LXDS_DBG_PAUSE, 0);
+	struct lxd_target *t = tp;
+	int first_err = 0;
+
+	for (int i = 0; i < t->n; i++) {
+		long rc;
+
+		if (!t->dom[i].running || t->dom[i].pending)
+			continue;
+		rc = debug_simple(t, &t->dom[i], LXDS_DBG_PAUSE, 0);
+		if (rc && rc != -ESRCH && !first_err)
+			first_err = (int)rc;
+	}
+	return first_err;
 }
 
 /* The signal a domain that stopped for good is reported with. */
@@ -200,10 +255,11 @@ static int final_signal(const struct lxd_ioc_debug *d)
 	}
 }
 
-static void describe_stop(const struct lxd_ioc_debug *d, struct gdb_stop *s)
+static void describe_stop(const struct lxd_ioc_debug *d, int thread, bool only_thread,
+			  struct gdb_stop *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->thread = 1;
+	s->thread = thread;
 	switch (d->req.event) {
 	case LXDS_DBG_EV_BREAKPOINT:
 		s->signal = GDB_SIGTRAP;
@@ -213,11 +269,12 @@ static void describe_stop(const struct lxd_ioc_debug *d, struct gdb_stop *s)
 		s->signal = GDB_SIGTRAP;
 		break;
 	case LXDS_DBG_EV_STOPPED:
-		if (d->req.state == LXDS_STATE_STOPPED && d->req.exit_reason == LXDS_EXIT_EXITED) {
-			s->exited = true;
+		if (d->req.state == LXDS_STATE_STOPPED && d->req.exit_reason == LXDS_EXIT_EXITED &&
+		    only_thread) {
+			s->exited = true;       /* the whole "process": gdb's W packet */
 			s->exit_code = (int)(d->req.exit_detail & 0xff);
 		} else if (d->req.state == LXDS_STATE_STOPPED) {
-			s->signal = GDB_SIGKILL;    /* stopped from outside (lxdctl stop) */
+			s->signal = GDB_SIGKILL;    /* stopped from outside, or exited beside others */
 		} else {
 			s->signal = final_signal(d);
 		}
@@ -228,17 +285,47 @@ static void describe_stop(const struct lxd_ioc_debug *d, struct gdb_stop *s)
 	}
 }
 
+/* All-stop: the first domain with news is reported; every other running one is
+ * paused first, keeping its own stop (a breakpoint it hit meanwhile) pending. */
 static int tgt_poll_stop(void *tp, struct gdb_stop *s)
 {
 	struct lxd_target *t = tp;
 	struct lxd_ioc_debug d;
+	int hit = -1;
 
-	if (!t->running || get_state(t, &d) || d.req.event == LXDS_DBG_EV_NONE)
+	for (int i = 0; i < t->n && hit < 0; i++) {
+		struct lxd_dom *dm = &t->dom[i];
+
+		if (!dm->running)
+			continue;
+		if (dm->pending) {
+			d = dm->pend;
+			dm->pending = false;
+			hit = i;
+		} else if (get_state(t, dm, &d) == 0 && d.req.event != LXDS_DBG_EV_NONE) {
+			hit = i;
+		}
+	}
+	if (hit < 0)
 		return 0;
-	t->running = false;
+	t->dom[hit].running = false;
 	if (d.req.event == LXDS_DBG_EV_STOPPED)
-		t->reported_final = true;
-	describe_stop(&d, s);
+		t->dom[hit].reported_final = true;
+	describe_stop(&d, hit + 1, t->n == 1, s);
+	for (int i = 0; i < t->n; i++) {
+		struct lxd_dom *dm = &t->dom[i];
+		struct lxd_ioc_debug o;
+
+		if (!dm->running || dm->pending)
+			continue;
+		debug_simple(t, dm, LXDS_DBG_PAUSE, 0);
+		dm->running = false;
+		if (get_state(t, dm, &o) == 0 && o.req.event != LXDS_DBG_EV_PAUSED &&
+		    o.req.event != LXDS_DBG_EV_NONE) {
+			dm->pend = o;               /* its own stop: reported at the next resume */
+			dm->pending = true;
+		}
+	}
 	return 1;
 }
 
@@ -248,18 +335,33 @@ static int tgt_breakpoint(void *tp, int type, uint64_t addr, int kind, bool inse
 	return -ENOSYS;                         /* gdb writes int3 itself */
 }
 
+static void detach_all(struct lxd_target *t, int n)
+{
+	for (int i = 0; i < n; i++)
+		debug_simple(t, &t->dom[i], LXDS_DBG_DETACH, 0);
+}
+
 static int tgt_detach(void *tp)
 {
-	return (int)debug_simple(tp, LXDS_DBG_DETACH, 0);
+	struct lxd_target *t = tp;
+
+	detach_all(t, t->n);
+	return 0;
 }
 
 static int tgt_kill(void *tp)
 {
 	struct lxd_target *t = tp;
-	uint32_t id = t->id;
+	int first_err = 0;
 
-	debug_simple(t, LXDS_DBG_DETACH, 0);
-	return ioctl(t->fd, LXD_IOC_STOP, &id) < 0 ? -errno : 0;
+	for (int i = 0; i < t->n; i++) {
+		uint32_t id = t->dom[i].id;
+
+		debug_simple(t, &t->dom[i], LXDS_DBG_DETACH, 0);
+		if (ioctl(t->fd, LXD_IOC_STOP, &id) < 0 && !first_err)
+			first_err = -errno;
+	}
+	return first_err;
 }
 
 static const struct gdb_target_ops lxd_target_ops = {
@@ -326,42 +428,70 @@ static int accept_tcp(int port)
 	return c;
 }
 
-int lxdctl_gdb(int lxd_fd, uint32_t id, const char *name, const char *tty, int tcp_port)
+int lxdctl_gdb(int lxd_fd, const struct lxdctl_gdb_domain *doms, int n, const char *tty,
+	       int tcp_port)
 {
 	static struct gdb_server srv;
-	struct lxd_target t = { .fd = lxd_fd, .id = id };
+	static struct lxd_target t;
 	int io, rc;
-	long arc;
 
-	snprintf(t.name, sizeof(t.name), "%s", name);
-	signal(SIGPIPE, SIG_IGN);
-	arc = debug_simple(&t, LXDS_DBG_ATTACH, 0);
-	if (arc < 0) {
-		fprintf(stderr, "lxdctl: gdb: cannot attach to domain %u '%s': %s%s\n", id, name,
-			strerror((int)-arc), arc == -EINVAL ? " (start it first)" : "");
+	if (n < 1 || n > LXDCTL_GDB_MAX_DOMAINS) {
+		fprintf(stderr, "lxdctl: gdb: %d domains: between 1 and %d per session\n", n,
+			LXDCTL_GDB_MAX_DOMAINS);
 		return 1;
+	}
+	memset(&t, 0, sizeof(t));
+	t.fd = lxd_fd;
+	signal(SIGPIPE, SIG_IGN);
+	for (int i = 0; i < n; i++) {
+		struct lxd_dom *dm = &t.dom[i];
+		long arc;
+
+		for (int j = 0; j < i; j++)
+			if (t.dom[j].id == doms[i].id) {
+				fprintf(stderr, "lxdctl: gdb: domain '%s' named twice\n", doms[i].name);
+				detach_all(&t, i);
+				return 1;
+			}
+		dm->id = doms[i].id;
+		snprintf(dm->name, sizeof(dm->name), "%s", doms[i].name);
+		arc = debug_simple(&t, dm, LXDS_DBG_ATTACH, 0);
+		if (arc < 0) {
+			fprintf(stderr, "lxdctl: gdb: cannot attach to domain %u '%s': %s%s\n", dm->id,
+				dm->name, strerror((int)-arc), arc == -EINVAL ? " (start it first)" : "");
+			detach_all(&t, i);
+			return 1;
+		}
+		t.n = i + 1;
 	}
 	io = tty ? open_tty(tty) : accept_tcp(tcp_port);
 	if (io < 0) {
 		fprintf(stderr, "lxdctl: gdb: %s %s: %s\n", tty ? "cannot open" : "cannot listen on port",
 			tty ? tty : "", strerror(errno));
-		debug_simple(&t, LXDS_DBG_DETACH, 0);
+		detach_all(&t, t.n);
 		return 1;
 	}
-	fprintf(stderr, "lxdctl gdb: domain %u '%s' attached and paused; serving gdb on %s\n", id,
-		name, tty ? tty : "TCP");
+	for (int i = 0; i < t.n; i++)
+		fprintf(stderr, "lxdctl gdb: domain %u '%s' attached and paused (gdb thread %d)\n",
+			t.dom[i].id, t.dom[i].name, i + 1);
+	fprintf(stderr, "lxdctl gdb: serving gdb on %s\n", tty ? tty : "TCP");
 	gdb_server_init(&srv, &lxd_target_ops, &t, write_all, &io);
-	/* what '?' answers first: a paused domain as a plain stop, a dead one as its death */
-	struct lxd_ioc_debug d;
-	if (get_state(&t, &d) == 0) {
-		describe_stop(&d, &srv.last);
-		if (d.req.event == LXDS_DBG_EV_PAUSED)
-			srv.last.signal = GDB_SIGTRAP;
-		t.reported_final = d.req.event == LXDS_DBG_EV_STOPPED;
+	/* what '?' answers first: the first domain; paused as a plain stop, dead as its death */
+	for (int i = 0; i < t.n; i++) {
+		struct lxd_ioc_debug d;
+
+		if (get_state(&t, &t.dom[i], &d))
+			continue;
+		t.dom[i].reported_final = d.req.event == LXDS_DBG_EV_STOPPED;
+		if (i == 0) {
+			describe_stop(&d, 1, t.n == 1, &srv.last);
+			if (d.req.event == LXDS_DBG_EV_PAUSED)
+				srv.last.signal = GDB_SIGTRAP;
+		}
 	}
 	rc = gdb_server_run_fd(&srv, io);
 	if (!srv.done)                          /* gdb went away without detaching */
-		debug_simple(&t, LXDS_DBG_DETACH, 0);
+		detach_all(&t, t.n);
 	close(io);
 	fprintf(stderr, "lxdctl gdb: session over (%lu packets, %lu bad)%s\n", srv.packets,
 		srv.bad_packets, rc ? ": I/O error" : "");

@@ -88,9 +88,12 @@ fi
 
 if wait_line 'test lxd-gdb: gdb: serving probe on ttyS3' 300; then
   sleep 2
-  gdb_session "$WORK/s2" "$ROOT/build/lxd/probe.elf" 'info threads' 'p/x $pc' 'x/i $pc' 'bt' 'detach'
+  gdb_session "$WORK/s2" "$ROOT/build/lxd/probe.elf" 'info threads' 'p/x $pc' 'x/i $pc' 'bt' \
+    'thread 2' 'p/x $pc' 'detach'
   gcheck "the crashed probe: its state and reason" "$WORK/s2" 'Thread 1 \(probe \(EPT violation\)\)'
   gcheck "the crashed probe: SIGSEGV at the faulting instruction" "$WORK/s2" 'SIGSEGV|Segmentation fault|0x4[0-9a-f]+ <.*>:\s+mov'
+  gcheck "two domains in one session: echo is thread 2, paused" "$WORK/s2" 'Thread 2 \(echo \(paused\)\)'
+  gcheck "switches to the second domain and reads its registers" "$WORK/s2" '^\$2 = 0x4[0-9a-f]+'
 else
   fail "gdb: the guest offers the probe to gdb" "no 'gdb: serving probe' line"
 fi
@@ -100,6 +103,12 @@ wait "$emu_pid"; BOOT_RC=$?
 mkdir -p "$ROOT/build/test-logs" && cp "$LOG" "$ROOT/build/test-logs/$name.log" && cp "$HVLOG" "$ROOT/build/test-logs/$name.com2.log"
 expect "gdb: the ping saw the reply gdb changed" 'test lxd-gdb: the ping gdb changed: ping [0-9]+: .*1 replies wrong'
 expect "gdb: echo runs on after detach" 'test lxd-gdb: \$ lxdctl ping echo -n 100  \(exit 0\)'
+if [ "$(tr -d '\r' <"$LOG" | grep -cE 'test lxd-gdb: \$ lxdctl ping echo -n 100  \(exit 0\)')" -ge 2 ]; then
+  pass "gdb: echo answers after the two-domain session"
+else
+  fail "gdb: echo answers after the two-domain session" "fewer than two successful 'lxdctl ping echo -n 100'"
+fi
+expect "gdb: a domain named twice is refused" "test lxd-gdb:   lxdctl: gdb: domain 'probe' named twice"
 expect "gdb: lxdctl gdb names a missing domain" "test lxd-gdb:   lxdctl: no domain named 'nosuch'"
 expect "gdb: lxdctl gdb without a port is refused" 'test lxd-gdb:   lxdctl: gdb: say where gdb is'
 expect "gdb: both sessions done, pool whole" 'test lxd-gdb: gdb sessions done'

@@ -2,7 +2,8 @@
 # lxdctl gdb against real domains, for tests/system/gdb.sh (which drives the
 # host's gdb over COM4 = ttyS3): (1) echo, attached while a ping waits on it:
 # the host breaks in echo_handle, changes the request, detaches, and the ping
-# here must see one wrong reply; (2) the crashed probe, inspected post mortem.
+# here must see one wrong reply; (2) the crashed probe, inspected post mortem,
+# in one session with echo (two domains = gdb threads 1 and 2).
 . /tests/lxd-lib.sh
 ensure_module
 free0=$(pool_free)
@@ -30,8 +31,11 @@ run lxdctl ping echo -n 100 || fail "echo does not answer after gdb detached"
 
 run lxdctl load /lib/lxd/probe.lxd || fail "load probe"
 wait_state probe crashed 20 || fail "probe did not crash"
+# Two domains in one session: the crashed probe is thread 1, echo thread 2
 say "gdb: serving probe on ttyS3"
-run lxdctl gdb probe --tty /dev/ttyS3 || fail "lxdctl gdb probe"
+run lxdctl gdb probe echo --tty /dev/ttyS3 || fail "lxdctl gdb probe echo"
+run lxdctl ping echo -n 100 || fail "echo does not answer after the two-domain session"
+run lxdctl gdb probe probe --tty /dev/ttyS3 && fail "gdb with a domain named twice succeeded"
 run lxdctl gdb nosuch --tty /dev/ttyS3 && fail "gdb on a missing domain succeeded"
 run lxdctl gdb echo && fail "gdb without --tty or --tcp succeeded"
 run lxdctl destroy probe || fail "destroy probe"
