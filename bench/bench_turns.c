@@ -28,6 +28,8 @@
 #include <lxds/async_chan.h>
 #include <lxds/channel.h>
 
+#include "chan_v1.h"
+
 #define TURN_RTT_ITERS    10000
 #define TURN_STREAM_MSGS  300000
 #define TURNS_DEFAULT     61
@@ -83,7 +85,9 @@ static inline void pring_recv(struct pend *e, uint64_t *w)
 
 enum {
 	T_FLOOR, T_CHAN_RTT, T_PLAIN_RTT, T_ACALL_RTT,
+	T_V1_RTT,
 	T_CHAN_64, T_PLAIN_64, T_CHAN_512, T_PLAIN_512, T_CHAN_512_B8,
+	T_V1_64, T_V1_512,
 	T_COUNT
 };
 
@@ -97,11 +101,14 @@ static const char *const turn_name[T_COUNT] = {
 	[T_CHAN_512]    = "lxds channel, 512 slots",
 	[T_PLAIN_512]   = "plain ring, 512 slots",
 	[T_CHAN_512_B8] = "lxds channel, 512 slots, batch 8",
+	[T_V1_RTT]      = "lxds channel before issue 17",
+	[T_V1_64]       = "lxds before issue 17, 64 slots",
+	[T_V1_512]      = "lxds before issue 17, 512 slots",
 };
 
 static bool turn_is_rtt(int c)
 {
-	return c <= T_ACALL_RTT;
+	return c <= T_V1_RTT;
 }
 
 struct turns {
@@ -115,7 +122,9 @@ struct turns {
 	/* streams: one channel and one plain ring per size */
 	struct chan s64a, s64b, s512a, s512b;
 	struct pend p64tx, p64rx, p512tx, p512rx;
-	void *mem[6];
+	/* the fast path before issue 17, on channels of its own */
+	struct chan v1ra, v1rb, v164a, v164b, v1512a, v1512b;
+	void *mem[9];
 	uint64_t bad;                  /* written by B at the end only */
 	double res[TURNS_MAX][T_COUNT];  /* ticks per round trip, or M msgs/s */
 	int order[TURNS_MAX][T_COUNT];
@@ -168,7 +177,7 @@ static void floor_b(int iters)
 	}
 }
 
-static double chan_rtt_a(struct chan *c, int iters)
+static double chan_rtt_a(struct chan *c, int iters, bool v1)
 {
 	struct chan_msg m, in;
 	uint64_t t0 = bench_tsc(), bad = 0;
@@ -178,7 +187,10 @@ static double chan_rtt_a(struct chan *c, int iters)
 	m.hdr.type = CHAN_T_REQUEST;
 	for (i = 0; i < iters; i++) {
 		m.w[0] = i;
-		chan_send(c, &m);
+		if (v1)
+			v1_send(c, &m);
+		else
+			chan_send(c, &m);
 		chan_recv(c, &in);
 		bad += in.w[0] != (uint64_t)i;
 	}
@@ -187,7 +199,7 @@ static double chan_rtt_a(struct chan *c, int iters)
 	return (double)(bench_tscp() - t0) / iters;
 }
 
-static void chan_rtt_b(struct chan *c, int iters)
+static void chan_rtt_b(struct chan *c, int iters, bool v1)
 {
 	struct chan_msg m;
 	int i;
@@ -196,7 +208,10 @@ static void chan_rtt_b(struct chan *c, int iters)
 		if (chan_recv(c, &m) != 0)
 			abort();
 		m.hdr.type = CHAN_T_REPLY;
-		chan_send(c, &m);
+		if (v1)
+			v1_send(c, &m);
+		else
+			chan_send(c, &m);
 	}
 }
 
@@ -250,7 +265,7 @@ static double acall_rtt_a(struct turns *t)
 }
 
 /* Payload of message i: w[k] = i + k; the receiver checks all seven words. */
-static void chan_stream_tx(struct chan *c, unsigned batch)
+static void chan_stream_tx(struct chan *c, unsigned batch, bool v1)
 {
 	struct chan_msg m[8];
 	uint64_t i;
@@ -264,7 +279,11 @@ static void chan_stream_tx(struct chan *c, unsigned batch)
 			for (k = 0; k < CHAN_PAYLOAD_WORDS; k++)
 				m[b].w[k] = i + b + k;
 		}
-		if (batch == 1)
+		if (v1 && batch == 1)
+			v1_send(c, m);
+		else if (v1)
+			v1_send_batch(c, m, batch);
+		else if (batch == 1)
 			chan_send(c, m);
 		else
 			chan_send_batch(c, m, batch);
@@ -351,14 +370,17 @@ static void turns_a(void *arg)
 			turn_barrier(0);
 			switch (c) {
 			case T_FLOOR:     t->res[n][c] = floor_a(TURN_RTT_ITERS); break;
-			case T_CHAN_RTT:  t->res[n][c] = chan_rtt_a(&t->ra, TURN_RTT_ITERS); break;
+			case T_CHAN_RTT:  t->res[n][c] = chan_rtt_a(&t->ra, TURN_RTT_ITERS, false); break;
+			case T_V1_RTT:    t->res[n][c] = chan_rtt_a(&t->v1ra, TURN_RTT_ITERS, true); break;
 			case T_PLAIN_RTT: t->res[n][c] = plain_rtt_a(t, TURN_RTT_ITERS); break;
 			case T_ACALL_RTT: t->res[n][c] = acall_rtt_a(t); break;
-			case T_CHAN_64:   chan_stream_tx(&t->s64a, 1); break;
+			case T_CHAN_64:   chan_stream_tx(&t->s64a, 1, false); break;
 			case T_PLAIN_64:  plain_stream_tx(&t->p64tx); break;
-			case T_CHAN_512:  chan_stream_tx(&t->s512a, 1); break;
+			case T_CHAN_512:  chan_stream_tx(&t->s512a, 1, false); break;
 			case T_PLAIN_512: plain_stream_tx(&t->p512tx); break;
-			case T_CHAN_512_B8: chan_stream_tx(&t->s512a, 8); break;
+			case T_CHAN_512_B8: chan_stream_tx(&t->s512a, 8, false); break;
+			case T_V1_64:     chan_stream_tx(&t->v164a, 1, true); break;
+			case T_V1_512:    chan_stream_tx(&t->v1512a, 1, true); break;
 			}
 		}
 	}
@@ -382,13 +404,16 @@ static void turns_b(void *arg)
 			switch (c) {
 			case T_FLOOR:     floor_b(TURN_RTT_ITERS); break;
 			case T_CHAN_RTT:
-			case T_ACALL_RTT: chan_rtt_b(&t->rb, TURN_RTT_ITERS); break;
+			case T_ACALL_RTT: chan_rtt_b(&t->rb, TURN_RTT_ITERS, false); break;
+			case T_V1_RTT:    chan_rtt_b(&t->v1rb, TURN_RTT_ITERS, true); break;
 			case T_PLAIN_RTT: plain_rtt_b(t, TURN_RTT_ITERS); break;
 			case T_CHAN_64:   t->res[n][c] = chan_stream_rx(&t->s64b, &bad); break;
 			case T_PLAIN_64:  t->res[n][c] = plain_stream_rx(&t->p64rx, &bad); break;
 			case T_CHAN_512:
 			case T_CHAN_512_B8: t->res[n][c] = chan_stream_rx(&t->s512b, &bad); break;
 			case T_PLAIN_512: t->res[n][c] = plain_stream_rx(&t->p512rx, &bad); break;
+			case T_V1_64:     t->res[n][c] = chan_stream_rx(&t->v164b, &bad); break;
+			case T_V1_512:    t->res[n][c] = chan_stream_rx(&t->v1512b, &bad); break;
 			}
 		}
 	}
@@ -456,6 +481,9 @@ void bench_turns_run(void)
 	}
 	turn_plain(t, 4, &t->p64tx, &t->p64rx, 64);
 	turn_plain(t, 5, &t->p512tx, &t->p512rx, 512);
+	turn_chan(t, 6, &t->v1ra, &t->v1rb, 64);
+	turn_chan(t, 7, &t->v164a, &t->v164b, 64);
+	turn_chan(t, 8, &t->v1512a, &t->v1512b, 512);
 
 	printf("(t) side by side: %d turns, contenders in a new random order each turn\n",
 	       t->nturns);
@@ -507,7 +535,7 @@ void bench_turns_run(void)
 			}
 		}
 	}
-	for (n = 0; n < 6; n++)
+	for (n = 0; n < 9; n++)
 		free(t->mem[n]);
 	free(t);
 }

@@ -12,7 +12,7 @@ BENCH_LIBS   := $(BUILD)/opt/ipc/channel.o \
                   lxd-sdk/async/async_chan.c lxd-sdk/async/port_host.c) \
                 $(BUILD)/opt/lxd-sdk/async/ctx_x86_64.o
 
-$(BENCH_DIR)/%.o: bench/%.c bench/bench.h
+$(BENCH_DIR)/%.o: bench/%.c bench/bench.h bench/chan_v1.h
 	@mkdir -p $(@D)
 	$(HOST_CC) $(BENCH_CFLAGS) -MMD -MP -c $< -o $@
 

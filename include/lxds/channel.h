@@ -84,7 +84,15 @@ struct chan_ring {
 	uint64_t freed;           /* receiving end: slots before this position are
 				     handed back; freed <= pos, pos - freed < lazy
 				     between calls */
+	uint64_t avail;           /* sending end: slots before this position were
+				     seen free (avail - pos <= slots when ahead) */
+	uint32_t ahead;           /* sending end: how far past pos a probe looks
+				     (1 .. slots - 1; 0 = never look ahead) */
 } IPC_ALIGNED(IPC_CACHELINE);
+
+/* Default for tx.ahead: how many slots past the next one the sender probes
+ * when it has to look at the ring (clamped to slots / 2). */
+#define CHAN_TX_AHEAD  16
 
 /* Default for rx.lazy: eager.  Lazy freeing is opt-in (chan_set_rx_lazy):
  * on the benchmark VM it did not shorten round trips measurably and it
@@ -116,6 +124,12 @@ int chan_attach(struct chan *c, void *mem, size_t bytes, int side, uint32_t acce
  */
 void chan_set_rx_lazy(struct chan *c, uint32_t lazy);
 
+/*
+ * Sets how far ahead the sender probes when it looks at the ring (clamped
+ * to 0 .. slots / 2; 0 = check every slot just before writing it).
+ */
+void chan_set_tx_ahead(struct chan *c, uint32_t ahead);
+
 /* --- fast path ------------------------------------------------------------ */
 
 IPC_INLINE struct chan_msg *chan_slot(const struct chan_ring *r)
@@ -143,20 +157,61 @@ IPC_INLINE void chan_fill(struct chan_msg *s, const struct chan_msg *m)
 }
 
 /*
+ * Is the slot at tx.pos known to be free?  Otherwise looks: the slot at pos
+ * must be FREE (else IPC_EAGAIN), and then the slot `ahead` further on is
+ * probed too; if that one is FREE as well, every slot in between is free.
+ *
+ * Why that holds: a slot's status is FREE only once the receiver has handed
+ * back the message last written there (or none was), and the receiver
+ * hands slots back strictly in ring order, each FREE store after the loads
+ * of that slot's payload, and TSO makes its stores visible in program
+ * order.  So seeing FREE at pos + k (k < slots) means the messages in
+ * pos .. pos + k - 1 (one lap earlier) were read and handed back too.
+ *
+ * Why it matters (issue 17, docs/ipc-async.md): loading a slot's status
+ * right before writing the slot costs a second transfer of the line (the
+ * load brings it over shared, the store must then take it back exclusive
+ * from the receiver), on every message; a probe ahead pays that once
+ * every `ahead` messages and lets the other stores go straight out.
+ *
+ * What it trusts: only a status word, as before; no index, no count.  An
+ * honest receiver never frees out of order; a hostile one that writes FREE
+ * into slots it has not read only makes us overwrite its own messages.
+ * The slot at pos is always checked when we look, so a ring the peer
+ * scribbled on before we reach it still reads as full.
+ */
+IPC_INLINE bool chan_tx_room(struct chan_ring *r)
+{
+	uint64_t look;
+
+	if (r->avail - r->pos - 1 <= r->mask)   /* pos < avail <= pos + slots */
+		return true;
+	/* Acquire: our payload stores must not be moved above this check, or
+	 * they could overwrite a message the peer is still reading. */
+	if (chan_hdr_status(ipc_load_acquire64(&chan_slot(r)->hdr.word)) != CHAN_SLOT_FREE)
+		return false;
+	r->avail = r->pos + 1;
+	if (r->ahead) {
+		look = r->pos + r->ahead;
+		if (chan_hdr_status(ipc_load_acquire64(&r->slots[look & r->mask].hdr.word)) ==
+		    CHAN_SLOT_FREE)
+			r->avail = look + 1;
+	}
+	return true;
+}
+
+/*
  * Sends m (its type and tag as set by the caller; status is ignored).
  * Returns 0, or IPC_EAGAIN when the peer has not yet freed the next slot.
- * A slot whose status is anything but FREE counts as full, so a peer that
- * scribbles on our sending ring only stalls itself.
+ * A slot whose status is anything but FREE counts as full when the sender
+ * looks (chan_tx_room), so a peer that scribbles on our sending ring only
+ * stalls itself, or loses its own messages.
  */
 IPC_INLINE int chan_try_send(struct chan *c, const struct chan_msg *m)
 {
-	struct chan_msg *s = chan_slot(&c->tx);
-
-	/* Acquire: our payload stores must not be moved above this check, or
-	 * they could overwrite a message the peer is still reading. */
-	if (chan_hdr_status(ipc_load_acquire64(&s->hdr.word)) != CHAN_SLOT_FREE)
+	if (!chan_tx_room(&c->tx))
 		return IPC_EAGAIN;
-	chan_fill(s, m);
+	chan_fill(chan_slot(&c->tx), m);
 	c->tx.pos++;
 	return 0;
 }
