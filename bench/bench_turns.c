@@ -30,10 +30,10 @@
 
 #include "chan_v1.h"
 
-#define TURN_RTT_ITERS    10000
-#define TURN_STREAM_MSGS  300000
-#define TURNS_DEFAULT     61
-#define TURNS_MAX         401
+#define TURN_RTT_ITERS    5000
+#define TURN_STREAM_MSGS  100000
+#define TURNS_DEFAULT     151
+#define TURNS_MAX         1001
 
 /* --- the plain per-slot-flag ring: the algorithmic floor for 64-byte slots -- */
 
@@ -87,7 +87,7 @@ enum {
 	T_FLOOR, T_CHAN_RTT, T_PLAIN_RTT, T_ACALL_RTT,
 	T_V1_RTT,
 	T_CHAN_64, T_PLAIN_64, T_CHAN_512, T_PLAIN_512, T_CHAN_512_B8,
-	T_V1_64, T_V1_512,
+	T_V1_64, T_V1_512, T_LAZY_64, T_LAZY_512,
 	T_COUNT
 };
 
@@ -104,6 +104,8 @@ static const char *const turn_name[T_COUNT] = {
 	[T_V1_RTT]      = "lxds channel before issue 17",
 	[T_V1_64]       = "lxds before issue 17, 64 slots",
 	[T_V1_512]      = "lxds before issue 17, 512 slots",
+	[T_LAZY_64]     = "lxds channel, 64 slots, rx lazy 16",
+	[T_LAZY_512]    = "lxds channel, 512 slots, rx lazy 32",
 };
 
 static bool turn_is_rtt(int c)
@@ -124,7 +126,9 @@ struct turns {
 	struct pend p64tx, p64rx, p512tx, p512rx;
 	/* the fast path before issue 17, on channels of its own */
 	struct chan v1ra, v1rb, v164a, v164b, v1512a, v1512b;
-	void *mem[9];
+	/* receivers that free in groups (chan_set_rx_lazy) */
+	struct chan l64a, l64b, l512a, l512b;
+	void *mem[11];
 	uint64_t bad;                  /* written by B at the end only */
 	double res[TURNS_MAX][T_COUNT];  /* ticks per round trip, or M msgs/s */
 	int order[TURNS_MAX][T_COUNT];
@@ -381,6 +385,8 @@ static void turns_a(void *arg)
 			case T_CHAN_512_B8: chan_stream_tx(&t->s512a, 8, false); break;
 			case T_V1_64:     chan_stream_tx(&t->v164a, 1, true); break;
 			case T_V1_512:    chan_stream_tx(&t->v1512a, 1, true); break;
+			case T_LAZY_64:   chan_stream_tx(&t->l64a, 1, false); break;
+			case T_LAZY_512:  chan_stream_tx(&t->l512a, 1, false); break;
 			}
 		}
 	}
@@ -414,6 +420,8 @@ static void turns_b(void *arg)
 			case T_PLAIN_512: t->res[n][c] = plain_stream_rx(&t->p512rx, &bad); break;
 			case T_V1_64:     t->res[n][c] = chan_stream_rx(&t->v164b, &bad); break;
 			case T_V1_512:    t->res[n][c] = chan_stream_rx(&t->v1512b, &bad); break;
+			case T_LAZY_64:   t->res[n][c] = chan_stream_rx(&t->l64b, &bad); break;
+			case T_LAZY_512:  t->res[n][c] = chan_stream_rx(&t->l512b, &bad); break;
 			}
 		}
 	}
@@ -484,6 +492,10 @@ void bench_turns_run(void)
 	turn_chan(t, 6, &t->v1ra, &t->v1rb, 64);
 	turn_chan(t, 7, &t->v164a, &t->v164b, 64);
 	turn_chan(t, 8, &t->v1512a, &t->v1512b, 512);
+	turn_chan(t, 9, &t->l64a, &t->l64b, 64);
+	turn_chan(t, 10, &t->l512a, &t->l512b, 512);
+	chan_set_rx_lazy(&t->l64b, 16);
+	chan_set_rx_lazy(&t->l512b, 32);
 
 	printf("(t) side by side: %d turns, contenders in a new random order each turn\n",
 	       t->nturns);
@@ -535,7 +547,7 @@ void bench_turns_run(void)
 			}
 		}
 	}
-	for (n = 0; n < 9; n++)
+	for (n = 0; n < 11; n++)
 		free(t->mem[n]);
 	free(t);
 }

@@ -86,8 +86,11 @@ struct chan_ring {
 				     between calls */
 	uint64_t avail;           /* sending end: slots before this position were
 				     seen free (avail - pos <= slots when ahead) */
+	uint64_t probe_at;        /* sending end: no look-ahead probe before pos
+				     reaches this (after a probe found the slot
+				     ahead still in use) */
 	uint32_t ahead;           /* sending end: how far past pos a probe looks
-				     (1 .. slots - 1; 0 = never look ahead) */
+				     (1 .. slots / 2; 0 = never look ahead) */
 } IPC_ALIGNED(IPC_CACHELINE);
 
 /* Default for tx.ahead: how many slots past the next one the sender probes
@@ -191,13 +194,51 @@ IPC_INLINE bool chan_tx_room(struct chan_ring *r)
 	if (chan_hdr_status(ipc_load_acquire64(&chan_slot(r)->hdr.word)) != CHAN_SLOT_FREE)
 		return false;
 	r->avail = r->pos + 1;
-	if (r->ahead) {
+	if (r->ahead && r->pos >= r->probe_at) {
 		look = r->pos + r->ahead;
 		if (chan_hdr_status(ipc_load_acquire64(&r->slots[look & r->mask].hdr.word)) ==
 		    CHAN_SLOT_FREE)
 			r->avail = look + 1;
+		else   /* a (nearly) full ring: don't pull that line on every send */
+			r->probe_at = r->pos + (r->ahead + 1) / 2;
 	}
 	return true;
+}
+
+/* How many pauses a blocked sender waits for a whole group (the slot
+ * tx.ahead past pos) before it settles for the single slot at pos. */
+#define CHAN_TX_PATIENCE  256
+
+/*
+ * Waits until chan_try_send can send (used by chan_send, chan_send_batch).
+ *
+ * A sender that has caught up with the receiver from behind (a full ring)
+ * and polls the slot at pos reads the very line the receiver is about to
+ * hand back, and once it gets it, writes it right behind the receiver:
+ * every message then costs extra line transfers on both sides, and the
+ * state is stable, because the sender stays exactly one slot behind
+ * (docs/ipc-async.md, issue 17).  So a blocked sender polls the slot
+ * tx.ahead further on instead, which the receiver reaches only once per
+ * group, and then writes the whole group; after CHAN_TX_PATIENCE pauses it
+ * also accepts the slot at pos alone, so a receiver that stops after
+ * freeing a few slots (e.g. because it waits for us) still lets us on.
+ */
+IPC_INLINE void chan_tx_wait(struct chan *c)
+{
+	struct chan_ring *r = &c->tx;
+	const volatile uint64_t *near = &chan_slot(r)->hdr.word;
+	const volatile uint64_t *far = &r->slots[(r->pos + r->ahead) & r->mask].hdr.word;
+	unsigned spins = 0;
+
+	for (;;) {
+		ipc_cpu_relax();
+		if (r->ahead && chan_hdr_status(ipc_load_acquire64(far)) == CHAN_SLOT_FREE)
+			break;
+		if ((r->ahead == 0 || ++spins >= CHAN_TX_PATIENCE) &&
+		    chan_hdr_status(ipc_load_acquire64(near)) == CHAN_SLOT_FREE)
+			break;
+	}
+	r->probe_at = 0;   /* the next look may probe ahead again */
 }
 
 /*
@@ -219,7 +260,7 @@ IPC_INLINE int chan_try_send(struct chan *c, const struct chan_msg *m)
 IPC_INLINE void chan_send(struct chan *c, const struct chan_msg *m)
 {
 	while (chan_try_send(c, m) != 0)
-		ipc_cpu_relax();
+		chan_tx_wait(c);
 }
 
 /*
@@ -244,7 +285,7 @@ IPC_INLINE void chan_send_batch(struct chan *c, const struct chan_msg *m, unsign
 	while (done < n) {
 		done += chan_try_send_batch(c, m + done, n - done);
 		if (done < n)
-			ipc_cpu_relax();
+			chan_tx_wait(c);
 	}
 }
 
