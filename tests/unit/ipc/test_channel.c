@@ -453,6 +453,31 @@ static void test_tx_lookahead(void **state)
 	pair_free(p);
 }
 
+/*
+ * A blocked chan_send waits for a group of free slots, but settles for the
+ * one slot at pos when the receiver frees no more (it may be waiting for
+ * us): it must not hang.  Single-threaded, so the group never comes.
+ */
+static void test_send_full_ring_takes_one_slot(void **state)
+{
+	struct pair *p = pair_new(SLOTS);
+	uint32_t slots = (uint32_t)p->a.tx.mask + 1, i;
+	struct chan_msg m = msg_make(CHAN_T_ONEWAY, 1, 1), r;
+
+	(void)state;
+	for (i = 0; i < slots; i++)
+		chan_send(&p->a, &m);
+	assert_int_equal(chan_try_send(&p->a, &m), IPC_EAGAIN);
+	assert_int_equal(chan_try_recv(&p->b, &r), 0);
+	chan_send(&p->a, &m);                 /* returns: the one free slot */
+	assert_int_equal(p->a.tx.pos, slots + 1);
+	assert_int_equal(chan_try_recv(&p->b, &r), 0);
+	assert_int_equal(chan_try_recv(&p->b, &r), 0);
+	chan_send_batch(&p->a, (struct chan_msg[2]){ m, m }, 2);
+	assert_int_equal(p->a.tx.pos, slots + 3);
+	pair_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -470,6 +495,7 @@ int main(void)
 		cmocka_unit_test(test_lazy_free),
 		cmocka_unit_test(test_lazy_limits),
 		cmocka_unit_test(test_tx_lookahead),
+		cmocka_unit_test(test_send_full_ring_takes_one_slot),
 	};
 
 	return cmocka_run_group_tests_name("ipc_channel", tests, NULL, NULL);
