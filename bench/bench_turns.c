@@ -8,8 +8,9 @@
  * Each turn is short (a few ms per contender) and carries its own floor:
  * the cross-core latency of this VM moves by 5-20x with where the host
  * puts the vCPUs, so each turn is classified by its floor into a regime
- * (fast: floor <= 1.5 x the lowest floor of the run; slow: the rest) and
- * medians are reported per regime.
+ * (fast: floor <= 1.5 x the lowest floor of the run; slow: up to 15 x, the
+ * vCPUs placed far apart; disturbed: beyond, a turn that shared its CPUs
+ * with other work) and medians are reported per regime.
  *
  * Contenders:
  *   round trip:  the floor (one cache line bounced), the lxds channel, the
@@ -31,9 +32,11 @@
 #include "chan_v1.h"
 
 #define TURN_RTT_ITERS    5000
-#define TURN_STREAM_MSGS  100000
+#define TURN_STREAM_MSGS  stream_msgs   /* LXDS_BENCH_STREAM, default 100000 */
 #define TURNS_DEFAULT     151
 #define TURNS_MAX         1001
+
+static uint64_t stream_msgs = 100000;
 
 /* --- the plain per-slot-flag ring: the algorithmic floor for 64-byte slots -- */
 
@@ -456,6 +459,13 @@ static void turn_plain(struct turns *t, int i, struct pend *tx, struct pend *rx,
 	tx->mask = rx->mask = slots - 1;
 }
 
+static const char *const regime_name[3] = { "fast", "slow", "disturbed" };
+
+static int turn_regime(double floor, double floor_min)
+{
+	return floor <= 1.5 * floor_min ? 0 : floor <= 15 * floor_min ? 1 : 2;
+}
+
 static int turn_cmp(const void *x, const void *y)
 {
 	double a = *(const double *)x, b = *(const double *)y;
@@ -469,11 +479,14 @@ void bench_turns_run(void)
 	const char *env = getenv("LXDS_BENCH_TURNS");
 	double floor_min = 1e30, v[TURNS_MAX];
 	int n, c, regime;
-	char name[96], note[48];
+	char name[96], note[48], grp[40];
 
 	if (!t)
 		abort();
 	t->nturns = env ? atoi(env) : TURNS_DEFAULT;
+	env = getenv("LXDS_BENCH_STREAM");
+	if (env && atol(env) >= 1000)
+		stream_msgs = (uint64_t)atol(env) / 8 * 8;   /* whole batches of 8 */
 	if (t->nturns < 1 || t->nturns > TURNS_MAX)
 		t->nturns = TURNS_DEFAULT;
 	turn_chan(t, 0, &t->ra, &t->rb, 64);
@@ -497,8 +510,8 @@ void bench_turns_run(void)
 	chan_set_rx_lazy(&t->l64b, 16);
 	chan_set_rx_lazy(&t->l512b, 32);
 
-	printf("(t) side by side: %d turns, contenders in a new random order each turn\n",
-	       t->nturns);
+	printf("(t) side by side: %d turns of %llu messages per stream, contenders in a new "
+	       "random order each turn\n", t->nturns, (unsigned long long)stream_msgs);
 	bench_pair(turns_a, turns_b, t);
 	if (t->bad) {
 		fprintf(stderr, "bench: %llu messages arrived wrong in the turns\n",
@@ -508,39 +521,40 @@ void bench_turns_run(void)
 	for (n = 0; n < t->nturns; n++)
 		if (t->res[n][T_FLOOR] < floor_min)
 			floor_min = t->res[n][T_FLOOR];
-	/* regime 0: fast (floor <= 1.5 x the run's lowest), 1: slow */
-	for (regime = 0; regime < 2; regime++) {
+	for (regime = 0; regime < 3; regime++) {
 		int cnt = 0;
 		double fl[TURNS_MAX];
 
 		for (n = 0; n < t->nturns; n++)
-			if ((t->res[n][T_FLOOR] > 1.5 * floor_min) == regime)
+			if (turn_regime(t->res[n][T_FLOOR], floor_min) == regime)
 				fl[cnt++] = t->res[n][T_FLOOR];
 		if (cnt == 0)
 			continue;
 		qsort(fl, cnt, sizeof(double), turn_cmp);
 		printf("  regime %s: %d of %d turns, floor %.0f-%.0f ticks\n",
-		       regime ? "slow" : "fast", cnt, t->nturns, fl[0], fl[cnt - 1]);
+		       regime_name[regime], cnt, t->nturns, fl[0], fl[cnt - 1]);
 		for (c = 0; c < T_COUNT; c++) {
 			int k = 0;
 
 			for (n = 0; n < t->nturns; n++)
-				if ((t->res[n][T_FLOOR] > 1.5 * floor_min) == regime)
+				if (turn_regime(t->res[n][T_FLOOR], floor_min) == regime)
 					v[k++] = t->res[n][c];
 			snprintf(name, sizeof(name), "%s [%s, %d turns]", turn_name[c],
-				 regime ? "slow" : "fast", cnt);
+				 regime_name[regime], cnt);
 			if (turn_is_rtt(c)) {
 				double r[TURNS_MAX];
 				int j = 0;
 
 				for (n = 0; n < t->nturns; n++)
-					if ((t->res[n][T_FLOOR] > 1.5 * floor_min) == regime)
+					if (turn_regime(t->res[n][T_FLOOR], floor_min) == regime)
 						r[j++] = t->res[n][c] / t->res[n][T_FLOOR];
 				snprintf(note, sizeof(note), "(%.2f x floor)", bench_median(r, j));
-				bench_record(regime ? "turns: round trip (slow)" : "turns: round trip (fast)",
+				snprintf(grp, sizeof(grp), "turns: round trip (%s)", regime_name[regime]);
+				bench_record(grp,
 					     name, bench_median(v, k), 0, c == T_FLOOR ? "" : note);
 			} else {
-				bench_record(regime ? "turns: one-way (slow)" : "turns: one-way (fast)",
+				snprintf(grp, sizeof(grp), "turns: one-way (%s)", regime_name[regime]);
+				bench_record(grp,
 					     name, 0, bench_median(v, k),
 					     c == T_CHAN_64 ? ">= 140 M/s" :
 					     c == T_CHAN_512 ? ">= 190 M/s" : "");
