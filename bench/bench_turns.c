@@ -507,6 +507,15 @@ void bench_turns_run(void)
 	turn_chan(t, 8, &t->v1512a, &t->v1512b, 512);
 	turn_chan(t, 9, &t->l64a, &t->l64b, 64);
 	turn_chan(t, 10, &t->l512a, &t->l512b, 512);
+	env = getenv("LXDS_BENCH_AHEAD");   /* experiments: the sender's look-ahead */
+	if (env) {
+		chan_set_tx_ahead(&t->ra, (uint32_t)atoi(env));
+		chan_set_tx_ahead(&t->rb, (uint32_t)atoi(env));
+		chan_set_tx_ahead(&t->s64a, (uint32_t)atoi(env));
+		chan_set_tx_ahead(&t->s512a, (uint32_t)atoi(env));
+		chan_set_tx_ahead(&t->l64a, (uint32_t)atoi(env));
+		chan_set_tx_ahead(&t->l512a, (uint32_t)atoi(env));
+	}
 	chan_set_rx_lazy(&t->l64b, 16);
 	chan_set_rx_lazy(&t->l512b, 32);
 
