@@ -74,13 +74,13 @@ _Static_assert(sizeof(union chan_hdr) == 8, "the header is published with one st
 /* One side's private view of one ring.  Aligned so that a side whose sender
  * and receiver run on different threads does not false-share. */
 struct chan_ring {
+	/* first line: everything either end touches per message */
 	struct chan_msg *slots;   /* in the shared area */
 	uint64_t pos;             /* messages passed through this end so far */
 	uint64_t mask;            /* slots - 1 */
 	uint32_t accept;          /* receiving end: CHAN_ACCEPT() bits of valid types */
 	uint32_t lazy;            /* receiving end: most consumed slots held unfreed
 				     (1 = free at once; at most slots / 2) */
-	uint64_t rejected;        /* receiving end: invalid messages dropped */
 	uint64_t freed;           /* receiving end: slots before this position are
 				     handed back; freed <= pos, pos - freed < lazy
 				     between calls */
@@ -90,7 +90,9 @@ struct chan_ring {
 				     reaches this (after a probe found the slot
 				     ahead still in use) */
 	uint32_t ahead;           /* sending end: how far past pos a probe looks
-				     (1 .. slots / 2; 0 = never look ahead) */
+				     (0 .. slots / 2; 0 = never look ahead) */
+	/* second line: counters */
+	uint64_t rejected;        /* receiving end: invalid messages dropped */
 } IPC_ALIGNED(IPC_CACHELINE);
 
 /* Default for tx.ahead: how many slots past the next one the sender probes
