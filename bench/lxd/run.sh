@@ -65,7 +65,9 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
   echo "per round trip. \"Round trips per emulated second\" uses Linux's calibrated"
   echo "clock inside Bochs. Neither is a latency on real hardware (the paper's"
   echo "cross-core figures, and seL4's 834-cycle IPC, are); the batched rows show"
-  echo "how much of a crossing pipelining hides."
+  echo "how much of a crossing pipelining hides. Linux's clock in Bochs follows wall"
+  echo "time, so the last column also measures how loaded the host was; the"
+  echo "instruction counts do not depend on it."
   echo
   echo "## One generated cross-domain call (issue 11 item 6)"
   echo
