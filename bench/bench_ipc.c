@@ -1,7 +1,8 @@
 /*
- * Cross-core benchmarks: (a) round trips against the cache-line floor and
- * the kernel's pipe, eventfd and futex; (b) one-way throughput against
- * Concurrency Kit's ck_ring, and calls/s with N outstanding async requests.
+ * Cross-core benchmarks: (a) round trips through the kernel's pipe, eventfd
+ * and futex; (b) one-way throughput of Concurrency Kit's ck_ring, and
+ * calls/s with N outstanding async requests.  The channel itself, the
+ * floor and the plain ring run side by side in bench_turns.c.
  */
 #define _GNU_SOURCE
 #include "bench.h"
@@ -25,23 +26,9 @@
 
 /* --- (a) round trips ------------------------------------------------------ */
 
-#define RTT_SHORT_ITERS 20000   /* one interleaved sample: ~10 ms */
-#define RTT_SHORT_REPS  31      /* interleaved samples per run (median reported) */
-
 struct rtt {
 	int iters;
 	double samples[BENCH_REPEATS];
-	/* Interleaved short runs: floor, channel, one async call, in turn. */
-	double floor[RTT_SHORT_REPS];
-	double chan[RTT_SHORT_REPS];
-	double acall[RTT_SHORT_REPS];
-	double ratio[RTT_SHORT_REPS];       /* chan / floor of the same turn */
-	double acall_ratio[RTT_SHORT_REPS]; /* acall / floor of the same turn */
-	struct async_rt rt;
-	struct achan ac;
-	struct achan_call calls[1];
-	struct chan a, b;
-	void *mem;
 	int p1[2], p2[2];        /* pipe: a->b, b->a */
 	int e1, e2;              /* eventfd: a->b, b->a */
 };
@@ -76,100 +63,6 @@ static void floor_b_once(int iters)
 		while (floor_line.v != seq)
 			ipc_cpu_relax();
 		floor_line.v = seq + 1;
-	}
-}
-
-static double chan_a_once(struct rtt *r)
-{
-	struct chan_msg m, in;
-	uint64_t t0 = bench_tsc();
-	int i;
-
-	memset(&m, 0, sizeof(m));
-	m.hdr.type = CHAN_T_REQUEST;
-	for (i = 0; i < r->iters; i++) {
-		m.w[0] = i;
-		chan_send(&r->a, &m);
-		chan_recv(&r->a, &in);
-	}
-	return (double)(bench_tscp() - t0) / r->iters;
-}
-
-static void chan_b_once(struct rtt *r)
-{
-	struct chan_msg m;
-	int i;
-
-	for (i = 0; i < r->iters; i++) {
-		chan_recv(&r->b, &m);
-		m.hdr.type = CHAN_T_REPLY;
-		chan_send(&r->b, &m);
-	}
-}
-
-/* One async thread making iters calls through achan (client side). */
-static void acall_seq_thread(void *arg)
-{
-	struct rtt *r = arg;
-	struct chan_msg req, reply;
-	int i;
-
-	memset(&req, 0, sizeof(req));
-	for (i = 0; i < r->iters; i++) {
-		req.w[0] = i;
-		achan_call(&r->ac, &req, &reply);
-	}
-}
-
-static double acall_a_once(struct rtt *r)
-{
-	uint64_t t0 = bench_tsc();
-
-	DO_FINISH(ASYNC(acall_seq_thread, r));
-	return (double)(bench_tscp() - t0) / r->iters;
-}
-
-/*
- * Floor, channel and one outstanding async call take turns within one pair
- * of threads, in short runs, after a warm-up: on a VM the cross-core
- * latency moves with where the host runs the vCPUs (we saw the floor change
- * 20x within one run), so each sample is compared with the floor sample
- * taken just before it, and the medians of the per-turn ratios are reported.
- * The server side of an async call is the same echo loop as the channel's.
- */
-static void rtt_pair_a(void *arg)
-{
-	struct rtt *r = arg;
-	int rep;
-
-	async_rt_init(&r->rt, ASYNC_DEFAULT_STACK, 4);
-	async_set_idle(&r->rt, achan_idle, &r->ac);
-	achan_init(&r->ac, &r->a, r->calls, 1);
-	floor_a_once(r->iters * 10);
-	chan_a_once(r);
-	acall_a_once(r);
-	for (rep = 0; rep < RTT_SHORT_REPS; rep++) {
-		r->floor[rep] = floor_a_once(r->iters);
-		r->chan[rep] = chan_a_once(r);
-		r->acall[rep] = acall_a_once(r);
-		r->ratio[rep] = r->chan[rep] / r->floor[rep];
-		r->acall_ratio[rep] = r->acall[rep] / r->floor[rep];
-	}
-	async_rt_fini(&r->rt);
-}
-
-static void rtt_pair_b(void *arg)
-{
-	struct rtt *r = arg;
-	int rep;
-
-	floor_b_once(r->iters * 10);
-	chan_b_once(r);
-	chan_b_once(r);
-	for (rep = 0; rep < RTT_SHORT_REPS; rep++) {
-		floor_b_once(r->iters);
-		chan_b_once(r);
-		chan_b_once(r);   /* serves the async calls */
 	}
 }
 
@@ -287,25 +180,12 @@ static double rtt_run(void (*a)(void *), void (*b)(void *), int iters)
 static void bench_rtt(void)
 {
 	struct rtt *rr;
-	double floor_c, chan_c;
-	char target[48];
 
-	printf("(a) round trip, two threads on CPUs 0 and 1\n");
+	/* The floor, the channel and an async call are measured side by side
+	 * in bench_turns.c (permuted order, per-regime medians): a fixed order
+	 * here favoured whatever ran right after the floor (issue 17). */
+	printf("(a) round trip through the kernel, two threads on CPUs 0 and 1\n");
 	rr = calloc(1, sizeof(*rr));
-	chan_pair_init(&rr->a, &rr->b, &rr->mem, 64);
-	rr->iters = RTT_SHORT_ITERS;
-	bench_pair(rtt_pair_a, rtt_pair_b, rr);
-	floor_c = bench_median(rr->floor, RTT_SHORT_REPS);
-	chan_c = bench_median(rr->chan, RTT_SHORT_REPS);
-	bench_record("round trip", "floor: one cache line", floor_c, 0, "paper machine: 150-280");
-	snprintf(target, sizeof(target), "<= 1.15 x floor (%.2f x)",
-		 bench_median(rr->ratio, RTT_SHORT_REPS));
-	bench_record("round trip", "lxds channel, 64-byte message", chan_c, 0, target);
-	snprintf(target, sizeof(target), "(%.2f x floor)", bench_median(rr->acall_ratio, RTT_SHORT_REPS));
-	bench_record("round trip", "async call, 1 outstanding (same turns)",
-		     bench_median(rr->acall, RTT_SHORT_REPS), 0, target);
-	free(rr->mem);
-
 	if (pipe(rr->p1) || pipe(rr->p2))
 		abort();
 	rr->iters = SYSCALL_ITERS;
@@ -333,48 +213,6 @@ struct stream {
 	struct ck_ring ring;
 	struct ck_ring_buffer *ck_buf;
 };
-
-static void stream_send(void *arg)
-{
-	struct stream *s = arg;
-	struct chan_msg m[16];
-	uint64_t i = 0;
-	const unsigned batch = s->batch;   /* read once: s is shared with the receiver */
-
-	memset(m, 0, sizeof(m));
-	while (i < STREAM_MSGS) {
-		unsigned k, n = batch;
-
-		if (n > STREAM_MSGS - i)
-			n = (unsigned)(STREAM_MSGS - i);
-		for (k = 0; k < n; k++) {
-			m[k].hdr.type = CHAN_T_ONEWAY;
-			m[k].w[0] = i + k;
-		}
-		if (n == 1)
-			chan_send(&s->a, m);
-		else
-			chan_send_batch(&s->a, m, n);
-		i += n;
-	}
-}
-
-static void stream_recv(void *arg)
-{
-	struct stream *s = arg;
-	struct chan_msg m;
-	uint64_t i, bad = 0, t0 = bench_tsc();
-
-	/* Count in a local: s->bad shares a line with what the sender reads,
-	 * and a store per message would bounce it between the cores. */
-	for (i = 0; i < STREAM_MSGS; i++) {
-		while (chan_try_recv(&s->b, &m) != 0)
-			ipc_cpu_relax();
-		bad += m.w[0] != i;
-	}
-	s->cycles = bench_tscp() - t0;
-	s->bad = bad;
-}
 
 static void ck_send(void *arg)
 {
@@ -422,21 +260,6 @@ static double stream_run(void (*tx)(void *), void (*rx)(void *), struct stream *
 			best = v;
 	}
 	return best;
-}
-
-static void bench_stream_chan(uint32_t slots, unsigned batch)
-{
-	struct stream *s = calloc(1, sizeof(*s));
-	char name[64];
-	double v;
-
-	chan_pair_init(&s->a, &s->b, &s->mem, slots);
-	s->batch = batch;
-	v = stream_run(stream_send, stream_recv, s);
-	snprintf(name, sizeof(name), "lxds channel, %u slots, batch %u", slots, batch);
-	bench_record("one-way", name, 0, v, ">= 200 M/s");
-	free(s->mem);
-	free(s);
 }
 
 static void bench_stream_ck(unsigned size)
@@ -540,10 +363,8 @@ void bench_ipc_run(const char *only)
 	if (bench_want(only, "rtt"))
 		bench_rtt();
 	if (bench_want(only, "stream")) {
-		printf("(b) one-way throughput of 64-byte messages (ck_ring: pointers)\n");
-		bench_stream_chan(64, 1);
-		bench_stream_chan(512, 1);
-		bench_stream_chan(512, 8);
+		/* The lxds channel and the plain ring: bench_turns.c. */
+		printf("(b) one-way throughput, ck_ring (pointers, shared indices)\n");
 		bench_stream_ck(1024);
 	}
 	if (bench_want(only, "calls")) {

@@ -86,8 +86,8 @@ double bench_median(double *v, int n)
 #define BENCH_MAX_ROWS 64
 
 static struct bench_row {
-	char group[24];
-	char name[48];
+	char group[32];
+	char name[64];
 	char target[48];
 	double cycles;
 	double mops;
@@ -108,9 +108,9 @@ void bench_record(const char *group, const char *name, double cycles, double mop
 	r->cycles = cycles;
 	r->mops = mops;
 	if (cycles > 0)
-		printf("  %-40s %10.1f cycles %9.1f ns", name, cycles, cycles / bench_tsc_ghz);
+		printf("  %-50s %10.1f cycles %9.1f ns", name, cycles, cycles / bench_tsc_ghz);
 	else
-		printf("  %-40s %10s        %9s   ", name, "", "");
+		printf("  %-50s %10s        %9s   ", name, "", "");
 	if (mops > 0)
 		printf(" %9.1f M/s", mops);
 	if (strstr(r->target, " x)"))   /* a ratio measured in this run */
@@ -174,7 +174,7 @@ int bench_want(const char *only, const char *name)
 	return only == NULL || strcmp(only, name) == 0;
 }
 
-/* Usage: ipc-async-bench [DIR [GROUP]]; GROUP (rtt, stream, calls, async)
+/* Usage: ipc-async-bench [DIR [GROUP]]; GROUP (turns, rtt, stream, calls, async)
  * runs one group only, for quick experiments; `make bench` runs them all. */
 int main(int argc, char **argv)
 {
@@ -184,6 +184,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	bench_calibrate();
 	printf("TSC: %.3f GHz (cycles below are TSC ticks)\n", bench_tsc_ghz);
+	if (bench_want(only, "turns"))
+		bench_turns_run();
 	bench_ipc_run(only);
 	if (bench_want(only, "async")) {
 		bench_async_run();

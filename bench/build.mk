@@ -5,13 +5,14 @@
 BENCH_DIR    := $(BUILD)/bench
 BENCH_CFLAGS  = $(IPC_OPT_CFLAGS)  # recursive: ipc/build.mk is included later
 BENCH_OBJS   := $(BENCH_DIR)/bench_util.o $(BENCH_DIR)/bench_ipc.o $(BENCH_DIR)/bench_async.o \
+                $(BENCH_DIR)/bench_turns.o \
                 $(BENCH_DIR)/bench_boost.o
 BENCH_LIBS   := $(BUILD)/opt/ipc/channel.o \
                 $(patsubst %.c,$(BUILD)/opt/%.o,lxd-sdk/async/async.c lxd-sdk/async/async_pool.c \
                   lxd-sdk/async/async_chan.c lxd-sdk/async/port_host.c) \
                 $(BUILD)/opt/lxd-sdk/async/ctx_x86_64.o
 
-$(BENCH_DIR)/%.o: bench/%.c bench/bench.h
+$(BENCH_DIR)/%.o: bench/%.c bench/bench.h bench/chan_v1.h
 	@mkdir -p $(@D)
 	$(HOST_CC) $(BENCH_CFLAGS) -MMD -MP -c $< -o $@
 

@@ -53,6 +53,18 @@ static void chan_ring_setup(struct chan_ring *r, struct chan_msg *slots, uint64_
 		r->lazy = 1;
 	r->rejected = 0;
 	r->freed = 0;
+	r->avail = 0;
+	r->probe_at = 0;
+	r->ahead = CHAN_TX_AHEAD < nslots / 2 ? CHAN_TX_AHEAD : (uint32_t)(nslots / 2);
+}
+
+void chan_set_tx_ahead(struct chan *c, uint32_t ahead)
+{
+	uint64_t half = (c->tx.mask + 1) / 2;
+
+	c->tx.ahead = ahead > half ? (uint32_t)half : ahead;
+	c->tx.avail = c->tx.pos;   /* look again before the next send */
+	c->tx.probe_at = 0;
 }
 
 void chan_set_rx_lazy(struct chan *c, uint32_t lazy)

@@ -74,17 +74,30 @@ _Static_assert(sizeof(union chan_hdr) == 8, "the header is published with one st
 /* One side's private view of one ring.  Aligned so that a side whose sender
  * and receiver run on different threads does not false-share. */
 struct chan_ring {
+	/* first line: everything either end touches per message */
 	struct chan_msg *slots;   /* in the shared area */
 	uint64_t pos;             /* messages passed through this end so far */
 	uint64_t mask;            /* slots - 1 */
 	uint32_t accept;          /* receiving end: CHAN_ACCEPT() bits of valid types */
 	uint32_t lazy;            /* receiving end: most consumed slots held unfreed
 				     (1 = free at once; at most slots / 2) */
-	uint64_t rejected;        /* receiving end: invalid messages dropped */
 	uint64_t freed;           /* receiving end: slots before this position are
 				     handed back; freed <= pos, pos - freed < lazy
 				     between calls */
+	uint64_t avail;           /* sending end: slots before this position were
+				     seen free (avail - pos <= slots when ahead) */
+	uint64_t probe_at;        /* sending end: no look-ahead probe before pos
+				     reaches this (after a probe found the slot
+				     ahead still in use) */
+	uint32_t ahead;           /* sending end: how far past pos a probe looks
+				     (0 .. slots / 2; 0 = never look ahead) */
+	/* second line: counters */
+	uint64_t rejected;        /* receiving end: invalid messages dropped */
 } IPC_ALIGNED(IPC_CACHELINE);
+
+/* Default for tx.ahead: how many slots past the next one the sender probes
+ * when it has to look at the ring (clamped to slots / 2). */
+#define CHAN_TX_AHEAD  16
 
 /* Default for rx.lazy: eager.  Lazy freeing is opt-in (chan_set_rx_lazy):
  * on the benchmark VM it did not shorten round trips measurably and it
@@ -116,6 +129,12 @@ int chan_attach(struct chan *c, void *mem, size_t bytes, int side, uint32_t acce
  */
 void chan_set_rx_lazy(struct chan *c, uint32_t lazy);
 
+/*
+ * Sets how far ahead the sender probes when it looks at the ring (clamped
+ * to 0 .. slots / 2; 0 = check every slot just before writing it).
+ */
+void chan_set_tx_ahead(struct chan *c, uint32_t ahead);
+
 /* --- fast path ------------------------------------------------------------ */
 
 IPC_INLINE struct chan_msg *chan_slot(const struct chan_ring *r)
@@ -143,20 +162,99 @@ IPC_INLINE void chan_fill(struct chan_msg *s, const struct chan_msg *m)
 }
 
 /*
+ * Is the slot at tx.pos known to be free?  Otherwise looks: the slot at pos
+ * must be FREE (else IPC_EAGAIN), and then the slot `ahead` further on is
+ * probed too; if that one is FREE as well, every slot in between is free.
+ *
+ * Why that holds: a slot's status is FREE only once the receiver has handed
+ * back the message last written there (or none was), and the receiver
+ * hands slots back strictly in ring order, each FREE store after the loads
+ * of that slot's payload, and TSO makes its stores visible in program
+ * order.  So seeing FREE at pos + k (k < slots) means the messages in
+ * pos .. pos + k - 1 (one lap earlier) were read and handed back too.
+ *
+ * Why it matters (issue 17, docs/ipc-async.md): loading a slot's status
+ * right before writing the slot costs a second transfer of the line (the
+ * load brings it over shared, the store must then take it back exclusive
+ * from the receiver), on every message; a probe ahead pays that once
+ * every `ahead` messages and lets the other stores go straight out.
+ *
+ * What it trusts: only a status word, as before; no index, no count.  An
+ * honest receiver never frees out of order; a hostile one that writes FREE
+ * into slots it has not read only makes us overwrite its own messages.
+ * The slot at pos is always checked when we look, so a ring the peer
+ * scribbled on before we reach it still reads as full.
+ */
+IPC_INLINE bool chan_tx_room(struct chan_ring *r)
+{
+	uint64_t look;
+
+	if (r->avail - r->pos - 1 <= r->mask)   /* pos < avail <= pos + slots */
+		return true;
+	/* Acquire: our payload stores must not be moved above this check, or
+	 * they could overwrite a message the peer is still reading. */
+	if (chan_hdr_status(ipc_load_acquire64(&chan_slot(r)->hdr.word)) != CHAN_SLOT_FREE)
+		return false;
+	r->avail = r->pos + 1;
+	if (r->ahead && r->pos >= r->probe_at) {
+		look = r->pos + r->ahead;
+		if (chan_hdr_status(ipc_load_acquire64(&r->slots[look & r->mask].hdr.word)) ==
+		    CHAN_SLOT_FREE)
+			r->avail = look + 1;
+		else   /* a (nearly) full ring: don't pull that line on every send */
+			r->probe_at = r->pos + (r->ahead + 1) / 2;
+	}
+	return true;
+}
+
+/* How many pauses a blocked sender waits for a whole group (the slot
+ * tx.ahead past pos) before it settles for the single slot at pos. */
+#define CHAN_TX_PATIENCE  256
+
+/*
+ * Waits until chan_try_send can send (used by chan_send, chan_send_batch).
+ *
+ * A sender that has caught up with the receiver from behind (a full ring)
+ * and polls the slot at pos reads the very line the receiver is about to
+ * hand back, and once it gets it, writes it right behind the receiver:
+ * every message then costs extra line transfers on both sides, and the
+ * state is stable, because the sender stays exactly one slot behind
+ * (docs/ipc-async.md, issue 17).  So a blocked sender polls the slot
+ * tx.ahead further on instead, which the receiver reaches only once per
+ * group, and then writes the whole group; after CHAN_TX_PATIENCE pauses it
+ * also accepts the slot at pos alone, so a receiver that stops after
+ * freeing a few slots (e.g. because it waits for us) still lets us on.
+ */
+IPC_INLINE void chan_tx_wait(struct chan *c)
+{
+	struct chan_ring *r = &c->tx;
+	const volatile uint64_t *near = &chan_slot(r)->hdr.word;
+	const volatile uint64_t *far = &r->slots[(r->pos + r->ahead) & r->mask].hdr.word;
+	unsigned spins = 0;
+
+	for (;;) {
+		ipc_cpu_relax();
+		if (r->ahead && chan_hdr_status(ipc_load_acquire64(far)) == CHAN_SLOT_FREE)
+			break;
+		if ((r->ahead == 0 || ++spins >= CHAN_TX_PATIENCE) &&
+		    chan_hdr_status(ipc_load_acquire64(near)) == CHAN_SLOT_FREE)
+			break;
+	}
+	r->probe_at = 0;   /* the next look may probe ahead again */
+}
+
+/*
  * Sends m (its type and tag as set by the caller; status is ignored).
  * Returns 0, or IPC_EAGAIN when the peer has not yet freed the next slot.
- * A slot whose status is anything but FREE counts as full, so a peer that
- * scribbles on our sending ring only stalls itself.
+ * A slot whose status is anything but FREE counts as full when the sender
+ * looks (chan_tx_room), so a peer that scribbles on our sending ring only
+ * stalls itself, or loses its own messages.
  */
 IPC_INLINE int chan_try_send(struct chan *c, const struct chan_msg *m)
 {
-	struct chan_msg *s = chan_slot(&c->tx);
-
-	/* Acquire: our payload stores must not be moved above this check, or
-	 * they could overwrite a message the peer is still reading. */
-	if (chan_hdr_status(ipc_load_acquire64(&s->hdr.word)) != CHAN_SLOT_FREE)
+	if (!chan_tx_room(&c->tx))
 		return IPC_EAGAIN;
-	chan_fill(s, m);
+	chan_fill(chan_slot(&c->tx), m);
 	c->tx.pos++;
 	return 0;
 }
@@ -164,7 +262,7 @@ IPC_INLINE int chan_try_send(struct chan *c, const struct chan_msg *m)
 IPC_INLINE void chan_send(struct chan *c, const struct chan_msg *m)
 {
 	while (chan_try_send(c, m) != 0)
-		ipc_cpu_relax();
+		chan_tx_wait(c);
 }
 
 /*
@@ -189,7 +287,7 @@ IPC_INLINE void chan_send_batch(struct chan *c, const struct chan_msg *m, unsign
 	while (done < n) {
 		done += chan_try_send_batch(c, m + done, n - done);
 		if (done < n)
-			ipc_cpu_relax();
+			chan_tx_wait(c);
 	}
 }
 

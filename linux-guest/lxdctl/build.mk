@@ -6,10 +6,11 @@ LXDCTL_OUT    := $(BUILD)/lxdctl
 LXDCTL_BIN    := $(LXDCTL_OUT)/lxdctl
 LXD_VMCALL_USER := $(LXDCTL_OUT)/lxd-user-vmcall
 LXD_VMX_USER  := $(LXDCTL_OUT)/lxd-vmx-user
+LXD_DEVBENCH  := $(LXDCTL_OUT)/lxd-devbench
 LXDCTL_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Iinclude -Ilinux-guest/klxd -static
 
 .PHONY: lxdctl
-lxdctl: $(LXDCTL_BIN) $(LXD_VMCALL_USER) $(LXD_VMX_USER)
+lxdctl: $(LXDCTL_BIN) $(LXD_VMCALL_USER) $(LXD_VMX_USER) $(LXD_DEVBENCH)
 
 LXDCTL_SRCS := linux-guest/lxdctl/lxdctl.c linux-guest/lxdctl/lxdctl_gdb.c \
                linux-guest/lxdctl/gdb_server.c linux-guest/lxdctl/gdb_rsp.c
@@ -26,5 +27,10 @@ $(LXD_VMX_USER): linux-guest/lxdctl/vmx_user.c
 	@mkdir -p $(@D)
 	$(HOST_CC) $(LXDCTL_CFLAGS) -o $@ $<
 
+$(LXD_DEVBENCH): linux-guest/lxdctl/devbench.c
+	@mkdir -p $(@D)
+	$(HOST_CC) $(LXDCTL_CFLAGS) -o $@ $<
+
+INITRAMFS_EXTRA += $(LXD_DEVBENCH):/bin/lxd-devbench
 INITRAMFS_EXTRA += $(LXDCTL_BIN):/bin/lxdctl $(LXD_VMCALL_USER):/bin/lxd-user-vmcall \
                    $(LXD_VMX_USER):/bin/lxd-vmx-user

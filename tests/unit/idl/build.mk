@@ -121,7 +121,9 @@ $(IDL_TEST_DIR)/test_glue_async: | $(IDL_LXD_OBJS)
 # make bench-glue: cycles per generated call with a loopback backend
 # (optimised, no sanitizers; not part of test-host or `make bench`).
 IDL_BENCH_DIR := $(BUILD)/opt/tests/idl
-IDL_BENCH_CFLAGS := $(IPC_OPT_CFLAGS) -D_GNU_SOURCE -I$(IDL_T) -I$(IDL_GEN) -include $(IDL_T)/tmod_test.h
+# -MMD: the objects embed struct chan, so a changed <lxds/channel.h> must
+# rebuild them (a stale glue_host.o crashed bench_glue once).
+IDL_BENCH_CFLAGS := $(IPC_OPT_CFLAGS) -MMD -MP -D_GNU_SOURCE -I$(IDL_T) -I$(IDL_GEN) -include $(IDL_T)/tmod_test.h
 
 $(IDL_BENCH_DIR)/tmod_linux.o: $(IDL_GEN)/tmod_linux.c $(IDL_GEN)/tmod_marshal.h
 	@mkdir -p $(@D)
@@ -137,7 +139,9 @@ $(IDL_BENCH_DIR)/%.o: $(IDL_T)/%.c $(IDL_GEN)/tmod_common.h
 
 $(IDL_BENCH_DIR)/glue_%.o: lxd-sdk/glue/glue_%.c
 	@mkdir -p $(@D)
-	$(HOST_CC) $(IPC_OPT_CFLAGS) -c $< -o $@
+	$(HOST_CC) $(IPC_OPT_CFLAGS) -MMD -MP -c $< -o $@
+
+-include $(wildcard $(IDL_BENCH_DIR)/*.d)
 
 $(IDL_BENCH_DIR)/bench_glue: $(addprefix $(IDL_BENCH_DIR)/,bench_glue.o tmod_kernel.o tmod_driver.o \
 		tmod_linux.o tmod_domain.o glue_core.o glue_host.o) $(BUILD)/opt/ipc/channel.o

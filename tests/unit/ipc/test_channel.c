@@ -401,6 +401,83 @@ static void test_hostile_receiver_scribbles_our_ring(void **state)
 	pair_free(p);
 }
 
+/*
+ * The sender's look-ahead (issue 17): when it has to look, it checks the
+ * slot at tx.pos and probes tx.ahead further; a FREE probe means every slot
+ * in between was handed back (in ring order), so those are written without
+ * another look.  A stall still shows at the slot where it looks.
+ */
+static void test_tx_lookahead(void **state)
+{
+	struct pair *p = pair_new(SLOTS);
+	uint32_t slots = (uint32_t)p->a.tx.mask + 1, ahead, i;
+	struct chan_msg m = msg_make(CHAN_T_ONEWAY, 1, 1), r;
+
+	(void)state;
+	ahead = p->a.tx.ahead;
+	assert_int_equal(ahead, CHAN_TX_AHEAD < slots / 2 ? CHAN_TX_AHEAD : slots / 2);
+	assert_int_equal(chan_try_send(&p->a, &m), 0);
+	assert_int_equal(p->a.tx.avail, ahead + 1);   /* slots 0 .. ahead seen free */
+	/* Inside the window nothing is read: a slot the peer scribbled on is
+	 * overwritten (only the peer's own ring contents suffer)... */
+	p->a.tx.slots[1].hdr.status = 0x7777;
+	assert_int_equal(chan_try_send(&p->a, &m), 0);
+	assert_int_equal(p->a.tx.slots[1].hdr.status, CHAN_SLOT_READY);
+	/* ...but where the sender looks, it still counts as full. */
+	p->a.tx.slots[ahead + 1].hdr.status = 0x7777;
+	for (i = 2; i <= ahead; i++)
+		assert_int_equal(chan_try_send(&p->a, &m), 0);
+	assert_int_equal(chan_try_send(&p->a, &m), IPC_EAGAIN);
+	assert_int_equal(p->a.tx.pos, ahead + 1);
+	p->a.tx.slots[ahead + 1].hdr.word = 0;
+	/* A probe that finds the slot ahead still in use grants one slot. */
+	for (i = 0; i < ahead + 1; i++)
+		assert_int_equal(chan_try_recv(&p->b, &r), 0);
+	while (chan_try_send(&p->a, &m) == 0)
+		;
+	assert_int_equal(p->a.tx.pos, slots + ahead + 1);   /* full again */
+	assert_int_equal(chan_try_recv(&p->b, &r), 0);
+	assert_int_equal(chan_try_send(&p->a, &m), 0);
+	assert_int_equal(p->a.tx.avail, p->a.tx.pos);
+	assert_int_equal(chan_try_send(&p->a, &m), IPC_EAGAIN);
+	/* ahead 0: every slot is checked just before it is written. */
+	chan_set_tx_ahead(&p->a, 0);
+	while (chan_try_recv(&p->b, &r) == 0)
+		;
+	assert_int_equal(chan_try_send(&p->a, &m), 0);
+	assert_int_equal(p->a.tx.avail, p->a.tx.pos);   /* nothing known ahead */
+	p->a.tx.slots[p->a.tx.pos & p->a.tx.mask].hdr.status = 0x7777;
+	assert_int_equal(chan_try_send(&p->a, &m), IPC_EAGAIN);
+	chan_set_tx_ahead(&p->a, 100000);
+	assert_int_equal(p->a.tx.ahead, slots / 2);
+	pair_free(p);
+}
+
+/*
+ * A blocked chan_send waits for a group of free slots, but settles for the
+ * one slot at pos when the receiver frees no more (it may be waiting for
+ * us): it must not hang.  Single-threaded, so the group never comes.
+ */
+static void test_send_full_ring_takes_one_slot(void **state)
+{
+	struct pair *p = pair_new(SLOTS);
+	uint32_t slots = (uint32_t)p->a.tx.mask + 1, i;
+	struct chan_msg m = msg_make(CHAN_T_ONEWAY, 1, 1), r;
+
+	(void)state;
+	for (i = 0; i < slots; i++)
+		chan_send(&p->a, &m);
+	assert_int_equal(chan_try_send(&p->a, &m), IPC_EAGAIN);
+	assert_int_equal(chan_try_recv(&p->b, &r), 0);
+	chan_send(&p->a, &m);                 /* returns: the one free slot */
+	assert_int_equal(p->a.tx.pos, slots + 1);
+	assert_int_equal(chan_try_recv(&p->b, &r), 0);
+	assert_int_equal(chan_try_recv(&p->b, &r), 0);
+	chan_send_batch(&p->a, (struct chan_msg[2]){ m, m }, 2);
+	assert_int_equal(p->a.tx.pos, slots + 3);
+	pair_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -417,6 +494,8 @@ int main(void)
 		cmocka_unit_test(test_hostile_receiver_scribbles_our_ring),
 		cmocka_unit_test(test_lazy_free),
 		cmocka_unit_test(test_lazy_limits),
+		cmocka_unit_test(test_tx_lookahead),
+		cmocka_unit_test(test_send_full_ring_takes_one_slot),
 	};
 
 	return cmocka_run_group_tests_name("ipc_channel", tests, NULL, NULL);

@@ -1,0 +1,576 @@
+/*
+ * Side-by-side cross-core benchmark in turns (issue 17).
+ *
+ * One pair of threads (CPUs 0 and 1) runs every contender once per turn,
+ * in an order permuted afresh each turn, so that no contender always runs
+ * right after the floor (which warms the path between the cores) or right
+ * after a throughput run (which leaves lines in the other core's cache).
+ * Each turn is short (a few ms per contender) and carries its own floor:
+ * the cross-core latency of this VM moves by 5-20x with where the host
+ * puts the vCPUs, so each turn is classified by its floor into a regime
+ * (fast: floor <= 1.5 x the lowest floor of the run; slow: up to 15 x, the
+ * vCPUs placed far apart; disturbed: beyond, a turn that shared its CPUs
+ * with other work) and medians are reported per regime.
+ *
+ * Contenders:
+ *   round trip:  the floor (one cache line bounced), the lxds channel, the
+ *                plain per-slot-flag ring below, one outstanding async call;
+ *   one-way:     lxds channel and plain ring at 64 and 512 slots, lxds
+ *                channel at 512 slots with batches of 8.
+ * Every receiver reads all seven payload words and checks them.
+ */
+#define _GNU_SOURCE
+#include "bench.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lxds/async_chan.h>
+#include <lxds/channel.h>
+
+#include "chan_v1.h"
+
+#define TURN_RTT_ITERS    5000
+#define TURN_STREAM_MSGS  stream_msgs   /* LXDS_BENCH_STREAM, default 100000 */
+#define TURNS_DEFAULT     151
+#define TURNS_MAX         1001
+
+static uint64_t stream_msgs = 100000;
+
+/* --- the plain per-slot-flag ring: the algorithmic floor for 64-byte slots -- */
+
+/*
+ * One flag word and seven payload words per slot; the sender waits for the
+ * flag to be 0, writes the payload, then sets the flag; the receiver waits
+ * for the flag, copies the payload out, then clears it.  No validation, no
+ * types, no tags: what any ring of 64-byte slots must at least do.
+ */
+struct pslot {
+	volatile uint64_t full;
+	uint64_t w[7];
+} __attribute__((aligned(64)));
+
+struct pend {
+	struct pslot *slots;
+	uint64_t pos, mask;
+} __attribute__((aligned(64)));
+
+static inline void pring_send(struct pend *e, const uint64_t *w)
+{
+	struct pslot *s = &e->slots[e->pos++ & e->mask];
+	int k;
+
+	while (s->full)
+		ipc_cpu_relax();
+	ipc_barrier();
+	for (k = 0; k < 7; k++)
+		s->w[k] = w[k];
+	ipc_barrier();
+	s->full = 1;
+}
+
+static inline void pring_recv(struct pend *e, uint64_t *w)
+{
+	struct pslot *s = &e->slots[e->pos++ & e->mask];
+	int k;
+
+	while (!s->full)
+		ipc_cpu_relax();
+	ipc_barrier();
+	for (k = 0; k < 7; k++)
+		w[k] = s->w[k];
+	ipc_barrier();
+	s->full = 0;
+}
+
+/* --- contenders ------------------------------------------------------------ */
+
+enum {
+	T_FLOOR, T_CHAN_RTT, T_PLAIN_RTT, T_ACALL_RTT,
+	T_V1_RTT,
+	T_CHAN_64, T_PLAIN_64, T_CHAN_512, T_PLAIN_512, T_CHAN_512_B8,
+	T_V1_64, T_V1_512, T_LAZY_64, T_LAZY_512,
+	T_COUNT
+};
+
+static const char *const turn_name[T_COUNT] = {
+	[T_FLOOR]       = "floor: one cache line",
+	[T_CHAN_RTT]    = "lxds channel, 64-byte message",
+	[T_PLAIN_RTT]   = "plain per-slot-flag ring",
+	[T_ACALL_RTT]   = "async call, 1 outstanding",
+	[T_CHAN_64]     = "lxds channel, 64 slots",
+	[T_PLAIN_64]    = "plain ring, 64 slots",
+	[T_CHAN_512]    = "lxds channel, 512 slots",
+	[T_PLAIN_512]   = "plain ring, 512 slots",
+	[T_CHAN_512_B8] = "lxds channel, 512 slots, batch 8",
+	[T_V1_RTT]      = "lxds channel before issue 17",
+	[T_V1_64]       = "lxds before issue 17, 64 slots",
+	[T_V1_512]      = "lxds before issue 17, 512 slots",
+	[T_LAZY_64]     = "lxds channel, 64 slots, rx lazy 16",
+	[T_LAZY_512]    = "lxds channel, 512 slots, rx lazy 32",
+};
+
+static bool turn_is_rtt(int c)
+{
+	return c <= T_V1_RTT;
+}
+
+struct turns {
+	int nturns;
+	/* round trips */
+	struct chan ra, rb;            /* 64 slots */
+	struct pend pa_tx, pa_rx, pb_tx, pb_rx;
+	struct async_rt rt;
+	struct achan ac;
+	struct achan_call calls[1];
+	/* streams: one channel and one plain ring per size */
+	struct chan s64a, s64b, s512a, s512b;
+	struct pend p64tx, p64rx, p512tx, p512rx;
+	/* the fast path before issue 17, on channels of its own */
+	struct chan v1ra, v1rb, v164a, v164b, v1512a, v1512b;
+	/* receivers that free in groups (chan_set_rx_lazy) */
+	struct chan l64a, l64b, l512a, l512b;
+	void *mem[11];
+	uint64_t bad;                  /* written by B at the end only */
+	double res[TURNS_MAX][T_COUNT];  /* ticks per round trip, or M msgs/s */
+	int order[TURNS_MAX][T_COUNT];
+};
+
+/* A two-party barrier between contenders: each side counts in its own line. */
+static struct {
+	volatile uint64_t n;
+	char pad[56];
+} turn_bar[2] __attribute__((aligned(64)));
+
+static void turn_barrier(int side)
+{
+	uint64_t mine = turn_bar[side].n + 1;
+
+	turn_bar[side].n = mine;
+	while (turn_bar[!side].n < mine)
+		ipc_cpu_relax();
+}
+
+static struct {
+	volatile uint64_t v;
+	char pad[56];
+} tfloor __attribute__((aligned(64)));
+
+static double floor_a(int iters)
+{
+	static uint64_t seq;   /* each side keeps its own count */
+	uint64_t t0 = bench_tsc();
+	int i;
+
+	for (i = 0; i < iters; i++) {
+		tfloor.v = ++seq;
+		while (tfloor.v != seq + 1)
+			ipc_cpu_relax();
+		seq++;
+	}
+	return (double)(bench_tscp() - t0) / iters;
+}
+
+static void floor_b(int iters)
+{
+	static uint64_t seq = 1;
+	int i;
+
+	for (i = 0; i < iters; i++, seq += 2) {
+		while (tfloor.v != seq)
+			ipc_cpu_relax();
+		tfloor.v = seq + 1;
+	}
+}
+
+static double chan_rtt_a(struct chan *c, int iters, bool v1)
+{
+	struct chan_msg m, in;
+	uint64_t t0 = bench_tsc(), bad = 0;
+	int i;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = CHAN_T_REQUEST;
+	for (i = 0; i < iters; i++) {
+		m.w[0] = i;
+		if (v1)
+			v1_send(c, &m);
+		else
+			chan_send(c, &m);
+		chan_recv(c, &in);
+		bad += in.w[0] != (uint64_t)i;
+	}
+	if (bad)
+		abort();
+	return (double)(bench_tscp() - t0) / iters;
+}
+
+static void chan_rtt_b(struct chan *c, int iters, bool v1)
+{
+	struct chan_msg m;
+	int i;
+
+	for (i = 0; i < iters; i++) {
+		if (chan_recv(c, &m) != 0)
+			abort();
+		m.hdr.type = CHAN_T_REPLY;
+		if (v1)
+			v1_send(c, &m);
+		else
+			chan_send(c, &m);
+	}
+}
+
+static double plain_rtt_a(struct turns *t, int iters)
+{
+	uint64_t w[7] = { 0 }, in[7];
+	uint64_t t0 = bench_tsc(), bad = 0;
+	int i;
+
+	for (i = 0; i < iters; i++) {
+		w[0] = i;
+		pring_send(&t->pa_tx, w);
+		pring_recv(&t->pa_rx, in);
+		bad += in[0] != (uint64_t)i;
+	}
+	if (bad)
+		abort();
+	return (double)(bench_tscp() - t0) / iters;
+}
+
+static void plain_rtt_b(struct turns *t, int iters)
+{
+	uint64_t w[7];
+	int i;
+
+	for (i = 0; i < iters; i++) {
+		pring_recv(&t->pb_rx, w);
+		pring_send(&t->pb_tx, w);
+	}
+}
+
+static void acall_body(void *arg)
+{
+	struct turns *t = arg;
+	struct chan_msg req, reply;
+	int i;
+
+	memset(&req, 0, sizeof(req));
+	for (i = 0; i < TURN_RTT_ITERS; i++) {
+		req.w[0] = i;
+		achan_call(&t->ac, &req, &reply);
+	}
+}
+
+static double acall_rtt_a(struct turns *t)
+{
+	uint64_t t0 = bench_tsc();
+
+	DO_FINISH(ASYNC(acall_body, t));
+	return (double)(bench_tscp() - t0) / TURN_RTT_ITERS;
+}
+
+/* Payload of message i: w[k] = i + k; the receiver checks all seven words. */
+static void chan_stream_tx(struct chan *c, unsigned batch, bool v1)
+{
+	struct chan_msg m[8];
+	uint64_t i;
+	unsigned b;
+	int k;
+
+	memset(m, 0, sizeof(m));
+	for (i = 0; i < TURN_STREAM_MSGS; i += batch) {
+		for (b = 0; b < batch; b++) {
+			m[b].hdr.type = CHAN_T_ONEWAY;
+			for (k = 0; k < CHAN_PAYLOAD_WORDS; k++)
+				m[b].w[k] = i + b + k;
+		}
+		if (v1 && batch == 1)
+			v1_send(c, m);
+		else if (v1)
+			v1_send_batch(c, m, batch);
+		else if (batch == 1)
+			chan_send(c, m);
+		else
+			chan_send_batch(c, m, batch);
+	}
+}
+
+static double chan_stream_rx(struct chan *c, uint64_t *bad)
+{
+	struct chan_msg m;
+	uint64_t i, t0 = 0, sum;
+	int k;
+
+	for (i = 0; i < TURN_STREAM_MSGS; i++) {
+		while (chan_try_recv(c, &m) != 0)
+			ipc_cpu_relax();
+		if (i == 0)
+			t0 = bench_tsc();
+		for (sum = 0, k = 0; k < CHAN_PAYLOAD_WORDS; k++)
+			sum += m.w[k];
+		*bad += (m.w[0] != i) | (sum != 7 * i + 21);
+	}
+	return (double)(TURN_STREAM_MSGS - 1) / ((double)(bench_tscp() - t0) / bench_tsc_ghz) * 1e3;
+}
+
+static void plain_stream_tx(struct pend *e)
+{
+	uint64_t w[7], i;
+	int k;
+
+	for (i = 0; i < TURN_STREAM_MSGS; i++) {
+		for (k = 0; k < 7; k++)
+			w[k] = i + k;
+		pring_send(e, w);
+	}
+}
+
+static double plain_stream_rx(struct pend *e, uint64_t *bad)
+{
+	uint64_t w[7], i, t0 = 0, sum;
+	int k;
+
+	for (i = 0; i < TURN_STREAM_MSGS; i++) {
+		pring_recv(e, w);
+		if (i == 0)
+			t0 = bench_tsc();
+		for (sum = 0, k = 0; k < 7; k++)
+			sum += w[k];
+		*bad += (w[0] != i) | (sum != 7 * i + 21);
+	}
+	return (double)(TURN_STREAM_MSGS - 1) / ((double)(bench_tscp() - t0) / bench_tsc_ghz) * 1e3;
+}
+
+/* The order of turn n: a Fisher-Yates shuffle both threads compute alike. */
+static void turn_order(int *order, unsigned n)
+{
+	uint64_t x = 0x9E3779B97F4A7C15ull * (n + 1);
+	int i;
+
+	for (i = 0; i < T_COUNT; i++)
+		order[i] = i;
+	for (i = T_COUNT - 1; i > 0; i--) {
+		int j, tmp;
+
+		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+		j = (int)(x % (uint64_t)(i + 1));
+		tmp = order[i]; order[i] = order[j]; order[j] = tmp;
+	}
+}
+
+static void turns_a(void *arg)
+{
+	struct turns *t = arg;
+	int n, i;
+
+	async_rt_init(&t->rt, ASYNC_DEFAULT_STACK, 4);
+	async_set_idle(&t->rt, achan_idle, &t->ac);
+	achan_init(&t->ac, &t->ra, t->calls, 1);
+	floor_a(TURN_RTT_ITERS * 10);   /* warm-up */
+	for (n = 0; n < t->nturns; n++) {
+		turn_order(t->order[n], n);
+		for (i = 0; i < T_COUNT; i++) {
+			int c = t->order[n][i];
+
+			turn_barrier(0);
+			switch (c) {
+			case T_FLOOR:     t->res[n][c] = floor_a(TURN_RTT_ITERS); break;
+			case T_CHAN_RTT:  t->res[n][c] = chan_rtt_a(&t->ra, TURN_RTT_ITERS, false); break;
+			case T_V1_RTT:    t->res[n][c] = chan_rtt_a(&t->v1ra, TURN_RTT_ITERS, true); break;
+			case T_PLAIN_RTT: t->res[n][c] = plain_rtt_a(t, TURN_RTT_ITERS); break;
+			case T_ACALL_RTT: t->res[n][c] = acall_rtt_a(t); break;
+			case T_CHAN_64:   chan_stream_tx(&t->s64a, 1, false); break;
+			case T_PLAIN_64:  plain_stream_tx(&t->p64tx); break;
+			case T_CHAN_512:  chan_stream_tx(&t->s512a, 1, false); break;
+			case T_PLAIN_512: plain_stream_tx(&t->p512tx); break;
+			case T_CHAN_512_B8: chan_stream_tx(&t->s512a, 8, false); break;
+			case T_V1_64:     chan_stream_tx(&t->v164a, 1, true); break;
+			case T_V1_512:    chan_stream_tx(&t->v1512a, 1, true); break;
+			case T_LAZY_64:   chan_stream_tx(&t->l64a, 1, false); break;
+			case T_LAZY_512:  chan_stream_tx(&t->l512a, 1, false); break;
+			}
+		}
+	}
+	turn_barrier(0);
+	async_rt_fini(&t->rt);
+}
+
+static void turns_b(void *arg)
+{
+	struct turns *t = arg;
+	uint64_t bad = 0;
+	int n, i, order[T_COUNT];
+
+	floor_b(TURN_RTT_ITERS * 10);
+	for (n = 0; n < t->nturns; n++) {
+		turn_order(order, n);
+		for (i = 0; i < T_COUNT; i++) {
+			int c = order[i];
+
+			turn_barrier(1);
+			switch (c) {
+			case T_FLOOR:     floor_b(TURN_RTT_ITERS); break;
+			case T_CHAN_RTT:
+			case T_ACALL_RTT: chan_rtt_b(&t->rb, TURN_RTT_ITERS, false); break;
+			case T_V1_RTT:    chan_rtt_b(&t->v1rb, TURN_RTT_ITERS, true); break;
+			case T_PLAIN_RTT: plain_rtt_b(t, TURN_RTT_ITERS); break;
+			case T_CHAN_64:   t->res[n][c] = chan_stream_rx(&t->s64b, &bad); break;
+			case T_PLAIN_64:  t->res[n][c] = plain_stream_rx(&t->p64rx, &bad); break;
+			case T_CHAN_512:
+			case T_CHAN_512_B8: t->res[n][c] = chan_stream_rx(&t->s512b, &bad); break;
+			case T_PLAIN_512: t->res[n][c] = plain_stream_rx(&t->p512rx, &bad); break;
+			case T_V1_64:     t->res[n][c] = chan_stream_rx(&t->v164b, &bad); break;
+			case T_V1_512:    t->res[n][c] = chan_stream_rx(&t->v1512b, &bad); break;
+			case T_LAZY_64:   t->res[n][c] = chan_stream_rx(&t->l64b, &bad); break;
+			case T_LAZY_512:  t->res[n][c] = chan_stream_rx(&t->l512b, &bad); break;
+			}
+		}
+	}
+	turn_barrier(1);
+	t->bad = bad;
+}
+
+static void *turn_alloc(struct turns *t, int i, size_t bytes)
+{
+	t->mem[i] = aligned_alloc(IPC_PAGE_SIZE, bytes);
+	if (!t->mem[i])
+		abort();
+	memset(t->mem[i], 0, bytes);
+	return t->mem[i];
+}
+
+static void turn_chan(struct turns *t, int i, struct chan *a, struct chan *b, uint32_t slots)
+{
+	size_t bytes = chan_mem_size(slots);
+	void *m = turn_alloc(t, i, bytes);
+
+	if (chan_mem_init(m, bytes) || chan_attach(a, m, bytes, 0, CHAN_ACCEPT_ALL) ||
+	    chan_attach(b, m, bytes, 1, CHAN_ACCEPT_ALL))
+		abort();
+}
+
+static void turn_plain(struct turns *t, int i, struct pend *tx, struct pend *rx, uint32_t slots)
+{
+	struct pslot *s = turn_alloc(t, i, slots * sizeof(struct pslot));
+
+	tx->slots = rx->slots = s;
+	tx->mask = rx->mask = slots - 1;
+}
+
+static const char *const regime_name[3] = { "fast", "slow", "disturbed" };
+
+static int turn_regime(double floor, double floor_min)
+{
+	return floor <= 1.5 * floor_min ? 0 : floor <= 15 * floor_min ? 1 : 2;
+}
+
+static int turn_cmp(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return (a > b) - (a < b);
+}
+
+void bench_turns_run(void)
+{
+	struct turns *t = calloc(1, sizeof(*t));
+	const char *env = getenv("LXDS_BENCH_TURNS");
+	double floor_min = 1e30, v[TURNS_MAX];
+	int n, c, regime;
+	char name[96], note[48], grp[40];
+
+	if (!t)
+		abort();
+	t->nturns = env ? atoi(env) : TURNS_DEFAULT;
+	env = getenv("LXDS_BENCH_STREAM");
+	if (env && atol(env) >= 1000)
+		stream_msgs = (uint64_t)atol(env) / 8 * 8;   /* whole batches of 8 */
+	if (t->nturns < 1 || t->nturns > TURNS_MAX)
+		t->nturns = TURNS_DEFAULT;
+	turn_chan(t, 0, &t->ra, &t->rb, 64);
+	turn_chan(t, 1, &t->s64a, &t->s64b, 64);
+	turn_chan(t, 2, &t->s512a, &t->s512b, 512);
+	/* The plain ring's round trip: one 64-slot ring each way. */
+	{
+		struct pslot *s = turn_alloc(t, 3, 2 * 64 * sizeof(struct pslot));
+
+		t->pa_tx.slots = t->pb_rx.slots = s;
+		t->pb_tx.slots = t->pa_rx.slots = s + 64;
+		t->pa_tx.mask = t->pa_rx.mask = t->pb_tx.mask = t->pb_rx.mask = 63;
+	}
+	turn_plain(t, 4, &t->p64tx, &t->p64rx, 64);
+	turn_plain(t, 5, &t->p512tx, &t->p512rx, 512);
+	turn_chan(t, 6, &t->v1ra, &t->v1rb, 64);
+	turn_chan(t, 7, &t->v164a, &t->v164b, 64);
+	turn_chan(t, 8, &t->v1512a, &t->v1512b, 512);
+	turn_chan(t, 9, &t->l64a, &t->l64b, 64);
+	turn_chan(t, 10, &t->l512a, &t->l512b, 512);
+	env = getenv("LXDS_BENCH_AHEAD");   /* experiments: the sender's look-ahead */
+	if (env) {
+		chan_set_tx_ahead(&t->ra, (uint32_t)atoi(env));
+		chan_set_tx_ahead(&t->rb, (uint32_t)atoi(env));
+		chan_set_tx_ahead(&t->s64a, (uint32_t)atoi(env));
+		chan_set_tx_ahead(&t->s512a, (uint32_t)atoi(env));
+		chan_set_tx_ahead(&t->l64a, (uint32_t)atoi(env));
+		chan_set_tx_ahead(&t->l512a, (uint32_t)atoi(env));
+	}
+	chan_set_rx_lazy(&t->l64b, 16);
+	chan_set_rx_lazy(&t->l512b, 32);
+
+	printf("(t) side by side: %d turns of %llu messages per stream, contenders in a new "
+	       "random order each turn\n", t->nturns, (unsigned long long)stream_msgs);
+	bench_pair(turns_a, turns_b, t);
+	if (t->bad) {
+		fprintf(stderr, "bench: %llu messages arrived wrong in the turns\n",
+			(unsigned long long)t->bad);
+		exit(1);
+	}
+	for (n = 0; n < t->nturns; n++)
+		if (t->res[n][T_FLOOR] < floor_min)
+			floor_min = t->res[n][T_FLOOR];
+	for (regime = 0; regime < 3; regime++) {
+		int cnt = 0;
+		double fl[TURNS_MAX];
+
+		for (n = 0; n < t->nturns; n++)
+			if (turn_regime(t->res[n][T_FLOOR], floor_min) == regime)
+				fl[cnt++] = t->res[n][T_FLOOR];
+		if (cnt == 0)
+			continue;
+		qsort(fl, cnt, sizeof(double), turn_cmp);
+		printf("  regime %s: %d of %d turns, floor %.0f-%.0f ticks\n",
+		       regime_name[regime], cnt, t->nturns, fl[0], fl[cnt - 1]);
+		for (c = 0; c < T_COUNT; c++) {
+			int k = 0;
+
+			for (n = 0; n < t->nturns; n++)
+				if (turn_regime(t->res[n][T_FLOOR], floor_min) == regime)
+					v[k++] = t->res[n][c];
+			snprintf(name, sizeof(name), "%s [%s, %d turns]", turn_name[c],
+				 regime_name[regime], cnt);
+			if (turn_is_rtt(c)) {
+				double r[TURNS_MAX];
+				int j = 0;
+
+				for (n = 0; n < t->nturns; n++)
+					if (turn_regime(t->res[n][T_FLOOR], floor_min) == regime)
+						r[j++] = t->res[n][c] / t->res[n][T_FLOOR];
+				snprintf(note, sizeof(note), "(%.2f x floor)", bench_median(r, j));
+				snprintf(grp, sizeof(grp), "turns: round trip (%s)", regime_name[regime]);
+				bench_record(grp,
+					     name, bench_median(v, k), 0, c == T_FLOOR ? "" : note);
+			} else {
+				snprintf(grp, sizeof(grp), "turns: one-way (%s)", regime_name[regime]);
+				bench_record(grp,
+					     name, 0, bench_median(v, k),
+					     c == T_CHAN_64 ? ">= 140 M/s" :
+					     c == T_CHAN_512 ? ">= 190 M/s" : "");
+			}
+		}
+	}
+	for (n = 0; n < 11; n++)
+		free(t->mem[n]);
+	free(t);
+}
