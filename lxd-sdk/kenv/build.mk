@@ -154,7 +154,7 @@ $(KENV_OUT)/%.symbols: $$(call kenv_drv_objs,$$*) $(KENV_ENV) $(KENV_DIR)/tools/
 $(KENV_OUT)/%.elf: $(KENV_OUT)/%.symbols $(LXD_CRT0) $(KENV_OBJ)/heap_note_%.o \
                    $$(call kenv_drv_objs,$$*) $$(call kenv_glue_objs,$$*) $(KENV_ENV) $(KENV_DIR)/kenv.ld
 	@for s in $$(awk '$$1 == "cross" {print $$2}' $<); do \
-	  nm --defined-only $(firstword $(call kenv_glue_objs,$*)) 2>/dev/null | grep -qw "T $$s" || \
+	  nm --defined-only $(firstword $(call kenv_glue_objs,$*)) 2>/dev/null | grep -qwE "[TDB] $$s" || \
 	  { echo "$@: crossing symbol $$s has no stub in the IDL glue ($(or $(KENV_GLUE_$*),none))" >&2; exit 1; }; \
 	done
 	$(LXD_CC) $(KENV_LDFLAGS) -o $@ $(LXD_CRT0) $(KENV_OBJ)/heap_note_$*.o \
