@@ -10,7 +10,9 @@
  *       the driver frees it).  A full socket buffer (ENOBUFS, EAGAIN) is
  *       retried; any other error is counted, and after 50 in a row the
  *       sender gives up.  Prints one line:
- *         nettx: IFACE: sent S of COUNT (SIZE bytes), E errors (first: why), T us, R pkt/s
+ *         nettx: IFACE: sent S of COUNT (SIZE bytes), E errors (first: why), T us, R pkt/s, C tsc/pkt
+ *       (C: TSC ticks per packet sent; in Bochs the TSC advances one tick per
+ *       emulated instruction, so C is emulated instructions per packet.)
  *       Exit 0 when all were sent, 1 otherwise.
  *   nettx stats IFACE
  *       IFLA_STATS64 of IFACE over rtnetlink (RTM_GETLINK, as ip -s link):
@@ -62,6 +64,14 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+static uint64_t tsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
 static int cmd_send(int argc, char **argv)
 {
 	unsigned long count, size, sndbuf = 0, sent = 0, errs = 0, row = 0;
@@ -70,7 +80,7 @@ static int cmd_send(int argc, char **argv)
 	const char *ifname;
 	int first_err = 0, fd;
 	unsigned int ifindex;
-	uint64_t t0, us;
+	uint64_t t0, us, c0, cycles;
 	size_t i;
 
 	if (argc < 3 || argc > 4)
@@ -107,6 +117,7 @@ static int cmd_send(int argc, char **argv)
 	for (i = 14; i < size; i++)
 		frame[i] = (unsigned char)i;
 	t0 = now_us();
+	c0 = tsc();
 	while (sent < count) {
 		ssize_t n = sendto(fd, frame, size, 0, (struct sockaddr *)&sll, sizeof(sll));
 
@@ -126,11 +137,13 @@ static int cmd_send(int argc, char **argv)
 			break;
 		usleep(1000);
 	}
+	cycles = tsc() - c0;
 	us = now_us() - t0;
-	printf("nettx: %s: sent %lu of %lu (%lu bytes), %lu errors (first: %s), %llu us, %llu pkt/s\n",
+	printf("nettx: %s: sent %lu of %lu (%lu bytes), %lu errors (first: %s), %llu us, %llu pkt/s, %llu tsc/pkt\n",
 	       ifname, sent, count, size, errs, errs ? strerror(first_err) : "none",
 	       (unsigned long long)us,
-	       (unsigned long long)(us ? (uint64_t)sent * 1000000u / us : 0));
+	       (unsigned long long)(us ? (uint64_t)sent * 1000000u / us : 0),
+	       (unsigned long long)(sent ? cycles / sent : 0));
 	close(fd);
 	return sent == count ? 0 : 1;
 }
