@@ -223,15 +223,15 @@ static void dg_send_one(struct sk_buff *skb)
 	}
 	data = (u8 *)dg.pool + (size_t)slot * DG_SLOT_BYTES;
 	headlen = min_t(u32, skb->len, DG_SLOT_BYTES);
-	if (skb_copy_bits(skb, 0, data, headlen)) {
-		dg_slot_put(slot, NULL);
-		dg_drop(d, skb);
-		return;
-	}
 	spin_lock_bh(&dg.lock);
 	dg.slot_skb[slot] = skb;
 	dg.sent++;
 	spin_unlock_bh(&dg.lock);
+	if (skb_copy_bits(skb, 0, data, headlen)) {
+		dg_slot_put(slot, skb);
+		dg_drop(d, skb);
+		return;
+	}
 	dg_cb(skb)->slot = (u32)slot;
 	dg_cb(skb)->magic = DG_CB_MAGIC;
 	/* One-way: the completion is the domain's kfree_skb_reason.  If the
