@@ -142,8 +142,13 @@ wait_if 60 || fail "reload 2: $IF did not appear"
 run ip link set $IF up || fail "reload 2: up"
 s0=$(stats_of $IF)
 run nettx send $IF 100 200 || fail "reload 2: sending"
-sleep 1
-set -- $s0 $(stats_of $IF)
+n=0
+while :; do
+  set -- $s0 $(stats_of $IF)
+  [ $(($4 - $1)) -ge 100 ] && break
+  n=$((n + 1)); [ $n -gt 50 ] && break
+  sleep 0.1
+done
 [ $(($4 - $1)) = 100 ] || fail "reload 2: tx_packets grew by $(($4 - $1)), not 100"
 say "reload: 100 packets counted again"
 run lxdctl destroy dummy || fail "destroy dummy (reload 2)"
