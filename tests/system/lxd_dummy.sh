@@ -34,7 +34,7 @@ expect "destroy: the interface went away" "$T: destroy: dummy0 unregistered"
 expect "stop while sending: the sender saw errors, not a hang" "$T: stop while sending: sender exit 1: nettx: dummy0: sent [0-9]+ of 1000000 \\(64 bytes\\), [0-9]+ errors"
 expect "stop while sending: Linux up, interface gone, logged" "$T: stop while sending: Linux up, dummy0 gone, .*interfaces unregistered"
 expect "reload: traffic flows again" "$T: reload: 100 packets counted again"
-expect_hv "fault build: every payload byte right before the fault" '^lxd dummy_test: dummy test build: 150 packets, 150 payloads checked, 0 wrong; faulting now'
+expect_hv "fault build: every payload byte right before the fault" '^lxd dummy_test: dummy test build: 150 packets, 151 payloads checked, 0 wrong; faulting now'
 expect "fault build: the sender saw errors" "$T: fault after 150 packets: sender exit 1: nettx: dummy0: sent [0-9]+ of 100000"
 expect "everything contained and unloaded, pool back" "$T: dummy: native and isolated passed the same script; stop, fault and reload contained"
 if tr -d '\r' < "$LOG" | grep -qE '^lxds-guest: test lxd-dummy exit=0'; then
