@@ -35,6 +35,7 @@ declare -A probe=(
   [kmod]=/usr/bin/kmod
   [mmdebstrap]=/usr/bin/mmdebstrap
   [lz4]=/usr/bin/lz4
+  [patch]=/usr/bin/patch
   [xz-utils]=/usr/bin/xz
   [python3]=/usr/bin/python3
   [clang]=/usr/bin/clang

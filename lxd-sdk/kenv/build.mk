@@ -73,10 +73,33 @@ $(KENV_KB)/selftest/kenv_selftest.o: $(KENV_DIR)/tests/kenv_selftest.c $(KENV_DI
 	$(call kenv_kbuild,selftest)
 
 # drivers/net/dummy.c and drivers/block/null_blk/ straight from the guest's source, unmodified.
-$(KENV_KB)/dummy/dummy.o: $(KENV_DIR)/drivers/dummy/Kbuild $(LINUX_STAMP)
+# dummy's unit also holds the domain side of its IDL glue (issue 12:
+# drivers/dummy/dummy.idl, dummy_lxd.c; docs/lxd-dummy.md).
+KENV_DUMMY_DIR := $(KENV_DIR)/drivers/dummy
+$(KENV_KB)/dummy/dummy.o $(KENV_KB)/dummy/dummy_glue.o: $(KENV_DUMMY_DIR)/Kbuild \
+        $(KENV_DUMMY_DIR)/dummy.idl $(KENV_DUMMY_DIR)/dummy_lxd.c $(HOST_BUILD)/idlc \
+        include/lxds/glue.h include/lxds/hypercall_abi.h $(LINUX_STAMP)
 	@rm -rf $(KENV_KB)/dummy && mkdir -p $(KENV_KB)/dummy
-	@cp $(LINUX_SRC_DIR)/drivers/net/dummy.c $(KENV_DIR)/drivers/dummy/Kbuild $(KENV_KB)/dummy/
+	@cp $(LINUX_SRC_DIR)/drivers/net/dummy.c $(KENV_DUMMY_DIR)/Kbuild $(KENV_DUMMY_DIR)/dummy_lxd.c \
+	    $(KENV_KB)/dummy/
+	$(HOST_BUILD)/idlc -o $(KENV_KB)/dummy $(KENV_DUMMY_DIR)/dummy.idl
+	@rm -f $(KENV_KB)/dummy/dummy_linux.c
 	$(call kenv_kbuild,dummy)
+
+# A test build of the same (not shipped as /lib/lxd/dummy.lxd): dummy.c with
+# drivers/dummy/test/dummy-test.patch (checks every payload byte, faults
+# after fault_after packets), for the containment test.
+$(KENV_KB)/dummy_test/dummy.o $(KENV_KB)/dummy_test/dummy_glue.o: $(KENV_DUMMY_DIR)/Kbuild \
+        $(KENV_DUMMY_DIR)/dummy.idl $(KENV_DUMMY_DIR)/dummy_lxd.c $(HOST_BUILD)/idlc \
+        $(KENV_DUMMY_DIR)/test/dummy-test.patch include/lxds/glue.h include/lxds/hypercall_abi.h \
+        $(LINUX_STAMP)
+	@rm -rf $(KENV_KB)/dummy_test && mkdir -p $(KENV_KB)/dummy_test
+	@cp $(LINUX_SRC_DIR)/drivers/net/dummy.c $(KENV_DUMMY_DIR)/Kbuild $(KENV_DUMMY_DIR)/dummy_lxd.c \
+	    $(KENV_KB)/dummy_test/
+	cd $(KENV_KB)/dummy_test && patch -s -p0 <$(abspath $(KENV_DUMMY_DIR)/test/dummy-test.patch)
+	$(HOST_BUILD)/idlc -o $(KENV_KB)/dummy_test $(KENV_DUMMY_DIR)/dummy.idl
+	@rm -f $(KENV_KB)/dummy_test/dummy_linux.c
+	$(call kenv_kbuild,dummy_test)
 
 $(KENV_KB)/null_blk/null_blk.o: $(LINUX_STAMP)
 	@rm -rf $(KENV_KB)/null_blk && mkdir -p $(KENV_KB)/null_blk
@@ -119,6 +142,18 @@ KENV_HEAP_lxdecho   := 0x800000
 KENV_CROSS_lxdecho  := $(KENV_DIR)/drivers/lxdecho.cross
 KENV_GLUE_lxdecho   := lxdecho
 
+# dummy.lxd (issue 12): drivers/net/dummy.c, unmodified, with its IDL glue;
+# Linux's side is dummy_glue.ko (linux-guest/klxd/build.mk).
+KENV_IMAGES += dummy
+KENV_GLUE_dummy     := dummy
+# ...and its test build, /lib/lxd/test/dummy_test.lxd
+KENV_UNIT_dummy_test   := dummy_test
+KENV_MODULE_dummy_test := dummy
+KENV_HEAP_dummy_test   := 0x400000
+KENV_CROSS_dummy_test  := $(KENV_DIR)/drivers/dummy.cross
+KENV_GLUE_dummy_test   := dummy
+INITRAMFS_EXTRA += $(KENV_OUT)/dummy_test.lxd:/lib/lxd/test/dummy_test.lxd
+
 # The environment a driver links against (the symbol check's "local").
 KENV_ENV := $(KENV_LINUX_OBJ) $(KENV_CORE_LIB) $(LXD_SDK_LIB)
 KENV_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 \
@@ -154,7 +189,7 @@ $(KENV_OUT)/%.symbols: $$(call kenv_drv_objs,$$*) $(KENV_ENV) $(KENV_DIR)/tools/
 $(KENV_OUT)/%.elf: $(KENV_OUT)/%.symbols $(LXD_CRT0) $(KENV_OBJ)/heap_note_%.o \
                    $$(call kenv_drv_objs,$$*) $$(call kenv_glue_objs,$$*) $(KENV_ENV) $(KENV_DIR)/kenv.ld
 	@for s in $$(awk '$$1 == "cross" {print $$2}' $<); do \
-	  nm --defined-only $(firstword $(call kenv_glue_objs,$*)) 2>/dev/null | grep -qw "T $$s" || \
+	  nm --defined-only $(firstword $(call kenv_glue_objs,$*)) 2>/dev/null | grep -qwE "[TDB] $$s" || \
 	  { echo "$@: crossing symbol $$s has no stub in the IDL glue ($(or $(KENV_GLUE_$*),none))" >&2; exit 1; }; \
 	done
 	$(LXD_CC) $(KENV_LDFLAGS) -o $@ $(LXD_CRT0) $(KENV_OBJ)/heap_note_$*.o \

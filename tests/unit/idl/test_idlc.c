@@ -117,7 +117,7 @@ static void test_golden_oneway(void **s) { (void)s; check_golden("oneway", "gone
  * domain side defines, with the kernel's own names, every function of
  * `nm -u dummy.o` (Linux 6.1, the guest's config) that must run in Linux.
  */
-static void test_example_dummy(void **s)
+static void check_dummy_idl(const char *idl, const char *sub)
 {
 	static const char *const crossing[] = {
 		"struct net_device *alloc_netdev_mqs(", "void ether_setup(",
@@ -131,10 +131,9 @@ static void test_example_dummy(void **s)
 	char *text;
 	unsigned i;
 
-	(void)s;
-	snprintf(out, sizeof(out), "%s/dummy", tmpdir);
+	snprintf(out, sizeof(out), "%s/%s", tmpdir, sub);
 	assert_int_equal(run("mkdir -p %s", out), 0);
-	assert_int_equal(run(IDLC " -o %s tools/idlc/examples/dummy.idl", out), 0);
+	assert_int_equal(run(IDLC " -o %s %s", out, idl), 0);
 	snprintf(path, sizeof(path), "%s/dummy_domain.c", out);
 	text = slurp(path);
 	assert_non_null(text);
@@ -146,6 +145,29 @@ static void test_example_dummy(void **s)
 			print_error("dummy_domain.c defines no \"%s...\"\n", crossing[i]);
 		assert_non_null(strstr(text, line));
 	}
+	free(text);
+}
+
+static void test_example_dummy(void **s)
+{
+	(void)s;
+	check_dummy_idl("tools/idlc/examples/dummy.idl", "dummy");
+}
+
+/* The IDL dummy.lxd is built from (issue 12): the same crossings, plus the
+ * glue's own entry points in the domain. */
+static void test_dummy_lxd_idl(void **s)
+{
+	char path[256];
+	char *text;
+
+	(void)s;
+	check_dummy_idl("lxd-sdk/kenv/drivers/dummy/dummy.idl", "dummy_lxd");
+	snprintf(path, sizeof(path), "%s/dummy_lxd/dummy_linux.c", tmpdir);
+	text = slurp(path);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "\nvoid dummy_lxd_xmit("));
+	assert_non_null(strstr(text, "\nint dummy_lxd_attach_pool("));
 	free(text);
 }
 
@@ -306,6 +328,7 @@ int main(void)
 		cmocka_unit_test(test_golden_data),
 		cmocka_unit_test(test_golden_oneway),
 		cmocka_unit_test(test_example_dummy),
+		cmocka_unit_test(test_dummy_lxd_idl),
 		cmocka_unit_test(test_example_miscdev),
 		cmocka_unit_test(test_example_null_blk),
 		cmocka_unit_test(test_errors),

@@ -1,0 +1,58 @@
+#!/bin/sh
+# Benchmark run (make bench-net, bench/net/run.sh), not a test: nettx
+# through the native dummy.ko and through dummy.lxd (+ dummy_glue.ko) in the
+# same boot, in the order native, lxd, lxd, native (each configuration is
+# measured twice per driver, once early and once late), for 64- and
+# 1500-byte frames with the default send buffer (up to 160 packets in
+# flight) and a minimal one (SO_SNDBUF 1: the kernel's minimum, a few
+# packets in flight).  Each run prints a nettx line that run.sh tabulates.
+. /tests/lxd-lib.sh
+ensure_module
+N=${NETBENCH_N:-1000}
+IF=dummy0
+
+wait_if() {
+  n=0
+  while [ ! -d /sys/class/net/$IF ]; do
+    n=$((n + 1)); [ $n -gt 600 ] && fail "$IF did not appear"
+    sleep 0.1
+  done
+}
+
+# rounds LABEL: every configuration once
+rounds() {
+  ip link set $IF up || fail "$1: up"
+  for size in 64 1500; do
+    for buf in default 1; do
+      if [ $buf = default ]; then out=$(nettx send $IF "$N" $size 2>&1); else out=$(nettx send $IF "$N" $size $buf 2>&1); fi
+      say "BENCH $1 size=$size sndbuf=$buf: $out"
+    done
+  done
+  sleep 1
+  say "BENCH $1 stats: $(nettx stats $IF 2>&1)"
+}
+
+native() {
+  insmod /lib/modules/$(uname -r)/kernel/drivers/net/dummy.ko || fail "insmod dummy.ko"
+  wait_if
+  rounds native
+  rmmod dummy || fail "rmmod dummy"
+}
+
+lxd() {
+  out=$(lxdctl load /lib/lxd/dummy.lxd dummy --no-start 2>&1) || fail "load: $out"
+  id=$(printf '%s\n' "$out" | sed -n 's/^loaded dummy as domain \([0-9]*\)$/\1/p')
+  insmod /lib/modules/dummy_glue.ko domain="$id" || fail "insmod dummy_glue.ko"
+  lxdctl start dummy >/dev/null || fail "start dummy"
+  wait_if
+  rounds lxd
+  rounds lxd
+  lxdctl destroy dummy >/dev/null || fail "destroy"
+  n=0; while [ -d /sys/class/net/$IF ]; do n=$((n + 1)); [ $n -gt 100 ] && fail "$IF stays"; sleep 0.1; done
+  rmmod dummy_glue || fail "rmmod dummy_glue"
+}
+
+native
+lxd
+native
+say "bench done"

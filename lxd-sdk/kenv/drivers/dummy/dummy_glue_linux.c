@@ -1,0 +1,781 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dummy_glue.ko: Linux's side of drivers/net/dummy.c running, unmodified, in
+ * an LXD (issue 12; docs/lxd-dummy.md).  The code idlc generated from
+ * lxd-sdk/kenv/drivers/dummy/dummy.idl (dummy_linux.c) serves the domain's
+ * calls into Linux over klxd's glue backend; this file adds what a
+ * generated stub cannot do:
+ *
+ *   - the packet pool: 512 KiB of Linux memory granted to the domain before
+ *     it starts (so: lxdctl load --no-start, insmod, lxdctl start);
+ *   - the packet path.  Linux calls ndo_start_xmit with bottom halves off,
+ *     where nothing may sleep, and every glue call sleeps.  So the device's
+ *     ndo_start_xmit is ours: it queues the skb and wakes a sender thread,
+ *     which copies the head into a pool slot and sends the one-way
+ *     dummy_lxd_xmit (one 64-byte slot).  The domain runs the driver's own
+ *     dummy_xmit, whose dev_kfree_skb comes back as the one-way
+ *     kfree_skb_reason: then, and only then, Linux frees its skb.  Up to
+ *     DG_INFLIGHT packets are in flight; no round trip per packet;
+ *   - ndo_set_rx_mode (called under a spinlock) crosses from a work item;
+ *     ndo_get_stats64 crosses where it may sleep (rtnetlink: rtnl held),
+ *     elsewhere (sysfs, /proc/net/dev: under locks) it answers from the
+ *     counters the last crossing brought back;
+ *   - checks on what the domain asks of Linux (it is not trusted): how many
+ *     devices, private sizes and queue counts, address offsets, which
+ *     devices it may free, and that only skbs in flight are completed;
+ *   - the domain's death: a watchdog notices it (klxd_glue_peer_dead), logs
+ *     it, releases rtnl if the domain held it, unregisters its interfaces
+ *     and frees every packet in flight.  Senders see their packets dropped
+ *     (counted in tx_dropped), never a hang.
+ */
+#define pr_fmt(fmt) "dummy_glue: " fmt
+
+#include <linux/module.h>
+#include <linux/kernel.h>
+#include <linux/netdevice.h>
+#include <linux/etherdevice.h>
+#include <linux/skbuff.h>
+#include <linux/rtnetlink.h>
+#include <linux/kthread.h>
+#include <linux/workqueue.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <net/rtnetlink.h>
+
+#include <lxds/hypercall_abi.h>
+#include "klxd.h"
+#include "klxd_glue.h"
+#include "dummy_common.h"
+
+static uint domain;
+module_param(domain, uint, 0444);
+MODULE_PARM_DESC(domain, "id of the dummy LXD, loaded with --no-start (it has a channel)");
+
+#define DG_POOL_ORDER   7                          /* 128 pages: 512 KiB */
+#define DG_POOL_BYTES   (PAGE_SIZE << DG_POOL_ORDER)
+#define DG_SLOT_BYTES   2048u
+#define DG_SLOTS        (DG_POOL_BYTES / DG_SLOT_BYTES)
+/* Below klxd_glue's KLXD_GLUE_MAX_JOBS (256): every packet in flight comes
+ * back as one queued one-way message, and the backend drops what is over. */
+#define DG_INFLIGHT     160u
+#define DG_TXQ_MAX      1024u                      /* skbs waiting for the sender */
+#define DG_MAX_DEVS     8
+#define DG_WATCH_MS     200
+#define DG_CB_MAGIC     0x6475u                    /* "du" */
+
+struct dg_skb_cb {
+	u32 slot;
+	u16 magic;
+};
+
+static inline struct dg_skb_cb *dg_cb(struct sk_buff *skb)
+{
+	BUILD_BUG_ON(sizeof(struct dg_skb_cb) > sizeof(skb->cb));
+	return (struct dg_skb_cb *)skb->cb;
+}
+
+/* One device the domain registered: Linux's net_device keeps pointing at
+ * ops, our own copy of the glue's trampolines with four entries replaced. */
+struct dg_dev {
+	struct net_device_ops ops;
+	struct net_device *dev;               /* NULL: free entry */
+	bool registered;
+	bool ever_registered;                 /* Linux frees it on unregister (needs_free_netdev) */
+	const struct net_device_ops *tramp;   /* the glue's table of trampolines */
+	struct work_struct rx_mode_work;
+	u64 tx_packets, tx_bytes;             /* as the last crossing of ndo_get_stats64 said */
+	atomic64_t tx_dropped;                /* dropped here, before the domain saw them */
+};
+
+static struct {
+	struct glue_ctx ctx;
+	struct page *pool_pages;
+	void *pool;
+	bool pool_attached;                   /* the domain mapped it */
+	spinlock_t lock;                      /* slots, free list, devs */
+	struct sk_buff *slot_skb[DG_SLOTS];
+	u32 free_slots[DG_SLOTS];
+	u32 nfree;
+	u32 inflight;
+	wait_queue_head_t slot_wq;
+	struct sk_buff_head txq;
+	struct task_struct *sender;
+	bool sender_stopped;
+	struct dg_dev devs[DG_MAX_DEVS];
+	unsigned int nalloc;                  /* net_devices the domain allocated and did not free */
+	struct rtnl_link_ops *link_ops;       /* the glue's copy, once registered */
+	/* rtnl held on the domain's behalf: state, under dg.state */
+	struct mutex state;
+	wait_queue_head_t state_wq;
+	bool domain_holds_rtnl;
+	bool rtnl_unlock_pending;             /* the domain unlocked while a handler used it */
+	unsigned int rtnl_users;              /* handlers running under the domain's rtnl */
+	bool gone;                            /* the domain died or was destroyed */
+	struct delayed_work watch;
+	u64 sent, completed;
+} dg;
+
+/* --- devices ---------------------------------------------------------------- */
+
+static struct dg_dev *dg_find(const struct net_device *dev)
+{
+	int i;
+
+	for (i = 0; i < DG_MAX_DEVS; i++)
+		if (dg.devs[i].dev == dev)
+			return &dg.devs[i];
+	return NULL;
+}
+
+static struct dg_dev *dg_of(const struct net_device *dev)
+{
+	return container_of(dev->netdev_ops, struct dg_dev, ops);
+}
+
+static void dg_drop(struct dg_dev *d, struct sk_buff *skb)
+{
+	if (d)
+		atomic64_inc(&d->tx_dropped);
+	kfree_skb(skb);
+}
+
+/* --- the packet path ---------------------------------------------------------- */
+
+/* ndo_start_xmit: bottom halves off, no sleeping.  Queue for the sender. */
+static netdev_tx_t dg_start_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	struct dg_dev *d = dg_of(dev);
+
+	if (READ_ONCE(dg.gone) || skb_queue_len(&dg.txq) >= DG_TXQ_MAX) {
+		dg_drop(d, skb);
+		return NETDEV_TX_OK;
+	}
+	/* dummy_xmit's skb_tx_timestamp: taken here, on Linux's skb, where
+	 * the socket that asked for it is */
+	skb_tx_timestamp(skb);
+	skb_queue_tail(&dg.txq, skb);
+	wake_up_process(dg.sender);     /* referenced until the module goes */
+	if (unlikely(READ_ONCE(dg.gone)))
+		skb_queue_purge(&dg.txq);   /* raced with dg_domain_gone's purge */
+	return NETDEV_TX_OK;
+}
+
+static int dg_slot_get(void)
+{
+	int slot = -1;
+
+	spin_lock_bh(&dg.lock);
+	if (dg.nfree && dg.inflight < DG_INFLIGHT) {
+		slot = (int)dg.free_slots[--dg.nfree];
+		dg.inflight++;
+	}
+	spin_unlock_bh(&dg.lock);
+	return slot;
+}
+
+static bool dg_slot_wait_cond(int *slot)
+{
+	*slot = dg_slot_get();
+	return *slot >= 0 || READ_ONCE(dg.gone) || kthread_should_stop();
+}
+
+/* Back to the free list, if it was in flight with this skb. */
+static bool dg_slot_put(u32 slot, struct sk_buff *skb)
+{
+	bool ok = false;
+
+	spin_lock_bh(&dg.lock);
+	if (slot < DG_SLOTS && dg.slot_skb[slot] == skb && skb) {
+		dg.slot_skb[slot] = NULL;
+		dg.free_slots[dg.nfree++] = slot;
+		dg.inflight--;
+		dg.completed++;
+		ok = true;
+	}
+	spin_unlock_bh(&dg.lock);
+	if (ok)
+		wake_up(&dg.slot_wq);
+	return ok;
+}
+
+static void dg_send_one(struct sk_buff *skb)
+{
+	struct net_device *dev = skb->dev;
+	struct dg_dev *d = dg_of(dev);
+	u32 headlen;
+	void *data;
+	int slot = -1;
+
+	if (!READ_ONCE(dg.pool_attached) || READ_ONCE(dg.gone)) {
+		dg_drop(d, skb);
+		return;
+	}
+	/* a free slot, waiting for completions (the domain frees them) */
+	wait_event_timeout(dg.slot_wq, dg_slot_wait_cond(&slot), 5 * HZ);
+	if (slot < 0) {
+		if (!READ_ONCE(dg.gone) && !kthread_should_stop())
+			pr_warn_ratelimited("%s: no pool slot came free in 5 s (%u in flight); packet dropped\n",
+					    dev->name, DG_INFLIGHT);
+		dg_drop(d, skb);
+		return;
+	}
+	data = (u8 *)dg.pool + (size_t)slot * DG_SLOT_BYTES;
+	headlen = min_t(u32, skb->len, DG_SLOT_BYTES);
+	spin_lock_bh(&dg.lock);
+	dg.slot_skb[slot] = skb;
+	dg.sent++;
+	spin_unlock_bh(&dg.lock);
+	if (skb_copy_bits(skb, 0, data, headlen)) {
+		dg_slot_put(slot, skb);
+		dg_drop(d, skb);
+		return;
+	}
+	dg_cb(skb)->slot = (u32)slot;
+	dg_cb(skb)->magic = DG_CB_MAGIC;
+	/* One-way: the completion is the domain's kfree_skb_reason.  If the
+	 * message cannot go out (domain dead) the skb stays in its slot until
+	 * dg_domain_gone frees every packet in flight. */
+	dummy_lxd_xmit(skb, dev, skb->len, (__force u16)skb->protocol, headlen, data);
+}
+
+static int dg_sender_main(void *arg)
+{
+	struct sk_buff *skb;
+
+	(void)arg;
+	while (!kthread_should_stop()) {
+		skb = skb_dequeue(&dg.txq);
+		if (skb) {
+			dg_send_one(skb);
+			cond_resched();
+			continue;
+		}
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (skb_queue_empty(&dg.txq) && !kthread_should_stop())
+			schedule();
+		__set_current_state(TASK_RUNNING);
+	}
+	return 0;
+}
+
+/* kfree_skb_reason from the domain (dummy_linux.c is compiled with
+ * -Dkfree_skb_reason=dg_kfree_skb_reason): the packet's completion. */
+void dg_kfree_skb_reason(struct sk_buff *skb, enum skb_drop_reason reason);
+void dg_kfree_skb_reason(struct sk_buff *skb, enum skb_drop_reason reason)
+{
+	struct dg_skb_cb *cb = dg_cb(skb);
+
+	if (cb->magic != DG_CB_MAGIC || !dg_slot_put(cb->slot, skb)) {
+		pr_warn_ratelimited("domain %u freed an skb that is not in flight; refused\n", domain);
+		return;
+	}
+	cb->magic = 0;
+	if ((unsigned int)reason >= SKB_DROP_REASON_MAX)
+		reason = SKB_DROP_REASON_NOT_SPECIFIED;
+	kfree_skb_reason(skb, reason);
+}
+
+/* --- ops that cannot cross where Linux calls them ------------------------------ */
+
+static void dg_rx_mode_work(struct work_struct *w)
+{
+	struct dg_dev *d = container_of(w, struct dg_dev, rx_mode_work);
+
+	if (!READ_ONCE(dg.gone) && d->tramp->ndo_set_rx_mode)
+		d->tramp->ndo_set_rx_mode(d->dev);
+}
+
+/* Under netif_addr_lock_bh: cross later, from a work item. */
+static void dg_set_rx_mode(struct net_device *dev)
+{
+	schedule_work(&dg_of(dev)->rx_mode_work);
+}
+
+/* Only where the caller may sleep: rtnetlink (ip link, rtnl held, process
+ * context).  sysfs and /proc/net/dev call this under a lock. */
+static void dg_get_stats64(struct net_device *dev, struct rtnl_link_stats64 *s)
+{
+	struct dg_dev *d = dg_of(dev);
+	struct rtnl_link_stats64 t = { 0 };
+
+	if (!READ_ONCE(dg.gone) && in_task() && !irqs_disabled() && rtnl_is_locked() &&
+	    d->tramp->ndo_get_stats64) {
+		d->tramp->ndo_get_stats64(dev, &t);
+		if (!klxd_glue_peer_dead(&dg.ctx)) {
+			WRITE_ONCE(d->tx_packets, t.tx_packets);
+			WRITE_ONCE(d->tx_bytes, t.tx_bytes);
+		}
+	}
+	s->tx_packets = READ_ONCE(d->tx_packets);
+	s->tx_bytes = READ_ONCE(d->tx_bytes);
+	s->tx_dropped = atomic64_read(&d->tx_dropped);
+}
+
+static void dg_uninit(struct net_device *dev)
+{
+	struct dg_dev *d = dg_of(dev);
+
+	cancel_work_sync(&d->rx_mode_work);
+	if (!READ_ONCE(dg.gone) && d->tramp->ndo_uninit)
+		d->tramp->ndo_uninit(dev);
+	spin_lock_bh(&dg.lock);
+	d->registered = false;
+	spin_unlock_bh(&dg.lock);
+}
+
+/* --- the domain's calls into Linux, checked ------------------------------------ */
+
+/*
+ * rtnl is taken and dropped on the domain's behalf (by whichever worker
+ * serves the call).  Handlers that need it (register_netdevice, the link
+ * ops) run between dg_rtnl_enter/exit; dg_domain_gone waits for them and
+ * then drops rtnl if the domain died holding it.
+ */
+void dg_rtnl_lock(void);
+void dg_rtnl_lock(void)
+{
+	mutex_lock(&dg.state);
+	if (dg.domain_holds_rtnl || dg.gone) {
+		mutex_unlock(&dg.state);
+		/* its own nesting would be a self-deadlock in Linux */
+		pr_warn("domain %u: rtnl_lock while it holds rtnl (or is gone); refused\n", domain);
+		return;
+	}
+	mutex_unlock(&dg.state);
+	rtnl_lock();
+	mutex_lock(&dg.state);
+	if (dg.gone || dg.domain_holds_rtnl) {
+		mutex_unlock(&dg.state);
+		rtnl_unlock();
+		return;
+	}
+	dg.domain_holds_rtnl = true;
+	mutex_unlock(&dg.state);
+}
+
+void dg_rtnl_unlock(void);
+void dg_rtnl_unlock(void)
+{
+	bool now;
+
+	mutex_lock(&dg.state);
+	if (!dg.domain_holds_rtnl || dg.rtnl_unlock_pending) {
+		mutex_unlock(&dg.state);
+		pr_warn("domain %u: rtnl_unlock without rtnl_lock; ignored\n", domain);
+		return;
+	}
+	now = dg.rtnl_users == 0;
+	if (now)
+		dg.domain_holds_rtnl = false;
+	else
+		dg.rtnl_unlock_pending = true;   /* the last handler under it drops it */
+	mutex_unlock(&dg.state);
+	if (now)
+		rtnl_unlock();
+}
+
+static bool dg_rtnl_enter(void)
+{
+	bool ok;
+
+	mutex_lock(&dg.state);
+	ok = dg.domain_holds_rtnl && !dg.rtnl_unlock_pending && !dg.gone;
+	if (ok)
+		dg.rtnl_users++;
+	mutex_unlock(&dg.state);
+	return ok;
+}
+
+static void dg_rtnl_exit(void)
+{
+	bool unlock = false;
+
+	mutex_lock(&dg.state);
+	if (--dg.rtnl_users == 0 && dg.rtnl_unlock_pending) {
+		dg.rtnl_unlock_pending = false;
+		dg.domain_holds_rtnl = false;
+		unlock = true;
+	}
+	mutex_unlock(&dg.state);
+	wake_up_all(&dg.state_wq);
+	if (unlock)
+		rtnl_unlock();
+}
+
+/* Our own copy of the ops, four entries replaced, before Linux sees it. */
+static int dg_take_ops(struct net_device *dev)
+{
+	struct dg_dev *d = dg_find(dev);
+
+	if (!d || !dev->netdev_ops) {
+		pr_warn("domain %u: register_netdevice of a device it did not allocate, or without ops; refused\n",
+			domain);
+		return -EINVAL;
+	}
+	if (dev->netdev_ops != &d->ops) {
+		d->tramp = dev->netdev_ops;
+		d->ops = *d->tramp;
+		d->ops.ndo_start_xmit = dg_start_xmit;
+		d->ops.ndo_set_rx_mode = dg_set_rx_mode;
+		d->ops.ndo_get_stats64 = dg_get_stats64;
+		d->ops.ndo_uninit = dg_uninit;
+		dev->netdev_ops = &d->ops;
+	}
+	return 0;
+}
+
+int dg_register_netdevice(struct net_device *dev);
+int dg_register_netdevice(struct net_device *dev)
+{
+	struct dg_dev *d;
+	int err;
+
+	if (!READ_ONCE(dg.pool_attached)) {
+		err = dummy_lxd_attach_pool(DG_POOL_BYTES);
+		if (err) {
+			pr_err("domain %u could not map the packet pool: %d\n", domain, err);
+			return err;
+		}
+		WRITE_ONCE(dg.pool_attached, true);
+	}
+	if (!dg_rtnl_enter()) {
+		pr_warn("domain %u: register_netdevice without rtnl_lock; refused\n", domain);
+		return -EINVAL;
+	}
+	err = dg_take_ops(dev);
+	if (!err) {
+		/* Linux's own rules for the rest (name, MTU, features) */
+		err = register_netdevice(dev);
+		d = dg_find(dev);
+		if (!err) {
+			spin_lock_bh(&dg.lock);
+			d->registered = true;
+			d->ever_registered = true;
+			spin_unlock_bh(&dg.lock);
+			pr_info("domain %u registered %s (ifindex %d)\n", domain, dev->name,
+				dev->ifindex);
+		} else {
+			pr_warn("domain %u: register_netdevice(%s) failed: %d\n", domain, dev->name,
+				err);
+		}
+	}
+	dg_rtnl_exit();
+	return err;
+}
+
+struct net_device *dg_alloc_netdev_mqs(int sizeof_priv, const char *name,
+				       unsigned char name_assign_type,
+				       void (*setup)(struct net_device *),
+				       unsigned int txqs, unsigned int rxqs);
+struct net_device *dg_alloc_netdev_mqs(int sizeof_priv, const char *name,
+				       unsigned char name_assign_type,
+				       void (*setup)(struct net_device *),
+				       unsigned int txqs, unsigned int rxqs)
+{
+	struct net_device *dev;
+	int i;
+
+	if (sizeof_priv < 0 || sizeof_priv > 4096 || txqs < 1 || txqs > 16 || rxqs < 1 ||
+	    rxqs > 16 || name_assign_type > NET_NAME_RENAMED) {
+		pr_warn("domain %u: alloc_netdev_mqs(priv %d, %u/%u queues, name type %u) refused\n",
+			domain, sizeof_priv, txqs, rxqs, name_assign_type);
+		return NULL;
+	}
+	spin_lock_bh(&dg.lock);
+	for (i = 0; i < DG_MAX_DEVS && dg.devs[i].dev; i++)
+		;
+	if (i < DG_MAX_DEVS)
+		dg.devs[i].dev = ERR_PTR(-EBUSY);     /* reserved while Linux allocates */
+	spin_unlock_bh(&dg.lock);
+	if (i >= DG_MAX_DEVS) {
+		pr_warn("domain %u: more than %d devices refused\n", domain, DG_MAX_DEVS);
+		return NULL;
+	}
+	dev = alloc_netdev_mqs(sizeof_priv, name, name_assign_type, setup, txqs, rxqs);
+	spin_lock_bh(&dg.lock);
+	dg.devs[i].dev = dev;
+	dg.devs[i].registered = false;
+	if (dev)
+		dg.nalloc++;
+	spin_unlock_bh(&dg.lock);
+	return dev;
+}
+
+/* Only a device it allocated and that is not registered. */
+void dg_free_netdev(struct net_device *dev);
+void dg_free_netdev(struct net_device *dev)
+{
+	struct dg_dev *d = dg_find(dev);
+
+	if (!d || d->ever_registered || dev->reg_state != NETREG_UNINITIALIZED) {
+		pr_warn("domain %u: free_netdev of a device it does not own or that is registered; refused\n",
+			domain);
+		return;
+	}
+	spin_lock_bh(&dg.lock);
+	d->dev = NULL;
+	dg.nalloc--;
+	spin_unlock_bh(&dg.lock);
+	free_netdev(dev);
+}
+
+int dg_rtnl_link_register(struct rtnl_link_ops *ops);
+int dg_rtnl_link_register(struct rtnl_link_ops *ops)
+{
+	int err;
+
+	if (!dg_rtnl_enter()) {
+		pr_warn("domain %u: __rtnl_link_register without rtnl; refused\n", domain);
+		return -EINVAL;
+	}
+	if (dg.link_ops || !ops->kind || !ops->kind[0]) {
+		pr_warn("domain %u: a second rtnl_link_ops, or one without a kind; refused\n", domain);
+		err = -EINVAL;
+	} else {
+		ops->validate = NULL;    /* not projected (docs/lxd-dummy.md "Gaps") */
+		err = __rtnl_link_register(ops);
+		if (!err)
+			dg.link_ops = ops;
+		else
+			pr_warn("domain %u: __rtnl_link_register(%s): %d\n", domain, ops->kind, err);
+	}
+	dg_rtnl_exit();
+	return err;
+}
+
+void dg___rtnl_link_unregister(struct rtnl_link_ops *ops);
+void dg___rtnl_link_unregister(struct rtnl_link_ops *ops)
+{
+	if (!dg_rtnl_enter()) {
+		pr_warn("domain %u: __rtnl_link_unregister without rtnl; refused\n", domain);
+		return;
+	}
+	if (ops == dg.link_ops) {
+		__rtnl_link_unregister(ops);
+		dg.link_ops = NULL;
+	} else {
+		pr_warn("domain %u: __rtnl_link_unregister of ops it did not register; refused\n",
+			domain);
+	}
+	dg_rtnl_exit();
+}
+
+void dg_rtnl_link_unregister(struct rtnl_link_ops *ops);
+void dg_rtnl_link_unregister(struct rtnl_link_ops *ops)
+{
+	if (ops != dg.link_ops || READ_ONCE(dg.domain_holds_rtnl) || READ_ONCE(dg.gone)) {
+		pr_warn("domain %u: rtnl_link_unregister of ops it did not register, or holding rtnl; refused\n",
+			domain);
+		return;
+	}
+	rtnl_link_unregister(ops);
+	dg.link_ops = NULL;
+}
+
+void dg_dev_addr_mod(struct net_device *dev, unsigned int offset, const void *addr, size_t len);
+void dg_dev_addr_mod(struct net_device *dev, unsigned int offset, const void *addr, size_t len)
+{
+	/* (dev: a device the domain knows, checked by the glue; during
+	 * setup it is not in dg.devs yet) */
+	if (offset > MAX_ADDR_LEN || len > MAX_ADDR_LEN - offset || offset + len > dev->addr_len) {
+		pr_warn("domain %u: dev_addr_mod(offset %u, %zu bytes) outside the address; refused\n",
+			domain, offset, len);
+		return;
+	}
+	dev_addr_mod(dev, offset, addr, len);
+}
+
+/* --- the domain's death ------------------------------------------------------------ */
+
+static bool dg_no_rtnl_users(void)
+{
+	bool none;
+
+	mutex_lock(&dg.state);
+	none = dg.rtnl_users == 0;
+	mutex_unlock(&dg.state);
+	return none;
+}
+
+/*
+ * The domain is dead (or the module goes): Linux forgets it.  Order:
+ * no new work (gone), handlers under the domain's rtnl finish (their calls
+ * into the dead domain fail at once) and rtnl is dropped if it held it; no
+ * more packets to send; every device of its kind unregistered under
+ * Linux's own locks (after which no Linux thread can be inside a
+ * trampoline: they all run under rtnl, on a registered device); then the
+ * backend stops (queued handlers drain), and the packets still in flight
+ * and the glue's private copies go.
+ */
+static void dg_domain_gone(void)
+{
+	struct sk_buff *skb;
+	unsigned int i, freed = 0;
+	bool held;
+
+	mutex_lock(&dg.state);
+	dg.gone = true;
+	mutex_unlock(&dg.state);
+	wake_up_all(&dg.slot_wq);
+	wait_event(dg.state_wq, dg_no_rtnl_users());
+	mutex_lock(&dg.state);
+	held = dg.domain_holds_rtnl;
+	dg.domain_holds_rtnl = false;
+	dg.rtnl_unlock_pending = false;
+	mutex_unlock(&dg.state);
+	if (held) {
+		pr_warn("domain %u died holding rtnl: released\n", domain);
+		rtnl_unlock();
+	}
+	if (dg.sender && !dg.sender_stopped) {
+		kthread_stop(dg.sender);
+		dg.sender_stopped = true;
+	}
+	for (i = 0; i < DG_MAX_DEVS; i++)
+		cancel_work_sync(&dg.devs[i].rx_mode_work);
+
+	down_write(&pernet_ops_rwsem);
+	rtnl_lock();
+	for (i = 0; i < DG_MAX_DEVS; i++) {
+		struct net_device *dev = dg.devs[i].dev;
+
+		if (!IS_ERR_OR_NULL(dev) && dg.devs[i].registered)
+			pr_warn("domain %u is gone: %s goes away\n", domain, dev->name);
+	}
+	if (dg.link_ops) {
+		__rtnl_link_unregister(dg.link_ops);   /* every device of its kind, then the kind */
+		dg.link_ops = NULL;
+	}
+	for (i = 0; i < DG_MAX_DEVS; i++) {
+		struct net_device *dev = dg.devs[i].dev;
+
+		if (!IS_ERR_OR_NULL(dev) && dg.devs[i].registered)
+			unregister_netdevice(dev);
+	}
+	rtnl_unlock();
+	up_write(&pernet_ops_rwsem);
+	for (i = 0; i < DG_MAX_DEVS; i++) {
+		struct net_device *dev = dg.devs[i].dev;
+
+		/* allocated and never registered: Linux would not free it */
+		if (!IS_ERR_OR_NULL(dev) && !dg.devs[i].ever_registered)
+			free_netdev(dev);
+		dg.devs[i].dev = NULL;
+	}
+
+	klxd_glue_stop(&dg.ctx);
+	skb_queue_purge(&dg.txq);
+	for (i = 0; i < DG_SLOTS; i++) {
+		spin_lock_bh(&dg.lock);
+		skb = dg.slot_skb[i];
+		dg.slot_skb[i] = NULL;
+		spin_unlock_bh(&dg.lock);
+		if (skb) {
+			kfree_skb(skb);
+			freed++;
+		}
+	}
+	dummy_linux_release(&dg.ctx);
+	pr_warn("domain %u is gone: interfaces unregistered, %u packets in flight dropped (%llu sent, %llu completed)\n",
+		domain, freed, dg.sent, dg.completed);
+}
+
+static void dg_watch(struct work_struct *w)
+{
+	(void)w;
+	if (klxd_glue_peer_dead(&dg.ctx)) {
+		pr_warn("domain %u stopped, crashed or was destroyed\n", domain);
+		dg_domain_gone();
+		return;
+	}
+	schedule_delayed_work(&dg.watch, msecs_to_jiffies(DG_WATCH_MS));
+}
+
+/* --- module ---------------------------------------------------------------------- */
+
+static int __init dg_init(void)
+{
+	long va;
+	int err, i;
+
+	BUILD_BUG_ON(DG_INFLIGHT > DG_SLOTS);
+	spin_lock_init(&dg.lock);
+	mutex_init(&dg.state);
+	init_waitqueue_head(&dg.state_wq);
+	init_waitqueue_head(&dg.slot_wq);
+	skb_queue_head_init(&dg.txq);
+	INIT_DELAYED_WORK(&dg.watch, dg_watch);
+	for (i = 0; i < DG_MAX_DEVS; i++)
+		INIT_WORK(&dg.devs[i].rx_mode_work, dg_rx_mode_work);
+	for (i = 0; i < (int)DG_SLOTS; i++)
+		dg.free_slots[dg.nfree++] = DG_SLOTS - 1 - i;
+
+	dg.pool_pages = alloc_pages(GFP_KERNEL | __GFP_ZERO, DG_POOL_ORDER);
+	if (!dg.pool_pages) {
+		pr_err("no %lu KiB for the packet pool\n", DG_POOL_BYTES >> 10);
+		return -ENOMEM;
+	}
+	dg.pool = page_address(dg.pool_pages);
+	va = klxd_hypercall(LXDS_HC_GRANT, domain, page_to_phys(dg.pool_pages),
+			    1ul << DG_POOL_ORDER, 0);
+	if (va < 0) {
+		pr_err("granting the packet pool to domain %u failed: %ld (load it with lxdctl load --no-start, insmod this, then lxdctl start)\n",
+		       domain, va);
+		__free_pages(dg.pool_pages, DG_POOL_ORDER);
+		return (int)va;
+	}
+	glue_ctx_init(&dg.ctx, "dummy", dummy_linux_dispatch);
+	glue_pool_set(&dg.ctx, dummy_POOL_skb_data, dg.pool, DG_POOL_BYTES);
+	dummy_linux_ctx = &dg.ctx;
+	dg.sender = kthread_run(dg_sender_main, NULL, "dummy_glue_tx/%u", domain);
+	if (IS_ERR(dg.sender)) {
+		err = PTR_ERR(dg.sender);
+		dg.sender = NULL;
+		goto leak;
+	}
+	get_task_struct(dg.sender);    /* dg_start_xmit may wake it as it stops */
+	err = klxd_glue_start(&dg.ctx, domain);
+	if (err) {
+		pr_err("cannot serve domain %u: %d\n", domain, err);
+		kthread_stop(dg.sender);
+		put_task_struct(dg.sender);
+		goto leak;
+	}
+	schedule_delayed_work(&dg.watch, msecs_to_jiffies(DG_WATCH_MS));
+	pr_info("serving domain %u (IDL %#llx), packet pool %lu KiB (%u slots, %u in flight) at %#lx in the domain\n",
+		domain, dummy_IDL_HASH, DG_POOL_BYTES >> 10, (unsigned int)DG_SLOTS, DG_INFLIGHT, va);
+	return 0;
+leak:
+	/* granted: the domain may map it when it starts; never reuse it */
+	dummy_linux_ctx = NULL;
+	pr_err("setup failed (%d); the packet pool stays granted to domain %u\n", err, domain);
+	return err;
+}
+
+static void __exit dg_exit(void)
+{
+	bool was_gone;
+
+	cancel_delayed_work_sync(&dg.watch);
+	was_gone = READ_ONCE(dg.gone);
+	if (!was_gone)
+		dg_domain_gone();
+	skb_queue_purge(&dg.txq);
+	put_task_struct(dg.sender);
+	dummy_linux_ctx = NULL;
+	/* The pool is Linux's again only once the domain cannot run. */
+	if (was_gone) {
+		__free_pages(dg.pool_pages, DG_POOL_ORDER);
+		pr_info("domain %u: glue stopped, packet pool freed\n", domain);
+	} else {
+		pr_warn("domain %u: glue stopped while the domain runs; its packet pool stays granted to it\n",
+			domain);
+	}
+}
+
+module_init(dg_init);
+module_exit(dg_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("lxds: Linux side of drivers/net/dummy.c in an LXD (IDL glue over klxd)");

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The domain's half of dummy_glue (docs/lxd-dummy.md): the two glue entry
+ * points dummy.idl declares [domain] besides the driver's own functions, and
+ * the stand-in for the one Linux global the driver takes by address.
+ * Compiled by Kbuild with the guest kernel's headers, linked into dummy.lxd
+ * beside drivers/net/dummy.c (unmodified) and the generated dummy_domain.c.
+ */
+#include <linux/module.h>
+#include <linux/kernel.h>
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
+#include <linux/rwsem.h>
+#include <net/net_namespace.h>
+
+#include <lxds/hypercall_abi.h>
+#include "dummy_common.h"
+
+/*
+ * dummy_init_module takes down_write(&pernet_ops_rwsem) around its
+ * registration: Linux's lock against network namespaces coming and going.
+ * In the domain it is a local rw-semaphore (the kenv's); Linux's side of the
+ * same registration runs under rtnl (taken on the domain's behalf).
+ */
+DECLARE_RWSEM(pernet_ops_rwsem);
+
+#define DUMMY_LXD_POOL_GRANT 1   /* grant 0 is the channel */
+
+/*
+ * Linux granted the pool before the domain started (dummy_glue.ko); the
+ * hypervisor put it in the boot info.  The size Linux names must be the
+ * grant's: otherwise Linux's offsets and the domain's mapping disagree.
+ */
+int dummy_lxd_attach_pool(u64 bytes)
+{
+	const struct lxd_boot_info *bi = (const void *)(uintptr_t)LXD_BOOT_INFO_VA;
+	const struct lxd_grant *g;
+	int err;
+
+	if (bi->ngrants <= DUMMY_LXD_POOL_GRANT || bi->ngrants > LXDS_MAX_GRANTS) {
+		pr_err("dummy_lxd: no packet pool granted (%u grants)\n", bi->ngrants);
+		return -ENOENT;
+	}
+	g = &bi->grants[DUMMY_LXD_POOL_GRANT];
+	if (g->bytes != bytes || bytes == 0) {
+		pr_err("dummy_lxd: Linux says the pool has %llu bytes, the grant has %llu\n",
+		       (unsigned long long)bytes, (unsigned long long)g->bytes);
+		return -EINVAL;
+	}
+	err = glue_pool_set(dummy_domain_ctx, dummy_POOL_skb_data, (void *)(uintptr_t)g->va,
+			    (size_t)g->bytes);
+	if (err)
+		return err;
+	pr_info("dummy_lxd: packet pool of %llu bytes at %#llx\n", (unsigned long long)g->bytes,
+		(unsigned long long)g->va);
+	return 0;
+}
+
+/*
+ * One packet: make the glue's private sk_buff look like Linux's to the
+ * driver (the data it may read is the head Linux copied into the pool; the
+ * room after the struct is its skb_shared_info, zeroed: no timestamp asked,
+ * no fragments the domain could follow), then run the driver's own
+ * ndo_start_xmit on the domain's copy of the device.  The driver frees the
+ * skb (dev_kfree_skb: the one-way kfree_skb_reason back to Linux).
+ */
+void dummy_lxd_xmit(struct sk_buff *skb, struct net_device *dev, u32 len, u16 protocol,
+		    u32 headlen, void *data)
+{
+	struct skb_shared_info *sh = (struct skb_shared_info *)(skb + 1);
+	netdev_tx_t rc;
+
+	if (headlen > len || !dev->netdev_ops || !dev->netdev_ops->ndo_start_xmit) {
+		pr_err("dummy_lxd: packet refused (len %u, head %u, device %s)\n", len, headlen,
+		       dev->name);
+		kfree_skb(skb);
+		return;
+	}
+	skb->head = (unsigned char *)skb;
+	skb->end = (sk_buff_data_t)((unsigned char *)sh - skb->head);
+	skb->data = data;
+	skb->len = len;
+	skb->data_len = len - headlen;
+	skb->protocol = (__force __be16)protocol;
+	skb->dev = dev;
+	refcount_set(&skb->users, 1);
+	memset(sh, 0, sizeof(*sh));
+	rc = dev->netdev_ops->ndo_start_xmit(skb, dev);
+	if (rc != NETDEV_TX_OK) {
+		/* dummy never says busy; there is no queue here to retry from */
+		pr_err("dummy_lxd: %s: ndo_start_xmit returned %d; packet dropped\n", dev->name, rc);
+		kfree_skb(skb);
+	}
+}
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("lxds: dummy's domain-side IDL glue (linked into dummy.lxd)");

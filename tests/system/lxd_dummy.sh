@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Issue 12 in Bochs (docs/lxd-dummy.md): Linux's drivers/net/dummy.c as the
+# native dummy.ko and, unmodified, in an LXD (dummy.lxd + dummy_glue.ko),
+# through the same shell exercise (linux-guest/initramfs/tests/lxd-dummy.sh):
+# ip link, up, address, MAC change, carrier off/on, 2 x 300 packets from
+# nettx counted over rtnetlink; then the domain stopped while a sender is in
+# full flow, a test build that faults after 150 packets, and reloads.
+. "$(dirname "$0")/lib/boot.sh"
+
+make -s -C "$ROOT" linux build/lxds.elf >/dev/null ||
+  { fail "hypervisor, guest kernel, dummy.lxd and dummy_glue.ko build" "make linux build/lxds.elf failed"; exit 1; }
+
+linux_modules "lxds.test=lxd-dummy"
+boot lxd-dummy bochs "" --cores 4 --megs 512 --timeout 1500
+T='test lxd-dummy'
+expect "Linux reaches userspace" '^lxds-guest: ready'
+expect_not "no FAIL line" "^lxds-guest: $T: FAIL"
+expect_not "no kernel panic, oops or BUG in Linux" 'Kernel panic|BUG:|Oops|general protection|scheduling while atomic'
+
+for how in native lxd; do
+  expect "$how: carrier off/on and the new MAC" "$T: $how: carrier off -> 0, on -> 1; address 02:11:22:33:44:55"
+  expect "$how: 600 packets and their bytes counted" "$T: $how: after 300 x 64 \\+ 300 x 1500 bytes: tx_packets \\+600 tx_bytes \\+469200 tx_dropped \\+0"
+done
+res() { tr -d '\r' < "$LOG" | sed -n "s/.*$T: RESULT $1: //p" | head -n 1; }
+if [ -n "$(res native)" ] && [ "$(res native)" = "$(res lxd)" ]; then
+  pass "native and isolated printed the same ($(res lxd))"
+else
+  fail "native and isolated printed the same" "native '$(res native)', lxd '$(res lxd)'"
+fi
+expect_hv "lxd: module_init ran in the domain under the glue" '^lxd dummy: kenv: module_init done \(glue: serving Linux.s calls\)'
+expect_hv "lxd: the domain mapped the packet pool" '^lxd dummy: dummy_lxd: packet pool of 524288 bytes'
+expect "lxd: Linux registered the domain's device" "dmesg: .*dummy_glue: domain [0-9]+ registered dummy0 \\(ifindex [0-9]+\\)"
+expect "destroy: the interface went away" "$T: destroy: dummy0 unregistered"
+expect "stop while sending: the sender saw errors, not a hang" "$T: stop while sending: sender exit 1: nettx: dummy0: sent [0-9]+ of 1000000 \\(64 bytes\\), [0-9]+ errors"
+expect "stop while sending: Linux up, interface gone, logged" "$T: stop while sending: Linux up, dummy0 gone, .*interfaces unregistered"
+expect "reload: traffic flows again" "$T: reload: 100 packets counted again"
+expect_hv "fault build: every payload byte right before the fault" '^lxd dummy_test: dummy test build: 150 packets, 151 payloads checked, 0 wrong; faulting now'
+expect "fault build: the sender saw errors" "$T: fault after 150 packets: sender exit 1: nettx: dummy0: sent [0-9]+ of 100000"
+expect "everything contained and unloaded, pool back" "$T: dummy: native and isolated passed the same script; stop, fault and reload contained"
+if tr -d '\r' < "$LOG" | grep -qE '^lxds-guest: test lxd-dummy exit=0'; then
+  pass "lxd-dummy: test passed"
+else
+  fail "lxd-dummy: test passed" "no line 'lxds-guest: test lxd-dummy exit=0'"
+fi
+expect_rc "Linux powered off" 0
