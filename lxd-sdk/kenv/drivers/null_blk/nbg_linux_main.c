@@ -23,7 +23,7 @@
  * every request in flight ends with BLK_STS_IOERR and new ones fail at
  * once; rmmod removes the disk.  Load it before the domain starts (lxdctl
  * load does: /lib/lxd/null_blk_glue.ko, domain=ID), because the pool must
- * be granted then.
+ * be granted then; it serves the domain once it runs.
  */
 #define pr_fmt(fmt) "null_blk_glue: " fmt
 
@@ -81,6 +81,9 @@ static u8 nbg_gen[NBG_SLOTS];
 static bool nbg_dead;
 static atomic_long_t nbg_submitted, nbg_ended, nbg_failed, nbg_refused;
 static struct delayed_work nbg_watch;
+static struct delayed_work nbg_starter;   /* serves the domain once it runs */
+static bool nbg_started;
+static unsigned int nbg_start_polls;
 
 static void *nbg_slot(unsigned int idx)
 {
@@ -192,7 +195,7 @@ static blk_status_t nbg_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq
 	atomic_long_inc(&nbg_submitted);
 	nbg_submit(hwtag, rq->cmd_flags, blk_rq_pos(rq), bytes, len, len ? nbg_slot(idx) : NULL);
 	/* died meanwhile (the sweep may have run before the table had it) */
-	if (READ_ONCE(nbg_dead) || klxd_glue_peer_dead(&nbg_ctx)) {
+	if (READ_ONCE(nbg_dead) || !READ_ONCE(nbg_started) || klxd_glue_peer_dead(&nbg_ctx)) {
 		rq = nbg_claim(idx, hwtag);
 		if (rq) {
 			atomic_long_inc(&nbg_failed);
@@ -207,7 +210,7 @@ static enum blk_eh_timer_return nbg_timeout(struct request *rq)
 	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
 	unsigned int idx;
 
-	if (!READ_ONCE(nbg_dead) && !klxd_glue_peer_dead(&nbg_ctx))
+	if (!READ_ONCE(nbg_dead) && READ_ONCE(nbg_started) && !klxd_glue_peer_dead(&nbg_ctx))
 		return BLK_EH_RESET_TIMER;     /* a live domain answers (its watchdog sees to it) */
 	idx = hctx->queue_num * nbg_depth + rq->tag;
 	if (idx < NBG_SLOTS && nbg_claim(idx, 0) == rq) {
@@ -515,6 +518,51 @@ void nbg_start_queues(int disk)
 
 /* ---- the module ---- */
 
+/* The domain's state from the hypervisor (LXDS_STATE_*), or -errno. */
+static int nbg_domain_state(void)
+{
+	struct lxds_domain_status *st = kzalloc(sizeof(*st), GFP_KERNEL);
+	long rc;
+	int state;
+
+	if (!st)
+		return -ENOMEM;
+	rc = klxd_hypercall(LXDS_HC_STATUS, domain, virt_to_phys(st), 0, 0);
+	state = rc < 0 ? (int)rc : (int)st->state;
+	kfree(st);
+	return state;
+}
+
+/*
+ * klxd's backend declares a domain that does not run dead, and this module
+ * goes in before the start (the pool): so the backend starts once the
+ * domain runs (polled every 20 ms; what the domain sends meanwhile waits in
+ * the ring).
+ */
+static void nbg_starter_fn(struct work_struct *w)
+{
+	int state = nbg_domain_state(), err;
+
+	if (state == LXDS_STATE_LOADED && ++nbg_start_polls < 3000) {
+		schedule_delayed_work(&nbg_starter, msecs_to_jiffies(20));
+		return;
+	}
+	if (state != LXDS_STATE_RUNNING) {
+		pr_warn("domain %u never ran (state %d): not serving it\n", domain, state);
+		WRITE_ONCE(nbg_dead, true);
+		return;
+	}
+	err = klxd_glue_start(&nbg_ctx, domain);
+	if (err) {
+		pr_err("cannot serve domain %u: %d\n", domain, err);
+		WRITE_ONCE(nbg_dead, true);
+		return;
+	}
+	WRITE_ONCE(nbg_started, true);
+	schedule_delayed_work(&nbg_watch, msecs_to_jiffies(100));
+	pr_info("serving domain %u\n", domain);
+}
+
 static int __init nbg_init(void)
 {
 	long va;
@@ -544,16 +592,12 @@ static int __init nbg_init(void)
 		return -EINVAL;     /* the pages stay granted to a live domain: never freed */
 	}
 	null_blk_linux_ctx = &nbg_ctx;
-	err = klxd_glue_start(&nbg_ctx, domain);
-	if (err) {
-		pr_err("cannot serve domain %u: %d\n", domain, err);
-		null_blk_linux_ctx = NULL;
-		return err;         /* as above: the pool stays with the domain */
-	}
 	INIT_DELAYED_WORK(&nbg_watch, nbg_watch_fn);
-	schedule_delayed_work(&nbg_watch, msecs_to_jiffies(100));
-	pr_info("serving domain %u (IDL %#llx), pool of %lu KiB: %lu slots of %u KiB\n", domain,
-		null_blk_IDL_HASH, NBG_POOL_BYTES >> 10, NBG_SLOTS, NBG_SLOT_BYTES >> 10);
+	INIT_DELAYED_WORK(&nbg_starter, nbg_starter_fn);
+	schedule_delayed_work(&nbg_starter, 0);
+	pr_info("domain %u: pool of %lu KiB (%lu slots of %u KiB) granted; serving it once it "
+		"starts (IDL %#llx)\n", domain, NBG_POOL_BYTES >> 10, NBG_SLOTS,
+		NBG_SLOT_BYTES >> 10, null_blk_IDL_HASH);
 	return 0;
 }
 
@@ -576,8 +620,10 @@ static void __exit nbg_exit(void)
 	mutex_lock(&nbg_lock);
 	nbg_del_disk_locked();
 	mutex_unlock(&nbg_lock);
+	cancel_delayed_work_sync(&nbg_starter);
 	cancel_delayed_work_sync(&nbg_watch);
-	klxd_glue_stop(&nbg_ctx);
+	if (nbg_started)
+		klxd_glue_stop(&nbg_ctx);
 	nbg_mark_dead("glue unloading");
 	mutex_lock(&nbg_lock);
 	nbg_put_disk_locked();
