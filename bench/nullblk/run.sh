@@ -20,7 +20,7 @@ tools/mkiso.sh "$work/nb.iso" build/lxds.elf "" \
   "build/linux/bzImage|linux console=ttyS0 quiet lxds.test=lxd-nullblk-bench" \
   "build/linux/initramfs.cpio.lz4|initrd"
 flock /tmp/lxds-heavy.lock tools/emu.sh bochs --iso "$work/nb.iso" --log "$work/com1.log" \
-  --com2 "$work/com2.log" --cores 4 --megs 512 --timeout 3000 2>"$work/emu.err" || true
+  --com2 "$work/com2.log" --cores 4 --megs 512 --timeout 1500 2>"$work/emu.err" || true
 mkdir -p build/test-logs && cp "$work/com1.log" build/test-logs/bench-nullblk.log
 tr -d '\r' < "$work/com1.log" | grep -q 'test lxd-nullblk-bench: done' ||
   { echo "bench: the guest did not finish:" >&2; tail -n 30 "$work/com1.log" >&2; exit 1; }

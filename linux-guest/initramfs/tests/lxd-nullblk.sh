@@ -52,7 +52,7 @@ workload() {
   run nbgtool verify /dev/nullb0 4 7 || fail "$1: nbgtool verify"
   vsum=$(printf '%s\n' "$OUT" | sed -n 's/.* sum \([0-9a-f]*\)$/\1/p')
   # a file system
-  run mke2fs -t ext2 -q -F -E nodiscard /dev/nullb0 ${FS_MB}M || fail "$1: mke2fs"
+  run mke2fs -t ext2 -b 4096 -q -F -E nodiscard /dev/nullb0 ${FS_MB}M || fail "$1: mke2fs"
   run mount -t ext2 /dev/nullb0 /mnt/nb || fail "$1: mount"
   cp /tmp/src/f* /mnt/nb/ || fail "$1: cp"
   mkdir /mnt/nb/d && cp /tmp/src/f1* /mnt/nb/d/ || fail "$1: cp into a directory"
