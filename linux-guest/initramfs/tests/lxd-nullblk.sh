@@ -123,3 +123,9 @@ run lxdctl destroy null_blk || fail "destroy after reload"
 run rmmod null_blk_glue || fail "rmmod after reload"
 [ "$(pool_free)" = "$free0" ] || fail "pool free $(pool_free) after reload, $free0 before"
 say "null_blk: native and in an LXD, the same workload passed; contained and reloaded"
+
+# make bench-nullblk boots this test with lxds.nbbench=1: the benchmark
+# follows in the same boot, on a device that just passed the checks above.
+if grep -q 'lxds.nbbench=1' /proc/cmdline; then
+  . /tests/lxd-nullblk-bench.sh
+fi
