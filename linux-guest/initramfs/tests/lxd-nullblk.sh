@@ -52,7 +52,7 @@ workload() {
   run nbgtool verify /dev/nullb0 4 7 || fail "$1: nbgtool verify"
   vsum=$(printf '%s\n' "$OUT" | sed -n 's/.* sum \([0-9a-f]*\)$/\1/p')
   # a file system
-  run mke2fs -t ext2 -b 4096 -q -F -E nodiscard /dev/nullb0 ${FS_MB}M || fail "$1: mke2fs"
+  run /usr/local/sbin/mke2fs -t ext2 -b 4096 -q -F -E nodiscard /dev/nullb0 ${FS_MB}M || fail "$1: mke2fs"
   run mount -t ext2 /dev/nullb0 /mnt/nb || fail "$1: mount"
   cp /tmp/src/f* /mnt/nb/ || fail "$1: cp"
   mkdir /mnt/nb/d && cp /tmp/src/f1* /mnt/nb/d/ || fail "$1: cp into a directory"
@@ -64,7 +64,7 @@ workload() {
   (cd /mnt/nb/d && for f in f1*; do cmp -s "$f" /tmp/src/$f || exit 1; done) || fail "$1: files in d/ differ"
   say "$1: ext2: $(ls /mnt/nb | wc -l) entries, 13 files checked after sync, drop_caches and remount"
   run umount /mnt/nb || fail "$1: umount again"
-  run e2fsck -fn /dev/nullb0 || fail "$1: e2fsck -fn found problems (exit $RC)"
+  run /usr/local/sbin/e2fsck -fn /dev/nullb0 || fail "$1: e2fsck -fn found problems (exit $RC)"
   say "$1: e2fsck -fn clean"
   say "RESULT $1: pattern $back verify $vsum files $(md5sum < /tmp/src.md5 | cut -d' ' -f1)"
 }

@@ -61,4 +61,6 @@ $(NBG_TOOL): $(NBG_DIR)/nbgtool.c
 NBG_E2FS_BINS := /sbin/mke2fs /sbin/e2fsck
 NBG_E2FS_LIBS := $(sort $(foreach b,$(NBG_E2FS_BINS),$(shell ldd $(b) 2>/dev/null | \
                    awk '$$2 == "=>" && $$3 ~ /^\// {print $$3} $$1 ~ /^\// {print $$1}')))
-INITRAMFS_EXTRA += $(NBG_TOOL):/bin/nbgtool $(foreach f,$(NBG_E2FS_BINS) $(NBG_E2FS_LIBS),$(f):$(f))
+# (the binaries under /usr/local/sbin: busybox's own mke2fs applet is on the PATH first)
+INITRAMFS_EXTRA += $(NBG_TOOL):/bin/nbgtool $(foreach f,$(NBG_E2FS_BINS),$(f):/usr/local/sbin/$(notdir $(f))) \
+                   $(foreach f,$(NBG_E2FS_LIBS),$(f):$(f))
