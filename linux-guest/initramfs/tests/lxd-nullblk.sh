@@ -86,7 +86,9 @@ run lxdctl load /lib/lxd/null_blk.lxd $PARAMS || fail "lxdctl load null_blk.lxd"
 workload lxd
 dmesg | grep -E 'null_blk_glue' | while IFS= read -r l; do say "dmesg: $l"; done
 
-# (c) containment: the domain destroyed with I/O in flight
+# (c) containment: the domain destroyed with I/O in flight (the kernel's
+# I/O error lines stay off the console, where they would split ours)
+dmesg -n 1
 for j in 1 2 3 4; do
   (while dd if=/tmp/pattern of=/dev/nullb0 bs=65536 count=16 seek=$((j * 16)) oflag=direct 2>/dev/null; do
      :; done; echo "writer $j stopped" > /tmp/w$j) &
