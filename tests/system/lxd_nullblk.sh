@@ -4,7 +4,8 @@
 # workload on both in one boot (linux-guest/initramfs/tests/lxd-nullblk.sh):
 # dd patterns buffered and O_DIRECT, nbgtool's odd sizes and offsets, ext2
 # with files of random content across sync, drop_caches and remount, e2fsck
-# -n; then the domain destroyed with I/O in flight and a reload.
+# -n; then the domain destroyed with I/O in flight, a reload, and a hostile
+# build of the domain (null_blk_hostile.lxd) whose forged calls must fail.
 . "$(dirname "$0")/lib/boot.sh"
 
 make -s -C "$ROOT" linux build/lxds.elf >/dev/null ||
@@ -35,6 +36,10 @@ expect "containment: I/O in flight and new I/O fail, no hang" "test $T: after de
 expect "containment: a new read fails" "test $T: after destroy: a new read fails with an I/O error"
 expect "containment: disk removed, pool back" "test $T: after destroy: the disk removed, the pool back to [0-9]+ bytes"
 expect "reload: a new device works" "test $T: reload: a new domain, /dev/nullb0 works"
+expect_hv "hostile: all ten forged calls refused" '^lxd null_blk_hostile: null_blk glue: hostile: 10 of 10 calls refused, 3 forged ends sent'
+expect "hostile: the disk still works, no sda" "test $T: hostile: /dev/nullb0 works, no sda"
+expect "hostile: Linux counted forged and replayed ends" "dmesg: .*null_blk_glue: domain [0-9]+: glue stopped \([0-9]+ submitted, [0-9]+ ended, [0-9]+ failed, ([4-9]|[1-9][0-9]+) bad ends\)"
+expect "hostile: everything removed, pool back" "test $T: null_blk: native and in an LXD, the same workload passed; contained, reloaded, hostile calls refused"
 if tr -d '\r' < "$LOG" | grep -qE "^lxds-guest: test $T exit=0"; then
   pass "$T: test passed"
 else

@@ -124,7 +124,25 @@ say "reload: a new domain, /dev/nullb0 works"
 run lxdctl destroy null_blk || fail "destroy after reload"
 run rmmod null_blk_glue || fail "rmmod after reload"
 [ "$(pool_free)" = "$free0" ] || fail "pool free $(pool_free) after reload, $free0 before"
-say "null_blk: native and in an LXD, the same workload passed; contained and reloaded"
+
+# (e) a hostile driver: null_blk_hostile.lxd tries to register "sda", a
+# second tag set and disk, disks with a foreign name, major, size, block
+# size or queue flag, forged ends of requests that are not in flight, and
+# replays every real end.  Linux must refuse each; the disk must still work.
+run lxdctl load /lib/lxd/null_blk_hostile.lxd $PARAMS || fail "load null_blk_hostile.lxd"
+wait_dev 60 || fail "hostile: /dev/nullb0 did not appear"
+dd if=/tmp/pattern of=/dev/nullb0 bs=65536 oflag=direct 2>/dev/null || fail "hostile: dd write"
+back=$(dd if=/dev/nullb0 bs=65536 count=32 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
+[ "$back" = "$patsum" ] || fail "hostile: the pattern came back as $back"
+[ -e /dev/sda ] && fail "hostile: the domain made /dev/sda"
+grep -q ' sda$' /proc/devices && fail "hostile: the domain registered a major named sda"
+say "hostile: /dev/nullb0 works, no sda"
+run lxdctl destroy null_blk_hostile || fail "destroy null_blk_hostile"
+run rmmod null_blk_glue || fail "rmmod after the hostile domain"
+dmesg | grep -E 'null_blk_glue' | grep -E 'refused|not in flight|glue stopped' | tail -n 12 |
+  while IFS= read -r l; do say "dmesg: $l"; done
+[ "$(pool_free)" = "$free0" ] || fail "pool free $(pool_free) after the hostile domain, $free0 before"
+say "null_blk: native and in an LXD, the same workload passed; contained, reloaded, hostile calls refused"
 
 # make bench-nullblk boots this test with lxds.nbbench=1: the benchmark
 # follows in the same boot, on a device that just passed the checks above.

@@ -25,6 +25,25 @@ $(KENV_KB)/null_blk/null_blk.o $(KENV_KB)/null_blk/null_blk_glue.o: $(NBG_DIR)/K
 
 KENV_IMAGES += null_blk
 KENV_GLUE_null_blk := null_blk
+
+# null_blk_hostile.lxd: the same, with a shim built with NBG_HOSTILE that
+# tries what a compromised driver would (nbg_domain.c, nbg_hostile_calls);
+# lxdctl inserts the same Linux glue for it (/lib/lxd/null_blk_hostile_glue.ko).
+$(KENV_KB)/null_blk_hostile/null_blk.o $(KENV_KB)/null_blk_hostile/null_blk_glue.o: \
+        $(KENV_KB)/null_blk/null_blk_glue.o
+	@rm -rf $(KENV_KB)/null_blk_hostile && mkdir -p $(KENV_KB)/null_blk_hostile
+	@cp $(KENV_KB)/null_blk/*.[ch] $(KENV_KB)/null_blk/Makefile $(KENV_KB)/null_blk/Kbuild \
+	    $(KENV_KB)/null_blk_hostile/
+	@rm -f $(KENV_KB)/null_blk_hostile/*.mod.c
+	@echo 'ccflags-y += -DNBG_HOSTILE' >>$(KENV_KB)/null_blk_hostile/Kbuild
+	$(call kenv_kbuild,null_blk_hostile)
+
+KENV_IMAGES += null_blk_hostile
+KENV_UNIT_null_blk_hostile   := null_blk_hostile
+KENV_MODULE_null_blk_hostile := null_blk
+KENV_CROSS_null_blk_hostile  := $(KENV_DIR)/drivers/null_blk.cross
+KENV_HEAP_null_blk_hostile   := 0x2000000
+KENV_GLUE_null_blk_hostile   := null_blk
 # (KENV_UNIT/MODULE/CROSS/HEAP_null_blk: lxd-sdk/kenv/build.mk, shared with the link test)
 
 # Linux's side: the generated null_blk_linux.c, the glue runtime and klxd's
@@ -48,7 +67,7 @@ $(NBG_KO): $(NBG_LINUX_SRCS) $(NBG_IDL) $(HOST_BUILD)/idlc $(KLXD_KO) include/lx
 	  || { cat $(NBG_OUT)/build.log; echo "null_blk_glue.ko did not build (log: $(NBG_OUT)/build.log)" >&2; exit 1; }
 	@grep -E 'warning|error' $(NBG_OUT)/build.log || true
 
-INITRAMFS_EXTRA += $(NBG_KO):/lib/lxd/null_blk_glue.ko
+INITRAMFS_EXTRA += $(NBG_KO):/lib/lxd/null_blk_glue.ko $(NBG_KO):/lib/lxd/null_blk_hostile_glue.ko
 
 # The tests' tools: nbgtool (data checks, the load generator), static like
 # lxdctl; e2fsprogs' mke2fs and e2fsck from this Debian, with the shared

@@ -319,6 +319,59 @@ static bool nbg_is_ours(struct request_queue *q, const char *what)
 	return false;
 }
 
+#ifdef NBG_HOSTILE
+/*
+ * null_blk_hostile.lxd (the same driver and shim built with NBG_HOSTILE):
+ * before its real add_disk the domain tries what a compromised driver
+ * would, and logs what Linux answered; every one must be refused, and the
+ * disk must still work afterwards (linux-guest/initramfs/tests/
+ * lxd-nullblk.sh).  Each real completion is also sent twice (a replay).
+ */
+static void nbg_hostile_calls(struct gendisk *disk)
+{
+	u32 depth = 0, maxs = 0;
+	int refused = 0, rc;
+
+#define NBG_TRY(what, call) do {						\
+		rc = (call);							\
+		pr_info("hostile: %s -> %d\n", what, rc);			\
+		refused += rc < 0;						\
+	} while (0)
+	NBG_TRY("register_blkdev(0, \"sda\")", nbg_register_blkdev(0, "sda"));
+	NBG_TRY("register_blkdev(8, \"nullb\")", nbg_register_blkdev(8, "nullb"));
+	NBG_TRY("a second tag set", nbg_alloc_tag_set(1, 32, 0, 1, &depth, &maxs));
+	NBG_TRY("a second disk", nbg_alloc_disk());
+	NBG_TRY("add_disk named sda", nbg_add_disk(nbg.disk_id, "sda", disk->major, 0, 1, nbg.capacity,
+						   nbg.lbs, nbg.pbs, 0, 0, 0, 0, 0, false, false));
+	NBG_TRY("add_disk with another major", nbg_add_disk(nbg.disk_id, disk->disk_name, 8, 0, 1,
+							    nbg.capacity, nbg.lbs, nbg.pbs, 0, 0, 0, 0, 0,
+							    false, false));
+	NBG_TRY("add_disk of 2^50 sectors", nbg_add_disk(nbg.disk_id, disk->disk_name, disk->major, 0, 1,
+							 1ull << 50, nbg.lbs, nbg.pbs, 0, 0, 0, 0, 0,
+							 false, false));
+	NBG_TRY("add_disk with block size 3000", nbg_add_disk(nbg.disk_id, disk->disk_name, disk->major,
+							      0, 1, nbg.capacity, 3000, 3000, 0, 0, 0,
+							      0, 0, false, false));
+	NBG_TRY("add_disk setting queue flag 30", nbg_add_disk(nbg.disk_id, disk->disk_name, disk->major,
+							       0, 1, nbg.capacity, nbg.lbs, nbg.pbs, 0,
+							       0, 0, 1ull << 30, 0, false, false));
+	NBG_TRY("add_disk of disk 5", nbg_add_disk(5, disk->disk_name, disk->major, 0, 1, nbg.capacity,
+						   nbg.lbs, nbg.pbs, 0, 0, 0, 0, 0, false, false));
+#undef NBG_TRY
+	/* ends of requests that are not in flight (no answer: counted by Linux) */
+	nbg_end(0x00000000, BLK_STS_OK);
+	nbg_end(0xff00ffff, BLK_STS_OK);
+	nbg_end(0x0001001f, BLK_STS_OK);
+	nbg_put_disk(7);
+	nbg_del_disk(-1);
+	pr_info("hostile: %d of 10 calls refused, 3 forged ends sent\n", refused);
+}
+#else
+static void nbg_hostile_calls(struct gendisk *disk)
+{
+}
+#endif
+
 int device_add_disk(struct device *parent, struct gendisk *disk,
 		    const struct attribute_group **groups)
 {
@@ -327,6 +380,7 @@ int device_add_disk(struct device *parent, struct gendisk *disk,
 	if (!disk || disk != nbg.disk || nbg.added)
 		return -EINVAL;
 	disk->disk_name[DISK_NAME_LEN - 1] = '\0';
+	nbg_hostile_calls(disk);
 	rc = nbg_add_disk(nbg.disk_id, disk->disk_name, disk->major, disk->first_minor,
 			  disk->minors, nbg.capacity, nbg.lbs, nbg.pbs, nbg.max_hw_sectors,
 			  nbg.max_discard_sectors, nbg.virt_boundary, nbg.flags_set,
@@ -482,6 +536,9 @@ void blk_mq_end_request(struct request *rq, blk_status_t error)
 	}
 	s->busy = false;
 	nbg_end(s->hwtag, error);
+#ifdef NBG_HOSTILE
+	nbg_end(s->hwtag, BLK_STS_OK);      /* a replay: Linux must ignore it */
+#endif
 }
 
 void blk_mq_end_request_batch(struct io_comp_batch *iob)
