@@ -33,6 +33,8 @@ static void usage(FILE *f)
 		"  load FILE [NAME] [PARAM=VALUE...] [--no-start] [--core N] [--pages P]\n"
 		"                       PARAM=VALUE words become the domain's load arguments\n"
 		"                       (module parameters of a kernel-environment LXD)\n"
+		"                       FILE's Linux side (FILE without .lxd, plus _glue.ko) is\n"
+		"                       inserted with domain=ID before the start, if it exists\n"
 		"                      create a domain from the LXD image FILE (NAME: the file's\n"
 		"                      base name without .lxd), give it a channel of P ring pages\n"
 		"                      (default %u) and start it on core N (default: the next free\n"
@@ -543,6 +545,40 @@ static int add_arg(char *args, size_t size, const char *word)
 	return 0;
 }
 
+/*
+ * An image whose Linux side is a glue module kept next to it
+ * (/lib/lxd/NAME.lxd and /lib/lxd/NAME_glue.ko, e.g. null_blk) gets that
+ * module inserted with domain=ID after its channel exists and before it
+ * starts: such a module may grant the domain more memory (a shared buffer
+ * pool), which the hypervisor allows only before the start.  0 if there is
+ * no such module or it went in; -1 (said why) if it failed.
+ */
+static int insert_glue(const char *file, uint32_t id)
+{
+	char path[4096], params[32];
+	size_t n = strlen(file);
+	int fd, rc;
+
+	if (n < 4 || strcmp(file + n - 4, ".lxd") != 0 || n - 4 + sizeof("_glue.ko") > sizeof(path))
+		return 0;
+	snprintf(path, sizeof(path), "%.*s_glue.ko", (int)(n - 4), file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	snprintf(params, sizeof(params), "domain=%u", id);
+	rc = (int)syscall(SYS_finit_module, fd, params, 0);
+	if (rc != 0) {
+		int e = errno;
+
+		err_msg("inserting %s %s failed: %s (dmesg says why)", path, params, strerror(e));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	printf("inserted %s %s\n", path, params);
+	return 0;
+}
+
 static int cmd_load(int argc, char **argv)
 {
 	char args[LXD_ARGS_MAX] = "";
@@ -670,6 +706,12 @@ static int cmd_load(int argc, char **argv)
 		return 1;
 	}
 	printf("loaded %s as domain %u\n", cr.name, id);
+	if (insert_glue(file, id)) {
+		err_msg("destroying domain %u '%s' (its glue module is not there)", id, cr.name);
+		if (xioctl(LXD_IOC_DESTROY, &id) < 0)
+			err_msg("destroying domain %u failed too: %s", id, strerror(errno));
+		return 1;
+	}
 	if (start && do_start(id, cr.name, core)) {
 		err_msg("'%s' stays loaded: lxdctl start %s [CORE], or lxdctl destroy %s", cr.name,
 			cr.name, cr.name);

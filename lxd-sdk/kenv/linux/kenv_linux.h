@@ -18,6 +18,8 @@ void kenv_jiffies_update(void);
 void kenv_schedule(void);
 
 int kenv_mem_init(void);
+/* struct page for more identity-mapped memory (granted pages): see kenv_mem.c */
+int kenv_mem_add_pages(unsigned long start, unsigned long end);
 int kenv_cpu_init(void);
 
 #endif

@@ -403,7 +403,7 @@ static int kenv_direct_map(void)
 
 int kenv_mem_init(void)
 {
-	unsigned long start, end, pfn_lo, pfn_hi, nr;
+	unsigned long start, end;
 	int rc = kenv_direct_map();
 
 	if (rc) {
@@ -415,12 +415,30 @@ int kenv_mem_init(void)
 		return -ENOMEM;
 	memset(mem_section, 0, NR_SECTION_ROOTS * sizeof(*mem_section));
 	kenv_heap_range(&start, &end);
-	pfn_lo = start >> PAGE_SHIFT;
-	pfn_hi = end >> PAGE_SHIFT;
+	return kenv_mem_add_pages(start, end);
+}
+
+/*
+ * struct page for [start, end) of the domain's identity map (page aligned),
+ * so that virt_to_page/page_address work on its direct-map alias: the heap
+ * at start-up, and memory Linux granted (a glue's shared buffer pool, which
+ * a driver reaches through the bio_vecs of the requests it is given).  A
+ * range may not share a 128 MiB section with one added before (-EEXIST).
+ */
+int kenv_mem_add_pages(unsigned long start, unsigned long end)
+{
+	unsigned long pfn_lo = start >> PAGE_SHIFT, pfn_hi = end >> PAGE_SHIFT, nr;
+	int rc;
+
+	if (!mem_section || (start | end) & ~PAGE_MASK || pfn_hi <= pfn_lo)
+		return -EINVAL;
 	for (nr = pfn_to_section_nr(pfn_lo); nr <= pfn_to_section_nr(pfn_hi - 1); nr++) {
 		unsigned long lo = max(pfn_lo, section_nr_to_pfn(nr));
 		unsigned long hi = min(pfn_hi, section_nr_to_pfn(nr + 1));
 
+		if (SECTION_NR_TO_ROOT(nr) < NR_SECTION_ROOTS && mem_section[SECTION_NR_TO_ROOT(nr)] &&
+		    mem_section[SECTION_NR_TO_ROOT(nr)][nr & SECTION_ROOT_MASK].section_mem_map)
+			return -EEXIST;
 		rc = kenv_section_map(nr, lo, hi);
 		if (rc)
 			return rc;

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): null_blk (memory_backed=1, bs=4096) native and in an
+# LXD, in one Bochs boot (4 cores): 4 KiB random and 64 KiB sequential reads
+# and writes, 1 and 16 requests in flight (linux-guest/initramfs/tests/
+# lxd-nullblk-bench.sh; nbgtool bench: O_DIRECT, a thread per request in
+# flight).  The boot runs the data and containment test (lxd-nullblk.sh)
+# first, so the figures are for a device that just passed it.  Two rounds in opposite orders; the table gives each round and
+# the LXD's share of native.  Bochs' TSC advances one tick per emulated
+# instruction per core, so "ticks per I/O" (TSC on the load generator's
+# core, start to end over all requests / requests) is emulated instructions
+# per I/O of wall time on one core.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+out=${1:-docs/bench-nullblk.md}
+work=$(mktemp -d /tmp/lxds-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+make -s iso >/dev/null
+tools/mkiso.sh "$work/nb.iso" build/lxds.elf "" \
+  "build/linux/bzImage|linux console=ttyS0 quiet lxds.test=lxd-nullblk lxds.nbbench=1" \
+  "build/linux/initramfs.cpio.lz4|initrd"
+flock /tmp/lxds-heavy.lock tools/emu.sh bochs --iso "$work/nb.iso" --log "$work/com1.log" \
+  --com2 "$work/com2.log" --cores 4 --megs 512 --timeout 2400 2>"$work/emu.err" || true
+mkdir -p build/test-logs && cp "$work/com1.log" build/test-logs/bench-nullblk.log
+tr -d '\r' < "$work/com1.log" | grep -qE 'test lxd-nullblk[a-z-]*: done' ||
+  { echo "bench: the guest did not finish:" >&2; tail -n 30 "$work/com1.log" >&2; exit 1; }
+
+# "BENCH how round bench DEV MODE bs BS qd QD: N ios in S s, I iops, T ticks/io"
+rows=$(tr -d '\r' < "$work/com1.log" | sed -n \
+  's/.*BENCH \([a-z]*\) \([0-9]\) bench [^ ]* \([a-z]*\) bs \([0-9]*\) qd \([0-9]*\): \([0-9]*\) ios in [0-9.]* s, \([0-9]*\) iops, \([0-9]*\) ticks\/io/\1 \2 \3 \4 \5 \6 \7 \8/p')
+[ -n "$rows" ] || { echo "bench: no results" >&2; exit 1; }
+get() { awk -v h="$1" -v r="$2" -v m="$3" -v b="$4" -v q="$5" -v f="$6" \
+  '$1==h && $2==r && $3==m && $4==b && $5==q {print $f}' <<< "$rows"; }
+table="| I/O | in flight | native IOPS (round 1 / 2) | LXD IOPS (round 1 / 2) | LXD / native | native instr/I/O | LXD instr/I/O |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+for c in randread:4096 randwrite:4096 seqread:65536 seqwrite:65536; do
+  m=${c%%:*}; b=${c#*:}
+  for q in 1 16; do
+    n1=$(get native 1 $m $b $q 7); n2=$(get native 2 $m $b $q 7)
+    l1=$(get lxd 1 $m $b $q 7); l2=$(get lxd 2 $m $b $q 7)
+    nt=$(( ($(get native 1 $m $b $q 8) + $(get native 2 $m $b $q 8)) / 2 ))
+    lt=$(( ($(get lxd 1 $m $b $q 8) + $(get lxd 2 $m $b $q 8)) / 2 ))
+    pct=$(( 100 * (l1 + l2) / (n1 + n2) ))
+    table+=$'\n'"| $m $((b / 1024)) KiB | $q | $n1 / $n2 | $l1 / $l2 | $pct % | $nt | $lt |"
+  done
+done
+echo "$table"
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
+{
+  echo "# Benchmark: null_blk native vs in an LXD"
+  echo
+  echo "Measured $(date -u +%Y-%m-%d) in Bochs 2.7 (corei7_skylake_x, 4 cores, 512 MiB) on"
+  echo "$cpu, $(nproc) vCPUs. Reproduce with \`make bench-nullblk\`; what the"
+  echo "columns mean and where the cost goes: docs/lxd-null_blk.md \"Benchmark\"."
+  echo
+  echo "$table"
+} > "$out"
+echo "bench: wrote $out"

@@ -1,0 +1,57 @@
+#!/bin/sh
+# Benchmark (make bench-nullblk, bench/nullblk/run.sh): null_blk memory-backed,
+# native and in an LXD, in one boot: 4 KiB random reads and writes and 64 KiB
+# sequential reads and writes, 1 and 16 requests in flight (nbgtool bench:
+# O_DIRECT, one thread per request in flight).  Two rounds in opposite
+# orders (native then LXD, LXD then native), each running the cases in a
+# different order; one line per run:
+#   lxds-guest: test lxd-nullblk-bench: BENCH <native|lxd> <round> bench ... iops, N ticks/io
+. /tests/lxd-lib.sh
+ensure_module
+
+PARAMS="memory_backed=1 gb=1 bs=4096 irqmode=1"
+N4K=${N4K:-1200}
+N64K=${N64K:-300}
+
+wait_dev() {
+  n=0
+  while [ ! -b /dev/nullb0 ]; do
+    n=$((n + 1))
+    [ $n -gt 600 ] && return 1
+    sleep 0.1
+  done
+}
+
+up() {
+  case $1 in
+    native) run modprobe null_blk $PARAMS || fail "modprobe null_blk" ;;
+    lxd) run lxdctl load /lib/lxd/null_blk.lxd $PARAMS || fail "lxdctl load" ;;
+  esac
+  wait_dev || fail "$1: no /dev/nullb0"
+  # the 8 MiB the runs use, written once so that reads find data
+  dd if=/dev/zero of=/dev/nullb0 bs=65536 count=128 oflag=direct 2>/dev/null || fail "$1: prefill"
+}
+
+down() {
+  case $1 in
+    native) run rmmod null_blk || fail "rmmod null_blk" ;;
+    lxd) run lxdctl destroy null_blk && run rmmod null_blk_glue || fail "lxd teardown" ;;
+  esac
+}
+
+cases1="randread:4096:1 randwrite:4096:1 seqread:65536:1 seqwrite:65536:1 randread:4096:16 randwrite:4096:16 seqread:65536:16 seqwrite:65536:16"
+cases2="seqwrite:65536:16 randread:4096:16 seqread:65536:1 randwrite:4096:1 seqread:65536:16 randwrite:4096:16 seqwrite:65536:1 randread:4096:1"
+
+bench_all() {  # HOW ROUND CASES
+  for c in $3; do
+    mode=${c%%:*}; rest=${c#*:}; bs=${rest%%:*}; qd=${rest#*:}
+    n=$N4K; [ "$bs" = 65536 ] && n=$N64K
+    out=$(nbgtool bench /dev/nullb0 "$mode" "$bs" "$qd" "$n" 2>&1) || fail "$1 $c: $out"
+    say "BENCH $1 $2 $out"
+  done
+}
+
+round=1
+for how in native lxd; do up $how; bench_all $how 1 "$cases1"; down $how; done
+for how in lxd native; do up $how; bench_all $how 2 "$cases2"; down $how; done
+say "done"

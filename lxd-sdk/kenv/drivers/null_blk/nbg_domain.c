@@ -1,0 +1,613 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The blk-mq functions null_blk calls, inside its domain (issue 13,
+ * docs/lxd-null_blk.md).  The block layer stays in Linux; this shim keeps
+ * the driver's view of the objects Linux owns and tells Linux, through the
+ * rpcs of null_blk.idl (their stubs are in the generated null_blk_domain.c),
+ * what to do with the real ones:
+ *
+ *   - the tag set is the driver's own struct; Linux makes the real one
+ *     (nbg_alloc_tag_set) and may lower its depth: the shared pool has one
+ *     data slot per (hardware queue, tag);
+ *   - __blk_mq_alloc_disk makes private copies of the gendisk, its
+ *     request_queue and one blk_mq_hw_ctx per hardware queue, and runs the
+ *     driver's init_hctx here, where its driver_data is used;
+ *   - queue limits, flags and the capacity are kept here and sent with
+ *     device_add_disk (nbg_add_disk), where Linux checks and applies them;
+ *   - one private struct request (with the driver's PDU after it, as
+ *     blk_mq_rq_to_pdu expects) and one bio per tag.  nbg_submit (from
+ *     Linux, one-way) fills them in: the bio's single bio_vec covers the
+ *     request's slot of the pool (struct pages exist for it: the pool is
+ *     granted memory, kenv_mem_add_pages), and calls the driver's queue_rq;
+ *   - blk_mq_start_request does nothing (Linux started the request before
+ *     sending it), blk_mq_complete_request runs the driver's ->complete
+ *     here, blk_mq_end_request sends nbg_end (one-way) and frees the slot.
+ *
+ * One tag set and one disk (nr_devices=1, shared_tags=0), request-based
+ * (queue_mode=2): __blk_alloc_disk (bio-based) fails.  Every value Linux
+ * sends is checked before use.
+ */
+#define pr_fmt(fmt) "null_blk glue: " fmt
+
+#include <linux/blk-mq.h>
+#include <linux/blkdev.h>
+#include <linux/bio.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <lxds/hypercall_abi.h>
+
+#include "null_blk_common.h"
+
+int kenv_mem_add_pages(unsigned long start, unsigned long end);
+void *kenv_kva(void *identity);
+
+struct nbg_slot {
+	struct request *rq;             /* sizeof(struct request) + the driver's cmd_size */
+	struct bio bio;
+	struct bio_vec bvec;
+	u32 hwtag;                      /* as Linux sent it: echoed in nbg_end */
+	bool busy;
+};
+
+static struct {
+	struct blk_mq_tag_set *set;
+	unsigned int nr_hw, depth, max_sectors;
+	struct nbg_slot *slots;         /* nr_hw * depth */
+	void *pool;                     /* direct-map address of the granted pool */
+	size_t pool_bytes;
+	/* the one disk */
+	int disk_id;                    /* Linux's number, or -1 */
+	bool added;
+	struct gendisk *disk;
+	struct request_queue *q;
+	struct blk_mq_hw_ctx **hctx;
+	sector_t capacity;
+	unsigned int lbs, pbs, max_hw_sectors, max_discard_sectors;
+	unsigned long virt_boundary;
+	u64 flags_set, flags_clear;
+	bool wc, fua;
+	unsigned long bad_submits;
+} nbg = { .disk_id = -1 };
+
+/* The pool: grant 1 (grant 0 is the channel), at its direct-map alias. */
+static int nbg_pool_init(void)
+{
+	const struct lxd_boot_info *bi = (const struct lxd_boot_info *)LXD_BOOT_INFO_VA;
+	unsigned long va, bytes;
+	int rc;
+
+	if (nbg.pool)
+		return 0;
+	if (bi->ngrants < 2) {
+		pr_err("no shared pool: Linux granted %u range(s), the pool is the second\n",
+		       bi->ngrants);
+		return -ENOMEM;
+	}
+	va = bi->grants[1].va;
+	bytes = bi->grants[1].bytes;
+	if (va != LXD_GRANT_VA + LXD_GRANT_STRIDE || !bytes || bytes > LXD_GRANT_STRIDE ||
+	    (bytes & ~PAGE_MASK)) {
+		pr_err("the pool grant (%#lx, %lu bytes) is not where the ABI puts it\n", va, bytes);
+		return -EINVAL;
+	}
+	rc = kenv_mem_add_pages(va, va + bytes);
+	if (rc) {
+		pr_err("struct pages for the pool: %d\n", rc);
+		return rc;
+	}
+	nbg.pool = kenv_kva((void *)va);
+	nbg.pool_bytes = bytes;
+	rc = glue_pool_set(null_blk_domain_ctx, null_blk_POOL_io_data, nbg.pool, bytes);
+	if (rc) {
+		pr_err("glue_pool_set: %d\n", rc);
+		nbg.pool = NULL;
+		return rc;
+	}
+	pr_info("shared pool: %lu KiB at %px\n", bytes >> 10, nbg.pool);
+	return 0;
+}
+
+static void nbg_free_slots(void)
+{
+	unsigned int i;
+
+	if (!nbg.slots)
+		return;
+	for (i = 0; i < nbg.nr_hw * nbg.depth; i++)
+		kfree(nbg.slots[i].rq);
+	kfree(nbg.slots);
+	nbg.slots = NULL;
+}
+
+/* ---- the major number: Linux's ---- */
+
+int __register_blkdev(unsigned int major, const char *name, void (*probe)(dev_t devt))
+{
+	if (probe)
+		pr_warn("register_blkdev(%s): the probe callback is not supported, ignored\n", name);
+	return nbg_register_blkdev(major, name);
+}
+
+void unregister_blkdev(unsigned int major, const char *name)
+{
+	nbg_unregister_blkdev(major, name);
+}
+
+/* ---- the tag set ---- */
+
+int blk_mq_alloc_tag_set(struct blk_mq_tag_set *set)
+{
+	u32 depth = 0, max_sectors = 0;
+	unsigned int i;
+	int rc;
+
+	if (nbg.set) {
+		pr_err("a second tag set: one per domain (shared_tags=0, nr_devices=1)\n");
+		return -EBUSY;
+	}
+	if (!set->ops || !set->ops->queue_rq || !set->nr_hw_queues || !set->queue_depth)
+		return -EINVAL;
+	rc = nbg_pool_init();
+	if (rc)
+		return rc;
+	rc = nbg_alloc_tag_set(set->nr_hw_queues, set->queue_depth, set->flags, set->nr_maps,
+			       &depth, &max_sectors);
+	if (rc)
+		return rc;
+	if (!depth || depth > set->queue_depth || !max_sectors ||
+	    (size_t)set->nr_hw_queues * depth * max_sectors * SECTOR_SIZE > nbg.pool_bytes) {
+		pr_err("Linux's tag set (depth %u, %u sectors a request) does not fit the pool\n",
+		       depth, max_sectors);
+		nbg_free_tag_set();
+		return -EINVAL;
+	}
+	nbg.nr_hw = set->nr_hw_queues;
+	nbg.depth = depth;
+	nbg.max_sectors = max_sectors;
+	nbg.slots = kcalloc(nbg.nr_hw * depth, sizeof(*nbg.slots), GFP_KERNEL);
+	if (!nbg.slots)
+		goto nomem;
+	for (i = 0; i < nbg.nr_hw * depth; i++) {
+		nbg.slots[i].rq = kzalloc(sizeof(struct request) + set->cmd_size, GFP_KERNEL);
+		if (!nbg.slots[i].rq)
+			goto nomem;
+	}
+	set->queue_depth = depth;
+	nbg.set = set;
+	pr_info("tag set: %u hardware queue(s) of depth %u, up to %u KiB a request\n",
+		nbg.nr_hw, depth, max_sectors / 2);
+	return 0;
+nomem:
+	nbg_free_slots();
+	nbg_free_tag_set();
+	return -ENOMEM;
+}
+
+void blk_mq_free_tag_set(struct blk_mq_tag_set *set)
+{
+	if (!set || set != nbg.set)
+		return;
+	nbg_free_tag_set();
+	nbg_free_slots();
+	nbg.set = NULL;
+}
+
+/* Linux maps CPUs to its hardware queues itself; the driver's map_queues
+ * (the only caller) never runs in the domain. */
+void blk_mq_map_queues(struct blk_mq_queue_map *qmap)
+{
+	pr_warn("blk_mq_map_queues: not used in a domain (Linux maps its queues)\n");
+}
+
+/* configfs's submit_queues (no configfs in a domain) */
+void blk_mq_update_nr_hw_queues(struct blk_mq_tag_set *set, int nr_hw_queues)
+{
+	pr_warn("blk_mq_update_nr_hw_queues(%d): not supported in a domain\n", nr_hw_queues);
+}
+
+/* ---- the disk ---- */
+
+static void nbg_free_disk_copies(void)
+{
+	unsigned int i;
+
+	if (nbg.hctx) {
+		for (i = 0; i < nbg.nr_hw; i++)
+			kfree(nbg.hctx[i]);
+		kfree(nbg.hctx);
+	}
+	kfree(nbg.q);
+	kfree(nbg.disk);
+	nbg.hctx = NULL;
+	nbg.q = NULL;
+	nbg.disk = NULL;
+}
+
+static void nbg_exit_hctxs(unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (nbg.set->ops->exit_hctx)
+			nbg.set->ops->exit_hctx(nbg.hctx[i], i);
+}
+
+struct gendisk *__blk_mq_alloc_disk(struct blk_mq_tag_set *set, void *queuedata,
+				    struct lock_class_key *lkclass)
+{
+	unsigned int i;
+	int id, rc;
+
+	if (!set || set != nbg.set)
+		return ERR_PTR(-EINVAL);
+	if (nbg.disk) {
+		pr_err("a second disk: one per domain (nr_devices=1)\n");
+		return ERR_PTR(-EBUSY);
+	}
+	nbg.disk = kzalloc(sizeof(*nbg.disk), GFP_KERNEL);
+	nbg.q = kzalloc(sizeof(*nbg.q), GFP_KERNEL);
+	nbg.hctx = kcalloc(nbg.nr_hw, sizeof(*nbg.hctx), GFP_KERNEL);
+	if (!nbg.disk || !nbg.q || !nbg.hctx)
+		goto nomem;
+	for (i = 0; i < nbg.nr_hw; i++) {
+		nbg.hctx[i] = kzalloc(sizeof(*nbg.hctx[i]), GFP_KERNEL);
+		if (!nbg.hctx[i])
+			goto nomem;
+	}
+	id = nbg_alloc_disk();
+	if (id < 0) {
+		nbg_free_disk_copies();
+		return ERR_PTR(id);
+	}
+	nbg.disk_id = id;
+	nbg.q->queuedata = queuedata;
+	nbg.q->mq_ops = set->ops;
+	nbg.q->tag_set = set;
+	nbg.q->nr_hw_queues = nbg.nr_hw;
+	nbg.q->disk = nbg.disk;
+	nbg.q->limits.logical_block_size = 512;
+	nbg.q->limits.physical_block_size = 512;
+	nbg.disk->queue = nbg.q;
+	nbg.lbs = nbg.pbs = 512;
+	nbg.max_hw_sectors = nbg.max_discard_sectors = 0;
+	nbg.virt_boundary = 0;
+	nbg.flags_set = nbg.flags_clear = 0;
+	nbg.wc = nbg.fua = false;
+	nbg.capacity = 0;
+	for (i = 0; i < nbg.nr_hw; i++) {
+		struct blk_mq_hw_ctx *h = nbg.hctx[i];
+
+		h->queue = nbg.q;
+		h->queue_num = i;
+		h->flags = set->flags;
+		h->type = HCTX_TYPE_DEFAULT;
+		h->numa_node = NUMA_NO_NODE;
+		if (set->ops->init_hctx) {
+			rc = set->ops->init_hctx(h, set->driver_data, i);
+			if (rc) {
+				nbg_exit_hctxs(i);
+				nbg_put_disk(id);
+				nbg.disk_id = -1;
+				nbg_free_disk_copies();
+				return ERR_PTR(rc);
+			}
+		}
+	}
+	return nbg.disk;
+nomem:
+	nbg_free_disk_copies();
+	return ERR_PTR(-ENOMEM);
+}
+
+/* queue_mode=0 (bio-based) would hand the driver Linux's bios: not supported. */
+struct gendisk *__blk_alloc_disk(int node, struct lock_class_key *lkclass)
+{
+	pr_err("queue_mode=0 (bio-based) is not supported in a domain: use queue_mode=2\n");
+	return NULL;
+}
+
+void bio_endio(struct bio *bio)
+{
+	pr_err("bio_endio: no bio-based I/O in a domain\n");
+}
+
+static bool nbg_is_ours(struct request_queue *q, const char *what)
+{
+	if (q && q == nbg.q)
+		return true;
+	pr_err("%s: not the domain's queue\n", what);
+	return false;
+}
+
+#ifdef NBG_HOSTILE
+/*
+ * null_blk_hostile.lxd (the same driver and shim built with NBG_HOSTILE):
+ * before its real add_disk the domain tries what a compromised driver
+ * would, and logs what Linux answered; every one must be refused, and the
+ * disk must still work afterwards (linux-guest/initramfs/tests/
+ * lxd-nullblk.sh).  Each real completion is also sent twice (a replay).
+ */
+static void nbg_hostile_calls(struct gendisk *disk)
+{
+	u32 depth = 0, maxs = 0;
+	int refused = 0, rc;
+
+#define NBG_TRY(what, call) do {						\
+		rc = (call);							\
+		pr_info("hostile: %s -> %d\n", what, rc);			\
+		refused += rc < 0;						\
+	} while (0)
+	NBG_TRY("register_blkdev(0, \"sda\")", nbg_register_blkdev(0, "sda"));
+	NBG_TRY("register_blkdev(8, \"nullb\")", nbg_register_blkdev(8, "nullb"));
+	NBG_TRY("a second tag set", nbg_alloc_tag_set(1, 32, 0, 1, &depth, &maxs));
+	NBG_TRY("a second disk", nbg_alloc_disk());
+	NBG_TRY("add_disk named sda", nbg_add_disk(nbg.disk_id, "sda", disk->major, 0, 1, nbg.capacity,
+						   nbg.lbs, nbg.pbs, 0, 0, 0, 0, 0, false, false));
+	NBG_TRY("add_disk with another major", nbg_add_disk(nbg.disk_id, disk->disk_name, 8, 0, 1,
+							    nbg.capacity, nbg.lbs, nbg.pbs, 0, 0, 0, 0, 0,
+							    false, false));
+	NBG_TRY("add_disk of 2^50 sectors", nbg_add_disk(nbg.disk_id, disk->disk_name, disk->major, 0, 1,
+							 1ull << 50, nbg.lbs, nbg.pbs, 0, 0, 0, 0, 0,
+							 false, false));
+	NBG_TRY("add_disk with block size 3000", nbg_add_disk(nbg.disk_id, disk->disk_name, disk->major,
+							      0, 1, nbg.capacity, 3000, 3000, 0, 0, 0,
+							      0, 0, false, false));
+	NBG_TRY("add_disk setting queue flag 30", nbg_add_disk(nbg.disk_id, disk->disk_name, disk->major,
+							       0, 1, nbg.capacity, nbg.lbs, nbg.pbs, 0,
+							       0, 0, 1ull << 30, 0, false, false));
+	NBG_TRY("add_disk of disk 5", nbg_add_disk(5, disk->disk_name, disk->major, 0, 1, nbg.capacity,
+						   nbg.lbs, nbg.pbs, 0, 0, 0, 0, 0, false, false));
+#undef NBG_TRY
+	/* ends of requests that are not in flight (no answer: counted by Linux) */
+	nbg_end(0x00000000, BLK_STS_OK);
+	nbg_end(0xff00ffff, BLK_STS_OK);
+	nbg_end(0x0001001f, BLK_STS_OK);
+	nbg_put_disk(7);
+	nbg_del_disk(-1);
+	pr_info("hostile: %d of 10 calls refused, 3 forged ends sent\n", refused);
+}
+#else
+static void nbg_hostile_calls(struct gendisk *disk)
+{
+}
+#endif
+
+int device_add_disk(struct device *parent, struct gendisk *disk,
+		    const struct attribute_group **groups)
+{
+	int rc;
+
+	if (!disk || disk != nbg.disk || nbg.added)
+		return -EINVAL;
+	disk->disk_name[DISK_NAME_LEN - 1] = '\0';
+	nbg_hostile_calls(disk);
+	rc = nbg_add_disk(nbg.disk_id, disk->disk_name, disk->major, disk->first_minor,
+			  disk->minors, nbg.capacity, nbg.lbs, nbg.pbs, nbg.max_hw_sectors,
+			  nbg.max_discard_sectors, nbg.virt_boundary, nbg.flags_set,
+			  nbg.flags_clear, nbg.wc, nbg.fua);
+	if (!rc)
+		nbg.added = true;
+	return rc;
+}
+
+void del_gendisk(struct gendisk *disk)
+{
+	if (!disk || disk != nbg.disk || !nbg.added)
+		return;
+	nbg_del_disk(nbg.disk_id);
+	nbg.added = false;
+}
+
+void put_disk(struct gendisk *disk)
+{
+	if (!disk || disk != nbg.disk)
+		return;
+	nbg_exit_hctxs(nbg.nr_hw);
+	nbg_put_disk(nbg.disk_id);
+	nbg.disk_id = -1;
+	nbg_free_disk_copies();
+}
+
+void set_capacity(struct gendisk *disk, sector_t size)
+{
+	if (!disk || disk != nbg.disk)
+		return;
+	nbg.capacity = size;
+	if (nbg.added)
+		nbg_set_capacity(nbg.disk_id, size);
+}
+
+/* ---- queue limits and flags: kept, sent with device_add_disk ---- */
+
+void blk_queue_flag_set(unsigned int flag, struct request_queue *q)
+{
+	if (!nbg_is_ours(q, "blk_queue_flag_set") || flag >= 64)
+		return;
+	set_bit(flag, &q->queue_flags);
+	nbg.flags_set |= 1ull << flag;
+	nbg.flags_clear &= ~(1ull << flag);
+}
+
+void blk_queue_flag_clear(unsigned int flag, struct request_queue *q)
+{
+	if (!nbg_is_ours(q, "blk_queue_flag_clear") || flag >= 64)
+		return;
+	clear_bit(flag, &q->queue_flags);
+	nbg.flags_clear |= 1ull << flag;
+	nbg.flags_set &= ~(1ull << flag);
+}
+
+void blk_queue_logical_block_size(struct request_queue *q, unsigned int size)
+{
+	if (!nbg_is_ours(q, "blk_queue_logical_block_size"))
+		return;
+	q->limits.logical_block_size = size;
+	nbg.lbs = size;
+}
+
+void blk_queue_physical_block_size(struct request_queue *q, unsigned int size)
+{
+	if (!nbg_is_ours(q, "blk_queue_physical_block_size"))
+		return;
+	q->limits.physical_block_size = size;
+	nbg.pbs = size;
+}
+
+void blk_queue_max_hw_sectors(struct request_queue *q, unsigned int max)
+{
+	if (!nbg_is_ours(q, "blk_queue_max_hw_sectors"))
+		return;
+	q->limits.max_hw_sectors = max;
+	nbg.max_hw_sectors = max;
+}
+
+void blk_queue_max_discard_sectors(struct request_queue *q, unsigned int max)
+{
+	if (!nbg_is_ours(q, "blk_queue_max_discard_sectors"))
+		return;
+	q->limits.max_discard_sectors = max;
+	nbg.max_discard_sectors = max;
+}
+
+void blk_queue_virt_boundary(struct request_queue *q, unsigned long mask)
+{
+	if (!nbg_is_ours(q, "blk_queue_virt_boundary"))
+		return;
+	q->limits.virt_boundary_mask = mask;
+	nbg.virt_boundary = mask;
+}
+
+void blk_queue_write_cache(struct request_queue *q, bool wc, bool fua)
+{
+	if (!nbg_is_ours(q, "blk_queue_write_cache"))
+		return;
+	nbg.wc = wc;
+	nbg.fua = fua;
+}
+
+/* mbps throttling: Linux stops and restarts its hardware queues */
+void blk_mq_stop_hw_queues(struct request_queue *q)
+{
+	if (nbg_is_ours(q, "blk_mq_stop_hw_queues") && nbg.disk_id >= 0)
+		nbg_stop_queues(nbg.disk_id);
+}
+
+void blk_mq_start_stopped_hw_queues(struct request_queue *q, bool async)
+{
+	if (nbg_is_ours(q, "blk_mq_start_stopped_hw_queues") && nbg.disk_id >= 0)
+		nbg_start_queues(nbg.disk_id);
+}
+
+/* ---- requests ---- */
+
+/* Linux started the request before it sent it (one message fewer). */
+void blk_mq_start_request(struct request *rq)
+{
+}
+
+/* The completion "interrupt" runs the driver's ->complete at once, here. */
+void blk_mq_complete_request(struct request *rq)
+{
+	if (nbg.set && nbg.set->ops->complete)
+		nbg.set->ops->complete(rq);
+	else
+		blk_mq_end_request(rq, BLK_STS_IOERR);
+}
+
+static struct nbg_slot *nbg_slot_of(struct request *rq)
+{
+	unsigned int hw;
+
+	if (!rq || !rq->mq_hctx || !nbg.slots)
+		return NULL;
+	hw = rq->mq_hctx->queue_num;
+	if (hw >= nbg.nr_hw || rq->tag < 0 || (unsigned int)rq->tag >= nbg.depth)
+		return NULL;
+	return &nbg.slots[hw * nbg.depth + rq->tag];
+}
+
+void blk_mq_end_request(struct request *rq, blk_status_t error)
+{
+	struct nbg_slot *s = nbg_slot_of(rq);
+
+	if (!s || s->rq != rq || !s->busy) {
+		pr_err("blk_mq_end_request of a request not in flight (%px)\n", rq);
+		return;
+	}
+	s->busy = false;
+	nbg_end(s->hwtag, error);
+#ifdef NBG_HOSTILE
+	nbg_end(s->hwtag, BLK_STS_OK);      /* a replay: Linux must ignore it */
+#endif
+}
+
+void blk_mq_end_request_batch(struct io_comp_batch *iob)
+{
+	struct request *rq;
+
+	while ((rq = rq_list_pop(&iob->req_list)) != NULL)
+		blk_mq_end_request(rq, BLK_STS_OK);
+}
+
+/* One request from Linux (null_blk.idl): fill in the tag's request and bio,
+ * run the driver's queue_rq. */
+void nbg_submit(u32 hwtag, u32 opf, u64 sector, u32 bytes, u32 len, void *data)
+{
+	unsigned int hw = hwtag >> 24, tag = hwtag & 0xffff;
+	struct blk_mq_queue_data bd = { .last = true };
+	struct nbg_slot *s;
+	struct request *rq;
+	blk_status_t st;
+
+	if (!nbg.set || !nbg.q || hw >= nbg.nr_hw || tag >= nbg.depth ||
+	    (len && (len != bytes || len > nbg.max_sectors * SECTOR_SIZE || !data))) {
+		if (nbg.bad_submits++ < 8)
+			pr_err("nbg_submit(%#x, op %#x, %u bytes, data %u) refused\n", hwtag, opf,
+			       bytes, len);
+		return;
+	}
+	s = &nbg.slots[hw * nbg.depth + tag];
+	if (s->busy) {
+		if (nbg.bad_submits++ < 8)
+			pr_err("nbg_submit: tag %#x is still in flight\n", hwtag);
+		return;
+	}
+	rq = s->rq;
+	s->hwtag = hwtag;
+	rq->q = nbg.q;
+	rq->mq_hctx = nbg.hctx[hw];
+	rq->tag = tag;
+	rq->internal_tag = -1;
+	rq->cmd_flags = opf;
+	rq->rq_flags = 0;
+	rq->__sector = sector;
+	rq->__data_len = bytes;
+	rq->nr_phys_segments = len ? 1 : 0;
+	rq->bio = rq->biotail = NULL;
+	if (len) {
+		struct bio *bio = &s->bio;
+
+		s->bvec.bv_page = virt_to_page(data);
+		s->bvec.bv_offset = offset_in_page(data);
+		s->bvec.bv_len = len;
+		bio->bi_next = NULL;
+		bio->bi_opf = opf;
+		bio->bi_io_vec = &s->bvec;
+		bio->bi_vcnt = 1;
+		bio->bi_max_vecs = 1;
+		bio->bi_iter.bi_sector = sector;
+		bio->bi_iter.bi_size = len;
+		bio->bi_iter.bi_idx = 0;
+		bio->bi_iter.bi_bvec_done = 0;
+		rq->bio = rq->biotail = bio;
+	}
+	s->busy = true;
+	bd.rq = rq;
+	st = nbg.set->ops->queue_rq(nbg.hctx[hw], &bd);
+	if (st != BLK_STS_OK && s->busy) {
+		/* not queued: it ends now, with that status */
+		s->busy = false;
+		nbg_end(hwtag, st == BLK_STS_RESOURCE || st == BLK_STS_DEV_RESOURCE ?
+			BLK_STS_RESOURCE : st);
+	}
+}

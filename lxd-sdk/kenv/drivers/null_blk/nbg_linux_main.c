@@ -1,0 +1,651 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * null_blk_glue: Linux's side of null_blk in an LXD (issue 13,
+ * docs/lxd-null_blk.md).  The driver (drivers/block/null_blk/, unmodified)
+ * runs in the domain; this module owns the real blk_mq_tag_set,
+ * request_queue and gendisk, serves the domain's calls (null_blk.idl,
+ * handlers generated into null_blk_linux.c call the nbg_* functions below)
+ * and forwards every request:
+ *
+ *   queue_rq: start the request, copy a write's data into the tag's slot of
+ *             the shared pool, send nbg_submit (one-way), return;
+ *   nbg_end:  (one-way, from the domain) check it names a request in
+ *             flight, copy a read's data out of the slot, end the request.
+ *
+ * The pool (4 MiB, granted to the domain before it starts) has one 64 KiB
+ * slot per (hardware queue, tag): Linux's pages are never mapped into the
+ * domain, and the domain never sees a Linux pointer.  Everything the domain
+ * sends is checked here: names, numbers, sizes, limits, and every end
+ * against the table of requests in flight (hardware queue, tag and a
+ * generation, so a late or forged end cannot complete another request).
+ *
+ * Containment: when klxd finds the domain dead (or the module goes away)
+ * every request in flight ends with BLK_STS_IOERR and new ones fail at
+ * once; rmmod removes the disk.  Load it before the domain starts (lxdctl
+ * load does: /lib/lxd/null_blk_glue.ko, domain=ID), because the pool must
+ * be granted then; it serves the domain once it runs.
+ */
+#define pr_fmt(fmt) "null_blk_glue: " fmt
+
+#include <linux/module.h>
+#include <linux/kernel.h>
+#include <linux/blk-mq.h>
+#include <linux/blkdev.h>
+#include <linux/bvec.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <linux/ctype.h>
+#include <linux/gfp.h>
+#include <lxds/hypercall_abi.h>
+
+#include "klxd.h"
+#include "klxd_glue.h"
+#include "null_blk_common.h"
+
+static uint domain;
+module_param(domain, uint, 0444);
+MODULE_PARM_DESC(domain, "id of the null_blk LXD, loaded and not started yet");
+
+#define NBG_POOL_ORDER   10                       /* 4 MiB */
+#define NBG_POOL_BYTES   (PAGE_SIZE << NBG_POOL_ORDER)
+#define NBG_SLOT_BYTES   (64u * 1024)             /* the largest request */
+#define NBG_SLOTS        (NBG_POOL_BYTES / NBG_SLOT_BYTES)
+#define NBG_MAX_HW       4u
+
+struct nbg_inflight {
+	struct request *rq;
+	u32 hwtag;
+};
+
+struct nbg_pdu {
+	blk_status_t status;
+};
+
+static struct glue_ctx nbg_ctx;
+static struct page *nbg_pool_pages;
+static void *nbg_pool;
+
+static DEFINE_MUTEX(nbg_lock);            /* the control path: the domain's calls, exit */
+static int nbg_major = -1;
+static char nbg_major_name[32];
+static struct blk_mq_tag_set nbg_set;
+static bool nbg_set_ready;
+static unsigned int nbg_nr_hw, nbg_depth;
+static struct gendisk *nbg_disk;
+static bool nbg_added;
+
+static DEFINE_SPINLOCK(nbg_flight_lock);  /* the table of requests in flight */
+static struct nbg_inflight nbg_flight[NBG_SLOTS];
+static u8 nbg_gen[NBG_SLOTS];
+static bool nbg_dead;
+static atomic_long_t nbg_submitted, nbg_ended, nbg_failed, nbg_refused;
+static struct delayed_work nbg_watch;
+static struct delayed_work nbg_starter;   /* serves the domain once it runs */
+static bool nbg_started;
+static unsigned int nbg_start_polls;
+
+static void *nbg_slot(unsigned int idx)
+{
+	return nbg_pool + (size_t)idx * NBG_SLOT_BYTES;
+}
+
+/* Takes the request of slot idx out of the table if hwtag (0: any) names it. */
+static struct request *nbg_claim(unsigned int idx, u32 hwtag)
+{
+	struct request *rq = NULL;
+	unsigned long flags;
+
+	spin_lock_irqsave(&nbg_flight_lock, flags);
+	if (nbg_flight[idx].rq && (!hwtag || nbg_flight[idx].hwtag == hwtag)) {
+		rq = nbg_flight[idx].rq;
+		nbg_flight[idx].rq = NULL;
+	}
+	spin_unlock_irqrestore(&nbg_flight_lock, flags);
+	return rq;
+}
+
+static void nbg_fail_all(const char *why)
+{
+	unsigned int idx, n = 0;
+
+	for (idx = 0; idx < NBG_SLOTS; idx++) {
+		struct request *rq = nbg_claim(idx, 0);
+
+		if (rq) {
+			blk_mq_end_request(rq, BLK_STS_IOERR);
+			n++;
+		}
+	}
+	if (n) {
+		atomic_long_add(n, &nbg_failed);
+		pr_warn("domain %u %s: %u request(s) in flight ended with an I/O error\n", domain,
+			why, n);
+	}
+}
+
+static void nbg_mark_dead(const char *why)
+{
+	if (!READ_ONCE(nbg_dead)) {
+		WRITE_ONCE(nbg_dead, true);
+		pr_warn("domain %u %s: new I/O fails at once\n", domain, why);
+	}
+	nbg_fail_all(why);
+}
+
+/* Every 100 ms: has klxd found the domain dead? */
+static void nbg_watch_fn(struct work_struct *w)
+{
+	if (klxd_glue_peer_dead(&nbg_ctx))
+		nbg_mark_dead("is dead");
+	else
+		schedule_delayed_work(&nbg_watch, msecs_to_jiffies(100));
+}
+
+/* ---- the block layer's side ---- */
+
+static blk_status_t nbg_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq_queue_data *bd)
+{
+	struct request *rq = bd->rq;
+	unsigned int hw = hctx->queue_num, tag = rq->tag, idx = hw * nbg_depth + tag;
+	enum req_op op = req_op(rq);
+	u32 bytes = blk_rq_bytes(rq), len = 0, hwtag = 0;
+	unsigned long flags;
+	bool busy;
+
+	if (READ_ONCE(nbg_dead))
+		return BLK_STS_IOERR;
+	if (hw >= nbg_nr_hw || tag >= nbg_depth) {
+		pr_warn_ratelimited("request on queue %u tag %u: outside the tag set\n", hw, tag);
+		return BLK_STS_IOERR;
+	}
+	if (op == REQ_OP_READ || op == REQ_OP_WRITE) {
+		if (bytes > NBG_SLOT_BYTES) {
+			pr_warn_ratelimited("request of %u bytes: over the slot\n", bytes);
+			return BLK_STS_IOERR;
+		}
+		len = bytes;
+	}
+	blk_mq_start_request(rq);
+	if (op == REQ_OP_WRITE) {
+		struct req_iterator iter;
+		struct bio_vec bv;
+		u32 off = 0;
+
+		rq_for_each_segment(bv, rq, iter) {
+			if (off + bv.bv_len > len)
+				break;
+			memcpy_from_bvec(nbg_slot(idx) + off, &bv);
+			off += bv.bv_len;
+		}
+	}
+	spin_lock_irqsave(&nbg_flight_lock, flags);
+	busy = nbg_flight[idx].rq != NULL;
+	if (!busy) {
+		nbg_gen[idx]++;
+		hwtag = hw << 24 | (u32)nbg_gen[idx] << 16 | tag;
+		nbg_flight[idx].rq = rq;
+		nbg_flight[idx].hwtag = hwtag;
+	}
+	spin_unlock_irqrestore(&nbg_flight_lock, flags);
+	if (busy) {
+		pr_warn_ratelimited("queue %u tag %u: the slot is still in flight\n", hw, tag);
+		return BLK_STS_IOERR;
+	}
+	atomic_long_inc(&nbg_submitted);
+	nbg_submit(hwtag, rq->cmd_flags, blk_rq_pos(rq), bytes, len, len ? nbg_slot(idx) : NULL);
+	/* died meanwhile (the sweep may have run before the table had it) */
+	if (READ_ONCE(nbg_dead) || !READ_ONCE(nbg_started) || klxd_glue_peer_dead(&nbg_ctx)) {
+		rq = nbg_claim(idx, hwtag);
+		if (rq) {
+			atomic_long_inc(&nbg_failed);
+			blk_mq_end_request(rq, BLK_STS_IOERR);
+		}
+	}
+	return BLK_STS_OK;
+}
+
+static enum blk_eh_timer_return nbg_timeout(struct request *rq)
+{
+	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
+	unsigned int idx;
+
+	if (!READ_ONCE(nbg_dead) && READ_ONCE(nbg_started) && !klxd_glue_peer_dead(&nbg_ctx))
+		return BLK_EH_RESET_TIMER;     /* a live domain answers (its watchdog sees to it) */
+	idx = hctx->queue_num * nbg_depth + rq->tag;
+	if (idx < NBG_SLOTS && nbg_claim(idx, 0) == rq) {
+		atomic_long_inc(&nbg_failed);
+		blk_mq_end_request(rq, BLK_STS_IOERR);
+	}
+	return BLK_EH_DONE;
+}
+
+static const struct blk_mq_ops nbg_mq_ops = {
+	.queue_rq = nbg_queue_rq,
+	.timeout  = nbg_timeout,
+};
+
+static const struct block_device_operations nbg_fops = {
+	.owner = THIS_MODULE,
+};
+
+/* ---- the domain's calls (null_blk.idl) ---- */
+
+void nbg_end(u32 hwtag, blk_status_t status)
+{
+	unsigned int hw = hwtag >> 24, tag = hwtag & 0xffff, idx = hw * nbg_depth + tag;
+	struct request *rq;
+
+	if (hw >= nbg_nr_hw || tag >= nbg_depth || idx >= NBG_SLOTS ||
+	    !(rq = nbg_claim(idx, hwtag))) {
+		atomic_long_inc(&nbg_refused);
+		pr_warn_ratelimited("domain %u: end of %#x, which is not in flight: ignored\n",
+				    domain, hwtag);
+		return;
+	}
+	if ((__force u8)status > (__force u8)BLK_STS_OFFLINE)
+		status = BLK_STS_IOERR;
+	if (status == BLK_STS_RESOURCE || status == BLK_STS_DEV_RESOURCE) {
+		blk_mq_requeue_request(rq, true);
+		return;
+	}
+	if (status == BLK_STS_OK && req_op(rq) == REQ_OP_READ) {
+		struct req_iterator iter;
+		struct bio_vec bv;
+		u32 off = 0, len = blk_rq_bytes(rq);
+
+		rq_for_each_segment(bv, rq, iter) {
+			if (off + bv.bv_len > len)
+				break;
+			memcpy_to_bvec(&bv, nbg_slot(idx) + off);
+			off += bv.bv_len;
+		}
+	}
+	atomic_long_inc(&nbg_ended);
+	blk_mq_end_request(rq, status);
+}
+
+static bool nbg_name_ok(const char *name, const char *prefix)
+{
+	size_t i, n = strlen(prefix);
+
+	if (strncmp(name, prefix, n) || !name[n] || strlen(name) > n + 3)
+		return false;
+	for (i = n; name[i]; i++)
+		if (!isdigit(name[i]))
+			return false;
+	return true;
+}
+
+int nbg_register_blkdev(unsigned int major, const char *name)
+{
+	int rc;
+
+	if (major != 0 || strcmp(name, "nullb")) {
+		pr_warn("domain %u: register_blkdev(%u, \"%s\") refused (only a dynamic \"nullb\")\n",
+			domain, major, name);
+		return -EINVAL;
+	}
+	mutex_lock(&nbg_lock);
+	if (nbg_major >= 0) {
+		rc = -EBUSY;
+	} else {
+		rc = register_blkdev(0, name);
+		if (rc > 0) {
+			nbg_major = rc;
+			strscpy(nbg_major_name, name, sizeof(nbg_major_name));
+		}
+	}
+	mutex_unlock(&nbg_lock);
+	return rc;
+}
+
+void nbg_unregister_blkdev(unsigned int major, const char *name)
+{
+	mutex_lock(&nbg_lock);
+	if (nbg_major >= 0 && major == (unsigned int)nbg_major && !strcmp(name, nbg_major_name)) {
+		unregister_blkdev(nbg_major, nbg_major_name);
+		nbg_major = -1;
+	} else {
+		pr_warn("domain %u: unregister_blkdev(%u, \"%s\"): not its major\n", domain, major,
+			name);
+	}
+	mutex_unlock(&nbg_lock);
+}
+
+int nbg_alloc_tag_set(unsigned int nr_hw_queues, unsigned int queue_depth, unsigned int flags,
+		      unsigned int nr_maps, u32 *depth, u32 *max_sectors)
+{
+	unsigned int linux_hw = nr_hw_queues;
+	int rc;
+
+	if (!nr_maps || nr_maps > HCTX_MAX_TYPES || !nr_hw_queues || nr_hw_queues > NBG_MAX_HW ||
+	    !queue_depth || queue_depth > BLK_MQ_MAX_DEPTH) {
+		pr_warn("domain %u: tag set of %u queue(s), depth %u, %u map(s) refused "
+			"(1..%u queues)\n", domain, nr_hw_queues, queue_depth, nr_maps, NBG_MAX_HW);
+		return -EINVAL;
+	}
+	/* Poll queues (null_blk's default poll_queues=1 makes 3 maps) are not
+	 * forwarded: Linux gets one default queue, the domain's first. */
+	if (nr_maps > 1)
+		linux_hw = 1;
+	mutex_lock(&nbg_lock);
+	if (nbg_set_ready) {
+		mutex_unlock(&nbg_lock);
+		return -EBUSY;
+	}
+	memset(&nbg_set, 0, sizeof(nbg_set));
+	nbg_set.ops = &nbg_mq_ops;
+	nbg_set.nr_hw_queues = linux_hw;
+	/* the domain keeps a request per tag of each of its queues, and the
+	 * pool a slot per tag of each of Linux's */
+	nbg_set.queue_depth = min_t(unsigned int, queue_depth, NBG_SLOTS / nr_hw_queues);
+	nbg_set.numa_node = NUMA_NO_NODE;
+	nbg_set.cmd_size = sizeof(struct nbg_pdu);
+	/* queue_rq may sleep (sending waits while the ring is full) */
+	nbg_set.flags = BLK_MQ_F_SHOULD_MERGE | BLK_MQ_F_BLOCKING | (flags & BLK_MQ_F_NO_SCHED);
+	nbg_set.timeout = 5 * HZ;
+	nbg_set.nr_maps = 1;
+	rc = blk_mq_alloc_tag_set(&nbg_set);
+	if (!rc) {
+		nbg_set_ready = true;
+		nbg_nr_hw = linux_hw;
+		nbg_depth = nbg_set.queue_depth;
+		*depth = nbg_depth;
+		*max_sectors = NBG_SLOT_BYTES >> SECTOR_SHIFT;
+		pr_info("domain %u: tag set of %u queue(s) (the domain has %u, %u map(s)), depth %u "
+			"(asked %u)\n", domain, linux_hw, nr_hw_queues, nr_maps, nbg_depth, queue_depth);
+	}
+	mutex_unlock(&nbg_lock);
+	return rc;
+}
+
+static void nbg_free_tag_set_locked(void)
+{
+	if (nbg_set_ready && !nbg_disk) {
+		blk_mq_free_tag_set(&nbg_set);
+		nbg_set_ready = false;
+		nbg_nr_hw = nbg_depth = 0;
+	}
+}
+
+void nbg_free_tag_set(void)
+{
+	mutex_lock(&nbg_lock);
+	if (nbg_disk)
+		pr_warn("domain %u: blk_mq_free_tag_set with its disk still there: refused\n", domain);
+	nbg_free_tag_set_locked();
+	mutex_unlock(&nbg_lock);
+}
+
+int nbg_alloc_disk(void)
+{
+	struct gendisk *disk;
+	int rc = 0;
+
+	mutex_lock(&nbg_lock);
+	if (!nbg_set_ready || nbg_disk) {
+		rc = nbg_disk ? -EBUSY : -EINVAL;
+	} else {
+		disk = blk_mq_alloc_disk(&nbg_set, NULL);
+		if (IS_ERR(disk))
+			rc = PTR_ERR(disk);
+		else
+			nbg_disk = disk;
+	}
+	mutex_unlock(&nbg_lock);
+	return rc;     /* disk number 0 */
+}
+
+static bool nbg_pow2_in(unsigned int v, unsigned int lo, unsigned int hi)
+{
+	return v >= lo && v <= hi && is_power_of_2(v);
+}
+
+int nbg_add_disk(int disk, const char *name, int major, int first_minor, int minors,
+		 u64 capacity, unsigned int lbs, unsigned int pbs, unsigned int max_hw_sectors,
+		 unsigned int max_discard_sectors, u64 virt_boundary, u64 flags_set,
+		 u64 flags_clear, bool write_cache, bool fua)
+{
+	const u64 allowed = BIT_ULL(QUEUE_FLAG_NONROT) | BIT_ULL(QUEUE_FLAG_ADD_RANDOM);
+	unsigned int max_hw = NBG_SLOT_BYTES >> SECTOR_SHIFT;
+	struct request_queue *q;
+	int rc;
+
+	mutex_lock(&nbg_lock);
+	if (disk != 0 || !nbg_disk || nbg_added) {
+		rc = -EINVAL;
+		goto out;
+	}
+	if (!nbg_name_ok(name, "nullb") || major != nbg_major || first_minor < 0 ||
+	    first_minor > MINORMASK || minors < 1 || minors > 256 ||
+	    capacity > (1ull << 40) || !nbg_pow2_in(lbs, 512, 4096) ||
+	    !nbg_pow2_in(pbs, lbs, 65536) || (virt_boundary && virt_boundary != PAGE_SIZE - 1) ||
+	    ((flags_set | flags_clear) & ~allowed)) {
+		pr_warn("domain %u: add_disk(\"%s\", major %d, minor %d+%d, %llu sectors, "
+			"blocks %u/%u, flags +%#llx -%#llx) refused\n", domain, name, major,
+			first_minor, minors, capacity, lbs, pbs, flags_set, flags_clear);
+		rc = -EINVAL;
+		goto out;
+	}
+	q = nbg_disk->queue;
+	nbg_disk->major = major;
+	nbg_disk->first_minor = first_minor;
+	nbg_disk->minors = minors;
+	nbg_disk->fops = &nbg_fops;
+	strscpy(nbg_disk->disk_name, name, DISK_NAME_LEN);
+	set_capacity(nbg_disk, capacity);
+	blk_queue_logical_block_size(q, lbs);
+	blk_queue_physical_block_size(q, pbs);
+	if (max_hw_sectors && max_hw_sectors < max_hw)
+		max_hw = max(max_hw_sectors, (unsigned int)(PAGE_SIZE >> SECTOR_SHIFT));
+	blk_queue_max_hw_sectors(q, max_hw);
+	blk_queue_max_discard_sectors(q, max_discard_sectors);
+	if (virt_boundary)
+		blk_queue_virt_boundary(q, virt_boundary);
+	if (flags_set & BIT_ULL(QUEUE_FLAG_NONROT))
+		blk_queue_flag_set(QUEUE_FLAG_NONROT, q);
+	if (flags_clear & BIT_ULL(QUEUE_FLAG_ADD_RANDOM))
+		blk_queue_flag_clear(QUEUE_FLAG_ADD_RANDOM, q);
+	blk_queue_write_cache(q, write_cache, fua);
+	rc = add_disk(nbg_disk);
+	if (!rc) {
+		nbg_added = true;
+		pr_info("domain %u: /dev/%s: %llu sectors of %u bytes, up to %u KiB a request\n",
+			domain, name, capacity, lbs, max_hw / 2);
+	}
+out:
+	mutex_unlock(&nbg_lock);
+	return rc;
+}
+
+void nbg_set_capacity(int disk, u64 sectors)
+{
+	mutex_lock(&nbg_lock);
+	if (disk == 0 && nbg_disk && sectors <= (1ull << 40))
+		set_capacity_and_notify(nbg_disk, sectors);
+	mutex_unlock(&nbg_lock);
+}
+
+static void nbg_del_disk_locked(void)
+{
+	if (nbg_disk && nbg_added) {
+		del_gendisk(nbg_disk);
+		nbg_added = false;
+	}
+}
+
+void nbg_del_disk(int disk)
+{
+	mutex_lock(&nbg_lock);
+	if (disk == 0)
+		nbg_del_disk_locked();
+	mutex_unlock(&nbg_lock);
+}
+
+static void nbg_put_disk_locked(void)
+{
+	nbg_del_disk_locked();
+	if (nbg_disk) {
+		put_disk(nbg_disk);
+		nbg_disk = NULL;
+	}
+}
+
+void nbg_put_disk(int disk)
+{
+	mutex_lock(&nbg_lock);
+	if (disk == 0)
+		nbg_put_disk_locked();
+	mutex_unlock(&nbg_lock);
+}
+
+void nbg_stop_queues(int disk)
+{
+	mutex_lock(&nbg_lock);
+	if (disk == 0 && nbg_disk)
+		blk_mq_stop_hw_queues(nbg_disk->queue);
+	mutex_unlock(&nbg_lock);
+}
+
+void nbg_start_queues(int disk)
+{
+	mutex_lock(&nbg_lock);
+	if (disk == 0 && nbg_disk)
+		blk_mq_start_stopped_hw_queues(nbg_disk->queue, true);
+	mutex_unlock(&nbg_lock);
+}
+
+/* ---- the module ---- */
+
+/* The domain's state from the hypervisor (LXDS_STATE_*), or -errno. */
+static int nbg_domain_state(void)
+{
+	struct lxds_domain_status *st = kzalloc(sizeof(*st), GFP_KERNEL);
+	long rc;
+	int state;
+
+	if (!st)
+		return -ENOMEM;
+	rc = klxd_hypercall(LXDS_HC_STATUS, domain, virt_to_phys(st), 0, 0);
+	state = rc < 0 ? (int)rc : (int)st->state;
+	kfree(st);
+	return state;
+}
+
+/*
+ * klxd's backend declares a domain that does not run dead, and this module
+ * goes in before the start (the pool): so the backend starts once the
+ * domain runs (polled every 20 ms; what the domain sends meanwhile waits in
+ * the ring).
+ */
+static void nbg_starter_fn(struct work_struct *w)
+{
+	int state = nbg_domain_state(), err;
+
+	if (state == LXDS_STATE_LOADED && ++nbg_start_polls < 3000) {
+		schedule_delayed_work(&nbg_starter, msecs_to_jiffies(20));
+		return;
+	}
+	if (state != LXDS_STATE_RUNNING) {
+		pr_warn("domain %u never ran (state %d): not serving it\n", domain, state);
+		WRITE_ONCE(nbg_dead, true);
+		return;
+	}
+	err = klxd_glue_start(&nbg_ctx, domain);
+	if (err) {
+		pr_err("cannot serve domain %u: %d\n", domain, err);
+		WRITE_ONCE(nbg_dead, true);
+		return;
+	}
+	WRITE_ONCE(nbg_started, true);
+	schedule_delayed_work(&nbg_watch, msecs_to_jiffies(100));
+	pr_info("serving domain %u\n", domain);
+}
+
+static int __init nbg_init(void)
+{
+	long va;
+	int err;
+
+	nbg_pool_pages = alloc_pages(GFP_KERNEL | __GFP_ZERO, NBG_POOL_ORDER);
+	if (!nbg_pool_pages) {
+		pr_err("no %lu KiB for the pool\n", NBG_POOL_BYTES >> 10);
+		return -ENOMEM;
+	}
+	nbg_pool = page_address(nbg_pool_pages);
+	va = klxd_hypercall(LXDS_HC_GRANT, domain, page_to_phys(nbg_pool_pages),
+			    1ul << NBG_POOL_ORDER, 0);
+	if (va < 0) {
+		pr_err("granting the pool to domain %u failed: %ld (the domain must exist and "
+		       "not have started: lxdctl load --no-start)\n", domain, va);
+		__free_pages(nbg_pool_pages, NBG_POOL_ORDER);
+		return va == -ENOENT ? -ENOENT : -EBUSY;
+	}
+	if (va != LXD_GRANT_VA + LXD_GRANT_STRIDE)
+		pr_warn("domain %u sees the pool at %#lx, not as its second grant: it will refuse it\n",
+			domain, va);
+	glue_ctx_init(&nbg_ctx, "null_blk", null_blk_linux_dispatch);
+	err = glue_pool_set(&nbg_ctx, null_blk_POOL_io_data, nbg_pool, NBG_POOL_BYTES);
+	if (err) {
+		pr_err("glue_pool_set: %d\n", err);
+		return -EINVAL;     /* the pages stay granted to a live domain: never freed */
+	}
+	null_blk_linux_ctx = &nbg_ctx;
+	INIT_DELAYED_WORK(&nbg_watch, nbg_watch_fn);
+	INIT_DELAYED_WORK(&nbg_starter, nbg_starter_fn);
+	schedule_delayed_work(&nbg_starter, 0);
+	pr_info("domain %u: pool of %lu KiB (%lu slots of %u KiB) granted; serving it once it "
+		"starts (IDL %#llx)\n", domain, NBG_POOL_BYTES >> 10, NBG_SLOTS,
+		NBG_SLOT_BYTES >> 10, null_blk_IDL_HASH);
+	return 0;
+}
+
+/* Whether the domain is gone for good (its memory, and our grant, with it). */
+static bool nbg_domain_destroyed(void)
+{
+	struct klxd_channel *ch = klxd_channel_get(domain);
+	int st;
+
+	if (IS_ERR(ch))
+		return PTR_ERR(ch) == -ENODEV || PTR_ERR(ch) == -ENOENT;
+	st = klxd_channel_state(ch);
+	klxd_channel_put(ch);
+	return st == -ENODEV;
+}
+
+static void __exit nbg_exit(void)
+{
+	/* the disk first, while a live domain can still answer its last I/O */
+	mutex_lock(&nbg_lock);
+	nbg_del_disk_locked();
+	mutex_unlock(&nbg_lock);
+	cancel_delayed_work_sync(&nbg_starter);
+	cancel_delayed_work_sync(&nbg_watch);
+	if (nbg_started)
+		klxd_glue_stop(&nbg_ctx);
+	nbg_mark_dead("glue unloading");
+	mutex_lock(&nbg_lock);
+	nbg_put_disk_locked();
+	nbg_free_tag_set_locked();
+	if (nbg_major >= 0)
+		unregister_blkdev(nbg_major, nbg_major_name);
+	nbg_major = -1;
+	mutex_unlock(&nbg_lock);
+	null_blk_linux_release(&nbg_ctx);
+	null_blk_linux_ctx = NULL;
+	if (nbg_domain_destroyed()) {
+		__free_pages(nbg_pool_pages, NBG_POOL_ORDER);
+	} else {
+		pr_warn("domain %u still exists: its pool (%lu KiB) stays allocated while it may "
+			"map it\n", domain, NBG_POOL_BYTES >> 10);
+	}
+	pr_info("domain %u: glue stopped (%ld submitted, %ld ended, %ld failed, %ld bad ends)\n",
+		domain, atomic_long_read(&nbg_submitted), atomic_long_read(&nbg_ended),
+		atomic_long_read(&nbg_failed), atomic_long_read(&nbg_refused));
+}
+
+module_init(nbg_init);
+module_exit(nbg_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("lxds: Linux side of null_blk in an LXD (IDL glue over klxd)");

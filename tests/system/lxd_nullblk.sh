@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Issue 13 in Bochs (docs/lxd-null_blk.md): Linux's null_blk, memory-backed,
+# native and unmodified in an LXD (null_blk.lxd + null_blk_glue.ko), the same
+# workload on both in one boot (linux-guest/initramfs/tests/lxd-nullblk.sh):
+# dd patterns buffered and O_DIRECT, nbgtool's odd sizes and offsets, ext2
+# with files of random content across sync, drop_caches and remount, e2fsck
+# -n; then the domain destroyed with I/O in flight, a reload, and a hostile
+# build of the domain (null_blk_hostile.lxd) whose forged calls must fail.
+. "$(dirname "$0")/lib/boot.sh"
+
+make -s -C "$ROOT" linux build/lxds.elf >/dev/null ||
+  { fail "hypervisor, guest kernel, null_blk.lxd and null_blk_glue.ko build" "make linux build/lxds.elf failed"; exit 1; }
+
+T=lxd-nullblk
+linux_modules "lxds.test=$T"
+boot "$T" bochs "" --cores 4 --megs 512 --timeout 1800
+expect "Linux reaches userspace" '^lxds-guest: ready'
+expect_not "no FAIL line" "^lxds-guest: test $T: FAIL"
+expect_not "no kernel panic, oops, BUG or hung task in Linux" 'Kernel panic|BUG:|Oops|general protection|blocked for more than'
+
+for how in native lxd; do
+  expect "$how: dd patterns read back equal" "test $T: $how: dd pattern 2 MiB buffered and 2 MiB O_DIRECT: read back equal"
+  expect "$how: O_DIRECT odd sizes and offsets" "test $T:   verify /dev/nullb0: 4 MiB, block 4096, [0-9]+ writes, [0-9]+ reads, 0 mismatches"
+  expect "$how: ext2 files intact after remount" "test $T: $how: ext2: [0-9]+ entries, 13 files checked after sync, drop_caches and remount"
+  expect "$how: e2fsck -fn clean" "test $T: $how: e2fsck -fn clean"
+done
+res() { tr -d '\r' < "$LOG" | sed -n "s/.*test $T: RESULT $1: //p" | head -n 1; }
+if [ -n "$(res native)" ] && [ "$(res native)" = "$(res lxd)" ]; then
+  pass "native and LXD gave the same results ($(res lxd))"
+else
+  fail "native and LXD gave the same results" "native '$(res native)', lxd '$(res lxd)'"
+fi
+expect_hv "lxd: module_init ran in the domain under the glue" '^lxd null_blk: kenv: module_init done'
+expect "lxd: Linux made the domain's disk" "dmesg: .*null_blk_glue: domain [0-9]+: /dev/nullb0: [0-9]+ sectors"
+expect "containment: I/O in flight and new I/O fail, no hang" "test $T: after destroy: every writer and reader stopped with an error"
+expect "containment: a new read fails" "test $T: after destroy: a new read fails with an I/O error"
+expect "containment: disk removed, pool back" "test $T: after destroy: the disk removed, the pool back to [0-9]+ bytes"
+expect "reload: a new device works" "test $T: reload: a new domain, /dev/nullb0 works"
+expect_hv "hostile: all ten forged calls refused" '^lxd null_blk_hostile: null_blk glue: hostile: 10 of 10 calls refused, 3 forged ends sent'
+expect "hostile: the disk still works, no sda" "test $T: hostile: /dev/nullb0 works, no sda"
+expect "hostile: Linux counted forged and replayed ends" "dmesg: .*null_blk_glue: domain [0-9]+: glue stopped \([0-9]+ submitted, [0-9]+ ended, [0-9]+ failed, ([4-9]|[1-9][0-9]+) bad ends\)"
+expect "hostile: everything removed, pool back" "test $T: null_blk: native and in an LXD, the same workload passed; contained, reloaded, hostile calls refused"
+if tr -d '\r' < "$LOG" | grep -qE "^lxds-guest: test $T exit=0"; then
+  pass "$T: test passed"
+else
+  fail "$T: test passed" "no line 'lxds-guest: test $T exit=0'"
+fi
+expect_rc "Linux powered off" 0
