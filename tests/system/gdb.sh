@@ -62,8 +62,8 @@ if wait_line 'test lxd-gdb: gdb: serving echo on ttyS3' 600; then
     'bt' 'p req->w[0]' 'p/x $rip' 'stepi' 'p/x $rip' 'set var *(unsigned long *)&req->w[0] = 42' \
     'p req->w[0]' 'delete' 'continue' 'info threads' 'detach' >/dev/null &
   s1=$!
-  n=0
-  until [ "$(grep -c '^Continuing\.' "$WORK/s1" 2>/dev/null)" -ge 2 ]; do
+  n=0   # gdb prints no "Continuing." in batch mode: the last print before `continue` says it
+  until grep -q '^\$4 = ' "$WORK/s1" 2>/dev/null; do
     kill -0 "$s1" 2>/dev/null || break
     n=$((n + 1)); [ $n -gt 1200 ] && break
     sleep 0.5
