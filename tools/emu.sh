@@ -4,7 +4,8 @@
 #
 #   tools/emu.sh [auto|kvm|qemu|qemu-plain|bochs] --iso FILE [options]
 #     kvm         QEMU with KVM, -cpu host (nested VT-x or nested SVM)
-#     qemu        QEMU TCG with AMD SVM and nested paging (-cpu qemu64,+svm,+npt)
+#     qemu        QEMU TCG with AMD SVM and nested paging (-cpu qemu64,+svm,+npt,+nx:
+#                 NX, so nested page tables can withhold execute rights)
 #     qemu-plain  QEMU TCG with neither VT-x nor SVM (-cpu qemu64,-svm): the refusal
 #     bochs       Bochs with VT-x + EPT (corei7_skylake_x)
 #     --log FILE       serial (COM1) to FILE instead of the terminal
@@ -88,7 +89,7 @@ run_qemu() {
   local accel=() serial=()
   case $emu in
     kvm) accel=(-enable-kvm -cpu host) ;;
-    qemu) accel=(-accel tcg -cpu qemu64,+svm,+npt) ;;
+    qemu) accel=(-accel tcg -cpu qemu64,+svm,+npt,+nx) ;;
     *) accel=(-accel tcg -cpu qemu64,-svm) ;;
   esac
   if [ -n "$log" ]; then serial=(-serial "file:$log"); else serial=(-serial mon:stdio); fi

@@ -19,6 +19,8 @@
 
 #define CPUID_SVM_LEAF        0x8000000Au
 #define CPUID81_ECX_SVM       (1u << 2)
+#define CPUID81_EDX_NX        (1u << 20)
+#define EFER_NXE              (1ull << 11)
 #define CPUID8A_EDX_NP        (1u << 0)
 #define CPUID8A_EDX_NRIPS     (1u << 3)
 #define CPUID8A_EDX_DECODE    (1u << 7)
@@ -43,6 +45,11 @@ const char *svm_unusable_reason(void)
                      r.ebx);
         return why;
     }
+    /* Without EFER.NXE, bit 63 of a nested page table entry is reserved: pages
+     * could not be made non-executable (QEMU: -cpu qemu64 lacks nx; add +nx). */
+    if (!(cpuid(0x80000001, 0).edx & CPUID81_EDX_NX))
+        return "AMD SVM is present but NX is absent (CPUID 0x80000001:EDX.NX = 0), so nested "
+               "page tables cannot withhold execute rights";
     if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS)
         return "AMD SVM is disabled by the firmware (VM_CR.SVMDIS = 1)";
     return NULL;
@@ -53,9 +60,10 @@ static int svm_cpu_enable(unsigned int cpu)
     struct x86_percpu *pc = x86_cpu(cpu);
     uint64_t hsave, host;
 
-    wrmsr(MSR_IA32_EFER, rdmsr(MSR_IA32_EFER) | EFER_SVME);
-    if (!(rdmsr(MSR_IA32_EFER) & EFER_SVME)) {
-        pr_err("svm: cpu %u: EFER.SVME does not stay set (EFER=%#lx)\n", cpu,
+    /* NXE: nested walks use the host's paging mode, so NX in NPT entries needs it */
+    wrmsr(MSR_IA32_EFER, rdmsr(MSR_IA32_EFER) | EFER_SVME | EFER_NXE);
+    if ((rdmsr(MSR_IA32_EFER) & (EFER_SVME | EFER_NXE)) != (EFER_SVME | EFER_NXE)) {
+        pr_err("svm: cpu %u: EFER.SVME or NXE does not stay set (EFER=%#lx)\n", cpu,
                rdmsr(MSR_IA32_EFER));
         return -EIO;
     }

@@ -172,6 +172,10 @@ int svm_vcpu_create(struct vcpu *v, const struct vcpu_boot *boot)
 
     if (!pc->svm_on)
         return -ENODEV;
+    if (v->dom->ept.format != EPT_FORMAT_NPT) {
+        pr_err("svm: %s/%u: its stage-2 table is not in the NPT format\n", v->dom->name, v->id);
+        return -EINVAL;
+    }
     if (mem_alloc_frames(1, 1, &pa))
         return -ENOMEM;
     struct svm_vcpu *s = phys_to_virt(pa);
