@@ -348,9 +348,12 @@ static bool on_msr(struct vcpu *v, const struct svm_exit *e)
         }
         /* fall through */
     default:
-        report_refusal(v, e, write ? "#GP injected (FEATURE_CONTROL is locked; the VMX and "
-                       "SVM MSRs are not offered to guests)" : "#GP injected (the VMX and SVM "
-                       "MSRs do not exist for guests)");
+        /* the VMX MSRs and VM_HSAVE_PA, as on VT-x; and any MSR outside the
+         * permission map's ranges (those always exit): not given to guests */
+        report_refusal(v, e, msr == MSR_IA32_FEATURE_CONTROL ? "#GP injected (FEATURE_CONTROL "
+                       "is locked)" : (msr >= 0x480 && msr <= 0x491) || msr == MSR_VM_HSAVE_PA ?
+                       "#GP injected (the VMX and SVM MSRs do not exist for guests)" :
+                       "#GP injected (an MSR outside the ranges guests are given)");
         svm_inject_exception(v, VECTOR_GP, 0);
         return true;
     case MSR_VM_CR:
