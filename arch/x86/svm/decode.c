@@ -21,12 +21,15 @@
 #define PTE_ADDR    0x000FFFFFFFFFF000ull
 #define MAX_INSN    15
 
-/* One byte-range inside a page of guest-physical memory, through the nested table. */
+/* One byte-range inside a page of guest-physical memory, through the nested table.
+ * Only write-back memory (RAM) is read: a guest that points its RIP or its page
+ * tables at a device's registers must not make the hypervisor read them. */
 static int read_gpa(const struct vcpu *v, uint64_t gpa, void *buf, size_t len)
 {
     uint64_t hpa;
+    enum ept_memtype mt;
 
-    if (ept_translate(&v->dom->ept, gpa, &hpa, NULL, NULL, NULL))
+    if (ept_translate(&v->dom->ept, gpa, &hpa, NULL, NULL, &mt) || mt != EPT_MT_WB)
         return -EFAULT;
     if (hpa + len > GiB(4) || hpa + len < hpa)          /* the hypervisor maps 0-4 GiB */
         return -EFAULT;
