@@ -128,7 +128,7 @@ run: setup iso
 	@echo "lxds: the hypervisor's log (COM2) goes to $(HV_LOG)"
 	tools/emu.sh auto $(RUN_ARGS)
 run-qemu: setup iso
-	tools/emu.sh $(if $(wildcard /dev/kvm),kvm,qemu) $(RUN_ARGS)
+	tools/emu.sh qemu $(RUN_ARGS)
 run-bochs: setup iso
 	tools/emu.sh bochs $(RUN_ARGS)
 

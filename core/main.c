@@ -51,13 +51,17 @@ static void parse_cmdline(const struct mb2_info *mbi)
     trace_errors = hv_config.trace;
 }
 
-static void require_vmx(void)
+static void require_virtualization(void)
 {
-    if (arch_has_vmx())
+    const char *why = arch_virt_detect();
+
+    if (!why) {
+        printk("lxds: using %s\n", arch_virt_name());
         return;
-    printk("lxds: VT-x is absent on this CPU (CPUID.1:ECX.VMX = 0), so lxds cannot run here. "
-           "Use Bochs (make run-bochs), or QEMU with KVM and nested VT-x on an Intel host "
-           "(qemu-system-x86_64 -enable-kvm -cpu host,+vmx).\n");
+    }
+    printk("lxds: no usable hardware virtualization on this CPU: %s, so lxds cannot run here. "
+           "Use Bochs (make run-bochs), QEMU TCG with SVM (make run-qemu: -cpu qemu64,+svm,+npt), "
+           "or QEMU with KVM and nested VT-x or SVM (-enable-kvm -cpu host).\n", why);
     arch_poweroff();
 }
 
@@ -85,8 +89,8 @@ static void start_virtualization(void)
     int rc = arch_virt_init();
 
     if (rc) {
-        printk("lxds: VT-x is present but unusable here (%s); see the lines above. "
-               "Powering off.\n", errno_name(rc));
+        printk("lxds: %s is present but unusable here (%s); see the lines above. "
+               "Powering off.\n", arch_virt_name(), errno_name(rc));
         arch_poweroff();
     }
 }
@@ -100,7 +104,7 @@ void __noreturn hv_main(uint64_t mb2_phys)
     parse_boot_info(mb2_phys, &mbi);
     parse_cmdline(&mbi);
     arch_describe_cpu();
-    require_vmx();
+    require_virtualization();
     memory_init(&mbi);
     arch_init_boot_cpu(&mbi);
     if (hv_config.test_exception[0])

@@ -42,7 +42,7 @@ unsigned int selftest_run(void)
     uint64_t free_before = mem_free_frame_count();
     unsigned int passed = 0, failed = 0, started = 0;
 
-    printk("selftest: VT-x self-tests on every core but the boot core\n");
+    printk("selftest: %s self-tests on every core but the boot core\n", arch_virt_name());
     for (unsigned int c = 1; c < cpu_count; c++)
         if (cpu_run_on(c, selftest_work, &results[c]) == 0)
             started++;

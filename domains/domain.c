@@ -33,14 +33,15 @@ static const struct ept_backing hv_ept_backing = {
 int domain_init(struct domain *d, const char *name, const struct domain_ops *ops, void *priv)
 {
     bool allow_2m, allow_1g;
+    enum ept_format format;
 
     memset(d, 0, sizeof(*d));
     for (size_t i = 0; name[i] && i < sizeof(d->name) - 1; i++)
         d->name[i] = name[i];
     d->ops = ops;
     d->priv = priv;
-    arch_ept_page_sizes(&allow_2m, &allow_1g);
-    return ept_init(&d->ept, &hv_ept_backing, allow_2m, allow_1g && allow_2m);
+    arch_stage2_params(&allow_2m, &allow_1g, &format);
+    return ept_init(&d->ept, &hv_ept_backing, format, allow_2m, allow_1g && allow_2m);
 }
 
 void domain_destroy(struct domain *d)

@@ -2,7 +2,12 @@
 # Boots an ISO in an emulator.  Used by `make run*` (interactive: serial on this
 # terminal) and by the system tests (serial to a log file, always bounded by a timeout).
 #
-#   tools/emu.sh [auto|kvm|qemu|bochs] --iso FILE [options]
+#   tools/emu.sh [auto|kvm|qemu|qemu-plain|bochs] --iso FILE [options]
+#     kvm         QEMU with KVM, -cpu host (nested VT-x or nested SVM)
+#     qemu        QEMU TCG with AMD SVM and nested paging (-cpu qemu64,+svm,+npt,+nx:
+#                 NX, so nested page tables can withhold execute rights)
+#     qemu-plain  QEMU TCG with neither VT-x nor SVM (-cpu qemu64,-svm): the refusal
+#     bochs       Bochs with VT-x + EPT (corei7_skylake_x)
 #     --log FILE       serial (COM1) to FILE instead of the terminal
 #     --com2 FILE      second serial port to FILE (bochs and qemu)
 #     --timeout SEC    kill the emulator after SEC seconds (default 300 with --log)
@@ -12,14 +17,15 @@
 #                      `lxdctl gdb NAME --tty /dev/ttyS3` in the guest and gdb here
 #                      (`target remote localhost:P`)
 #
-# auto = QEMU with KVM when /dev/kvm offers nested VT-x, else Bochs.
+# auto = QEMU with KVM when /dev/kvm offers nested VT-x or SVM, else QEMU TCG with
+# SVM when qemu-system-x86_64 is installed, else Bochs.
 # Exit status: 0 when the guest powered off, 124 on timeout, else the emulator's.
 # Bochs always exits 1 on its own; this script maps its clean power-off to 0.
 set -euo pipefail
 
 emu=auto
 iso= log= com2= timeout_s= cores=2 megs=512 ips=10000000 gdb_port=
-case ${1:-} in auto|kvm|qemu|bochs) emu=$1; shift ;; esac
+case ${1:-} in auto|kvm|qemu|qemu-plain|bochs) emu=$1; shift ;; esac
 while [ $# -gt 0 ]; do
   case $1 in
     --iso) iso=$2; shift ;;
@@ -30,7 +36,7 @@ while [ $# -gt 0 ]; do
     --megs) megs=$2; shift ;;
     --ips) ips=$2; shift ;;
     --gdb-port) gdb_port=$2; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "emu.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -42,19 +48,30 @@ done
 [ -n "$log" ] && log=$(realpath -m "$log")
 [ -n "$com2" ] && com2=$(realpath -m "$com2")
 
-kvm_has_nested_vmx() {
+kvm_has_nested_virt() {  # VT-x (kvm_intel nested=1) or SVM (kvm_amd nested=1)
   [ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
-  grep -qw vmx /proc/cpuinfo || return 1
-  local n=/sys/module/kvm_intel/parameters/nested
-  [ -r $n ] && grep -qiE '^(1|y)' $n
+  local flag mod
+  for flag in vmx svm; do
+    grep -qw $flag /proc/cpuinfo || continue
+    [ $flag = vmx ] && mod=kvm_intel || mod=kvm_amd
+    local n=/sys/module/$mod/parameters/nested
+    [ -r $n ] && grep -qiE '^(1|y)' $n && return 0
+  done
+  return 1
 }
 
 if [ "$emu" = auto ]; then
-  if kvm_has_nested_vmx; then emu=kvm; else emu=bochs; fi
-  echo "emu.sh: using $emu$([ $emu = bochs ] && echo ' (no KVM with nested VT-x here)')" >&2
+  if kvm_has_nested_virt; then emu=kvm
+  elif command -v qemu-system-x86_64 >/dev/null; then emu=qemu
+  else emu=bochs; fi
+  case $emu in
+    qemu) echo "emu.sh: using qemu (TCG with AMD SVM; no KVM with nested VT-x or SVM here)" >&2 ;;
+    bochs) echo "emu.sh: using bochs (no KVM with nested virtualization, no QEMU)" >&2 ;;
+    *) echo "emu.sh: using $emu" >&2 ;;
+  esac
 fi
-if [ "$emu" = kvm ] && ! kvm_has_nested_vmx; then
-  echo "emu.sh: KVM with nested VT-x is not available (/dev/kvm, Intel VMX, kvm_intel nested=1)" >&2
+if [ "$emu" = kvm ] && ! kvm_has_nested_virt; then
+  echo "emu.sh: KVM with nested VT-x or SVM is not available (/dev/kvm; kvm_intel or kvm_amd nested=1)" >&2
   exit 2
 fi
 
@@ -70,7 +87,11 @@ run_bounded() {  # runs "$@" under the timeout when one is set
 
 run_qemu() {
   local accel=() serial=()
-  if [ "$emu" = kvm ]; then accel=(-enable-kvm -cpu host,+vmx); else accel=(-accel tcg -cpu qemu64); fi
+  case $emu in
+    kvm) accel=(-enable-kvm -cpu host) ;;
+    qemu) accel=(-accel tcg -cpu qemu64,+svm,+npt,+nx) ;;
+    *) accel=(-accel tcg -cpu qemu64,-svm) ;;
+  esac
   if [ -n "$log" ]; then serial=(-serial "file:$log"); else serial=(-serial mon:stdio); fi
   [ -n "$com2" ] && serial+=(-serial "file:$com2")
   if [ -n "$gdb_port" ]; then
@@ -151,5 +172,5 @@ RC
 case $emu in
   bochs) command -v bochs >/dev/null || { echo "emu.sh: bochs is not installed (make setup)" >&2; exit 2; }
          run_bochs ;;
-  qemu|kvm) run_qemu ;;
+  qemu|qemu-plain|kvm) run_qemu ;;
 esac

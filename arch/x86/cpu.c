@@ -62,11 +62,6 @@ void arch_irq_restore(unsigned long flags)
         sti();
 }
 
-bool arch_has_vmx(void)
-{
-    return boot_has_vmx != 0;
-}
-
 void arch_describe_cpu(void)
 {
     char brand[49] = { 0 };
@@ -84,9 +79,10 @@ void arch_describe_cpu(void)
     while (*name == ' ')
         name++;
     struct cpuid_regs f = cpuid(1, 0);
-    printk("cpu: %s (family %u model %u), VT-x %s%s\n", name,
+    bool svm = cpuid(0x80000000, 0).eax >= 0x80000001 && (cpuid(0x80000001, 0).ecx & (1u << 2));
+    printk("cpu: %s (family %u model %u), VT-x %s, AMD SVM %s%s\n", name,
            ((f.eax >> 8) & 0xF) + ((f.eax >> 20) & 0xFF), ((f.eax >> 4) & 0xF) | ((f.eax >> 12) & 0xF0),
-           arch_has_vmx() ? "present" : "absent",
+           boot_has_vmx ? "present" : "absent", svm ? "present" : "absent",
            f.ecx & CPUID1_ECX_HYPERVISOR ? ", running under a hypervisor" : "");
 }
 

@@ -1,6 +1,6 @@
 /*
  * What CPUID says to a guest, Linux or an LXD, whatever the virtualization
- * backend: the CPU's own answer, less what a guest must not see (VMX), plus
+ * backend: the CPU's own answer, less what a guest must not see (VMX, SVM), plus
  * the hypervisor's leaves and the TSC frequency the hypervisor measured.
  *
  * Time: a guest that derives its TSC frequency from the CPU model (CPUID 0x16
@@ -21,6 +21,7 @@
 #define CPUID_TSC_LEAF     0x15u
 #define CPUID_FREQ_LEAF    0x16u
 #define CPUID1_ECX_OSXSAVE (1u << 27)
+#define CPUID81_ECX_SVM    (1u << 2)
 
 /* Does the CPU report a complete TSC/crystal ratio and crystal frequency? */
 static bool cpu_reports_tsc_hz(void)
@@ -75,6 +76,12 @@ struct cpuid_regs x86_guest_cpuid(uint32_t leaf, uint32_t subleaf, bool osxsave)
         r.ecx &= ~CPUID1_ECX_OSXSAVE;                   /* follows the guest's CR4 */
         if (osxsave)
             r.ecx |= CPUID1_ECX_OSXSAVE;
+        break;
+    case 0x80000001:
+        r.ecx &= ~CPUID81_ECX_SVM;                      /* no nested SVM for guests */
+        break;
+    case 0x8000000A:
+        r = (struct cpuid_regs){ 0 };                   /* SVM features: none */
         break;
     case CPUID_TSC_LEAF:
         if (synth_tsc)

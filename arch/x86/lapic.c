@@ -10,6 +10,12 @@
 #define LAPIC_ESR       0x280
 #define LAPIC_ICR_LO    0x300
 #define LAPIC_ICR_HI    0x310
+#define LAPIC_LVT_TIMER 0x320
+#define LAPIC_TIMER_INIT 0x380
+#define LAPIC_TIMER_CUR 0x390
+#define LAPIC_TIMER_DIV 0x3E0
+#define LVT_MASKED      (1u << 16)
+#define LVT_PERIODIC    (1u << 17)
 #define SVR_ENABLE      (1u << 8)
 #define ICR_PENDING     (1u << 12)
 #define ICR_INIT        (5u << 8)
@@ -83,4 +89,24 @@ void x86_lapic_send_sipi(uint32_t apic_id, uint8_t vector_page)
 void x86_lapic_send_ipi(uint32_t apic_id, uint8_t vector)
 {
     send(apic_id, ICR_LEVEL_ASSERT | vector);
+}
+
+/* The local timer at the bus clock (divide by 1): count ticks, then an interrupt
+ * at vector (masked when vector is 0: a count-down to read), again if periodic. */
+void x86_lapic_timer_start(uint8_t vector, uint32_t count, bool periodic)
+{
+    wr(LAPIC_TIMER_DIV, 0xB);
+    wr(LAPIC_LVT_TIMER, (vector ? vector : LVT_MASKED) | (periodic ? LVT_PERIODIC : 0));
+    wr(LAPIC_TIMER_INIT, count);
+}
+
+uint32_t x86_lapic_timer_current(void)
+{
+    return rd(LAPIC_TIMER_CUR);
+}
+
+void x86_lapic_timer_stop(void)
+{
+    wr(LAPIC_LVT_TIMER, LVT_MASKED);
+    wr(LAPIC_TIMER_INIT, 0);
 }

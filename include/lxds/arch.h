@@ -31,7 +31,6 @@ uint64_t arch_cycles_khz(void);         /* arch_cycles() ticks per millisecond *
 void arch_udelay(unsigned int us);
 
 /* Boot-time set-up of the boot core, then ACPI and the other cores */
-bool arch_has_vmx(void);
 void arch_describe_cpu(void);
 void arch_init_boot_cpu(const struct mb2_info *mbi);
 int arch_start_secondary_cpus(void);
@@ -40,11 +39,22 @@ int arch_start_secondary_cpus(void);
 void arch_wait_for_kick(void);           /* sleep until kicked or interrupted */
 void arch_kick_cpu(unsigned int cpu);
 
-/* Virtualization: VT-x on the boot core (after arch_init_boot_cpu), then each core */
+/*
+ * Virtualization.  The architecture has one backend per kind of hardware
+ * support (x86: VT-x + EPT, AMD SVM + nested paging) and picks one in
+ * arch_virt_detect(); every call below goes to it.  Generic code never knows
+ * which one runs: it sees vCPUs, their stop reasons, and a stage-2 table
+ * (struct ept) in the format arch_stage2_params() names.
+ */
 struct vcpu;
 struct vcpu_boot;
-int arch_virt_init(void);                /* capabilities and VMXON on the boot core */
-void arch_ept_page_sizes(bool *allow_2m, bool *allow_1g);
+enum ept_format;
+/* Picks the backend; NULL when one is usable, else one line saying what is missing. */
+const char *arch_virt_detect(void);
+const char *arch_virt_name(void);        /* "VT-x", "SVM" (after arch_virt_detect) */
+int arch_virt_init(void);                /* capabilities and enabling on the boot core */
+/* How domains' stage-2 tables must be built: large pages allowed, entry format. */
+void arch_stage2_params(bool *allow_2m, bool *allow_1g, enum ept_format *format);
 int arch_vcpu_create(struct vcpu *v, const struct vcpu_boot *boot);  /* on its home core */
 int arch_vcpu_run(struct vcpu *v);       /* returns enum vcpu_stop */
 void arch_vcpu_destroy(struct vcpu *v);
@@ -55,7 +65,7 @@ struct lxds_debug_regs;
 void arch_vcpu_save_state(struct vcpu *v, struct lxds_debug_regs *r);
 void arch_vcpu_load_state(struct vcpu *v, const struct lxds_debug_regs *r);
 void arch_vcpu_debug_apply(struct vcpu *v);
-/* The built-in VT-x self-tests on this core; counts what passed and failed. */
+/* The backend's built-in self-tests on this core; counts what passed and failed. */
 void arch_virt_selftest(unsigned int *passed, unsigned int *failed);
 
 /* Linux as the privileged guest: boot protocol, boot structures in its RAM */

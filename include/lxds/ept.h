@@ -1,6 +1,9 @@
-/* EPT library: builds and edits Intel 4-level EPT paging structures
- * (SDM Vol. 3, "EPT"). Portable C: compiled into the hypervisor and into host
- * unit tests. Table frames come from a caller-provided backing.
+/* EPT library: builds and edits a domain's stage-2 translation, 4-level, in
+ * one of two formats chosen at ept_init: Intel EPT (SDM Vol. 3, "EPT") or AMD
+ * nested paging (NPT: ordinary x86-64 page tables, APM Vol. 2 15.25). The
+ * contract below is the same for both. Portable C: compiled into the
+ * hypervisor and into host unit tests. Table frames come from a
+ * caller-provided backing.
  *
  * Entry format written here:
  *  - leaf (4 KiB PTE, 2 MiB PDE, 1 GiB PDPTE): bits 0-2 R/W/X, bits 3-5 memory
@@ -8,6 +11,15 @@
  *    bit 7 large page on 2 MiB/1 GiB leaves, A/D (bits 8/9) zero on new
  *    mappings; every other bit zero.
  *  - table entry: R/W/X all set (permissions are decided at the leaf).
+ * NPT format (EPT_FORMAT_NPT):
+ *  - leaf: P and U/S always (nested walks are user accesses), R/W from EPT_W,
+ *    NX unless EPT_X, PS (bit 7) on large leaves, the memory type as a PAT
+ *    index (PAT bit 7 or 12, PCD, PWT) into EPT_NPT_HOST_PAT, which the
+ *    hypervisor must load into IA32_PAT (WB 0, WT 1, UC 3, WC 4, WP 5); A/D
+ *    (bits 5/6) zero on new mappings. Every page is readable: rights without
+ *    EPT_R are -EINVAL.
+ *  - table entry: P, R/W and U/S set (bits 0-2, as EPT's R/W/X).
+ *  - the root is the nested CR3 (nCR3) as it is.
  *
  * Canonical form: after every call the EPT holds no empty table (other than
  * the root) and, where the page size is allowed, no table whose 512 entries
@@ -28,8 +40,9 @@
  *    Entries are written with single 64-bit stores and new tables are filled
  *    before they are linked, so a CPU walking concurrently never sees a
  *    half-built table.
+ *  - issue the equivalent flush for NPT (a TLB flush of the ASIDs using it).
  *  - only pass execute-only rights (EPT_X alone) when IA32_VMX_EPT_VPID_CAP
- *    bit 0 says the CPU supports them.
+ *    bit 0 says the CPU supports them (never with NPT).
  *
  * A/D bits: ept_protect keeps them; splitting a large page copies them to
  * every piece; merging ORs them (over-reporting, never losing, a dirty bit).
@@ -62,6 +75,14 @@ enum ept_memtype {
     EPT_MT_WB = 6,
 };
 
+enum ept_format {
+    EPT_FORMAT_VMX,     /* Intel EPT */
+    EPT_FORMAT_NPT,     /* AMD nested paging: x86-64 page tables */
+};
+
+/* The host PAT the NPT format's memory types index (WB WT UC- UC WC WP UC- UC). */
+#define EPT_NPT_HOST_PAT 0x0007050100070406ull
+
 #define EPT_PAGE_4K   0x1000ull
 #define EPT_PAGE_2M   0x200000ull
 #define EPT_PAGE_1G   0x40000000ull
@@ -70,15 +91,17 @@ enum ept_memtype {
 
 struct ept {
     const struct ept_backing *mem;  /* NULL once destroyed */
+    enum ept_format format;
     uint64_t root;                  /* PML4 physical address */
     uint64_t tables;                /* table frames currently held, root included */
     bool allow_2m, allow_1g;        /* from IA32_VMX_EPT_VPID_CAP bits 16/17 */
 };
 
-/* Allocates an empty root. 0; -EINVAL if a backing callback is missing or
- * allow_1g is set without allow_2m (splitting a 1 GiB page needs 2 MiB pages);
- * -ENOMEM. */
-int ept_init(struct ept *ept, const struct ept_backing *mem, bool allow_2m, bool allow_1g);
+/* Allocates an empty root. 0; -EINVAL if a backing callback is missing, the
+ * format is unknown or allow_1g is set without allow_2m (splitting a 1 GiB page
+ * needs 2 MiB pages); -ENOMEM. */
+int ept_init(struct ept *ept, const struct ept_backing *mem, enum ept_format format,
+             bool allow_2m, bool allow_1g);
 
 /* Maps [gpa, gpa+size) to [hpa, hpa+size) with rights (EPT_R|W|X) and memory
  * type, using the largest pages the alignment of gpa and hpa (and allow_2m/1g)
@@ -110,7 +133,7 @@ int ept_translate(const struct ept *ept, uint64_t gpa, uint64_t *hpa, unsigned *
  * return -EINVAL) until ept_init. Safe to call twice. */
 void ept_destroy(struct ept *ept);
 
-/* The EPTP for the VMCS: root | WB (6) | page-walk length 3 << 3 | (ad ? 1 << 6 : 0). */
+/* The EPTP for the VMCS (EPT format only): root | WB (6) | page-walk length 3 << 3 | (ad ? 1 << 6 : 0). */
 uint64_t ept_eptp(const struct ept *ept, bool enable_ad);
 
 /* Visits every mapped leaf in increasing GPA order. A non-zero return from fn

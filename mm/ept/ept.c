@@ -1,4 +1,5 @@
-/* EPT library: map, unmap, protect, translate and tear down 4-level EPTs.
+/* EPT library: map, unmap, protect, translate and tear down 4-level EPTs,
+ * in Intel's EPT format or AMD's nested-paging (NPT) format.
  *
  * Every edit runs in two passes over the same range (see ept_run):
  *  1. prepare: allocate the tables the edit needs and split the large pages it
@@ -6,7 +7,13 @@
  *     -ENOENT for ept_protect) leaves the mapping as it was.
  *  2. apply: write the leaves. All tables exist by now, so this cannot fail.
  * Then a tidy pass over the range frees empty tables and merges full uniform
- * tables into large pages, which also undoes a failed prepare. */
+ * tables into large pages, which also undoes a failed prepare.
+ *
+ * The two formats differ only in how a leaf encodes its rights, memory type
+ * and A/D bits (ept_leaf_attrs / ept_make_leaf); tables, large pages (bit 7),
+ * the walk and the canonical form are the same.  Inside the library a leaf's
+ * attributes travel in one format-neutral word: rights in bits 0-2, memory
+ * type in bits 3-5, A/D in bits 8-9. */
 #include <lxds/compiler.h>
 #include <lxds/ept.h>
 #include <lxds/errno.h>
@@ -22,8 +29,25 @@
 #define EPTE_LARGE      (1ull << 7)
 #define EPTE_AD         (3ull << 8)
 #define EPTE_ADDR       0x000ffffffffff000ull
-/* What two leaves must share to be one large page (besides contiguous addresses). */
-#define EPTE_LEAF_ATTRS (EPTE_RWX | EPTE_MT_MASK | EPTE_IPAT)
+
+/* NPT (x86-64 paging) entry bits */
+#define NPTE_P          (1ull << 0)
+#define NPTE_RW         (1ull << 1)
+#define NPTE_US         (1ull << 2)     /* nested walks are user accesses: always set */
+#define NPTE_PWT        (1ull << 3)
+#define NPTE_PCD        (1ull << 4)
+#define NPTE_A          (1ull << 5)
+#define NPTE_D          (1ull << 6)
+#define NPTE_PAT_4K     (1ull << 7)
+#define NPTE_PAT_LARGE  (1ull << 12)
+#define NPTE_NX         (1ull << 63)
+
+/* The format-neutral attribute word (see the top of the file). */
+#define ATTR_RIGHTS     0x7ull
+#define ATTR_MT_SHIFT   3
+#define ATTR_MT_MASK    (0x7ull << ATTR_MT_SHIFT)
+#define ATTR_AD_SHIFT   8
+#define ATTR_AD         (3ull << ATTR_AD_SHIFT)
 
 #define EPT_GPA_LIMIT   (1ull << EPT_GPA_BITS)
 #define EPT_HPA_LIMIT   (1ull << EPT_HPA_BITS)
@@ -72,10 +96,73 @@ static inline void ept_write(uint64_t *pte, uint64_t val)
     *(volatile uint64_t *)pte = val;
 }
 
-static uint64_t ept_make_leaf(uint64_t hpa, int level, unsigned rights, enum ept_memtype mt)
+/*
+ * NPT memory types are PAT indexes (PAT, PCD, PWT) into the host's PAT, which
+ * the SVM backend programs as EPT_NPT_HOST_PAT: 0 WB, 1 WT, 3 UC, 4 WC, 5 WP.
+ */
+static unsigned npt_pat_index(enum ept_memtype mt)
 {
-    return hpa | rights | ((uint64_t)mt << EPTE_MT_SHIFT) | EPTE_IPAT |
-           (level > 0 ? EPTE_LARGE : 0);
+    switch (mt) {
+    case EPT_MT_WB: return 0;
+    case EPT_MT_WT: return 1;
+    case EPT_MT_WC: return 4;
+    case EPT_MT_WP: return 5;
+    default:        return 3;   /* UC */
+    }
+}
+
+static enum ept_memtype npt_memtype(unsigned pat_index)
+{
+    static const enum ept_memtype types[8] = {
+        EPT_MT_WB, EPT_MT_WT, EPT_MT_UC, EPT_MT_UC, EPT_MT_WC, EPT_MT_WP, EPT_MT_UC, EPT_MT_UC,
+    };
+
+    return types[pat_index & 7];
+}
+
+/* A leaf's address (a large NPT leaf keeps its PAT bit at bit 12). */
+static inline uint64_t ept_leaf_addr(uint64_t e, int level)
+{
+    return e & EPTE_ADDR & ~(ept_level_size(level) - 1);
+}
+
+/* The format-neutral attribute word of a leaf at level. */
+static uint64_t ept_leaf_attrs(const struct ept *ept, uint64_t e, int level)
+{
+    if (ept->format == EPT_FORMAT_VMX)
+        return (e & (EPTE_RWX | EPTE_MT_MASK)) | (e & EPTE_AD);
+    uint64_t pat = level > 0 ? e & NPTE_PAT_LARGE : e & NPTE_PAT_4K;
+    unsigned idx = (pat ? 4 : 0) | (e & NPTE_PCD ? 2 : 0) | (e & NPTE_PWT ? 1 : 0);
+    uint64_t a = EPT_R | (e & NPTE_RW ? EPT_W : 0) | (e & NPTE_NX ? 0 : EPT_X);
+
+    return a | ((uint64_t)npt_memtype(idx) << ATTR_MT_SHIFT) |
+           (e & NPTE_A ? 1ull << ATTR_AD_SHIFT : 0) | (e & NPTE_D ? 2ull << ATTR_AD_SHIFT : 0);
+}
+
+/* A leaf at level for hpa with the attributes of a format-neutral word. */
+static uint64_t ept_make_leaf_attrs(const struct ept *ept, uint64_t hpa, int level, uint64_t attrs)
+{
+    unsigned rights = attrs & ATTR_RIGHTS;
+    enum ept_memtype mt = (enum ept_memtype)((attrs & ATTR_MT_MASK) >> ATTR_MT_SHIFT);
+
+    if (ept->format == EPT_FORMAT_VMX)
+        return hpa | rights | ((uint64_t)mt << EPTE_MT_SHIFT) | EPTE_IPAT | (attrs & EPTE_AD) |
+               (level > 0 ? EPTE_LARGE : 0);
+    unsigned idx = npt_pat_index(mt);
+    uint64_t e = hpa | NPTE_P | NPTE_US | (rights & EPT_W ? NPTE_RW : 0) |
+                 (rights & EPT_X ? 0 : NPTE_NX) | (idx & 1 ? NPTE_PWT : 0) |
+                 (idx & 2 ? NPTE_PCD : 0) | (attrs & (1ull << ATTR_AD_SHIFT) ? NPTE_A : 0) |
+                 (attrs & (2ull << ATTR_AD_SHIFT) ? NPTE_D : 0);
+
+    if (idx & 4)
+        e |= level > 0 ? NPTE_PAT_LARGE : NPTE_PAT_4K;
+    return e | (level > 0 ? EPTE_LARGE : 0);
+}
+
+static uint64_t ept_make_leaf(const struct ept *ept, uint64_t hpa, int level, unsigned rights,
+                              enum ept_memtype mt)
+{
+    return ept_make_leaf_attrs(ept, hpa, level, rights | ((uint64_t)mt << ATTR_MT_SHIFT));
 }
 
 static int ept_alloc_table(struct ept *ept, uint64_t *pa)
@@ -123,8 +210,8 @@ static void ept_replace(struct ept *ept, uint64_t *pte, int level, uint64_t val)
 static int ept_split(struct ept *ept, uint64_t *pte, int level)
 {
     uint64_t child_size = ept_level_size(level - 1);
-    uint64_t base = *pte & EPTE_ADDR;
-    uint64_t attrs = *pte & (EPTE_LEAF_ATTRS | EPTE_AD);
+    uint64_t base = ept_leaf_addr(*pte, level);
+    uint64_t attrs = ept_leaf_attrs(ept, *pte, level);
     uint64_t pa, *t;
     int err;
 
@@ -132,10 +219,8 @@ static int ept_split(struct ept *ept, uint64_t *pte, int level)
     if (err)
         return err;
     t = ept_table(ept, pa);
-    if (level - 1 > 0)
-        attrs |= EPTE_LARGE;
     for (int i = 0; i < EPT_ENTRIES; i++)
-        t[i] = (base + i * child_size) | attrs;
+        t[i] = ept_make_leaf_attrs(ept, base + i * child_size, level - 1, attrs);
     ept_write(pte, pa | EPTE_RWX);
     return 0;
 }
@@ -190,7 +275,8 @@ static int ept_op_map(struct ept *ept, const struct ept_op *op, uint64_t *pte, i
     if (full && ept_leaf_fits(ept, op, level, entry_gpa)) {
         if (!op->prepare)
             ept_replace(ept, pte, level,
-                        ept_make_leaf(op->hpa + (entry_gpa - op->lo), level, op->rights, op->mt));
+                        ept_make_leaf(ept, op->hpa + (entry_gpa - op->lo), level, op->rights,
+                                      op->mt));
         return 0;
     }
     return ept_descend(ept, op, pte, level, entry_gpa, true);
@@ -216,7 +302,9 @@ static int ept_op_protect(struct ept *ept, const struct ept_op *op, uint64_t *pt
         return -ENOENT;
     if (full && ept_is_leaf(*pte, level)) {
         if (!op->prepare)
-            ept_write(pte, (*pte & ~EPTE_RWX) | op->rights);
+            ept_write(pte, ept_make_leaf_attrs(ept, ept_leaf_addr(*pte, level), level,
+                                               (ept_leaf_attrs(ept, *pte, level) & ~ATTR_RIGHTS) |
+                                               op->rights));
         return 0;
     }
     return ept_descend(ept, op, pte, level, entry_gpa, false);
@@ -257,7 +345,8 @@ static int ept_walk_range(struct ept *ept, const struct ept_op *op, uint64_t tab
 static bool ept_mergeable(const struct ept *ept, const uint64_t *t, int level, uint64_t *leaf)
 {
     uint64_t child_size = ept_level_size(level - 1);
-    uint64_t first = t[0], base = first & EPTE_ADDR, ad = 0;
+    uint64_t first = t[0], base = ept_leaf_addr(first, level - 1), ad = 0;
+    uint64_t attrs = ept_leaf_attrs(ept, first, level - 1) & ~ATTR_AD;
 
     if ((level == 1 && !ept->allow_2m) || (level == 2 && !ept->allow_1g) || level > 2)
         return false;
@@ -267,13 +356,14 @@ static bool ept_mergeable(const struct ept *ept, const uint64_t *t, int level, u
     for (int i = 0; i < EPT_ENTRIES; i++) {
         uint64_t e = t[i];
 
-        if (!ept_present(e) || !ept_is_leaf(e, level - 1) ||
-            (e & EPTE_LEAF_ATTRS) != (first & EPTE_LEAF_ATTRS) ||
-            (e & EPTE_ADDR) != base + i * child_size)
+        if (!ept_present(e) || !ept_is_leaf(e, level - 1))
             return false;
-        ad |= e & EPTE_AD;
+        uint64_t ea = ept_leaf_attrs(ept, e, level - 1);
+        if ((ea & ~ATTR_AD) != attrs || ept_leaf_addr(e, level - 1) != base + i * child_size)
+            return false;
+        ad |= ea & ATTR_AD;
     }
-    *leaf = base | (first & EPTE_LEAF_ATTRS) | EPTE_LARGE | ad;
+    *leaf = ept_make_leaf_attrs(ept, base, level, attrs | ad);
     return true;
 }
 
@@ -342,12 +432,15 @@ static int ept_check_range(const struct ept *ept, uint64_t gpa, uint64_t size)
     return 0;
 }
 
-/* EPT forbids write without read (a misconfiguration), and 0 means not present. */
-static int ept_check_rights(unsigned rights)
+/* EPT forbids write without read (a misconfiguration), and 0 means not present;
+ * NPT cannot express a page that is not readable (no execute-only pages). */
+static int ept_check_rights(const struct ept *ept, unsigned rights)
 {
     if (rights == 0 || (rights & ~EPT_RWX))
         return -EINVAL;
     if ((rights & EPT_W) && !(rights & EPT_R))
+        return -EINVAL;
+    if (ept->format == EPT_FORMAT_NPT && !(rights & EPT_R))
         return -EINVAL;
     return 0;
 }
@@ -362,7 +455,8 @@ static int ept_check_memtype(enum ept_memtype mt)
     }
 }
 
-int ept_init(struct ept *ept, const struct ept_backing *mem, bool allow_2m, bool allow_1g)
+int ept_init(struct ept *ept, const struct ept_backing *mem, enum ept_format format,
+             bool allow_2m, bool allow_1g)
 {
     int err;
 
@@ -370,6 +464,9 @@ int ept_init(struct ept *ept, const struct ept_backing *mem, bool allow_2m, bool
         return -EINVAL;
     if (allow_1g && !allow_2m)
         return -EINVAL;
+    if (format != EPT_FORMAT_VMX && format != EPT_FORMAT_NPT)
+        return -EINVAL;
+    ept->format = format;
     ept->mem = mem;
     ept->tables = 0;
     ept->allow_2m = allow_2m;
@@ -389,7 +486,7 @@ int ept_map(struct ept *ept, uint64_t gpa, uint64_t hpa, uint64_t size, unsigned
 
     err = ept_check_range(ept, gpa, size);
     if (!err)
-        err = ept_check_rights(rights);
+        err = ept_check_rights(ept, rights);
     if (!err)
         err = ept_check_memtype(mt);
     if (err)
@@ -415,7 +512,7 @@ int ept_protect(struct ept *ept, uint64_t gpa, uint64_t size, unsigned rights)
 
     err = ept_check_range(ept, gpa, size);
     if (!err)
-        err = ept_check_rights(rights);
+        err = ept_check_rights(ept, rights);
     return err ? err : ept_run(ept, &op);
 }
 
@@ -434,14 +531,15 @@ int ept_translate(const struct ept *ept, uint64_t gpa, uint64_t *hpa, unsigned *
         if (!ept_present(e))
             return -ENOENT;
         if (ept_is_leaf(e, level)) {
+            uint64_t a = ept_leaf_attrs(ept, e, level);
             if (hpa)
-                *hpa = (e & EPTE_ADDR & ~(size - 1)) + (gpa & (size - 1));
+                *hpa = ept_leaf_addr(e, level) + (gpa & (size - 1));
             if (rights)
-                *rights = e & EPTE_RWX;
+                *rights = a & ATTR_RIGHTS;
             if (page_size)
                 *page_size = size;
             if (mt)
-                *mt = (enum ept_memtype)((e & EPTE_MT_MASK) >> EPTE_MT_SHIFT);
+                *mt = (enum ept_memtype)((a & ATTR_MT_MASK) >> ATTR_MT_SHIFT);
             return 0;
         }
         table_pa = e & EPTE_ADDR;
@@ -475,11 +573,13 @@ static int ept_walk_table(const struct ept *ept, uint64_t table_pa, int level, u
 
         if (!ept_present(e))
             continue;
-        if (ept_is_leaf(e, level))
-            ret = fn(arg, gpa, e & EPTE_ADDR, size, e & EPTE_RWX,
-                     (enum ept_memtype)((e & EPTE_MT_MASK) >> EPTE_MT_SHIFT));
-        else
+        if (ept_is_leaf(e, level)) {
+            uint64_t a = ept_leaf_attrs(ept, e, level);
+            ret = fn(arg, gpa, ept_leaf_addr(e, level), size, a & ATTR_RIGHTS,
+                     (enum ept_memtype)((a & ATTR_MT_MASK) >> ATTR_MT_SHIFT));
+        } else {
             ret = ept_walk_table(ept, e & EPTE_ADDR, level - 1, gpa, fn, arg);
+        }
         if (ret)
             return ret;
     }

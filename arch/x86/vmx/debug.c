@@ -38,7 +38,7 @@ static void gprs_from_debug(struct vcpu_regs *g, const uint64_t in[16])
     g->r12 = in[12]; g->r13 = in[13]; g->r14 = in[14]; g->r15 = in[15];
 }
 
-void arch_vcpu_save_state(struct vcpu *v, struct lxds_debug_regs *r)
+void vmx_vcpu_save_state(struct vcpu *v, struct lxds_debug_regs *r)
 {
     uint64_t rflags = vmread(GUEST_RFLAGS);
 
@@ -70,7 +70,7 @@ void arch_vcpu_save_state(struct vcpu *v, struct lxds_debug_regs *r)
  */
 #define RFLAGS_DEBUGGER_MAY_SET 0xCD5ull    /* CF PF AF ZF SF TF DF OF */
 
-void arch_vcpu_load_state(struct vcpu *v, const struct lxds_debug_regs *r)
+void vmx_vcpu_load_state(struct vcpu *v, const struct lxds_debug_regs *r)
 {
     uint64_t rflags = vmread(GUEST_RFLAGS);
 
@@ -86,7 +86,7 @@ void arch_vcpu_load_state(struct vcpu *v, const struct lxds_debug_regs *r)
         vmwrite(GUEST_GS_BASE, r->gs_base);
 }
 
-void arch_vcpu_debug_apply(struct vcpu *v)
+void vmx_vcpu_debug_apply(struct vcpu *v)
 {
     uint64_t rflags = vmread(GUEST_RFLAGS);
 

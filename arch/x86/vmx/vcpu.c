@@ -199,7 +199,7 @@ static void free_pages(struct arch_vcpu *a)
         mem_free_frames(a->io_bitmap_pa, 2);
 }
 
-void arch_vcpu_destroy(struct vcpu *v)
+void vmx_vcpu_destroy(struct vcpu *v)
 {
     struct arch_vcpu *a = v->arch;
 
@@ -219,7 +219,7 @@ void arch_vcpu_destroy(struct vcpu *v)
     v->arch = NULL;
 }
 
-int arch_vcpu_create(struct vcpu *v, const struct vcpu_boot *boot)
+int vmx_vcpu_create(struct vcpu *v, const struct vcpu_boot *boot)
 {
     struct x86_percpu *pc = this_x86_cpu();
     uint64_t pa;
@@ -242,7 +242,7 @@ int arch_vcpu_create(struct vcpu *v, const struct vcpu_boot *boot)
         rc = -EIO;
     if (rc) {
         pr_err("vmx: %s/%u: cannot set up a VMCS (%s)\n", v->dom->name, v->id, errno_name(rc));
-        arch_vcpu_destroy(v);
+        vmx_vcpu_destroy(v);
         return rc;
     }
     pc->current_vmcs = a->vmcs_pa;
@@ -255,7 +255,7 @@ int arch_vcpu_create(struct vcpu *v, const struct vcpu_boot *boot)
     vmx_invept(a->eptp);                /* nothing stale from an earlier EPT at this root */
     rc = vmcs_check_writes("setting up the VMCS");
     if (rc)
-        arch_vcpu_destroy(v);
+        vmx_vcpu_destroy(v);
     return rc;
 }
 
@@ -292,7 +292,7 @@ static void report_entry_exit_failure(struct vcpu *v, uint32_t reason)
     vmx_stop(v, VCPU_STOP_ENTRY_FAILED, 0, reason);
 }
 
-int arch_vcpu_run(struct vcpu *v)
+int vmx_vcpu_run(struct vcpu *v)
 {
     struct arch_vcpu *a = v->arch;
     struct x86_percpu *pc = this_x86_cpu();
@@ -336,7 +336,7 @@ int arch_vcpu_run(struct vcpu *v)
         }
     }
     /* the state it stopped in stays for the debugger until the domain is destroyed */
-    arch_vcpu_save_state(v, &v->dbg.regs);
+    vmx_vcpu_save_state(v, &v->dbg.regs);
     v->dbg.event = LXDS_DBG_EV_STOPPED;
     arch_irq_restore(flags);
     return v->stop;

@@ -3,6 +3,7 @@
  * the firmware left it unlocked, respect it when locked), CR0/CR4 fixed
  * bits, a VMXON region with the revision identifier, VMXON.
  */
+#include <lxds/ept.h>
 #include <lxds/errno.h>
 #include <lxds/memory.h>
 #include <lxds/printk.h>
@@ -60,7 +61,8 @@ int vmx_cpu_enable(unsigned int cpu)
 
 static bool vmx_usable;
 
-int arch_virt_init(void)
+/* Capabilities, then VMXON on the boot core (the backend's init). */
+int vmx_virt_init(void)
 {
     int rc = vmx_caps_init();
 
@@ -77,8 +79,9 @@ void vmx_secondary_cpu_init(unsigned int cpu)
         pr_err("cpu %u: VT-x could not be enabled; no guest will run on this core\n", cpu);
 }
 
-void arch_ept_page_sizes(bool *allow_2m, bool *allow_1g)
+void vmx_stage2_params(bool *allow_2m, bool *allow_1g, enum ept_format *format)
 {
     *allow_2m = vmx_caps.has_ept_2m;
     *allow_1g = vmx_caps.has_ept_1g;
+    *format = EPT_FORMAT_VMX;
 }

@@ -6,7 +6,17 @@
 #   expect_hv "check name" REGEX   -> the same in HVLOG (COM2: the hypervisor once Linux runs)
 #   expect_not "check name" REGEX
 #   expect_rc "check name" CODE    -> the emulator's exit status (0 = powered off)
+#
+# Backend parameter: LXDS_EMU=qemu runs every boot a script asks of "bochs"
+# (the VT-x backend) in QEMU TCG with SVM instead (the SVM backend), and
+# prefixes every check's name with "[qemu-svm] ", so the same script tests
+# both backends (tests/system/svm_qemu.sh does that for a few of them).
 set -u
+LXDS_EMU=${LXDS_EMU:-}
+CHECK_PREFIX=
+[ -n "$LXDS_EMU" ] && CHECK_PREFIX="[$LXDS_EMU-svm] "
+[ "$LXDS_EMU" = qemu ] || [ -z "$LXDS_EMU" ] ||
+  { echo "FAIL: LXDS_EMU: '$LXDS_EMU' is not a backend (say qemu, or leave it unset for bochs)"; exit 1; }
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 HV_ELF=${HV_ELF:-$ROOT/build/lxds.elf}
 WORK=$(mktemp -d /tmp/lxds-systest.XXXXXX)
@@ -23,9 +33,9 @@ linux_modules() {
 }
 TAIL_SHOWN=
 
-pass() { echo "PASS: $1"; }
+pass() { echo "PASS: $CHECK_PREFIX$1"; }
 fail() {
-  echo "FAIL: $1: $2"
+  echo "FAIL: $CHECK_PREFIX$1: $2"
   if [ -z "$TAIL_SHOWN" ] && [ -n "$LOG" ]; then
     TAIL_SHOWN=1
     echo "---- last 30 lines of $(basename "$LOG") ----"
@@ -37,6 +47,7 @@ fail() {
 boot() {
   local name=$1 emu=$2 cmdline=$3
   shift 3
+  [ "$emu" = bochs ] && [ -n "$LXDS_EMU" ] && emu=$LXDS_EMU
   local iso=$WORK/$name.iso
   LOG=$WORK/$name.log
   HVLOG=$WORK/$name.com2.log

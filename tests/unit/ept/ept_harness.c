@@ -343,6 +343,17 @@ bool check_translate(const struct ept *ept, const struct ref_model *m, uint64_t 
 #define E_AD     (3ull << 8)     /* accessed/dirty: set by the CPU, kept by the library */
 #define E_ADDR   0x000ffffffffff000ull
 
+/* Raw NPT format (x86-64 paging), as the APM defines it and the library promises. */
+#define N_P      (1ull << 0)
+#define N_RW     (1ull << 1)
+#define N_US     (1ull << 2)
+#define N_PWT    (1ull << 3)
+#define N_PCD    (1ull << 4)
+#define N_AD     (3ull << 5)
+#define N_PAT4K  (1ull << 7)
+#define N_PAT2M  (1ull << 12)
+#define N_NX     (1ull << 63)
+
 static uint64_t level_size(int level)
 {
     return 1ull << (12 + 9 * level);
@@ -366,20 +377,48 @@ static void audit_fail(struct audit *a, const char *why, int level, int i, uint6
     a->ok = false;
 }
 
-/* Whether the 512 entries of t (one level below level) could be one leaf at level. */
-static bool could_merge(const uint64_t *t, int level)
+/* The bits of a leaf at level that two leaves must share to be one large page. */
+static uint64_t leaf_attr_bits(const struct ept *ept, int level)
 {
-    uint64_t base = t[0] & E_ADDR;
+    if (ept->format == EPT_FORMAT_VMX)
+        return E_RWX | E_MT | E_IPAT;
+    return N_P | N_RW | N_US | N_PWT | N_PCD | N_NX | (level > 0 ? N_PAT2M : N_PAT4K);
+}
+
+static uint64_t leaf_addr(uint64_t e, int level)
+{
+    return e & E_ADDR & ~(level_size(level) - 1);
+}
+
+/* Whether the 512 entries of t (one level below level) could be one leaf at level. */
+static bool could_merge(const struct ept *ept, const uint64_t *t, int level)
+{
+    uint64_t base = leaf_addr(t[0], level - 1), attrs = leaf_attr_bits(ept, level - 1);
 
     if (base % level_size(level))
         return false;
     for (int i = 0; i < 512; i++) {
         if (!(t[i] & E_RWX) || !is_leaf(t[i], level - 1) ||
-            (t[i] & (E_RWX | E_MT | E_IPAT)) != (t[0] & (E_RWX | E_MT | E_IPAT)) ||
-            (t[i] & E_ADDR) != base + (uint64_t)i * level_size(level - 1))
+            (t[i] & attrs) != (t[0] & attrs) ||
+            leaf_addr(t[i], level - 1) != base + (uint64_t)i * level_size(level - 1))
             return false;
     }
     return true;
+}
+
+static void audit_npt_leaf(struct audit *a, uint64_t e, int level, int i)
+{
+    unsigned pat = ((level > 0 ? e & N_PAT2M : e & N_PAT4K) ? 4 : 0) | (e & N_PCD ? 2 : 0) |
+                   (e & N_PWT ? 1 : 0);
+
+    if ((e & (N_P | N_US)) != (N_P | N_US))
+        audit_fail(a, "leaf without P and U/S", level, i, e);
+    if (pat == 2 || pat > 5)
+        audit_fail(a, "PAT index outside WB/WT/UC/WC/WP", level, i, e);
+    if (e & ~(E_ADDR | N_P | N_RW | N_US | N_PWT | N_PCD | N_AD | E_LARGE | N_NX))
+        audit_fail(a, "stray bits in a leaf", level, i, e);
+    if (leaf_addr(e, level) != (e & E_ADDR & ~(level > 0 ? N_PAT2M : 0)))
+        audit_fail(a, "large page not aligned", level, i, e);
 }
 
 static void audit_table(struct audit *a, uint64_t pa, int level)
@@ -399,6 +438,8 @@ static void audit_table(struct audit *a, uint64_t pa, int level)
         any = true;
         if (level == 3 && (e & E_LARGE)) {
             audit_fail(a, "large bit in a PML4 entry", level, i, e);
+        } else if (is_leaf(e, level) && a->ept->format == EPT_FORMAT_NPT) {
+            audit_npt_leaf(a, e, level, i);
         } else if (is_leaf(e, level)) {
             uint64_t mt = (e & E_MT) >> 3;
 
@@ -421,7 +462,7 @@ static void audit_table(struct audit *a, uint64_t pa, int level)
             audit_table(a, child, level - 1);
             ct = a->ept->mem->phys_to_virt(a->ept->mem->ctx, child);
             if ((level == 1 && a->ept->allow_2m) || (level == 2 && a->ept->allow_1g))
-                if (could_merge(ct, level))
+                if (could_merge(a->ept, ct, level))
                     audit_fail(a, "table should have been merged", level, i, e);
         }
     }

@@ -78,11 +78,15 @@ static void fz_op(struct ept *ept, struct fake_mem *fm, struct ref_model *ref, c
     } else if (kind == 2) {
         err = ept_protect(ept, gpa, size, rights);
         want = fz_want_args(rights, 0, false);
+        if (!want && ept->format == EPT_FORMAT_NPT && !(rights & EPT_R))
+            want = -EINVAL;                 /* NPT: no execute-only pages */
         if (!want && !ref_covered(ref, gpa, size))
             want = -ENOENT;
     } else {
         err = ept_map(ept, gpa, hpa, size, rights, (enum ept_memtype)mt);
         want = fz_want_args(rights, mt, true);
+        if (!want && ept->format == EPT_FORMAT_NPT && !(rights & EPT_R))
+            want = -EINVAL;
     }
     fm->limit = fm->cap;
 
@@ -116,16 +120,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
     struct ref_model ref;
     struct ept ept;
     bool allow_2m, allow_1g;
+    enum ept_format format;
 
     if (len < 1)
         return 0;
     allow_2m = data[0] & 1;
     allow_1g = allow_2m && (data[0] & 2);
+    format = data[0] & 4 ? EPT_FORMAT_NPT : EPT_FORMAT_VMX;
     data++, len--;
 
     fake_mem_init(&fm, 4096);
     ref_init(&ref);
-    fz_check(ept_init(&ept, &fm.backing, allow_2m, allow_1g) == 0, "init");
+    fz_check(ept_init(&ept, &fm.backing, format, allow_2m, allow_1g) == 0, "init");
     for (size_t i = 0; i + 8 <= len && i < MAX_OPS * 8; i += 8)
         fz_op(&ept, &fm, &ref, data + i);
     fz_check(check_equal(&ept, &ref), "final mapping differs from the model");

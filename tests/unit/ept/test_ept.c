@@ -19,6 +19,9 @@
 #define M2 EPT_PAGE_2M
 #define G1 EPT_PAGE_1G
 
+/* The format every test of the group runs in (main runs the group once per format). */
+static enum ept_format test_format;
+
 struct fixture {
     struct fake_mem fm;
     struct ept ept;
@@ -30,7 +33,7 @@ static int setup_with(void **state, bool allow_2m, bool allow_1g)
     struct fixture *f = calloc(1, sizeof(*f));
 
     fake_mem_init(&f->fm, 8192);
-    assert_int_equal(ept_init(&f->ept, &f->fm.backing, allow_2m, allow_1g), 0);
+    assert_int_equal(ept_init(&f->ept, &f->fm.backing, test_format, allow_2m, allow_1g), 0);
     ref_init(&f->ref);
     *state = f;
     return 0;
@@ -96,14 +99,15 @@ static void test_init_eptp_destroy(void **state)
     assert_int_equal(f->ept.root & 0xfff, 0);
 
     fake_mem_init(&fm, 4);
-    assert_int_equal(ept_init(&e, &fm.backing, false, true), -EINVAL);   /* 1G needs 2M */
+    assert_int_equal(ept_init(&e, &fm.backing, test_format, false, true), -EINVAL);   /* 1G needs 2M */
+    assert_int_equal(ept_init(&e, &fm.backing, (enum ept_format)7, true, true), -EINVAL);
     broken = fm.backing;
     broken.phys_to_virt = NULL;
-    assert_int_equal(ept_init(&e, &broken, true, true), -EINVAL);
+    assert_int_equal(ept_init(&e, &broken, test_format, true, true), -EINVAL);
     fm.limit = 0;
-    assert_int_equal(ept_init(&e, &fm.backing, true, true), -ENOMEM);
+    assert_int_equal(ept_init(&e, &fm.backing, test_format, true, true), -ENOMEM);
     fm.limit = 4;
-    assert_int_equal(ept_init(&e, &fm.backing, true, true), 0);
+    assert_int_equal(ept_init(&e, &fm.backing, test_format, true, true), 0);
     assert_int_equal(ept_map(&e, 0, 0, G1, EPT_RWX, EPT_MT_WB), 0);
     ept_destroy(&e);
     ept_destroy(&e);                                    /* twice is harmless */
@@ -198,8 +202,12 @@ static void test_rights_and_memtypes(void **state)
     static const unsigned rights[] = { EPT_R, EPT_R | EPT_W, EPT_R | EPT_X, EPT_RWX, EPT_X };
     static const enum ept_memtype mts[] = { EPT_MT_UC, EPT_MT_WC, EPT_MT_WT, EPT_MT_WP,
                                             EPT_MT_WB };
+    /* NPT has no execute-only pages: the last rights are refused there */
+    unsigned nrights = test_format == EPT_FORMAT_NPT ? ARRAY_SIZE(rights) - 1 : ARRAY_SIZE(rights);
 
-    for (unsigned i = 0; i < ARRAY_SIZE(rights); i++)
+    if (test_format == EPT_FORMAT_NPT)
+        assert_int_equal(ept_map(&f->ept, 0, 0, K4, EPT_X, EPT_MT_WB), -EINVAL);
+    for (unsigned i = 0; i < nrights; i++)
         for (unsigned j = 0; j < ARRAY_SIZE(mts); j++) {
             uint64_t gpa = (i * 8 + j) * M2;
 
@@ -510,6 +518,9 @@ static void test_accessed_dirty_kept(void **state)
     const struct ept_backing *b = &f->fm.backing;
     uint64_t *pml4, *pdpt, *pd, *pt;
 
+    if (test_format == EPT_FORMAT_NPT)
+        return;                         /* test_npt_raw_entries covers NPT's A/D bits */
+
     map_ok(f, 0, 0, M2, EPT_RWX, EPT_MT_WB);
     pml4 = b->phys_to_virt(b->ctx, f->ept.root);
     pdpt = b->phys_to_virt(b->ctx, pml4[0] & 0xffffffffff000ull);
@@ -529,7 +540,44 @@ static void test_accessed_dirty_kept(void **state)
     agree(f);
 }
 
-int main(void)
+/* NPT leaves as the APM defines them: P, U/S, R/W for W, NX unless X, the
+ * memory type as a PAT index (PAT bit 7 on 4K, 12 on large), PS on large;
+ * A/D (bits 5/6) kept by protect and ORed by merges. */
+static void test_npt_raw_entries(void **state)
+{
+    struct fixture *f = *state;
+    const struct ept_backing *b = &f->fm.backing;
+    uint64_t *pml4, *pdpt, *pd, *pt;
+
+    if (test_format != EPT_FORMAT_NPT)
+        return;
+    map_ok(f, 0, 0x40000000, M2, EPT_R | EPT_W, EPT_MT_WC);
+    pml4 = b->phys_to_virt(b->ctx, f->ept.root);
+    assert_int_equal(pml4[0] & 0xfff, 7);                       /* table: P RW US */
+    pdpt = b->phys_to_virt(b->ctx, pml4[0] & 0xffffffffff000ull);
+    pd = b->phys_to_virt(b->ctx, pdpt[0] & 0xffffffffff000ull);
+    /* 2M leaf: P RW US, PS, PAT index 4 (bit 12), NX */
+    assert_int_equal(pd[0], 0x40000000ull | 7 | (1 << 7) | (1 << 12) | (1ull << 63));
+    pd[0] |= 3 << 5;                                            /* the CPU set A and D */
+    assert_int_equal(ept_protect(&f->ept, K4, K4, EPT_R | EPT_X), 0);
+    ref_protect(&f->ref, K4, K4, EPT_R | EPT_X);
+    pt = b->phys_to_virt(b->ctx, pd[0] & 0xffffffffff000ull);
+    /* 4K pieces: PAT bit moved to bit 7, A/D copied; the protected one RX (no RW, no NX) */
+    assert_int_equal(pt[0], 0x40000000ull | 7 | (3 << 5) | (1 << 7) | (1ull << 63));
+    assert_int_equal(pt[1], 0x40001000ull | 5 | (3 << 5) | (1 << 7));
+    pt[5] &= ~(3ull << 5);
+    assert_int_equal(ept_protect(&f->ept, K4, K4, EPT_R | EPT_W), 0);
+    ref_protect(&f->ref, K4, K4, EPT_R | EPT_W);
+    assert_int_equal(pd[0], 0x40000000ull | 7 | (3 << 5) | (1 << 7) | (1 << 12) | (1ull << 63));
+    map_ok(f, M2, 0x1000, K4, EPT_RWX, EPT_MT_UC);              /* UC: PCD PWT, executable */
+    pt = b->phys_to_virt(b->ctx, pd[1] & 0xffffffffff000ull);
+    assert_int_equal(pt[0], 0x1000ull | 7 | (1 << 3) | (1 << 4));
+    map_ok(f, M2 + K4, 0x2000, K4, EPT_R, EPT_MT_WT);           /* WT: PWT, read-only */
+    assert_int_equal(pt[1], 0x2000ull | 5 | (1 << 3) | (1ull << 63));
+    agree(f);
+}
+
+static int run_group(enum ept_format format)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_init_eptp_destroy, setup_all, teardown),
@@ -551,7 +599,17 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_teardown_frees_everything, setup_all, teardown),
         cmocka_unit_test_setup_teardown(test_walk_stops_on_nonzero, setup_all, teardown),
         cmocka_unit_test_setup_teardown(test_accessed_dirty_kept, setup_all, teardown),
+        cmocka_unit_test_setup_teardown(test_npt_raw_entries, setup_all, teardown),
     };
 
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    test_format = format;
+    return format == EPT_FORMAT_VMX ? cmocka_run_group_tests_name("ept (Intel EPT format)", tests, NULL, NULL)
+                                    : cmocka_run_group_tests_name("ept (AMD NPT format)", tests, NULL, NULL);
+}
+
+int main(void)
+{
+    int failed = run_group(EPT_FORMAT_VMX);
+
+    return failed + run_group(EPT_FORMAT_NPT);
 }

@@ -23,6 +23,7 @@
 
 struct config {
     bool allow_2m, allow_1g;
+    enum ept_format format;
     uint64_t base, window;  /* GPA window */
     unsigned steps;
     uint64_t seed;
@@ -84,7 +85,8 @@ static unsigned pick_rights(struct run *r)
 {
     static const unsigned valid[] = { EPT_R, EPT_R | EPT_W, EPT_R | EPT_X, EPT_RWX, EPT_X };
 
-    return valid[rng_below(&r->rng, 5)];
+    /* NPT has no execute-only pages (the last entry) */
+    return valid[rng_below(&r->rng, r->cfg->format == EPT_FORMAT_NPT ? 4 : 5)];
 }
 
 static enum ept_memtype pick_mt(struct run *r)
@@ -182,7 +184,7 @@ static void run_config(const struct config *cfg)
 
     fake_mem_init(&r.fm, 16384);
     ref_init(&r.ref);
-    assert_int_equal(ept_init(&r.ept, &r.fm.backing, cfg->allow_2m, cfg->allow_1g), 0);
+    assert_int_equal(ept_init(&r.ept, &r.fm.backing, cfg->format, cfg->allow_2m, cfg->allow_1g), 0);
     for (unsigned i = 0; i < cfg->steps; i++)
         step(&r, i);
     assert_true(check_equal(&r.ept, &r.ref));
@@ -205,7 +207,7 @@ static void run_config(const struct config *cfg)
 
 static void test_random_all_sizes(void **state)
 {
-    static const struct config c = { true, true, 0, 4 * G1, 3000, 0x1234567, 8 * M2 };
+    static const struct config c = { true, true, EPT_FORMAT_VMX, 0, 4 * G1, 3000, 0x1234567, 8 * M2 };
 
     (void)state;
     run_config(&c);
@@ -213,7 +215,7 @@ static void test_random_all_sizes(void **state)
 
 static void test_random_top_of_gpa_space(void **state)
 {
-    static const struct config c = { true, true, (1ull << 48) - 4 * G1, 4 * G1, 1500,
+    static const struct config c = { true, true, EPT_FORMAT_VMX, (1ull << 48) - 4 * G1, 4 * G1, 1500,
                                      0xfeedf00d, 8 * M2 };
 
     (void)state;
@@ -222,7 +224,7 @@ static void test_random_top_of_gpa_space(void **state)
 
 static void test_random_2m_only_across_pml4_line(void **state)
 {
-    static const struct config c = { true, false, 510 * G1, 4 * G1, 1500, 0xabcdef1,
+    static const struct config c = { true, false, EPT_FORMAT_VMX, 510 * G1, 4 * G1, 1500, 0xabcdef1,
                                       8 * M2 };
 
     (void)state;
@@ -231,7 +233,25 @@ static void test_random_2m_only_across_pml4_line(void **state)
 
 static void test_random_4k_only(void **state)
 {
-    static const struct config c = { false, false, 3 * G1, G1 / 4, 1000, 0x5eed, 4 * M2 };
+    static const struct config c = { false, false, EPT_FORMAT_VMX, 3 * G1, G1 / 4, 1000, 0x5eed, 4 * M2 };
+
+    (void)state;
+    run_config(&c);
+}
+
+static void test_random_npt_all_sizes(void **state)
+{
+    static const struct config c = { true, true, EPT_FORMAT_NPT, 0, 4 * G1, 3000, 0x7654321,
+                                     8 * M2 };
+
+    (void)state;
+    run_config(&c);
+}
+
+static void test_random_npt_2m_only_across_pml4_line(void **state)
+{
+    static const struct config c = { true, false, EPT_FORMAT_NPT, 510 * G1, 4 * G1, 1500,
+                                     0x1badcafe, 8 * M2 };
 
     (void)state;
     run_config(&c);
@@ -244,6 +264,8 @@ int main(void)
         cmocka_unit_test(test_random_top_of_gpa_space),
         cmocka_unit_test(test_random_2m_only_across_pml4_line),
         cmocka_unit_test(test_random_4k_only),
+        cmocka_unit_test(test_random_npt_all_sizes),
+        cmocka_unit_test(test_random_npt_2m_only_across_pml4_line),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

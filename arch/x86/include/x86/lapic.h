@@ -12,5 +12,8 @@ void x86_lapic_send_init(uint32_t apic_id);
 void x86_lapic_send_sipi(uint32_t apic_id, uint8_t vector_page);
 void x86_lapic_send_ipi(uint32_t apic_id, uint8_t vector);
 bool x86_lapic_wait_icr_idle(void);
+void x86_lapic_timer_start(uint8_t vector, uint32_t count, bool periodic);
+uint32_t x86_lapic_timer_current(void);
+void x86_lapic_timer_stop(void);
 
 #endif

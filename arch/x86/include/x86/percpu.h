@@ -35,6 +35,9 @@ struct x86_percpu {
     uint64_t current_vmcs;              /* loaded VMCS (VMPTRLD), 0 if none */
     uint32_t vmwrite_failures;          /* counted by vmwrite(), read by vmcs_check_writes() */
     uint32_t first_bad_field;
+    bool svm_on;                        /* EFER.SVME set, host save area given */
+    uint64_t svm_hsave_pa;              /* VM_HSAVE_PA: where VMRUN keeps the host state */
+    uint64_t svm_host_vmcb_pa;          /* VMSAVE/VMLOAD area for the host's FS/GS/TR/... */
     uint8_t ist_stack[3][IST_STACK_SIZE] __aligned(16);  /* #DF, NMI, #MC */
 };
 

@@ -35,6 +35,8 @@ void vmx_report_exit(const struct vcpu *v, const struct vmx_exit *e, const char 
 
 void vmx_stop(struct vcpu *v, enum vcpu_stop why, uint64_t addr, uint64_t detail);
 
+void vmx_vcpu_save_state(struct vcpu *v, struct lxds_debug_regs *r);
+
 /* #BP/#DB exits that belong to an attached debugger (arch/x86/vmx/debug.c):
  * true when it took the exception (the vCPU parks after this exit). */
 bool vmx_debug_exception(struct vcpu *v, uint32_t intr_info, uint64_t qualification);

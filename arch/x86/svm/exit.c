@@ -1,0 +1,556 @@
+/*
+ * #VMEXIT dispatch under SVM: one handler per exit code; anything without a
+ * handler is reported decoded and stops the vCPU (never a silent resume).
+ * QEMU TCG offers neither next-RIP save nor decode assists, so the length
+ * of every instruction skipped here is decoded from guest memory
+ * (svm/decode.c), except IN/OUT, whose EXITINFO2 is the next RIP.
+ */
+#include <lxds/domain.h>
+#include <lxds/errno.h>
+#include <lxds/format.h>
+#include <lxds/hypercall_abi.h>
+#include <lxds/printk.h>
+#include <x86/cpu.h>
+#include <x86/trap.h>
+#include <x86/svm_vcpu.h>
+#include <x86/xcr0.h>
+
+#define VECTOR_DB              1
+#define VECTOR_BP              3
+#define VECTOR_UD              6
+#define VECTOR_GP              13
+#define REFUSALS_LOGGED_MAX    64          /* per vCPU: a loop of refused exits cannot flood the log */
+#define EFER_SCE               (1ull << 0)
+#define EFER_LME               (1ull << 8)
+#define EFER_LMA               (1ull << 10)
+#define EFER_NXE               (1ull << 11)
+#define EFER_GUEST_BITS        (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
+
+static const uint8_t op_cpuid[] = { 0x0F, 0xA2 };
+static const uint8_t op_vmmcall[] = { 0x0F, 0x01, 0xD9 };
+static const uint8_t op_vmcall[] = { 0x0F, 0x01, 0xC1 };
+static const uint8_t op_rdmsr[] = { 0x0F, 0x32 };
+static const uint8_t op_wrmsr[] = { 0x0F, 0x30 };
+static const uint8_t op_invd[] = { 0x0F, 0x08 };
+static const uint8_t op_xsetbv[] = { 0x0F, 0x01, 0xD1 };
+
+static struct vmcb *vmcb_of(const struct vcpu *v)
+{
+    return svm_of(v)->vmcb;
+}
+
+void svm_stop(struct vcpu *v, enum vcpu_stop why, uint64_t addr, uint64_t detail)
+{
+    v->stop = why;
+    v->stop_rip = vmcb_of(v)->save.rip;
+    v->stop_addr = addr;
+    v->stop_detail = detail;
+}
+
+static bool exception_has_error_code(unsigned int vector)
+{
+    switch (vector) {
+    case 8: case 10: case 11: case 12: case 13: case 14: case 17:
+        return true;                    /* #DF #TS #NP #SS #GP #PF #AC */
+    default:
+        return false;
+    }
+}
+
+/* The next VMRUN delivers a hardware exception (a fault: RIP is not advanced). */
+void svm_inject_exception(struct vcpu *v, unsigned int vector, uint32_t error_code)
+{
+    uint64_t inj = SVM_EVTINJ_VALID | SVM_EVTINJ_EXC | vector;
+
+    if (exception_has_error_code(vector))
+        inj |= SVM_EVTINJ_ERR | (uint64_t)error_code << 32;
+    vmcb_of(v)->ctl.event_inj = inj;
+}
+
+static unsigned int guest_cpl(const struct vcpu *v)
+{
+    return vmcb_of(v)->save.cpl & 3;
+}
+
+/* ---- decoding, for reports ---- */
+
+static void decode_info(const struct vcpu *v, const struct svm_exit *e, char *buf, size_t len)
+{
+    uint64_t i1 = e->info1;
+
+    switch (e->code) {
+    case SVM_EXIT_NPF:
+        fmt_snprintf(buf, len, "%s%s at GPA %#lx (%s%s%s)",
+                     i1 & 16 ? "instruction fetch" : i1 & 2 ? "write" : "read",
+                     i1 & (1ull << 33) ? " by the guest's page walk" : "", e->info2,
+                     i1 & 1 ? "the page is mapped without that right" : "not mapped",
+                     i1 & 4 ? ", user" : "", i1 & 8 ? ", reserved bit" : "");
+        break;
+    case SVM_EXIT_IOIO:
+        fmt_snprintf(buf, len, "%s%s port %#lx, %u byte(s)%s", i1 & 1 ? "IN" : "OUT",
+                     i1 & 4 ? "S" : "", (i1 >> 16) & 0xFFFF,
+                     i1 & 0x10 ? 1 : i1 & 0x20 ? 2 : 4, i1 & 8 ? ", REP" : "");
+        break;
+    case SVM_EXIT_MSR:
+        fmt_snprintf(buf, len, "%s MSR %#lx", i1 ? "WRMSR" : "RDMSR", v->regs.rcx & 0xFFFFFFFF);
+        break;
+    case SVM_EXIT_XSETBV:
+        fmt_snprintf(buf, len, "XCR%lu <- %#lx", v->regs.rcx & 0xFFFFFFFF,
+                     (v->regs.rdx << 32) | (uint32_t)v->regs.rax);
+        break;
+    default:
+        if (e->code >= SVM_EXIT_EXCP_BASE && e->code < SVM_EXIT_EXCP_BASE + 32)
+            fmt_snprintf(buf, len, "%s (vector %u), error code %#lx",
+                         x86_exception_mnemonic(e->code - SVM_EXIT_EXCP_BASE),
+                         e->code - SVM_EXIT_EXCP_BASE, i1);
+        else
+            fmt_snprintf(buf, len, "EXITINFO1 %#lx, EXITINFO2 %#lx", i1, e->info2);
+    }
+}
+
+void svm_report_exit(const struct vcpu *v, const struct svm_exit *e, const char *why)
+{
+    char q[160];
+    const struct vcpu_regs *r = &v->regs;
+    const struct vmcb_save *g = &vmcb_of(v)->save;
+
+    decode_info(v, e, q, sizeof(q));
+    printk("svm: %s/%u: %s: exit %s (code %#x), %s\n", v->dom->name, v->id, why,
+           svm_exit_name(e->code), e->code, q);
+    printk("  RIP=%016lx RSP=%016lx RFLAGS=%016lx CR3=%016lx CPL=%u\n", e->rip,
+           g->rsp, g->rflags, g->cr3, guest_cpl(v));
+    printk("  RAX=%016lx RBX=%016lx RCX=%016lx RDX=%016lx\n", r->rax, r->rbx, r->rcx, r->rdx);
+    printk("  RSI=%016lx RDI=%016lx RBP=%016lx R8 =%016lx\n", r->rsi, r->rdi, r->rbp, r->r8);
+}
+
+/* An exit the guest gets a fault for: one line, for the first REFUSALS_LOGGED_MAX of them. */
+static void report_refusal(struct vcpu *v, const struct svm_exit *e, const char *what)
+{
+    char q[160];
+
+    if (v->refusals_logged >= REFUSALS_LOGGED_MAX)
+        return;
+    decode_info(v, e, q, sizeof(q));
+    printk("svm: %s/%u: %s (%s) at CPL %u, RIP %#lx: %s%s\n", v->dom->name, v->id,
+           svm_exit_name(e->code), q, guest_cpl(v), e->rip, what,
+           ++v->refusals_logged == REFUSALS_LOGGED_MAX ? "; further refusals are not logged" : "");
+}
+
+static bool stop_unexpected(struct vcpu *v, const struct svm_exit *e)
+{
+    svm_report_exit(v, e, "stopped: not allowed in this domain");
+    svm_stop(v, VCPU_STOP_UNEXPECTED_EXIT, 0, e->code);
+    return false;
+}
+
+/* Moves RIP past the intercepted instruction (opcode op after any prefixes). */
+static bool skip(struct vcpu *v, const struct svm_exit *e, const uint8_t *op, size_t n)
+{
+    int len = svm_insn_length(v, op, n);
+
+    if (len < 0) {
+        svm_report_exit(v, e, len == -EFAULT ? "stopped: its instruction cannot be read "
+                        "(RIP not mapped)" : "stopped: the instruction at RIP is not the one "
+                        "that exited");
+        svm_stop(v, VCPU_STOP_UNEXPECTED_EXIT, 0, e->code);
+        return false;
+    }
+    vmcb_of(v)->save.rip = e->rip + (uint64_t)len;
+    vmcb_of(v)->ctl.interrupt_shadow = 0;   /* the skipped instruction ends STI/MOV SS blocking */
+    return true;
+}
+
+/* ---- handlers: true = resume the guest ---- */
+
+static bool on_cpuid(struct vcpu *v, const struct svm_exit *e)
+{
+    struct cpuid_regs r = x86_guest_cpuid((uint32_t)v->regs.rax, (uint32_t)v->regs.rcx,
+                                          vmcb_of(v)->save.cr4 & CR4_OSXSAVE);
+
+    if (!skip(v, e, op_cpuid, sizeof(op_cpuid)))
+        return false;
+    v->regs.rax = r.eax;
+    v->regs.rbx = r.ebx;
+    v->regs.rcx = r.ecx;
+    v->regs.rdx = r.edx;
+    return true;
+}
+
+/* VMMCALL, or VMCALL met as #UD: the hypercall (the instruction is already skipped). */
+static bool hypercall(struct vcpu *v)
+{
+    v->hypercalls++;
+    v->watchdog_count = 0;                  /* a hypercall is progress */
+    if (!v->dom->ops || !v->dom->ops->hypercall) {
+        v->regs.rax = (uint64_t)-38;        /* -ENOSYS */
+        return true;
+    }
+    switch (v->dom->ops->hypercall(v)) {
+    case HC_RESUME:
+        return true;
+    case HC_EXIT:
+        svm_stop(v, VCPU_STOP_EXITED, 0, v->exit_code);
+        return false;
+    case HC_STOP:
+        break;
+    }
+    svm_stop(v, VCPU_STOP_REQUESTED, 0, 0);
+    return false;
+}
+
+static bool on_vmmcall(struct vcpu *v, const struct svm_exit *e)
+{
+    if (guest_cpl(v) != 0) {                /* only the guest kernel may call */
+        svm_inject_exception(v, VECTOR_UD, 0);
+        return true;
+    }
+    return skip(v, e, op_vmmcall, sizeof(op_vmmcall)) && hypercall(v);
+}
+
+/*
+ * #UD: VMCALL is Intel's hypercall instruction and #UD on AMD; klxd and the
+ * LXD SDK use it, so a VMCALL at CPL 0 is taken as the hypercall (as KVM
+ * does).  Any other #UD (Linux's BUG() is UD2) goes back to the guest.
+ */
+static bool on_ud(struct vcpu *v, const struct svm_exit *e)
+{
+    if (guest_cpl(v) == 0 && svm_insn_length(v, op_vmcall, sizeof(op_vmcall)) > 0)
+        return skip(v, e, op_vmcall, sizeof(op_vmcall)) && hypercall(v);
+    svm_inject_exception(v, VECTOR_UD, 0);
+    return true;
+}
+
+static bool on_hlt(struct vcpu *v, const struct svm_exit *e)
+{
+    static const uint8_t op_hlt[] = { 0xF4 };
+
+    if (v->dom->ops && v->dom->ops->may_halt)
+        return skip(v, e, op_hlt, 1);
+    svm_stop(v, VCPU_STOP_HALTED, 0, 0);
+    return false;
+}
+
+static bool on_npf(struct vcpu *v, const struct svm_exit *e)
+{
+    svm_report_exit(v, e, "stopped: access outside its memory");
+    svm_stop(v, VCPU_STOP_EPT_VIOLATION, e->info2, e->info1);
+    return false;
+}
+
+static bool on_shutdown(struct vcpu *v, const struct svm_exit *e)
+{
+    svm_report_exit(v, e, v->kind == VCPU_KIND_LINUX ? "stopped (a triple fault is how "
+                    "Linux sometimes resets)" : "stopped");
+    svm_stop(v, VCPU_STOP_TRIPLE_FAULT, 0, 0);
+    return false;
+}
+
+/* A watchdog quantum has passed when the local timer's interrupt made the guest exit. */
+static bool watchdog_tick(struct vcpu *v, const struct svm_exit *e)
+{
+    struct svm_vcpu *s = svm_of(v);
+    uint64_t now = rdtsc();
+
+    if (!s->quantum || now < s->next_tick)
+        return true;
+    s->next_tick = now + s->quantum;
+    if (v->dom->ops && v->dom->ops->progress && v->dom->ops->progress(v))
+        v->watchdog_count = 0;
+    if (v->watchdog_limit && ++v->watchdog_count >= v->watchdog_limit) {
+        svm_report_exit(v, e, "stopped by the watchdog: no progress");
+        svm_stop(v, VCPU_STOP_WATCHDOG, 0, v->watchdog_count);
+        return false;
+    }
+    return true;
+}
+
+static bool on_intr(struct vcpu *v, const struct svm_exit *e)
+{
+    __asm__ volatile("sti; nop; cli" ::: "memory");     /* let the host take it */
+    return watchdog_tick(v, e);
+}
+
+static bool on_nmi(struct vcpu *v, const struct svm_exit *e)
+{
+    (void)v;
+    (void)e;
+    return true;                    /* the host took it at STGI (arch/x86/trap.c) */
+}
+
+static bool on_exception(struct vcpu *v, const struct svm_exit *e)
+{
+    unsigned int vector = e->code - SVM_EXIT_EXCP_BASE;
+
+    if (vector == VECTOR_UD)
+        return on_ud(v, e);
+    if ((vector == VECTOR_BP || vector == VECTOR_DB) && svm_debug_exception(v, vector))
+        return true;                                    /* a breakpoint or step: it parks */
+    if (vector == VECTOR_BP || vector == VECTOR_DB) {   /* intercepted for a debugger gone */
+        svm_inject_exception(v, vector, 0);
+        return true;
+    }
+    svm_report_exit(v, e, "stopped: exception");
+    svm_stop(v, VCPU_STOP_EXCEPTION, 0, vector);
+    return false;
+}
+
+/* ---- what only Linux may do; an isolated guest doing it is stopped ---- */
+
+static bool valid_pat(uint64_t pat)
+{
+    for (int i = 0; i < 8; i++) {
+        uint8_t t = (uint8_t)(pat >> (8 * i));
+        if (t == 2 || t == 3 || t > 7)
+            return false;
+    }
+    return true;
+}
+
+static bool on_msr(struct vcpu *v, const struct svm_exit *e)
+{
+    struct vmcb_save *g = &vmcb_of(v)->save;
+    uint32_t msr = (uint32_t)v->regs.rcx;
+    bool write = e->info1 & 1;
+    uint64_t val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax, out = 0;
+
+    if (v->kind != VCPU_KIND_LINUX)
+        return stop_unexpected(v, e);
+    switch (msr) {
+    case MSR_IA32_EFER:
+        if (!write) {
+            out = g->efer & ~EFER_SVME;             /* SVM is not offered to guests */
+            break;
+        }
+        if ((val & ~EFER_GUEST_BITS) || !(val & EFER_LME)) {
+            report_refusal(v, e, "#GP injected (EFER: only SCE and NXE may change; SVME "
+                           "is not offered, long mode cannot be left)");
+            svm_inject_exception(v, VECTOR_GP, 0);
+            return true;
+        }
+        g->efer = (val & ~EFER_LMA) | (g->efer & EFER_LMA) | EFER_SVME;
+        return skip(v, e, op_wrmsr, sizeof(op_wrmsr));
+    case MSR_IA32_PAT:
+        if (!write) {
+            out = g->g_pat;
+            break;
+        }
+        if (!valid_pat(val)) {
+            report_refusal(v, e, "#GP injected (reserved PAT memory type)");
+            svm_inject_exception(v, VECTOR_GP, 0);
+            return true;
+        }
+        g->g_pat = val;
+        return skip(v, e, op_wrmsr, sizeof(op_wrmsr));
+    case MSR_IA32_FEATURE_CONTROL:
+        if (!write) {
+            out = 1;                                /* locked, VMX off: no nested VT-x */
+            break;
+        }
+        /* fall through */
+    default:
+        /* the VMX MSRs and VM_HSAVE_PA, as on VT-x; and any MSR outside the
+         * permission map's ranges (those always exit): not given to guests */
+        report_refusal(v, e, msr == MSR_IA32_FEATURE_CONTROL ? "#GP injected (FEATURE_CONTROL "
+                       "is locked)" : (msr >= 0x480 && msr <= 0x491) || msr == MSR_VM_HSAVE_PA ?
+                       "#GP injected (the VMX and SVM MSRs do not exist for guests)" :
+                       "#GP injected (an MSR outside the ranges guests are given)");
+        svm_inject_exception(v, VECTOR_GP, 0);
+        return true;
+    case MSR_VM_CR:
+        if (!write) {
+            out = VM_CR_LOCK | VM_CR_SVMDIS;        /* "SVM disabled by the firmware" */
+            break;
+        }
+        report_refusal(v, e, "#GP injected (VM_CR is locked)");
+        svm_inject_exception(v, VECTOR_GP, 0);
+        return true;
+    }
+    if (!skip(v, e, op_rdmsr, sizeof(op_rdmsr)))
+        return false;
+    v->regs.rax = (uint32_t)out;
+    v->regs.rdx = out >> 32;
+    return true;
+}
+
+static bool on_xsetbv(struct vcpu *v, const struct svm_exit *e)
+{
+    uint64_t val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
+    struct cpuid_regs xs = cpuid(0xD, 0);
+    uint64_t supported = ((uint64_t)xs.edx << 32) | xs.eax;
+    const char *why = x86_xcr0_invalid((uint32_t)v->regs.rcx, val, supported);
+
+    if (v->kind != VCPU_KIND_LINUX)
+        return stop_unexpected(v, e);
+    if (why) {
+        char what[160];
+        fmt_snprintf(what, sizeof(what), "#GP injected: XCR%u <- %#lx refused: %s",
+                     (uint32_t)v->regs.rcx, val, why);
+        report_refusal(v, e, what);
+        svm_inject_exception(v, VECTOR_GP, 0);
+        return true;
+    }
+    if (!skip(v, e, op_xsetbv, sizeof(op_xsetbv)))
+        return false;
+    __asm__ volatile("xsetbv" :: "a"((uint32_t)val), "d"((uint32_t)(val >> 32)), "c"(0));
+    return true;
+}
+
+/* VMRUN, VMLOAD, VMSAVE, STGI, CLGI, SKINIT: SVM is not offered to guests (#UD, as
+ * on a CPU with EFER.SVME clear); an LXD has no business with them and is stopped. */
+static bool on_svm_instruction(struct vcpu *v, const struct svm_exit *e)
+{
+    if (v->kind != VCPU_KIND_LINUX)
+        return stop_unexpected(v, e);
+    report_refusal(v, e, "#UD injected (SVM is not offered to guests)");
+    svm_inject_exception(v, VECTOR_UD, 0);
+    return true;
+}
+
+static bool on_invd(struct vcpu *v, const struct svm_exit *e)
+{
+    if (v->kind != VCPU_KIND_LINUX)
+        return stop_unexpected(v, e);
+    if (!skip(v, e, op_invd, sizeof(op_invd)))
+        return false;
+    __asm__ volatile("wbinvd" ::: "memory");    /* never drop dirty lines of others' memory */
+    return true;
+}
+
+static uint32_t port_in(uint16_t port, unsigned int size)
+{
+    uint32_t v;
+
+    if (size == 1)
+        return inb(port);
+    if (size == 2)
+        return inw(port);
+    __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+
+static void port_out(uint16_t port, unsigned int size, uint32_t v)
+{
+    if (size == 1)
+        outb(port, (uint8_t)v);
+    else if (size == 2)
+        outw(port, (uint16_t)v);
+    else
+        outl(port, v);
+}
+
+/* Ports in Linux's I/O map: COM2 (reads see no device, writes vanish) and the two
+ * reset paths, as under VT-x (arch/x86/vmx/exit.c on_io).  EXITINFO2 is the next RIP. */
+static bool on_io(struct vcpu *v, const struct svm_exit *e)
+{
+    uint64_t i1 = e->info1;
+    uint16_t port = (uint16_t)(i1 >> 16);
+    unsigned int size = i1 & 0x10 ? 1 : i1 & 0x20 ? 2 : 4;
+    bool in = i1 & 1, string = i1 & 4;
+    uint64_t mask = size == 4 ? 0xFFFFFFFFull : (1ull << (8 * size)) - 1;
+    uint32_t val = (uint32_t)(v->regs.rax & mask);
+
+    if (v->kind != VCPU_KIND_LINUX)
+        return stop_unexpected(v, e);
+    if (!string && !in && size == 1 && ((port == 0xCF9 && (val & 4)) ||
+                                        (port == 0x64 && val == 0xFE))) {
+        printk("linux: asked to reset the machine (port %#x <- %#x)\n", port, val);
+        svm_stop(v, VCPU_STOP_REQUESTED, 0, port);
+        return false;
+    }
+    if (string) {                               /* INS/OUTS: dropped, REP count consumed */
+        if (i1 & 8)
+            v->regs.rcx = 0;
+    } else {
+        bool com2 = port >= 0x2F8 && port < 0x300;
+        if (in) {
+            uint32_t r = com2 ? 0xFFFFFFFFu : port_in(port, size);
+            v->regs.rax = (v->regs.rax & ~mask) | (r & mask);
+        } else if (!com2) {
+            port_out(port, size, val);
+        }
+    }
+    vmcb_of(v)->save.rip = e->info2;
+    vmcb_of(v)->ctl.interrupt_shadow = 0;
+    return true;
+}
+
+static bool on_init(struct vcpu *v, const struct svm_exit *e)
+{
+    (void)e;
+    printk("svm: %s/%u: INIT signal ignored (a guest may not reset another core)\n",
+           v->dom->name, v->id);
+    return true;
+}
+
+static bool on_smi(struct vcpu *v, const struct svm_exit *e)
+{
+    (void)v;
+    (void)e;
+    return true;                    /* the firmware's SMI handler runs after the exit */
+}
+
+bool svm_handle_exit(struct vcpu *v, const struct svm_exit *e)
+{
+    v->exits++;
+    if (v->stop_requested) {                    /* another core asked (e.g. Linux: stop this LXD) */
+        svm_stop(v, VCPU_STOP_REQUESTED, 0, 0);
+        return false;
+    }
+    if (e->code >= SVM_EXIT_EXCP_BASE && e->code < SVM_EXIT_EXCP_BASE + 32)
+        return on_exception(v, e);
+    switch (e->code) {
+    case SVM_EXIT_INTR:     return on_intr(v, e);
+    case SVM_EXIT_NMI:      return on_nmi(v, e);
+    case SVM_EXIT_SMI:      return on_smi(v, e);
+    case SVM_EXIT_INIT:     return on_init(v, e);
+    case SVM_EXIT_CPUID:    return on_cpuid(v, e);
+    case SVM_EXIT_INVD:     return on_invd(v, e);
+    case SVM_EXIT_HLT:      return on_hlt(v, e);
+    case SVM_EXIT_IOIO:     return on_io(v, e);
+    case SVM_EXIT_MSR:      return on_msr(v, e);
+    case SVM_EXIT_SHUTDOWN: return on_shutdown(v, e);
+    case SVM_EXIT_VMMCALL:  return on_vmmcall(v, e);
+    case SVM_EXIT_VMRUN: case SVM_EXIT_VMLOAD: case SVM_EXIT_VMSAVE:
+    case SVM_EXIT_STGI: case SVM_EXIT_CLGI: case SVM_EXIT_SKINIT:
+        return on_svm_instruction(v, e);
+    case SVM_EXIT_XSETBV:   return on_xsetbv(v, e);
+    case SVM_EXIT_NPF:      return on_npf(v, e);
+    }
+    svm_report_exit(v, e, "stopped: no handler for this exit");
+    svm_stop(v, VCPU_STOP_UNEXPECTED_EXIT, 0, e->code);
+    return false;
+}
+
+const char *svm_exit_name(uint32_t code)
+{
+    if (code < 0x10)
+        return "CR read";
+    if (code < 0x20)
+        return "CR write";
+    if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32)
+        return "exception";
+    switch (code) {
+    case SVM_EXIT_INTR: return "INTR";
+    case SVM_EXIT_NMI: return "NMI";
+    case SVM_EXIT_SMI: return "SMI";
+    case SVM_EXIT_INIT: return "INIT";
+    case SVM_EXIT_VINTR: return "VINTR";
+    case SVM_EXIT_CPUID: return "CPUID";
+    case SVM_EXIT_INVD: return "INVD";
+    case SVM_EXIT_HLT: return "HLT";
+    case SVM_EXIT_IOIO: return "IOIO";
+    case SVM_EXIT_MSR: return "MSR";
+    case SVM_EXIT_SHUTDOWN: return "SHUTDOWN";
+    case SVM_EXIT_VMRUN: return "VMRUN";
+    case SVM_EXIT_VMMCALL: return "VMMCALL";
+    case SVM_EXIT_VMLOAD: return "VMLOAD";
+    case SVM_EXIT_VMSAVE: return "VMSAVE";
+    case SVM_EXIT_STGI: return "STGI";
+    case SVM_EXIT_CLGI: return "CLGI";
+    case SVM_EXIT_SKINIT: return "SKINIT";
+    case SVM_EXIT_XSETBV: return "XSETBV";
+    case SVM_EXIT_NPF: return "NPF (nested page fault)";
+    case SVM_EXIT_INVALID: return "INVALID";
+    default: return "unknown";
+    }
+}

@@ -1,0 +1,87 @@
+/*
+ * Which virtualization backend runs: VT-x when CPUID.1:ECX.VMX says so, else
+ * AMD SVM with nested paging when CPUID 0x80000001/0x8000000A and VM_CR allow
+ * it.  Every arch_virt_* and arch_vcpu_* call of include/lxds/arch.h is
+ * forwarded to the chosen backend (arch/x86/include/x86/virt.h).
+ */
+#include <lxds/arch.h>
+#include <lxds/format.h>
+#include <lxds/printk.h>
+#include <x86/virt.h>
+
+extern uint32_t boot_has_vmx;           /* set by boot/entry.asm from CPUID.1:ECX */
+
+static const struct x86_virt_backend *backend;
+static char refusal[200];
+
+const struct x86_virt_backend *x86_virt(void)
+{
+    return backend;
+}
+
+const char *arch_virt_detect(void)
+{
+    if (boot_has_vmx) {
+        backend = &x86_vmx_backend;
+        return NULL;
+    }
+    const char *svm_why = svm_unusable_reason();
+    if (!svm_why) {
+        backend = &x86_svm_backend;
+        return NULL;
+    }
+    fmt_snprintf(refusal, sizeof(refusal), "VT-x is absent (CPUID.1:ECX.VMX = 0) and %s",
+                 svm_why);
+    return refusal;
+}
+
+const char *arch_virt_name(void)
+{
+    return backend ? backend->name : "none";
+}
+
+int arch_virt_init(void)
+{
+    return backend->init();
+}
+
+void x86_virt_secondary_cpu_init(unsigned int cpu)
+{
+    if (backend)
+        backend->secondary_cpu_init(cpu);
+}
+
+void arch_stage2_params(bool *allow_2m, bool *allow_1g, enum ept_format *format)
+{
+    backend->stage2_params(allow_2m, allow_1g, format);
+}
+
+int arch_vcpu_create(struct vcpu *v, const struct vcpu_boot *boot)
+{
+    return backend->vcpu_create(v, boot);
+}
+
+int arch_vcpu_run(struct vcpu *v)
+{
+    return backend->vcpu_run(v);
+}
+
+void arch_vcpu_destroy(struct vcpu *v)
+{
+    backend->vcpu_destroy(v);
+}
+
+void arch_vcpu_save_state(struct vcpu *v, struct lxds_debug_regs *r)
+{
+    backend->vcpu_save_state(v, r);
+}
+
+void arch_vcpu_load_state(struct vcpu *v, const struct lxds_debug_regs *r)
+{
+    backend->vcpu_load_state(v, r);
+}
+
+void arch_vcpu_debug_apply(struct vcpu *v)
+{
+    backend->vcpu_debug_apply(v);
+}

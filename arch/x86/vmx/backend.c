@@ -1,0 +1,44 @@
+/* VT-x as an x86 virtualization backend (arch/x86/include/x86/virt.h). */
+#include <lxds/vcpu.h>
+#include <x86/virt.h>
+#include <x86/vmcs.h>
+#include <x86/vmx.h>
+
+int vmx_virt_init(void);
+void vmx_secondary_cpu_init(unsigned int cpu);
+void vmx_stage2_params(bool *allow_2m, bool *allow_1g, enum ept_format *format);
+int vmx_vcpu_create(struct vcpu *v, const struct vcpu_boot *boot);
+int vmx_vcpu_run(struct vcpu *v);
+void vmx_vcpu_destroy(struct vcpu *v);
+void vmx_vcpu_save_state(struct vcpu *v, struct lxds_debug_regs *r);
+void vmx_vcpu_load_state(struct vcpu *v, const struct lxds_debug_regs *r);
+void vmx_vcpu_debug_apply(struct vcpu *v);
+const char *vmx_selftest_break(struct vcpu *v, enum x86_selftest_break how, uint64_t *expect_detail);
+
+const struct x86_virt_backend x86_vmx_backend = {
+    .name = "VT-x",
+    .init = vmx_virt_init,
+    .secondary_cpu_init = vmx_secondary_cpu_init,
+    .stage2_params = vmx_stage2_params,
+    .vcpu_create = vmx_vcpu_create,
+    .vcpu_run = vmx_vcpu_run,
+    .vcpu_destroy = vmx_vcpu_destroy,
+    .vcpu_save_state = vmx_vcpu_save_state,
+    .vcpu_load_state = vmx_vcpu_load_state,
+    .vcpu_debug_apply = vmx_vcpu_debug_apply,
+    .selftest_break = vmx_selftest_break,
+};
+
+/* The self-tests' broken VMCS (the vCPU's VMCS is current on this core after create). */
+const char *vmx_selftest_break(struct vcpu *v, enum x86_selftest_break how, uint64_t *expect_detail)
+{
+    (void)v;
+    if (how == X86_BREAK_CONTROL) {
+        vmwrite(CR3_TARGET_COUNT, 5);
+        *expect_detail = 7;                     /* VM-instruction error: invalid control field(s) */
+        return "writing 0x5 to VMCS field CR3_TARGET_COUNT";
+    }
+    vmwrite(GUEST_CR0, 0);                      /* no PE, no PG */
+    *expect_detail = EXIT_REASON_ENTRY_FAILURE | EXIT_INVALID_GUEST_STATE;
+    return "writing 0 to VMCS field GUEST_CR0";
+}
