@@ -40,10 +40,7 @@ native() {
 }
 
 lxd() {
-  out=$(lxdctl load /lib/lxd/dummy.lxd dummy --no-start 2>&1) || fail "load: $out"
-  id=$(printf '%s\n' "$out" | sed -n 's/^loaded dummy as domain \([0-9]*\)$/\1/p')
-  insmod /lib/modules/dummy_glue.ko domain="$id" || fail "insmod dummy_glue.ko"
-  lxdctl start dummy >/dev/null || fail "start dummy"
+  out=$(lxdctl load /lib/lxd/dummy.lxd dummy 2>&1) || fail "load: $out"   # inserts dummy_glue.ko too
   wait_if
   rounds lxd
   rounds lxd

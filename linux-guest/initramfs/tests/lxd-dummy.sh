@@ -87,13 +87,15 @@ fail() {
 }
 free0=$(pool_free)
 
-# load IMAGE NAME: the domain, its pool-granting glue, then start
+# load IMAGE NAME: one command, as at the shell: lxdctl creates the domain,
+# inserts its glue (IMAGE minus .lxd plus _glue.ko, which grants the packet
+# pool before the start) with domain=ID, then starts it
 load() {
-  run lxdctl load "$1" "$2" --no-start || fail "load $1"
+  run lxdctl load "$1" "$2" || fail "load $1"
   id=$(printf '%s\n' "$OUT" | sed -n "s/^loaded $2 as domain \([0-9]*\)$/\1/p")
   [ -n "$id" ] || fail "no domain id from load"
-  run insmod /lib/modules/dummy_glue.ko domain="$id" || fail "insmod dummy_glue.ko"
-  run lxdctl start "$2" || fail "start $2"
+  printf '%s\n' "$OUT" | grep -q "^inserted ${1%.lxd}_glue.ko domain=$id$" ||
+    fail "lxdctl load did not insert ${1%.lxd}_glue.ko"
 }
 
 # unload NAME: after the domain is gone
