@@ -157,7 +157,22 @@ static bool lxd_progress(struct vcpu *v)
     return moved;
 }
 
-static const struct domain_ops lxd_ops = { .hypercall = lxd_hypercall, .progress = lxd_progress };
+/*
+ * An LXD's exit policy: deny by default and no exceptions.  No port, no MSR,
+ * no HLT, no control register but a virtual CR8 (a TPR that never reaches
+ * the core's APIC), no XSETBV or INVD: any of them stops the domain, which
+ * is reported with the exit; the rest of the machine goes on.  What an LXD
+ * may do is its EPT (its memory) and its two hypercalls.
+ */
+static const struct exit_policy lxd_policy = {
+    .name = "lxd",
+    .ops = POLICY_OP(POLICY_OP_CR8_VIRTUAL),
+    .refusal = POLICY_STOP,
+};
+
+static const struct domain_ops lxd_ops = {
+    .hypercall = lxd_hypercall, .progress = lxd_progress, .policy = &lxd_policy,
+};
 
 /* ---- memory ---- */
 

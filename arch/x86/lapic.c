@@ -1,4 +1,5 @@
 /* Local APIC access in xAPIC mode (memory-mapped registers). */
+#include <lxds/arch.h>
 #include <lxds/printk.h>
 #include <x86/cpu.h>
 #include <x86/lapic.h>
@@ -83,4 +84,9 @@ void x86_lapic_send_sipi(uint32_t apic_id, uint8_t vector_page)
 void x86_lapic_send_ipi(uint32_t apic_id, uint8_t vector)
 {
     send(apic_id, ICR_LEVEL_ASSERT | vector);
+}
+
+uint64_t arch_apic_base_msr(void)
+{
+    return rdmsr(MSR_IA32_APIC_BASE);
 }

@@ -39,6 +39,17 @@ if want linux; then
   expect "linux: root reading MSR 0x480 gets EIO" 'test boundary-linux: MSR 0x480 read: EIO'
   expect "linux: root writing MSR 0x480 gets EIO" 'test boundary-linux: MSR 0x480 write: EIO'
   expect "linux: other MSRs still read" 'test boundary-linux: MSR 0x10 \(TSC\) read: works'
+  # 1b. the MSR allow list (issue item 1)
+  expect "linux: root reading an MTRR gets EIO" 'test boundary-linux: MSR 0x200 \(MTRR_PHYSBASE0\) read: EIO'
+  expect "linux: root reading a fixed MTRR gets EIO" 'test boundary-linux: MSR 0x250 \(MTRR_FIX64K\) read: EIO'
+  expect "linux: root reading a machine-check bank gets EIO" 'test boundary-linux: MSR 0x400 \(MC0_CTL\) read: EIO'
+  expect "linux: MISC_ENABLE still reads" 'test boundary-linux: MSR 0x1a0 \(MISC_ENABLE\) read: works'
+  expect_hv "linux: the hypervisor says it refused the MTRR read" \
+    'vmx: linux/0: RDMSR \(MSR 0x200\) at CPL 0, RIP 0x[0-9a-f]+: #GP injected \(the policy does not let it read this MSR\)'
+  expect "linux: klxd_kattack: every denied MSR access #GP, the allowed ones work" \
+    'klxd_kattack: MSR policy: ([0-9]+)/\1 denied accesses raised #GP \(17 reads, 8 writes\), 6/6 allowed ones worked'
+  expect_hv "linux: the policy took the reset and sleep registers from the FADT" \
+    '^linux: policy: PM1 control 0x[0-9a-f]+/'
   expect_hv "linux: the hypervisor says it injected #GP for RDMSR 0x480" \
     'vmx: linux/0: RDMSR \(MSR 0x480\) at CPL 0, RIP 0x[0-9a-f]+: #GP injected'
   # 2. VMX instructions: #UD at CPL 3 and at CPL 0
@@ -59,6 +70,14 @@ if want linux; then
   expect_hv "linux: x87 clear refused" 'XSETBV .*#GP injected: XCR0 <- 0 refused: x87 \(bit 0\) must be set'
   # the machine goes on
   expect "linux: an echo LXD answers after the attacks" 'test boundary-linux:   ping: 1000/1000 replies correct'
+  # 2. reset through port 0x92, last: the run ends with a power-off, never a warm reset
+  expect "linux: asked for a reset through port 0x92" 'klxd_kattack: asking for a reset through 92'
+  expect_hv "linux: the reset request ended the run with a power-off" \
+    '^linux: asked to reset \(port 0x92 <- 0x[0-9a-f]*[13579bdf]\): the run ends with a power-off, not a reset'
+  n=$(tr -d '\r' < "$LOG" | grep -c '^lxds-guest: ready')
+  [ "$n" = 1 ] && pass "linux: Linux booted once" || fail "linux: Linux booted once" "it reached user space $n times"
+  n=$(tr -d '\r' < "$HVLOG" | grep -c '^lxds: hypervisor log continues here')
+  [ "$n" = 1 ] && pass "linux: the hypervisor started once" || fail "linux: the hypervisor started once" "it started $n times (a warm reset)"
 fi
 
 if want lxd; then

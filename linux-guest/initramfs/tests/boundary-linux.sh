@@ -25,6 +25,20 @@ fi
 run dd if=/dev/cpu/0/msr of=/dev/null bs=8 skip=2 count=1    # MSR 0x10, the TSC: Linux's
 [ $RC = 0 ] && say "MSR 0x10 (TSC) read: works" || bad "reading MSR 0x10 failed"
 
+# 1b. Linux's MSR allow list: MTRRs and machine-check banks are no longer passed
+#     through (EIO from the shell), MISC_ENABLE still reads.
+for m in 64:0x200:MTRR_PHYSBASE0 74:0x250:MTRR_FIX64K 128:0x400:MC0_CTL; do
+  skip=${m%%:*}; rest=${m#*:}; msr=${rest%%:*}; name=${rest#*:}
+  run dd if=/dev/cpu/0/msr of=/dev/null bs=8 skip=$skip count=1
+  if [ $RC != 0 ] && printf '%s\n' "$OUT" | grep -q 'Input/output error'; then
+    say "MSR $msr ($name) read: EIO (denied by Linux's policy)"
+  else
+    bad "reading MSR $msr ($name) did not fail with EIO"
+  fi
+done
+run dd if=/dev/cpu/0/msr of=/dev/null bs=8 skip=52 count=1   # MSR 0x1A0, MISC_ENABLE: read allowed
+[ $RC = 0 ] && say "MSR 0x1a0 (MISC_ENABLE) read: works" || bad "reading MSR 0x1a0 failed"
+
 # 2. Every VMX instruction in user space, as uid 65534: SIGILL, never a stopped machine.
 run /bin/lxd-vmx-user 65534
 [ $RC = 0 ] || bad "lxd-vmx-user exit $RC: not every VMX instruction got SIGILL"
@@ -45,3 +59,9 @@ run lxdctl destroy echo || bad "destroy echo"
 [ "$(pool_free)" = "$free0" ] || bad "pool free $(pool_free), $free0 before"
 [ $failed = 0 ] || { say "$failed check(s) failed"; exit 1; }
 say "Linux's attacks were refused; Linux, klxd and an echo LXD go on"
+
+# 2. Last: a reset request through port 0x92 must end the run (power-off, not a
+#    warm reset into the firmware with the LXD pool intact).
+run insmod /lib/modules/klxd_kattack.ko reset=92
+say "FAIL: still running after the reset request through port 0x92 ($RC)"
+exit 1
