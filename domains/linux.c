@@ -15,7 +15,6 @@
 
 #define HV_RESERVE      MiB(16)         /* kept by the hypervisor for its own tables */
 
-extern struct hv_config hv_config;
 
 struct mem_range lxd_pool_range;
 

@@ -24,7 +24,6 @@
 #define LXD_WATCHDOG_TICKS  50              /* preemption-timer ticks without a heartbeat */
 #define LXD_STOP_TIMEOUT_US 2000000
 
-extern struct hv_config hv_config;
 
 struct lxd_chunk {
     uint64_t pa, count;

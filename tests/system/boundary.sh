@@ -2,16 +2,18 @@
 # Issue 10, "Close the boundary": Linux, its user space and LXDs attack the
 # hypervisor, each as an attacker would; every attack must end in a fault
 # for the attacker (or the attacking LXD alone stopped), logged by the
-# hypervisor, and the rest of the machine go on.  Two Bochs boots with 4
-# cores (Linux on core 0, LXDs on 1-3), one per initramfs test
-# (linux-guest/initramfs/tests/boundary-*.sh); checks COM1 and COM2.
+# hypervisor, and the rest of the machine go on.  Three Bochs boots with 4
+# cores (Linux on core 0, LXDs on 1-3): one per initramfs test
+# (linux-guest/initramfs/tests/boundary-*.sh), checking COM1 and COM2, and
+# a short one without Linux ("cores": a core left outside VMX root refuses
+# the boot).
 #   BOUNDARY_TESTS="linux" bash tests/system/boundary.sh   runs one of them
 . "$(dirname "$0")/lib/boot.sh"
 
 make -s -C "$ROOT" linux build/lxds.elf >/dev/null ||
   { fail "hypervisor, guest kernel, modules and tools build" "make linux build/lxds.elf failed"; exit 1; }
 
-TESTS=${BOUNDARY_TESTS:-linux lxd}
+TESTS=${BOUNDARY_TESTS:-linux cores lxd}
 want() { [[ " $TESTS " == *" $1 "* ]]; }
 hv() { tr -d '\r' < "$HVLOG"; }
 expect_hv_not() {
@@ -78,6 +80,21 @@ if want linux; then
   [ "$n" = 1 ] && pass "linux: Linux booted once" || fail "linux: Linux booted once" "it reached user space $n times"
   n=$(tr -d '\r' < "$HVLOG" | grep -c '^lxds: hypervisor log continues here')
   [ "$n" = 1 ] && pass "linux: the hypervisor started once" || fail "linux: the hypervisor started once" "it started $n times (a warm reset)"
+fi
+
+if want cores; then
+  # 2b. every core the firmware lists ends in VMX root, or the boot is refused:
+  #     core 2 left in wait-for-SIPI (as if it failed to start) must stop the boot
+  BOOT_MODULES=()
+  boot boundary-cores bochs "test_outside_core=2" --cores 4 --timeout 300
+  expect "cores: core 2 left outside VMX root" \
+    '^smp: core with APIC ID [0-9]+ failed to start \(ENODEV: not started: test_outside_core=\)'
+  expect "cores: the other cores still reach VMX root" '^cpu 3: VMXON done'
+  expect "cores: the boot is refused, and says why" \
+    '^smp: 1 core\(s\) the firmware lists are outside VMX root operation: Linux could start them with INIT-SIPI'
+  expect "cores: the machine powers off" '^lxds: not every core is under the hypervisor'
+  expect_not "cores: the boot did not go on" 'cores online'
+  expect_rc "cores: powered off" 0
 fi
 
 if want lxd; then
