@@ -13,8 +13,6 @@
 #include <lxds/string.h>
 #include <lxds/version.h>
 
-extern bool trace_errors;
-unsigned int selftest_run(void);
 
 struct hv_config hv_config;
 

@@ -51,14 +51,14 @@ static int64_t hc_create(uint64_t image, uint64_t len, uint64_t name_gpa)
     const char *why = "";
 
     if (len == 0 || len > LXDS_MAX_IMAGE)
-        return -E2BIG;
+        return trace_error(-E2BIG);
     if (!linux_ram_contains(image, len) || !linux_ram_contains(name_gpa, LXDS_NAME_MAX))
-        return -EFAULT;
+        return trace_error(-EFAULT);
     memcpy(name, phys_to_virt(name_gpa), sizeof(name));
     if (!name_ok(name))
-        return -EINVAL;
+        return trace_error(-EINVAL);
     if (name_taken(name))
-        return -EEXIST;
+        return trace_error(-EEXIST);
     int rc = lxd_create(phys_to_virt(image), len, name, &why);
     if (rc < 0)
         printk("lxd: refused to create '%s' from %lu bytes at %#lx: %s (%s)\n", name, len, image,
@@ -71,9 +71,9 @@ static int64_t hc_grant(uint64_t id, uint64_t gpa, uint64_t pages)
     uint64_t va;
 
     if (!IS_ALIGNED(gpa, PAGE_SIZE) || pages == 0 || pages > GRANT_MAX_PAGES)
-        return -EINVAL;
+        return trace_error(-EINVAL);
     if (!linux_ram_contains(gpa, pages * PAGE_SIZE))
-        return -EFAULT;                     /* only Linux's own RAM can be shared */
+        return trace_error(-EFAULT);                     /* only Linux's own RAM can be shared */
     int rc = lxd_grant((uint32_t)id, gpa, pages, &va);
     return rc ? rc : (int64_t)va;
 }
@@ -83,9 +83,9 @@ static int64_t hc_set_args(uint64_t id, uint64_t gpa, uint64_t len)
     char text[LXD_ARGS_MAX];
 
     if (len >= LXD_ARGS_MAX)
-        return -E2BIG;
+        return trace_error(-E2BIG);
     if (len && !linux_ram_contains(gpa, len))
-        return -EFAULT;
+        return trace_error(-EFAULT);
     memcpy(text, phys_to_virt(gpa), len);   /* a private copy: checked, then used */
     return lxd_set_args((uint32_t)id, text, len);
 }
@@ -95,7 +95,7 @@ static int64_t hc_status(uint64_t id, uint64_t gpa)
     struct lxds_domain_status st;
 
     if (!linux_ram_contains(gpa, sizeof(st)))
-        return -EFAULT;
+        return trace_error(-EFAULT);
     int rc = lxd_status((uint32_t)id, &st);
     if (!rc)
         memcpy(phys_to_virt(gpa), &st, sizeof(st));
@@ -118,7 +118,7 @@ static int64_t hc_info(uint64_t gpa)
     struct lxds_info info;
 
     if (!linux_ram_contains(gpa, sizeof(info)))
-        return -EFAULT;
+        return trace_error(-EFAULT);
     lxd_info(&info);
     memcpy(phys_to_virt(gpa), &info, sizeof(info));
     return 0;
@@ -129,9 +129,9 @@ static int64_t hc_log_read(uint64_t buf, uint64_t len, uint64_t pos_gpa)
     uint64_t pos;
 
     if (len > LOG_READ_MAX)
-        return -EINVAL;
+        return trace_error(-EINVAL);
     if (!linux_ram_contains(buf, len) || !linux_ram_contains(pos_gpa, sizeof(pos)))
-        return -EFAULT;
+        return trace_error(-EFAULT);
     memcpy(&pos, phys_to_virt(pos_gpa), sizeof(pos));
     size_t n = log_read(&pos, phys_to_virt(buf), len);
     memcpy(phys_to_virt(pos_gpa), &pos, sizeof(pos));
@@ -150,14 +150,14 @@ static int64_t hc_debug(uint64_t id, uint64_t gpa)
     bool mem;
 
     if (!linux_ram_contains(gpa, sizeof(req)))
-        return -EFAULT;
+        return trace_error(-EFAULT);
     memcpy(&req, phys_to_virt(gpa), sizeof(req));
     mem = req.op == LXDS_DBG_READ || req.op == LXDS_DBG_WRITE;
     if (mem) {
         if (req.len == 0 || req.len > LXDS_DBG_MEM_MAX)
-            return -EINVAL;
+            return trace_error(-EINVAL);
         if (!linux_ram_contains(req.buf_gpa, req.len))
-            return -EFAULT;
+            return trace_error(-EFAULT);
         if (req.op == LXDS_DBG_WRITE)
             memcpy(buf, phys_to_virt(req.buf_gpa), req.len);
     }

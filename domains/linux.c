@@ -110,7 +110,7 @@ bool linux_ram_contains(uint64_t gpa, uint64_t len)
 static int build_linux_ept(const struct mb2_info *mbi)
 {
     struct ept *ept = &linux_dom.ept;
-    int rc = ept_map(ept, 0, 0, GiB(4), EPT_RWX, EPT_MT_UC);
+    int rc = trace_error(ept_map(ept, 0, 0, GiB(4), EPT_RWX, EPT_MT_UC));
 
     for (uint32_t i = 0; !rc && i < mbi->mmap_count; i++) {
         struct mb2_mem_region r = mb2_mem_region_at(mbi, i);
@@ -119,14 +119,14 @@ static int build_linux_ept(const struct mb2_info *mbi)
             continue;
         e = MIN(e, GiB(4));
         if (r.type == MB2_MEM_AVAILABLE)
-            rc = ept_unmap(ept, s, e - s);
+            rc = trace_error(ept_unmap(ept, s, e - s));
         else
-            rc = ept_map(ept, s, s, e - s, EPT_RWX,
-                         r.type == MB2_MEM_RESERVED ? EPT_MT_UC : EPT_MT_WB);
+            rc = trace_error(ept_map(ept, s, s, e - s, EPT_RWX,
+                         r.type == MB2_MEM_RESERVED ? EPT_MT_UC : EPT_MT_WB));
     }
     for (unsigned int i = 0; !rc && i < linux_nram; i++)
-        rc = ept_map(ept, linux_ram[i].start, linux_ram[i].start,
-                     linux_ram[i].end - linux_ram[i].start, EPT_RWX, EPT_MT_WB);
+        rc = trace_error(ept_map(ept, linux_ram[i].start, linux_ram[i].start,
+                     linux_ram[i].end - linux_ram[i].start, EPT_RWX, EPT_MT_WB));
     if (rc)
         pr_err("linux: building its EPT failed (%s)\n", errno_name(rc));
     else

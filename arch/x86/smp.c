@@ -21,6 +21,7 @@
 #include <x86/cpu.h>
 #include <x86/lapic.h>
 #include <x86/percpu.h>
+#include <x86/vmx.h>
 
 #define TRAMPOLINE_BASE     0x8000ul
 #define START_TIMEOUT_US    200000      /* per core; Bochs at low ips is slow */
@@ -32,9 +33,6 @@ struct ap_trampoline_params {
 };
 
 extern const char ap_trampoline_start[], ap_trampoline_end[];
-void x86_set_this_cpu(unsigned int cpu);
-void vmx_secondary_cpu_init(unsigned int cpu);
-void x86_cpu_features_enable(void);
 
 static uint8_t cpu_stacks[MAX_CPUS][CPU_STACK_SIZE] __aligned(4096);
 

@@ -12,6 +12,9 @@
 struct mb2_info;
 struct hv_config;
 
+/* The generic boot path, entered from boot/entry.asm on the boot core (core/main.c). */
+void __noreturn hv_main(uint64_t mb2_phys);
+
 /* First call on the boot core: per-core pointer and console, before any printk */
 void arch_early_init(void);
 

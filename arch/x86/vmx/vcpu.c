@@ -23,10 +23,6 @@
 #define WATCHDOG_QUANTUM  2000000ull    /* TSC cycles between preemption-timer exits */
 
 extern char vmx_exit_point[];
-int vmx_enter(struct vcpu_regs *regs, int launched);
-uint16_t vpid_alloc(void);
-void vpid_free(uint16_t id);
-void vmx_invept(uint64_t eptp);
 
 
 /* The domain kind's policy decides which ports and MSRs exit (deny by default). */

@@ -27,6 +27,15 @@ struct vmx_exit {
 
 const char *vmx_exit_reason_name(uint32_t reason);
 
+/* VMLAUNCH (launched = 0) or VMRESUME with regs (arch/x86/vmx/vmx_entry.asm): 0 after a
+ * VM exit, 1 VMfailInvalid, 2 VMfailValid. */
+int vmx_enter(struct vcpu_regs *regs, int launched);
+/* VPIDs (arch/x86/vmx/vpid.c): 0 when VPID is not used or none is left. */
+uint16_t vpid_alloc(void);
+void vpid_free(uint16_t id);
+/* INVEPT of one EPT's mappings on this core. */
+void vmx_invept(uint64_t eptp);
+
 /* Handles one exit; true to resume the guest, false when v->stop says why not. */
 bool vmx_handle_exit(struct vcpu *v, const struct vmx_exit *e);
 
