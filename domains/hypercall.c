@@ -169,11 +169,32 @@ static int64_t hc_debug(uint64_t id, uint64_t gpa)
     return rc;
 }
 
+/* Calls whose first argument is a domain id. */
+static bool takes_id(uint64_t nr)
+{
+    return nr == LXDS_HC_START || nr == LXDS_HC_STOP || nr == LXDS_HC_DESTROY ||
+           nr == LXDS_HC_STATUS || nr == LXDS_HC_GRANT || nr == LXDS_HC_SET_ARGS ||
+           nr == LXDS_HC_DEBUG;
+}
+
 enum hypercall_action linux_hypercall(struct vcpu *v)
 {
     uint64_t a0 = v->regs.rdi, a1 = v->regs.rsi, a2 = v->regs.rdx;
     int64_t ret;
 
+    /*
+     * Ids are 32-bit: an id above 2^32 names no domain (truncating it would
+     * make id + 2^32 act on domain id); START's core is a core number or
+     * -1 as a 64-bit value.
+     */
+    if (takes_id(v->regs.rax) && a0 > UINT32_MAX) {
+        v->regs.rax = (uint64_t)(int64_t)trace_error(-ENOENT);
+        return HC_RESUME;
+    }
+    if (v->regs.rax == LXDS_HC_START && a1 != UINT64_MAX && a1 > INT32_MAX) {
+        v->regs.rax = (uint64_t)(int64_t)trace_error(-EINVAL);
+        return HC_RESUME;
+    }
     switch (v->regs.rax) {
     case LXDS_HC_VERSION: ret = LXDS_ABI_VERSION; break;
     case LXDS_HC_INFO: ret = hc_info(a0); break;

@@ -72,6 +72,10 @@ if want linux; then
   expect_hv "linux: x87 clear refused" 'XSETBV .*#GP injected: XCR0 <- 0 refused: x87 \(bit 0\) must be set'
   # the machine goes on
   expect "linux: an echo LXD answers after the attacks" 'test boundary-linux:   ping: 1000/1000 replies correct'
+  # 3c. the hypercall fuzzer
+  expect "linux: the fuzzer ran 100000 hypercalls, none changed the pool or the domains" \
+    'klxd_hcfuzz: 100000 hypercalls: [0-9]+ refused, [0-9]+ read-only successes; 0 changed the pool or the domain count, 0 succeeded where they must not'
+  expect "linux: echo answers after the fuzzer" 'test boundary-linux:   ping: 100/100 replies correct'
   # 2. reset through port 0x92, last: the run ends with a power-off, never a warm reset
   expect "linux: asked for a reset through port 0x92" 'klxd_kattack: asking for a reset through 92'
   expect_hv "linux: the reset request ended the run with a power-off" \
