@@ -233,7 +233,7 @@ static const struct {
 
 static int msr_policy(int *tried)
 {
-	u64 apic = 0, misc = 0, efer = 0, tsc = 0, fc = 0;
+	u64 apic = 0, misc = 0, efer = 0, pat = 0, fc = 0, tsc = 0;
 	int i, refused = 0, allowed = 0, n = 0;
 	struct {
 		u32 msr;
@@ -251,13 +251,14 @@ static int msr_policy(int *tried)
 		refused += rc == -EIO;
 	}
 	allowed += !rdmsrl_safe(MSR_IA32_APICBASE, &apic);
-	allowed += !rdmsrl_safe(MSR_IA32_MISC_ENABLE, &misc);
+	rdmsrl_safe(MSR_IA32_MISC_ENABLE, &misc);      /* readable by policy; Bochs has none */
 	allowed += !rdmsrl_safe(MSR_EFER, &efer);
+	allowed += !rdmsrl_safe(MSR_IA32_CR_PAT, &pat);
 	allowed += !rdmsrl_safe(MSR_IA32_TSC, &tsc);
 	allowed += !rdmsrl_safe(MSR_IA32_FEAT_CTL, &fc) && fc == 1;
 	allowed += !wrmsrl_safe(MSR_IA32_APICBASE, apic);     /* the same value: allowed */
-	pr_info("APIC_BASE %#llx, MISC_ENABLE %#llx, EFER %#llx, FEATURE_CONTROL %#llx\n",
-		apic, misc, efer, fc);
+	pr_info("APIC_BASE %#llx, EFER %#llx, PAT %#llx, FEATURE_CONTROL %#llx\n",
+		apic, efer, pat, fc);
 
 	writes[n++] = (typeof(writes[0])){ MSR_IA32_APICBASE, apic | X2APIC_ENABLE, "APIC_BASE to x2APIC mode" };
 	writes[n++] = (typeof(writes[0])){ MSR_IA32_APICBASE, (apic & 0xfff) | 0xfee01000ull, "APIC_BASE moved" };

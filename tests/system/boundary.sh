@@ -45,7 +45,7 @@ if want linux; then
   expect "linux: root reading an MTRR gets EIO" 'test boundary-linux: MSR 0x200 \(MTRR_PHYSBASE0\) read: EIO'
   expect "linux: root reading a fixed MTRR gets EIO" 'test boundary-linux: MSR 0x250 \(MTRR_FIX64K\) read: EIO'
   expect "linux: root reading a machine-check bank gets EIO" 'test boundary-linux: MSR 0x400 \(MC0_CTL\) read: EIO'
-  expect "linux: MISC_ENABLE still reads" 'test boundary-linux: MSR 0x1a0 \(MISC_ENABLE\) read: works'
+  expect "linux: EFER still reads" 'test boundary-linux: MSR 0xc0000080 \(EFER\) read: works'
   expect_hv "linux: the hypervisor says it refused the MTRR read" \
     'vmx: linux/0: RDMSR \(MSR 0x200\) at CPL 0, RIP 0x[0-9a-f]+: #GP injected \(the policy does not let it read this MSR\)'
   expect "linux: klxd_kattack: every denied MSR access #GP, the allowed ones work" \

@@ -26,7 +26,7 @@ run dd if=/dev/cpu/0/msr of=/dev/null bs=8 skip=2 count=1    # MSR 0x10, the TSC
 [ $RC = 0 ] && say "MSR 0x10 (TSC) read: works" || bad "reading MSR 0x10 failed"
 
 # 1b. Linux's MSR allow list: MTRRs and machine-check banks are no longer passed
-#     through (EIO from the shell), MISC_ENABLE still reads.
+#     through (EIO from the shell), EFER still reads.
 for m in 64:0x200:MTRR_PHYSBASE0 74:0x250:MTRR_FIX64K 128:0x400:MC0_CTL; do
   skip=${m%%:*}; rest=${m#*:}; msr=${rest%%:*}; name=${rest#*:}
   run dd if=/dev/cpu/0/msr of=/dev/null bs=8 skip=$skip count=1
@@ -36,8 +36,8 @@ for m in 64:0x200:MTRR_PHYSBASE0 74:0x250:MTRR_FIX64K 128:0x400:MC0_CTL; do
     bad "reading MSR $msr ($name) did not fail with EIO"
   fi
 done
-run dd if=/dev/cpu/0/msr of=/dev/null bs=8 skip=52 count=1   # MSR 0x1A0, MISC_ENABLE: read allowed
-[ $RC = 0 ] && say "MSR 0x1a0 (MISC_ENABLE) read: works" || bad "reading MSR 0x1a0 failed"
+run dd if=/dev/cpu/0/msr of=/dev/null bs=8 skip=402653200 count=1   # MSR 0xC0000080, EFER: allowed
+[ $RC = 0 ] && say "MSR 0xc0000080 (EFER) read: works" || bad "reading MSR 0xc0000080 failed"
 
 # 2. Every VMX instruction in user space, as uid 65534: SIGILL, never a stopped machine.
 run /bin/lxd-vmx-user 65534
