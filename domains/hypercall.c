@@ -86,7 +86,8 @@ static int64_t hc_set_args(uint64_t id, uint64_t gpa, uint64_t len)
         return trace_error(-E2BIG);
     if (len && !linux_ram_contains(gpa, len))
         return trace_error(-EFAULT);
-    memcpy(text, phys_to_virt(gpa), len);   /* a private copy: checked, then used */
+    if (len)        /* len 0 may come with any gpa: never hand memcpy an unchecked pointer */
+        memcpy(text, phys_to_virt(gpa), len);   /* a private copy: checked, then used */
     return lxd_set_args((uint32_t)id, text, len);
 }
 
@@ -109,7 +110,8 @@ static int64_t hc_list(uint64_t gpa, uint64_t max)
     if (max > LIST_MAX || (max && !linux_ram_contains(gpa, max * sizeof(uint32_t))))
         return max > LIST_MAX ? -EINVAL : -EFAULT;
     int n = lxd_list(ids, LXDS_MAX_DOMAINS);
-    memcpy(phys_to_virt(gpa), ids, MIN((uint64_t)n, max) * sizeof(uint32_t));
+    if (max)        /* max 0 may come with any gpa: it only counts */
+        memcpy(phys_to_virt(gpa), ids, MIN((uint64_t)n, max) * sizeof(uint32_t));
     return n;
 }
 
