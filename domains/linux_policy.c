@@ -247,7 +247,7 @@ const char *linux_power_request(uint32_t *port, uint32_t *value)
         return NULL;
     if (request_port != power.pm1a_cnt && (!power.pm1b_cnt || request_port != power.pm1b_cnt))
         return "reset";
-    if (power.slp_typ_s5 && (request_value & (7u << 10)) == power.slp_typ_s5)
+    if (power.s5_known && (request_value & (7u << 10)) == power.slp_typ_s5)
         return "power off (ACPI S5)";
     return "sleep (an ACPI sleep state: it would resume without the hypervisor)";
 }

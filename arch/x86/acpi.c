@@ -165,7 +165,7 @@ void arch_power_ports(struct arch_power_ports *out)
 {
     *out = (struct arch_power_ports){
         .pm1a_cnt = acpi.pm1a_cnt, .pm1b_cnt = acpi.pm1b_cnt,
-        .slp_typ_s5 = acpi.can_poweroff ? acpi.slp_typ_s5 : 0,
+        .slp_typ_s5 = acpi.slp_typ_s5, .s5_known = acpi.can_poweroff,
         .reset_port = acpi.reset_port, .reset_value = acpi.reset_value,
         .has_reset_port = acpi.has_reset_port,
     };

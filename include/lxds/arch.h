@@ -79,7 +79,8 @@ int arch_raise_test_exception(const char *name);
  */
 struct arch_power_ports {
     uint16_t pm1a_cnt, pm1b_cnt;
-    uint16_t slp_typ_s5;        /* SLP_TYP of S5 (power off), in bits 10-12; 0: unknown */
+    uint16_t slp_typ_s5;        /* SLP_TYP of S5 (power off), in bits 10-12, if s5_known */
+    bool s5_known;
     uint16_t reset_port;
     uint8_t reset_value;
     bool has_reset_port;

@@ -78,7 +78,7 @@ if want linux; then
     'klxd_hcfuzz: 100000 hypercalls: [0-9]+ refused, [0-9]+ read-only successes; 0 changed the pool or the domain count, 0 succeeded where they must not'
   expect "linux: echo answers after the fuzzer" 'test boundary-linux:   ping: 100/100 replies correct'
   # 2. reset through port 0x92, last: the run ends with a power-off, never a warm reset
-  expect "linux: asked for a reset through port 0x92" 'klxd_kattack: asking for a reset through 92'
+  expect "linux: asked for a reset through port 0x92" 'test boundary-linux: asking for a reset through port 0x92'
   expect_hv "linux: the reset request ended the run with a power-off" \
     '^linux: asked to reset \(port 0x92 <- 0x[0-9a-f]*[13579bdf]\): the run ends with a power-off, not a reset'
   n=$(tr -d '\r' < "$LOG" | grep -c '^lxds-guest: ready')
@@ -108,6 +108,8 @@ if want ioctl; then
   expect "ioctl: the fuzz ran, nothing changed" \
     'lxd-ioctl-fuzz: 20000 ioctls: [0-9]+ refused, [0-9]+ accepted; 0 changed the pool or the domain count, 0 destructive ones succeeded'
   expect "ioctl: echo answers after the fuzz" 'test boundary-ioctl:   ping: 100/100 replies correct'
+  expect_hv "ioctl: Linux's own power-off arrives as an ACPI S5 request and ends the run" \
+    '^linux: asked to power off \(ACPI S5\) \(port 0x[0-9a-f]+ <- 0x[0-9a-f]+\): the run ends with a power-off'
 fi
 
 if want lxd; then

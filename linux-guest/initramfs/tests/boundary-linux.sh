@@ -71,7 +71,12 @@ run lxdctl destroy echo || bad "destroy echo"
 say "Linux's attacks were refused; Linux, klxd and an echo LXD go on"
 
 # 2. Last: a reset request through port 0x92 must end the run (power-off, not a
-#    warm reset into the firmware with the LXD pool intact).
+#    warm reset into the firmware with the LXD pool intact).  The console is
+#    drained first (TCSADRAIN), or the lines above die with the machine.
+say "asking for a reset through port 0x92 (klxd_kattack reset=92)"
+sync
+stty -F /dev/console "$(stty -F /dev/console -g)" 2>/dev/null
+sleep 2
 run insmod /lib/modules/klxd_kattack.ko reset=92
 say "FAIL: still running after the reset request through port 0x92 ($RC)"
 exit 1

@@ -24,7 +24,8 @@
 /* what linux_policy.c asks of the architecture and the log */
 void arch_power_ports(struct arch_power_ports *out)
 {
-    *out = (struct arch_power_ports){ .pm1a_cnt = PM1A, .slp_typ_s5 = S5, .reset_port = RESET_REG,
+    *out = (struct arch_power_ports){ .pm1a_cnt = PM1A, .slp_typ_s5 = S5, .s5_known = true,
+                                      .reset_port = RESET_REG,
                                       .reset_value = 5, .has_reset_port = true };
 }
 uint64_t arch_apic_base_msr(void) { return APIC_BASE; }
