@@ -65,11 +65,6 @@ dmesg | grep 'klxd_hcfuzz:' | while IFS= read -r l; do say "dmesg: $l"; done
 [ $rc = 0 ] || bad "klxd_hcfuzz.ko: a fuzzed hypercall changed the pool or the domain count, or succeeded"
 [ $rc = 0 ] && { run rmmod klxd_hcfuzz || bad "rmmod klxd_hcfuzz"; }
 run lxdctl ping echo -n 100 || bad "echo does not answer after the fuzzer"
-
-# 3d. /dev/lxd ioctl fuzz as root, echo still loaded: nothing changes, no oops.
-run /bin/lxd-ioctl-fuzz 20000 || bad "lxd-ioctl-fuzz: a call changed the pool or the domain count"
-dmesg | grep -qE 'Oops|BUG:|general protection' && bad "the kernel oopsed under the ioctl fuzz"
-run lxdctl ping echo -n 10 || bad "echo does not answer after the ioctl fuzz"
 run lxdctl destroy echo || bad "destroy echo"
 [ "$(pool_free)" = "$free0" ] || bad "pool free $(pool_free), $free0 before"
 [ $failed = 0 ] || { say "$failed check(s) failed"; exit 1; }
