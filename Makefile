@@ -21,7 +21,9 @@ HOST_TEST_LIBS := -lcmocka
 # --- the hypervisor image ------------------------------------------------------
 HV_ELF     := $(BUILD)/lxds.elf
 HV_CC      := gcc
-HV_CFLAGS  := -std=gnu11 -O2 -g $(HOST_WARN) -ffreestanding -fno-stack-protector \
+# The hypervisor: every function outside its file is declared in a header, once.
+HV_WARN    := -Wmissing-prototypes -Wmissing-declarations -Wredundant-decls
+HV_CFLAGS  := -std=gnu11 -O2 -g $(HOST_WARN) $(HV_WARN) -ffreestanding -fno-stack-protector \
               -fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only -mcmodel=small \
               -fno-asynchronous-unwind-tables -fno-omit-frame-pointer -MMD -MP -Iinclude
 # Only arch code sees arch internals: generic code cannot include them by accident.

@@ -1,2 +1,2 @@
 # core/: generic hypervisor code (no arch internals).
-HV_SRCS += core/main.c core/printk.c core/panic.c core/cmdline.c core/cpu.c core/memory.c core/vcpu.c core/selftest.c core/linux_guest.c
+HV_SRCS += core/main.c core/printk.c core/panic.c core/cmdline.c core/cpu.c core/memory.c core/vcpu.c core/selftest.c

@@ -22,7 +22,8 @@ const char *cmdline_help(void)
            "  log=err|warn|info|debug  hypervisor log level (default info)\n"
            "  selftest             run the built-in self tests\n"
            "  trace                say where each error code comes from\n"
-           "  test_exception=de|ud|bp|gp|pf  raise that exception at boot (tests the handlers)\n";
+           "  test_exception=de|ud|bp|gp|pf  raise that exception at boot (tests the handlers)\n"
+           "  test_outside_core=N  leave core N (1..) unstarted: the boot must refuse (tests)\n";
 }
 
 /* Parses a decimal number with an optional K/M/G suffix when allowed. */
@@ -88,7 +89,8 @@ static int apply_option(const char *key, const char *val, struct hv_config *cfg,
         return -EINVAL;
     }
     if (!flag && !val && (!strcmp(key, "lxd_cores") || !strcmp(key, "lxd_pool") ||
-                          !strcmp(key, "log") || !strcmp(key, "test_exception"))) {
+                          !strcmp(key, "log") || !strcmp(key, "test_exception") ||
+                          !strcmp(key, "test_outside_core"))) {
         fmt_snprintf(err, errlen, "option '%s' needs a value ('%s=...')", key, key);
         return -EINVAL;
     }
@@ -102,6 +104,12 @@ static int apply_option(const char *key, const char *val, struct hv_config *cfg,
             return -EINVAL;
         }
         cfg->lxd_cores = (int)n;
+    } else if (!strcmp(key, "test_outside_core")) {
+        if (parse_u64(val, false, &n) || n < 1 || n > 255) {
+            fmt_snprintf(err, errlen, "test_outside_core: '%s' is not a core number (1..255)", val);
+            return -EINVAL;
+        }
+        cfg->test_outside_core = (unsigned int)n;
     } else if (!strcmp(key, "lxd_pool")) {
         if (parse_u64(val, true, &n) || n < MiB(1) || n > GiB(64)) {
             fmt_snprintf(err, errlen, "lxd_pool: '%s' is not a size from 1M to 64G", val);

@@ -13,8 +13,6 @@
 #include <lxds/string.h>
 #include <lxds/version.h>
 
-extern bool trace_errors;
-unsigned int selftest_run(void);
 
 struct hv_config hv_config;
 
@@ -69,6 +67,11 @@ static void start_cores(void)
 {
     int online = arch_start_secondary_cpus();
 
+    if (online < 0) {
+        printk("lxds: not every core is under the hypervisor (%s, see above); powering off\n",
+               errno_name(online));
+        arch_poweroff();
+    }
     printk("%d cores online\n", online);
     /* Linux runs on the boot core alone for now; LXDs may have the others */
     if (hv_config.lxd_cores == LXD_CORES_DEFAULT)

@@ -15,6 +15,7 @@
 #include <lxds/debug.h>
 #include <lxds/errno.h>
 #include <lxds/memory.h>
+#include <lxds/printk.h>
 #include <lxds/string.h>
 
 #define PTE_P        1ull
@@ -54,7 +55,7 @@ static int wait_parked(const struct debug_target *t)
             return 0;                       /* it stopped for good meanwhile */
         arch_udelay(10);
     }
-    return -ETIMEDOUT;
+    return trace_error(-ETIMEDOUT);
 }
 
 static int do_pause(const struct debug_target *t)
@@ -73,7 +74,7 @@ static int do_resume(const struct debug_target *t, bool step)
     struct vcpu *v = t->v;
 
     if (!t->is_running(t))
-        return -ESRCH;                      /* stopped for good: nothing runs again */
+        return trace_error(-ESRCH);                      /* stopped for good: nothing runs again */
     if (!v->dbg.paused)
         return step ? -EBUSY : 0;
     v->dbg.step = step;
@@ -84,7 +85,7 @@ static int do_resume(const struct debug_target *t, bool step)
             return 0;
         arch_udelay(10);
     }
-    return -ETIMEDOUT;
+    return trace_error(-ETIMEDOUT);
 }
 
 /* Reads the 8-byte table entry at gpa through the domain's EPT. */
@@ -93,7 +94,7 @@ static int read_pte(const struct ept *ept, uint64_t gpa, uint64_t *pte)
     uint64_t hpa;
 
     if (gpa & 7 || ept_translate(ept, gpa, &hpa, NULL, NULL, NULL))
-        return -EFAULT;
+        return trace_error(-EFAULT);
     *pte = *(volatile uint64_t *)phys_to_virt(hpa);
     return 0;
 }
@@ -104,12 +105,12 @@ int debug_translate(const struct ept *ept, uint64_t cr3, uint64_t va, uint64_t *
     uint64_t table = cr3 & PTE_ADDR, pte = 0;
 
     if ((va >> 47) != 0 && (va >> 47) != 0x1FFFF)
-        return -EFAULT;                     /* not canonical */
+        return trace_error(-EFAULT);                     /* not canonical */
     for (int level = 3; level >= 0; level--) {
         unsigned int idx = (unsigned int)(va >> (12 + 9 * level)) & 511;
 
         if (read_pte(ept, table + idx * 8ull, &pte) || !(pte & PTE_P))
-            return -EFAULT;
+            return trace_error(-EFAULT);
         if ((level == 2 || level == 1) && (pte & PTE_PS)) {
             uint64_t size = 1ull << (12 + 9 * level);
             *gpa = (pte & PTE_ADDR & ~(size - 1)) | (va & (size - 1));
@@ -159,7 +160,7 @@ int debug_op(const struct debug_target *t, struct lxds_debug *req, void *buf)
     switch (req->op) {
     case LXDS_DBG_ATTACH:
         if (!t->was_started(t))
-            return -EINVAL;                 /* start it first: nothing to look at yet */
+            return trace_error(-EINVAL);                 /* start it first: nothing to look at yet */
         v->dbg.attached = true;
         rc = do_pause(t);
         if (rc)
@@ -172,9 +173,9 @@ int debug_op(const struct debug_target *t, struct lxds_debug *req, void *buf)
         return v->dbg.attached ? do_pause(t) : -EPERM;
     case LXDS_DBG_RESUME:
         if (!v->dbg.attached)
-            return -EPERM;
+            return trace_error(-EPERM);
         if (req->flags & ~LXDS_DBG_STEP)
-            return -EINVAL;
+            return trace_error(-EINVAL);
         return do_resume(t, req->flags & LXDS_DBG_STEP);
     case LXDS_DBG_GET:
         req->attached = v->dbg.attached;
@@ -187,18 +188,18 @@ int debug_op(const struct debug_target *t, struct lxds_debug *req, void *buf)
         return 0;
     case LXDS_DBG_SET_REGS:
         if (!v->dbg.attached || !v->dbg.paused)
-            return -EBUSY;                  /* only a parked vCPU loads them again */
+            return trace_error(-EBUSY);                  /* only a parked vCPU loads them again */
         v->dbg.regs = req->regs;
         v->dbg.regs_dirty = true;
         return 0;
     case LXDS_DBG_READ:
     case LXDS_DBG_WRITE:
         if (req->len == 0 || req->len > LXDS_DBG_MEM_MAX)
-            return -EINVAL;
+            return trace_error(-EINVAL);
         if (!still(t))
-            return -EBUSY;                  /* its CR3 is known only while it holds still */
+            return trace_error(-EBUSY);                  /* its CR3 is known only while it holds still */
         return (int)copy_domain(t, req->addr, buf, req->len, req->op == LXDS_DBG_WRITE);
     default:
-        return -EINVAL;
+        return trace_error(-EINVAL);
     }
 }

@@ -51,14 +51,14 @@ static int64_t hc_create(uint64_t image, uint64_t len, uint64_t name_gpa)
     const char *why = "";
 
     if (len == 0 || len > LXDS_MAX_IMAGE)
-        return -E2BIG;
+        return trace_error(-E2BIG);
     if (!linux_ram_contains(image, len) || !linux_ram_contains(name_gpa, LXDS_NAME_MAX))
-        return -EFAULT;
+        return trace_error(-EFAULT);
     memcpy(name, phys_to_virt(name_gpa), sizeof(name));
     if (!name_ok(name))
-        return -EINVAL;
+        return trace_error(-EINVAL);
     if (name_taken(name))
-        return -EEXIST;
+        return trace_error(-EEXIST);
     int rc = lxd_create(phys_to_virt(image), len, name, &why);
     if (rc < 0)
         printk("lxd: refused to create '%s' from %lu bytes at %#lx: %s (%s)\n", name, len, image,
@@ -71,9 +71,9 @@ static int64_t hc_grant(uint64_t id, uint64_t gpa, uint64_t pages)
     uint64_t va;
 
     if (!IS_ALIGNED(gpa, PAGE_SIZE) || pages == 0 || pages > GRANT_MAX_PAGES)
-        return -EINVAL;
+        return trace_error(-EINVAL);
     if (!linux_ram_contains(gpa, pages * PAGE_SIZE))
-        return -EFAULT;                     /* only Linux's own RAM can be shared */
+        return trace_error(-EFAULT);                     /* only Linux's own RAM can be shared */
     int rc = lxd_grant((uint32_t)id, gpa, pages, &va);
     return rc ? rc : (int64_t)va;
 }
@@ -83,10 +83,11 @@ static int64_t hc_set_args(uint64_t id, uint64_t gpa, uint64_t len)
     char text[LXD_ARGS_MAX];
 
     if (len >= LXD_ARGS_MAX)
-        return -E2BIG;
+        return trace_error(-E2BIG);
     if (len && !linux_ram_contains(gpa, len))
-        return -EFAULT;
-    memcpy(text, phys_to_virt(gpa), len);   /* a private copy: checked, then used */
+        return trace_error(-EFAULT);
+    if (len)        /* len 0 may come with any gpa: never hand memcpy an unchecked pointer */
+        memcpy(text, phys_to_virt(gpa), len);   /* a private copy: checked, then used */
     return lxd_set_args((uint32_t)id, text, len);
 }
 
@@ -95,7 +96,7 @@ static int64_t hc_status(uint64_t id, uint64_t gpa)
     struct lxds_domain_status st;
 
     if (!linux_ram_contains(gpa, sizeof(st)))
-        return -EFAULT;
+        return trace_error(-EFAULT);
     int rc = lxd_status((uint32_t)id, &st);
     if (!rc)
         memcpy(phys_to_virt(gpa), &st, sizeof(st));
@@ -109,7 +110,8 @@ static int64_t hc_list(uint64_t gpa, uint64_t max)
     if (max > LIST_MAX || (max && !linux_ram_contains(gpa, max * sizeof(uint32_t))))
         return max > LIST_MAX ? -EINVAL : -EFAULT;
     int n = lxd_list(ids, LXDS_MAX_DOMAINS);
-    memcpy(phys_to_virt(gpa), ids, MIN((uint64_t)n, max) * sizeof(uint32_t));
+    if (max)        /* max 0 may come with any gpa: it only counts */
+        memcpy(phys_to_virt(gpa), ids, MIN((uint64_t)n, max) * sizeof(uint32_t));
     return n;
 }
 
@@ -118,7 +120,7 @@ static int64_t hc_info(uint64_t gpa)
     struct lxds_info info;
 
     if (!linux_ram_contains(gpa, sizeof(info)))
-        return -EFAULT;
+        return trace_error(-EFAULT);
     lxd_info(&info);
     memcpy(phys_to_virt(gpa), &info, sizeof(info));
     return 0;
@@ -129,9 +131,9 @@ static int64_t hc_log_read(uint64_t buf, uint64_t len, uint64_t pos_gpa)
     uint64_t pos;
 
     if (len > LOG_READ_MAX)
-        return -EINVAL;
+        return trace_error(-EINVAL);
     if (!linux_ram_contains(buf, len) || !linux_ram_contains(pos_gpa, sizeof(pos)))
-        return -EFAULT;
+        return trace_error(-EFAULT);
     memcpy(&pos, phys_to_virt(pos_gpa), sizeof(pos));
     size_t n = log_read(&pos, phys_to_virt(buf), len);
     memcpy(phys_to_virt(pos_gpa), &pos, sizeof(pos));
@@ -150,14 +152,14 @@ static int64_t hc_debug(uint64_t id, uint64_t gpa)
     bool mem;
 
     if (!linux_ram_contains(gpa, sizeof(req)))
-        return -EFAULT;
+        return trace_error(-EFAULT);
     memcpy(&req, phys_to_virt(gpa), sizeof(req));
     mem = req.op == LXDS_DBG_READ || req.op == LXDS_DBG_WRITE;
     if (mem) {
         if (req.len == 0 || req.len > LXDS_DBG_MEM_MAX)
-            return -EINVAL;
+            return trace_error(-EINVAL);
         if (!linux_ram_contains(req.buf_gpa, req.len))
-            return -EFAULT;
+            return trace_error(-EFAULT);
         if (req.op == LXDS_DBG_WRITE)
             memcpy(buf, phys_to_virt(req.buf_gpa), req.len);
     }
@@ -169,11 +171,32 @@ static int64_t hc_debug(uint64_t id, uint64_t gpa)
     return rc;
 }
 
+/* Calls whose first argument is a domain id. */
+static bool takes_id(uint64_t nr)
+{
+    return nr == LXDS_HC_START || nr == LXDS_HC_STOP || nr == LXDS_HC_DESTROY ||
+           nr == LXDS_HC_STATUS || nr == LXDS_HC_GRANT || nr == LXDS_HC_SET_ARGS ||
+           nr == LXDS_HC_DEBUG;
+}
+
 enum hypercall_action linux_hypercall(struct vcpu *v)
 {
     uint64_t a0 = v->regs.rdi, a1 = v->regs.rsi, a2 = v->regs.rdx;
     int64_t ret;
 
+    /*
+     * Ids are 32-bit: an id above 2^32 names no domain (truncating it would
+     * make id + 2^32 act on domain id); START's core is a core number or
+     * -1 as a 64-bit value.
+     */
+    if (takes_id(v->regs.rax) && a0 > UINT32_MAX) {
+        v->regs.rax = (uint64_t)(int64_t)trace_error(-ENOENT);
+        return HC_RESUME;
+    }
+    if (v->regs.rax == LXDS_HC_START && a1 != UINT64_MAX && a1 > INT32_MAX) {
+        v->regs.rax = (uint64_t)(int64_t)trace_error(-EINVAL);
+        return HC_RESUME;
+    }
     switch (v->regs.rax) {
     case LXDS_HC_VERSION: ret = LXDS_ABI_VERSION; break;
     case LXDS_HC_INFO: ret = hc_info(a0); break;

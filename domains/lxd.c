@@ -24,7 +24,6 @@
 #define LXD_WATCHDOG_TICKS  50              /* preemption-timer ticks without a heartbeat */
 #define LXD_STOP_TIMEOUT_US 2000000
 
-extern struct hv_config hv_config;
 
 struct lxd_chunk {
     uint64_t pa, count;
@@ -157,7 +156,22 @@ static bool lxd_progress(struct vcpu *v)
     return moved;
 }
 
-static const struct domain_ops lxd_ops = { .hypercall = lxd_hypercall, .progress = lxd_progress };
+/*
+ * An LXD's exit policy: deny by default and no exceptions.  No port, no MSR,
+ * no HLT, no control register but a virtual CR8 (a TPR that never reaches
+ * the core's APIC), no XSETBV or INVD: any of them stops the domain, which
+ * is reported with the exit; the rest of the machine goes on.  What an LXD
+ * may do is its EPT (its memory) and its two hypercalls.
+ */
+static const struct exit_policy lxd_policy = {
+    .name = "lxd",
+    .ops = POLICY_OP(POLICY_OP_CR8_VIRTUAL),
+    .refusal = POLICY_STOP,
+};
+
+static const struct domain_ops lxd_ops = {
+    .hypercall = lxd_hypercall, .progress = lxd_progress, .policy = &lxd_policy,
+};
 
 /* ---- memory ---- */
 
@@ -167,11 +181,11 @@ static int map_new(struct lxd *d, uint64_t gpa, uint64_t bytes, unsigned int rig
     int rc;
 
     if (d->nchunks == LXD_MAX_CHUNKS)
-        return -E2BIG;
+        return trace_error(-E2BIG);
     rc = pool_alloc(pages, 1, &pa);
     if (rc)
         return rc;
-    rc = ept_map(&d->dom.ept, gpa, pa, pages * PAGE_SIZE, rights, EPT_MT_WB);
+    rc = trace_error(ept_map(&d->dom.ept, gpa, pa, pages * PAGE_SIZE, rights, EPT_MT_WB));
     if (rc) {
         pool_free(pa, pages);
         return rc;
@@ -267,7 +281,7 @@ int lxd_create(const void *image, uint64_t len, const char *name, const char **w
             d = &lxds[i];
     if (!d) {
         *why = "no free domain slot";
-        return -ENOSPC;
+        return trace_error(-ENOSPC);
     }
     rc = elf_image_parse(image, len, LXD_IMAGE_BASE, LXD_IMAGE_LIMIT, &img, why);
     if (rc) {
@@ -303,13 +317,13 @@ int lxd_grant(uint32_t id, uint64_t hpa, uint64_t pages, uint64_t *va)
     struct lxd *d = lxd_get(id);
 
     if (!d)
-        return -ENOENT;
+        return trace_error(-ENOENT);
     if (d->state != LXDS_STATE_LOADED)
-        return -EBUSY;                      /* only before it runs: no INVEPT on its core needed */
+        return trace_error(-EBUSY);                      /* only before it runs: no INVEPT on its core needed */
     if (d->bi->ngrants == LXDS_MAX_GRANTS || pages == 0 || pages * PAGE_SIZE > LXD_GRANT_STRIDE)
-        return -EINVAL;
+        return trace_error(-EINVAL);
     uint64_t at = LXD_GRANT_VA + d->bi->ngrants * LXD_GRANT_STRIDE;
-    int rc = ept_map(&d->dom.ept, at, hpa, pages * PAGE_SIZE, EPT_R | EPT_W, EPT_MT_WB);
+    int rc = trace_error(ept_map(&d->dom.ept, at, hpa, pages * PAGE_SIZE, EPT_R | EPT_W, EPT_MT_WB));
     if (rc)
         return rc;
     d->bi->grants[d->bi->ngrants++] = (struct lxd_grant){ at, pages * PAGE_SIZE };
@@ -330,14 +344,14 @@ int lxd_set_args(uint32_t id, const char *text, uint64_t len)
     struct lxd *d = lxd_get(id);
 
     if (!d)
-        return -ENOENT;
+        return trace_error(-ENOENT);
     if (d->state != LXDS_STATE_LOADED)
-        return -EBUSY;                      /* the domain may be reading them */
+        return trace_error(-EBUSY);                      /* the domain may be reading them */
     if (len >= LXD_ARGS_MAX)
-        return -E2BIG;
+        return trace_error(-E2BIG);
     for (uint64_t i = 0; i < len; i++)
         if (text[i] < 0x20 || text[i] > 0x7e)
-            return -EINVAL;
+            return trace_error(-EINVAL);
     memcpy(d->bi->args, text, len);
     d->bi->args[len] = '\0';
     printk("lxd: domain %u '%s' load arguments: \"%s\"\n", id, d->dom.name, d->bi->args);
@@ -394,7 +408,7 @@ int lxd_start(uint32_t id, int core)
     struct lxd *d = lxd_get(id);
 
     if (!d)
-        return -ENOENT;
+        return trace_error(-ENOENT);
     if (d->state != LXDS_STATE_LOADED)
         return d->state == LXDS_STATE_RUNNING ? -EBUSY : -EINVAL;
     if (core < 0) {
@@ -402,12 +416,12 @@ int lxd_start(uint32_t id, int core)
             if (is_lxd_core(c) && !core_in_use(c) && cpus[c].state != CPU_FAILED)
                 core = (int)c;
         if (core < 0)
-            return -EBUSY;                  /* every LXD core is taken */
+            return trace_error(-EBUSY);                  /* every LXD core is taken */
     }
     if (!is_lxd_core((unsigned int)core) || cpus[core].state == CPU_FAILED)
-        return -EINVAL;
+        return trace_error(-EINVAL);
     if (core_in_use((unsigned int)core))
-        return -EBUSY;
+        return trace_error(-EBUSY);
     /* a domain that just stopped there may still be leaving the core */
     for (unsigned int t = 0; t < 100000 && cpus[core].state != CPU_PARKED; t += 100)
         arch_udelay(100);
@@ -427,7 +441,7 @@ int lxd_stop(uint32_t id)
     struct lxd *d = lxd_get(id);
 
     if (!d)
-        return -ENOENT;
+        return trace_error(-ENOENT);
     if (d->state == LXDS_STATE_LOADED) {
         d->state = LXDS_STATE_STOPPED;
         return 0;
@@ -444,7 +458,7 @@ int lxd_stop(uint32_t id)
         arch_udelay(100);
     }
     pr_err("lxd: domain %u '%s' did not stop on cpu %d\n", id, d->dom.name, core);
-    return -ETIMEDOUT;
+    return trace_error(-ETIMEDOUT);
 }
 
 int lxd_destroy(uint32_t id)
@@ -453,7 +467,7 @@ int lxd_destroy(uint32_t id)
     int rc;
 
     if (!d)
-        return -ENOENT;
+        return trace_error(-ENOENT);
     rc = lxd_stop(id);
     if (rc)
         return rc;
@@ -470,7 +484,7 @@ int lxd_status(uint32_t id, struct lxds_domain_status *st)
     struct lxd *d = lxd_get(id);
 
     if (!d)
-        return -ENOENT;
+        return trace_error(-ENOENT);
     memset(st, 0, sizeof(*st));
     st->id = id;
     st->state = d->state;
@@ -548,7 +562,7 @@ int lxd_debug(uint32_t id, struct lxds_debug *req, void *buf)
     struct lxd *d = lxd_get(id);
 
     if (!d)
-        return -ENOENT;
+        return trace_error(-ENOENT);
     struct debug_target t = {
         .v = &d->vcpu, .ept = &d->dom.ept, .owner = d,
         .is_running = dbg_is_running, .was_started = dbg_was_started, .kick = dbg_kick,

@@ -27,7 +27,7 @@ int pool_init(uint64_t start, uint64_t end)
 int pool_alloc(uint64_t count, uint64_t align_frames, uint64_t *pa)
 {
     if (!pool.bitmap)
-        return -ENOMEM;
+        return trace_error(-ENOMEM);
     return frames_get_zeroed(&pool, &pool_lock, count, align_frames, pa);
 }
 

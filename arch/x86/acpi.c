@@ -3,6 +3,7 @@
  * XSDT or RSDT, then the MADT for the list of cores and the FADT/DSDT for
  * how to power the machine off.  Every table's checksum is verified.
  */
+#include <lxds/arch.h>
 #include <lxds/errno.h>
 #include <lxds/printk.h>
 #include <lxds/string.h>
@@ -146,6 +147,28 @@ static void parse_fadt(const struct acpi_header *fadt, struct acpi_info *out)
     out->pm1a_cnt = (uint16_t)pm1a;
     out->pm1b_cnt = (uint16_t)pm1b;
     out->can_poweroff = pm1a && dsdt && find_s5(dsdt, &out->slp_typ_s5);
+    /* ACPI 2.0+: flags at 112 (bit 10 RESET_REG_SUP), RESET_REG (a GAS) at 116, value at 128 */
+    uint32_t flags = 0;
+    uint64_t reset_addr = 0;
+    if (fadt->length >= 129) {
+        memcpy(&flags, f + 112, 4);
+        memcpy(&reset_addr, f + 120, 8);
+        if ((flags & (1u << 10)) && f[116] == 1 && reset_addr && reset_addr <= 0xFFFF) {
+            out->has_reset_port = true;
+            out->reset_port = (uint16_t)reset_addr;
+            out->reset_value = f[128];
+        }
+    }
+}
+
+void arch_power_ports(struct arch_power_ports *out)
+{
+    *out = (struct arch_power_ports){
+        .pm1a_cnt = acpi.pm1a_cnt, .pm1b_cnt = acpi.pm1b_cnt,
+        .slp_typ_s5 = acpi.slp_typ_s5, .s5_known = acpi.can_poweroff,
+        .reset_port = acpi.reset_port, .reset_value = acpi.reset_value,
+        .has_reset_port = acpi.has_reset_port,
+    };
 }
 
 int acpi_init(const void *rsdp_copy, uint32_t len, struct acpi_info *out, const char **why)

@@ -1,4 +1,5 @@
 /* Local APIC access in xAPIC mode (memory-mapped registers). */
+#include <lxds/arch.h>
 #include <lxds/printk.h>
 #include <x86/cpu.h>
 #include <x86/lapic.h>
@@ -109,4 +110,9 @@ void x86_lapic_timer_stop(void)
 {
     wr(LAPIC_LVT_TIMER, LVT_MASKED);
     wr(LAPIC_TIMER_INIT, 0);
+}
+
+uint64_t arch_apic_base_msr(void)
+{
+    return rdmsr(MSR_IA32_APIC_BASE);
 }

@@ -66,7 +66,14 @@ static enum hypercall_action selftest_hypercall(struct vcpu *v)
     }
 }
 
-static const struct domain_ops selftest_ops = { .hypercall = selftest_hypercall };
+/* Self-test guests are isolated like LXDs: every port, MSR and privileged operation stops them. */
+static const struct exit_policy selftest_policy = {
+    .name = "selftest",
+    .ops = POLICY_OP(POLICY_OP_CR8_VIRTUAL),
+    .refusal = POLICY_STOP,
+};
+static const struct domain_ops selftest_ops = { .hypercall = selftest_hypercall,
+                                                .policy = &selftest_policy };
 
 /* Identity page tables for the guest: 0..2 MiB present, 1 GiB..+2 MiB present too. */
 static void build_guest_page_tables(uint8_t *ram)

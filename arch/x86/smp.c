@@ -1,9 +1,18 @@
 /*
  * Starting the other cores: copy the real-mode trampoline below 1 MiB, then
  * for each core the MADT lists send INIT-SIPI-SIPI to its APIC ID and wait
- * until it reports in.  A core that does not answer is reported and skipped.
+ * until it reports in.
+ *
+ * Every core the firmware lists must end in VMX root operation, where INIT
+ * is blocked: a core left in wait-for-SIPI (it failed to start, failed
+ * VMXON, or lies past MAX_CPUS or the table) could be started by Linux with
+ * INIT-SIPI and run Linux's code with no EPT.  So such a core refuses the
+ * boot.  "Online capable" cores (MADT flags bit 1) are started like enabled
+ * ones; one that does not answer is taken to be absent (a hot-plug slot),
+ * as nothing can start it.
  */
 #include <lxds/arch.h>
+#include <lxds/cmdline.h>
 #include <lxds/cpu.h>
 #include <lxds/errno.h>
 #include <lxds/printk.h>
@@ -24,8 +33,6 @@ struct ap_trampoline_params {
 };
 
 extern const char ap_trampoline_start[], ap_trampoline_end[];
-void x86_set_this_cpu(unsigned int cpu);
-void x86_cpu_features_enable(void);
 
 static uint8_t cpu_stacks[MAX_CPUS][CPU_STACK_SIZE] __aligned(4096);
 
@@ -106,25 +113,47 @@ int arch_start_secondary_cpus(void)
     memcpy((void *)TRAMPOLINE_BASE, ap_trampoline_start,
            (size_t)(ap_trampoline_end - ap_trampoline_start));
 
+    unsigned int outside = acpi.cpus_ignored;
+    if (acpi.cpus_ignored)
+        pr_err("smp: %u core(s) beyond the MADT table size (%zu) cannot be started\n",
+               acpi.cpus_ignored, ARRAY_SIZE(acpi.cpus));
     for (unsigned int i = 0; i < acpi.cpu_count; i++) {
         uint32_t id = acpi.cpus[i].apic_id;
-        if (id == bsp || !acpi.cpus[i].enabled)
+        bool capable_only = !acpi.cpus[i].enabled;
+        if (id == bsp)
             continue;
         if (cpu_count == MAX_CPUS) {
-            pr_warn("smp: more than %d cores; APIC ID %u and later are not used\n", MAX_CPUS, id);
-            break;
+            pr_err("smp: core with APIC ID %u is past MAX_CPUS (%d): it cannot be started\n",
+                   id, MAX_CPUS);
+            outside += !capable_only;
+            continue;
         }
         unsigned int cpu = cpu_count++;
         cpus[cpu] = (struct cpu){ .id = cpu, .arch_id = id, .state = CPU_ABSENT };
-        int rc = start_one(cpu, id);
+        int rc = hv_config.test_outside_core == cpu ? -ENODEV : start_one(cpu, id);
         if (rc) {
             cpus[cpu].state = CPU_FAILED;
-            pr_err("smp: core with APIC ID %u failed to start (%s: %s); going on without it\n",
-                   id, errno_name(rc),
-                   rc == -ETIMEDOUT ? "no answer to INIT-SIPI-SIPI" : "it did not reach its park loop");
+            if (capable_only) {
+                printk("smp: online-capable core with APIC ID %u does not answer INIT-SIPI-SIPI: "
+                       "taken as absent\n", id);
+                continue;
+            }
+            pr_err("smp: core with APIC ID %u failed to start (%s: %s)\n", id, errno_name(rc),
+                   rc == -ETIMEDOUT ? "no answer to INIT-SIPI-SIPI" :
+                   rc == -ENODEV ? "not started: test_outside_core=" :
+                   "it did not reach its park loop");
+            outside++;
+        } else if (!x86_cpu(cpu)->vmx_on && !x86_cpu(cpu)->svm_on) {
+            pr_err("smp: core with APIC ID %u is up but virtualisation is not on there "
+                   "(VMXON or EFER.SVME failed)\n", id);
+            outside++;
         }
     }
-    if (acpi.cpus_ignored)
-        pr_warn("smp: %u cores beyond the table size were ignored\n", acpi.cpus_ignored);
+    if (outside) {
+        pr_err("smp: %u core(s) the firmware lists are outside VMX root / SVM: Linux could "
+               "start them with INIT-SIPI and run its code there without EPT. Refusing to boot.\n",
+               outside);
+        return -EPERM;
+    }
     return (int)cpu_online_count();
 }

@@ -12,6 +12,9 @@
 struct mb2_info;
 struct hv_config;
 
+/* The generic boot path, entered from boot/entry.asm on the boot core (core/main.c). */
+void __noreturn hv_main(uint64_t mb2_phys);
+
 /* First call on the boot core: per-core pointer and console, before any printk */
 void arch_early_init(void);
 
@@ -78,6 +81,23 @@ void arch_console_handover(void);
 
 /* Trigger a CPU exception on purpose (the test_exception= option) */
 int arch_raise_test_exception(const char *name);
+
+/*
+ * The firmware's power and reset registers that are ports (x86: ACPI FADT
+ * PM1a/PM1b control, RESET_REG), for the policy of the guest that owns the
+ * chipset: a write to them is a sleep, power-off or reset request.  0: none.
+ */
+struct arch_power_ports {
+    uint16_t pm1a_cnt, pm1b_cnt;
+    uint16_t slp_typ_s5;        /* SLP_TYP of S5 (power off), in bits 10-12, if s5_known */
+    bool s5_known;
+    uint16_t reset_port;
+    uint8_t reset_value;
+    bool has_reset_port;
+};
+void arch_power_ports(struct arch_power_ports *out);
+/* x86: IA32_APIC_BASE of this core as the hypervisor set it up. */
+uint64_t arch_apic_base_msr(void);
 
 /* End of the run */
 void __noreturn arch_halt_cpu(void);     /* stop this core for good */

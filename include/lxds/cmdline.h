@@ -14,7 +14,11 @@ struct hv_config {
     bool selftest;                      /* run the built-in self tests */
     bool trace;                         /* print where negative errnos come from */
     char test_exception[8];             /* raise this exception at boot (tests) */
+    unsigned int test_outside_core;     /* leave this core (1..) unstarted: the boot must refuse (tests); 0 = none */
 };
+
+/* The hypervisor's configuration, parsed at boot (core/main.c). */
+extern struct hv_config hv_config;
 
 void cmdline_defaults(struct hv_config *cfg);
 

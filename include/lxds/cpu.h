@@ -35,4 +35,7 @@ void __attribute__((noreturn)) cpu_park(unsigned int id);
 /* Hands fn(arg) to a parked core. -EBUSY if it is not parked, -EINVAL if absent. */
 int cpu_run_on(unsigned int id, cpu_work_fn fn, void *arg);
 
+/* The built-in self tests (core/selftest.c): the number of failed checks, 0 = all passed. */
+unsigned int selftest_run(void);
+
 #endif

@@ -3,6 +3,7 @@
 #define LXDS_DOMAIN_H
 
 #include <lxds/ept.h>
+#include <lxds/exit_policy.h>
 #include <lxds/vcpu.h>
 
 /* What a hypercall handler tells the run loop to do next. */
@@ -15,8 +16,9 @@ enum hypercall_action {
 struct domain_ops {
     /* VMCALL from the domain: registers in v->regs, results written back there. */
     enum hypercall_action (*hypercall)(struct vcpu *v);
-    /* HLT: true to let the vCPU halt (resumes after), false to stop it. */
-    bool may_halt;
+    /* What the domain may do to the machine (ports, MSRs, privileged
+     * operations) and what happens to the rest; NULL denies everything. */
+    const struct exit_policy *policy;
     /* Watchdog tick: true if the domain made progress since the last tick. */
     bool (*progress)(struct vcpu *v);
 };

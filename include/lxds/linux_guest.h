@@ -32,6 +32,11 @@ extern struct mem_range lxd_pool_range;
 /* Whether [gpa, gpa + len) lies inside one range of Linux's RAM. */
 bool linux_ram_contains(uint64_t gpa, uint64_t len);
 
+/* Linux's exit policy (domains/linux_policy.c), completed from the firmware's tables. */
+const struct exit_policy *linux_policy_init(void);
+/* After Linux stopped: what it asked for ("reset", "sleep or power off") and where, or NULL. */
+const char *linux_power_request(uint32_t *port, uint32_t *value);
+
 /* Linux's hypercalls (domains/hypercall.c). */
 enum hypercall_action linux_hypercall(struct vcpu *v);
 

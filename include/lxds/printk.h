@@ -27,6 +27,8 @@ void __noreturn panic_at(const char *file, int line, const char *fmt, ...) __pri
     do { if (unlikely(!(c))) panic("assertion failed: %s", #c); } while (0)
 
 /* Returns err unchanged; when tracing, says where a negative errno came from. */
+/* The trace option: trace_error() prints where a negative errno comes from (core/panic.c). */
+extern bool trace_errors;
 int trace_error_at(int err, const char *file, int line);
 #define trace_error(err) trace_error_at((err), __FILE__, __LINE__)
 

@@ -85,6 +85,7 @@ struct vcpu {
     uint64_t exits;             /* counters */
     uint64_t hypercalls;
     unsigned int refusals_logged;   /* exits refused with an injected fault, logged so far */
+    unsigned int io_refusals_logged;    /* port accesses refused, logged so far */
     struct vcpu_debug dbg;
 };
 

@@ -9,7 +9,14 @@
  *     the CPU lacks, XCR1): each must raise #GP with XCR0 unchanged, and
  *     the current XCR0 written back must pass;
  *   - reads and writes IA32_VMX_BASIC (0x480): #GP, i.e. -EIO from the
- *     _safe accessors.
+ *     _safe accessors;
+ *   - tries the MSRs Linux's exit policy denies (MTRRs, machine-check
+ *     banks, DS/PEBS/PT, performance counters, x2APIC, VMX; writes to
+ *     MISC_ENABLE, DEBUGCTL, the TSC, FEATURE_CONTROL, and APIC_BASE moved
+ *     or switched to x2APIC mode): each #GP, while the allowed ones work.
+ * With reset=92|cf8w|kbc it instead asks for a machine reset through that
+ * path, which must end the run with a power-off
+ * ("linux: asked to reset ...") and never come back.
  * Every attempt runs under an exception-table fixup that records the
  * vector.  One line per attempt, one summary line; the load fails with
  * -EIO if anything went otherwise.  It depends on nothing else (not klxd).
@@ -24,6 +31,13 @@
 #include <asm/trapnr.h>
 #include <asm/special_insns.h>
 #include <linux/irqflags.h>
+#include <linux/delay.h>
+#include <asm/apicdef.h>
+#include <asm/io.h>
+
+static char *reset;
+module_param(reset, charp, 0);
+MODULE_PARM_DESC(reset, "ask for a reset instead of attacking: 92, cf8w or kbc");
 
 #define NO_FAULT (-1L)
 
@@ -204,12 +218,97 @@ static int xsetbv_attacks_osxsave(int *tried, bool *good_ok)
 	return gp;
 }
 
+/* MSRs the policy denies to Linux: every read must raise #GP. */
+static const struct {
+	u32 msr;
+	const char *name;
+} denied_reads[] = {
+	{ 0xFE, "MTRRCAP" }, { 0x200, "MTRR_PHYSBASE0" }, { 0x250, "MTRR_FIX64K" },
+	{ 0x2FF, "MTRR_DEF_TYPE" }, { 0x179, "MCG_CAP" }, { 0x17A, "MCG_STATUS" },
+	{ 0x400, "MC0_CTL" }, { 0x401, "MC0_STATUS" }, { 0x600, "DS_AREA" },
+	{ 0x3F1, "PEBS_ENABLE" }, { 0x570, "RTIT_CTL" }, { 0x186, "PERFEVTSEL0" },
+	{ 0xC1, "PMC0" }, { 0x38F, "PERF_GLOBAL_CTRL" }, { 0x802, "x2APIC ID" },
+	{ 0x830, "x2APIC ICR" }, { 0x48B, "VMX_PROCBASED_CTLS2" },
+};
+
+static int msr_policy(int *tried)
+{
+	u64 apic = 0, misc = 0, efer = 0, pat = 0, fc = 0, tsc = 0;
+	int i, refused = 0, allowed = 0, n = 0;
+	struct {
+		u32 msr;
+		u64 val;
+		const char *what;
+	} writes[8];
+
+	for (i = 0; i < ARRAY_SIZE(denied_reads); i++) {
+		u64 v = 0;
+		int rc = rdmsrl_safe(denied_reads[i].msr, &v);
+
+		if (rc != -EIO)
+			pr_info("rdmsr %#x (%s): NOT refused (%d, %#llx)\n", denied_reads[i].msr,
+				denied_reads[i].name, rc, v);
+		refused += rc == -EIO;
+	}
+	allowed += !rdmsrl_safe(MSR_IA32_APICBASE, &apic);
+	rdmsrl_safe(MSR_IA32_MISC_ENABLE, &misc);      /* readable by policy; Bochs has none */
+	allowed += !rdmsrl_safe(MSR_EFER, &efer);
+	allowed += !rdmsrl_safe(MSR_IA32_CR_PAT, &pat);
+	allowed += !rdmsrl_safe(MSR_IA32_TSC, &tsc);
+	allowed += !rdmsrl_safe(MSR_IA32_FEAT_CTL, &fc) && fc == 1;
+	allowed += !wrmsrl_safe(MSR_IA32_APICBASE, apic);     /* the same value: allowed */
+	pr_info("APIC_BASE %#llx, EFER %#llx, PAT %#llx, FEATURE_CONTROL %#llx\n",
+		apic, efer, pat, fc);
+
+	writes[n++] = (typeof(writes[0])){ MSR_IA32_APICBASE, apic | X2APIC_ENABLE, "APIC_BASE to x2APIC mode" };
+	writes[n++] = (typeof(writes[0])){ MSR_IA32_APICBASE, (apic & 0xfff) | 0xfee01000ull, "APIC_BASE moved" };
+	writes[n++] = (typeof(writes[0])){ MSR_IA32_APICBASE, apic & ~(u64)X2APIC_ENABLE & ~(1ull << 11), "APIC_BASE disabled" };
+	writes[n++] = (typeof(writes[0])){ MSR_IA32_MISC_ENABLE, misc, "MISC_ENABLE" };
+	writes[n++] = (typeof(writes[0])){ MSR_IA32_TSC, 0, "TSC" };
+	writes[n++] = (typeof(writes[0])){ MSR_IA32_DEBUGCTLMSR, 1, "DEBUGCTL (LBR)" };
+	writes[n++] = (typeof(writes[0])){ MSR_IA32_FEAT_CTL, 5, "FEATURE_CONTROL" };
+	writes[n++] = (typeof(writes[0])){ 0x2FF, 0, "MTRR_DEF_TYPE" };
+	for (i = 0; i < n; i++) {
+		int rc = wrmsrl_safe(writes[i].msr, writes[i].val);
+
+		if (rc != -EIO)
+			pr_info("wrmsr %#x <- %#llx (%s): NOT refused (%d)\n", writes[i].msr,
+				writes[i].val, writes[i].what, rc);
+		refused += rc == -EIO;
+	}
+	*tried = ARRAY_SIZE(denied_reads) + n;
+	pr_info("MSR policy: %d/%d denied accesses raised #GP (%zu reads, %d writes), %d/6 allowed ones worked\n",
+		refused, *tried, ARRAY_SIZE(denied_reads), n, allowed);
+	return refused == *tried && allowed == 6 ? 0 : -EIO;
+}
+
+/* reset=: one request through one path; the hypervisor must end the run. */
+static int ask_reset(const char *how)
+{
+	pr_info("asking for a reset through %s\n", how);
+	msleep(100);                    /* let the line reach the console */
+	if (!strcmp(how, "92"))
+		outb(inb(0x92) | 1, 0x92);
+	else if (!strcmp(how, "cf8w"))
+		outw(0x0400, 0xcf8);    /* byte 0xCF9 = 0x04: reset the CPU */
+	else if (!strcmp(how, "kbc"))
+		outb(0xfe, 0x64);
+	else
+		return -EINVAL;
+	mdelay(2000);
+	pr_err("still running 2 s after asking for a reset through %s\n", how);
+	return -EIO;
+}
+
 static int __init kattack_init(void)
 {
 	u64 val = 0;
-	int ud, gp, tried, rd, wr;
+	int ud, gp, tried, rd, wr, msr_tried, msr_rc;
 	bool good_ok;
 
+	if (reset)
+		return ask_reset(reset);
+	msr_rc = msr_policy(&msr_tried);
 	ud = vmx_instructions();
 	gp = xsetbv_attacks(&tried, &good_ok);
 	rd = rdmsrl_safe(MSR_IA32_VMX_BASIC, &val);
@@ -219,7 +318,7 @@ static int __init kattack_init(void)
 		"the current XCR0 written back %s, VMX MSR access %s\n",
 		ud, ARRAY_SIZE(vmx_insns), gp, tried, good_ok ? "passed" : "FAILED",
 		rd == -EIO && wr == -EIO ? "refused (#GP)" : "NOT refused");
-	if (ud != ARRAY_SIZE(vmx_insns) || gp != tried || !good_ok || rd != -EIO || wr != -EIO)
+	if (ud != ARRAY_SIZE(vmx_insns) || gp != tried || !good_ok || rd != -EIO || wr != -EIO || msr_rc)
 		return -EIO;
 	return 0;
 }

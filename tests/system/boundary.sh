@@ -2,16 +2,18 @@
 # Issue 10, "Close the boundary": Linux, its user space and LXDs attack the
 # hypervisor, each as an attacker would; every attack must end in a fault
 # for the attacker (or the attacking LXD alone stopped), logged by the
-# hypervisor, and the rest of the machine go on.  Two Bochs boots with 4
-# cores (Linux on core 0, LXDs on 1-3), one per initramfs test
-# (linux-guest/initramfs/tests/boundary-*.sh); checks COM1 and COM2.
+# hypervisor, and the rest of the machine go on.  Four Bochs boots with 4
+# cores (Linux on core 0, LXDs on 1-3): one per initramfs test
+# (linux-guest/initramfs/tests/boundary-*.sh: linux, ioctl, lxd), checking
+# COM1 and COM2, and a short one without Linux ("cores": a core left
+# outside VMX root refuses the boot).
 #   BOUNDARY_TESTS="linux" bash tests/system/boundary.sh   runs one of them
 . "$(dirname "$0")/lib/boot.sh"
 
 make -s -C "$ROOT" linux build/lxds.elf >/dev/null ||
   { fail "hypervisor, guest kernel, modules and tools build" "make linux build/lxds.elf failed"; exit 1; }
 
-TESTS=${BOUNDARY_TESTS:-linux lxd}
+TESTS=${BOUNDARY_TESTS:-linux cores ioctl lxd}
 want() { [[ " $TESTS " == *" $1 "* ]]; }
 hv() { tr -d '\r' < "$HVLOG"; }
 expect_hv_not() {
@@ -39,6 +41,17 @@ if want linux; then
   expect "linux: root reading MSR 0x480 gets EIO" 'test boundary-linux: MSR 0x480 read: EIO'
   expect "linux: root writing MSR 0x480 gets EIO" 'test boundary-linux: MSR 0x480 write: EIO'
   expect "linux: other MSRs still read" 'test boundary-linux: MSR 0x10 \(TSC\) read: works'
+  # 1b. the MSR allow list (issue item 1)
+  expect "linux: root reading an MTRR gets EIO" 'test boundary-linux: MSR 0x200 \(MTRR_PHYSBASE0\) read: EIO'
+  expect "linux: root reading a fixed MTRR gets EIO" 'test boundary-linux: MSR 0x250 \(MTRR_FIX64K\) read: EIO'
+  expect "linux: root reading a machine-check bank gets EIO" 'test boundary-linux: MSR 0x400 \(MC0_CTL\) read: EIO'
+  expect "linux: EFER still reads" 'test boundary-linux: MSR 0xc0000080 \(EFER\) read: works'
+  expect_hv "linux: the hypervisor says it refused the MTRR read" \
+    'vmx: linux/0: RDMSR \(MSR 0x200\) at CPL 0, RIP 0x[0-9a-f]+: #GP injected \(the policy does not let it read this MSR\)'
+  expect "linux: klxd_kattack: every denied MSR access #GP, the allowed ones work" \
+    'klxd_kattack: MSR policy: ([0-9]+)/\1 denied accesses raised #GP \(17 reads, 8 writes\), 6/6 allowed ones worked'
+  expect    "linux: the policy took the reset and sleep registers from the FADT" \
+    '^linux: policy: PM1 control 0x[0-9a-f]+/'
   expect_hv "linux: the hypervisor says it injected #GP for RDMSR 0x480" \
     'vmx: linux/0: RDMSR \(MSR 0x480\) at CPL 0, RIP 0x[0-9a-f]+: #GP injected'
   # 2. VMX instructions: #UD at CPL 3 and at CPL 0
@@ -59,6 +72,43 @@ if want linux; then
   expect_hv "linux: x87 clear refused" 'XSETBV .*#GP injected: XCR0 <- 0 refused: x87 \(bit 0\) must be set'
   # the machine goes on
   expect "linux: an echo LXD answers after the attacks" 'test boundary-linux:   ping: 1000/1000 replies correct'
+  # 3c. the hypercall fuzzer
+  expect "linux: the fuzzer ran 100000 hypercalls, none changed the pool or the domains" \
+    'klxd_hcfuzz: 100000 hypercalls: [0-9]+ refused, [0-9]+ read-only successes; 0 changed the pool or the domain count, 0 succeeded where they must not'
+  expect "linux: echo answers after the fuzzer" 'test boundary-linux:   ping: 100/100 replies correct'
+  # 2. reset through port 0x92, last: the run ends with a power-off, never a warm reset
+  expect "linux: asked for a reset through port 0x92" 'test boundary-linux: asking for a reset through port 0x92'
+  expect_hv "linux: the reset request ended the run with a power-off" \
+    '^linux: asked to reset \(port 0x92 <- 0x[0-9a-f]*[13579bdf]\): the run ends with a power-off, not a reset'
+  n=$(tr -d '\r' < "$LOG" | grep -c '^lxds-guest: ready')
+  [ "$n" = 1 ] && pass "linux: Linux booted once" || fail "linux: Linux booted once" "it reached user space $n times"
+  n=$(tr -d '\r' < "$HVLOG" | grep -c '^lxds: hypervisor log continues here')
+  [ "$n" = 1 ] && pass "linux: the hypervisor started once" || fail "linux: the hypervisor started once" "it started $n times (a warm reset)"
+fi
+
+if want cores; then
+  # 2b. every core the firmware lists ends in VMX root, or the boot is refused:
+  #     core 2 left in wait-for-SIPI (as if it failed to start) must stop the boot
+  BOOT_MODULES=()
+  boot boundary-cores bochs "test_outside_core=2" --cores 4 --timeout 300
+  expect "cores: core 2 left outside VMX root" \
+    '^(error: )?smp: core with APIC ID [0-9]+ failed to start \(ENODEV: not started: test_outside_core=\)'
+  expect "cores: the other cores still reach VMX root" '^cpu 3: VMXON done'
+  expect "cores: the boot is refused, and says why" \
+    '^(error: )?smp: 1 core\(s\) the firmware lists are outside VMX root operation: Linux could start them with INIT-SIPI'
+  expect "cores: the machine powers off" '^lxds: not every core is under the hypervisor'
+  expect_not "cores: the boot did not go on" 'cores online'
+  expect_rc "cores: powered off" 0
+fi
+
+if want ioctl; then
+  # 3d. /dev/lxd ioctl fuzz as root, ending with Linux's own power-off (an S5 request)
+  boundarytest ioctl 900 "the ioctl fuzz changed nothing"
+  expect "ioctl: the fuzz ran, nothing changed" \
+    'lxd-ioctl-fuzz: 20000 ioctls: [0-9]+ refused, [0-9]+ accepted; 0 changed the pool or the domain count, 0 destructive ones succeeded'
+  expect "ioctl: echo answers after the fuzz" 'test boundary-ioctl:   ping: 100/100 replies correct'
+  expect_hv "ioctl: Linux's own power-off arrives as an ACPI S5 request and ends the run" \
+    '^linux: asked to power off \(ACPI S5\) \(port 0x[0-9a-f]+ <- 0x[0-9a-f]+\): the run ends$'
 fi
 
 if want lxd; then

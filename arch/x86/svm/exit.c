@@ -7,6 +7,7 @@
  */
 #include <lxds/domain.h>
 #include <lxds/errno.h>
+#include <lxds/exit_policy.h>
 #include <lxds/format.h>
 #include <lxds/hypercall_abi.h>
 #include <lxds/printk.h>
@@ -224,7 +225,7 @@ static bool on_hlt(struct vcpu *v, const struct svm_exit *e)
 {
     static const uint8_t op_hlt[] = { 0xF4 };
 
-    if (v->dom->ops && v->dom->ops->may_halt)
+    if (v->dom->ops && policy_allows(v->dom->ops->policy, POLICY_OP_HALT))
         return skip(v, e, op_hlt, 1);
     svm_stop(v, VCPU_STOP_HALTED, 0, 0);
     return false;

@@ -107,12 +107,6 @@ static void svm_stage2_params(bool *allow_2m, bool *allow_1g, enum ept_format *f
     *format = EPT_FORMAT_NPT;
 }
 
-int svm_vcpu_create(struct vcpu *v, const struct vcpu_boot *boot);
-int svm_vcpu_run(struct vcpu *v);
-void svm_vcpu_destroy(struct vcpu *v);
-void svm_vcpu_save_state(struct vcpu *v, struct lxds_debug_regs *r);
-void svm_vcpu_load_state(struct vcpu *v, const struct lxds_debug_regs *r);
-void svm_vcpu_debug_apply(struct vcpu *v);
 const char *svm_selftest_break(struct vcpu *v, enum x86_selftest_break how, uint64_t *expect_detail);
 
 const struct x86_virt_backend x86_svm_backend = {

@@ -3,16 +3,8 @@
 #include <x86/virt.h>
 #include <x86/vmcs.h>
 #include <x86/vmx.h>
+#include <x86/vmx_vcpu.h>
 
-int vmx_virt_init(void);
-void vmx_secondary_cpu_init(unsigned int cpu);
-void vmx_stage2_params(bool *allow_2m, bool *allow_1g, enum ept_format *format);
-int vmx_vcpu_create(struct vcpu *v, const struct vcpu_boot *boot);
-int vmx_vcpu_run(struct vcpu *v);
-void vmx_vcpu_destroy(struct vcpu *v);
-void vmx_vcpu_save_state(struct vcpu *v, struct lxds_debug_regs *r);
-void vmx_vcpu_load_state(struct vcpu *v, const struct lxds_debug_regs *r);
-void vmx_vcpu_debug_apply(struct vcpu *v);
 const char *vmx_selftest_break(struct vcpu *v, enum x86_selftest_break how, uint64_t *expect_detail);
 
 const struct x86_virt_backend x86_vmx_backend = {

@@ -3,6 +3,7 @@
  * handler is reported decoded and stops the vCPU (never a silent resume).
  */
 #include <lxds/domain.h>
+#include <lxds/exit_policy.h>
 #include <lxds/format.h>
 #include <lxds/hypercall_abi.h>
 #include <lxds/printk.h>
@@ -19,7 +20,8 @@
 #define INTR_TYPE_NMI          (2u << 8)
 #define VECTOR_UD              6
 #define VECTOR_GP              13
-#define REFUSALS_LOGGED_MAX    64          /* per vCPU: a loop of refused exits cannot flood the log */
+#define REFUSALS_LOGGED_MAX    128         /* per vCPU: a loop of refused exits cannot flood the log */
+#define IO_REFUSALS_LOGGED_MAX 32          /* port refusals, counted apart (probing drivers) */
 
 void vmx_stop(struct vcpu *v, enum vcpu_stop why, uint64_t addr, uint64_t detail)
 {
@@ -155,14 +157,30 @@ void vmx_report_exit(const struct vcpu *v, const struct vmx_exit *e, const char 
  */
 static void report_refusal(struct vcpu *v, const struct vmx_exit *e, const char *what)
 {
+    bool io = e->reason == EXIT_IO;
+    unsigned int *count = io ? &v->io_refusals_logged : &v->refusals_logged;
+    unsigned int max = io ? IO_REFUSALS_LOGGED_MAX : REFUSALS_LOGGED_MAX;
     char q[160];
 
-    if (v->refusals_logged >= REFUSALS_LOGGED_MAX)
+    if (*count >= max)
         return;
     decode_qualification(v, e, q, sizeof(q));
     printk("vmx: %s/%u: %s (%s) at CPL %u, RIP %#lx: %s%s\n", v->dom->name, v->id,
            vmx_exit_reason_name(e->reason), q, guest_cpl(), e->rip, what,
-           ++v->refusals_logged == REFUSALS_LOGGED_MAX ? "; further refusals are not logged" : "");
+           ++*count == max ? (io ? "; further port refusals are not logged"
+                                 : "; further refusals are not logged") : "");
+}
+
+static const struct exit_policy *policy_of(const struct vcpu *v)
+{
+    return v->dom->ops ? v->dom->ops->policy : NULL;
+}
+
+static bool refuses_by_fault(const struct vcpu *v)
+{
+    const struct exit_policy *p = policy_of(v);
+
+    return p && p->refusal == POLICY_FAULT;
 }
 
 /* ---- handlers: true = resume the guest ---- */
@@ -208,7 +226,7 @@ static bool on_vmcall(struct vcpu *v, const struct vmx_exit *e)
 
 static bool on_hlt(struct vcpu *v, const struct vmx_exit *e)
 {
-    if (v->dom->ops && v->dom->ops->may_halt) {
+    if (policy_allows(policy_of(v), POLICY_OP_HALT)) {
         skip_instruction(e);
         return true;
     }
@@ -227,7 +245,7 @@ static bool on_ept_violation(struct vcpu *v, const struct vmx_exit *e)
 
 static bool on_triple_fault(struct vcpu *v, const struct vmx_exit *e)
 {
-    vmx_report_exit(v, e, v->kind == VCPU_KIND_LINUX ? "stopped (a triple fault is how "
+    vmx_report_exit(v, e, refuses_by_fault(v) ? "stopped (a triple fault is how "
                           "Linux sometimes resets)" : "stopped");
     vmx_stop(v, VCPU_STOP_TRIPLE_FAULT, 0, 0);
     return false;
@@ -268,12 +286,36 @@ static bool on_exception_or_nmi(struct vcpu *v, const struct vmx_exit *e)
     return false;
 }
 
-/* ---- what only Linux may do; an isolated guest doing it is stopped ---- */
+/* ---- what the domain's policy decides ---- */
 
 static bool stop_unexpected(struct vcpu *v, const struct vmx_exit *e)
 {
     vmx_report_exit(v, e, "stopped: not allowed in this domain");
     vmx_stop(v, VCPU_STOP_UNEXPECTED_EXIT, 0, e->reason);
+    return false;
+}
+
+/*
+ * Something the policy does not allow: the domain is stopped (POLICY_STOP),
+ * or gets the fault a machine without the resource gives (POLICY_FAULT).
+ */
+static bool refuse(struct vcpu *v, const struct vmx_exit *e, unsigned int vector,
+                   const char *what)
+{
+    if (!refuses_by_fault(v))
+        return stop_unexpected(v, e);
+    report_refusal(v, e, what);
+    inject_exception(vector, 0);
+    return true;
+}
+
+/* The domain's hook asked to reset or power off the machine: its vCPU stops. */
+static bool power_request(struct vcpu *v, const struct vmx_exit *e, enum policy_result r,
+                          uint64_t where)
+{
+    printk("vmx: %s/%u: %s at RIP %#lx (%s): the domain stops\n", v->dom->name, v->id,
+           policy_result_name(r), e->rip, vmx_exit_reason_name(e->reason));
+    vmx_stop(v, VCPU_STOP_REQUESTED, 0, where);
     return false;
 }
 
@@ -289,30 +331,52 @@ static uint64_t gpr_value(const struct vcpu *v, unsigned int n)
     return (n & 15) == 4 ? vmread(GUEST_RSP) : values[n & 15];
 }
 
-static bool on_rdmsr(struct vcpu *v, const struct vmx_exit *e)
+/*
+ * RDMSR and WRMSR that exit: the MSR is denied or emulated by the policy
+ * (passed MSRs inside the bitmap's ranges do not exit).  A denied one is #GP
+ * for Linux, a stop for an LXD.
+ */
+static bool on_msr(struct vcpu *v, const struct vmx_exit *e, bool write)
 {
+    const struct exit_policy *p = policy_of(v);
     uint32_t msr = (uint32_t)v->regs.rcx;
+    uint64_t val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
+    enum policy_result r = POLICY_REFUSED;
 
-    if (v->kind != VCPU_KIND_LINUX)
-        return stop_unexpected(v, e);
-    if (msr == MSR_IA32_FEATURE_CONTROL) {      /* locked, VMX off: no nested VT-x */
-        v->regs.rax = 1;
-        v->regs.rdx = 0;
+    if (policy_msr_access(p, msr, write) == POLICY_EMULATE && p->msr)
+        r = p->msr(v, msr, write, &val);
+    switch (r) {
+    case POLICY_REPLAY:                 /* the hook vouches that this MSR exists */
+        if (write)
+            wrmsr(msr, val);
+        else
+            val = rdmsr(msr);
+        /* fall through */
+    case POLICY_DONE:
+        if (!write) {
+            v->regs.rax = (uint32_t)val;
+            v->regs.rdx = val >> 32;
+        }
         skip_instruction(e);
         return true;
+    case POLICY_RESET:
+    case POLICY_POWER_OFF:
+        return power_request(v, e, r, msr);
+    case POLICY_REFUSED:
+        break;
     }
-    report_refusal(v, e, "#GP injected (the VMX MSRs do not exist for guests)");
-    inject_gp0();
-    return true;
+    return refuse(v, e, VECTOR_GP, write ? "#GP injected (the policy does not let it write this MSR)"
+                                         : "#GP injected (the policy does not let it read this MSR)");
+}
+
+static bool on_rdmsr(struct vcpu *v, const struct vmx_exit *e)
+{
+    return on_msr(v, e, false);
 }
 
 static bool on_wrmsr(struct vcpu *v, const struct vmx_exit *e)
 {
-    if (v->kind != VCPU_KIND_LINUX)
-        return stop_unexpected(v, e);
-    report_refusal(v, e, "#GP injected (FEATURE_CONTROL is locked, the VMX MSRs read-only)");
-    inject_gp0();
-    return true;
+    return on_msr(v, e, true);
 }
 
 static void set_gpr(struct vcpu *v, unsigned int n, uint64_t val)
@@ -358,10 +422,10 @@ static bool on_cr_access(struct vcpu *v, const struct vmx_exit *e)
     uint64_t q = e->qualification;
     unsigned int cr = q & 15, type = (q >> 4) & 3;
 
-    if (cr == 8 && type <= 1 && v->kind == VCPU_KIND_ISOLATED)
+    if (cr == 8 && type <= 1 && policy_allows(policy_of(v), POLICY_OP_CR8_VIRTUAL))
         return on_cr8_access(v, e);
-    if (v->kind != VCPU_KIND_LINUX || type != 0 || (cr != 0 && cr != 4))
-        return stop_unexpected(v, e);
+    if (!policy_allows(policy_of(v), POLICY_OP_CR0_CR4) || type != 0 || (cr != 0 && cr != 4))
+        return refuse(v, e, VECTOR_GP, "#GP injected (a control-register access it may not make)");
     uint64_t val = gpr_value(v, (unsigned int)(q >> 8) & 15);
     if (cr == 0) {
         if ((val & (CR0_PE | CR0_PG)) != (CR0_PE | CR0_PG) || (val & ~vmx_caps.cr0_fixed1)) {
@@ -395,8 +459,8 @@ static bool on_xsetbv(struct vcpu *v, const struct vmx_exit *e)
     uint64_t supported = ((uint64_t)xs.edx << 32) | xs.eax;
     const char *why = x86_xcr0_invalid((uint32_t)v->regs.rcx, val, supported);
 
-    if (v->kind != VCPU_KIND_LINUX)
-        return stop_unexpected(v, e);
+    if (!policy_allows(policy_of(v), POLICY_OP_XSETBV))
+        return refuse(v, e, VECTOR_GP, "#GP injected (XSETBV is not allowed)");
     if (why) {
         char what[160];
         fmt_snprintf(what, sizeof(what), "#GP injected: XCR%u <- %#lx refused: %s",
@@ -421,17 +485,13 @@ static bool on_xsetbv(struct vcpu *v, const struct vmx_exit *e)
  */
 static bool on_vmx_instruction(struct vcpu *v, const struct vmx_exit *e)
 {
-    if (v->kind != VCPU_KIND_LINUX)
-        return stop_unexpected(v, e);
-    report_refusal(v, e, "#UD injected (VMX is not offered to guests)");
-    inject_ud();
-    return true;
+    return refuse(v, e, VECTOR_UD, "#UD injected (VMX is not offered to guests)");
 }
 
 static bool on_invd(struct vcpu *v, const struct vmx_exit *e)
 {
-    if (v->kind != VCPU_KIND_LINUX)
-        return stop_unexpected(v, e);
+    if (!policy_allows(policy_of(v), POLICY_OP_INVD))
+        return refuse(v, e, VECTOR_GP, "#GP injected (INVD is not allowed)");
     __asm__ volatile("wbinvd" ::: "memory");    /* never drop dirty lines of others' memory */
     skip_instruction(e);
     return true;
@@ -460,40 +520,54 @@ static void port_out(uint16_t port, unsigned int size, uint32_t v)
 }
 
 /*
- * Ports in Linux's I/O bitmap: COM2 (the hypervisor's log: reads see no
- * device, writes vanish) and the two reset paths (a reset request stops
- * Linux; anything else is done for it).  A wider access that merely
- * overlaps one of them (PCI's 0xCF8 dword covers 0xCF9) is done for it too.
+ * IN/OUT that exit: at least one port the access covers is denied or
+ * emulated by the policy (an access that merely overlaps an emulated port,
+ * as a word write to 0xCF8 covers 0xCF9, goes to the hook whole).  A denied
+ * port reads as no device (all ones) and drops writes for Linux, and stops
+ * an LXD.  String I/O (INS/OUTS) to such ports is dropped for Linux.
  */
 static bool on_io(struct vcpu *v, const struct vmx_exit *e)
 {
+    const struct exit_policy *p = policy_of(v);
     uint64_t q = e->qualification;
     uint16_t port = (uint16_t)(q >> 16);
     unsigned int size = (unsigned int)(q & 7) + 1;
     bool in = q & 8, string = q & 16;
     uint64_t mask = size == 4 ? 0xFFFFFFFFull : (1ull << (8 * size)) - 1;
-    uint32_t val = (uint32_t)(v->regs.rax & mask);
+    uint32_t val = in ? (uint32_t)mask : (uint32_t)(v->regs.rax & mask);
+    enum policy_access a = policy_io_access(p, port, size);
+    enum policy_result r = a == POLICY_PASS ? POLICY_REPLAY : POLICY_REFUSED;
 
-    if (v->kind != VCPU_KIND_LINUX)
+    if (!refuses_by_fault(v) && (a == POLICY_DENY || string))
         return stop_unexpected(v, e);
     if (string) {                               /* INS/OUTS: dropped, REP count consumed */
+        report_refusal(v, e, "string I/O dropped");
         if (q & 32)
             v->regs.rcx = 0;
         skip_instruction(e);
         return true;
     }
-    if (!in && size == 1 && ((port == 0xCF9 && (val & 4)) || (port == 0x64 && val == 0xFE))) {
-        printk("linux: asked to reset the machine (port %#x <- %#x)\n", port, val);
-        vmx_stop(v, VCPU_STOP_REQUESTED, 0, port);
-        return false;
+    if (a == POLICY_EMULATE && p->port_io)
+        r = p->port_io(v, port, size, in, &val);
+    switch (r) {
+    case POLICY_REPLAY:
+        if (in)
+            val = port_in(port, size);
+        else
+            port_out(port, size, val);
+        break;
+    case POLICY_DONE:
+        break;
+    case POLICY_RESET:
+    case POLICY_POWER_OFF:
+        return power_request(v, e, r, port);
+    case POLICY_REFUSED:
+        report_refusal(v, e, in ? "no device: reads all ones" : "write dropped");
+        val = (uint32_t)mask;
+        break;
     }
-    bool com2 = port >= 0x2F8 && port < 0x300;
-    if (in) {
-        uint32_t r = com2 ? 0xFFFFFFFFu : port_in(port, size);
-        v->regs.rax = (v->regs.rax & ~mask) | (r & mask);
-    } else if (!com2) {
-        port_out(port, size, val);
-    }
+    if (in)
+        v->regs.rax = (v->regs.rax & ~mask) | (val & mask);
     skip_instruction(e);
     return true;
 }

@@ -13,6 +13,7 @@
 #include <x86/cpu.h>
 #include <x86/percpu.h>
 #include <x86/vmcs.h>
+#include <x86/vmx_policy.h>
 #include <x86/vmx_vcpu.h>
 
 #define DEFAULT_PAT       0x0007040600070406ull
@@ -22,40 +23,12 @@
 #define WATCHDOG_QUANTUM  2000000ull    /* TSC cycles between preemption-timer exits */
 
 extern char vmx_exit_point[];
-int vmx_enter(struct vcpu_regs *regs, int launched);
-uint16_t vpid_alloc(void);
-void vpid_free(uint16_t id);
-void vmx_invept(uint64_t eptp);
 
 
-/* MSRs Linux may not touch: the VMX capability MSRs and IA32_FEATURE_CONTROL. */
-static void msr_intercept(uint8_t *bitmap, uint32_t msr)
+/* The domain kind's policy decides which ports and MSRs exit (deny by default). */
+static const struct exit_policy *policy_of(const struct vcpu *v)
 {
-    uint32_t base = msr >= 0xC0000000 ? 1024 : 0, bit = msr & 0x1FFF;
-
-    bitmap[base + bit / 8] |= (uint8_t)(1u << (bit % 8));          /* reads */
-    bitmap[2048 + base + bit / 8] |= (uint8_t)(1u << (bit % 8));   /* writes */
-}
-
-static void io_intercept(uint8_t *bitmap, uint16_t port)
-{
-    bitmap[port / 8] |= (uint8_t)(1u << (port % 8));
-}
-
-/* Linux owns its core's devices except the hypervisor's log port and machine reset. */
-static void linux_bitmaps(struct arch_vcpu *a)
-{
-    uint8_t *msr = phys_to_virt(a->msr_bitmap_pa), *io = phys_to_virt(a->io_bitmap_pa);
-
-    memset(msr, 0, PAGE_SIZE);
-    memset(io, 0, 2 * PAGE_SIZE);
-    msr_intercept(msr, MSR_IA32_FEATURE_CONTROL);
-    for (uint32_t m = MSR_IA32_VMX_BASIC; m <= 0x491; m++)
-        msr_intercept(msr, m);
-    for (uint16_t p = 0x2F8; p < 0x300; p++)      /* COM2: the hypervisor's log */
-        io_intercept(io, p);
-    io_intercept(io, 0xCF9);                        /* reset control */
-    io_intercept(io, 0x64);                         /* keyboard controller (reset) */
+    return v->dom && v->dom->ops ? v->dom->ops->policy : NULL;
 }
 
 static void setup_controls(struct vcpu *v, struct arch_vcpu *a)
@@ -87,8 +60,8 @@ static void setup_controls(struct vcpu *v, struct arch_vcpu *a)
     vmwrite(CR0_GUEST_HOST_MASK, vmx_caps.cr0_fixed0 | ~vmx_caps.cr0_fixed1);
     vmwrite(CR4_GUEST_HOST_MASK, vmx_caps.cr4_fixed0 | ~vmx_caps.cr4_fixed1);
     vmwrite(CR4_READ_SHADOW, CR4_PAE);
-    if (is_linux)
-        linux_bitmaps(a);
+    vmx_policy_bitmaps(policy_of(v), phys_to_virt(a->io_bitmap_pa),
+                       phys_to_virt(a->msr_bitmap_pa));
 }
 
 static void setup_host_state(void)

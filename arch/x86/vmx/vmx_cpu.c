@@ -10,6 +10,7 @@
 #include <x86/cpu.h>
 #include <x86/percpu.h>
 #include <x86/vmx.h>
+#include <x86/vmx_vcpu.h>
 #include <x86/vmx_caps.h>
 
 static int enable_feature_control(unsigned int cpu)

@@ -2,6 +2,7 @@
 #include <lxds/spinlock.h>
 #include <x86/vmx.h>
 #include <x86/vmx_caps.h>
+#include <x86/vmx_vcpu.h>
 
 #define VPID_MAX 4096                   /* plenty: one per vCPU */
 

@@ -21,11 +21,23 @@ $(CORE_TEST_DIR)/test_frame_alloc: $(CORE_TEST_DIR)/test_frame_alloc.o \
 $(CORE_TEST_DIR)/test_xcr0.o $(HOST_BUILD)/hvlib/arch/x86/xcr0.o: HOST_CFLAGS += -Iarch/x86/include
 $(CORE_TEST_DIR)/test_xcr0: $(CORE_TEST_DIR)/test_xcr0.o $(HOST_BUILD)/hvlib/arch/x86/xcr0.o
 
+# exit policies: the generic lookups, Linux's policy and the VMX bitmaps built from it
+$(CORE_TEST_DIR)/test_exit_policy.o $(HOST_BUILD)/hvlib/arch/x86/vmx/policy_bitmaps.o: HOST_CFLAGS += -Iarch/x86/include
+$(CORE_TEST_DIR)/test_exit_policy: $(CORE_TEST_DIR)/test_exit_policy.o $(HOST_BUILD)/hvlib/domains/exit_policy.o \
+                                   $(HOST_BUILD)/hvlib/domains/linux_policy.o \
+                                   $(HOST_BUILD)/hvlib/arch/x86/vmx/policy_bitmaps.o
+
+# Linux's hypercall dispatcher against hostile arguments, the LXD calls stubbed
+$(CORE_TEST_DIR)/test_hypercall_args: $(CORE_TEST_DIR)/test_hypercall_args.o \
+                                      $(HOST_BUILD)/hvlib/domains/hypercall.o \
+                                      $(HOST_BUILD)/hvlib/lib/string.o $(HOST_BUILD)/hvlib/lib/errno_name.o
+
 CORE_TESTS := $(addprefix $(CORE_TEST_DIR)/,test_format test_cmdline test_multiboot2 test_frame_alloc \
-                                            test_xcr0)
+                                            test_xcr0 test_exit_policy test_hypercall_args)
 $(CORE_TESTS):
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_TEST_LIBS)
 
 HOST_TESTS += $(CORE_TESTS)
 
--include $(CORE_TEST_DIR)/*.d $(HOST_BUILD)/hvlib/*/*.d $(HOST_BUILD)/hvlib/arch/x86/*.d
+-include $(CORE_TEST_DIR)/*.d $(HOST_BUILD)/hvlib/*/*.d $(HOST_BUILD)/hvlib/arch/x86/*.d \
+         $(HOST_BUILD)/hvlib/arch/x86/vmx/*.d

@@ -40,6 +40,8 @@ static void test_all_options(void **state)
     assert_true(cfg.selftest);
     assert_true(cfg.trace);
     assert_string_equal(cfg.test_exception, "pf");
+    assert_int_equal(parse("test_outside_core=3"), 0);
+    assert_int_equal(cfg.test_outside_core, 3);
 }
 
 static void test_sizes(void **state)
@@ -86,6 +88,8 @@ static void test_bad_values(void **state)
     assert_int_equal(parse("selftest=1"), -EINVAL);
     assert_non_null(strstr(err, "takes no value"));
     assert_int_equal(parse("test_exception=nmi"), -EINVAL);
+    assert_int_equal(parse("test_outside_core=0"), -EINVAL);   /* the boot core is always in */
+    assert_int_equal(parse("test_outside_core"), -EINVAL);
 }
 
 static void test_long_word(void **state)

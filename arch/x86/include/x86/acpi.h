@@ -18,6 +18,10 @@ struct acpi_info {
     uint16_t pm1a_cnt, pm1b_cnt;
     uint16_t slp_typ_s5;        /* already shifted into bits 10..12 */
     bool can_poweroff;
+    /* FADT RESET_REG when it is a port: writing reset_value there resets the machine */
+    uint16_t reset_port;
+    uint8_t reset_value;
+    bool has_reset_port;
     void *madt;                 /* kept to hide cores from Linux */
 };
 

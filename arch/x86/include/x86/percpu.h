@@ -45,6 +45,11 @@ struct x86_percpu {
 struct x86_percpu *this_x86_cpu(void);
 struct x86_percpu *x86_cpu(unsigned int cpu);
 
+/* Sets the running core's per-core pointer (GS base) to cpus[cpu] (arch/x86/cpu.c). */
+void x86_set_this_cpu(unsigned int cpu);
+/* Turns on the CPU features the hypervisor relies on, on the running core (arch/x86/cpu.c). */
+void x86_cpu_features_enable(void);
+
 void x86_gdt_load(struct x86_percpu *pc);
 void x86_idt_load(void);
 void x86_idt_init(void);

@@ -47,6 +47,13 @@ int svm_guest_read(const struct vcpu *v, uint64_t gva, void *buf, size_t len);
  * else a negative errno (-EFAULT unreadable, -EBADMSG another instruction). */
 int svm_insn_length(const struct vcpu *v, const uint8_t *opcode, size_t n);
 
+/* The backend's entry points (x86/virt.h), registered in svm/svm_cpu.c */
+int svm_vcpu_create(struct vcpu *v, const struct vcpu_boot *boot);
+int svm_vcpu_run(struct vcpu *v);
+void svm_vcpu_destroy(struct vcpu *v);
+void svm_vcpu_load_state(struct vcpu *v, const struct lxds_debug_regs *r);
+void svm_vcpu_debug_apply(struct vcpu *v);
+
 /* svm/debug.c */
 void svm_vcpu_save_state(struct vcpu *v, struct lxds_debug_regs *r);
 bool svm_debug_exception(struct vcpu *v, unsigned int vector);

@@ -216,4 +216,9 @@ static inline void invvpid(uint64_t type, uint16_t vpid)
     __asm__ volatile("invvpid %0, %1" :: "m"(d), "r"(type) : "cc", "memory");
 }
 
+/* VMXON on this core (arch/x86/vmx/vmx_cpu.c); 0 or a negative errno, explained. */
+int vmx_cpu_enable(unsigned int cpu);
+/* Each other core as it comes up: VMXON when the boot core found VT-x usable. */
+void vmx_secondary_cpu_init(unsigned int cpu);
+
 #endif

@@ -3,6 +3,7 @@
 #define X86_VMX_VCPU_H
 
 #include <lxds/vcpu.h>
+#include <lxds/ept.h>
 #include <x86/vmx_caps.h>
 
 struct arch_vcpu {
@@ -27,6 +28,15 @@ struct vmx_exit {
 
 const char *vmx_exit_reason_name(uint32_t reason);
 
+/* VMLAUNCH (launched = 0) or VMRESUME with regs (arch/x86/vmx/vmx_entry.asm): 0 after a
+ * VM exit, 1 VMfailInvalid, 2 VMfailValid. */
+int vmx_enter(struct vcpu_regs *regs, int launched);
+/* VPIDs (arch/x86/vmx/vpid.c): 0 when VPID is not used or none is left. */
+uint16_t vpid_alloc(void);
+void vpid_free(uint16_t id);
+/* INVEPT of one EPT's mappings on this core. */
+void vmx_invept(uint64_t eptp);
+
 /* Handles one exit; true to resume the guest, false when v->stop says why not. */
 bool vmx_handle_exit(struct vcpu *v, const struct vmx_exit *e);
 
@@ -35,7 +45,15 @@ void vmx_report_exit(const struct vcpu *v, const struct vmx_exit *e, const char 
 
 void vmx_stop(struct vcpu *v, enum vcpu_stop why, uint64_t addr, uint64_t detail);
 
+/* The backend's entry points (x86/virt.h), registered in vmx/backend.c */
+int vmx_virt_init(void);
+void vmx_stage2_params(bool *allow_2m, bool *allow_1g, enum ept_format *format);
+int vmx_vcpu_create(struct vcpu *v, const struct vcpu_boot *boot);
+int vmx_vcpu_run(struct vcpu *v);
+void vmx_vcpu_destroy(struct vcpu *v);
 void vmx_vcpu_save_state(struct vcpu *v, struct lxds_debug_regs *r);
+void vmx_vcpu_load_state(struct vcpu *v, const struct lxds_debug_regs *r);
+void vmx_vcpu_debug_apply(struct vcpu *v);
 
 /* #BP/#DB exits that belong to an attached debugger (arch/x86/vmx/debug.c):
  * true when it took the exception (the vCPU parks after this exit). */

@@ -1,4 +1,8 @@
-/* linux_guest_start: from GRUB's modules to Linux running deprivileged on the boot core. */
+/*
+ * The Linux domain: from GRUB's modules to Linux running deprivileged on the
+ * boot core (memory split, EPT, vCPU), and the end of the run when it stops.
+ * What Linux may do to the machine is its exit policy (domains/linux_policy.c).
+ */
 #include <lxds/arch.h>
 #include <lxds/cmdline.h>
 #include <lxds/domain.h>
@@ -11,7 +15,6 @@
 
 #define HV_RESERVE      MiB(16)         /* kept by the hypervisor for its own tables */
 
-extern struct hv_config hv_config;
 
 struct mem_range lxd_pool_range;
 
@@ -107,7 +110,7 @@ bool linux_ram_contains(uint64_t gpa, uint64_t len)
 static int build_linux_ept(const struct mb2_info *mbi)
 {
     struct ept *ept = &linux_dom.ept;
-    int rc = ept_map(ept, 0, 0, GiB(4), EPT_RWX, EPT_MT_UC);
+    int rc = trace_error(ept_map(ept, 0, 0, GiB(4), EPT_RWX, EPT_MT_UC));
 
     for (uint32_t i = 0; !rc && i < mbi->mmap_count; i++) {
         struct mb2_mem_region r = mb2_mem_region_at(mbi, i);
@@ -116,14 +119,14 @@ static int build_linux_ept(const struct mb2_info *mbi)
             continue;
         e = MIN(e, GiB(4));
         if (r.type == MB2_MEM_AVAILABLE)
-            rc = ept_unmap(ept, s, e - s);
+            rc = trace_error(ept_unmap(ept, s, e - s));
         else
-            rc = ept_map(ept, s, s, e - s, EPT_RWX,
-                         r.type == MB2_MEM_RESERVED ? EPT_MT_UC : EPT_MT_WB);
+            rc = trace_error(ept_map(ept, s, s, e - s, EPT_RWX,
+                         r.type == MB2_MEM_RESERVED ? EPT_MT_UC : EPT_MT_WB));
     }
     for (unsigned int i = 0; !rc && i < linux_nram; i++)
-        rc = ept_map(ept, linux_ram[i].start, linux_ram[i].start,
-                     linux_ram[i].end - linux_ram[i].start, EPT_RWX, EPT_MT_WB);
+        rc = trace_error(ept_map(ept, linux_ram[i].start, linux_ram[i].start,
+                     linux_ram[i].end - linux_ram[i].start, EPT_RWX, EPT_MT_WB));
     if (rc)
         pr_err("linux: building its EPT failed (%s)\n", errno_name(rc));
     else
@@ -138,7 +141,7 @@ static void free_module(const struct mb2_module *m)
         mem_free_frames(m->start, (ALIGN_UP(m->end, PAGE_SIZE) - m->start) / PAGE_SIZE);
 }
 
-static const struct domain_ops linux_ops = { .hypercall = linux_hypercall, .may_halt = true };
+static struct domain_ops linux_ops = { .hypercall = linux_hypercall };
 
 static const char *module_args(const struct mb2_module *m)
 {
@@ -182,6 +185,7 @@ int linux_guest_start(const struct mb2_info *mbi)
         pr_err("linux: cannot set up the LXD pool (%s)\n", errno_name(rc));
         return rc;
     }
+    linux_ops.policy = linux_policy_init();
     rc = domain_init(&linux_dom, "linux", &linux_ops, NULL);
     if (!rc)
         rc = build_linux_ept(mbi);
@@ -199,6 +203,15 @@ int linux_guest_start(const struct mb2_info *mbi)
     arch_console_handover();
     printk("lxds: hypervisor log continues here (COM2); Linux has COM1\n");
     arch_vcpu_run(&linux_vcpu);
+    uint32_t port, value;
+    const char *asked = linux_power_request(&port, &value);
+    if (linux_vcpu.stop == VCPU_STOP_REQUESTED && asked) {
+        /* a reset would restart the machine with the LXD pool's memory intact: power off */
+        printk("linux: asked to %s (port %#x <- %#x): the run ends%s\n", asked, port, value,
+               asked[0] == 'r' ? " with a power-off, not a reset" :
+               asked[0] == 's' ? " with a power-off" : "");
+        arch_poweroff();
+    }
     printk("linux: the guest stopped: %s at RIP %#lx (address %#lx, detail %#lx)\n",
            vcpu_stop_name(linux_vcpu.stop), linux_vcpu.stop_rip, linux_vcpu.stop_addr,
            linux_vcpu.stop_detail);

@@ -1,0 +1,130 @@
+/*
+ * Linux's hypercall dispatcher (domains/hypercall.c) against hostile
+ * arguments, on the host under ASan: the LXD calls are stubs that record
+ * what reached them, Linux's RAM is one buffer.  Ids above 2^32 must never
+ * reach a domain call (they were truncated: STOP of id + 2^32 stopped
+ * domain id), nor a START core above 2^31; and 200 000 random calls must
+ * touch nothing outside "Linux's RAM" (ASan) and pass every id through
+ * unchanged.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <lxds/domain.h>
+#include <lxds/errno.h>
+#include <lxds/hypercall_abi.h>
+#include <lxds/linux_guest.h>
+#include <lxds/lxd_domain.h>
+#include <lxds/printk.h>
+
+static uint8_t ram[65536] __attribute__((aligned(4096)));
+static unsigned int domain_calls;
+static uint64_t last_id;
+static int last_core;
+
+bool trace_errors;
+int trace_error_at(int err, const char *file, int line) { (void)file; (void)line; return err; }
+void printk(const char *fmt, ...) { (void)fmt; }
+size_t log_read(uint64_t *pos, char *buf, size_t len) { (void)pos; memset(buf, 'x', len); return len; }
+bool linux_ram_contains(uint64_t gpa, uint64_t len)
+{
+    uint64_t base = (uintptr_t)ram, end = gpa + len;
+    return end >= gpa && gpa >= base && end <= base + sizeof(ram);
+}
+
+static int seen(uint32_t id) { domain_calls++; last_id = id; return -ENOENT; }
+int lxd_create(const void *image, uint64_t len, const char *name, const char **why)
+{ (void)image; (void)len; (void)name; *why = "stub"; return -ENOEXEC; }
+int lxd_grant(uint32_t id, uint64_t hpa, uint64_t pages, uint64_t *va)
+{ (void)hpa; (void)pages; (void)va; return seen(id); }
+int lxd_set_args(uint32_t id, const char *text, uint64_t len) { (void)text; (void)len; return seen(id); }
+int lxd_start(uint32_t id, int core) { last_core = core; return seen(id); }
+int lxd_stop(uint32_t id) { return seen(id); }
+int lxd_destroy(uint32_t id) { return seen(id); }
+int lxd_status(uint32_t id, struct lxds_domain_status *st) { (void)st; return seen(id); }
+int lxd_list(uint32_t *ids, uint32_t max) { (void)ids; (void)max; return 0; }
+void lxd_info(struct lxds_info *info) { memset(info, 0, sizeof(*info)); }
+int lxd_debug(uint32_t id, struct lxds_debug *req, void *buf) { (void)req; (void)buf; return seen(id); }
+
+static int64_t call(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+    struct vcpu v = { .regs = { .rax = nr, .rdi = a0, .rsi = a1, .rdx = a2 } };
+
+    assert_int_equal(linux_hypercall(&v), HC_RESUME);
+    return (int64_t)v.regs.rax;
+}
+
+static void test_ids_above_2_32(void **state)
+{
+    static const uint64_t nrs[] = { LXDS_HC_START, LXDS_HC_STOP, LXDS_HC_DESTROY, LXDS_HC_STATUS,
+                                    LXDS_HC_GRANT, LXDS_HC_SET_ARGS, LXDS_HC_DEBUG };
+    (void)state;
+    for (size_t i = 0; i < sizeof(nrs) / sizeof(nrs[0]); i++) {
+        domain_calls = 0;
+        assert_int_equal(call(nrs[i], (1ull << 32) + 1, (uintptr_t)ram, 1), -ENOENT);
+        assert_int_equal(call(nrs[i], ~0ull, (uintptr_t)ram, 1), -ENOENT);
+        assert_int_equal(domain_calls, 0);
+    }
+    domain_calls = 0;
+    call(LXDS_HC_STOP, 1, 0, 0);                       /* an ordinary id gets through */
+    assert_int_equal(domain_calls, 1);
+    assert_int_equal(last_id, 1);
+    call(LXDS_HC_START, 3, ~0ull, 0);                   /* -1: any core */
+    assert_int_equal(last_core, -1);
+    domain_calls = 0;
+    assert_int_equal(call(LXDS_HC_START, 3, (1ull << 32) + 1, 0), -EINVAL);   /* not core 1 */
+    assert_int_equal(call(LXDS_HC_START, 3, 0xFFFFFFFFull, 0), -EINVAL);
+    assert_int_equal(domain_calls, 0);
+    assert_int_equal(call((1ull << 32) | LXDS_HC_DESTROY, 1, 0, 0), -ENOSYS);
+    assert_int_equal(call(~0ull, 1, 0, 0), -ENOSYS);
+}
+
+static uint64_t rnd_state = 0x9e3779b97f4a7c15ull;
+static uint64_t rnd(void)
+{
+    rnd_state ^= rnd_state << 13;
+    rnd_state ^= rnd_state >> 7;
+    rnd_state ^= rnd_state << 17;
+    return rnd_state;
+}
+
+/* A value near an interesting edge: the buffer's ends, 2^32, the top, or random. */
+static uint64_t arg(void)
+{
+    uint64_t base = (uintptr_t)ram, edges[] = { base, base + sizeof(ram), 1ull << 32, 0, ~0ull };
+
+    switch (rnd() % 4) {
+    case 0: return edges[rnd() % 5] + (rnd() % 64) - 32;
+    case 1: return base + rnd() % sizeof(ram);
+    case 2: return rnd() % 70000;
+    default: return rnd() >> (rnd() % 64);
+    }
+}
+
+static void test_random_calls(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 200000; i++) {
+        uint64_t nr = rnd() % 16 ? rnd() % 13 : rnd(), a0 = arg(), a1 = arg(), a2 = arg();
+        unsigned int before = domain_calls;
+
+        call(nr, a0, a1, a2);
+        if (domain_calls != before && nr != LXDS_HC_CREATE)
+            assert_int_equal(last_id, a0);              /* never a truncated id */
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ids_above_2_32),
+        cmocka_unit_test(test_random_calls),
+    };
+    return cmocka_run_group_tests_name("hypercall_args", tests, NULL, NULL);
+}
