@@ -150,7 +150,7 @@ int arch_start_secondary_cpus(void)
         }
     }
     if (outside) {
-        pr_err("smp: %u core(s) the firmware lists are outside VMX root / SVM: Linux could "
+        pr_err("smp: %u core(s) the firmware lists are outside VMX root operation: Linux could "
                "start them with INIT-SIPI and run its code there without EPT. Refusing to boot.\n",
                outside);
         return -EPERM;

@@ -9,6 +9,7 @@ as it was), then asks `?` and prints the reply, which must be a stop reply.
     gdb_hostile.py HOST PORT
 """
 import random
+import re
 import socket
 import sys
 import time
@@ -39,11 +40,11 @@ def main():
     s = socket.create_connection((host, port), timeout=10)
     sent = 0
     # 1. random bytes, without '$' or 0x03 so they are framing noise only
-    noise = bytes(b for b in (rnd.randrange(256) for _ in range(8192)) if b not in (0x24, 0x03))
+    noise = bytes(b for b in (rnd.randrange(256) for _ in range(4096)) if b not in (0x24, 0x03))
     s.sendall(noise); sent += 1
     # 2. bad checksums and an endless packet (no '#', longer than any buffer)
     s.sendall(b"$m400000,40#00"); sent += 1
-    s.sendall(b"$" + b"A" * 20000); sent += 1
+    s.sendall(b"$" + b"A" * 9000); sent += 1   # over the 4000-byte packet limit
     s.sendall(b"#zz+-+-"); sent += 1
     # 3. well-formed requests with absurd arguments (all read-only)
     bodies = [b"m0,ffffffffffffffff", b"mffffffffffffffff,10", b"m400000,7fffffff",
@@ -51,18 +52,27 @@ def main():
               b"Hgffffffff", b"Hg-2", b"Hc0", b"T7fffffff", b"qXfer:features:read:target.xml:ffffffff,ffffffff",
               b"qXfer:features:read:../../etc/passwd:0,100", b"qXfer:nosuch:read::0,1",
               b"Z9,0,0", b"z0,0,0", b"Z0,ffffffffffffffff,1", b"vCont;q", b"vCont;c:ffff",
-              b"qRcmd,", b"qThreadExtraInfo,ffffffff", b"", b"?" * 500]
+              b"qRcmd,", b"qThreadExtraInfo,ffffffff", b""]
     for b in bodies:
         s.sendall(packet(b)); sent += 1
-    replies = drain(s, 8)
+    # The guest's serial line is slow (an emulated UART, an emulator that may
+    # run slower than real time on a loaded machine): wait for what comes.
+    replies = drain(s, 20)
     print(f"hostile: {sent} hostile sends, {len(replies)} bytes back, "
           f"{replies.count(b'$E')} error replies")
-    # 4. the server must still answer an ordinary request
+    # 4. the server must still answer an ordinary request: a stop reply
     s.sendall(b"+" + packet(b"?"))
-    r = drain(s, 15)
-    print("hostile: last bytes:", r[-80:]) if "-v" in sys.argv else None
-    i = r.rfind(b"$")
-    print("hostile: stop reply after garbage: " + (r[i:i + 12].decode("latin-1") if i >= 0 else "none"))
+    got = b""
+    end = time.time() + 240
+    while time.time() < end:
+        got += drain(s, 2)
+        m = re.search(rb"\$([ST][0-9a-f]{2}[^#]*)#[0-9a-f]{2}", got)
+        if m:
+            print("hostile: stop reply after garbage: $" + m.group(1)[:20].decode("latin-1"))
+            break
+    else:
+        tail = got[-80:]
+        print(f"hostile: stop reply after garbage: none ({len(got)} bytes after '?': {tail!r})")
     s.close()
 
 
