@@ -70,7 +70,8 @@ if wait_line 'test lxd-gdb: gdb: serving echo on ttyS3' 600; then
   done
   sleep 3
   # exactly one SIGINT, to that gdb (the subshell's timeout's child)
-  gpid=$(pgrep -x gdb -P "$(pgrep -x timeout -P "$s1" | head -n1)" | head -n1)
+  tpid=$(pgrep -x timeout -P "$s1" | head -n1)
+  gpid=${tpid:+$(pgrep -x gdb -P "$tpid" | head -n1)}
   [ -n "$gpid" ] && kill -INT "$gpid"
   wait "$s1"
   sed 's/^/    gdb| /' "$WORK/s1"
