@@ -72,6 +72,9 @@ static void test_linux_ports(void **state)
 {
     (void)state;
     assert_int_equal(policy_port_access(lp, 0x3F8), POLICY_PASS);    /* COM1: Linux's */
+    for (uint16_t p = 0x2E8; p < 0x2F0; p++)                          /* COM4: lxdctl gdb's line */
+        assert_int_equal(policy_port_access(lp, p), POLICY_PASS);
+    assert_int_equal(policy_port_access(lp, 0x3E8), POLICY_PASS);    /* COM3 */
     for (uint16_t p = 0x2F8; p < 0x300; p++)                          /* COM2: the hypervisor's */
         assert_int_equal(policy_port_access(lp, p), POLICY_DENY);
     assert_int_equal(policy_port_access(lp, 0x92), POLICY_EMULATE);
