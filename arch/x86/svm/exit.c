@@ -417,28 +417,6 @@ static bool on_invd(struct vcpu *v, const struct svm_exit *e)
     return true;
 }
 
-static uint32_t port_in(uint16_t port, unsigned int size)
-{
-    uint32_t v;
-
-    if (size == 1)
-        return inb(port);
-    if (size == 2)
-        return inw(port);
-    __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-
-static void port_out(uint16_t port, unsigned int size, uint32_t v)
-{
-    if (size == 1)
-        outb(port, (uint8_t)v);
-    else if (size == 2)
-        outw(port, (uint16_t)v);
-    else
-        outl(port, v);
-}
-
 /* Ports in Linux's I/O map: COM2 (reads see no device, writes vanish) and the two
  * reset paths, as under VT-x (arch/x86/vmx/exit.c on_io).  EXITINFO2 is the next RIP. */
 static bool on_io(struct vcpu *v, const struct svm_exit *e)

@@ -497,28 +497,6 @@ static bool on_invd(struct vcpu *v, const struct vmx_exit *e)
     return true;
 }
 
-static uint32_t port_in(uint16_t port, unsigned int size)
-{
-    uint32_t v;
-
-    if (size == 1)
-        return inb(port);
-    if (size == 2)
-        return inw(port);
-    __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-
-static void port_out(uint16_t port, unsigned int size, uint32_t v)
-{
-    if (size == 1)
-        outb(port, (uint8_t)v);
-    else if (size == 2)
-        outw(port, (uint16_t)v);
-    else
-        outl(port, v);
-}
-
 /*
  * IN/OUT that exit: at least one port the access covers is denied or
  * emulated by the policy (an access that merely overlaps an emulated port,
