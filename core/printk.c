@@ -5,7 +5,6 @@
 #include <lxds/arch.h>
 #include <lxds/format.h>
 #include <lxds/printk.h>
-#include <lxds/spinlock.h>
 #include <lxds/string.h>
 
 #define LOG_BUF_SIZE (64 * 1024)        /* power of two */
@@ -15,7 +14,7 @@ enum log_level log_threshold = LOG_INFO;
 
 static char log_buf[LOG_BUF_SIZE];
 static uint64_t log_head;               /* bytes ever written */
-static spinlock_t console_lock = SPINLOCK_INIT;
+/* The console lock is its owner's core number (NO_OWNER when free). */
 static unsigned int console_owner = NO_OWNER;
 
 static void log_append(const char *s, size_t n)
@@ -26,26 +25,39 @@ static void log_append(const char *s, size_t n)
 }
 
 /*
- * A core that faults while printing would deadlock on its own lock: it
- * re-enters without locking; the output may interleave, but it is seen.
+ * Taking the lock and naming its owner are one compare-and-swap, so a core
+ * holds the lock exactly when console_owner is its number.  That makes
+ * printk safe from an NMI (or a fault) on any core at any point:
+ *  - on the core that holds the lock, printk re-enters without locking
+ *    (the output may interleave, but it is seen);
+ *  - on a core waiting for the lock, the NMI's printk waits too, holding
+ *    nothing, and gets the lock when the holder lets go; the interrupted
+ *    wait resumes afterwards.
+ * A ticket lock deadlocks in the second case: the NMI draws a ticket behind
+ * the one its own core is waiting with.  Not fair, but the console is not
+ * a fast path.
  */
 static bool console_acquire(void)
 {
     unsigned int me = arch_cpu_id();
 
-    if (__atomic_load_n(&console_owner, __ATOMIC_RELAXED) == me)
-        return false;
-    spin_lock(&console_lock);
-    console_owner = me;
-    return true;
+    for (;;) {
+        unsigned int owner = __atomic_load_n(&console_owner, __ATOMIC_RELAXED);
+
+        if (owner == me)
+            return false;
+        if (owner == NO_OWNER &&
+            __atomic_compare_exchange_n(&console_owner, &owner, me, false,
+                                        __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+            return true;
+        arch_cpu_relax();
+    }
 }
 
 static void console_release(bool locked)
 {
-    if (!locked)
-        return;
-    console_owner = NO_OWNER;
-    spin_unlock(&console_lock);
+    if (locked)
+        __atomic_store_n(&console_owner, NO_OWNER, __ATOMIC_RELEASE);
 }
 
 void vprintk(const char *fmt, va_list ap)

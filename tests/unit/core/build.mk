@@ -32,8 +32,13 @@ $(CORE_TEST_DIR)/test_hypercall_args: $(CORE_TEST_DIR)/test_hypercall_args.o \
                                       $(HOST_BUILD)/hvlib/domains/hypercall.o \
                                       $(HOST_BUILD)/hvlib/lib/string.o $(HOST_BUILD)/hvlib/lib/errno_name.o
 
+# printk's console lock against an NMI on the holder and on a waiting core
+$(CORE_TEST_DIR)/test_printk: $(CORE_TEST_DIR)/test_printk.o $(HOST_BUILD)/hvlib/core/printk.o \
+                              $(HOST_BUILD)/hvlib/lib/format.o
+$(CORE_TEST_DIR)/test_printk: HOST_TEST_LIBS += -lpthread
+
 CORE_TESTS := $(addprefix $(CORE_TEST_DIR)/,test_format test_cmdline test_multiboot2 test_frame_alloc \
-                                            test_xcr0 test_exit_policy test_hypercall_args)
+                                            test_xcr0 test_exit_policy test_hypercall_args test_printk)
 $(CORE_TESTS):
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_TEST_LIBS)
 
