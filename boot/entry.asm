@@ -9,6 +9,7 @@ extern hv_main
 global boot_stack_top
 global _start
 global boot_pml4
+global boot_pdpt
 global boot_has_vmx
 
 COM1 equ 0x3F8

@@ -1,5 +1,6 @@
 /* memory_init: from the Multiboot2 memory map to the hypervisor's frame allocator. */
 #include <lxds/arch.h>
+#include <lxds/errno.h>
 #include <lxds/memory.h>
 #include <lxds/printk.h>
 #include <lxds/spinlock.h>
@@ -54,12 +55,62 @@ static uint64_t place_bitmap(const struct mb2_info *mbi, size_t bytes,
         struct mb2_mem_region r = mb2_mem_region_at(mbi, i);
         if (r.type != MB2_MEM_AVAILABLE)
             continue;
-        uint64_t end = MIN(r.base + r.len, MEMORY_LIMIT);
+        uint64_t end = MIN(r.base + r.len, BOOT_MAP_LIMIT);   /* before arch_map_ram */
         for (uint64_t s = ALIGN_UP(MAX(r.base, MiB(1)), PAGE_SIZE); s + bytes <= end; s += PAGE_SIZE)
             if (!overlaps(s, s + bytes, kept, nkept))
                 return s;
     }
     return 0;
+}
+
+/* RAM above the boot map, as mapped by arch_map_ram(): what mem_is_mapped() knows. */
+#define MAX_HIGH_RANGES 16
+static struct range high_ram[MAX_HIGH_RANGES];
+static unsigned int n_high_ram;
+
+/*
+ * RAM above the boot map joins the allocator only once it is mapped, so
+ * nothing is ever handed out that the hypervisor cannot reach.  The page
+ * tables this takes come from the lowest free frames (already mapped).
+ */
+static void map_high_ram(const struct mb2_info *mbi)
+{
+    for (uint32_t i = 0; i < mbi->mmap_count; i++) {
+        struct mb2_mem_region r = mb2_mem_region_at(mbi, i);
+        uint64_t s = ALIGN_UP(MAX(r.base, BOOT_MAP_LIMIT), PAGE_SIZE);
+        uint64_t e = ALIGN_DOWN(MIN(r.base + r.len, MEMORY_LIMIT), PAGE_SIZE);
+        if (r.type != MB2_MEM_AVAILABLE || s >= e)
+            continue;
+        if (n_high_ram == MAX_HIGH_RANGES) {
+            pr_warn("mem: more than %d RAM ranges above %lu GiB; %#lx-%#lx not used\n",
+                    MAX_HIGH_RANGES, BOOT_MAP_LIMIT >> 30, s, e - 1);
+            continue;
+        }
+        int rc = arch_map_ram(s, e);
+        if (rc) {
+            pr_warn("mem: RAM %#lx-%#lx not used: mapping it failed (%s)\n", s, e - 1,
+                    errno_name(rc));
+            continue;
+        }
+        high_ram[n_high_ram++] = (struct range){ s, e };
+        frame_alloc_release(&hv_frames, s, e - s);
+        printk("mem: RAM %#lx-%#lx (%lu MiB) above %lu GiB mapped\n", s, e - 1,
+               (e - s) >> 20, BOOT_MAP_LIMIT >> 30);
+    }
+}
+
+bool mem_is_mapped(uint64_t pa, uint64_t len)
+{
+    uint64_t end = pa + len;
+
+    if (end < pa)
+        return false;
+    if (end <= BOOT_MAP_LIMIT)
+        return true;
+    for (unsigned int i = 0; i < n_high_ram; i++)
+        if (pa >= high_ram[i].start && end <= high_ram[i].end)
+            return true;
+    return false;
 }
 
 void memory_init(const struct mb2_info *mbi)
@@ -90,12 +141,15 @@ void memory_init(const struct mb2_info *mbi)
     frame_alloc_init(&hv_frames, "hypervisor", 0, nframes, (uint64_t *)(uintptr_t)bitmap);
     for (uint32_t i = 0; i < mbi->mmap_count; i++) {
         struct mb2_mem_region r = mb2_mem_region_at(mbi, i);
-        if (r.type == MB2_MEM_AVAILABLE)
-            frame_alloc_release(&hv_frames, r.base, r.len);
+        if (r.type == MB2_MEM_AVAILABLE && r.base < BOOT_MAP_LIMIT)
+            frame_alloc_release(&hv_frames, r.base, MIN(r.base + r.len, BOOT_MAP_LIMIT) - r.base);
     }
     for (unsigned int i = 0; i < nkept; i++)
         frame_alloc_reserve(&hv_frames, kept[i].start, kept[i].end - kept[i].start);
     frame_alloc_reserve(&hv_frames, bitmap, bytes);
+    map_high_ram(mbi);          /* its page tables come from the frames left free above */
+    for (unsigned int i = 0; i < nkept; i++)    /* anything kept above 4 GiB, again */
+        frame_alloc_reserve(&hv_frames, kept[i].start, kept[i].end - kept[i].start);
 
     printk("mem: %lu MiB usable, image %#lx-%#lx, %u module(s), %lu MiB free for the allocator\n",
            usable >> 20, (uintptr_t)__image_start, (uintptr_t)__image_end,

@@ -104,8 +104,11 @@ bool linux_ram_contains(uint64_t gpa, uint64_t len)
 
 /*
  * Linux's EPT: the machine's address space below 4 GiB as uncached MMIO,
- * minus all RAM the firmware calls usable, then Linux's own RAM (write-back)
- * and the firmware's reserved and ACPI areas put back.
+ * minus all RAM the firmware calls usable, then Linux's own RAM (write-back,
+ * above 4 GiB too) and the firmware's reserved and ACPI areas put back
+ * (wherever they are).  Above 4 GiB nothing else is mapped: a 64-bit BAR
+ * placed there by the firmware is not reachable yet (an EPT violation
+ * names it).
  */
 static int build_linux_ept(const struct mb2_info *mbi)
 {
@@ -115,12 +118,10 @@ static int build_linux_ept(const struct mb2_info *mbi)
     for (uint32_t i = 0; !rc && i < mbi->mmap_count; i++) {
         struct mb2_mem_region r = mb2_mem_region_at(mbi, i);
         uint64_t s = ALIGN_DOWN(r.base, PAGE_SIZE), e = ALIGN_UP(r.base + r.len, PAGE_SIZE);
-        if (s >= GiB(4))
-            continue;
-        e = MIN(e, GiB(4));
-        if (r.type == MB2_MEM_AVAILABLE)
-            rc = trace_error(ept_unmap(ept, s, e - s));
-        else
+        if (r.type == MB2_MEM_AVAILABLE) {
+            if (s < GiB(4))     /* above 4 GiB nothing is mapped to unmap */
+                rc = trace_error(ept_unmap(ept, s, MIN(e, GiB(4)) - s));
+        } else
             rc = trace_error(ept_map(ept, s, s, e - s, EPT_RWX,
                          r.type == MB2_MEM_RESERVED ? EPT_MT_UC : EPT_MT_WB));
     }

@@ -114,8 +114,11 @@ run_bochs() {
     exec 3>&1                       # our stdout, past the redirect of Bochs' own chatter
     com1="com1: enabled=1, mode=file, dev=/dev/fd/3"
   fi
+  # Bochs allocates at most 2048 MiB of host memory; a larger guest pages through it
+  local memline="megs: $megs"
+  [ "$megs" -gt 2048 ] && memline="memory: guest=$megs, host=2048"
   cat > "$dir/bochsrc" <<RC
-megs: $megs
+$memline
 cpu: model=corei7_skylake_x, count=$cores, ips=$ips, reset_on_triple_fault=0
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/vgabios/vgabios.bin

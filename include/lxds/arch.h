@@ -36,6 +36,10 @@ void arch_udelay(unsigned int us);
 /* Boot-time set-up of the boot core, then ACPI and the other cores */
 void arch_describe_cpu(void);
 void arch_init_boot_cpu(const struct mb2_info *mbi);
+/* Adds RAM [start, end) above the boot map to the hypervisor's identity map
+ * (rounded out to the arch's page size): 0, -ERANGE past MEMORY_LIMIT, or
+ * -ENOMEM when no page-table page could be had.  Boot core, before the APs. */
+int arch_map_ram(uint64_t start, uint64_t end);
 int arch_start_secondary_cpus(void);
 
 /* Parked cores wait here for work (see core/cpu.c) */

@@ -6,8 +6,13 @@
 #include <lxds/multiboot2.h>
 #include <lxds/spinlock.h>
 
-/* Memory the hypervisor can reach today: its identity map covers 0..4 GiB. */
-#define MEMORY_LIMIT GiB(4)
+/*
+ * The hypervisor reaches RAM through an identity map: the boot map covers
+ * 0..BOOT_MAP_LIMIT, RAM above it is mapped by arch_map_ram() at boot, up to
+ * MEMORY_LIMIT (RAM beyond that is left unused, with a warning).
+ */
+#define BOOT_MAP_LIMIT GiB(4)
+#define MEMORY_LIMIT   GiB(512)
 
 extern struct frame_alloc hv_frames;
 
@@ -34,6 +39,9 @@ int mem_alloc_frames(uint64_t count, uint64_t align_frames, uint64_t *pa);
 /* Returns frames to hv_frames; panics on a double or foreign free (a hypervisor bug). */
 void mem_free_frames(uint64_t pa, uint64_t count);
 uint64_t mem_free_frame_count(void);
+
+/* True when [pa, pa + len) is RAM or MMIO the hypervisor's identity map covers. */
+bool mem_is_mapped(uint64_t pa, uint64_t len);
 
 /* The hypervisor reaches physical memory through its identity map. */
 static inline void *phys_to_virt(uint64_t pa) { return (void *)(uintptr_t)pa; }

@@ -31,7 +31,7 @@ static int read_gpa(const struct vcpu *v, uint64_t gpa, void *buf, size_t len)
 
     if (ept_translate(&v->dom->ept, gpa, &hpa, NULL, NULL, &mt) || mt != EPT_MT_WB)
         return -EFAULT;
-    if (hpa + len > GiB(4) || hpa + len < hpa)          /* the hypervisor maps 0-4 GiB */
+    if (!mem_is_mapped(hpa, len))
         return -EFAULT;
     memcpy(buf, phys_to_virt(hpa), len);
     return 0;
