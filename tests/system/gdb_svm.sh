@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# tests/system/gdb.sh under the SVM backend (QEMU TCG, -cpu qemu64,+svm,+npt):
+# the same guest script and gdb sessions (int3 breakpoints, which QEMU
+# reports as an INTn intercept, not #BP; TF steps; Ctrl-C; DR0-DR3
+# hardware breakpoints and watchpoints; --start; post mortem), its checks
+# prefixed [qemu-svm].  QEMU's COM4 is its own TCP server, no relay.
+LXDS_EMU=qemu exec bash "$(dirname "$0")/gdb.sh"
