@@ -28,7 +28,7 @@ struct gdb_hwbp_table {
 
 /*
  * Checks a Z request: -ENOSYS for what x86 has no hardware for (Z0 is gdb's
- * int3, Z3 a read-only watchpoint: gdb then says so to its user), -EINVAL for
+ * int3, Z3 a read-only watchpoint: gdb then uses Z4 for it), -EINVAL for
  * a length other than 1 (Z1) or 1, 2, 4, 8 (watchpoints), or an address not
  * aligned to it.
  */

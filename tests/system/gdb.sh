@@ -7,7 +7,8 @@
 # print, stepi, set var (the ping must see the changed reply), detach.
 # Session 2: hardware breakpoint and watchpoints (DR0-DR3): hbreak in the
 # echo handler, watch (write) and awatch (access) on its request counter,
-# rwatch refused (x86 has no read-only match), pings running throughout.
+# rwatch (Z3 refused: x86 has no read-only match; gdb falls back to an
+# access watchpoint), pings running throughout.
 # Session 3: attach before the first instruction: echo2 loaded with
 # --no-start, started by `lxdctl gdb --start` held at its entry point; gdb
 # sees the entry RIP, breaks in lxd_main (its init), and detaches.
@@ -113,8 +114,15 @@ if wait_line 'test lxd-gdb: gdb: serving echo \(hardware\) on ttyS3' 300; then
   fi
   gcheck "awatch: an access watchpoint hit" "$WORK/s3" \
     '^Hardware access \(read/write\) watchpoint 3: echo_state.requests'
-  gcheck "rwatch: refused (no read-only match on x86)" "$WORK/s3" \
-    'Could not insert hardware (watchpoint|breakpoints)'
+  # Z3 is refused (x86 has no read-only match); gdb then sets an access
+  # watchpoint (Z4) and reports the accesses that left the value unchanged
+  gcheck "rwatch: a read watchpoint hit (gdb's fallback to Z4)" "$WORK/s3" \
+    '^Hardware read watchpoint 4: echo_state.requests'
+  if grep -A3 '^Hardware read watchpoint 4: echo_state.requests' "$WORK/s3" | grep -q '^Value = '; then
+    pass "gdb: rwatch: gdb shows the value read"
+  else
+    fail "gdb: rwatch: gdb shows the value read" "no 'Value = ' after the read watchpoint"
+  fi
   gcheck "detaches after the hardware session" "$WORK/s3" 'Inferior 1 \(Remote target\) detached'
 else
   fail "gdb: the guest offers echo to gdb for the hardware session" "no 'serving echo (hardware)' line"
