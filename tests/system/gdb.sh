@@ -13,7 +13,8 @@
 # --no-start, started by `lxdctl gdb --start` held at its entry point; gdb
 # sees the entry RIP, breaks in lxd_main (its init), and detaches.
 # Session 4: the crashed probe post mortem (SIGSEGV at the faulting load).
-# LXDS_EMU=qemu (tests/system/gdb_svm.sh): the same under QEMU TCG with SVM.
+# LXDS_EMU=qemu (tests/system/gdb_svm.sh): the same under QEMU TCG with SVM,
+# but for the hardware hits of session 2 (QEMU's VMRUN does not arm DR0-3).
 . "$(dirname "$0")/lib/boot.sh"
 
 make -s -C "$ROOT" linux build/lxds.elf lxd-images >/dev/null ||
@@ -97,7 +98,19 @@ else
   fail "gdb: the guest offers echo to gdb" "no 'gdb: serving echo' line"
 fi
 
-if wait_line 'test lxd-gdb: gdb: serving echo \(hardware\) on ttyS3' 300; then
+if [ "$emu" = qemu ] && wait_line 'test lxd-gdb: gdb: serving echo \(hardware\) on ttyS3' 300; then
+  # QEMU TCG (7.2) never arms a guest's debug registers: VMRUN assigns the
+  # VMCB's DR7 without cpu_x86_update_dr7 (target/i386/tcg/sysemu/
+  # svm_helper.c), so its breakpoint list stays empty and a continue would
+  # wait forever.  Here the slots are only set and freed (gdb inserts them
+  # for the stepi and removes them after); hits are Bochs' (VT-x) checks.
+  sleep 2
+  gdb_session "$WORK/s3" "$ROOT/build/lxd/echo.elf" 'hbreak echo_handle' 'watch echo_state.requests' \
+    'p/x $pc' 'stepi' 'p/x $pc' 'delete' 'detach'
+  gcheck "hardware slots set for a stepi, which still runs" "$WORK/s3" '^\$2 = 0x4[0-9a-f]+'
+  echo "NOTE: [qemu-svm] hardware breakpoint and watchpoint hits not checked: QEMU TCG's VMRUN does not arm DR0-DR3"
+  gcheck "detaches after the hardware session" "$WORK/s3" 'Inferior 1 \(Remote target\) detached'
+elif wait_line 'test lxd-gdb: gdb: serving echo \(hardware\) on ttyS3' 300; then
   sleep 2
   gdb_session "$WORK/s3" "$ROOT/build/lxd/echo.elf" 'hbreak echo_handle' 'continue' 'p/x $pc' \
     'p/x &echo_state.requests' 'delete' 'watch echo_state.requests' 'continue' 'delete' \
