@@ -55,7 +55,7 @@ def main():
               b"qRcmd,", b"qThreadExtraInfo,ffffffff", b"",
               # hardware slots: bad lengths, alignment, non-canonical addresses,
               # a fifth slot (E1c), removing what is not there; all freed after
-              b"Z1,400000,0", b"Z1,400000,2", b"Z1,ffffffffffffffff,1", b"Z2,11,4",
+              b"Z1,400000,0", b"Z1,400000,2", b"Z1,800000000000,1", b"Z2,11,4",
               b"Z2,10,3", b"Z4,10,ffffffffffffffff", b"Z3,10,4", b"Z2,800000000000,8",
               b"Z2,10,8", b"Z2,18,8", b"Z2,20,8", b"Z4,28,8", b"Z2,30,8", b"z2,30,8",
               b"z2,10,8", b"z2,18,8", b"z2,20,8", b"z4,28,8", b"z4,28,8"]

@@ -458,6 +458,8 @@ static void test_hw_stops(void **state)
 		assert_false(r->s.running);
 		assert_string_equal(ask(r, "?"), cases[i].want);    /* ... and '?' repeats it */
 	}
+	/* a length that would wrap to 8 as an int is refused, not truncated */
+	assert_string_equal(ask(r, "Z2,10000000,100000008"), "E16");
 	free(r);
 }
 
