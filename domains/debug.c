@@ -146,6 +146,55 @@ static long copy_domain(const struct debug_target *t, uint64_t va, void *buf, ui
     return done ? (long)done : -EFAULT;
 }
 
+/*
+ * One hardware breakpoint slot (LXDS_DBG_SET_HWBP): checked here, loaded
+ * into the debug registers by the arch code on the home core when the vCPU
+ * leaves the park.  Execution breakpoints are one byte; watchpoints are 1,
+ * 2, 4 or 8 bytes, aligned to their length (what the hardware can match);
+ * every address must be canonical.
+ */
+static int set_hwbp(struct vcpu *v, const struct lxds_debug *req)
+{
+    uint32_t slot = req->flags & LXDS_DBG_HW_SLOT_MASK, kind = req->flags & LXDS_DBG_HW_KIND_MASK;
+    uint64_t len = req->len, addr = req->addr;
+
+    if (req->flags & ~(LXDS_DBG_HW_SLOT_MASK | LXDS_DBG_HW_KIND_MASK))
+        return trace_error(-EINVAL);
+    if (kind != LXDS_DBG_HW_OFF) {
+        if (kind != LXDS_DBG_HW_EXEC && kind != LXDS_DBG_HW_WRITE && kind != LXDS_DBG_HW_ACCESS)
+            return trace_error(-EINVAL);                 /* no read-only watch on x86 */
+        if (len != 1 && len != 2 && len != 4 && len != 8)
+            return trace_error(-EINVAL);
+        if ((kind == LXDS_DBG_HW_EXEC && len != 1) || (addr & (len - 1)))
+            return trace_error(-EINVAL);
+        if ((addr >> 47) != 0 && (addr >> 47) != 0x1FFFF)
+            return trace_error(-EINVAL);                 /* not canonical */
+    } else {
+        addr = 0;
+        len = 1;
+    }
+    v->dbg.hw[slot].addr = addr;
+    v->dbg.hw[slot].len = (uint32_t)len;
+    v->dbg.hw[slot].kind = kind;
+    v->dbg.hw_dirty = true;
+    return 0;
+}
+
+static bool any_hwbp(const struct vcpu *v)
+{
+    for (unsigned int i = 0; i < LXDS_DBG_HW_SLOTS; i++)
+        if (v->dbg.hw[i].kind != LXDS_DBG_HW_OFF)
+            return true;
+    return false;
+}
+
+static void clear_hwbps(struct vcpu *v)
+{
+    for (unsigned int i = 0; i < LXDS_DBG_HW_SLOTS; i++)
+        v->dbg.hw[i].kind = LXDS_DBG_HW_OFF;
+    v->dbg.hw_dirty = true;
+}
+
 /* Paused, or stopped for good (state kept): what GET, SET and memory need. */
 static bool still(const struct debug_target *t)
 {
@@ -159,16 +208,37 @@ int debug_op(const struct debug_target *t, struct lxds_debug *req, void *buf)
 
     switch (req->op) {
     case LXDS_DBG_ATTACH:
+        if (t->is_loaded(t) && !v->dbg.attached) {
+            /* not started yet: its run loop parks it before the first
+             * instruction (the start makes it running, PAUSE waits for it) */
+            v->dbg.attached = true;
+            v->dbg.pause_req = true;
+            return 0;
+        }
         if (!t->was_started(t))
-            return trace_error(-EINVAL);                 /* start it first: nothing to look at yet */
+            return trace_error(-EINVAL);                 /* being created: nothing to look at */
         v->dbg.attached = true;
         rc = do_pause(t);
         if (rc)
             v->dbg.attached = false;
         return rc;
     case LXDS_DBG_DETACH:
+        if (!v->dbg.attached)
+            return 0;
+        if (any_hwbp(v) && t->is_running(t) && !v->dbg.paused) {
+            /* its debug registers are loaded only while parked: park it once,
+             * or a slot left armed would stop a domain nobody debugs */
+            rc = do_pause(t);
+            if (rc)
+                return rc;
+        }
+        clear_hwbps(v);
         v->dbg.attached = false;
-        return t->is_running(t) ? do_resume(t, false) : 0;
+        if (!t->is_running(t)) {
+            v->dbg.pause_req = false;       /* a loaded one starts without a hold */
+            return 0;
+        }
+        return do_resume(t, false);
     case LXDS_DBG_PAUSE:
         return v->dbg.attached ? do_pause(t) : -EPERM;
     case LXDS_DBG_RESUME:
@@ -181,6 +251,7 @@ int debug_op(const struct debug_target *t, struct lxds_debug *req, void *buf)
         req->attached = v->dbg.attached;
         req->event = still(t) ? (v->dbg.paused ? v->dbg.event : LXDS_DBG_EV_STOPPED)
                               : LXDS_DBG_EV_NONE;
+        req->exit_detail = req->event == LXDS_DBG_EV_HWBREAK ? v->dbg.hw_hit : 0;
         if (still(t))
             req->regs = v->dbg.regs;
         else
@@ -192,6 +263,10 @@ int debug_op(const struct debug_target *t, struct lxds_debug *req, void *buf)
         v->dbg.regs = req->regs;
         v->dbg.regs_dirty = true;
         return 0;
+    case LXDS_DBG_SET_HWBP:
+        if (!v->dbg.attached || !v->dbg.paused)
+            return trace_error(-EBUSY);                  /* only a parked vCPU loads them */
+        return set_hwbp(v, req);
     case LXDS_DBG_READ:
     case LXDS_DBG_WRITE:
         if (req->len == 0 || req->len > LXDS_DBG_MEM_MAX)

@@ -548,6 +548,13 @@ static bool dbg_was_started(const struct debug_target *t)
     return st == LXDS_STATE_RUNNING || st == LXDS_STATE_STOPPED || st == LXDS_STATE_CRASHED;
 }
 
+static bool dbg_is_loaded(const struct debug_target *t)
+{
+    const struct lxd *d = t->owner;
+
+    return __atomic_load_n(&d->state, __ATOMIC_ACQUIRE) == LXDS_STATE_LOADED;
+}
+
 static void dbg_kick(const struct debug_target *t)
 {
     const struct lxd *d = t->owner;
@@ -565,7 +572,8 @@ int lxd_debug(uint32_t id, struct lxds_debug *req, void *buf)
         return trace_error(-ENOENT);
     struct debug_target t = {
         .v = &d->vcpu, .ept = &d->dom.ept, .owner = d,
-        .is_running = dbg_is_running, .was_started = dbg_was_started, .kick = dbg_kick,
+        .is_running = dbg_is_running, .was_started = dbg_was_started,
+        .is_loaded = dbg_is_loaded, .kick = dbg_kick,
     };
     int rc = debug_op(&t, req, buf);
     if (req->op == LXDS_DBG_GET)

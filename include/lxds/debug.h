@@ -16,6 +16,7 @@ struct debug_target {
     void *owner;
     bool (*is_running)(const struct debug_target *t);   /* on its core (not stopped for good) */
     bool (*was_started)(const struct debug_target *t);  /* has a state to look at */
+    bool (*is_loaded)(const struct debug_target *t);    /* loaded, never started */
     void (*kick)(const struct debug_target *t);         /* make its core exit the guest */
 };
 

@@ -54,7 +54,8 @@ enum lxd_hypercall {
  * count paused time.
  */
 enum lxds_debug_op {
-    LXDS_DBG_ATTACH = 1,        /* -> 0; pauses it (a running domain stops within the call) */
+    LXDS_DBG_ATTACH = 1,        /* -> 0; pauses it (a running domain stops within the call;
+                                 * a loaded one is held at its first instruction once started) */
     LXDS_DBG_DETACH = 2,        /* -> 0; resumes it if paused */
     LXDS_DBG_PAUSE = 3,         /* -> 0 once paused (-ETIMEDOUT if its core does not answer) */
     LXDS_DBG_RESUME = 4,        /* flags: LXDS_DBG_STEP for one instruction -> 0 */
@@ -62,9 +63,29 @@ enum lxds_debug_op {
     LXDS_DBG_SET_REGS = 6,      /* regs -> 0 (paused only) */
     LXDS_DBG_READ = 7,          /* addr (domain virtual), len <= LXDS_DBG_MEM_MAX, buf_gpa -> bytes read */
     LXDS_DBG_WRITE = 8,         /* the same, from buf_gpa into the domain -> bytes written */
+    LXDS_DBG_SET_HWBP = 9,      /* flags: slot | kind; addr, len -> 0 (paused only): see below */
 };
 #define LXDS_DBG_STEP           1u
 #define LXDS_DBG_MEM_MAX        4096u
+
+/*
+ * Hardware breakpoints and watchpoints: the domain's debug registers DR0-DR3
+ * (slot 0-3) and DR7.  LXDS_DBG_SET_HWBP sets one slot: flags =
+ * slot | LXDS_DBG_HW_<kind>; an execution breakpoint has len 1, a
+ * watchpoint len 1, 2, 4 or 8 at an address aligned to len (x86 watches
+ * writes, or reads and writes: there is no read-only watchpoint); OFF frees
+ * the slot.  A slot that matches parks the domain with event
+ * LXDS_DBG_EV_HWBREAK and the matched slots (bit n = slot n) in
+ * exit_detail.  Detach clears every slot.
+ */
+#define LXDS_DBG_HW_SLOTS       4u
+#define LXDS_DBG_HW_SLOT_MASK   0x3u
+#define LXDS_DBG_HW_KIND_SHIFT  4
+#define LXDS_DBG_HW_OFF         (0u << LXDS_DBG_HW_KIND_SHIFT)
+#define LXDS_DBG_HW_EXEC        (1u << LXDS_DBG_HW_KIND_SHIFT)
+#define LXDS_DBG_HW_WRITE       (2u << LXDS_DBG_HW_KIND_SHIFT)
+#define LXDS_DBG_HW_ACCESS      (3u << LXDS_DBG_HW_KIND_SHIFT)
+#define LXDS_DBG_HW_KIND_MASK   (0xFu << LXDS_DBG_HW_KIND_SHIFT)
 
 enum lxds_debug_event {
     LXDS_DBG_EV_NONE = 0,       /* running (or never paused) */
@@ -72,6 +93,7 @@ enum lxds_debug_event {
     LXDS_DBG_EV_BREAKPOINT = 2, /* int3 at regs.rip */
     LXDS_DBG_EV_STEP = 3,       /* one instruction done */
     LXDS_DBG_EV_STOPPED = 4,    /* the domain stopped for good: state/exit_reason say why */
+    LXDS_DBG_EV_HWBREAK = 5,    /* a debug register slot matched: exit_detail = slots hit */
 };
 
 struct lxds_debug_regs {

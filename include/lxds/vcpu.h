@@ -64,6 +64,13 @@ struct vcpu_debug {
     volatile uint32_t event;    /* enum lxds_debug_event: why it parked last */
     bool stepping;              /* arch: TF is ours until the step's #DB */
     bool guest_tf;              /* arch: the guest's own TF while we step */
+    volatile bool hw_dirty;     /* a hardware slot changed: arch loads them before running */
+    uint32_t hw_hit;            /* LXDS_DBG_EV_HWBREAK: the slots that matched (bit n = slot n) */
+    struct {
+        uint64_t addr;
+        uint32_t kind;          /* LXDS_DBG_HW_OFF, _EXEC, _WRITE, _ACCESS */
+        uint32_t len;           /* 1, 2, 4, 8 */
+    } hw[LXDS_DBG_HW_SLOTS];    /* the debug registers, DR0-DR3 on x86 */
     struct lxds_debug_regs regs;
 };
 

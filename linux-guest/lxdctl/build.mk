@@ -15,9 +15,9 @@ LXDCTL_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Iinclude -Ili
 lxdctl: $(LXDCTL_BIN) $(LXD_VMCALL_USER) $(LXD_VMX_USER) $(LXD_DEVBENCH) $(LXD_IOCTL_FUZZ)
 
 LXDCTL_SRCS := linux-guest/lxdctl/lxdctl.c linux-guest/lxdctl/lxdctl_gdb.c \
-               linux-guest/lxdctl/gdb_server.c linux-guest/lxdctl/gdb_rsp.c
+               linux-guest/lxdctl/gdb_server.c linux-guest/lxdctl/gdb_rsp.c linux-guest/lxdctl/gdb_hwbp.c
 $(LXDCTL_BIN): $(LXDCTL_SRCS) linux-guest/lxdctl/lxdctl_gdb.h linux-guest/lxdctl/gdb_server.h \
-               linux-guest/lxdctl/gdb_rsp.h linux-guest/klxd/klxd_ioctl.h include/lxds/hypercall_abi.h
+               linux-guest/lxdctl/gdb_rsp.h linux-guest/lxdctl/gdb_hwbp.h linux-guest/klxd/klxd_ioctl.h include/lxds/hypercall_abi.h
 	@mkdir -p $(@D)
 	$(HOST_CC) $(LXDCTL_CFLAGS) -o $@ $(LXDCTL_SRCS)
 

@@ -500,7 +500,7 @@ static void cmd_breakpoint(struct gdb_server *s, const char *p, bool insert)
 	uint64_t type, addr, kind;
 
 	if (rsp_parse_hex(&p, &type) || *p++ != ',' || rsp_parse_hex(&p, &addr) || *p++ != ',' ||
-	    rsp_parse_hex(&p, &kind) || type > 4) {
+	    rsp_parse_hex(&p, &kind) || type > 4 || kind > 0xFFFF) {	/* no truncation to int */
 		reply_error(s, EINVAL);
 		return;
 	}

@@ -50,11 +50,13 @@ static void usage(FILE *f)
 		"                      flight at most (default 1), check every reply, print\n"
 		"                      round-trip figures; MS: longest wait for one reply\n"
 		"  info                 hypervisor ABI, cores, LXD pool\n"
-		"  gdb NAME|ID... (--tty DEV | --tcp PORT)\n"
+		"  gdb [--start] NAME|ID... (--tty DEV | --tcp PORT)\n"
 		"                      attach to running (or crashed) domains, gdb's threads 1, 2...\n"
 		"                      in that order, pause them and serve\n"
 		"                      gdb's remote protocol on the serial device DEV or TCP PORT\n"
-		"                      until gdb detaches (the domain runs on) or kills it (stop)\n"
+		"                      until gdb detaches (the domain runs on) or kills it (stop);\n"
+		"                      --start: domains loaded with --no-start are started held at\n"
+		"                      their first instruction (break in their init)\n"
 		"\n"
 		"/dev/lxd comes from the klxd module; lxdctl loads %s when it is missing\n"
 		"(LXDCTL_MODULE overrides the path).  Exit status: 0 ok, 1 failed, 2 usage.\n",
@@ -852,10 +854,12 @@ static int cmd_gdb(int argc, char **argv)
 	static struct lxds_domain_status st[LXDCTL_GDB_MAX_DOMAINS];
 	struct lxdctl_gdb_domain doms[LXDCTL_GDB_MAX_DOMAINS];
 	const char *tty = NULL;
-	int port = -1, n = 0;
+	int port = -1, n = 0, start = 0;
 
 	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--tty") && i + 1 < argc) {
+		if (!strcmp(argv[i], "--start")) {
+			start = 1;
+		} else if (!strcmp(argv[i], "--tty") && i + 1 < argc) {
 			tty = argv[++i];
 		} else if (!strcmp(argv[i], "--tcp") && i + 1 < argc) {
 			char *end;
@@ -880,6 +884,18 @@ static int cmd_gdb(int argc, char **argv)
 		if (resolve(doms[i].name, &doms[i].id) || get_status(doms[i].id, &st[i]) < 0)
 			return 1;
 		doms[i].name = st[i].name;
+		doms[i].start = st[i].state == LXDS_STATE_LOADED;
+		if (doms[i].start && !start) {
+			err_msg("gdb: '%s' is loaded, not started: lxdctl start %s, or lxdctl gdb "
+				"--start %s (held at its first instruction)", st[i].name, st[i].name,
+				st[i].name);
+			return 1;
+		}
+		if (start && !doms[i].start) {
+			err_msg("gdb: --start: '%s' is %s, not loaded (load it with --no-start)",
+				st[i].name, state_name(st[i].state));
+			return 1;
+		}
 	}
 	return lxdctl_gdb(lxd_fd, doms, n, tty, port);
 }

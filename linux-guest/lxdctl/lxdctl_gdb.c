@@ -10,9 +10,12 @@
  * order, in all-stop mode: when one stops, the others are paused before gdb
  * hears of it, and a domain that stopped for its own reason while being paused
  * keeps that stop pending and reports it at the next resume instead of running.
- * Breakpoints are int3 bytes gdb writes itself
- * (no Z packets: the hypervisor reports int3 as a breakpoint stop while
- * attached).  Stops: breakpoint and step SIGTRAP, pause SIGINT; a domain that
+ * Software breakpoints are int3 bytes gdb writes itself (Z0 is refused: the
+ * hypervisor reports int3 as a breakpoint stop while attached).  Hardware
+ * breakpoints and watchpoints (Z1, Z2, Z4; Z3 is refused, x86 has no
+ * read-only match) take one of the four debug-register slots (gdb_hwbp.c),
+ * loaded into every attached domain alike.  Stops: breakpoint, watchpoint
+ * and step SIGTRAP, pause SIGINT; a domain that
  * crashed is reported with the matching signal (EPT violation SIGSEGV, #UD
  * SIGILL, #DE SIGFPE, watchdog SIGALRM) and its state stays readable; one
  * that exited is reported as exited with its code.
@@ -29,6 +32,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "gdb_hwbp.h"
 #include "gdb_server.h"
 #include "klxd_ioctl.h"
 #include "lxdctl_gdb.h"
@@ -46,6 +50,7 @@ struct lxd_target {
 	int fd;                 /* /dev/lxd */
 	int n;
 	struct lxd_dom dom[LXDCTL_GDB_MAX_DOMAINS];
+	struct gdb_hwbp_table hw;
 };
 
 static long debug_ioctl(struct lxd_target *t, struct lxd_dom *dm, struct lxd_ioc_debug *d)
@@ -255,12 +260,26 @@ static int final_signal(const struct lxd_ioc_debug *d)
 	}
 }
 
-static void describe_stop(const struct lxd_ioc_debug *d, int thread, bool only_thread,
-			  struct gdb_stop *s)
+static void describe_stop(const struct lxd_target *t, const struct lxd_ioc_debug *d, int thread,
+			  bool only_thread, struct gdb_stop *s)
 {
+	int slot;
+
 	memset(s, 0, sizeof(*s));
 	s->thread = thread;
 	switch (d->req.event) {
+	case LXDS_DBG_EV_HWBREAK:
+		s->signal = GDB_SIGTRAP;
+		slot = gdb_hwbp_reported(&t->hw, (uint32_t)d->req.exit_detail);
+		if (slot < 0)
+			break;                  /* removed since: a plain trap */
+		if (t->hw.slot[slot].type == GDB_Z_HW) {
+			s->hwbreak = true;
+		} else {
+			s->watch = t->hw.slot[slot].type == GDB_Z_WRITE ? 2 : 4;
+			s->watch_addr = t->hw.slot[slot].addr;
+		}
+		break;
 	case LXDS_DBG_EV_BREAKPOINT:
 		s->signal = GDB_SIGTRAP;
 		s->swbreak = true;
@@ -311,7 +330,7 @@ static int tgt_poll_stop(void *tp, struct gdb_stop *s)
 	t->dom[hit].running = false;
 	if (d.req.event == LXDS_DBG_EV_STOPPED)
 		t->dom[hit].reported_final = true;
-	describe_stop(&d, hit + 1, t->n == 1, s);
+	describe_stop(t, &d, hit + 1, t->n == 1, s);
 	for (int i = 0; i < t->n; i++) {
 		struct lxd_dom *dm = &t->dom[i];
 		struct lxd_ioc_debug o;
@@ -329,10 +348,48 @@ static int tgt_poll_stop(void *tp, struct gdb_stop *s)
 	return 1;
 }
 
+/* Loads slot (sl = NULL: frees it) into every domain still there; the first error. */
+static int load_slot(struct lxd_target *t, int slot, const struct gdb_hwbp_slot *sl)
+{
+	uint32_t kind = !sl ? LXDS_DBG_HW_OFF : sl->type == GDB_Z_HW ? LXDS_DBG_HW_EXEC :
+			sl->type == GDB_Z_WRITE ? LXDS_DBG_HW_WRITE : LXDS_DBG_HW_ACCESS;
+	int first_err = 0;
+
+	for (int i = 0; i < t->n; i++) {
+		struct lxd_ioc_debug d = { .req = {
+			.op = LXDS_DBG_SET_HWBP, .flags = (uint32_t)slot | kind,
+			.addr = sl ? sl->addr : 0, .len = sl ? (uint64_t)sl->len : 1 } };
+		long rc;
+
+		if (t->dom[i].reported_final)
+			continue;               /* crashed or exited: runs no more */
+		rc = debug_ioctl(t, &t->dom[i], &d);
+		if (rc < 0 && !first_err)
+			first_err = (int)rc;
+	}
+	return first_err;
+}
+
 static int tgt_breakpoint(void *tp, int type, uint64_t addr, int kind, bool insert)
 {
-	(void)tp; (void)type; (void)addr; (void)kind; (void)insert;
-	return -ENOSYS;                         /* gdb writes int3 itself */
+	struct lxd_target *t = tp;
+	int slot, changed, rc;
+
+	if (type == GDB_Z_SW)
+		return -ENOSYS;                 /* gdb writes int3 itself */
+	if (!insert) {
+		slot = gdb_hwbp_remove(&t->hw, type, addr, kind, &changed);
+		return slot < 0 ? slot : changed ? load_slot(t, slot, NULL) : 0;
+	}
+	slot = gdb_hwbp_insert(&t->hw, type, addr, kind, &changed);
+	if (slot < 0 || !changed)
+		return slot < 0 ? slot : 0;
+	rc = load_slot(t, slot, &t->hw.slot[slot]);
+	if (rc) {                               /* all domains or none */
+		gdb_hwbp_remove(&t->hw, type, addr, kind, &changed);
+		load_slot(t, slot, NULL);
+	}
+	return rc;
 }
 
 static void detach_all(struct lxd_target *t, int n)
@@ -458,11 +515,36 @@ int lxdctl_gdb(int lxd_fd, const struct lxdctl_gdb_domain *doms, int n, const ch
 		arc = debug_simple(&t, dm, LXDS_DBG_ATTACH, 0);
 		if (arc < 0) {
 			fprintf(stderr, "lxdctl: gdb: cannot attach to domain %u '%s': %s%s\n", dm->id,
-				dm->name, strerror((int)-arc), arc == -EINVAL ? " (start it first)" : "");
+				dm->name, strerror((int)-arc), arc == -EINVAL ? " (not loaded yet)" : "");
 			detach_all(&t, i);
 			return 1;
 		}
 		t.n = i + 1;
+	}
+	/* --start: attached while loaded (the hypervisor holds it at its first
+	 * instruction), started now, and paused there before gdb sees it */
+	for (int i = 0; i < t.n; i++) {
+		struct lxd_ioc_start st = { .id = t.dom[i].id, .core = -1 };
+		long prc;
+
+		if (!doms[i].start)
+			continue;
+		if (ioctl(lxd_fd, LXD_IOC_START, &st) < 0) {
+			fprintf(stderr, "lxdctl: gdb: cannot start domain %u '%s': %s (it stays loaded)\n",
+				t.dom[i].id, t.dom[i].name, strerror(errno));
+			detach_all(&t, t.n);
+			return 1;
+		}
+		prc = debug_simple(&t, &t.dom[i], LXDS_DBG_PAUSE, 0);
+		if (prc < 0) {
+			fprintf(stderr, "lxdctl: gdb: domain %u '%s' started on core %d but did not stop "
+				"at its first instruction: %s\n", t.dom[i].id, t.dom[i].name, st.core,
+				strerror((int)-prc));
+			detach_all(&t, t.n);
+			return 1;
+		}
+		fprintf(stderr, "lxdctl gdb: domain %u '%s' started on core %d, held at its first "
+			"instruction\n", t.dom[i].id, t.dom[i].name, st.core);
 	}
 	io = tty ? open_tty(tty) : accept_tcp(tcp_port);
 	if (io < 0) {
@@ -484,7 +566,7 @@ int lxdctl_gdb(int lxd_fd, const struct lxdctl_gdb_domain *doms, int n, const ch
 			continue;
 		t.dom[i].reported_final = d.req.event == LXDS_DBG_EV_STOPPED;
 		if (i == 0) {
-			describe_stop(&d, 1, t.n == 1, &srv.last);
+			describe_stop(&t, &d, 1, t.n == 1, &srv.last);
 			if (d.req.event == LXDS_DBG_EV_PAUSED)
 				srv.last.signal = GDB_SIGTRAP;
 		}

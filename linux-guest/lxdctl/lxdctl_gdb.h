@@ -9,6 +9,7 @@
 struct lxdctl_gdb_domain {
 	uint32_t id;
 	const char *name;
+	int start;              /* loaded, not started: start it held at its first instruction */
 };
 
 /* Serves gdb for doms[0..n-1] (gdb's threads 1..n) until it detaches or kills.

@@ -4,11 +4,25 @@
  * intercepted while a debugger is attached, single steps by RFLAGS.TF (AMD
  * has no monitor trap flag): the step's #DB (DR6.BS) parks the vCPU and TF
  * goes back to what the guest had.  #UD stays intercepted (VMCALL).
+ * Hardware breakpoints: DR0-3 are the core's, DR7 the VMCB's; DR6's B0-B3
+ * in the VMCB say which slot matched.
+ *
+ * int3: on AMD hardware it raises #BP, which the exception intercept
+ * catches; QEMU TCG (7.2, target/i386/tcg/excp_helper.c raise_interrupt2)
+ * checks only the INTn intercept (SVM_EXIT_SWINT) for it, never #BP's.  So
+ * both are intercepted while attached; a SWINT exit at a 0xCC byte is the
+ * debugger's breakpoint (RIP at the int3, as on VT-x), any other INT n then
+ * stops the domain as an unexpected exit (LXDs make none).
  */
 #include <lxds/arch.h>
+#include <lxds/debug.h>
+#include <lxds/domain.h>
+#include <lxds/ept.h>
 #include <lxds/hypercall_abi.h>
+#include <lxds/memory.h>
 #include <lxds/vcpu.h>
 #include <x86/cpu.h>
+#include <x86/debug_regs.h>
 #include <x86/svm_vcpu.h>
 
 #define RFLAGS_RF        (1ull << 16)
@@ -72,6 +86,10 @@ void svm_vcpu_debug_apply(struct vcpu *v)
 
     svm_intercept_exception(s, VECTOR_DB, v->dbg.attached);
     svm_intercept_exception(s, VECTOR_BP, v->dbg.attached);
+    if (v->dbg.attached)
+        s->vmcb->ctl.intercept1 |= SVM_I1_INTN;
+    else
+        s->vmcb->ctl.intercept1 &= ~SVM_I1_INTN;
     if (v->dbg.attached && v->dbg.step) {
         if (!v->dbg.stepping)
             v->dbg.guest_tf = (g->rflags & RFLAGS_TF) != 0;
@@ -83,6 +101,13 @@ void svm_vcpu_debug_apply(struct vcpu *v)
         g->rflags = (g->rflags & ~RFLAGS_TF) | (v->dbg.guest_tf ? RFLAGS_TF : 0);
     }
     v->dbg.step = false;
+    x86_debug_load_addrs(v);
+    g->dr7 = x86_debug_dr7(v);
+    v->dbg.hw_dirty = false;
+    /* an execution breakpoint is a fault: resume past it with RF */
+    if (v->dbg.attached && v->dbg.event == LXDS_DBG_EV_HWBREAK &&
+        x86_debug_hit_exec(v, v->dbg.hw_hit))
+        g->rflags |= RFLAGS_RF;
 }
 
 /* An intercepted #BP/#DB: true when it was the debugger's (the vCPU parks after this exit). */
@@ -97,6 +122,18 @@ bool svm_debug_exception(struct vcpu *v, unsigned int vector)
         v->dbg.pause_req = true;
         return true;
     }
+    uint32_t hits = vector == VECTOR_DB ? x86_debug_hits(v, g->dr6) : 0;
+    if (hits) {
+        if (v->dbg.stepping) {
+            v->dbg.stepping = false;
+            g->rflags = (g->rflags & ~RFLAGS_TF) | (v->dbg.guest_tf ? RFLAGS_TF : 0);
+        }
+        g->dr6 &= ~(0xFull | DR6_BS);
+        v->dbg.hw_hit = hits;
+        v->dbg.event = LXDS_DBG_EV_HWBREAK;
+        v->dbg.pause_req = true;
+        return true;
+    }
     if (vector == VECTOR_DB && v->dbg.stepping && (g->dr6 & DR6_BS)) {
         v->dbg.stepping = false;
         g->rflags = (g->rflags & ~RFLAGS_TF) | (v->dbg.guest_tf ? RFLAGS_TF : 0);
@@ -106,4 +143,21 @@ bool svm_debug_exception(struct vcpu *v, unsigned int vector)
         return true;
     }
     return false;
+}
+
+bool svm_debug_swint(struct vcpu *v)
+{
+    const struct vmcb_save *g = &svm_of(v)->vmcb->save;
+    uint64_t gpa, hpa;
+
+    if (!v->dbg.attached)
+        return false;
+    /* no decode assists: read the opcode through the domain's page tables */
+    if (debug_translate(&v->dom->ept, g->cr3, g->rip, &gpa) ||
+        ept_translate(&v->dom->ept, gpa, &hpa, NULL, NULL, NULL) ||
+        *(const volatile uint8_t *)phys_to_virt(hpa) != 0xCC)
+        return false;
+    v->dbg.event = LXDS_DBG_EV_BREAKPOINT;  /* RIP is the int3's own address */
+    v->dbg.pause_req = true;
+    return true;
 }

@@ -494,6 +494,10 @@ bool svm_handle_exit(struct vcpu *v, const struct svm_exit *e)
         return on_svm_instruction(v, e);
     case SVM_EXIT_XSETBV:   return on_xsetbv(v, e);
     case SVM_EXIT_NPF:      return on_npf(v, e);
+    case SVM_EXIT_SWINT:                    /* intercepted only while a debugger is attached */
+        if (svm_debug_swint(v))
+            return true;
+        break;
     }
     svm_report_exit(v, e, "stopped: no handler for this exit");
     svm_stop(v, VCPU_STOP_UNEXPECTED_EXIT, 0, e->code);

@@ -237,6 +237,15 @@ int svm_vcpu_run(struct vcpu *v)
     unsigned long flags = arch_irq_save();
     v->stop = VCPU_RUNNABLE;
     for (;;) {
+        /* before every entry, the first too: a debugger attached before the
+         * start holds the vCPU at its first instruction */
+        if (v->dbg.pause_req) {
+            vcpu_debug_park(v);
+            if (v->stop_requested) {        /* stopped or destroyed while parked */
+                svm_stop(v, VCPU_STOP_REQUESTED, 0, 0);
+                break;
+            }
+        }
         vmcb->save.rax = v->regs.rax;
         svm_enter(s->vmcb_pa, &v->regs, pc->svm_host_vmcb_pa);
         v->regs.rax = vmcb->save.rax;
@@ -253,13 +262,6 @@ int svm_vcpu_run(struct vcpu *v)
         }
         if (!svm_handle_exit(v, &e))
             break;
-        if (v->dbg.pause_req) {
-            vcpu_debug_park(v);
-            if (v->stop_requested) {        /* stopped or destroyed while parked */
-                svm_stop(v, VCPU_STOP_REQUESTED, 0, 0);
-                break;
-            }
-        }
     }
     /* the state it stopped in stays for the debugger until the domain is destroyed */
     svm_vcpu_save_state(v, &v->dbg.regs);

@@ -4,12 +4,15 @@
  * loaded for domains/debug.c, #BP and #DB intercepted while a debugger is
  * attached, and single steps by RFLAGS.TF (the monitor trap flag would be
  * cleaner, but Bochs never delivers it, and AMD has none): the step's #DB
- * exit parks the vCPU and TF goes back to what the guest had.
+ * exit parks the vCPU and TF goes back to what the guest had.  Hardware
+ * breakpoints: the slots in DR0-3 (the core's) and the guest DR7 (the
+ * VMCS's, loaded at entry); a #DB exit's qualification says which matched.
  */
 #include <lxds/arch.h>
 #include <lxds/hypercall_abi.h>
 #include <lxds/vcpu.h>
 #include <x86/cpu.h>
+#include <x86/debug_regs.h>
 #include <x86/vmcs.h>
 #include <x86/vmx_vcpu.h>
 
@@ -105,6 +108,14 @@ void vmx_vcpu_debug_apply(struct vcpu *v)
         vmwrite(GUEST_RFLAGS, (rflags & ~RFLAGS_TF) | (v->dbg.guest_tf ? RFLAGS_TF : 0));
     }
     v->dbg.step = false;
+    x86_debug_load_addrs(v);
+    vmwrite(GUEST_DR7, x86_debug_dr7(v));
+    v->dbg.hw_dirty = false;
+    /* an execution breakpoint is a fault: RIP is still at it, and without RF
+     * the same breakpoint would stop it again before it ran one instruction */
+    if (v->dbg.attached && v->dbg.event == LXDS_DBG_EV_HWBREAK &&
+        x86_debug_hit_exec(v, v->dbg.hw_hit))
+        vmwrite(GUEST_RFLAGS, vmread(GUEST_RFLAGS) | RFLAGS_RF);
 }
 
 /*
@@ -122,6 +133,21 @@ bool vmx_debug_exception(struct vcpu *v, uint32_t intr_info, uint64_t qualificat
         /* RIP is the int3's own address (the exit came before it completed):
          * that is where gdb's breakpoint is, so report it there */
         v->dbg.event = LXDS_DBG_EV_BREAKPOINT;
+        v->dbg.pause_req = true;
+        return true;
+    }
+    uint32_t hits = vector == VECTOR_DB ? x86_debug_hits(v, qualification) : 0;
+    if (hits) {
+        /* a data match is a trap (RIP after the access), an execution match
+         * a fault (RIP at it); a step that also matched reports the match */
+        if (v->dbg.stepping) {
+            uint64_t rflags = vmread(GUEST_RFLAGS);
+
+            v->dbg.stepping = false;
+            vmwrite(GUEST_RFLAGS, (rflags & ~RFLAGS_TF) | (v->dbg.guest_tf ? RFLAGS_TF : 0));
+        }
+        v->dbg.hw_hit = hits;
+        v->dbg.event = LXDS_DBG_EV_HWBREAK;
         v->dbg.pause_req = true;
         return true;
     }

@@ -280,6 +280,15 @@ int vmx_vcpu_run(struct vcpu *v)
     unsigned long flags = arch_irq_save();
     v->stop = VCPU_RUNNABLE;
     for (;;) {
+        /* before every entry, the first too: a debugger attached before the
+         * start holds the vCPU at its first instruction */
+        if (v->dbg.pause_req) {
+            vcpu_debug_park(v);
+            if (v->stop_requested) {        /* stopped or destroyed while parked */
+                vmx_stop(v, VCPU_STOP_REQUESTED, 0, 0);
+                break;
+            }
+        }
         vmwrite(GUEST_PREEMPTION_TIMER, a->timer_quantum);
         int rc = vmx_enter(&v->regs, a->launched);
         if (rc) {
@@ -300,13 +309,6 @@ int vmx_vcpu_run(struct vcpu *v)
         };
         if (!vmx_handle_exit(v, &e))
             break;
-        if (v->dbg.pause_req) {
-            vcpu_debug_park(v);
-            if (v->stop_requested) {        /* stopped or destroyed while parked */
-                vmx_stop(v, VCPU_STOP_REQUESTED, 0, 0);
-                break;
-            }
-        }
     }
     /* the state it stopped in stays for the debugger until the domain is destroyed */
     vmx_vcpu_save_state(v, &v->dbg.regs);

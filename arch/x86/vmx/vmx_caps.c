@@ -125,9 +125,12 @@ struct vmx_controls vmx_controls_isolated(void)
                                       PROC_RDPMC_EXITING | PROC_MOV_DR_EXITING |
                                       PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING),
         .proc2 = adjust(vmx_caps.proc2, proc2),
+        /* debug controls: the guest DR7 (a debugger's breakpoints) in the VMCS */
         .exit = adjust(vmx_caps.exit, EXIT_HOST_ADDR_SPACE_SIZE | EXIT_LOAD_EFER |
-                                      EXIT_SAVE_EFER | EXIT_LOAD_PAT | EXIT_SAVE_PAT),
-        .entry = adjust(vmx_caps.entry, ENTRY_IA32E_MODE_GUEST | ENTRY_LOAD_EFER | ENTRY_LOAD_PAT),
+                                      EXIT_SAVE_EFER | EXIT_LOAD_PAT | EXIT_SAVE_PAT |
+                                      EXIT_SAVE_DEBUG_CONTROLS),
+        .entry = adjust(vmx_caps.entry, ENTRY_IA32E_MODE_GUEST | ENTRY_LOAD_EFER | ENTRY_LOAD_PAT |
+                                        ENTRY_LOAD_DEBUG_CONTROLS),
     };
     return c;
 }

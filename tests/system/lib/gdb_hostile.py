@@ -2,9 +2,9 @@
 """A hostile gdb client for tests/system/gdb.sh: what `lxdctl gdb` must survive.
 
 Sends random bytes, packets with bad checksums, an endless packet, a run of
-Ctrl-C bytes and well-formed requests with absurd arguments (reads only: no
-write, detach or kill, so the real session after this one finds the domain
-as it was), then asks `?` and prints the reply, which must be a stop reply.
+Ctrl-C bytes and well-formed requests with absurd arguments (reads only, and
+hardware slots set and freed again: no write, detach or kill, so the real
+session after this one finds the domain as it was), then asks `?` and prints the reply, which must be a stop reply.
 
     gdb_hostile.py HOST PORT
 """
@@ -52,7 +52,13 @@ def main():
               b"Hgffffffff", b"Hg-2", b"Hc0", b"T7fffffff", b"qXfer:features:read:target.xml:ffffffff,ffffffff",
               b"qXfer:features:read:../../etc/passwd:0,100", b"qXfer:nosuch:read::0,1",
               b"Z9,0,0", b"z0,0,0", b"Z0,ffffffffffffffff,1", b"vCont;q", b"vCont;c:ffff",
-              b"qRcmd,", b"qThreadExtraInfo,ffffffff", b""]
+              b"qRcmd,", b"qThreadExtraInfo,ffffffff", b"",
+              # hardware slots: bad lengths, alignment, non-canonical addresses,
+              # a fifth slot (E1c), removing what is not there; all freed after
+              b"Z1,400000,0", b"Z1,400000,2", b"Z1,800000000000,1", b"Z2,11,4",
+              b"Z2,10,3", b"Z4,10,ffffffffffffffff", b"Z3,10,4", b"Z2,800000000000,8",
+              b"Z2,10,8", b"Z2,18,8", b"Z2,20,8", b"Z4,28,8", b"Z2,30,8", b"z2,30,8",
+              b"z2,10,8", b"z2,18,8", b"z2,20,8", b"z4,28,8", b"z4,28,8"]
     for b in bodies:
         s.sendall(packet(b)); sent += 1
     # The guest's serial line is slow (an emulated UART, an emulator that may
@@ -60,6 +66,7 @@ def main():
     replies = drain(s, 20)
     print(f"hostile: {sent} hostile sends, {len(replies)} bytes back, "
           f"{replies.count(b'$E')} error replies")
+    print(f"hostile: a fifth hardware slot refused: {b'$E1c#' in replies}")
     # 4. the server must still answer an ordinary request: a stop reply
     s.sendall(b"+" + packet(b"?"))
     got = b""

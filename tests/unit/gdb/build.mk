@@ -19,4 +19,9 @@ $(GDB_TEST_DIR)/gdb-real.sh: tests/unit/gdb/gdb-real.sh $(GDB_TEST_DIR)/rsp_fake
 	cp $< $@
 	chmod +x $@
 
-HOST_TESTS += $(GDB_TEST_DIR)/test_rsp $(GDB_TEST_DIR)/gdb-real.sh
+$(GDB_TEST_DIR)/test_hwbp: tests/unit/gdb/test_hwbp.c linux-guest/lxdctl/gdb_hwbp.c \
+		linux-guest/lxdctl/gdb_hwbp.h
+	@mkdir -p $(@D)
+	$(HOST_CC) $(GDB_TEST_CFLAGS) $(HOST_LDFLAGS) -o $@ $(filter %.c,$^) $(HOST_TEST_LIBS)
+
+HOST_TESTS += $(GDB_TEST_DIR)/test_rsp $(GDB_TEST_DIR)/test_hwbp $(GDB_TEST_DIR)/gdb-real.sh

@@ -433,6 +433,36 @@ static void test_hostile(void **state)
 	free(r);
 }
 
+/* Hardware breakpoint and watchpoint stops: the stop reply names the kind and,
+ * for a watchpoint, the watched address gdb asked for. */
+static void test_hw_stops(void **state)
+{
+	static const struct { int watch; bool hw; const char *want; } cases[] = {
+		{ 2, false, "T05thread:1;watch:10000008;" },
+		{ 4, false, "T05thread:1;awatch:10000008;" },
+		{ 3, false, "T05thread:1;rwatch:10000008;" },
+		{ 0, true, "T05thread:1;hwbreak:;" },
+	};
+	struct rig *r = rig_new();
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		r->f.regs[0].rip = FAKE_CODE_VA + FAKE_CODE_SIZE;  /* runs until told */
+		assert_string_equal(ask(r, "c"), "<none>");
+		r->f.stop = (struct gdb_stop){ .thread = 1, .signal = GDB_SIGTRAP,
+					       .watch = cases[i].watch, .watch_addr = 0x10000008,
+					       .hwbreak = cases[i].hw };
+		r->f.pending = true;
+		r->out.len = 0;
+		assert_true(gdb_server_poll(&r->s));        /* sent (run-length coded) ... */
+		assert_false(r->s.running);
+		assert_string_equal(ask(r, "?"), cases[i].want);    /* ... and '?' repeats it */
+	}
+	/* a length that would wrap to 8 as an int is refused, not truncated */
+	assert_string_equal(ask(r, "Z2,10000000,100000008"), "E16");
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -445,6 +475,7 @@ int main(void)
 		cmocka_unit_test(test_acks_and_nack),
 		cmocka_unit_test(test_interrupt_and_registers),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_hw_stops),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -57,5 +57,8 @@ void svm_vcpu_debug_apply(struct vcpu *v);
 /* svm/debug.c */
 void svm_vcpu_save_state(struct vcpu *v, struct lxds_debug_regs *r);
 bool svm_debug_exception(struct vcpu *v, unsigned int vector);
+/* An intercepted INT n while a debugger may be attached: true when it was an
+ * int3 (the debugger's breakpoint: it parks), false otherwise. */
+bool svm_debug_swint(struct vcpu *v);
 
 #endif

@@ -97,6 +97,7 @@ _Static_assert(__builtin_offsetof(struct vmcb, save.g_pat) == 0x668, "VMCB layou
 #define SVM_I1_SMI         (1u << 2)
 #define SVM_I1_INIT        (1u << 3)
 #define SVM_I1_CPUID       (1u << 18)
+#define SVM_I1_INTN        (1u << 21)   /* INT n (QEMU TCG reports INT3 here, not as #BP) */
 #define SVM_I1_INVD        (1u << 22)
 #define SVM_I1_HLT         (1u << 24)
 #define SVM_I1_IOIO        (1u << 27)
@@ -131,6 +132,7 @@ _Static_assert(__builtin_offsetof(struct vmcb, save.g_pat) == 0x668, "VMCB layou
 #define SVM_EXIT_INIT         0x063
 #define SVM_EXIT_VINTR        0x064
 #define SVM_EXIT_CPUID        0x072
+#define SVM_EXIT_SWINT        0x075
 #define SVM_EXIT_INVD         0x076
 #define SVM_EXIT_HLT          0x078
 #define SVM_EXIT_IOIO         0x07B
