@@ -558,9 +558,10 @@ static int add_arg(char *args, size_t size, const char *word)
 /*
  * Which loaded module is domain ID's glue: a module named *_glue whose
  * parameter domain is ID (the glue modules lxdctl load inserts all have
- * one).  0 with its name in name[cap], or -1.
+ * one), other than the one named skip (or NULL).  0 with its name in
+ * name[cap], or -1.
  */
-static int find_glue(uint32_t id, char *name, size_t cap)
+static int find_glue(uint32_t id, const char *skip, char *name, size_t cap)
 {
 	DIR *d = opendir("/sys/module");
 	struct dirent *e;
@@ -573,7 +574,8 @@ static int find_glue(uint32_t id, char *name, size_t cap)
 		size_t n = strlen(e->d_name);
 		FILE *f;
 
-		if (n < 6 || n >= cap || strcmp(e->d_name + n - 5, "_glue") != 0)
+		if (n < 6 || n >= cap || strcmp(e->d_name + n - 5, "_glue") != 0 ||
+		    (skip && strcmp(e->d_name, skip) == 0))
 			continue;
 		snprintf(path, sizeof(path), "/sys/module/%s/parameters/domain", e->d_name);
 		f = fopen(path, "r");
@@ -598,12 +600,13 @@ static void glue_record_path(uint32_t id, char *path, size_t cap)
 	snprintf(path, cap, GLUE_RECORD_DIR "/glue.%u", id);
 }
 
-static void record_glue(uint32_t id)
+/* stale: a glue of an earlier domain with the same id, left loaded */
+static void record_glue(uint32_t id, const char *stale)
 {
 	char name[128], path[64];
 	FILE *f;
 
-	if (find_glue(id, name, sizeof(name)))
+	if (find_glue(id, stale[0] ? stale : NULL, name, sizeof(name)))
 		return;      /* no domain parameter to find it by: destroy leaves it */
 	mkdir(GLUE_RECORD_DIR, 0700);
 	glue_record_path(id, path, sizeof(path));
@@ -638,7 +641,7 @@ static void remove_glue(uint32_t id)
 	rec[strcspn(rec, "\n")] = '\0';
 	unlink(path);
 	/* removed by hand already, or another domain's by now: not ours */
-	if (!rec[0] || find_glue(id, name, sizeof(name)) || strcmp(name, rec) != 0)
+	if (!rec[0] || find_glue(id, NULL, name, sizeof(name)) || strcmp(name, rec) != 0)
 		return;
 	for (i = 0; ; i++) {
 		if (syscall(SYS_delete_module, name, O_NONBLOCK) == 0) {
@@ -659,7 +662,7 @@ static void remove_glue(uint32_t id)
 
 static int insert_glue(const char *file, uint32_t id)
 {
-	char path[4096], params[32];
+	char path[4096], params[32], stale[128] = "";
 	size_t n = strlen(file);
 	int fd, rc;
 
@@ -670,6 +673,8 @@ static int insert_glue(const char *file, uint32_t id)
 	if (fd < 0)
 		return 0;
 	snprintf(params, sizeof(params), "domain=%u", id);
+	if (find_glue(id, NULL, stale, sizeof(stale)))
+		stale[0] = '\0';
 	rc = (int)syscall(SYS_finit_module, fd, params, 0);
 	if (rc != 0) {
 		int e = errno;
@@ -680,7 +685,7 @@ static int insert_glue(const char *file, uint32_t id)
 	}
 	close(fd);
 	printf("inserted %s %s\n", path, params);
-	record_glue(id);
+	record_glue(id, stale);
 	return 0;
 }
 
