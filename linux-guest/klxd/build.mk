@@ -59,4 +59,5 @@ INITRAMFS_EXTRA += $(KLXD_KO):/lib/modules/klxd.ko $(KLXD_APITEST):/lib/modules/
                    $(KLXD_LXDECHO):/lib/modules/lxdecho.ko \
                    $(KLXD_LXDECHO_GLUE):/lib/modules/lxdecho_glue.ko \
                    $(KLXD_DUMMY_GLUE):/lib/lxd/dummy_glue.ko \
-                   $(KLXD_DUMMY_GLUE):/lib/lxd/test/dummy_test_glue.ko
+                   $(KLXD_DUMMY_GLUE):/lib/lxd/test/dummy_test_glue.ko \
+                   $(KLXD_DUMMY_GLUE):/lib/lxd/test/dummy_hostile_glue.ko

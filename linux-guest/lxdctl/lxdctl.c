@@ -5,6 +5,7 @@
  * Exit status: 0 on success, 1 when the operation failed, 2 on a usage error.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -41,7 +42,8 @@ static void usage(FILE *f)
 		"                      LXD core) unless --no-start\n"
 		"  start NAME|ID [CORE] start a loaded domain (CORE: the next free one if left out)\n"
 		"  stop NAME|ID         stop a domain (it cannot be started again: destroy it)\n"
-		"  destroy NAME|ID      stop it if it runs and give all its memory back\n"
+		"  destroy NAME|ID      stop it if it runs and give all its memory back; a driver\n"
+		"                       domain's glue module (inserted by load) is removed too\n"
 		"  list                 every domain: id, name, state, core, memory, exits\n"
 		"  status NAME|ID       one domain in detail, and why it stopped\n"
 		"  log                  print the hypervisor's log\n"
@@ -555,9 +557,114 @@ static int add_arg(char *args, size_t size, const char *word)
  * pool), which the hypervisor allows only before the start.  0 if there is
  * no such module or it went in; -1 (said why) if it failed.
  */
+/*
+ * Which loaded module is domain ID's glue: a module named *_glue whose
+ * parameter domain is ID (the glue modules lxdctl load inserts all have
+ * one), other than the one named skip (or NULL).  0 with its name in
+ * name[cap], or -1.
+ */
+static int find_glue(uint32_t id, const char *skip, char *name, size_t cap)
+{
+	DIR *d = opendir("/sys/module");
+	struct dirent *e;
+	int found = -1;
+
+	if (!d)
+		return -1;
+	while (found < 0 && (e = readdir(d)) != NULL) {
+		char path[512], buf[32];
+		size_t n = strlen(e->d_name);
+		FILE *f;
+
+		if (n < 6 || n >= cap || strcmp(e->d_name + n - 5, "_glue") != 0 ||
+		    (skip && strcmp(e->d_name, skip) == 0))
+			continue;
+		snprintf(path, sizeof(path), "/sys/module/%s/parameters/domain", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(buf, sizeof(buf), f) && strtoul(buf, NULL, 10) == id) {
+			memcpy(name, e->d_name, n + 1);
+			found = 0;
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return found;
+}
+
+/* What lxdctl load inserted for domain ID, so that destroy removes that
+ * module and no other (a glue inserted by hand stays the user's). */
+#define GLUE_RECORD_DIR "/run/lxdctl"
+
+static void glue_record_path(uint32_t id, char *path, size_t cap)
+{
+	snprintf(path, cap, GLUE_RECORD_DIR "/glue.%u", id);
+}
+
+/* stale: a glue of an earlier domain with the same id, left loaded */
+static void record_glue(uint32_t id, const char *stale)
+{
+	char name[128], path[64];
+	FILE *f;
+
+	if (find_glue(id, stale[0] ? stale : NULL, name, sizeof(name)))
+		return;      /* no domain parameter to find it by: destroy leaves it */
+	mkdir(GLUE_RECORD_DIR, 0700);
+	glue_record_path(id, path, sizeof(path));
+	f = fopen(path, "w");
+	if (!f || fprintf(f, "%s\n", name) < 0 || fclose(f) != 0)
+		err_msg("cannot record %s as domain %u's glue (%s): destroy will not remove it", name,
+			id, strerror(errno));
+}
+
+/*
+ * After domain ID was destroyed: removes the glue module lxdctl load
+ * inserted for it.  Its exit tears down what the domain had registered
+ * (interfaces, disks) and frees its pool, which only a destroyed domain
+ * no longer maps.  A device still open (a disk a process reads) holds the
+ * module: retried for up to 15 s, while the users see errors and close it;
+ * a mounted file system does not go by itself, so then the module stays
+ * and lxdctl says so (rmmod it after umount).
+ */
+static void remove_glue(uint32_t id)
+{
+	char name[128], path[64], rec[128] = "";
+	FILE *f;
+	int i;
+
+	glue_record_path(id, path, sizeof(path));
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (!fgets(rec, sizeof(rec), f))
+		rec[0] = '\0';
+	fclose(f);
+	rec[strcspn(rec, "\n")] = '\0';
+	unlink(path);
+	/* removed by hand already, or another domain's by now: not ours */
+	if (!rec[0] || find_glue(id, NULL, name, sizeof(name)) || strcmp(name, rec) != 0)
+		return;
+	for (i = 0; ; i++) {
+		if (syscall(SYS_delete_module, name, O_NONBLOCK) == 0) {
+			printf("removed %s\n", name);
+			return;
+		}
+		if ((errno != EWOULDBLOCK && errno != EAGAIN && errno != EBUSY) || i >= 150) {
+			err_msg("the domain is destroyed, but removing its glue module %s failed: %s "
+				"(a device of it still open, a file system mounted?); rmmod %s once nothing uses it",
+				name, strerror(errno), name);
+			return;
+		}
+		if (i == 0)
+			printf("waiting for the users of %s's devices (up to 15 s)\n", name);
+		usleep(100 * 1000);
+	}
+}
+
 static int insert_glue(const char *file, uint32_t id)
 {
-	char path[4096], params[32];
+	char path[4096], params[32], stale[128] = "";
 	size_t n = strlen(file);
 	int fd, rc;
 
@@ -568,6 +675,8 @@ static int insert_glue(const char *file, uint32_t id)
 	if (fd < 0)
 		return 0;
 	snprintf(params, sizeof(params), "domain=%u", id);
+	if (find_glue(id, NULL, stale, sizeof(stale)))
+		stale[0] = '\0';
 	rc = (int)syscall(SYS_finit_module, fd, params, 0);
 	if (rc != 0) {
 		int e = errno;
@@ -578,6 +687,7 @@ static int insert_glue(const char *file, uint32_t id)
 	}
 	close(fd);
 	printf("inserted %s %s\n", path, params);
+	record_glue(id, stale);
 	return 0;
 }
 
@@ -761,6 +871,9 @@ static int cmd_stop_destroy(int argc, char **argv, int destroy)
 		return 1;
 	}
 	printf("%s %s\n", destroy ? "destroyed" : "stopped", argv[0]);
+	/* a driver domain's glue goes with it (lxdctl load inserted it) */
+	if (destroy)
+		remove_glue(id);
 	return 0;
 }
 

@@ -101,6 +101,28 @@ $(KENV_KB)/dummy_test/dummy.o $(KENV_KB)/dummy_test/dummy_glue.o: $(KENV_DUMMY_D
 	@rm -f $(KENV_KB)/dummy_test/dummy_linux.c
 	$(call kenv_kbuild,dummy_test)
 
+# The hostile test build (not shipped): dummy.c with
+# drivers/dummy/test/dummy-hostile.patch, which calls test/dummy_hostile.c
+# (linked into the glue object) to forge what a compromised driver would.
+$(KENV_KB)/dummy_hostile/dummy.o $(KENV_KB)/dummy_hostile/dummy_glue.o: $(KENV_DUMMY_DIR)/Kbuild \
+        $(KENV_DUMMY_DIR)/dummy.idl $(KENV_DUMMY_DIR)/dummy_lxd.c $(HOST_BUILD)/idlc \
+        $(KENV_DUMMY_DIR)/test/dummy-hostile.patch $(KENV_DUMMY_DIR)/test/dummy_hostile.c \
+        include/lxds/glue.h include/lxds/hypercall_abi.h $(LINUX_STAMP)
+	@rm -rf $(KENV_KB)/dummy_hostile && mkdir -p $(KENV_KB)/dummy_hostile
+	@cp $(LINUX_SRC_DIR)/drivers/net/dummy.c $(KENV_DUMMY_DIR)/Kbuild $(KENV_DUMMY_DIR)/dummy_lxd.c \
+	    $(KENV_DUMMY_DIR)/test/dummy_hostile.c $(KENV_KB)/dummy_hostile/
+	cd $(KENV_KB)/dummy_hostile && patch -s -p0 <$(abspath $(KENV_DUMMY_DIR)/test/dummy-hostile.patch)
+	@echo 'dummy_glue-y += dummy_hostile.o' >>$(KENV_KB)/dummy_hostile/Kbuild
+	$(HOST_BUILD)/idlc -o $(KENV_KB)/dummy_hostile $(KENV_DUMMY_DIR)/dummy.idl
+	@rm -f $(KENV_KB)/dummy_hostile/dummy_linux.c
+	$(call kenv_kbuild,dummy_hostile)
+
+# Its crossing list: dummy's, plus the three hooks the patch adds (defined
+# by dummy_hostile.c in the glue object).
+$(KENV_OUT)/dummy_hostile.cross: $(KENV_DIR)/drivers/dummy.cross
+	@mkdir -p $(@D)
+	{ cat $<; printf '%s\n' dummy_hostile_calls dummy_hostile_skb_word dummy_hostile_replay; } >$@
+
 # (null_blk's unit, with its IDL glue: drivers/null_blk/build.mk)
 
 # lxdecho (issue 11's example): the driver and the domain side of its IDL
@@ -149,6 +171,14 @@ KENV_HEAP_dummy_test   := 0x400000
 KENV_CROSS_dummy_test  := $(KENV_DIR)/drivers/dummy.cross
 KENV_GLUE_dummy_test   := dummy
 INITRAMFS_EXTRA += $(KENV_OUT)/dummy_test.lxd:/lib/lxd/test/dummy_test.lxd
+# ...and its hostile build, /lib/lxd/test/dummy_hostile.lxd
+KENV_IMAGES += dummy_hostile
+KENV_UNIT_dummy_hostile   := dummy_hostile
+KENV_MODULE_dummy_hostile := dummy
+KENV_HEAP_dummy_hostile   := 0x400000
+KENV_CROSS_dummy_hostile  := $(KENV_OUT)/dummy_hostile.cross
+KENV_GLUE_dummy_hostile   := dummy
+INITRAMFS_EXTRA += $(KENV_OUT)/dummy_hostile.lxd:/lib/lxd/test/dummy_hostile.lxd
 
 # null_blk (issue 13): the image, its unit and Linux's side of its glue
 include $(KENV_DIR)/drivers/null_blk/build.mk

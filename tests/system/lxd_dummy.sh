@@ -4,7 +4,8 @@
 # through the same shell exercise (linux-guest/initramfs/tests/lxd-dummy.sh):
 # ip link, up, address, MAC change, carrier off/on, 2 x 300 packets from
 # nettx counted over rtnetlink; then the domain stopped while a sender is in
-# full flow, a test build that faults after 150 packets, and reloads.
+# full flow, a test build that faults after 150 packets, a hostile build
+# whose forged calls must all be refused, and reloads.
 . "$(dirname "$0")/lib/boot.sh"
 
 make -s -C "$ROOT" linux build/lxds.elf >/dev/null ||
@@ -30,12 +31,25 @@ fi
 expect_hv "lxd: module_init ran in the domain under the glue" '^lxd dummy: kenv: module_init done \(glue: serving Linux.s calls\)'
 expect_hv "lxd: the domain mapped the packet pool" '^lxd dummy: dummy_lxd: packet pool of 524288 bytes'
 expect "lxd: Linux registered the domain's device" "dmesg: .*dummy_glue: domain [0-9]+ registered dummy0 \\(ifindex [0-9]+\\)"
-expect "destroy: the interface went away" "$T: destroy: dummy0 unregistered"
+expect "destroy: the interface went away, the glue module with it" "$T: destroy: dummy0 unregistered, dummy_glue removed"
 expect "stop while sending: the sender saw errors, not a hang" "$T: stop while sending: sender exit 1: nettx: dummy0: sent [0-9]+ of 1000000 \\(64 bytes\\), [0-9]+ errors"
 expect "stop while sending: Linux up, interface gone, logged" "$T: stop while sending: Linux up, dummy0 gone, .*interfaces unregistered"
 expect "reload: traffic flows again" "$T: reload: 100 packets counted again"
 expect_hv "fault build: every payload byte right before the fault" '^lxd dummy_test: dummy test build: 150 packets, 151 payloads checked, 0 wrong; faulting now'
 expect "fault build: the sender saw errors" "$T: fault after 150 packets: sender exit 1: nettx: dummy0: sent [0-9]+ of 100000"
+tr -d '\r' < "$HVLOG" | grep 'dummy hostile' | sed 's/^/    hv| /'
+expect_hv "hostile: the domain saw all its checked calls refused" '^lxd dummy_hostile: dummy hostile: 16 of 16 checked calls refused, [0-9]+ forged messages sent'
+expect_hv "hostile: every completion sent twice" '^lxd dummy_hostile: dummy hostile: 20 completions sent twice'
+expect "hostile: dummy0 still carries traffic" "$T: hostile: dummy0 works: 100 packets counted, address 02:11:22:33:44:66"
+expect "hostile: garbage counters shown as garbage" "$T: hostile: garbage counters shown as they came: 18446744073709551615 4702111234474983745 0"
+expect "hostile: ip link add of the isolated kind refused" "$T: hostile: ip link add type dummy refused"
+# 16 wrapper refusals (dummy_hostile.c's list); 530 messages sent to be
+# refused (5 requests, 1 mis-sent one-way, 4 forged completions, a flood of
+# 500, 20 replays): the count may be lower only if klxd_glue's queue
+# dropped some of the flood (logged), so at least the 30 outside it
+expect "hostile: Linux counted every refusal" "$T: hostile: Linux: domain [0-9]+ refused: 16 calls by dummy_glue, ([3-9][0-9]|[1-9][0-9]{2,}) messages by the generated glue, 0 completions of skbs not in flight"
+expect "life cycle: 3 load/destroy cycles leave no glue module" "$T: 3 load/destroy cycles: no glue module left after each destroy"
+expect "hostile: reload and the native dummy work after it" "$T: after the hostile domain: isolated and native dummy carry traffic"
 expect "everything contained and unloaded, pool back" "$T: dummy: native and isolated passed the same script; stop, fault and reload contained"
 if tr -d '\r' < "$LOG" | grep -qE '^lxds-guest: test lxd-dummy exit=0'; then
   pass "lxd-dummy: test passed"

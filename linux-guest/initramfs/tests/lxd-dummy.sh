@@ -98,10 +98,19 @@ load() {
     fail "lxdctl load did not insert ${1%.lxd}_glue.ko"
 }
 
-# unload NAME: after the domain is gone
+# unload NAME: after the domain stopped (not destroyed): the glue by hand,
+# then the domain
 unload() {
   run rmmod dummy_glue || fail "rmmod dummy_glue"
   run lxdctl destroy "$1" || fail "destroy $1"
+}
+
+# destroy NAME WHAT: lxdctl destroy removes the glue module load inserted
+destroy() {
+  run lxdctl destroy "$1" || fail "destroy $1 ($2)"
+  printf '%s\n' "$OUT" | grep -q '^removed dummy_glue$' || fail "destroy $1 ($2) did not remove dummy_glue"
+  grep -q '^dummy_glue ' /proc/modules && fail "dummy_glue still loaded after destroy $1 ($2)"
+  wait_gone 10 || fail "$IF still there after destroy $1 ($2)"
 }
 
 load /lib/lxd/dummy.lxd dummy
@@ -109,12 +118,20 @@ exercise lxd
 dmesg | grep -E 'dummy_glue' | while IFS= read -r l; do say "dmesg: $l"; done
 
 # destroy: the interface goes away cleanly
-run lxdctl destroy dummy || fail "destroy dummy"
-wait_gone 10 || fail "$IF still there 10 s after destroy"
+destroy dummy first
 dmesg | grep -q "dummy_glue: domain $id is gone: interfaces unregistered" ||
   fail "no log line about the interface going away"
-say "destroy: $IF unregistered"
-run rmmod dummy_glue || fail "rmmod dummy_glue"
+say "destroy: $IF unregistered, dummy_glue removed"
+
+# load/destroy cycles: each destroy takes the glue module with it
+for c in 1 2 3; do
+  load /lib/lxd/dummy.lxd dummy
+  wait_if 60 || fail "cycle $c: $IF did not appear"
+  run ip link set $IF up || fail "cycle $c: up"
+  run nettx send $IF 20 64 || fail "cycle $c: sending"
+  destroy dummy "cycle $c"
+done
+say "3 load/destroy cycles: no glue module left after each destroy"
 
 # (c) containment 1: the domain stopped while a sender is in full flow
 load /lib/lxd/dummy.lxd dummy
@@ -153,9 +170,7 @@ while :; do
 done
 [ $(($4 - $1)) = 100 ] || fail "reload 2: tx_packets grew by $(($4 - $1)), not 100"
 say "reload: 100 packets counted again"
-run lxdctl destroy dummy || fail "destroy dummy (reload 2)"
-wait_gone 10 || fail "$IF still there after destroy (reload 2)"
-run rmmod dummy_glue || fail "rmmod dummy_glue (reload 2)"
+destroy dummy "reload 2"
 
 # (e) containment 2: a test build of dummy.c (dummy_test.lxd, a patch in
 # lxd-sdk/kenv/drivers/dummy/test/) that checks every payload byte and
@@ -184,8 +199,69 @@ load /lib/lxd/dummy.lxd dummy
 wait_if 60 || fail "reload 3: $IF did not appear"
 run ip link set $IF up || fail "reload 3: up"
 run nettx send $IF 50 64 || fail "reload 3: sending"
-run lxdctl destroy dummy || fail "destroy dummy (reload 3)"
-wait_gone 10 || fail "$IF still there after destroy (reload 3)"
-run rmmod dummy_glue || fail "rmmod dummy_glue (reload 3)"
+destroy dummy "reload 3"
+
+# (g) a hostile build of the domain side (dummy_hostile.lxd: dummy.c with
+# test/dummy-hostile.patch, test/dummy_hostile.c): after registering dummy0
+# it forges what a compromised driver would (bad setups, calls on the
+# registered device, nested rtnl, forged/stale/mistyped references, bad
+# messages, a flood) and sends every completion twice; then it serves on.
+load /lib/lxd/test/dummy_hostile.lxd dummy_hostile
+wait_if 60 || fail "hostile: $IF did not appear"
+n=0
+until lxdctl log | grep -q 'dummy hostile: [0-9]* of [0-9]* checked calls refused'; do
+  n=$((n + 1)); [ $n -gt 600 ] && fail "hostile: the domain did not finish its forged calls in 60 s"
+  sleep 0.1
+done
+say "hostile: domain: $(lxdctl log | sed -n 's/.*dummy hostile: \([0-9]* of [0-9]* checked.*\)/\1/p' | tail -n 1)"
+run ip link set $IF address 02:11:22:33:44:66 || fail "hostile: MAC change"
+run ip link set $IF up || fail "hostile: up"
+run ip addr add 10.99.0.1/24 dev $IF || fail "hostile: ip addr add"
+s0=$(stats_of $IF)
+run nettx send $IF 100 64 || fail "hostile: sending"
+n=0
+while :; do
+  set -- $s0 $(stats_of $IF)
+  [ $(($4 - $1)) -ge 100 ] && break
+  n=$((n + 1)); [ $n -gt 50 ] && break
+  sleep 0.1
+done
+[ $(($4 - $1)) = 100 ] || fail "hostile: tx_packets grew by $(($4 - $1)), not 100"
+say "hostile: $IF works: 100 packets counted, address $(cat /sys/class/net/$IF/address)"
+# counters are the driver's to report: Linux shows garbage as garbage, no more
+run ip link set $IF mtu 1234 || fail "hostile: mtu 1234"
+g=$(stats_of $IF)
+run ip link set $IF mtu 1500 || fail "hostile: mtu 1500"
+say "hostile: garbage counters shown as they came: $g"
+[ "${g%% *}" = 18446744073709551615 ] || fail "hostile: the garbage counters did not come through ($g)"
+# ip link add of the isolated kind: refused by the glue (the devices are the domain's)
+if ip link add evil0 type dummy > /tmp/ipadd.out 2>&1; then fail "hostile: ip link add type dummy was accepted"; fi
+say "hostile: ip link add type dummy refused: $(head -n 1 /tmp/ipadd.out)"
+[ -d /sys/class/net/evil0 ] && fail "hostile: evil0 exists"
+destroy dummy_hostile hostile
+n=0
+until dmesg | grep -q "dummy_glue: domain $id refused:"; do
+  n=$((n + 1)); [ $n -gt 100 ] && fail "hostile: no refusal counts from dummy_glue"
+  sleep 0.1
+done
+say "hostile: Linux: $(dmesg | sed -n "s/.*dummy_glue: \(domain $id refused: .*\)/\1/p" | tail -n 1)"
+
+# (h) after the hostile domain: the isolated driver and the native one work
+load /lib/lxd/dummy.lxd dummy
+wait_if 60 || fail "reload 4: $IF did not appear"
+run ip link set $IF up || fail "reload 4: up"
+run nettx send $IF 50 64 || fail "reload 4: sending"
+destroy dummy "reload 4"
+run insmod "$KO" || fail "insmod $KO after the hostile domain"
+wait_if 10 || fail "native: $IF did not appear after the hostile domain"
+run ip link set $IF up || fail "native again: up"
+s0=$(stats_of $IF)
+run nettx send $IF 50 64 || fail "native again: sending"
+set -- $s0 $(stats_of $IF)
+[ $(($4 - $1)) = 50 ] || fail "native again: tx_packets grew by $(($4 - $1)), not 50"
+run rmmod dummy || fail "rmmod dummy (native again)"
+wait_gone 10 || fail "$IF still there after rmmod dummy (native again)"
+say "after the hostile domain: isolated and native dummy carry traffic"
+
 [ "$(pool_free)" = "$free0" ] || fail "pool free $(pool_free), $free0 before"
 say "dummy: native and isolated passed the same script; stop, fault and reload contained"

@@ -35,7 +35,7 @@ up() {
 down() {
   case $1 in
     native) run rmmod null_blk || fail "rmmod null_blk" ;;
-    lxd) run lxdctl destroy null_blk && run rmmod null_blk_glue || fail "lxd teardown" ;;
+    lxd) run lxdctl destroy null_blk || fail "lxd teardown" ;;   # removes null_blk_glue too
   esac
 }
 

@@ -87,7 +87,9 @@ workload lxd
 dmesg | grep -E 'null_blk_glue' | while IFS= read -r l; do say "dmesg: $l"; done
 
 # (c) containment: the domain destroyed with I/O in flight (the kernel's
-# I/O error lines stay off the console, where they would split ours)
+# I/O error lines stay off the console, where they would split ours).
+# lxdctl destroy then removes null_blk_glue, waiting for the users of the
+# disk (they see I/O errors and close it); its exit removes the disk.
 dmesg -n 1
 for j in 1 2 3 4; do
   (while dd if=/tmp/pattern of=/dev/nullb0 bs=65536 count=16 seek=$((j * 16)) oflag=direct 2>/dev/null; do
@@ -97,6 +99,7 @@ done
  echo "reader stopped" > /tmp/r1) &
 sleep 2
 run lxdctl destroy null_blk || fail "lxdctl destroy null_blk"
+dout=$OUT
 n=0
 while [ ! -e /tmp/w1 ] || [ ! -e /tmp/w2 ] || [ ! -e /tmp/w3 ] || [ ! -e /tmp/w4 ] || [ ! -e /tmp/r1 ]; do
   n=$((n + 1))
@@ -107,9 +110,10 @@ say "after destroy: every writer and reader stopped with an error ($((n / 10)) s
 if dd if=/dev/nullb0 of=/dev/null bs=4096 count=1 iflag=direct 2>/dev/null; then
   fail "a new read succeeded after the domain was destroyed"
 fi
-say "after destroy: a new read fails with an I/O error"
-run rmmod null_blk_glue || fail "rmmod null_blk_glue"
-[ -e /dev/nullb0 ] && fail "/dev/nullb0 still there after rmmod null_blk_glue"
+say "after destroy: a new read fails"
+printf '%s\n' "$dout" | grep -q '^removed null_blk_glue$' || fail "destroy did not remove null_blk_glue"
+grep -q '^null_blk_glue ' /proc/modules && fail "null_blk_glue still loaded after destroy"
+[ -e /dev/nullb0 ] && fail "/dev/nullb0 still there after destroy"
 dmesg | grep -E 'null_blk_glue' | tail -n 4 | while IFS= read -r l; do say "dmesg: $l"; done
 [ "$(pool_free)" = "$free0" ] || fail "pool free $(pool_free), $free0 before"
 say "after destroy: the disk removed, the pool back to $free0 bytes"
@@ -122,7 +126,18 @@ back=$(dd if=/dev/nullb0 bs=65536 count=32 iflag=direct 2>/dev/null | md5sum | c
 [ "$back" = "$patsum" ] || fail "reload: the pattern came back as $back"
 say "reload: a new domain, /dev/nullb0 works"
 run lxdctl destroy null_blk || fail "destroy after reload"
-run rmmod null_blk_glue || fail "rmmod after reload"
+grep -q '^null_blk_glue ' /proc/modules && fail "null_blk_glue still loaded after destroy (reload)"
+# load/destroy cycles: each destroy takes the glue module (and the disk) with it
+for c in 1 2 3; do
+  run lxdctl load /lib/lxd/null_blk.lxd $PARAMS || fail "cycle $c: load"
+  wait_dev 60 || fail "cycle $c: /dev/nullb0 did not appear"
+  dd if=/dev/nullb0 of=/dev/null bs=4096 count=4 iflag=direct 2>/dev/null || fail "cycle $c: read"
+  run lxdctl destroy null_blk || fail "cycle $c: destroy"
+  printf '%s\n' "$OUT" | grep -q '^removed null_blk_glue$' || fail "cycle $c: destroy did not remove null_blk_glue"
+  grep -q '^null_blk_glue ' /proc/modules && fail "cycle $c: null_blk_glue still loaded after destroy"
+  [ -e /dev/nullb0 ] && fail "cycle $c: /dev/nullb0 still there after destroy"
+done
+say "3 load/destroy cycles: no glue module left after each destroy"
 [ "$(pool_free)" = "$free0" ] || fail "pool free $(pool_free) after reload, $free0 before"
 
 # (e) a hostile driver: null_blk_hostile.lxd tries to register "sda", a
@@ -138,7 +153,7 @@ back=$(dd if=/dev/nullb0 bs=65536 count=32 iflag=direct 2>/dev/null | md5sum | c
 grep -q ' sda$' /proc/devices && fail "hostile: the domain registered a major named sda"
 say "hostile: /dev/nullb0 works, no sda"
 run lxdctl destroy null_blk_hostile || fail "destroy null_blk_hostile"
-run rmmod null_blk_glue || fail "rmmod after the hostile domain"
+grep -q '^null_blk_glue ' /proc/modules && fail "null_blk_glue still loaded after destroying the hostile domain"
 dmesg | grep -E 'null_blk_glue' | grep -E 'refused|not in flight|glue stopped' | tail -n 12 |
   while IFS= read -r l; do say "dmesg: $l"; done
 [ "$(pool_free)" = "$free0" ] || fail "pool free $(pool_free) after the hostile domain, $free0 before"

@@ -43,6 +43,8 @@
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <net/rtnetlink.h>
+#include <net/ip.h>
+#include <linux/if_arp.h>
 
 #include <lxds/hypercall_abi.h>
 #include "klxd.h"
@@ -115,7 +117,21 @@ static struct {
 	bool gone;                            /* the domain died or was destroyed */
 	struct delayed_work watch;
 	u64 sent, completed;
+	/* setup: the device Linux is setting up through the domain's setup
+	 * (ether_setup and dev_addr_mod are allowed on it alone) */
+	struct mutex setup_lock;
+	struct net_device *in_setup;
+	void (*setup_tramp)(struct net_device *);
+	/* what the domain asked and was refused (docs/lxd-dummy.md) */
+	atomic_t refused;                     /* calls refused by these wrappers */
+	atomic_t bad_completions;             /* kfree_skb_reason of an skb not in flight */
 } dg;
+
+/* A refused call: counted, logged (rate-limited: a domain can flood). */
+#define dg_refuse(fmt, ...) do {						\
+		atomic_inc(&dg.refused);					\
+		pr_warn_ratelimited("domain %u: " fmt "; refused\n", domain, ##__VA_ARGS__); \
+	} while (0)
 
 /* --- devices ---------------------------------------------------------------- */
 
@@ -268,6 +284,7 @@ void dg_kfree_skb_reason(struct sk_buff *skb, enum skb_drop_reason reason)
 	struct dg_skb_cb *cb = dg_cb(skb);
 
 	if (cb->magic != DG_CB_MAGIC || !dg_slot_put(cb->slot, skb)) {
+		atomic_inc(&dg.bad_completions);
 		pr_warn_ratelimited("domain %u freed an skb that is not in flight; refused\n", domain);
 		return;
 	}
@@ -340,7 +357,7 @@ void dg_rtnl_lock(void)
 	if (dg.domain_holds_rtnl || dg.gone) {
 		mutex_unlock(&dg.state);
 		/* its own nesting would be a self-deadlock in Linux */
-		pr_warn("domain %u: rtnl_lock while it holds rtnl (or is gone); refused\n", domain);
+		dg_refuse("rtnl_lock while it holds rtnl (or is gone)");
 		return;
 	}
 	mutex_unlock(&dg.state);
@@ -363,7 +380,7 @@ void dg_rtnl_unlock(void)
 	mutex_lock(&dg.state);
 	if (!dg.domain_holds_rtnl || dg.rtnl_unlock_pending) {
 		mutex_unlock(&dg.state);
-		pr_warn("domain %u: rtnl_unlock without rtnl_lock; ignored\n", domain);
+		dg_refuse("rtnl_unlock without rtnl_lock");
 		return;
 	}
 	now = dg.rtnl_users == 0;
@@ -410,8 +427,12 @@ static int dg_take_ops(struct net_device *dev)
 	struct dg_dev *d = dg_find(dev);
 
 	if (!d || !dev->netdev_ops) {
-		pr_warn("domain %u: register_netdevice of a device it did not allocate, or without ops; refused\n",
-			domain);
+		dg_refuse("register_netdevice of a device it did not allocate, or without ops");
+		return -EINVAL;
+	}
+	if (d->ever_registered || dev->reg_state != NETREG_UNINITIALIZED) {
+		/* Linux's register_netdevice would BUG() on it */
+		dg_refuse("register_netdevice of %s, registered already", dev->name);
 		return -EINVAL;
 	}
 	if (dev->netdev_ops != &d->ops) {
@@ -441,11 +462,13 @@ int dg_register_netdevice(struct net_device *dev)
 		WRITE_ONCE(dg.pool_attached, true);
 	}
 	if (!dg_rtnl_enter()) {
-		pr_warn("domain %u: register_netdevice without rtnl_lock; refused\n", domain);
+		dg_refuse("register_netdevice without rtnl_lock");
 		return -EINVAL;
 	}
 	err = dg_take_ops(dev);
 	if (!err) {
+		/* not projected (dummy.idl net_device_reg): the one kind it registered */
+		dev->rtnl_link_ops = dg.link_ops;
 		/* Linux's own rules for the rest (name, MTU, features) */
 		err = register_netdevice(dev);
 		d = dg_find(dev);
@@ -465,6 +488,54 @@ int dg_register_netdevice(struct net_device *dev)
 	return err;
 }
 
+/* Linux's alloc_netdev_mqs calls this: the domain's setup, marked. */
+static void dg_setup_wrap(struct net_device *dev)
+{
+	WRITE_ONCE(dg.in_setup, dev);
+	dg.setup_tramp(dev);
+	WRITE_ONCE(dg.in_setup, NULL);
+}
+
+/* Only the features, flags and private flags an Ethernet device without
+ * offload engines may have: a flag such as IFF_L3MDEV_MASTER or a feature
+ * such as NETIF_F_HW_TLS_TX makes Linux call ops this device does not have. */
+#define DG_FLAGS_OK      (IFF_BROADCAST | IFF_MULTICAST | IFF_NOARP | IFF_DEBUG)
+#define DG_PRIV_FLAGS_OK (IFF_XMIT_DST_RELEASE | IFF_XMIT_DST_RELEASE_PERM | IFF_TX_SKB_SHARING | \
+			  IFF_LIVE_ADDR_CHANGE | IFF_NO_QUEUE | IFF_DONT_BRIDGE | IFF_DISABLE_NETPOLL)
+#define DG_FEATURES_OK   (NETIF_F_SG | NETIF_F_FRAGLIST | NETIF_F_GSO_SOFTWARE | NETIF_F_HW_CSUM | \
+			  NETIF_F_HIGHDMA | NETIF_F_LLTX | NETIF_F_GSO_ENCAP_ALL | NETIF_F_RXCSUM)
+
+/* What the domain's setup wrote into Linux's device (net_device_setup's
+ * [out] fields): refused unless Linux can use it as the Ethernet device the
+ * glue's packet path and ether_setup's header_ops assume. */
+static bool dg_setup_ok(struct net_device *dev)
+{
+	const char *why = NULL;
+
+	if (dev->type != ARPHRD_ETHER || dev->addr_len != ETH_ALEN || dev->hard_header_len != ETH_HLEN)
+		why = "not Ethernet (type, address length or header length)";
+	else if (dev->mtu < ETH_MIN_MTU || dev->mtu > IP_MAX_MTU || dev->max_mtu > IP_MAX_MTU ||
+		 (dev->max_mtu && (dev->min_mtu > dev->max_mtu || dev->mtu > dev->max_mtu ||
+				   dev->mtu < dev->min_mtu)))
+		why = "MTU out of range";
+	else if (dev->flags & ~DG_FLAGS_OK)
+		why = "flags it may not set";
+	else if (dev->priv_flags & ~(u64)DG_PRIV_FLAGS_OK)
+		why = "private flags it may not set";
+	else if ((dev->features | dev->hw_features | dev->hw_enc_features) & ~DG_FEATURES_OK)
+		why = "features it does not have";
+	else if (dev->tx_queue_len > 65536)
+		why = "a transmit queue longer than 65536";
+	else if (!dev->netdev_ops || !dev->ethtool_ops)
+		why = "no netdev_ops or ethtool_ops";
+	if (why)
+		dg_refuse("its setup left %s: %s (type %u, address %u bytes, header %u, mtu %u [%u, %u], flags %#x, priv %#llx, features %#llx)",
+			  dev->name, why, dev->type, dev->addr_len, dev->hard_header_len, dev->mtu,
+			  dev->min_mtu, dev->max_mtu, dev->flags, (unsigned long long)dev->priv_flags,
+			  (unsigned long long)dev->features);
+	return !why;
+}
+
 struct net_device *dg_alloc_netdev_mqs(int sizeof_priv, const char *name,
 				       unsigned char name_assign_type,
 				       void (*setup)(struct net_device *),
@@ -478,9 +549,9 @@ struct net_device *dg_alloc_netdev_mqs(int sizeof_priv, const char *name,
 	int i;
 
 	if (sizeof_priv < 0 || sizeof_priv > 4096 || txqs < 1 || txqs > 16 || rxqs < 1 ||
-	    rxqs > 16 || name_assign_type > NET_NAME_RENAMED) {
-		pr_warn("domain %u: alloc_netdev_mqs(priv %d, %u/%u queues, name type %u) refused\n",
-			domain, sizeof_priv, txqs, rxqs, name_assign_type);
+	    rxqs > 16 || name_assign_type > NET_NAME_RENAMED || !setup) {
+		dg_refuse("alloc_netdev_mqs(priv %d, %u/%u queues, name type %u)", sizeof_priv, txqs,
+			  rxqs, name_assign_type);
 		return NULL;
 	}
 	spin_lock_bh(&dg.lock);
@@ -490,17 +561,42 @@ struct net_device *dg_alloc_netdev_mqs(int sizeof_priv, const char *name,
 		dg.devs[i].dev = ERR_PTR(-EBUSY);     /* reserved while Linux allocates */
 	spin_unlock_bh(&dg.lock);
 	if (i >= DG_MAX_DEVS) {
-		pr_warn("domain %u: more than %d devices refused\n", domain, DG_MAX_DEVS);
+		dg_refuse("more than %d devices", DG_MAX_DEVS);
 		return NULL;
 	}
-	dev = alloc_netdev_mqs(sizeof_priv, name, name_assign_type, setup, txqs, rxqs);
+	/* The domain's setup runs through the trampoline, inside Linux's
+	 * alloc_netdev_mqs; dg_setup_wrap marks the device meanwhile. */
+	mutex_lock(&dg.setup_lock);
+	dg.setup_tramp = setup;
+	dev = alloc_netdev_mqs(sizeof_priv, name, name_assign_type, dg_setup_wrap, txqs, rxqs);
+	dg.setup_tramp = NULL;
+	mutex_unlock(&dg.setup_lock);
+	if (dev && !dg_setup_ok(dev)) {
+		/* the domain's reference to it goes before the memory does */
+		glue_ref_drop(&dg.ctx, dev, dummy_TYPE_net_device);
+		free_netdev(dev);
+		dev = NULL;
+	}
 	spin_lock_bh(&dg.lock);
 	dg.devs[i].dev = dev;
 	dg.devs[i].registered = false;
+	dg.devs[i].ever_registered = false;
 	if (dev)
 		dg.nalloc++;
 	spin_unlock_bh(&dg.lock);
 	return dev;
+}
+
+/* ether_setup: only on the device being set up (the projection carries
+ * nothing in, so a refused call changed nothing). */
+void dg_ether_setup(struct net_device *dev);
+void dg_ether_setup(struct net_device *dev)
+{
+	if (dev != READ_ONCE(dg.in_setup) || dev->reg_state != NETREG_UNINITIALIZED) {
+		dg_refuse("ether_setup on %s, not a device it is setting up", dev->name);
+		return;
+	}
+	ether_setup(dev);
 }
 
 /* Only a device it allocated and that is not registered. */
@@ -510,8 +606,7 @@ void dg_free_netdev(struct net_device *dev)
 	struct dg_dev *d = dg_find(dev);
 
 	if (!d || d->ever_registered || dev->reg_state != NETREG_UNINITIALIZED) {
-		pr_warn("domain %u: free_netdev of a device it does not own or that is registered; refused\n",
-			domain);
+		dg_refuse("free_netdev of a device it does not own or that is registered");
 		return;
 	}
 	spin_lock_bh(&dg.lock);
@@ -521,20 +616,34 @@ void dg_free_netdev(struct net_device *dev)
 	free_netdev(dev);
 }
 
+static int dg_link_validate(struct nlattr *tb[], struct nlattr *data[],
+			    struct netlink_ext_ack *extack)
+{
+	(void)tb;
+	(void)data;
+	NL_SET_ERR_MSG(extack, "isolated driver: devices come from the domain (numdummies), not ip link add");
+	return -EOPNOTSUPP;
+}
+
 int dg_rtnl_link_register(struct rtnl_link_ops *ops);
 int dg_rtnl_link_register(struct rtnl_link_ops *ops)
 {
 	int err;
 
 	if (!dg_rtnl_enter()) {
-		pr_warn("domain %u: __rtnl_link_register without rtnl; refused\n", domain);
+		dg_refuse("__rtnl_link_register without rtnl");
 		return -EINVAL;
 	}
 	if (dg.link_ops || !ops->kind || !ops->kind[0]) {
-		pr_warn("domain %u: a second rtnl_link_ops, or one without a kind; refused\n", domain);
+		dg_refuse("a second rtnl_link_ops, or one without a kind");
 		err = -EINVAL;
 	} else {
-		ops->validate = NULL;    /* not projected (docs/lxd-dummy.md "Gaps") */
+		/* `ip link add type KIND`: Linux would allocate and register a
+		 * device itself, with the domain's setup and the plain
+		 * trampolines (whose ndo_start_xmit sleeps): refused before
+		 * that, in validate (the driver's own validate is not
+		 * projected; docs/lxd-dummy.md "Gaps") */
+		ops->validate = dg_link_validate;
 		err = __rtnl_link_register(ops);
 		if (!err)
 			dg.link_ops = ops;
@@ -549,15 +658,14 @@ void dg___rtnl_link_unregister(struct rtnl_link_ops *ops);
 void dg___rtnl_link_unregister(struct rtnl_link_ops *ops)
 {
 	if (!dg_rtnl_enter()) {
-		pr_warn("domain %u: __rtnl_link_unregister without rtnl; refused\n", domain);
+		dg_refuse("__rtnl_link_unregister without rtnl");
 		return;
 	}
 	if (ops == dg.link_ops) {
 		__rtnl_link_unregister(ops);
 		dg.link_ops = NULL;
 	} else {
-		pr_warn("domain %u: __rtnl_link_unregister of ops it did not register; refused\n",
-			domain);
+		dg_refuse("__rtnl_link_unregister of ops it did not register");
 	}
 	dg_rtnl_exit();
 }
@@ -566,8 +674,7 @@ void dg_rtnl_link_unregister(struct rtnl_link_ops *ops);
 void dg_rtnl_link_unregister(struct rtnl_link_ops *ops)
 {
 	if (ops != dg.link_ops || READ_ONCE(dg.domain_holds_rtnl) || READ_ONCE(dg.gone)) {
-		pr_warn("domain %u: rtnl_link_unregister of ops it did not register, or holding rtnl; refused\n",
-			domain);
+		dg_refuse("rtnl_link_unregister of ops it did not register, or holding rtnl");
 		return;
 	}
 	rtnl_link_unregister(ops);
@@ -578,10 +685,15 @@ void dg_dev_addr_mod(struct net_device *dev, unsigned int offset, const void *ad
 void dg_dev_addr_mod(struct net_device *dev, unsigned int offset, const void *addr, size_t len)
 {
 	/* (dev: a device the domain knows, checked by the glue; during
-	 * setup it is not in dg.devs yet) */
+	 * setup it is not in dg.devs yet.)  Only while Linux sets it up
+	 * (eth_hw_addr_random in setup): a live device's address changes
+	 * through Linux (dev_set_mac_address, under rtnl, with notifiers). */
+	if (dev != READ_ONCE(dg.in_setup) || dev->reg_state != NETREG_UNINITIALIZED) {
+		dg_refuse("dev_addr_mod on %s, not a device it is setting up", dev->name);
+		return;
+	}
 	if (offset > MAX_ADDR_LEN || len > MAX_ADDR_LEN - offset || offset + len > dev->addr_len) {
-		pr_warn("domain %u: dev_addr_mod(offset %u, %zu bytes) outside the address; refused\n",
-			domain, offset, len);
+		dg_refuse("dev_addr_mod(offset %u, %zu bytes) outside the address", offset, len);
 		return;
 	}
 	dev_addr_mod(dev, offset, addr, len);
@@ -680,6 +792,9 @@ static void dg_domain_gone(void)
 	dummy_linux_release(&dg.ctx);
 	pr_warn("domain %u is gone: interfaces unregistered, %u packets in flight dropped (%llu sent, %llu completed)\n",
 		domain, freed, dg.sent, dg.completed);
+	pr_info("domain %u refused: %d calls by dummy_glue, %llu messages by the generated glue, %d completions of skbs not in flight\n",
+		domain, atomic_read(&dg.refused), (unsigned long long)dg.ctx.rejected,
+		atomic_read(&dg.bad_completions));
 }
 
 static void dg_watch(struct work_struct *w)
@@ -703,6 +818,7 @@ static int __init dg_init(void)
 	BUILD_BUG_ON(DG_INFLIGHT > DG_SLOTS);
 	spin_lock_init(&dg.lock);
 	mutex_init(&dg.state);
+	mutex_init(&dg.setup_lock);
 	init_waitqueue_head(&dg.state_wq);
 	init_waitqueue_head(&dg.slot_wq);
 	skb_queue_head_init(&dg.txq);
@@ -754,19 +870,30 @@ leak:
 	return err;
 }
 
+/* Whether the domain is gone for good (its memory, and our grant, with it). */
+static bool dg_domain_destroyed(void)
+{
+	struct klxd_channel *ch = klxd_channel_get(domain);
+	int st;
+
+	if (IS_ERR(ch))
+		return PTR_ERR(ch) == -ENODEV || PTR_ERR(ch) == -ENOENT;
+	st = klxd_channel_state(ch);
+	klxd_channel_put(ch);
+	return st == -ENODEV;
+}
+
 static void __exit dg_exit(void)
 {
-	bool was_gone;
-
 	cancel_delayed_work_sync(&dg.watch);
-	was_gone = READ_ONCE(dg.gone);
-	if (!was_gone)
+	if (!READ_ONCE(dg.gone))
 		dg_domain_gone();
 	skb_queue_purge(&dg.txq);
 	put_task_struct(dg.sender);
 	dummy_linux_ctx = NULL;
-	/* The pool is Linux's again only once the domain cannot run. */
-	if (was_gone) {
+	/* The pool is Linux's again only once the domain cannot run
+	 * (lxdctl destroy removes this module right after the domain). */
+	if (dg_domain_destroyed()) {
 		__free_pages(dg.pool_pages, DG_POOL_ORDER);
 		pr_info("domain %u: glue stopped, packet pool freed\n", domain);
 	} else {

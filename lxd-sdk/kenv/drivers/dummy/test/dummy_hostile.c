@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dummy_hostile.lxd, a TEST BUILD ONLY (never /lib/lxd/dummy.lxd): the
+ * domain side of a compromised dummy driver.  dummy.c carries
+ * test/dummy-hostile.patch, which calls dummy_hostile_calls() once its real
+ * dummy0 is registered, and dummy_hostile_skb_word()/dummy_hostile_replay()
+ * around every completion.  This file asks Linux, through the generated
+ * stubs and through messages built by hand, for what a compromised driver
+ * would: devices whose setup leaves absurd fields, ether_setup,
+ * dev_addr_mod and register_netdevice on the registered device, nested
+ * rtnl, a second link kind, forged, out-of-range, stale and mistyped
+ * references, malformed messages, unknown rpcs, a flood, and every packet's
+ * completion twice.  Then it goes on serving dummy0.
+ *
+ * The domain logs what it could see refused ("dummy hostile: N of N checked
+ * calls refused, ..."); dummy_glue counts every refusal and logs the counts
+ * when the domain goes (linux-guest/initramfs/tests/lxd-dummy.sh checks
+ * both, and that dummy0 still works).
+ */
+#include <linux/module.h>
+#include <linux/kernel.h>
+#include <linux/netdevice.h>
+#include <linux/etherdevice.h>
+#include <linux/if_arp.h>
+#include <linux/skbuff.h>
+#include <net/rtnetlink.h>
+
+#include "dummy_common.h"
+
+#define HOSTILE_FLOOD    500     /* one-way garbage messages */
+#define HOSTILE_REPLAYS  20      /* completions sent twice */
+
+static int hostile_mode;
+static unsigned int checked, refused, forged;
+
+static const struct net_device_ops hostile_netdev_ops;
+static const struct ethtool_ops hostile_ethtool_ops;
+
+/* The setup function of every device the hostile domain allocates: Linux's
+ * ether_setup (allowed: Linux is setting this device up), then one absurd
+ * field per mode.  Linux must refuse each device (dg_setup_ok). */
+static void hostile_setup(struct net_device *dev)
+{
+	static const u8 addr[20] = { 2, 0xbb, 0xbb, 0xbb, 0xbb, 0xbb };
+
+	ether_setup(dev);
+	dev->netdev_ops = &hostile_netdev_ops;
+	dev->ethtool_ops = &hostile_ethtool_ops;
+	switch (hostile_mode) {
+	case 1:
+		dev_addr_mod(dev, 0, addr, sizeof(addr));   /* 20 bytes into a 6-byte address */
+		dev->addr_len = 200;
+		break;
+	case 2:
+		dev->mtu = 0x7fffffff;
+		dev->max_mtu = 0x7fffffff;
+		break;
+	case 3:
+		dev->priv_flags |= IFF_L3MDEV_MASTER;
+		break;
+	case 4:
+		dev->features |= NETIF_F_HW_TLS_TX;
+		break;
+	case 5:
+		dev->flags |= IFF_UP | IFF_LOOPBACK;
+		break;
+	case 6:
+		dev->type = ARPHRD_LOOPBACK;
+		break;
+	case 7:
+		dev->netdev_ops = NULL;
+		break;
+	}
+}
+
+#define HOSTILE_CHECK(what, bad) do {					\
+		checked++;						\
+		if (bad) {						\
+			refused++;					\
+		} else {						\
+			pr_err("dummy hostile: %s was NOT refused\n", what); \
+		}							\
+	} while (0)
+
+/* A request built by hand: rpc, kind, words; glue_call's result. */
+static int hostile_raw(u16 rpc, u16 kind, const u64 *w, unsigned int n)
+{
+	GLUE_MSG_BUF(16) req, reply;
+	struct glue_wr wr;
+	unsigned int i;
+
+	glue_msg_init(&req.m, 16);
+	glue_msg_init(&reply.m, 16);
+	glue_wr_init(&wr, &req.m, rpc, kind);
+	for (i = 0; i < n; i++)
+		glue_put(&wr, w[i]);
+	forged++;
+	if (kind == CHAN_T_ONEWAY)
+		return glue_send(dummy_domain_ctx, &req.m);
+	return glue_call(dummy_domain_ctx, &req.m, &reply.m);
+}
+
+/* Linux's reference word for an object the domain holds a copy of. */
+static u64 hostile_word(const void *p, u16 type)
+{
+	int err = 0;
+
+	return glue_ref_export(dummy_domain_ctx, p, type, &err);
+}
+
+void dummy_hostile_calls(struct net_device *dev);
+void dummy_hostile_calls(struct net_device *dev)
+{
+	static struct rtnl_link_ops evil_ops = { .kind = "evil", .setup = hostile_setup };
+	static const u8 mac[ETH_ALEN] = { 2, 0xee, 0xee, 0xee, 0xee, 0xee };
+	u64 devw = hostile_word(dev, dummy_TYPE_net_device);
+	u64 w[4];
+	int i;
+
+	pr_info("dummy hostile: forging calls against %s (Linux reference %#llx)\n", dev->name,
+		(unsigned long long)devw);
+
+	/* devices: a 1 MiB private area, then setups that leave absurd fields */
+	HOSTILE_CHECK("alloc_netdev with a 1 MiB private area",
+		      !alloc_netdev_mqs(1 << 20, "evil%d", NET_NAME_ENUM, hostile_setup, 1, 1));
+	for (hostile_mode = 1; hostile_mode <= 7; hostile_mode++) {
+		struct net_device *evil = alloc_netdev_mqs(0, "evil%d", NET_NAME_ENUM, hostile_setup, 1, 1);
+
+		HOSTILE_CHECK("a device whose setup left absurd fields", !evil);
+		if (evil)
+			pr_err("dummy hostile: mode %d device allocated\n", hostile_mode);
+	}
+	hostile_mode = 0;
+
+	/* the registered dummy0: Linux's configuration is not the domain's to rewrite */
+	ether_setup(dev);                                   /* refused (void) */
+	dev_addr_mod(dev, 0, mac, ETH_ALEN);                /* refused (void) */
+	HOSTILE_CHECK("register_netdevice without rtnl", register_netdevice(dev) < 0);
+	rtnl_lock();
+	rtnl_lock();                                        /* refused: nested */
+	HOSTILE_CHECK("register_netdevice of a registered device", register_netdevice(dev) < 0);
+	HOSTILE_CHECK("a second rtnl_link_ops", __rtnl_link_register(&evil_ops) < 0);
+	rtnl_unlock();
+	rtnl_unlock();                                      /* refused: not held */
+
+	/* references and messages made by hand */
+	w[0] = GLUE_REF_YOURS | 0x1234;                     /* index past the table */
+	HOSTILE_CHECK("register_netdevice of a reference past the table",
+		      hostile_raw(dummy_RPC_register_netdevice, CHAN_T_REQUEST, w, 1) != 0);
+	w[0] = GLUE_REF_YOURS | (77ull << 32) | 3;          /* a generation never given */
+	HOSTILE_CHECK("ether_setup of a forged reference",
+		      hostile_raw(dummy_RPC_ether_setup, CHAN_T_REQUEST, w, 1) != 0);
+	w[0] = devw;                                        /* dummy0, named as an skb */
+	w[1] = 0;
+	HOSTILE_CHECK("skb_tstamp_tx on a net_device reference",
+		      hostile_raw(dummy_RPC_skb_tstamp_tx, CHAN_T_REQUEST, w, 2) != 0);
+	w[0] = 0;
+	HOSTILE_CHECK("an rpc id Linux does not serve", hostile_raw(0x7777, CHAN_T_REQUEST, w, 1) != 0);
+	w[0] = 1; w[1] = 2; w[2] = 3;
+	HOSTILE_CHECK("rtnl_unlock with three words too many",
+		      hostile_raw(dummy_RPC_rtnl_unlock, CHAN_T_REQUEST, w, 3) != 0);
+	w[0] = devw;                                        /* a request sent as one-way */
+	hostile_raw(dummy_RPC_eth_validate_addr, CHAN_T_ONEWAY, w, 1);
+
+	/* completions of skbs never sent, mistyped, out of range, not Linux's */
+	w[1] = 0;
+	w[0] = GLUE_REF_YOURS | (1ull << 32) | 1000;
+	hostile_raw(dummy_RPC_kfree_skb_reason, CHAN_T_ONEWAY, w, 2);
+	w[0] = devw;
+	hostile_raw(dummy_RPC_kfree_skb_reason, CHAN_T_ONEWAY, w, 2);
+	w[0] = GLUE_REF_YOURS | 5000;
+	hostile_raw(dummy_RPC_kfree_skb_reason, CHAN_T_ONEWAY, w, 2);
+	w[0] = 0x42;                                        /* "the domain's own" skb 0x42 */
+	hostile_raw(dummy_RPC_kfree_skb_reason, CHAN_T_ONEWAY, w, 2);
+
+	/* a flood: NULL completions and garbage rpc ids */
+	for (i = 0; i < HOSTILE_FLOOD; i++) {
+		w[0] = 0;
+		w[1] = (u64)i;
+		hostile_raw(i & 1 ? 0xfff0 + (i & 7) : dummy_RPC_kfree_skb_reason, CHAN_T_ONEWAY, w, 2);
+	}
+	pr_info("dummy hostile: %u of %u checked calls refused, %u forged messages sent; serving %s on\n",
+		refused, checked, forged, dev->name);
+}
+
+/* The completion's reference word, before the driver's dev_kfree_skb drops it. */
+u64 dummy_hostile_skb_word(struct sk_buff *skb);
+u64 dummy_hostile_skb_word(struct sk_buff *skb)
+{
+	return hostile_word(skb, dummy_TYPE_sk_buff);
+}
+
+/* The same completion again: a stale reference Linux must refuse. */
+void dummy_hostile_replay(u64 word);
+void dummy_hostile_replay(u64 word)
+{
+	static unsigned int replays;
+	u64 w[2] = { word, 0 };
+
+	if (replays >= HOSTILE_REPLAYS || !word)
+		return;
+	replays++;
+	hostile_raw(dummy_RPC_kfree_skb_reason, CHAN_T_ONEWAY, w, 2);
+	if (replays == HOSTILE_REPLAYS)
+		pr_info("dummy hostile: %u completions sent twice\n", replays);
+}
