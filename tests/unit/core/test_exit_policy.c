@@ -28,7 +28,10 @@ void arch_power_ports(struct arch_power_ports *out)
 {
     *out = (struct arch_power_ports){ .pm1a_cnt = PM1A, .slp_typ_s5 = S5, .s5_known = true,
                                       .reset_port = RESET_REG,
-                                      .reset_value = 5, .has_reset_port = true };
+                                      .reset_value = 5, .has_reset_port = true,
+                                      /* where QEMU's PIIX4 has them: below PCI I/O space */
+                                      .pm1a_evt = { 0x600, 4 }, .pm_tmr = { 0x608, 4 },
+                                      .gpe0 = { 0xAFE0, 4 }, .gpe1 = { 0xFFFE, 4 } };
 }
 uint64_t arch_apic_base_msr(void) { return APIC_BASE; }
 void printk(const char *fmt, ...)
@@ -79,6 +82,13 @@ static void test_linux_ports(void **state)
     assert_int_equal(policy_port_access(lp, 0x3E8), POLICY_PASS);    /* COM3 */
     for (uint16_t p = 0x2F8; p < 0x300; p++)                          /* COM2: the hypervisor's */
         assert_int_equal(policy_port_access(lp, p), POLICY_DENY);
+    for (uint16_t p = 0x600; p < 0x604; p++)                          /* the FADT's PM1a event block */
+        assert_int_equal(policy_port_access(lp, p), POLICY_PASS);
+    for (uint16_t p = 0x608; p < 0x60C; p++)                          /* its PM timer */
+        assert_int_equal(policy_port_access(lp, p), POLICY_PASS);
+    assert_int_equal(policy_port_access(lp, 0x5FF), POLICY_DENY);    /* no more than the blocks */
+    assert_int_equal(policy_port_access(lp, 0x604), POLICY_DENY);
+    assert_int_equal(policy_port_access(lp, 0x60C), POLICY_DENY);
     assert_int_equal(policy_port_access(lp, 0x92), POLICY_EMULATE);
     assert_int_equal(policy_port_access(lp, 0x64), POLICY_EMULATE);
     assert_int_equal(policy_port_access(lp, 0xCF9), POLICY_EMULATE);
