@@ -22,7 +22,8 @@
 #define VECTOR_BP              3
 #define VECTOR_UD              6
 #define VECTOR_GP              13
-#define REFUSALS_LOGGED_MAX    64          /* per vCPU: a loop of refused exits cannot flood the log */
+#define REFUSALS_LOGGED_MAX    128         /* per vCPU: a loop of refused exits cannot flood the log */
+#define IO_REFUSALS_LOGGED_MAX 32          /* port refusals, counted apart (probing drivers) */
 #define EFER_SCE               (1ull << 0)
 #define EFER_LME               (1ull << 8)
 #define EFER_LMA               (1ull << 10)
@@ -130,17 +131,25 @@ void svm_report_exit(const struct vcpu *v, const struct svm_exit *e, const char 
     printk("  RSI=%016lx RDI=%016lx RBP=%016lx R8 =%016lx\n", r->rsi, r->rdi, r->rbp, r->r8);
 }
 
-/* An exit the guest gets a fault for: one line, for the first REFUSALS_LOGGED_MAX of them. */
+/*
+ * An exit the guest gets a fault for: one line, for the first REFUSALS_LOGGED_MAX
+ * of them on this vCPU (port refusals counted apart, as under VT-x: a driver
+ * probing absent ports must not use up the lines of the refusals that matter).
+ */
 static void report_refusal(struct vcpu *v, const struct svm_exit *e, const char *what)
 {
+    bool io = e->code == SVM_EXIT_IOIO;
+    unsigned int *count = io ? &v->io_refusals_logged : &v->refusals_logged;
+    unsigned int max = io ? IO_REFUSALS_LOGGED_MAX : REFUSALS_LOGGED_MAX;
     char q[160];
 
-    if (v->refusals_logged >= REFUSALS_LOGGED_MAX)
+    if (*count >= max)
         return;
     decode_info(v, e, q, sizeof(q));
     printk("svm: %s/%u: %s (%s) at CPL %u, RIP %#lx: %s%s\n", v->dom->name, v->id,
            svm_exit_name(e->code), q, guest_cpl(v), e->rip, what,
-           ++v->refusals_logged == REFUSALS_LOGGED_MAX ? "; further refusals are not logged" : "");
+           ++*count == max ? (io ? "; further port refusals are not logged"
+                                 : "; further refusals are not logged") : "");
 }
 
 static bool stop_unexpected(struct vcpu *v, const struct svm_exit *e)
