@@ -34,7 +34,7 @@
 #define MSR_APIC_BASE         0x1B
 #define MSR_FEATURE_CONTROL   0x3A
 
-enum { PM1A, PM1B, ACPI_RESET, DYNAMIC_PORTS };
+enum { PM1A, PM1B, ACPI_RESET, PM1A_EVT, PM1B_EVT, PM_TMR, GPE0, GPE1, DYNAMIC_PORTS };
 
 /*
  * Ports: first match wins.  The emulated entries first; slots for the
@@ -46,6 +46,12 @@ static struct policy_ports linux_ports[] = {
     [PM1A] = { 1, 0, POLICY_EMULATE, "ACPI PM1a control (sleep, power-off)" },
     [PM1B] = { 1, 0, POLICY_EMULATE, "ACPI PM1b control" },
     [ACPI_RESET] = { 1, 0, POLICY_EMULATE, "ACPI reset register" },
+    /* passed, wherever the firmware put them (QEMU's PIIX4: 0x600, below PCI I/O space) */
+    [PM1A_EVT] = { 1, 0, POLICY_PASS, "ACPI PM1a event (status, enable)" },
+    [PM1B_EVT] = { 1, 0, POLICY_PASS, "ACPI PM1b event" },
+    [PM_TMR] = { 1, 0, POLICY_PASS, "ACPI PM timer" },
+    [GPE0] = { 1, 0, POLICY_PASS, "ACPI GPE0 block" },
+    [GPE1] = { 1, 0, POLICY_PASS, "ACPI GPE1 block" },
     { PORT_KBC_DATA, PORT_KBC_DATA, POLICY_EMULATE, "8042 data (its output port's bit 0 resets)" },
     { PORT_KBC_CMD, PORT_KBC_CMD, POLICY_EMULATE, "8042 command (0xFE resets)" },
     { PORT_SYS_CTRL_A, PORT_SYS_CTRL_A, POLICY_EMULATE, "system control port A (fast reset, A20)" },
@@ -226,6 +232,15 @@ static void emulate_port(unsigned int slot, uint16_t port, unsigned int width)
     linux_ports[slot].access = POLICY_EMULATE;
 }
 
+/* A block of the FADT's Linux's ACPI driver uses: passed (never over 0xFFFF, at most 256 ports). */
+static void pass_block(unsigned int slot, struct arch_port_block b)
+{
+    if (!b.port || !b.len || b.port + b.len - 1 > 0xFFFF)
+        return;
+    linux_ports[slot].first = b.port;
+    linux_ports[slot].last = (uint16_t)(b.port + b.len - 1);
+}
+
 const struct exit_policy *linux_policy_init(void)
 {
     arch_power_ports(&power);
@@ -234,10 +249,19 @@ const struct exit_policy *linux_policy_init(void)
     emulate_port(PM1B, power.pm1b_cnt, 2);
     if (power.has_reset_port)
         emulate_port(ACPI_RESET, power.reset_port, 1);
+    pass_block(PM1A_EVT, power.pm1a_evt);
+    pass_block(PM1B_EVT, power.pm1b_evt);
+    pass_block(PM_TMR, power.pm_tmr);
+    pass_block(GPE0, power.gpe0);
+    pass_block(GPE1, power.gpe1);
     printk("linux: policy: PM1 control %#x/%#x, reset register %s%#x <- %#x, APIC base %#lx; "
            "%u port and %u MSR ranges, the rest denied\n", power.pm1a_cnt, power.pm1b_cnt,
            power.has_reset_port ? "" : "(none) ", power.reset_port, power.reset_value, apic_base,
            linux_policy.nports, linux_policy.nmsrs);
+    printk("linux: policy: ACPI blocks passed: PM1 event %#x/%#x (%u bytes), PM timer %#x, "
+           "GPE0 %#x (%u bytes), GPE1 %#x (%u bytes)\n", power.pm1a_evt.port, power.pm1b_evt.port,
+           power.pm1a_evt.len, power.pm_tmr.port, power.gpe0.port, power.gpe0.len,
+           power.gpe1.port, power.gpe1.len);
     return &linux_policy;
 }
 

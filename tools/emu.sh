@@ -13,6 +13,7 @@
 #     --timeout SEC    kill the emulator after SEC seconds (default 300 with --log)
 #     --cores N        cores (default 2)         --megs M   memory in MiB (default 512)
 #     --ips N          Bochs instructions per emulated second (default 10000000)
+#     --cpu-flags F    more QEMU TCG -cpu flags, e.g. +xsave (qemu and qemu-plain)
 #     --gdb-port P     the guest's COM4 (Linux's ttyS3) on TCP port P of this host, for
 #                      `lxdctl gdb NAME --tty /dev/ttyS3` in the guest and gdb here
 #                      (`target remote localhost:P`)
@@ -24,7 +25,7 @@
 set -euo pipefail
 
 emu=auto
-iso= log= com2= timeout_s= cores=2 megs=512 ips=10000000 gdb_port=
+iso= log= com2= timeout_s= cores=2 megs=512 ips=10000000 gdb_port= cpu_flags=
 case ${1:-} in auto|kvm|qemu|qemu-plain|bochs) emu=$1; shift ;; esac
 while [ $# -gt 0 ]; do
   case $1 in
@@ -36,6 +37,7 @@ while [ $# -gt 0 ]; do
     --megs) megs=$2; shift ;;
     --ips) ips=$2; shift ;;
     --gdb-port) gdb_port=$2; shift ;;
+    --cpu-flags) cpu_flags=,${2#,}; shift ;;
     -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "emu.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -89,8 +91,8 @@ run_qemu() {
   local accel=() serial=()
   case $emu in
     kvm) accel=(-enable-kvm -cpu host) ;;
-    qemu) accel=(-accel tcg -cpu qemu64,+svm,+npt,+nx) ;;
-    *) accel=(-accel tcg -cpu qemu64,-svm) ;;
+    qemu) accel=(-accel tcg -cpu "qemu64,+svm,+npt,+nx$cpu_flags") ;;
+    *) accel=(-accel tcg -cpu "qemu64,-svm$cpu_flags") ;;
   esac
   if [ -n "$log" ]; then serial=(-serial "file:$log"); else serial=(-serial mon:stdio); fi
   [ -n "$com2" ] && serial+=(-serial "file:$com2")

@@ -147,6 +147,22 @@ static void parse_fadt(const struct acpi_header *fadt, struct acpi_info *out)
     out->pm1a_cnt = (uint16_t)pm1a;
     out->pm1b_cnt = (uint16_t)pm1b;
     out->can_poweroff = pm1a && dsdt && find_s5(dsdt, &out->slp_typ_s5);
+    /* ACPI 1.0 fixed blocks: PM1a/b event at 56/60, PM timer at 76, GPE0/1 at 80/84,
+     * their lengths at 88 (PM1 event), 91 (PM timer), 92 and 93 (GPE0/1) */
+    if (fadt->length >= 94) {
+        uint32_t b[6];
+        memcpy(b, f + 56, 8);
+        memcpy(b + 2, f + 76, 12);
+        out->pm1a_evt = (uint16_t)b[0];
+        out->pm1b_evt = (uint16_t)b[1];
+        out->pm_tmr = (uint16_t)b[2];
+        out->gpe0 = (uint16_t)b[3];
+        out->gpe1 = (uint16_t)b[4];
+        out->pm1_evt_len = f[88];
+        out->pm_tmr_len = f[91];
+        out->gpe0_len = f[92];
+        out->gpe1_len = f[93];
+    }
     /* ACPI 2.0+: flags at 112 (bit 10 RESET_REG_SUP), RESET_REG (a GAS) at 116, value at 128 */
     uint32_t flags = 0;
     uint64_t reset_addr = 0;
@@ -168,6 +184,9 @@ void arch_power_ports(struct arch_power_ports *out)
         .slp_typ_s5 = acpi.slp_typ_s5, .s5_known = acpi.can_poweroff,
         .reset_port = acpi.reset_port, .reset_value = acpi.reset_value,
         .has_reset_port = acpi.has_reset_port,
+        .pm1a_evt = { acpi.pm1a_evt, acpi.pm1_evt_len }, .pm1b_evt = { acpi.pm1b_evt, acpi.pm1_evt_len },
+        .pm_tmr = { acpi.pm_tmr, acpi.pm_tmr_len },
+        .gpe0 = { acpi.gpe0, acpi.gpe0_len }, .gpe1 = { acpi.gpe1, acpi.gpe1_len },
     };
 }
 

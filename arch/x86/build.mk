@@ -4,6 +4,7 @@ HV_ARCH_SRCS += arch/x86/cpu.c arch/x86/serial.c arch/x86/gdt.c arch/x86/idt.c \
                 arch/x86/smp.c arch/x86/power.c arch/x86/linux_boot.c \
                 arch/x86/guest_cpuid.c arch/x86/core_state.c arch/x86/xcr0.c \
                 arch/x86/virt.c arch/x86/selftest.c \
+                arch/x86/policy_exit.c \
                 arch/x86/ram_map.c \
                 arch/x86/debug_regs.c
 HV_ASM       += arch/x86/exception_entry.asm arch/x86/selftest_guest_blob.asm

@@ -98,6 +98,10 @@ struct arch_power_ports {
     uint16_t reset_port;
     uint8_t reset_value;
     bool has_reset_port;
+    /* The FADT's other fixed-hardware blocks, which Linux's ACPI driver reads
+     * and writes (port 0: none): PM1a/b event (status and enable), the PM
+     * timer, GPE0/1.  Linux's policy passes them wherever the firmware put them. */
+    struct arch_port_block { uint16_t port; uint8_t len; } pm1a_evt, pm1b_evt, pm_tmr, gpe0, gpe1;
 };
 void arch_power_ports(struct arch_power_ports *out);
 /* x86: IA32_APIC_BASE of this core as the hypervisor set it up. */

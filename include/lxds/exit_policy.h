@@ -8,9 +8,10 @@
  * One policy per domain kind, declared in domains/ (domains/linux.c,
  * domains/lxd.c) and referenced from its struct domain_ops.  The
  * virtualization backend applies it: VMX builds its I/O and MSR bitmaps
- * from the ranges and asks the policy in its exit handlers (an SVM backend
- * builds its IOPM and MSRPM from the same data).  Nothing here is specific
- * to one backend.
+ * from the ranges (arch/x86/vmx/policy_bitmaps.c), SVM its IOPM and MSRPM
+ * (arch/x86/svm/policy_maps.c), and both ask the policy in their exit
+ * handlers (the I/O and MSR exits through arch/x86/policy_exit.c).
+ * Nothing here is specific to one backend.
  */
 #ifndef LXDS_EXIT_POLICY_H
 #define LXDS_EXIT_POLICY_H

@@ -12,7 +12,9 @@
 #include <lxds/hypercall_abi.h>
 #include <lxds/printk.h>
 #include <x86/cpu.h>
+#include <x86/policy_exit.h>
 #include <x86/trap.h>
+#include <x86/svm_policy.h>
 #include <x86/svm_vcpu.h>
 #include <x86/xcr0.h>
 
@@ -20,7 +22,8 @@
 #define VECTOR_BP              3
 #define VECTOR_UD              6
 #define VECTOR_GP              13
-#define REFUSALS_LOGGED_MAX    64          /* per vCPU: a loop of refused exits cannot flood the log */
+#define REFUSALS_LOGGED_MAX    128         /* per vCPU: a loop of refused exits cannot flood the log */
+#define IO_REFUSALS_LOGGED_MAX 32          /* port refusals, counted apart (probing drivers) */
 #define EFER_SCE               (1ull << 0)
 #define EFER_LME               (1ull << 8)
 #define EFER_LMA               (1ull << 10)
@@ -34,6 +37,10 @@ static const uint8_t op_rdmsr[] = { 0x0F, 0x32 };
 static const uint8_t op_wrmsr[] = { 0x0F, 0x30 };
 static const uint8_t op_invd[] = { 0x0F, 0x08 };
 static const uint8_t op_xsetbv[] = { 0x0F, 0x01, 0xD1 };
+/* The SVM instructions: 0F 01 D8-DF (VMRUN, VMMCALL, VMLOAD, VMSAVE, STGI, CLGI, SKINIT, INVLPGA). */
+static const char *const svm_insn_names[8] = {
+    "VMRUN", "VMMCALL", "VMLOAD", "VMSAVE", "STGI", "CLGI", "SKINIT", "INVLPGA",
+};
 
 static struct vmcb *vmcb_of(const struct vcpu *v)
 {
@@ -124,23 +131,66 @@ void svm_report_exit(const struct vcpu *v, const struct svm_exit *e, const char 
     printk("  RSI=%016lx RDI=%016lx RBP=%016lx R8 =%016lx\n", r->rsi, r->rdi, r->rbp, r->r8);
 }
 
-/* An exit the guest gets a fault for: one line, for the first REFUSALS_LOGGED_MAX of them. */
+/*
+ * An exit the guest gets a fault for: one line, for the first REFUSALS_LOGGED_MAX
+ * of them on this vCPU (port refusals counted apart, as under VT-x: a driver
+ * probing absent ports must not use up the lines of the refusals that matter).
+ */
 static void report_refusal(struct vcpu *v, const struct svm_exit *e, const char *what)
 {
+    bool io = e->code == SVM_EXIT_IOIO;
+    unsigned int *count = io ? &v->io_refusals_logged : &v->refusals_logged;
+    unsigned int max = io ? IO_REFUSALS_LOGGED_MAX : REFUSALS_LOGGED_MAX;
     char q[160];
 
-    if (v->refusals_logged >= REFUSALS_LOGGED_MAX)
+    if (*count >= max)
         return;
     decode_info(v, e, q, sizeof(q));
     printk("svm: %s/%u: %s (%s) at CPL %u, RIP %#lx: %s%s\n", v->dom->name, v->id,
            svm_exit_name(e->code), q, guest_cpl(v), e->rip, what,
-           ++v->refusals_logged == REFUSALS_LOGGED_MAX ? "; further refusals are not logged" : "");
+           ++*count == max ? (io ? "; further port refusals are not logged"
+                                 : "; further refusals are not logged") : "");
 }
 
 static bool stop_unexpected(struct vcpu *v, const struct svm_exit *e)
 {
     svm_report_exit(v, e, "stopped: not allowed in this domain");
     svm_stop(v, VCPU_STOP_UNEXPECTED_EXIT, 0, e->code);
+    return false;
+}
+
+static const struct exit_policy *policy_of(const struct vcpu *v)
+{
+    return v->dom->ops ? v->dom->ops->policy : NULL;
+}
+
+static bool refuses_by_fault(const struct vcpu *v)
+{
+    const struct exit_policy *p = policy_of(v);
+
+    return p && p->refusal == POLICY_FAULT;
+}
+
+/*
+ * Something the policy does not allow: the domain is stopped (POLICY_STOP),
+ * or gets the fault a machine without the resource gives (POLICY_FAULT).
+ */
+static bool refuse(struct vcpu *v, const struct svm_exit *e, unsigned int vector, const char *what)
+{
+    if (!refuses_by_fault(v))
+        return stop_unexpected(v, e);
+    report_refusal(v, e, what);
+    svm_inject_exception(v, vector, 0);
+    return true;
+}
+
+/* The domain's hook asked to reset or power off the machine: its vCPU stops. */
+static bool power_request(struct vcpu *v, const struct svm_exit *e, enum policy_result r,
+                          uint64_t where)
+{
+    printk("svm: %s/%u: %s at RIP %#lx (%s): the domain stops\n", v->dom->name, v->id,
+           policy_result_name(r), e->rip, svm_exit_name(e->code));
+    svm_stop(v, VCPU_STOP_REQUESTED, 0, where);
     return false;
 }
 
@@ -202,6 +252,7 @@ static bool hypercall(struct vcpu *v)
 static bool on_vmmcall(struct vcpu *v, const struct svm_exit *e)
 {
     if (guest_cpl(v) != 0) {                /* only the guest kernel may call */
+        report_refusal(v, e, "#UD injected (a hypercall from CPL > 0)");
         svm_inject_exception(v, VECTOR_UD, 0);
         return true;
     }
@@ -225,7 +276,7 @@ static bool on_hlt(struct vcpu *v, const struct svm_exit *e)
 {
     static const uint8_t op_hlt[] = { 0xF4 };
 
-    if (v->dom->ops && policy_allows(v->dom->ops->policy, POLICY_OP_HALT))
+    if (policy_allows(policy_of(v), POLICY_OP_HALT))
         return skip(v, e, op_hlt, 1);
     svm_stop(v, VCPU_STOP_HALTED, 0, 0);
     return false;
@@ -278,12 +329,16 @@ static bool on_nmi(struct vcpu *v, const struct svm_exit *e)
     return true;                    /* the host took it at STGI (arch/x86/trap.c) */
 }
 
+static bool on_gp(struct vcpu *v, const struct svm_exit *e);
+
 static bool on_exception(struct vcpu *v, const struct svm_exit *e)
 {
     unsigned int vector = e->code - SVM_EXIT_EXCP_BASE;
 
     if (vector == VECTOR_UD)
         return on_ud(v, e);
+    if (vector == VECTOR_GP && refuses_by_fault(v))
+        return on_gp(v, e);
     if ((vector == VECTOR_BP || vector == VECTOR_DB) && svm_debug_exception(v, vector))
         return true;                                    /* a breakpoint or step: it parks */
     if (vector == VECTOR_BP || vector == VECTOR_DB) {   /* intercepted for a debugger gone */
@@ -307,64 +362,39 @@ static bool valid_pat(uint64_t pat)
     return true;
 }
 
-static bool on_msr(struct vcpu *v, const struct svm_exit *e)
+/*
+ * EFER and PAT, which the SVM backend keeps in the VMCB (svm_msr_backend_owned):
+ * always intercepted; done here on the VMCB when the policy passes the access.
+ */
+static bool vmcb_msr(struct vcpu *v, const struct svm_exit *e, uint32_t msr, bool write,
+                     uint64_t val)
 {
     struct vmcb_save *g = &vmcb_of(v)->save;
-    uint32_t msr = (uint32_t)v->regs.rcx;
-    bool write = e->info1 & 1;
-    uint64_t val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax, out = 0;
+    uint64_t out;
 
-    if (v->kind != VCPU_KIND_LINUX)
-        return stop_unexpected(v, e);
-    switch (msr) {
-    case MSR_IA32_EFER:
+    if (msr == MSR_IA32_EFER) {
         if (!write) {
             out = g->efer & ~EFER_SVME;             /* SVM is not offered to guests */
-            break;
-        }
-        if ((val & ~EFER_GUEST_BITS) || !(val & EFER_LME)) {
+        } else if ((val & ~EFER_GUEST_BITS) || !(val & EFER_LME)) {
             report_refusal(v, e, "#GP injected (EFER: only SCE and NXE may change; SVME "
                            "is not offered, long mode cannot be left)");
             svm_inject_exception(v, VECTOR_GP, 0);
             return true;
+        } else {
+            g->efer = (val & ~EFER_LMA) | (g->efer & EFER_LMA) | EFER_SVME;
+            return skip(v, e, op_wrmsr, sizeof(op_wrmsr));
         }
-        g->efer = (val & ~EFER_LMA) | (g->efer & EFER_LMA) | EFER_SVME;
-        return skip(v, e, op_wrmsr, sizeof(op_wrmsr));
-    case MSR_IA32_PAT:
+    } else {                                        /* PAT: the guest's is G_PAT */
         if (!write) {
             out = g->g_pat;
-            break;
-        }
-        if (!valid_pat(val)) {
+        } else if (!valid_pat(val)) {
             report_refusal(v, e, "#GP injected (reserved PAT memory type)");
             svm_inject_exception(v, VECTOR_GP, 0);
             return true;
+        } else {
+            g->g_pat = val;
+            return skip(v, e, op_wrmsr, sizeof(op_wrmsr));
         }
-        g->g_pat = val;
-        return skip(v, e, op_wrmsr, sizeof(op_wrmsr));
-    case MSR_IA32_FEATURE_CONTROL:
-        if (!write) {
-            out = 1;                                /* locked, VMX off: no nested VT-x */
-            break;
-        }
-        /* fall through */
-    default:
-        /* the VMX MSRs and VM_HSAVE_PA, as on VT-x; and any MSR outside the
-         * permission map's ranges (those always exit): not given to guests */
-        report_refusal(v, e, msr == MSR_IA32_FEATURE_CONTROL ? "#GP injected (FEATURE_CONTROL "
-                       "is locked)" : (msr >= 0x480 && msr <= 0x491) || msr == MSR_VM_HSAVE_PA ?
-                       "#GP injected (the VMX and SVM MSRs do not exist for guests)" :
-                       "#GP injected (an MSR outside the ranges guests are given)");
-        svm_inject_exception(v, VECTOR_GP, 0);
-        return true;
-    case MSR_VM_CR:
-        if (!write) {
-            out = VM_CR_LOCK | VM_CR_SVMDIS;        /* "SVM disabled by the firmware" */
-            break;
-        }
-        report_refusal(v, e, "#GP injected (VM_CR is locked)");
-        svm_inject_exception(v, VECTOR_GP, 0);
-        return true;
     }
     if (!skip(v, e, op_rdmsr, sizeof(op_rdmsr)))
         return false;
@@ -373,6 +403,48 @@ static bool on_msr(struct vcpu *v, const struct svm_exit *e)
     return true;
 }
 
+/*
+ * RDMSR and WRMSR that exit: the MSR is denied or emulated by the policy, lies
+ * outside the MSRPM's ranges, or is one the backend keeps in the VMCB.  A denied
+ * one is #GP for Linux, a stop for an LXD (as under VT-x).
+ */
+static bool on_msr(struct vcpu *v, const struct svm_exit *e)
+{
+    const struct exit_policy *p = policy_of(v);
+    uint32_t msr = (uint32_t)v->regs.rcx;
+    bool write = e->info1 & 1;
+    uint64_t val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
+    enum policy_result r = POLICY_REFUSED;
+
+    if (svm_msr_backend_owned(msr)) {
+        if (policy_msr_access(p, msr, write) == POLICY_PASS)
+            return vmcb_msr(v, e, msr, write, val);
+    } else {
+        r = x86_policy_msr(p, v, msr, write, &val);
+    }
+    switch (r) {
+    case POLICY_DONE:
+        if (!skip(v, e, write ? op_wrmsr : op_rdmsr, 2))
+            return false;
+        if (!write) {
+            v->regs.rax = (uint32_t)val;
+            v->regs.rdx = val >> 32;
+        }
+        return true;
+    case POLICY_RESET:
+    case POLICY_POWER_OFF:
+        return power_request(v, e, r, msr);
+    case POLICY_REFUSED:
+    case POLICY_REPLAY:                             /* never returned by x86_policy_msr */
+        break;
+    }
+    return refuse(v, e, VECTOR_GP, x86_policy_msr_refusal(write));
+}
+
+/*
+ * XSETBV: Linux's value is checked by the CPU's rules before the hypervisor
+ * executes it for Linux (a value the CPU would refuse is #GP for Linux).
+ */
 static bool on_xsetbv(struct vcpu *v, const struct svm_exit *e)
 {
     uint64_t val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
@@ -380,8 +452,8 @@ static bool on_xsetbv(struct vcpu *v, const struct svm_exit *e)
     uint64_t supported = ((uint64_t)xs.edx << 32) | xs.eax;
     const char *why = x86_xcr0_invalid((uint32_t)v->regs.rcx, val, supported);
 
-    if (v->kind != VCPU_KIND_LINUX)
-        return stop_unexpected(v, e);
+    if (!policy_allows(policy_of(v), POLICY_OP_XSETBV))
+        return refuse(v, e, VECTOR_GP, "#GP injected (XSETBV is not allowed)");
     if (why) {
         char what[160];
         fmt_snprintf(what, sizeof(what), "#GP injected: XCR%u <- %#lx refused: %s",
@@ -396,57 +468,81 @@ static bool on_xsetbv(struct vcpu *v, const struct svm_exit *e)
     return true;
 }
 
-/* VMRUN, VMLOAD, VMSAVE, STGI, CLGI, SKINIT: SVM is not offered to guests (#UD, as
- * on a CPU with EFER.SVME clear); an LXD has no business with them and is stopped. */
+/* VMRUN, VMLOAD, VMSAVE, STGI, CLGI, SKINIT, INVLPGA at CPL 0: SVM is not offered to
+ * guests (#UD, as on a CPU with EFER.SVME clear); an LXD has no business with them
+ * and is stopped.  At CPL > 0 the CPU raises #GP before the intercept: on_gp. */
 static bool on_svm_instruction(struct vcpu *v, const struct svm_exit *e)
 {
-    if (v->kind != VCPU_KIND_LINUX)
-        return stop_unexpected(v, e);
-    report_refusal(v, e, "#UD injected (SVM is not offered to guests)");
-    svm_inject_exception(v, VECTOR_UD, 0);
+    return refuse(v, e, VECTOR_UD, "#UD injected (SVM is not offered to guests)");
+}
+
+/*
+ * #GP (intercepted for domains refused by fault): the SVM instructions other
+ * than VMMCALL check the CPL before their intercept, so at CPL 3 they raise
+ * #GP where a CPU without SVM raises #UD; the hypervisor gives the #UD, as
+ * VT-x gives #UD for a VMX instruction at any CPL.  Any other #GP goes back
+ * to the guest with its error code.  A #GP met while delivering another
+ * event (EXITINTINFO valid) is delivered as #GP; the original event is not
+ * re-queued (the CPU would have made it a #DF where both are contributory).
+ */
+static bool on_gp(struct vcpu *v, const struct svm_exit *e)
+{
+    uint8_t op[3] = { 0x0F, 0x01, 0 };
+
+    for (unsigned int i = 0; i < 8; i++) {
+        op[2] = (uint8_t)(0xD8 + i);
+        if (svm_insn_length(v, op, sizeof(op)) > 0) {
+            char what[96];
+            fmt_snprintf(what, sizeof(what), "%s raised #GP before its intercept: #UD injected "
+                         "(SVM is not offered to guests)", svm_insn_names[i]);
+            return refuse(v, e, VECTOR_UD, what);
+        }
+    }
+    svm_inject_exception(v, VECTOR_GP, (uint32_t)e->info1);
     return true;
 }
 
 static bool on_invd(struct vcpu *v, const struct svm_exit *e)
 {
-    if (v->kind != VCPU_KIND_LINUX)
-        return stop_unexpected(v, e);
+    if (!policy_allows(policy_of(v), POLICY_OP_INVD))
+        return refuse(v, e, VECTOR_GP, "#GP injected (INVD is not allowed)");
     if (!skip(v, e, op_invd, sizeof(op_invd)))
         return false;
     __asm__ volatile("wbinvd" ::: "memory");    /* never drop dirty lines of others' memory */
     return true;
 }
 
-/* Ports in Linux's I/O map: COM2 (reads see no device, writes vanish) and the two
- * reset paths, as under VT-x (arch/x86/vmx/exit.c on_io).  EXITINFO2 is the next RIP. */
+/*
+ * IN/OUT that exit: at least one port the access covers is denied or emulated by
+ * the policy, or the access runs past port 0xFFFF (x86_policy_io decides, as
+ * under VT-x).  A denied port reads as no device and drops writes for Linux, and
+ * stops an LXD; string I/O to such ports is dropped for Linux.  EXITINFO2 is the
+ * next RIP.
+ */
 static bool on_io(struct vcpu *v, const struct svm_exit *e)
 {
+    const struct exit_policy *p = policy_of(v);
     uint64_t i1 = e->info1;
     uint16_t port = (uint16_t)(i1 >> 16);
     unsigned int size = i1 & 0x10 ? 1 : i1 & 0x20 ? 2 : 4;
     bool in = i1 & 1, string = i1 & 4;
     uint64_t mask = size == 4 ? 0xFFFFFFFFull : (1ull << (8 * size)) - 1;
-    uint32_t val = (uint32_t)(v->regs.rax & mask);
+    uint32_t val = in ? (uint32_t)mask : (uint32_t)(v->regs.rax & mask);
 
-    if (v->kind != VCPU_KIND_LINUX)
+    if (!refuses_by_fault(v) && (policy_io_access(p, port, size) == POLICY_DENY || string))
         return stop_unexpected(v, e);
-    if (!string && !in && size == 1 && ((port == 0xCF9 && (val & 4)) ||
-                                        (port == 0x64 && val == 0xFE))) {
-        printk("linux: asked to reset the machine (port %#x <- %#x)\n", port, val);
-        svm_stop(v, VCPU_STOP_REQUESTED, 0, port);
-        return false;
-    }
     if (string) {                               /* INS/OUTS: dropped, REP count consumed */
+        report_refusal(v, e, "string I/O dropped");
         if (i1 & 8)
             v->regs.rcx = 0;
     } else {
-        bool com2 = port >= 0x2F8 && port < 0x300;
-        if (in) {
-            uint32_t r = com2 ? 0xFFFFFFFFu : port_in(port, size);
-            v->regs.rax = (v->regs.rax & ~mask) | (r & mask);
-        } else if (!com2) {
-            port_out(port, size, val);
-        }
+        enum policy_result r = x86_policy_io(p, v, port, size, in, &val);
+        if (r == POLICY_RESET || r == POLICY_POWER_OFF)
+            return power_request(v, e, r, port);
+        if (r == POLICY_REFUSED)
+            report_refusal(v, e, in ? "no device: reads all ones" : "write dropped");
+        if (in)
+            v->regs.rax = (v->regs.rax & ~mask) | (val & mask);
     }
     vmcb_of(v)->save.rip = e->info2;
     vmcb_of(v)->ctl.interrupt_shadow = 0;
@@ -490,7 +586,7 @@ bool svm_handle_exit(struct vcpu *v, const struct svm_exit *e)
     case SVM_EXIT_SHUTDOWN: return on_shutdown(v, e);
     case SVM_EXIT_VMMCALL:  return on_vmmcall(v, e);
     case SVM_EXIT_VMRUN: case SVM_EXIT_VMLOAD: case SVM_EXIT_VMSAVE:
-    case SVM_EXIT_STGI: case SVM_EXIT_CLGI: case SVM_EXIT_SKINIT:
+    case SVM_EXIT_STGI: case SVM_EXIT_CLGI: case SVM_EXIT_SKINIT: case SVM_EXIT_INVLPGA:
         return on_svm_instruction(v, e);
     case SVM_EXIT_XSETBV:   return on_xsetbv(v, e);
     case SVM_EXIT_NPF:      return on_npf(v, e);
@@ -531,6 +627,7 @@ const char *svm_exit_name(uint32_t code)
     case SVM_EXIT_STGI: return "STGI";
     case SVM_EXIT_CLGI: return "CLGI";
     case SVM_EXIT_SKINIT: return "SKINIT";
+    case SVM_EXIT_INVLPGA: return "INVLPGA";
     case SVM_EXIT_XSETBV: return "XSETBV";
     case SVM_EXIT_NPF: return "NPF (nested page fault)";
     case SVM_EXIT_INVALID: return "INVALID";

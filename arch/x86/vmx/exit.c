@@ -8,6 +8,7 @@
 #include <lxds/hypercall_abi.h>
 #include <lxds/printk.h>
 #include <x86/cpu.h>
+#include <x86/policy_exit.h>
 #include <x86/trap.h>
 #include <x86/vmcs.h>
 #include <x86/vmx_caps.h>
@@ -338,20 +339,11 @@ static uint64_t gpr_value(const struct vcpu *v, unsigned int n)
  */
 static bool on_msr(struct vcpu *v, const struct vmx_exit *e, bool write)
 {
-    const struct exit_policy *p = policy_of(v);
     uint32_t msr = (uint32_t)v->regs.rcx;
     uint64_t val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
-    enum policy_result r = POLICY_REFUSED;
+    enum policy_result r = x86_policy_msr(policy_of(v), v, msr, write, &val);
 
-    if (policy_msr_access(p, msr, write) == POLICY_EMULATE && p->msr)
-        r = p->msr(v, msr, write, &val);
     switch (r) {
-    case POLICY_REPLAY:                 /* the hook vouches that this MSR exists */
-        if (write)
-            wrmsr(msr, val);
-        else
-            val = rdmsr(msr);
-        /* fall through */
     case POLICY_DONE:
         if (!write) {
             v->regs.rax = (uint32_t)val;
@@ -363,10 +355,10 @@ static bool on_msr(struct vcpu *v, const struct vmx_exit *e, bool write)
     case POLICY_POWER_OFF:
         return power_request(v, e, r, msr);
     case POLICY_REFUSED:
+    case POLICY_REPLAY:                 /* never returned by x86_policy_msr */
         break;
     }
-    return refuse(v, e, VECTOR_GP, write ? "#GP injected (the policy does not let it write this MSR)"
-                                         : "#GP injected (the policy does not let it read this MSR)");
+    return refuse(v, e, VECTOR_GP, x86_policy_msr_refusal(write));
 }
 
 static bool on_rdmsr(struct vcpu *v, const struct vmx_exit *e)
@@ -513,10 +505,8 @@ static bool on_io(struct vcpu *v, const struct vmx_exit *e)
     bool in = q & 8, string = q & 16;
     uint64_t mask = size == 4 ? 0xFFFFFFFFull : (1ull << (8 * size)) - 1;
     uint32_t val = in ? (uint32_t)mask : (uint32_t)(v->regs.rax & mask);
-    enum policy_access a = policy_io_access(p, port, size);
-    enum policy_result r = a == POLICY_PASS ? POLICY_REPLAY : POLICY_REFUSED;
 
-    if (!refuses_by_fault(v) && (a == POLICY_DENY || string))
+    if (!refuses_by_fault(v) && (policy_io_access(p, port, size) == POLICY_DENY || string))
         return stop_unexpected(v, e);
     if (string) {                               /* INS/OUTS: dropped, REP count consumed */
         report_refusal(v, e, "string I/O dropped");
@@ -525,25 +515,11 @@ static bool on_io(struct vcpu *v, const struct vmx_exit *e)
         skip_instruction(e);
         return true;
     }
-    if (a == POLICY_EMULATE && p->port_io)
-        r = p->port_io(v, port, size, in, &val);
-    switch (r) {
-    case POLICY_REPLAY:
-        if (in)
-            val = port_in(port, size);
-        else
-            port_out(port, size, val);
-        break;
-    case POLICY_DONE:
-        break;
-    case POLICY_RESET:
-    case POLICY_POWER_OFF:
+    enum policy_result r = x86_policy_io(p, v, port, size, in, &val);
+    if (r == POLICY_RESET || r == POLICY_POWER_OFF)
         return power_request(v, e, r, port);
-    case POLICY_REFUSED:
+    if (r == POLICY_REFUSED)
         report_refusal(v, e, in ? "no device: reads all ones" : "write dropped");
-        val = (uint32_t)mask;
-        break;
-    }
     if (in)
         v->regs.rax = (v->regs.rax & ~mask) | (val & mask);
     skip_instruction(e);

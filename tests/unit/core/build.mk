@@ -22,10 +22,12 @@ $(CORE_TEST_DIR)/test_xcr0.o $(HOST_BUILD)/hvlib/arch/x86/xcr0.o: HOST_CFLAGS +=
 $(CORE_TEST_DIR)/test_xcr0: $(CORE_TEST_DIR)/test_xcr0.o $(HOST_BUILD)/hvlib/arch/x86/xcr0.o
 
 # exit policies: the generic lookups, Linux's policy and the VMX bitmaps built from it
-$(CORE_TEST_DIR)/test_exit_policy.o $(HOST_BUILD)/hvlib/arch/x86/vmx/policy_bitmaps.o: HOST_CFLAGS += -Iarch/x86/include
+$(CORE_TEST_DIR)/test_exit_policy.o $(HOST_BUILD)/hvlib/arch/x86/vmx/policy_bitmaps.o \
+    $(HOST_BUILD)/hvlib/arch/x86/svm/policy_maps.o: HOST_CFLAGS += -Iarch/x86/include
 $(CORE_TEST_DIR)/test_exit_policy: $(CORE_TEST_DIR)/test_exit_policy.o $(HOST_BUILD)/hvlib/domains/exit_policy.o \
                                    $(HOST_BUILD)/hvlib/domains/linux_policy.o \
-                                   $(HOST_BUILD)/hvlib/arch/x86/vmx/policy_bitmaps.o
+                                   $(HOST_BUILD)/hvlib/arch/x86/vmx/policy_bitmaps.o \
+                                   $(HOST_BUILD)/hvlib/arch/x86/svm/policy_maps.o
 
 # Linux's hypercall dispatcher against hostile arguments, the LXD calls stubbed
 $(CORE_TEST_DIR)/test_hypercall_args: $(CORE_TEST_DIR)/test_hypercall_args.o \
@@ -45,4 +47,4 @@ $(CORE_TESTS):
 HOST_TESTS += $(CORE_TESTS)
 
 -include $(CORE_TEST_DIR)/*.d $(HOST_BUILD)/hvlib/*/*.d $(HOST_BUILD)/hvlib/arch/x86/*.d \
-         $(HOST_BUILD)/hvlib/arch/x86/vmx/*.d
+         $(HOST_BUILD)/hvlib/arch/x86/vmx/*.d $(HOST_BUILD)/hvlib/arch/x86/svm/*.d

@@ -16,6 +16,9 @@ struct acpi_info {
     unsigned int cpus_ignored;  /* beyond the table above */
     /* ACPI power off: write slp_typ|SLP_EN to PM1a (and PM1b) control */
     uint16_t pm1a_cnt, pm1b_cnt;
+    /* the FADT's PM1 event, PM timer and GPE blocks (ports and lengths; 0: none) */
+    uint16_t pm1a_evt, pm1b_evt, pm_tmr, gpe0, gpe1;
+    uint8_t pm1_evt_len, pm_tmr_len, gpe0_len, gpe1_len;
     uint16_t slp_typ_s5;        /* already shifted into bits 10..12 */
     bool can_poweroff;
     /* FADT RESET_REG when it is a port: writing reset_value there resets the machine */

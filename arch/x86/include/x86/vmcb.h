@@ -100,6 +100,7 @@ _Static_assert(__builtin_offsetof(struct vmcb, save.g_pat) == 0x668, "VMCB layou
 #define SVM_I1_INTN        (1u << 21)   /* INT n (QEMU TCG reports INT3 here, not as #BP) */
 #define SVM_I1_INVD        (1u << 22)
 #define SVM_I1_HLT         (1u << 24)
+#define SVM_I1_INVLPGA     (1u << 26)
 #define SVM_I1_IOIO        (1u << 27)
 #define SVM_I1_MSR         (1u << 28)
 #define SVM_I1_SHUTDOWN    (1u << 31)
@@ -135,6 +136,7 @@ _Static_assert(__builtin_offsetof(struct vmcb, save.g_pat) == 0x668, "VMCB layou
 #define SVM_EXIT_SWINT        0x075
 #define SVM_EXIT_INVD         0x076
 #define SVM_EXIT_HLT          0x078
+#define SVM_EXIT_INVLPGA      0x07A
 #define SVM_EXIT_IOIO         0x07B
 #define SVM_EXIT_MSR          0x07C
 #define SVM_EXIT_SHUTDOWN     0x07F
