@@ -21,6 +21,12 @@ $(CORE_TEST_DIR)/test_frame_alloc: $(CORE_TEST_DIR)/test_frame_alloc.o \
 $(CORE_TEST_DIR)/test_xcr0.o $(HOST_BUILD)/hvlib/arch/x86/xcr0.o: HOST_CFLAGS += -Iarch/x86/include
 $(CORE_TEST_DIR)/test_xcr0: $(CORE_TEST_DIR)/test_xcr0.o $(HOST_BUILD)/hvlib/arch/x86/xcr0.o
 
+# Linux's APIC: the ICR decision and the store decoder (arch code without arch dependencies)
+$(CORE_TEST_DIR)/test_apic_icr.o $(CORE_TEST_DIR)/test_mmio_decode.o \
+$(HOST_BUILD)/hvlib/arch/x86/apic_icr.o $(HOST_BUILD)/hvlib/arch/x86/mmio_decode.o: HOST_CFLAGS += -Iarch/x86/include
+$(CORE_TEST_DIR)/test_apic_icr: $(CORE_TEST_DIR)/test_apic_icr.o $(HOST_BUILD)/hvlib/arch/x86/apic_icr.o
+$(CORE_TEST_DIR)/test_mmio_decode: $(CORE_TEST_DIR)/test_mmio_decode.o $(HOST_BUILD)/hvlib/arch/x86/mmio_decode.o
+
 # exit policies: the generic lookups, Linux's policy and the VMX bitmaps built from it
 $(CORE_TEST_DIR)/test_exit_policy.o $(HOST_BUILD)/hvlib/arch/x86/vmx/policy_bitmaps.o: HOST_CFLAGS += -Iarch/x86/include
 $(CORE_TEST_DIR)/test_exit_policy: $(CORE_TEST_DIR)/test_exit_policy.o $(HOST_BUILD)/hvlib/domains/exit_policy.o \
@@ -33,7 +39,8 @@ $(CORE_TEST_DIR)/test_hypercall_args: $(CORE_TEST_DIR)/test_hypercall_args.o \
                                       $(HOST_BUILD)/hvlib/lib/string.o $(HOST_BUILD)/hvlib/lib/errno_name.o
 
 CORE_TESTS := $(addprefix $(CORE_TEST_DIR)/,test_format test_cmdline test_multiboot2 test_frame_alloc \
-                                            test_xcr0 test_exit_policy test_hypercall_args)
+                                            test_xcr0 test_exit_policy test_hypercall_args \
+                                            test_apic_icr test_mmio_decode)
 $(CORE_TESTS):
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_TEST_LIBS)
 
