@@ -33,7 +33,7 @@
 #define APIC_TMICT      0x380
 #define APIC_TDCR       0x3E0
 #define DFR_FLAT        0xF0000000u
-#define LOGGED_MAX      64          /* refused writes logged, over the whole run */
+#define LOGGED_MAX      128         /* dropped IPIs and refused writes logged, over the whole run */
 #define STATS_EVERY     20000       /* a summary line every this many write exits */
 
 static uint64_t apic_page;          /* physical base of the protected page, 0: not protected */
@@ -197,6 +197,18 @@ unsigned int x86_linux_apic_write(struct vcpu *v, const struct ept *ept,
         stats.since_cycles = now;
     }
     return w.length;
+}
+
+void x86_linux_apic_stats(uint32_t c[8])
+{
+    c[0] = (uint32_t)stats.writes;
+    c[1] = (uint32_t)stats.eoi;
+    c[2] = (uint32_t)stats.icr;
+    c[3] = (uint32_t)stats.dropped;
+    c[4] = (uint32_t)stats.timer;
+    c[5] = (uint32_t)stats.other;
+    c[6] = (uint32_t)stats.refused;
+    c[7] = stats.writes ? (uint32_t)(stats.cycles / stats.writes) : 0;
 }
 
 int arch_linux_apic_protect(struct ept *ept, uint64_t cores)

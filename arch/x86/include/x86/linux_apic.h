@@ -36,4 +36,12 @@ bool x86_linux_apic_page(uint64_t gpa);
 unsigned int x86_linux_apic_write(struct vcpu *v, const struct ept *ept,
                                   const struct apic_write_exit *x);
 
+/*
+ * The counters since boot (low 32 bits), for measurement: CPUID 0x40000002
+ * gives c[0-3] = write exits, EOI writes, ICR writes, IPIs dropped (in part
+ * or whole); 0x40000003 gives c[4-7] = timer writes, other registers,
+ * refused writes (#GP), the handler's average cost in TSC cycles.
+ */
+void x86_linux_apic_stats(uint32_t c[8]);
+
 #endif
