@@ -11,6 +11,7 @@
 #define PTE_PS      (1ull << 7)
 #define PTE_ADDR    0x000FFFFFFFFFF000ull
 #define EFER_LMA    (1ull << 10)
+#define CR4_LA57    (1ull << 12)     /* 5-level paging: not walked here */
 
 static int read_gpa(const struct ept *ept, uint64_t gpa, void *buf, size_t len)
 {
@@ -34,8 +35,8 @@ static int gva_to_gpa(const struct ept *ept, const struct guest_paging *p, uint6
         *gpa = gva;
         return 0;
     }
-    if (!(p->cr4 & CR4_PAE) || !(p->efer & EFER_LMA))
-        return -EFAULT;                                 /* not in long mode */
+    if (!(p->cr4 & CR4_PAE) || !(p->efer & EFER_LMA) || (p->cr4 & CR4_LA57))
+        return -EFAULT;                                 /* not in 4-level long mode */
     for (int level = 3; level >= 0; level--) {
         unsigned int shift = 12 + 9 * (unsigned int)level;
         uint64_t e;
