@@ -90,8 +90,8 @@ if want linux; then
   expect_hv "linux: all-but-self fixed 0xff dropped" \
     "^apic: linux/0: IPI fixed vector 0xff to all but self: delivered to 0 of Linux's cores, dropped for cores 0xe "
   expect_hv "linux: all-but-self INIT dropped" "^apic: linux/0: IPI INIT vector [0-9a-fx]+ to all but self dropped"
-  expect_hv "linux: logical broadcast fixed 0xff: Linux's core only" \
-    "^apic: linux/0: IPI fixed vector 0xff to logical 0xff: delivered to 1 of Linux's cores, dropped for cores 0xe "
+  expect_hv "linux: logical broadcast fixed 0xf6: Linux's core only" \
+    "^apic: linux/0: IPI fixed vector 0xf6 to logical 0xff: delivered to 1 of Linux's cores, dropped for cores 0xe "
   expect_hv "linux: logical broadcast INIT dropped" "^apic: linux/0: IPI INIT vector [0-9a-fx]+ to logical 0xff dropped"
   expect "linux: every self IPI still arrives (irq_work, physical, self, all, broadcast, logical)" \
     'klxd_kattack: IPIs: [0-9]+ hostile ones sent to the other cores; ([0-9]+)/\1 self IPIs arrived'
