@@ -190,6 +190,8 @@ int linux_guest_start(const struct mb2_info *mbi)
     rc = domain_init(&linux_dom, "linux", &linux_ops, NULL);
     if (!rc)
         rc = build_linux_ept(mbi);
+    if (!rc)        /* Linux's cores: the boot core, where its vCPU runs */
+        rc = arch_linux_apic_protect(&linux_dom.ept, 1ull << arch_cpu_id());
     if (rc)
         return rc;
     linux_vcpu.dom = &linux_dom;

@@ -217,7 +217,7 @@ static struct exit_policy linux_policy = {
     .msrs = linux_msrs,
     .nmsrs = ARRAY_SIZE(linux_msrs),
     .ops = POLICY_OP(POLICY_OP_HALT) | POLICY_OP(POLICY_OP_CR0_CR4) | POLICY_OP(POLICY_OP_XSETBV) |
-           POLICY_OP(POLICY_OP_INVD),
+           POLICY_OP(POLICY_OP_INVD) | POLICY_OP(POLICY_OP_APIC_WRITES),
     .refusal = POLICY_FAULT,
     .port_io = linux_port_io,
     .msr = linux_msr,

@@ -6,7 +6,9 @@ HV_ARCH_SRCS += arch/x86/cpu.c arch/x86/serial.c arch/x86/gdt.c arch/x86/idt.c \
                 arch/x86/virt.c arch/x86/selftest.c \
                 arch/x86/policy_exit.c \
                 arch/x86/ram_map.c \
-                arch/x86/debug_regs.c
+                arch/x86/debug_regs.c \
+                arch/x86/apic_icr.c arch/x86/mmio_decode.c arch/x86/guest_mem.c \
+                arch/x86/linux_apic.c
 HV_ASM       += arch/x86/exception_entry.asm arch/x86/selftest_guest_blob.asm
 
 # The self-test guests' programs, shared by both backends (arch/x86/selftest.c).

@@ -15,9 +15,10 @@
 #include <lxds/hypercall_abi.h>
 #include <lxds/types.h>
 #include <x86/cpu.h>
+#include <x86/linux_apic.h>
 
 #define CPUID_HV_LEAF      0x40000000u
-#define CPUID_HV_MAX       0x40000001u
+#define CPUID_HV_MAX       0x40000003u    /* 2, 3: Linux's APIC-write counters */
 #define CPUID_TSC_LEAF     0x15u
 #define CPUID_FREQ_LEAF    0x16u
 #define CPUID1_ECX_OSXSAVE (1u << 27)
@@ -52,6 +53,11 @@ static struct cpuid_regs hypervisor_leaf(uint32_t leaf)
         __builtin_memcpy(&r.ebx, "lxds", 4);            /* signature "lxds" */
     } else if (leaf == CPUID_HV_LEAF + 1) {
         r.eax = LXDS_ABI_VERSION;                       /* major << 16 | minor */
+    } else if (leaf == CPUID_HV_LEAF + 2 || leaf == CPUID_HV_LEAF + 3) {
+        uint32_t c[8];                                  /* counts only: no addresses */
+        x86_linux_apic_stats(c);
+        unsigned int o = leaf == CPUID_HV_LEAF + 2 ? 0 : 4;
+        r = (struct cpuid_regs){ .eax = c[o], .ebx = c[o + 1], .ecx = c[o + 2], .edx = c[o + 3] };
     }
     return r;
 }

@@ -35,6 +35,21 @@ void x86_lapic_init(uint64_t base)
     lapic = (volatile uint8_t *)(uintptr_t)base;
 }
 
+uint64_t x86_lapic_base(void)
+{
+    return (uint64_t)(uintptr_t)lapic;
+}
+
+uint32_t x86_lapic_read(uint32_t reg)
+{
+    return rd(reg);
+}
+
+void x86_lapic_write(uint32_t reg, uint32_t v)
+{
+    wr(reg, v);
+}
+
 void x86_lapic_enable(void)
 {
     uint64_t msr = rdmsr(MSR_IA32_APIC_BASE);
@@ -85,6 +100,17 @@ void x86_lapic_send_init(uint32_t apic_id)
 void x86_lapic_send_sipi(uint32_t apic_id, uint8_t vector_page)
 {
     send(apic_id, ICR_STARTUP | vector_page);
+}
+
+/* A fixed, edge-triggered IPI in physical mode, on behalf of a guest: the ESR is
+ * left alone (it is the guest's to read); waits for the previous IPI to leave. */
+void x86_lapic_send_fixed(uint32_t apic_id, uint8_t vector)
+{
+    if (!x86_lapic_wait_icr_idle())
+        pr_warn("lapic: the previous IPI is still pending; sending vector %#x to APIC ID %u "
+                "anyway\n", vector, apic_id);
+    wr(LAPIC_ICR_HI, apic_id << 24);
+    wr(LAPIC_ICR_LO, vector);
 }
 
 void x86_lapic_send_ipi(uint32_t apic_id, uint8_t vector)

@@ -78,6 +78,11 @@ void arch_virt_selftest(unsigned int *passed, unsigned int *failed);
 /* Linux as the privileged guest: boot protocol, boot structures in its RAM */
 struct linux_load;
 int arch_linux_load(const struct linux_load *l, struct vcpu_boot *boot, const char **why);
+/* Linux's local APIC page read-only in its stage-2 table, writes emulated and
+ * IPIs only to the cores in the mask (cpus[] indexes), where the backend can;
+ * else one line saying why not, and 0.  -errno if the mapping failed. */
+struct ept;
+int arch_linux_apic_protect(struct ept *ept, uint64_t linux_cores);
 /* Hides the cores Linux does not get from its firmware tables. */
 void arch_hide_cpus_from_linux(unsigned int linux_cpus);
 /* Moves the console off the port the first guest is given (COM1 -> COM2). */

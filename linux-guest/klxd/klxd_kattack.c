@@ -17,6 +17,15 @@
  *     banks, DS/PEBS/PT, performance counters, x2APIC, VMX; writes to
  *     MISC_ENABLE, DEBUGCTL, the TSC, FEATURE_CONTROL, and APIC_BASE moved
  *     or switched to x2APIC mode): each #GP, while the allowed ones work.
+ * With ipi=1 it instead sends every kind of IPI through its local APIC's
+ * ICR to the other cores (the LXD cores: INIT, SIPI, NMI, SMI, ExtINT,
+ * fixed vectors 0x10, 0x1F, 0xFF and 0x40, physical, all-but-self,
+ * physical and logical broadcast), and checks that its own self-IPIs
+ * still arrive (irq_work, and the IRQ-work vector sent to itself by
+ * physical ID, self shorthand, all-including-self and its logical ID):
+ * the hypervisor must drop the first set and deliver the second.
+ * With apicstat=1 it prints the hypervisor's counters of Linux's APIC
+ * writes (CPUID 0x40000002/3) and loads.
  * With reset=92|cf8w|kbc it instead asks for a machine reset through that
  * path, which must end the run with a power-off
  * ("linux: asked to reset ...") and never come back.
@@ -38,10 +47,21 @@
 #include <linux/delay.h>
 #include <asm/apicdef.h>
 #include <asm/io.h>
+#include <asm/apic.h>
+#include <asm/irq_vectors.h>
+#include <asm/hardirq.h>
+#include <linux/irq_work.h>
+#include <linux/jiffies.h>
 
 static char *reset;
 module_param(reset, charp, 0);
 MODULE_PARM_DESC(reset, "ask for a reset instead of attacking: 92, cf8w or kbc");
+static int ipi;
+module_param(ipi, int, 0);
+MODULE_PARM_DESC(ipi, "1: send every kind of IPI to the other cores, check self-IPIs still work");
+static int apicstat;
+module_param(apicstat, int, 0);
+MODULE_PARM_DESC(apicstat, "1: print the hypervisor's counters of Linux's APIC writes; 2: and time 1000 APIC reads and writes");
 
 #define NO_FAULT (-1L)
 
@@ -344,6 +364,181 @@ static int ask_reset(const char *how)
 	return -EIO;
 }
 
+/* ---- IPIs through the ICR ---- */
+
+#define ICR_INIT_ASSERT   (APIC_DM_INIT | APIC_INT_ASSERT | APIC_INT_LEVELTRIG)
+#define LXD_IDS_MAX       4     /* physical APIC IDs tried: 0-3 (the test machine's cores) but our own */
+
+static void icr_send(u32 high, u32 low)
+{
+	unsigned long flags;
+	int i;
+
+	local_irq_save(flags);
+	for (i = 0; i < 100000 && (native_apic_mem_read(APIC_ICR) & APIC_ICR_BUSY); i++)
+		cpu_relax();
+	native_apic_mem_write(APIC_ICR2, high);
+	native_apic_mem_write(APIC_ICR, low);
+	local_irq_restore(flags);
+}
+
+static const struct {
+	const char *name;
+	u32 low;                        /* destination: each other physical ID */
+} ipi_kinds[] = {
+	{ "INIT", ICR_INIT_ASSERT },
+	{ "INIT de-assert", APIC_DM_INIT | APIC_INT_LEVELTRIG },
+	{ "SIPI page 0x10", APIC_DM_STARTUP | 0x10 },
+	{ "NMI", APIC_DM_NMI },
+	{ "SMI", APIC_DM_SMI },
+	{ "ExtINT", APIC_DM_EXTINT },
+	{ "fixed 0x10", APIC_DM_FIXED | 0x10 },
+	{ "fixed 0x1f", APIC_DM_FIXED | 0x1f },
+	{ "fixed 0xff", APIC_DM_FIXED | 0xff },
+	{ "fixed 0x40", APIC_DM_FIXED | 0x40 },
+	{ "lowest-priority 0x1f", APIC_DM_LOWEST | 0x1f },
+	{ "lowest-priority 0xff", APIC_DM_LOWEST | 0xff },
+};
+
+static const struct {
+	const char *name;
+	u32 high, low;
+} ipi_broadcasts[] = {
+	{ "all-but-self fixed 0xff", 0, APIC_DEST_ALLBUT | APIC_DM_FIXED | 0xff },
+	{ "all-but-self fixed 0x1f", 0, APIC_DEST_ALLBUT | APIC_DM_FIXED | 0x1f },
+	{ "all-but-self NMI", 0, APIC_DEST_ALLBUT | APIC_DM_NMI },
+	{ "all-but-self INIT", 0, APIC_DEST_ALLBUT | ICR_INIT_ASSERT },
+	{ "all-but-self SIPI", 0, APIC_DEST_ALLBUT | APIC_DM_STARTUP | 0x10 },
+	{ "physical broadcast 0xff fixed 0x10", 0xffu << 24, APIC_DM_FIXED | 0x10 },
+	{ "physical broadcast 0xff INIT", 0xffu << 24, ICR_INIT_ASSERT },
+	/* a logical broadcast includes Linux's own core: never 0xff there (Linux does
+	 * not acknowledge its spurious vector, so its own ISR would block it for good) */
+	{ "logical broadcast 0xff fixed 0xf6", 0xffu << 24, APIC_DEST_LOGICAL | APIC_DM_FIXED | IRQ_WORK_VECTOR },
+	{ "logical broadcast 0xff fixed 0x1f", 0xffu << 24, APIC_DEST_LOGICAL | APIC_DM_FIXED | 0x1f },
+	{ "logical broadcast 0xff NMI", 0xffu << 24, APIC_DEST_LOGICAL | APIC_DM_NMI },
+	{ "logical broadcast 0xff INIT", 0xffu << 24, APIC_DEST_LOGICAL | ICR_INIT_ASSERT },
+	{ "logical 0xfe (every core but logical ID 1) fixed 0x40", 0xfeu << 24,
+	  APIC_DEST_LOGICAL | APIC_DM_FIXED | 0x40 },
+};
+
+static int send_hostile_ipis(void)
+{
+	u32 self = native_apic_mem_read(APIC_ID) >> 24;
+	int sent = 0;
+	size_t k;
+	u32 id;
+
+	for (k = 0; k < ARRAY_SIZE(ipi_kinds); k++) {
+		for (id = 0; id < LXD_IDS_MAX; id++) {
+			if (id == self)
+				continue;
+			icr_send(id << 24, ipi_kinds[k].low);
+			sent++;
+		}
+		pr_info("IPI %s (ICR %#x) sent to APIC IDs 0-%d but %u\n", ipi_kinds[k].name,
+			ipi_kinds[k].low, LXD_IDS_MAX - 1, self);
+	}
+	for (k = 0; k < ARRAY_SIZE(ipi_broadcasts); k++) {
+		/* an all-including-self INIT or NMI would hit Linux too: only all-but-self ones */
+		icr_send(ipi_broadcasts[k].high, ipi_broadcasts[k].low);
+		sent++;
+		pr_info("IPI %s (ICR %#x:%#x) sent\n", ipi_broadcasts[k].name,
+			ipi_broadcasts[k].high, ipi_broadcasts[k].low);
+	}
+	mdelay(100);                    /* anything that got through has landed by now */
+	return sent;
+}
+
+static atomic_t work_ran;
+static void work_fn(struct irq_work *w) { atomic_inc(&work_ran); }
+static struct irq_work self_work = IRQ_WORK_INIT_HARD(work_fn);
+
+static unsigned int irq_work_irqs(void)
+{
+	return this_cpu_read(irq_stat.apic_irq_work_irqs);
+}
+
+/* Sends the IRQ-work vector to ourselves by ICR and waits for it: 1 if it arrived. */
+static int self_ipi_arrives(const char *how, u32 high, u32 low)
+{
+	unsigned int before;
+	unsigned long end;
+
+	preempt_disable();
+	before = irq_work_irqs();
+	icr_send(high, low | APIC_DM_FIXED | IRQ_WORK_VECTOR);
+	end = jiffies + HZ / 10;
+	while (irq_work_irqs() == before && time_before(jiffies, end))
+		cpu_relax();
+	preempt_enable();
+	if (irq_work_irqs() == before) {
+		pr_info("self IPI by %s: did NOT arrive\n", how);
+		return 0;
+	}
+	pr_info("self IPI by %s: arrived\n", how);
+	return 1;
+}
+
+static int ipi_attacks(void)
+{
+	u32 self = native_apic_mem_read(APIC_ID) >> 24;
+	u32 ldr = native_apic_mem_read(APIC_LDR) & 0xff000000u;
+	unsigned long end;
+	int sent, ok = 0, tries = 0;
+
+	sent = send_hostile_ipis();
+	/* Linux's own interrupts go on */
+	irq_work_queue(&self_work);
+	end = jiffies + HZ / 10;
+	while (!atomic_read(&work_ran) && time_before(jiffies, end))
+		cpu_relax();
+	irq_work_sync(&self_work);
+	pr_info("irq_work (a self IPI): %s\n", atomic_read(&work_ran) ? "ran" : "did NOT run");
+	ok += !!atomic_read(&work_ran); tries++;
+	ok += self_ipi_arrives("physical APIC ID", self << 24, 0); tries++;
+	ok += self_ipi_arrives("the self shorthand", 0, APIC_DEST_SELF); tries++;
+	ok += self_ipi_arrives("all including self", 0, APIC_DEST_ALLINC); tries++;
+	ok += self_ipi_arrives("physical broadcast 0xff", 0xffu << 24, 0); tries++;
+	if (ldr) {
+		ok += self_ipi_arrives("its logical ID", ldr, APIC_DEST_LOGICAL);
+		tries++;
+	}
+	pr_info("IPIs: %d hostile ones sent to the other cores; %d/%d self IPIs arrived\n",
+		sent, ok, tries);
+	return ok == tries ? 0 : -EIO;
+}
+
+static int apic_stats(void)
+{
+	unsigned int a, b, c, d, e, f, g, h;
+
+	unsigned long flags;
+	u64 t0, t1, t2;
+	u32 tpr;
+	int i;
+
+	cpuid(0x40000002, &a, &b, &c, &d);
+	cpuid(0x40000003, &e, &f, &g, &h);
+	pr_info("apicstat: writes %u eoi %u icr %u dropped %u timer %u other %u refused %u "
+		"cycles/exit %u jiffies %lu HZ %d\n", a, b, c, d, e, f, g, h, jiffies, HZ);
+	if (apicstat < 2)
+		return 0;
+	/* apicstat=2: what one APIC write costs Linux (TSC: in Bochs, emulated instructions) */
+	local_irq_save(flags);
+	tpr = native_apic_mem_read(APIC_TASKPRI);
+	t0 = rdtsc_ordered();
+	for (i = 0; i < 1000; i++)
+		native_apic_mem_read(APIC_TASKPRI);
+	t1 = rdtsc_ordered();
+	for (i = 0; i < 1000; i++)
+		native_apic_mem_write(APIC_TASKPRI, tpr);
+	t2 = rdtsc_ordered();
+	local_irq_restore(flags);
+	pr_info("apiccost: 1000 TPR reads %llu TSC ticks, 1000 TPR writes %llu TSC ticks\n",
+		t1 - t0, t2 - t1);
+	return 0;
+}
+
 static int __init kattack_init(void)
 {
 	u64 val = 0;
@@ -352,6 +547,10 @@ static int __init kattack_init(void)
 
 	if (reset)
 		return ask_reset(reset);
+	if (apicstat)
+		return apic_stats();
+	if (ipi)
+		return ipi_attacks();
 	msr_rc = msr_policy(&msr_tried);
 	ud = vmx_instructions();
 	svm_ud = svm_instructions();

@@ -123,6 +123,35 @@ if want linux; then
   fi
   # the machine goes on
   expect "linux: an echo LXD answers after the attacks" 'test boundary-linux:   ping: 1000/1000 replies correct'
+  # 3b. IPIs of every kind at the LXD cores while echo runs: dropped, logged; Linux's own go on
+  expect "linux: its APIC page is read-only, writes emulated" \
+    "^linux: its local APIC page 0x[0-9a-f]+ is read-only; writes are emulated, IPIs only to Linux's cores 0x1"
+  for k in INIT SIPI NMI SMI ExtINT; do
+    expect_hv "linux: $k to an LXD core dropped" \
+      "^apic: linux/0: IPI $k vector [0-9a-fx]+ to physical APIC ID 0x1 dropped: Linux may send only fixed and lowest-priority IPIs"
+  done
+  for v in 0x10 0x1f; do
+    expect_hv "linux: fixed vector $v to an LXD core dropped" \
+      "^apic: linux/0: IPI fixed vector $v to physical APIC ID 0x1 dropped: vectors below 32"
+  done
+  for v in 0x40 0xff; do
+    expect_hv "linux: fixed vector $v to an LXD core dropped" \
+      "^apic: linux/0: IPI fixed vector $v to physical APIC ID 0x3: delivered to 0 of Linux's cores, dropped for cores 0x8 "
+  done
+  expect_hv "linux: all-but-self fixed 0xff dropped" \
+    "^apic: linux/0: IPI fixed vector 0xff to all but self: delivered to 0 of Linux's cores, dropped for cores 0xe "
+  expect_hv "linux: all-but-self INIT dropped" "^apic: linux/0: IPI INIT vector [0-9a-fx]+ to all but self dropped"
+  expect_hv "linux: logical broadcast fixed 0xf6: Linux's core only" \
+    "^apic: linux/0: IPI fixed vector 0xf6 to logical 0xff: delivered to 1 of Linux's cores, dropped for cores 0xe "
+  expect_hv "linux: logical broadcast INIT dropped" "^apic: linux/0: IPI INIT vector [0-9a-fx]+ to logical 0xff dropped"
+  expect "linux: every self IPI still arrives (irq_work, physical, self, all, broadcast, logical)" \
+    'klxd_kattack: IPIs: [0-9]+ hostile ones sent to the other cores; ([0-9]+)/\1 self IPIs arrived'
+  expect "linux: echo still running after the IPIs" 'test boundary-linux: echo is still running after the IPIs'
+  expect "linux: echo answers after the IPIs" 'test boundary-linux:   ping: 500/500 replies correct'
+  expect "linux: its timer goes on (sleep 1 timed)" "test boundary-linux: IPIs: Linux's timer goes on: sleep 1 took"
+  expect "linux: APIC-write exits counted (idle)" 'test boundary-linux: apic idle: [0-9]+ APIC write exits'
+  expect "linux: APIC-write exits counted (2000 pings)" 'test boundary-linux: apic ping: [0-9]+ APIC write exits'
+  expect_hv_not "linux: no APIC write refused as undecodable" 'APIC write refused \(#GP\)'
   # 3c. the hypercall fuzzer
   expect "linux: the fuzzer ran 100000 hypercalls, none changed the pool or the domains" \
     'klxd_hcfuzz: 100000 hypercalls: [0-9]+ refused, [0-9]+ read-only successes; 0 changed the pool or the domain count, 0 succeeded where they must not'

@@ -13,6 +13,7 @@
 #include <lxds/printk.h>
 #include <x86/cpu.h>
 #include <x86/policy_exit.h>
+#include <x86/svm_apic_write.h>
 #include <x86/trap.h>
 #include <x86/svm_policy.h>
 #include <x86/svm_vcpu.h>
@@ -284,6 +285,8 @@ static bool on_hlt(struct vcpu *v, const struct svm_exit *e)
 
 static bool on_npf(struct vcpu *v, const struct svm_exit *e)
 {
+    if (svm_apic_write(v, e))
+        return true;
     svm_report_exit(v, e, "stopped: access outside its memory");
     svm_stop(v, VCPU_STOP_EPT_VIOLATION, e->info2, e->info1);
     return false;

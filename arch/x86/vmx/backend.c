@@ -9,6 +9,7 @@ const char *vmx_selftest_break(struct vcpu *v, enum x86_selftest_break how, uint
 
 const struct x86_virt_backend x86_vmx_backend = {
     .name = "VT-x",
+    .emulates_apic_writes = true,
     .init = vmx_virt_init,
     .secondary_cpu_init = vmx_secondary_cpu_init,
     .stage2_params = vmx_stage2_params,

@@ -9,6 +9,7 @@
 #include <lxds/printk.h>
 #include <x86/cpu.h>
 #include <x86/policy_exit.h>
+#include <x86/linux_apic.h>
 #include <x86/trap.h>
 #include <x86/vmcs.h>
 #include <x86/vmx_caps.h>
@@ -235,9 +236,35 @@ static bool on_hlt(struct vcpu *v, const struct vmx_exit *e)
     return false;
 }
 
+/* A write to Linux's read-only APIC page: decoded and replayed (x86/linux_apic.h). */
+static bool on_apic_write(struct vcpu *v, const struct vmx_exit *e, uint64_t gpa)
+{
+    struct vcpu_regs *r = &v->regs;
+    struct apic_write_exit x = {
+        .gpa = gpa, .rip = vmread(GUEST_CS_BASE) + e->rip,
+        .paging = { .cr0 = vmread(GUEST_CR0), .cr3 = vmread(GUEST_CR3),
+                    .cr4 = vmread(GUEST_CR4), .efer = vmread(GUEST_IA32_EFER) },
+        .gpr = { &r->rax, &r->rcx, &r->rdx, &r->rbx, NULL, &r->rbp, &r->rsi, &r->rdi,
+                 &r->r8, &r->r9, &r->r10, &r->r11, &r->r12, &r->r13, &r->r14, &r->r15 },
+    };
+    unsigned int len = x86_linux_apic_write(v, &v->dom->ept, &x);
+
+    if (!len) {
+        inject_gp0();
+        return true;
+    }
+    vmwrite(GUEST_RIP, e->rip + len);
+    vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~3ull);
+    return true;
+}
+
 static bool on_ept_violation(struct vcpu *v, const struct vmx_exit *e)
 {
     uint64_t gpa = vmread(GUEST_PHYSICAL_ADDRESS);
+
+    if ((e->qualification & 2) && !(e->qualification & 4) &&
+        policy_allows(policy_of(v), POLICY_OP_APIC_WRITES) && x86_linux_apic_page(gpa))
+        return on_apic_write(v, e, gpa);
 
     vmx_report_exit(v, e, "stopped: access outside its memory");
     vmx_stop(v, VCPU_STOP_EPT_VIOLATION, gpa, e->qualification);

@@ -21,6 +21,12 @@ $(CORE_TEST_DIR)/test_frame_alloc: $(CORE_TEST_DIR)/test_frame_alloc.o \
 $(CORE_TEST_DIR)/test_xcr0.o $(HOST_BUILD)/hvlib/arch/x86/xcr0.o: HOST_CFLAGS += -Iarch/x86/include
 $(CORE_TEST_DIR)/test_xcr0: $(CORE_TEST_DIR)/test_xcr0.o $(HOST_BUILD)/hvlib/arch/x86/xcr0.o
 
+# Linux's APIC: the ICR decision and the store decoder (arch code without arch dependencies)
+$(CORE_TEST_DIR)/test_apic_icr.o $(CORE_TEST_DIR)/test_mmio_decode.o \
+$(HOST_BUILD)/hvlib/arch/x86/apic_icr.o $(HOST_BUILD)/hvlib/arch/x86/mmio_decode.o: HOST_CFLAGS += -Iarch/x86/include
+$(CORE_TEST_DIR)/test_apic_icr: $(CORE_TEST_DIR)/test_apic_icr.o $(HOST_BUILD)/hvlib/arch/x86/apic_icr.o
+$(CORE_TEST_DIR)/test_mmio_decode: $(CORE_TEST_DIR)/test_mmio_decode.o $(HOST_BUILD)/hvlib/arch/x86/mmio_decode.o
+
 # exit policies: the generic lookups, Linux's policy and the VMX bitmaps built from it
 $(CORE_TEST_DIR)/test_exit_policy.o $(HOST_BUILD)/hvlib/arch/x86/vmx/policy_bitmaps.o \
     $(HOST_BUILD)/hvlib/arch/x86/svm/policy_maps.o: HOST_CFLAGS += -Iarch/x86/include
@@ -40,7 +46,9 @@ $(CORE_TEST_DIR)/test_printk: $(CORE_TEST_DIR)/test_printk.o $(HOST_BUILD)/hvlib
 $(CORE_TEST_DIR)/test_printk: HOST_TEST_LIBS += -lpthread
 
 CORE_TESTS := $(addprefix $(CORE_TEST_DIR)/,test_format test_cmdline test_multiboot2 test_frame_alloc \
-                                            test_xcr0 test_exit_policy test_hypercall_args test_printk)
+                                            test_xcr0 test_exit_policy test_hypercall_args test_printk \
+
+                                            test_apic_icr test_mmio_decode)
 $(CORE_TESTS):
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_TEST_LIBS)
 

@@ -7,6 +7,10 @@
 void x86_lapic_init(uint64_t base);     /* boot core: map and enable */
 void x86_lapic_enable(void);            /* every core */
 uint32_t x86_lapic_id(void);
+uint64_t x86_lapic_base(void);          /* physical = virtual (identity map) */
+uint32_t x86_lapic_read(uint32_t reg);
+void x86_lapic_write(uint32_t reg, uint32_t v);
+void x86_lapic_send_fixed(uint32_t apic_id, uint8_t vector);
 void x86_lapic_eoi(void);
 void x86_lapic_send_init(uint32_t apic_id);
 void x86_lapic_send_sipi(uint32_t apic_id, uint8_t vector_page);

@@ -22,6 +22,8 @@ enum x86_selftest_break {
 
 struct x86_virt_backend {
     const char *name;                   /* "VT-x", "SVM": for log lines */
+    /* Its exit handler hands writes to a read-only APIC page to x86/linux_apic.h. */
+    bool emulates_apic_writes;
     int (*init)(void);                  /* boot core: capabilities, enable */
     void (*secondary_cpu_init)(unsigned int cpu);   /* each other core as it comes up */
     void (*stage2_params)(bool *allow_2m, bool *allow_1g, enum ept_format *format);
