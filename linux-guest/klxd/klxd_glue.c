@@ -85,6 +85,7 @@ struct klxd_glue {
 	struct klxd_glue_call calls[KLXD_GLUE_CALLS];
 	unsigned int jobs;              /* queued or running */
 	unsigned int waiting;           /* calls sent and waiting for their reply */
+	unsigned long sent;             /* messages sent: the receiver polls on while it moves */
 	bool dead;                      /* domain gone or backend stopping: no more traffic */
 	bool rx_sleeping;               /* the receiver sleeps: a new call wakes it */
 	struct task_struct *rx_task;
@@ -233,6 +234,7 @@ static int klxd_glue_send_msg(struct klxd_glue *g, const struct glue_msg *m,
 	for (i = 0; i < n; i++)
 		glue_frame_one(m, i, n, &slots[i]);
 	err = klxd_send_batch(g->ch, slots, n, tmo);
+	WRITE_ONCE(g->sent, g->sent + 1);       /* a hint only: racy increments are fine */
 	if (slots != &one)
 		kfree(slots);
 	if (err)
@@ -245,9 +247,16 @@ static int klxd_glue_send(struct glue_ctx *ctx, struct glue_msg *msg)
 {
 	struct klxd_glue *g = ctx->backend;
 
+	int err;
+
 	msg->kind = CHAN_T_ONEWAY;
 	msg->tag = 0;
-	return klxd_glue_send_msg(g, msg, jiffies + msecs_to_jiffies(klxd_timeout_ms()));
+	err = klxd_glue_send_msg(g, msg, jiffies + msecs_to_jiffies(klxd_timeout_ms()));
+	/* its completion will come back: a napping receiver polls again */
+	smp_mb();
+	if (READ_ONCE(g->rx_sleeping))
+		wake_up_process(g->rx_task);
+	return err;
 }
 
 /* --- calls -------------------------------------------------------------------- */
@@ -642,14 +651,16 @@ static unsigned int klxd_glue_rx_round(struct klxd_glue *g)
  * The receiver shares Linux's core(s) with the threads that send, so it
  * polls politely: after traffic it keeps polling, but yields the core to any
  * runnable thread between empty polls (a sender is never starved by it);
- * after KLXD_GLUE_SPINS empty polls with no call waiting it naps (100-500
- * us; a new call wakes it at once).  While a call waits it never naps.
+ * after KLXD_GLUE_SPINS empty polls with no call waiting and nothing sent
+ * it naps (100-500 us; a new call or one-way message wakes it at once).
+ * While a call waits it never naps.
  */
 static int klxd_glue_rx_main(void *arg)
 {
 	struct klxd_glue *g = arg;
 	unsigned long next_check = jiffies + msecs_to_jiffies(KLXD_GLUE_CHECK_MS);
 	unsigned int idle = 0;
+	unsigned long sent = 0, now;
 
 	while (!kthread_should_stop()) {
 		/* Checked on every turn, so a busy ring cannot postpone it. */
@@ -665,6 +676,11 @@ static int klxd_glue_rx_main(void *arg)
 			idle = 0;
 			cond_resched();
 			continue;
+		}
+		now = READ_ONCE(g->sent);
+		if (now != sent) {      /* Linux sent meanwhile: an answer may follow */
+			sent = now;
+			idle = 0;
 		}
 		if (++idle < KLXD_GLUE_SPINS || READ_ONCE(g->waiting))
 			yield();        /* returns at once if nothing else wants the core */
