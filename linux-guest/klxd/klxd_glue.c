@@ -34,7 +34,7 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/kthread.h>
-#include <linux/delay.h>
+#include <linux/hrtimer.h>
 #include <linux/jiffies.h>
 #include <linux/err.h>
 #include <linux/ratelimit.h>
@@ -46,6 +46,13 @@
 
 #define KLXD_GLUE_CHECK_MS     200   /* how often the receiver asks if the domain runs */
 #define KLXD_GLUE_SPINS        256   /* empty polls before the receiver sleeps */
+#define KLXD_GLUE_RX_BATCH     64    /* slots read per poll round before yielding */
+/* One-way messages (completions) wait for the drain work in a preallocated
+ * FIFO of this many entries, each up to KLXD_GLUE_OW_WORDS payload words
+ * (4 slots); longer ones, or any beyond a full FIFO, take the per-message
+ * job path (bounded by KLXD_GLUE_MAX_JOBS). */
+#define KLXD_GLUE_OW_SLOTS     256
+#define KLXD_GLUE_OW_WORDS     (GLUE_SLOT_WORDS * 4)
 
 struct klxd_glue_call {
 	wait_queue_head_t wq;
@@ -65,22 +72,41 @@ struct klxd_glue_job {
 	union glue_msg_full msg;        /* last: it ends in a flexible array */
 };
 
+/* A one-way message waiting in the FIFO. */
+struct klxd_glue_ow {
+	GLUE_MSG_BUF(KLXD_GLUE_OW_WORDS) msg;
+};
+
 struct klxd_glue {
 	struct glue_ctx *ctx;
 	struct klxd_channel *ch;
-	spinlock_t lock;                /* calls[], jobs, dead */
+	spinlock_t lock;                /* calls[], jobs, dead, ow_head/ow_tail */
 	wait_queue_head_t call_free;
 	struct klxd_glue_call calls[KLXD_GLUE_CALLS];
 	unsigned int jobs;              /* queued or running */
+	unsigned int waiting;           /* calls sent and waiting for their reply */
+	unsigned long sent;             /* messages sent: the receiver polls on while it moves */
 	bool dead;                      /* domain gone or backend stopping: no more traffic */
+	bool rx_sleeping;               /* the receiver sleeps: a new call wakes it */
 	struct task_struct *rx_task;
 	struct workqueue_struct *wq;
+	/* One-way messages: the receiver appends (ow_tail), the drain work
+	 * handles them in order in place and then advances ow_head; one work
+	 * item per poll round, however many messages it brought. */
+	struct klxd_glue_ow *ow;        /* KLXD_GLUE_OW_SLOTS entries */
+	unsigned int ow_head, ow_tail;  /* free-running; tail - head <= KLXD_GLUE_OW_SLOTS */
+	bool ow_kick;                   /* the receiver appended this round */
+	struct work_struct ow_work;
+	union glue_msg_full ow_reply;   /* glue_handle's (unused) reply for the drain work */
 	struct glue_rx rx;              /* last: it ends in a flexible array */
 };
 
 /* --- backend contract: memory, log, locks, user copies ----------------------- */
 
-static DEFINE_MUTEX(klxd_glue_reflock);
+/* The reference table's lock: taken twice per packet (export on send,
+ * import and drop on completion), never around anything that sleeps (the
+ * glue allocates and frees its private copies outside it). */
+static DEFINE_SPINLOCK(klxd_glue_reflock);
 
 void *glue_zalloc(size_t size)
 {
@@ -109,18 +135,17 @@ void glue_log(struct glue_ctx *ctx, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* A mutex: the glue allocates and frees private copies around it, and every
- * user of the glue sleeps anyway (calls wait for replies). */
+/* Process context only (every glue user is), so no bottom-half variant. */
 void glue_lock(struct glue_ctx *ctx)
 {
 	(void)ctx;
-	mutex_lock(&klxd_glue_reflock);
+	spin_lock(&klxd_glue_reflock);
 }
 
 void glue_unlock(struct glue_ctx *ctx)
 {
 	(void)ctx;
-	mutex_unlock(&klxd_glue_reflock);
+	spin_unlock(&klxd_glue_reflock);
 }
 
 int glue_copy_from_user(void *dst, const void *user_src, size_t n)
@@ -209,6 +234,7 @@ static int klxd_glue_send_msg(struct klxd_glue *g, const struct glue_msg *m,
 	for (i = 0; i < n; i++)
 		glue_frame_one(m, i, n, &slots[i]);
 	err = klxd_send_batch(g->ch, slots, n, tmo);
+	WRITE_ONCE(g->sent, g->sent + 1);       /* a hint only: racy increments are fine */
 	if (slots != &one)
 		kfree(slots);
 	if (err)
@@ -221,9 +247,16 @@ static int klxd_glue_send(struct glue_ctx *ctx, struct glue_msg *msg)
 {
 	struct klxd_glue *g = ctx->backend;
 
+	int err;
+
 	msg->kind = CHAN_T_ONEWAY;
 	msg->tag = 0;
-	return klxd_glue_send_msg(g, msg, jiffies + msecs_to_jiffies(klxd_timeout_ms()));
+	err = klxd_glue_send_msg(g, msg, jiffies + msecs_to_jiffies(klxd_timeout_ms()));
+	/* its completion will come back: a napping receiver polls again */
+	smp_mb();
+	if (READ_ONCE(g->rx_sleeping))
+		wake_up_process(g->rx_task);
+	return err;
 }
 
 /* --- calls -------------------------------------------------------------------- */
@@ -286,6 +319,7 @@ static void klxd_glue_release(struct klxd_glue *g, struct klxd_glue_call *c)
 	spin_lock(&g->lock);
 	c->busy = false;
 	c->reply = NULL;
+	g->waiting--;
 	spin_unlock(&g->lock);
 	wake_up(&g->call_free);
 }
@@ -350,6 +384,7 @@ static int klxd_glue_call(struct glue_ctx *ctx, struct glue_msg *req, struct glu
 	g->calls[slot].reply = reply;
 	req->kind = CHAN_T_REQUEST;
 	req->tag = (u32)g->calls[slot].gen << 16 | (u32)slot;
+	g->waiting++;                   /* the receiver polls, not sleeps, while > 0 */
 	spin_unlock(&g->lock);
 
 	err = klxd_glue_send_msg(g, req, deadline);
@@ -357,6 +392,9 @@ static int klxd_glue_call(struct glue_ctx *ctx, struct glue_msg *req, struct glu
 		klxd_glue_release(g, &g->calls[slot]);   /* it did not (fully) go out */
 		return err;
 	}
+	smp_mb();                       /* waiting++ before reading rx_sleeping */
+	if (READ_ONCE(g->rx_sleeping))
+		wake_up_process(g->rx_task);
 	err = klxd_glue_wait(g, slot, deadline);
 	if (err)
 		return err;
@@ -423,6 +461,62 @@ static void klxd_glue_job_run(struct work_struct *work)
 	kvfree(j);
 }
 
+/* The drain work: every one-way message in the FIFO, in order, in process
+ * context (handlers may sleep), each handled in place before its entry is
+ * given back.  One run per poll round that brought any. */
+static void klxd_glue_ow_run(struct work_struct *work)
+{
+	struct klxd_glue *g = container_of(work, struct klxd_glue, ow_work);
+	struct glue_msg *reply = &g->ow_reply.m;
+	const struct glue_msg *m;
+	unsigned int head;
+
+	for (;;) {
+		spin_lock(&g->lock);
+		head = g->ow_head;
+		if (head == g->ow_tail) {
+			spin_unlock(&g->lock);
+			break;
+		}
+		spin_unlock(&g->lock);
+		m = &g->ow[head % KLXD_GLUE_OW_SLOTS].msg.m;
+		glue_msg_init(reply, GLUE_MAX_WORDS);
+		glue_handle(g->ctx, m, reply);  /* one-way: nothing is sent back */
+		spin_lock(&g->lock);
+		g->ow_head = head + 1;
+		spin_unlock(&g->lock);
+		cond_resched();
+	}
+}
+
+/* A one-way message into the FIFO (the drain work is queued once per poll
+ * round by the receiver); false if it does not fit the FIFO. */
+static bool klxd_glue_ow_add(struct klxd_glue *g, const struct glue_msg *m)
+{
+	struct glue_msg *e;
+	unsigned int tail;
+
+	if (m->nwords > KLXD_GLUE_OW_WORDS)
+		return false;
+	spin_lock(&g->lock);
+	tail = g->ow_tail;
+	if (tail - g->ow_head >= KLXD_GLUE_OW_SLOTS) {
+		spin_unlock(&g->lock);
+		return false;
+	}
+	spin_unlock(&g->lock);
+	/* Only the receiver writes entries and ow_tail; the drain work does
+	 * not look at this one until ow_tail moves past it. */
+	e = &g->ow[tail % KLXD_GLUE_OW_SLOTS].msg.m;
+	glue_msg_init(e, KLXD_GLUE_OW_WORDS);
+	glue_msg_copy(e, m);            /* fits: nwords checked above */
+	spin_lock(&g->lock);
+	g->ow_tail = tail + 1;
+	spin_unlock(&g->lock);
+	g->ow_kick = true;
+	return true;
+}
+
 /* Queues a request or one-way message (status: reply with it alone). */
 static void klxd_glue_queue(struct klxd_glue *g, const struct glue_msg *m, int status)
 {
@@ -462,8 +556,11 @@ static void klxd_glue_route(struct klxd_glue *g, const struct glue_msg *m)
 	case CHAN_T_REPLY:
 		klxd_glue_deliver(g, m);
 		break;
-	case CHAN_T_REQUEST:
 	case CHAN_T_ONEWAY:
+		if (!klxd_glue_ow_add(g, m))
+			klxd_glue_queue(g, m, 0);
+		break;
+	case CHAN_T_REQUEST:
 		klxd_glue_queue(g, m, 0);
 		break;
 	default:
@@ -506,13 +603,64 @@ static void klxd_glue_check_peer(struct klxd_glue *g)
 		klxd_glue_mark_dead(g, "the domain was destroyed");
 }
 
+/* Sleeps up to 100-500 us, or until a new call wakes it (rx_sleeping). */
+static void klxd_glue_rx_nap(struct klxd_glue *g)
+{
+	ktime_t t = 100 * NSEC_PER_USEC;
+
+	set_current_state(TASK_INTERRUPTIBLE);
+	WRITE_ONCE(g->rx_sleeping, true);
+	smp_mb();                       /* rx_sleeping before reading waiting */
+	if (!READ_ONCE(g->waiting) && !kthread_should_stop())
+		schedule_hrtimeout_range(&t, 400 * NSEC_PER_USEC, HRTIMER_MODE_REL);
+	WRITE_ONCE(g->rx_sleeping, false);
+	__set_current_state(TASK_RUNNING);
+}
+
+/* One poll round: up to KLXD_GLUE_RX_BATCH slots; the number read. */
+static unsigned int klxd_glue_rx_round(struct klxd_glue *g)
+{
+	struct chan_msg slot;
+	unsigned int n;
+	int ret;
+
+	for (n = 0; n < KLXD_GLUE_RX_BATCH; n++) {
+		ret = klxd_try_recv(g->ch, &slot);
+		if (ret == -EAGAIN)
+			break;
+		if (ret == -ENODEV) {
+			klxd_glue_mark_dead(g, "the domain was destroyed");
+			break;
+		} else if (ret) {
+			g->ctx->rejected++;
+			glue_log(g->ctx, "%s: channel refused a slot (kind %u): %d", g->ctx->name,
+				 slot.hdr.type, ret);
+		} else {
+			klxd_glue_feed(g, &slot);
+		}
+	}
+	/* The completions this round brought: one work item for them all. */
+	if (g->ow_kick) {
+		g->ow_kick = false;
+		queue_work(g->wq, &g->ow_work);
+	}
+	return n;
+}
+
+/*
+ * The receiver shares Linux's core(s) with the threads that send, so it
+ * polls politely: after traffic it keeps polling, but yields the core to any
+ * runnable thread between empty polls (a sender is never starved by it);
+ * after KLXD_GLUE_SPINS empty polls with no call waiting and nothing sent
+ * it naps (100-500 us; a new call or one-way message wakes it at once).
+ * While a call waits it never naps.
+ */
 static int klxd_glue_rx_main(void *arg)
 {
 	struct klxd_glue *g = arg;
 	unsigned long next_check = jiffies + msecs_to_jiffies(KLXD_GLUE_CHECK_MS);
 	unsigned int idle = 0;
-	struct chan_msg slot;
-	int ret;
+	unsigned long sent = 0, now;
 
 	while (!kthread_should_stop()) {
 		/* Checked on every turn, so a busy ring cannot postpone it. */
@@ -524,25 +672,20 @@ static int klxd_glue_rx_main(void *arg)
 			schedule_timeout_interruptible(msecs_to_jiffies(KLXD_GLUE_CHECK_MS));
 			continue;
 		}
-		ret = klxd_try_recv(g->ch, &slot);
-		if (ret == -EAGAIN) {
-			if (++idle < KLXD_GLUE_SPINS)
-				cond_resched();
-			else
-				usleep_range(100, 500);
+		if (klxd_glue_rx_round(g)) {
+			idle = 0;
+			cond_resched();
 			continue;
 		}
-		idle = 0;
-		if (ret == -ENODEV) {
-			klxd_glue_mark_dead(g, "the domain was destroyed");
-		} else if (ret) {
-			g->ctx->rejected++;
-			glue_log(g->ctx, "%s: channel refused a slot (kind %u): %d", g->ctx->name,
-				 slot.hdr.type, ret);
-		} else {
-			klxd_glue_feed(g, &slot);
+		now = READ_ONCE(g->sent);
+		if (now != sent) {      /* Linux sent meanwhile: an answer may follow */
+			sent = now;
+			idle = 0;
 		}
-		cond_resched();
+		if (++idle < KLXD_GLUE_SPINS || READ_ONCE(g->waiting))
+			yield();        /* returns at once if nothing else wants the core */
+		else
+			klxd_glue_rx_nap(g);
 	}
 	return 0;
 }
@@ -568,6 +711,12 @@ int klxd_glue_start(struct glue_ctx *ctx, u32 domain_id)
 	for (i = 0; i < KLXD_GLUE_CALLS; i++)
 		init_waitqueue_head(&g->calls[i].wq);
 	glue_msg_init(&g->rx.msg.m, GLUE_MAX_WORDS);
+	INIT_WORK(&g->ow_work, klxd_glue_ow_run);
+	g->ow = kvcalloc(KLXD_GLUE_OW_SLOTS, sizeof(*g->ow), GFP_KERNEL);
+	if (!g->ow) {
+		err = -ENOMEM;
+		goto free;
+	}
 	g->ch = klxd_channel_get(domain_id);
 	if (IS_ERR(g->ch)) {
 		err = PTR_ERR(g->ch);
@@ -595,6 +744,7 @@ int klxd_glue_start(struct glue_ctx *ctx, u32 domain_id)
 put:
 	klxd_channel_put(g->ch);
 free:
+	kvfree(g->ow);
 	kvfree(g);
 	return err;
 }
@@ -613,5 +763,6 @@ void klxd_glue_stop(struct glue_ctx *ctx)
 	ctx->backend = NULL;
 	ctx->ops = NULL;
 	klxd_channel_put(g->ch);
+	kvfree(g->ow);
 	kvfree(g);
 }

@@ -385,12 +385,13 @@ static void *glue_ref_import_own(struct glue_rd *r, struct glue_reftab *t, uint6
 	return t->e[idx - 1].ptr;
 }
 
-/* A word naming the sender's own entry: found by other_ref, or allocated. */
+/* A word naming the sender's own entry, found by other_ref (lock held).
+ * Not found and allowed a private copy: *need_alloc, and NULL. */
 static void *glue_ref_import_other(struct glue_rd *r, struct glue_reftab *t, uint64_t word,
-				   uint16_t type, size_t alloc_size, const char *field)
+				   uint16_t type, size_t alloc_size, const char *field,
+				   bool *need_alloc)
 {
 	int32_t i = glue_ref_find_other(t, word);
-	void *p;
 
 	if (i >= 0) {
 		if (t->e[i].type != type) {
@@ -412,12 +413,32 @@ static void *glue_ref_import_other(struct glue_rd *r, struct glue_reftab *t, uin
 		glue_rd_fail(r, GLUE_ENOSPC, "reference table full", field);
 		return NULL;
 	}
-	p = glue_zalloc(alloc_size);
-	if (!p) {
+	*need_alloc = true;
+	return NULL;
+}
+
+/* The private copy for word, allocated outside the lock (the backend's lock
+ * may be a spinlock): inserted, or the entry another thread inserted
+ * meanwhile is used and the copy freed. */
+static void *glue_ref_import_alloc(struct glue_rd *r, struct glue_reftab *t, uint64_t word,
+				   uint16_t type, size_t alloc_size, const char *field)
+{
+	void *fresh = glue_zalloc(alloc_size), *p = NULL;
+	bool again = false;
+
+	if (!fresh) {
 		glue_rd_fail(r, GLUE_ENOMEM, "no memory for a private copy", field);
 		return NULL;
 	}
-	glue_ref_insert(t, p, type, word, true);
+	glue_lock(r->ctx);
+	p = glue_ref_import_other(r, t, word, type, alloc_size, field, &again);
+	if (again) {
+		glue_ref_insert(t, fresh, type, word, true);   /* a free entry: checked */
+		p = fresh;
+		fresh = NULL;
+	}
+	glue_unlock(r->ctx);
+	glue_free(fresh);
 	return p;
 }
 
@@ -425,6 +446,7 @@ void *glue_ref_import(struct glue_rd *r, uint64_t word, uint16_t type, size_t al
 		      const char *field)
 {
 	struct glue_reftab *t = &r->ctx->refs;
+	bool need_alloc = false;
 	void *p;
 
 	if (r->err || word == 0)
@@ -433,8 +455,10 @@ void *glue_ref_import(struct glue_rd *r, uint64_t word, uint16_t type, size_t al
 	if (word & GLUE_REF_YOURS)
 		p = glue_ref_import_own(r, t, word & ~GLUE_REF_YOURS, type, field);
 	else
-		p = glue_ref_import_other(r, t, word, type, alloc_size, field);
+		p = glue_ref_import_other(r, t, word, type, alloc_size, field, &need_alloc);
 	glue_unlock(r->ctx);
+	if (need_alloc)
+		p = glue_ref_import_alloc(r, t, word, type, alloc_size, field);
 	return p;
 }
 
@@ -494,19 +518,24 @@ const char *glue_str_keep(struct glue_rd *r, const char *old, const char *s, con
 	return copy;
 }
 
+/* Entry by entry: copies are freed outside the lock (it may be a spinlock). */
 void glue_ctx_release(struct glue_ctx *ctx)
 {
 	struct glue_reftab *t = &ctx->refs;
+	void *owned;
 	int32_t i;
 
-	glue_lock(ctx);
-	for (i = 0; i < GLUE_REF_SLOTS; i++)
+	for (i = 0; i < GLUE_REF_SLOTS; i++) {
+		owned = NULL;
+		glue_lock(ctx);
 		if (t->e[i].type != 0) {
 			if (t->e[i].owned)
-				glue_free(t->e[i].ptr);
+				owned = t->e[i].ptr;
 			glue_ref_remove(t, i);
 		}
-	glue_unlock(ctx);
+		glue_unlock(ctx);
+		glue_free(owned);
+	}
 }
 
 uint32_t glue_ref_count(struct glue_ctx *ctx)
