@@ -47,7 +47,6 @@ $(CORE_TEST_DIR)/test_printk: HOST_TEST_LIBS += -lpthread
 
 CORE_TESTS := $(addprefix $(CORE_TEST_DIR)/,test_format test_cmdline test_multiboot2 test_frame_alloc \
                                             test_xcr0 test_exit_policy test_hypercall_args test_printk \
-
                                             test_apic_icr test_mmio_decode)
 $(CORE_TESTS):
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_TEST_LIBS)
