@@ -20,7 +20,7 @@ static int read_gpa(const struct ept *ept, uint64_t gpa, void *buf, size_t len)
 
     if (ept_translate(ept, gpa, &hpa, NULL, NULL, &mt) || mt != EPT_MT_WB)
         return -EFAULT;
-    if (hpa + len > MEMORY_LIMIT || hpa + len < hpa)
+    if (!mem_is_mapped(hpa, len))
         return -EFAULT;
     memcpy(buf, phys_to_virt(hpa), len);
     return 0;

@@ -1,9 +1,9 @@
 /*
  * Reading a guest's memory by its virtual address, for either backend: its
  * own 4-level page tables (the paging registers given), then its stage-2
- * table.  Only write-back memory (RAM) below 4 GiB is read; anything else
- * (unmapped, device memory, not long mode) is -EFAULT, never a hypervisor
- * fault.  Everything read is guest-controlled.
+ * table.  Only write-back memory (RAM) the hypervisor maps is read; anything
+ * else (unmapped, device memory, not long mode) is -EFAULT, never a
+ * hypervisor fault.  Everything read is guest-controlled.
  */
 #ifndef X86_GUEST_MEM_H
 #define X86_GUEST_MEM_H
