@@ -31,6 +31,10 @@ fi
 expect_hv "lxd: module_init ran in the domain under the glue" '^lxd dummy: kenv: module_init done \(glue: serving Linux.s calls\)'
 expect_hv "lxd: the domain mapped the packet pool" '^lxd dummy: dummy_lxd: packet pool of 524288 bytes'
 expect "lxd: Linux registered the domain's device" "dmesg: .*dummy_glue: domain [0-9]+ registered dummy0 \\(ifindex [0-9]+\\)"
+tr -d '\r' < "$LOG" | grep -E "$T: validate: address" | sed 's/^/    | /'
+expect "validate: the driver's validate refuses a zero address" "$T: validate: address 00:00:00:00:00:00: .*Cannot assign requested address"
+expect "validate: the driver's validate refuses a 4-byte address" "$T: validate: address 01:02:03:04: .*Invalid argument"
+expect "validate: an address it accepts, then the glue refuses ip link add" "$T: validate: address 02:00:00:00:00:01: .*Operation not supported"
 expect "destroy: the interface went away, the glue module with it" "$T: destroy: dummy0 unregistered, dummy_glue removed"
 expect "stop while sending: the sender saw errors, not a hang" "$T: stop while sending: sender exit 1: nettx: dummy0: sent [0-9]+ of 1000000 \\(64 bytes\\), [0-9]+ errors"
 expect "stop while sending: Linux up, interface gone, logged" "$T: stop while sending: Linux up, dummy0 gone, .*interfaces unregistered"

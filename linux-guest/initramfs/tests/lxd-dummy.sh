@@ -117,6 +117,17 @@ load /lib/lxd/dummy.lxd dummy
 exercise lxd
 dmesg | grep -E 'dummy_glue' | while IFS= read -r l; do say "dmesg: $l"; done
 
+# rtnl_link_ops.validate: the driver's own, run in the domain, judges the
+# address of ip link add; what it accepts the glue refuses (devices come
+# from the domain)
+for a in 00:00:00:00:00:00 01:02:03:04 02:00:00:00:00:01; do
+  if ip link add evil0 address $a type dummy > /tmp/ipadd.out 2>&1; then
+    fail "validate: ip link add with address $a was accepted"
+  fi
+  say "validate: address $a: $(head -n 1 /tmp/ipadd.out)"
+done
+[ -d /sys/class/net/evil0 ] && fail "validate: evil0 exists"
+
 # destroy: the interface goes away cleanly
 destroy dummy first
 dmesg | grep -q "dummy_glue: domain $id is gone: interfaces unregistered" ||

@@ -616,11 +616,33 @@ void dg_free_netdev(struct net_device *dev)
 	free_netdev(dev);
 }
 
+/*
+ * rtnl_link_ops.validate (ip link add/set with this kind, rtnl held, may
+ * sleep): the driver's own validate runs in the domain on the attribute it
+ * looks at (dummy_lxd_link_validate).  What it accepts is still refused
+ * here: Linux would allocate and register the device itself, with the
+ * domain's setup but the plain trampolines (whose ndo_start_xmit sleeps
+ * where Linux may not), outside dg_alloc_netdev_mqs's checks.
+ */
 static int dg_link_validate(struct nlattr *tb[], struct nlattr *data[],
 			    struct netlink_ext_ack *extack)
 {
-	(void)tb;
+	const struct nlattr *a = tb ? tb[IFLA_ADDRESS] : NULL;
+	u32 len = a ? nla_len(a) : 0;
+	int err;
+
 	(void)data;
+	if (READ_ONCE(dg.gone) || !dg.link_ops)
+		return -ENODEV;
+	err = dummy_lxd_link_validate(dg.link_ops, a != NULL, len, a ? nla_data(a) : NULL, len);
+	if (err > 0 || err < -MAX_ERRNO) {
+		dg_refuse("rtnl_link_ops.validate answered %d", err);
+		err = -EINVAL;
+	}
+	if (err) {
+		NL_SET_ERR_MSG(extack, "refused by the isolated driver's validate");
+		return err;
+	}
 	NL_SET_ERR_MSG(extack, "isolated driver: devices come from the domain (numdummies), not ip link add");
 	return -EOPNOTSUPP;
 }

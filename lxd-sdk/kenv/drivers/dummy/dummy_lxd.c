@@ -12,6 +12,8 @@
 #include <linux/skbuff.h>
 #include <linux/rwsem.h>
 #include <net/net_namespace.h>
+#include <net/rtnetlink.h>
+#include <linux/if_link.h>
 
 #include <lxds/hypercall_abi.h>
 #include "dummy_common.h"
@@ -91,6 +93,38 @@ void dummy_lxd_xmit(struct sk_buff *skb, struct net_device *dev, u32 len, u16 pr
 		pr_err("dummy_lxd: %s: ndo_start_xmit returned %d; packet dropped\n", dev->name, rc);
 		kfree_skb(skb);
 	}
+}
+
+/*
+ * rtnl_link_ops.validate for ip link add: Linux sends the one attribute a
+ * driver of this kind looks at (IFLA_ADDRESS, at most MAX_ADDR_LEN bytes by
+ * Linux's own netlink policy); here it becomes a netlink attribute again and
+ * the driver's own validate judges it.  ops is the driver's own table (the
+ * reference Linux got at __rtnl_link_register).
+ */
+int dummy_lxd_link_validate(struct rtnl_link_ops *ops, bool has_addr, u32 len, const void *addr,
+			    u32 n)
+{
+	struct {
+		struct nlattr nla;
+		u8 data[MAX_ADDR_LEN];
+	} __aligned(NLA_ALIGNTO) a;
+	struct nlattr *tb[IFLA_MAX + 1] = { NULL };
+
+	BUILD_BUG_ON(offsetof(typeof(a), data) != NLA_HDRLEN);
+	if (!ops || !ops->validate)
+		return 0;
+	if (has_addr) {
+		if (len != n || n > sizeof(a.data)) {
+			pr_err("dummy_lxd: validate: an address of %u bytes with %u given; refused\n", len, n);
+			return -EINVAL;
+		}
+		memcpy(a.data, addr, n);
+		a.nla.nla_len = NLA_HDRLEN + n;
+		a.nla.nla_type = IFLA_ADDRESS;
+		tb[IFLA_ADDRESS] = &a.nla;
+	}
+	return ops->validate(tb, NULL, NULL);
 }
 
 MODULE_LICENSE("GPL");
