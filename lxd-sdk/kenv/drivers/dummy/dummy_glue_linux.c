@@ -767,6 +767,25 @@ static void dg_domain_gone(void)
 		kthread_stop(dg.sender);
 		dg.sender_stopped = true;
 	}
+	/*
+	 * Packets queued or in flight are charged to their sockets' send
+	 * buffers and hold their routes.  A sender that waits for buffer space
+	 * (AF_PACKET's packet_snd) does so holding a reference to the device,
+	 * so unregistering the device below would wait for ever on packets
+	 * only freed after it.  Drop the queue, and detach the packets in
+	 * flight from their sockets and routes now (under dg.lock, so a late
+	 * completion cannot free one meanwhile); they are freed once the
+	 * backend has stopped.
+	 */
+	skb_queue_purge(&dg.txq);
+	spin_lock_bh(&dg.lock);
+	for (i = 0; i < DG_SLOTS; i++) {
+		if (dg.slot_skb[i]) {
+			skb_orphan(dg.slot_skb[i]);
+			skb_dst_drop(dg.slot_skb[i]);
+		}
+	}
+	spin_unlock_bh(&dg.lock);
 	for (i = 0; i < DG_MAX_DEVS; i++)
 		cancel_work_sync(&dg.devs[i].rx_mode_work);
 
