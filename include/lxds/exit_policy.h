@@ -47,7 +47,7 @@ enum policy_op {
     POLICY_OP_CR0_CR4,      /* MOV to CR0/CR4: the bits the hypervisor owns kept fixed */
     POLICY_OP_CR8_VIRTUAL,  /* MOV to/from CR8 against a virtual TPR (never the core's) */
     POLICY_OP_XSETBV,       /* XSETBV, checked by the CPU's XCR0 rules */
-    POLICY_OP_INVD,         /* INVD, done as WBINVD (never drops others' dirty lines) */
+    POLICY_OP_INVD,         /* INVD and WBINVD, done as WBINVD (never drops others' dirty lines) */
     POLICY_OP_APIC_WRITES,  /* writes to its (read-only) local APIC page emulated, IPIs filtered */
     POLICY_OP_MAX,
 };

@@ -16,6 +16,14 @@
  *            records in a row (the hypervisor must rate-limit them).
  *   flood*   ring abuse: keeps Linux's receive ring full of replies nobody
  *            asked for; a klxd_call() to it must still end at its deadline.
+ *   pi-OP    one privileged operation an LXD may not do (the LXD policy,
+ *            domains/lxd.c, allows no port, no MSR and no operation but
+ *            its own CR8): port I/O of each class, MSRs, HLT, INVD,
+ *            WBINVD, CR0/CR4 bits the hypervisor owns, a bad XCR0, the
+ *            VMX and SVM instructions, its own page tables pointed outside
+ *            its memory, a broken IDT.  The hypervisor must end the domain
+ *            there; if the operation returns, the domain says so and exits
+ *            with ATTACK_NOT_REFUSED.
  *
  * The SDK builds with -mgeneral-regs-only: x87/SSE are touched only in asm.
  */
@@ -24,6 +32,7 @@
 
 #define ATTACK_DIRTY_EXIT   7
 #define ATTACK_SPAM         2000
+#define ATTACK_NOT_REFUSED  99
 #define MARKER              0x4C58445344495254ull      /* "TRIDSDXL" */
 #define GS_MARKER           0x00004C5844534753ull      /* canonical: WRGSBASE #GPs otherwise */
 #define CR4_OSFXSR          (1ul << 9)
@@ -170,8 +179,56 @@ static int flood(struct lxd_boot_info *bi)
     }
 }
 
+/* ---- pi-OP: privileged operations ---- */
+
+static void pi_run(const char *op)
+{
+    uint64_t v;
+    static const uint8_t bad_idt[10] __aligned(8) = { 0 };     /* limit 0, base 0 */
+
+    if (!strcmp(op, "in-diag"))         __asm__ volatile("inb $0x80, %%al" ::: "rax");
+    else if (!strcmp(op, "out-com1"))   __asm__ volatile("mov $0x3f8, %%dx; mov $0x41, %%al; outb %%al, %%dx" ::: "rax", "rdx");
+    else if (!strcmp(op, "out-pci"))    __asm__ volatile("mov $0xcf8, %%dx; mov $0x80000000, %%eax; outl %%eax, %%dx" ::: "rax", "rdx");
+    else if (!strcmp(op, "out-reset"))  __asm__ volatile("mov $0xfe, %%al; outb %%al, $0x64" ::: "rax");
+    else if (!strcmp(op, "out-cf9"))    __asm__ volatile("mov $0xcf9, %%dx; mov $0x06, %%al; outb %%al, %%dx" ::: "rax", "rdx");
+    else if (!strcmp(op, "rdmsr"))      __asm__ volatile("rdmsr" : "=a"(v) : "c"(0x1B) : "rdx");
+    else if (!strcmp(op, "wrmsr"))      __asm__ volatile("wrmsr" :: "c"(0x10), "a"(0), "d"(0));
+    else if (!strcmp(op, "wrmsr-efer")) __asm__ volatile("wrmsr" :: "c"(0xC0000080), "a"(0), "d"(0));
+    else if (!strcmp(op, "hlt"))        __asm__ volatile("cli; hlt");
+    else if (!strcmp(op, "invd"))       __asm__ volatile("invd");
+    else if (!strcmp(op, "wbinvd"))     __asm__ volatile("wbinvd");
+    else if (!strcmp(op, "cr0-pg")) {
+        __asm__ volatile("mov %%cr0, %0" : "=r"(v));
+        __asm__ volatile("mov %0, %%cr0" :: "r"(v & ~(1ull << 31)));
+    } else if (!strcmp(op, "cr4-pae")) {
+        __asm__ volatile("mov %%cr4, %0" : "=r"(v));
+        __asm__ volatile("mov %0, %%cr4" :: "r"(v & ~(1ull << 5)));
+    } else if (!strcmp(op, "xsetbv"))   __asm__ volatile("xsetbv" :: "c"(0), "a"(0), "d"(0));
+    else if (!strcmp(op, "vmxoff"))     __asm__ volatile("vmxoff");
+    else if (!strcmp(op, "vmread"))     __asm__ volatile("vmread %1, %0" : "=r"(v) : "r"(0x4400ull));
+    else if (!strcmp(op, "vmrun"))      __asm__ volatile("vmrun" :: "a"(0));
+    else if (!strcmp(op, "stgi"))       __asm__ volatile("stgi");
+    else if (!strcmp(op, "cr3-out")) {
+        /* its own page tables "moved" outside its memory: the next walk reads there */
+        __asm__ volatile("mov %0, %%cr3; mov (%1), %%rax" :: "r"(0x7f00000000ull), "r"(0x400000ull) : "rax", "memory");
+    } else if (!strcmp(op, "cr3-low")) {
+        /* page tables at GPA 0x100000: the hypervisor's image on the host, nothing here */
+        __asm__ volatile("mov %0, %%cr3; mov (%1), %%rax" :: "r"(0x100000ull), "r"(0x400000ull) : "rax", "memory");
+    } else if (!strcmp(op, "idt"))      __asm__ volatile("lidt %0; int $0x80" :: "m"(bad_idt));
+    else if (!strcmp(op, "ud2"))        __asm__ volatile("ud2");
+    else {
+        lxd_log("attack: no privileged operation is named '%s'", op);
+        return;
+    }
+    lxd_log("attack: pi-%s returned: NOT refused", op);
+}
+
 int lxd_main(struct lxd_boot_info *bi)
 {
+    if (!strncmp(bi->name, "pi-", 3)) {
+        pi_run(bi->name + 3);
+        return ATTACK_NOT_REFUSED;
+    }
     if (!strncmp(bi->name, "dirty", 5))
         return dirty();
     if (!strncmp(bi->name, "check", 5))

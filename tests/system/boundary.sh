@@ -194,6 +194,20 @@ fi
 if want lxd; then
   boundarytest lxd 900 "LXD attacks refused"
   expect "lxd: /proc/lxd is 0400" 'test boundary-lxd: /proc/lxd mode 400$'
+  # 3a. privileged operations: each ends its domain (never returns), echo goes on
+  for op in in-diag out-com1 out-pci out-reset out-cf9 rdmsr wrmsr wrmsr-efer hlt invd wbinvd \
+            cr0-pg cr4-pae xsetbv vmxoff vmread vmrun stgi cr3-out cr3-low idt ud2; do
+    expect "lxd: pi-$op ends its domain" "test boundary-lxd: pi $op: (crashed|stopped): "
+  done
+  for op in in-diag out-com1 out-pci out-reset out-cf9 rdmsr wrmsr wrmsr-efer invd wbinvd; do
+    expect "lxd: pi-$op refused at its exit" "test boundary-lxd: pi $op: crashed: unexpected VM exit \\(reason [0-9]+\\) at RIP"
+  done
+  expect "lxd: page tables outside the domain: EPT violation there" \
+    'test boundary-lxd: pi cr3-out: crashed: EPT violation at GPA 0x7f00000000,'
+  expect "lxd: page tables at the hypervisor's address: EPT violation" \
+    'test boundary-lxd: pi cr3-low: crashed: EPT violation at GPA 0x100000,'
+  expect "lxd: 22 privileged operations ended, echo answered after each" \
+    'test boundary-lxd: privileged operations: 22 of 22 ended by the hypervisor; sentry answered after each'
   # 3, 4. dirty -> check -> echo on core 1
   # KERNEL_GS_BASE is reached through SWAPGS and WRGSBASE: QEMU's qemu64 (SVM) has no FSGSBASE
   expect_hv "lxd: dirty ran on core 1 and filled its state" "$(hvline \

@@ -505,12 +505,23 @@ static bool on_gp(struct vcpu *v, const struct svm_exit *e)
     return true;
 }
 
+/*
+ * INVD and WBINVD (POLICY_OP_INVD), both done as WBINVD.  QEMU 7.2 TCG reports
+ * INVD with the WBINVD exit code (its translator checks SVM_EXIT_WBINVD for
+ * both opcodes), so either exit may carry either instruction.
+ */
 static bool on_invd(struct vcpu *v, const struct svm_exit *e)
 {
+    static const uint8_t op_wbinvd[] = { 0x0F, 0x09 };
+
     if (!policy_allows(policy_of(v), POLICY_OP_INVD))
-        return refuse(v, e, VECTOR_GP, "#GP injected (INVD is not allowed)");
-    if (!skip(v, e, op_invd, sizeof(op_invd)))
+        return refuse(v, e, VECTOR_GP, "#GP injected (INVD and WBINVD are not allowed)");
+    if (svm_insn_length(v, op_wbinvd, sizeof(op_wbinvd)) > 0) {
+        if (!skip(v, e, op_wbinvd, sizeof(op_wbinvd)))
+            return false;
+    } else if (!skip(v, e, op_invd, sizeof(op_invd))) {
         return false;
+    }
     __asm__ volatile("wbinvd" ::: "memory");    /* never drop dirty lines of others' memory */
     return true;
 }
@@ -583,6 +594,7 @@ bool svm_handle_exit(struct vcpu *v, const struct svm_exit *e)
     case SVM_EXIT_INIT:     return on_init(v, e);
     case SVM_EXIT_CPUID:    return on_cpuid(v, e);
     case SVM_EXIT_INVD:     return on_invd(v, e);
+    case SVM_EXIT_WBINVD:   return on_invd(v, e);
     case SVM_EXIT_HLT:      return on_hlt(v, e);
     case SVM_EXIT_IOIO:     return on_io(v, e);
     case SVM_EXIT_MSR:      return on_msr(v, e);
@@ -619,6 +631,7 @@ const char *svm_exit_name(uint32_t code)
     case SVM_EXIT_VINTR: return "VINTR";
     case SVM_EXIT_CPUID: return "CPUID";
     case SVM_EXIT_INVD: return "INVD";
+    case SVM_EXIT_WBINVD: return "WBINVD";
     case SVM_EXIT_HLT: return "HLT";
     case SVM_EXIT_IOIO: return "IOIO";
     case SVM_EXIT_MSR: return "MSR";

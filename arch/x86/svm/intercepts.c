@@ -53,7 +53,7 @@ void svm_intercepts_apply(struct vcpu *v, struct svm_vcpu *s)
     c->intercept1 = SVM_I1_CPUID | SVM_I1_INVD | SVM_I1_SHUTDOWN | SVM_I1_INIT |
                     SVM_I1_IOIO | SVM_I1_MSR | SVM_I1_INVLPGA;
     c->intercept2 = SVM_I2_VMRUN | SVM_I2_VMMCALL | SVM_I2_VMLOAD | SVM_I2_VMSAVE |
-                    SVM_I2_STGI | SVM_I2_CLGI | SVM_I2_SKINIT | SVM_I2_XSETBV;
+                    SVM_I2_STGI | SVM_I2_CLGI | SVM_I2_SKINIT | SVM_I2_XSETBV | SVM_I2_WBINVD;
     c->exceptions = 1u << VECTOR_UD;
     if (p && p->refusal == POLICY_FAULT)
         c->exceptions |= 1u << VECTOR_GP;

@@ -510,7 +510,7 @@ static bool on_vmx_instruction(struct vcpu *v, const struct vmx_exit *e)
 static bool on_invd(struct vcpu *v, const struct vmx_exit *e)
 {
     if (!policy_allows(policy_of(v), POLICY_OP_INVD))
-        return refuse(v, e, VECTOR_GP, "#GP injected (INVD is not allowed)");
+        return refuse(v, e, VECTOR_GP, "#GP injected (INVD and WBINVD are not allowed)");
     __asm__ volatile("wbinvd" ::: "memory");    /* never drop dirty lines of others' memory */
     skip_instruction(e);
     return true;
@@ -577,6 +577,7 @@ static const exit_handler handlers[EXIT_REASON_MAX] = {
     [EXIT_CR_ACCESS] = on_cr_access,
     [EXIT_XSETBV] = on_xsetbv,
     [EXIT_INVD] = on_invd,
+    [EXIT_WBINVD] = on_invd,          /* WBINVD exiting is on: the same policy */
     [EXIT_IO] = on_io,
     [EXIT_INIT] = on_init,
     [EXIT_GETSEC] = on_vmx_instruction,

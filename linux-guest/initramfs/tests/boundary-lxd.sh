@@ -6,7 +6,8 @@
 #     code of each is reported as it was given;
 #   spam: LXD log lines escaped and rate-limited;
 #   flood: a domain that floods Linux's reply ring cannot hold klxd_call()
-#     past its deadline.
+#     past its deadline;
+#   pi-OP: every privileged operation class ends its domain (3a).
 # Afterwards an echo LXD answers and the pool is back to its start.  Every
 # check runs (a failed one is counted, not fatal).
 . /tests/lxd-lib.sh
@@ -53,6 +54,31 @@ run lxdctl load /lib/lxd/attack.lxd spam || bad "load spam"
 ended spam stopped 120 || bad "spam did not stop by itself"
 say "spam: $(status_line spam)"
 run lxdctl destroy spam || bad "destroy spam"
+
+# 3a. Privileged operations (attack.lxd pi-OP), one domain each on core 2,
+# while an echo domain on core 3 must keep answering: each must be ended by
+# the hypervisor (stopped or crashed, with its reason), never return.
+PI_OPS="in-diag out-com1 out-pci out-reset out-cf9 rdmsr wrmsr wrmsr-efer hlt invd wbinvd
+cr0-pg cr4-pae xsetbv vmxoff vmread vmrun stgi cr3-out cr3-low idt ud2"
+run lxdctl load /lib/lxd/echo.lxd sentry --core 3 || bad "load sentry"
+tried=0 ended_ok=0
+for op in $PI_OPS; do
+  tried=$((tried + 1))
+  lxdctl load /lib/lxd/attack.lxd "pi-$op" --core 2 >/dev/null 2>&1 || bad "load pi-$op"
+  ended "pi-$op" crashed 20 || true
+  s=$(state_of "pi-$op")
+  st=$(status_line "pi-$op")
+  say "pi $op: $st"
+  case "$st" in
+    *"exited with code 99"*) bad "pi-$op returned: not refused" ;;
+    stopped:*|crashed:*) ended_ok=$((ended_ok + 1)) ;;
+    *) bad "pi-$op is still $s" ; lxdctl stop "pi-$op" >/dev/null 2>&1 ;;
+  esac
+  lxdctl ping sentry -n 20 -t 3000 >/dev/null 2>&1 || bad "sentry does not answer after pi-$op"
+  lxdctl destroy "pi-$op" >/dev/null 2>&1 || bad "destroy pi-$op"
+done
+say "privileged operations: $ended_ok of $tried ended by the hypervisor; sentry answered after each"
+run lxdctl destroy sentry || bad "destroy sentry"
 
 # The rest goes on.
 run lxdctl load /lib/lxd/echo.lxd || bad "load echo after the attacks"

@@ -112,6 +112,7 @@ _Static_assert(__builtin_offsetof(struct vmcb, save.g_pat) == 0x668, "VMCB layou
 #define SVM_I2_STGI        (1u << 4)
 #define SVM_I2_CLGI        (1u << 5)
 #define SVM_I2_SKINIT      (1u << 6)
+#define SVM_I2_WBINVD      (1u << 9)
 #define SVM_I2_XSETBV      (1u << 13)
 
 #define SVM_VINTR_MASKING  (1ull << 24)
@@ -147,6 +148,7 @@ _Static_assert(__builtin_offsetof(struct vmcb, save.g_pat) == 0x668, "VMCB layou
 #define SVM_EXIT_STGI         0x084
 #define SVM_EXIT_CLGI         0x085
 #define SVM_EXIT_SKINIT       0x086
+#define SVM_EXIT_WBINVD       0x089
 #define SVM_EXIT_XSETBV       0x08D
 #define SVM_EXIT_NPF          0x400
 #define SVM_EXIT_INVALID      0xFFFFFFFFu
