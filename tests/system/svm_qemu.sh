@@ -4,8 +4,9 @@
 # taken as the hypercall, the LAPIC-timer watchdog, VMEXIT_INVALID decoded),
 # then Linux as the privileged guest running the same initramfs tests as the
 # Bochs (VT-x) runs of tests/system/lxd.sh, through its backend parameter;
-# then boundary.sh's linux/ioctl/lxd boots and the isolated-driver scripts
-# (lxd_kenv, lxd_glue, lxd_dummy, lxd_nullblk) the same way.
+# then boundary.sh's linux/ioctl/lxd boots, exceptions, linux_direct,
+# linux_guest and the isolated-driver scripts (lxd_kenv, lxd_glue,
+# lxd_dummy, lxd_nullblk) the same way.
 #   SVM_LXD_TESTS="basic echo" picks the lxd.sh tests to run here (default: all
 #   of them, as in Bochs; under QEMU TCG each boot takes seconds, not minutes).
 . "$(dirname "$0")/lib/boot.sh"
@@ -59,10 +60,10 @@ fi
 #   SVM_BOUNDARY_TESTS="linux" picks the boundary.sh boots to run here.
 LXDS_EMU=qemu BOUNDARY_TESTS=${SVM_BOUNDARY_TESTS:-linux ioctl lxd} bash "$(dirname "$0")/boundary.sh"
 
-# The isolated drivers and the kernel environment under SVM: the same scripts
-# as in Bochs (VT-x), through the backend parameter.  Each boots in seconds
-# under QEMU TCG; in Bochs each takes minutes.  The VT-x runs keep their own
-# full coverage in make test.
-for t in ${SVM_DRIVER_TESTS:-lxd_kenv lxd_glue lxd_dummy lxd_nullblk}; do
+# The Linux boot protocol, the exception handlers, the kernel environment and
+# the isolated drivers under SVM: the same scripts as in Bochs (VT-x), through
+# the backend parameter.  Each boots in seconds under QEMU TCG; in Bochs each
+# takes minutes.  The VT-x runs keep their own full coverage in make test.
+for t in ${SVM_SCRIPTS:-exceptions linux_direct linux_guest lxd_kenv lxd_glue lxd_dummy lxd_nullblk}; do
   LXDS_EMU=qemu bash "$(dirname "$0")/$t.sh"
 done
