@@ -192,6 +192,18 @@ static bool klxd_glue_dead(struct klxd_glue *g)
 	return READ_ONCE(g->dead);
 }
 
+bool klxd_glue_domain_destroyed(u32 domain)
+{
+	struct klxd_channel *ch = klxd_channel_get(domain);
+	int st;
+
+	if (IS_ERR(ch))
+		return PTR_ERR(ch) == -ENODEV || PTR_ERR(ch) == -ENOENT;
+	st = klxd_channel_state(ch);
+	klxd_channel_put(ch);
+	return st == -ENODEV;
+}
+
 bool klxd_glue_peer_dead(struct glue_ctx *ctx)
 {
 	struct klxd_glue *g = ctx->backend;

@@ -29,5 +29,7 @@ int klxd_glue_start(struct glue_ctx *ctx, u32 domain_id);
 void klxd_glue_stop(struct glue_ctx *ctx);
 /* Whether the domain was found dead (then every call fails with -EPIPE). */
 bool klxd_glue_peer_dead(struct glue_ctx *ctx);
+/* Whether domain is gone for good (its memory, and any grant to it, with it). */
+bool klxd_glue_domain_destroyed(u32 domain);
 
 #endif

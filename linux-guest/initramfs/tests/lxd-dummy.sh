@@ -9,6 +9,21 @@
 # and a reload carries traffic again.  tests/system/lxd_dummy.sh checks the
 # lines.  NPKT: packets per size (default 300).
 . /tests/lxd-lib.sh
+# send_counted SIZE WHAT: 100 packets of SIZE bytes on $IF; its tx_packets
+# (the completions are asynchronous) must grow by exactly 100 within 5 s
+send_counted() {
+  s0=$(stats_of $IF)
+  run nettx send $IF 100 "$1" || fail "$2: sending"
+  n=0
+  while :; do
+    set -- "$2" $s0 $(stats_of $IF)
+    [ $(($5 - $2)) -ge 100 ] && break
+    n=$((n + 1)); [ $n -gt 50 ] && break
+    sleep 0.1
+  done
+  [ $(($5 - $2)) = 100 ] || fail "$1: tx_packets grew by $(($5 - $2)), not 100"
+}
+
 ensure_module
 NPKT=${NPKT:-300}
 IF=dummy0
@@ -170,16 +185,7 @@ unload dummy
 load /lib/lxd/dummy.lxd dummy
 wait_if 60 || fail "reload 2: $IF did not appear"
 run ip link set $IF up || fail "reload 2: up"
-s0=$(stats_of $IF)
-run nettx send $IF 100 200 || fail "reload 2: sending"
-n=0
-while :; do
-  set -- $s0 $(stats_of $IF)
-  [ $(($4 - $1)) -ge 100 ] && break
-  n=$((n + 1)); [ $n -gt 50 ] && break
-  sleep 0.1
-done
-[ $(($4 - $1)) = 100 ] || fail "reload 2: tx_packets grew by $(($4 - $1)), not 100"
+send_counted 200 "reload 2"
 say "reload: 100 packets counted again"
 destroy dummy "reload 2"
 
@@ -228,16 +234,7 @@ say "hostile: domain: $(lxdctl log | sed -n 's/.*dummy hostile: \([0-9]* of [0-9
 run ip link set $IF address 02:11:22:33:44:66 || fail "hostile: MAC change"
 run ip link set $IF up || fail "hostile: up"
 run ip addr add 10.99.0.1/24 dev $IF || fail "hostile: ip addr add"
-s0=$(stats_of $IF)
-run nettx send $IF 100 64 || fail "hostile: sending"
-n=0
-while :; do
-  set -- $s0 $(stats_of $IF)
-  [ $(($4 - $1)) -ge 100 ] && break
-  n=$((n + 1)); [ $n -gt 50 ] && break
-  sleep 0.1
-done
-[ $(($4 - $1)) = 100 ] || fail "hostile: tx_packets grew by $(($4 - $1)), not 100"
+send_counted 64 hostile
 say "hostile: $IF works: 100 packets counted, address $(cat /sys/class/net/$IF/address)"
 # counters are the driver's to report: Linux shows garbage as garbage, no more
 run ip link set $IF mtu 1234 || fail "hostile: mtu 1234"

@@ -911,19 +911,6 @@ leak:
 	return err;
 }
 
-/* Whether the domain is gone for good (its memory, and our grant, with it). */
-static bool dg_domain_destroyed(void)
-{
-	struct klxd_channel *ch = klxd_channel_get(domain);
-	int st;
-
-	if (IS_ERR(ch))
-		return PTR_ERR(ch) == -ENODEV || PTR_ERR(ch) == -ENOENT;
-	st = klxd_channel_state(ch);
-	klxd_channel_put(ch);
-	return st == -ENODEV;
-}
-
 static void __exit dg_exit(void)
 {
 	cancel_delayed_work_sync(&dg.watch);
@@ -934,7 +921,7 @@ static void __exit dg_exit(void)
 	dummy_linux_ctx = NULL;
 	/* The pool is Linux's again only once the domain cannot run
 	 * (lxdctl destroy removes this module right after the domain). */
-	if (dg_domain_destroyed()) {
+	if (klxd_glue_domain_destroyed(domain)) {
 		__free_pages(dg.pool_pages, DG_POOL_ORDER);
 		pr_info("domain %u: glue stopped, packet pool freed\n", domain);
 	} else {

@@ -601,19 +601,6 @@ static int __init nbg_init(void)
 	return 0;
 }
 
-/* Whether the domain is gone for good (its memory, and our grant, with it). */
-static bool nbg_domain_destroyed(void)
-{
-	struct klxd_channel *ch = klxd_channel_get(domain);
-	int st;
-
-	if (IS_ERR(ch))
-		return PTR_ERR(ch) == -ENODEV || PTR_ERR(ch) == -ENOENT;
-	st = klxd_channel_state(ch);
-	klxd_channel_put(ch);
-	return st == -ENODEV;
-}
-
 static void __exit nbg_exit(void)
 {
 	/* the disk first, while a live domain can still answer its last I/O */
@@ -634,7 +621,7 @@ static void __exit nbg_exit(void)
 	mutex_unlock(&nbg_lock);
 	null_blk_linux_release(&nbg_ctx);
 	null_blk_linux_ctx = NULL;
-	if (nbg_domain_destroyed()) {
+	if (klxd_glue_domain_destroyed(domain)) {
 		__free_pages(nbg_pool_pages, NBG_POOL_ORDER);
 	} else {
 		pr_warn("domain %u still exists: its pool (%lu KiB) stays allocated while it may "
