@@ -1,15 +1,19 @@
 /*
  * Linux's hypercalls (include/lxds/hypercall_abi.h, docs/hypercalls.md).
  * Every argument is checked before anything changes: addresses must lie in
- * Linux's own RAM (it runs identity-mapped, so they are read and written in
- * place; Linux has one vCPU, which waits in this call, so nothing changes
- * under us), sizes are bounded, ids must name existing domains.
+ * Linux's own RAM (it runs identity-mapped), sizes are bounded, ids must name
+ * existing domains.  No guest buffer is read twice: whatever is checked is
+ * first copied into the hypervisor's memory and checked and used there, since
+ * Linux's memory can change during the call (another Linux vCPU, or an LXD
+ * that Linux granted those pages to).  Results are written out once, at the
+ * end.
  */
 #include <lxds/domain.h>
 #include <lxds/errno.h>
 #include <lxds/hypercall_abi.h>
 #include <lxds/linux_guest.h>
 #include <lxds/lxd_domain.h>
+#include <lxds/lxd_pool.h>
 #include <lxds/memory.h>
 #include <lxds/printk.h>
 #include <lxds/string.h>
@@ -45,10 +49,27 @@ static bool name_taken(const char *name)
     return false;
 }
 
+/*
+ * The image is copied into pool frames of the hypervisor's own before the
+ * ELF checks: the validator and the loader then read the same bytes.  (Read
+ * in place, a second writer could grow a segment's filesz between the check
+ * and the copy and overrun the new domain's memory.)
+ */
+static int stage_image(uint64_t image, uint64_t len, uint64_t *pa, uint64_t *pages)
+{
+    *pages = ALIGN_UP(len, PAGE_SIZE) / PAGE_SIZE;
+    int rc = pool_alloc(*pages, 1, pa);
+    if (rc)
+        return rc;
+    memcpy(phys_to_virt(*pa), phys_to_virt(image), len);
+    return 0;
+}
+
 static int64_t hc_create(uint64_t image, uint64_t len, uint64_t name_gpa)
 {
     char name[LXDS_NAME_MAX];
     const char *why = "";
+    uint64_t staged, pages;
 
     if (len == 0 || len > LXDS_MAX_IMAGE)
         return trace_error(-E2BIG);
@@ -59,7 +80,14 @@ static int64_t hc_create(uint64_t image, uint64_t len, uint64_t name_gpa)
         return trace_error(-EINVAL);
     if (name_taken(name))
         return trace_error(-EEXIST);
-    int rc = lxd_create(phys_to_virt(image), len, name, &why);
+    int rc = stage_image(image, len, &staged, &pages);
+    if (rc) {
+        printk("lxd: refused to create '%s': no %lu KiB of contiguous pool to copy its image into (%s)\n",
+               name, pages * PAGE_SIZE >> 10, errno_name(rc));
+        return rc;
+    }
+    rc = lxd_create(phys_to_virt(staged), len, name, &why);
+    pool_free(staged, pages);
     if (rc < 0)
         printk("lxd: refused to create '%s' from %lu bytes at %#lx: %s (%s)\n", name, len, image,
                why, errno_name(rc));

@@ -11,6 +11,7 @@ KLXD_KO      := $(KLXD_OUT)/klxd.ko
 KLXD_APITEST := $(KLXD_OUT)/klxd_apitest.ko
 KLXD_KATTACK := $(KLXD_OUT)/klxd_kattack.ko
 KLXD_HCFUZZ  := $(KLXD_OUT)/klxd_hcfuzz.ko
+KLXD_HCRACE  := $(KLXD_OUT)/klxd_hcrace.ko
 KLXD_LXDECHO := $(KLXD_OUT)/lxdecho.ko
 KLXD_LXDECHO_GLUE := $(KLXD_OUT)/lxdecho_glue.ko
 # Issue 12: Linux's side of the isolated dummy net driver.
@@ -19,6 +20,7 @@ KLXD_DUMMY_DIR  := lxd-sdk/kenv/drivers/dummy
 KLXD_SRCS    := $(KLXD_SRC_DIR)/Kbuild $(KLXD_SRC_DIR)/klxd_main.c $(KLXD_SRC_DIR)/klxd.h \
                 $(KLXD_SRC_DIR)/klxd_ioctl.h $(KLXD_SRC_DIR)/klxd_apitest.c \
                 $(KLXD_SRC_DIR)/klxd_kattack.c $(KLXD_SRC_DIR)/klxd_hcfuzz.c $(KLXD_SRC_DIR)/klxd_glue.c \
+                $(KLXD_SRC_DIR)/klxd_hcrace.c \
                 $(KLXD_SRC_DIR)/klxd_glue.h
 # The lxdecho example: the driver (as an ordinary module) and its Linux glue.
 KLXD_LXDECHO_IDL := lxd-sdk/kenv/drivers/lxdecho/lxdecho.idl
@@ -31,7 +33,7 @@ KLXD_DEPS    := $(KLXD_SRCS) ipc/channel.c include/lxds/channel.h include/lxds/i
 .PHONY: klxd
 klxd: $(KLXD_KO)
 
-$(KLXD_APITEST) $(KLXD_KATTACK) $(KLXD_HCFUZZ) $(KLXD_LXDECHO) $(KLXD_LXDECHO_GLUE) $(KLXD_DUMMY_GLUE): $(KLXD_KO)
+$(KLXD_APITEST) $(KLXD_KATTACK) $(KLXD_HCFUZZ) $(KLXD_HCRACE) $(KLXD_LXDECHO) $(KLXD_LXDECHO_GLUE) $(KLXD_DUMMY_GLUE): $(KLXD_KO)
 $(KLXD_KO): $(KLXD_DEPS) $(LINUX_STAMP)
 	@mkdir -p $(KLXD_OUT)
 	@cp $(KLXD_SRCS) $(KLXD_OUT)/
@@ -52,10 +54,12 @@ $(KLXD_KO): $(KLXD_DEPS) $(LINUX_STAMP)
 
 # klxd_apitest.ko: a user of the in-kernel API, for the lxd-kapi test;
 # klxd_kattack.ko: attacks from Linux's kernel, klxd_hcfuzz.ko: the hypercall
-# fuzzer, both for tests/system/boundary.sh.
+# fuzzer, klxd_hcrace.ko: a hypercall's buffer rewritten during the call, all
+# for tests/system/boundary.sh.
 INITRAMFS_EXTRA += $(KLXD_KO):/lib/modules/klxd.ko $(KLXD_APITEST):/lib/modules/klxd_apitest.ko \
                    $(KLXD_KATTACK):/lib/modules/klxd_kattack.ko \
                    $(KLXD_HCFUZZ):/lib/modules/klxd_hcfuzz.ko \
+                   $(KLXD_HCRACE):/lib/modules/klxd_hcrace.ko \
                    $(KLXD_LXDECHO):/lib/modules/lxdecho.ko \
                    $(KLXD_LXDECHO_GLUE):/lib/modules/lxdecho_glue.ko \
                    $(KLXD_DUMMY_GLUE):/lib/lxd/dummy_glue.ko \

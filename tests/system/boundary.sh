@@ -156,6 +156,9 @@ if want linux; then
   expect "linux: the fuzzer ran 100000 hypercalls, none changed the pool or the domains" \
     'klxd_hcfuzz: 100000 hypercalls: [0-9]+ refused, [0-9]+ read-only successes; 0 changed the pool or the domain count, 0 succeeded where they must not'
   expect "linux: echo answers after the fuzzer" 'test boundary-linux:   ping: 100/100 replies correct'
+  # 16. a hypercall's buffer rewritten during the call (no double fetch)
+  expect "linux: CREATE's image rewritten by an LXD during the call: every domain loaded from the image checked" \
+    'klxd_hcrace: 200 CREATE calls while an LXD rewrote the image: [0-9]+ created \(heap 64 KiB [1-9][0-9]*, 128 KiB [1-9][0-9]*\), [0-9]+ refused; 0 inconsistent \(checked one image, loaded another\); pool free back'
   # 2. reset through port 0x92, last: the run ends with a power-off, never a warm reset
   expect "linux: asked for a reset through port 0x92" 'test boundary-linux: asking for a reset through port 0x92'
   expect_hv "linux: the reset request ended the run with a power-off" \
