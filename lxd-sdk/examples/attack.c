@@ -21,7 +21,11 @@
  *            its own CR8): port I/O of each class, MSRs, HLT, INVD,
  *            WBINVD, CR0/CR4 bits the hypervisor owns, a bad XCR0, the
  *            VMX and SVM instructions, its own page tables pointed outside
- *            its memory, a broken IDT.  The hypervisor must end the domain
+ *            its memory, a broken IDT; then more members of each class
+ *            (RDPMC, MONITOR/MWAIT, MOV DR, string I/O, legacy devices,
+ *            PCI data, ACPI PM1, MSRs of each kind, GETSEC, the other
+ *            VMX and SVM instructions, XSAVES, INVPCID, CR4.VMXE, a GDT
+ *            of limit 0).  The hypervisor must end the domain
  *            there; if the operation returns, the domain says so and exits
  *            with ATTACK_NOT_REFUSED.
  *
@@ -185,6 +189,7 @@ static void pi_run(const char *op)
 {
     uint64_t v;
     static const uint8_t bad_idt[10] __aligned(8) = { 0 };     /* limit 0, base 0 */
+    static uint8_t xsave_area[4096] __aligned(64);
 
     if (!strcmp(op, "in-diag"))         __asm__ volatile("inb $0x80, %%al" ::: "rax");
     else if (!strcmp(op, "out-com1"))   __asm__ volatile("mov $0x3f8, %%dx; mov $0x41, %%al; outb %%al, %%dx" ::: "rax", "rdx");
@@ -216,6 +221,49 @@ static void pi_run(const char *op)
         __asm__ volatile("mov %0, %%cr3; mov (%1), %%rax" :: "r"(0x100000ull), "r"(0x400000ull) : "rax", "memory");
     } else if (!strcmp(op, "idt"))      __asm__ volatile("lidt %0; int $0x80" :: "m"(bad_idt));
     else if (!strcmp(op, "ud2"))        __asm__ volatile("ud2");
+    /* more members of each class: performance counters, MONITOR/MWAIT, the debug registers */
+    else if (!strcmp(op, "rdpmc"))      __asm__ volatile("rdpmc" : "=a"(v) : "c"(0) : "rdx");
+    else if (!strcmp(op, "monitor"))    __asm__ volatile("monitor" :: "a"(0x400000ull), "c"(0), "d"(0));
+    else if (!strcmp(op, "mwait"))      __asm__ volatile("mwait" :: "a"(0), "c"(0));
+    else if (!strcmp(op, "dr7-write"))  __asm__ volatile("mov %0, %%dr7" :: "r"(0x3ull));
+    else if (!strcmp(op, "dr0-read"))   __asm__ volatile("mov %%dr0, %0" : "=r"(v));
+    /* string I/O and the legacy devices, PCI data, ACPI PM1 */
+    else if (!strcmp(op, "outs"))       __asm__ volatile("mov $0x3f8, %%dx; rep outsb" :: "S"(op), "c"(2ull) : "rdx", "memory");
+    else if (!strcmp(op, "ins"))        __asm__ volatile("mov $0x80, %%dx; rep insb" :: "D"(&v), "c"(2ull) : "rdx", "memory");
+    else if (!strcmp(op, "in-rtc"))     __asm__ volatile("inb $0x71, %%al" ::: "rax");
+    else if (!strcmp(op, "out-pic"))    __asm__ volatile("mov $0xff, %%al; outb %%al, $0x21" ::: "rax");
+    else if (!strcmp(op, "out-pit"))    __asm__ volatile("mov $0x30, %%al; outb %%al, $0x43" ::: "rax");
+    else if (!strcmp(op, "in-cfc"))     __asm__ volatile("mov $0xcfc, %%dx; inl %%dx, %%eax" ::: "rax", "rdx");
+    else if (!strcmp(op, "out-pm1"))    __asm__ volatile("mov $0x604, %%dx; mov $0x2000, %%ax; outw %%ax, %%dx" ::: "rax", "rdx");
+    /* MSRs of each kind: VMX, feature control, TSC, APIC base (x2APIC), deadline, PAT, MTRR, KERNEL_GS_BASE */
+    else if (!strcmp(op, "rdmsr-vmx"))  __asm__ volatile("rdmsr" : "=a"(v) : "c"(0x480) : "rdx");
+    else if (!strcmp(op, "rdmsr-fc"))   __asm__ volatile("rdmsr" : "=a"(v) : "c"(0x3A) : "rdx");
+    else if (!strcmp(op, "rdmsr-tsc"))  __asm__ volatile("rdmsr" : "=a"(v) : "c"(0x10) : "rdx");
+    else if (!strcmp(op, "wrmsr-x2apic")) __asm__ volatile("wrmsr" :: "c"(0x1B), "a"(0xfee00c00u), "d"(0));
+    else if (!strcmp(op, "wrmsr-tscdl")) __asm__ volatile("wrmsr" :: "c"(0x6E0), "a"(1), "d"(0));
+    else if (!strcmp(op, "wrmsr-pat"))  __asm__ volatile("wrmsr" :: "c"(0x277), "a"(0), "d"(0));
+    else if (!strcmp(op, "wrmsr-mtrr")) __asm__ volatile("wrmsr" :: "c"(0x2FF), "a"(0), "d"(0));
+    else if (!strcmp(op, "wrmsr-kgs"))  __asm__ volatile("wrmsr" :: "c"(0xC0000102), "a"(0), "d"(0));
+    /* the rest of the VMX, SMX and SVM instructions */
+    else if (!strcmp(op, "getsec"))     __asm__ volatile("getsec" :: "a"(0), "b"(0));
+    else if (!strcmp(op, "vmlaunch"))   __asm__ volatile("vmlaunch");
+    else if (!strcmp(op, "vmptrld"))    __asm__ volatile("vmptrld %0" :: "m"(bad_idt));
+    else if (!strcmp(op, "invept"))     __asm__ volatile("invept %0, %1" :: "m"(bad_idt), "r"(2ull));
+    else if (!strcmp(op, "vmload"))     __asm__ volatile("vmload" :: "a"(0));
+    else if (!strcmp(op, "vmsave"))     __asm__ volatile("vmsave" :: "a"(0));
+    else if (!strcmp(op, "clgi"))       __asm__ volatile("clgi");
+    else if (!strcmp(op, "skinit"))     __asm__ volatile("skinit" :: "a"(0));
+    else if (!strcmp(op, "invlpga"))    __asm__ volatile("invlpga" :: "a"(0), "c"(0));
+    /* features the hypervisor does not give an LXD: #UD (and so the end of the domain) */
+    else if (!strcmp(op, "xsaves"))     __asm__ volatile("xsaves %0" : "=m"(xsave_area) : "a"(0), "d"(0));
+    else if (!strcmp(op, "invpcid"))    __asm__ volatile("invpcid %0, %1" :: "m"(bad_idt), "r"(2ull));
+    else if (!strcmp(op, "cr4-vmxe")) {
+        __asm__ volatile("mov %%cr4, %0" : "=r"(v));
+        __asm__ volatile("mov %0, %%cr4" :: "r"(v | (1ull << 13)));
+    } else if (!strcmp(op, "lgdt")) {
+        /* a GDT of limit 0, then a segment reload through it */
+        __asm__ volatile("lgdt %0; mov $0x10, %%ax; mov %%ax, %%ds" :: "m"(bad_idt) : "rax");
+    }
     else {
         lxd_log("attack: no privileged operation is named '%s'", op);
         return;

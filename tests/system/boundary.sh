@@ -199,7 +199,10 @@ if want lxd; then
   expect "lxd: /proc/lxd is 0400" 'test boundary-lxd: /proc/lxd mode 400$'
   # 3a. privileged operations: each ends its domain (never returns), echo goes on
   for op in in-diag out-com1 out-pci out-reset out-cf9 rdmsr wrmsr wrmsr-efer hlt invd wbinvd \
-            cr0-pg cr4-pae xsetbv vmxoff vmread vmrun stgi cr3-out cr3-low idt ud2; do
+            cr0-pg cr4-pae xsetbv vmxoff vmread vmrun stgi cr3-out cr3-low idt ud2 \
+            rdpmc monitor mwait dr7-write dr0-read outs ins in-rtc out-pic out-pit in-cfc out-pm1 \
+            rdmsr-vmx rdmsr-fc rdmsr-tsc wrmsr-x2apic wrmsr-tscdl wrmsr-pat wrmsr-mtrr wrmsr-kgs \
+            getsec vmlaunch vmptrld invept vmload vmsave clgi skinit invlpga xsaves invpcid cr4-vmxe lgdt; do
     expect "lxd: pi-$op ends its domain" "test boundary-lxd: pi $op: (crashed|stopped): "
   done
   for op in in-diag out-com1 out-pci out-reset out-cf9 rdmsr wrmsr wrmsr-efer invd wbinvd; do
@@ -209,8 +212,8 @@ if want lxd; then
     'test boundary-lxd: pi cr3-out: crashed: EPT violation at GPA 0x7f00000000,'
   expect "lxd: page tables at the hypervisor's address: EPT violation" \
     'test boundary-lxd: pi cr3-low: crashed: EPT violation at GPA 0x100000,'
-  expect "lxd: 22 privileged operations ended, echo answered after each" \
-    'test boundary-lxd: privileged operations: 22 of 22 ended by the hypervisor; sentry answered after each'
+  expect "lxd: 55 privileged operations ended, echo answered after each" \
+    'test boundary-lxd: privileged operations: 55 of 55 ended by the hypervisor; sentry answered after each'
   # 3, 4. dirty -> check -> echo on core 1
   # KERNEL_GS_BASE is reached through SWAPGS and WRGSBASE: QEMU's qemu64 (SVM) has no FSGSBASE
   expect_hv "lxd: dirty ran on core 1 and filled its state" "$(hvline \

@@ -55,3 +55,21 @@ int svm_insn_length(const struct vcpu *v, const uint8_t *opcode, size_t n)
         return -EBADMSG;
     return (int)(i + n);
 }
+
+int svm_decode_mov_to_cr(const struct vcpu *v, unsigned int *cr, unsigned int *gpr)
+{
+    const struct vmcb_save *g = &svm_of(v)->vmcb->save;
+    struct guest_paging p = paging_of(v);
+    uint8_t insn[X86_MAX_INSN], rex = 0;
+    size_t have = x86_guest_fetch_insn(&v->dom->ept, &p, g->cs.base + g->rip, insn), i = 0;
+
+    for (; i < have && is_prefix(insn[i]); i++)
+        rex = (insn[i] & 0xF0) == 0x40 ? insn[i] : 0;   /* REX counts only right before the opcode */
+    if (i + 3 > have)
+        return have ? -EBADMSG : -EFAULT;
+    if (insn[i] != 0x0F || insn[i + 1] != 0x22 || (insn[i + 2] >> 6) != 3)
+        return -EBADMSG;                                /* MOV CRn, reg is 0F 22 /r with mod 11 */
+    *cr = ((insn[i + 2] >> 3) & 7) | (rex & 4 ? 8 : 0);
+    *gpr = (insn[i + 2] & 7) | (rex & 1 ? 8 : 0);
+    return (int)(i + 3);
+}

@@ -471,6 +471,68 @@ static bool on_xsetbv(struct vcpu *v, const struct svm_exit *e)
     return true;
 }
 
+/*
+ * MOV to CR0/CR4 by an isolated vCPU (Linux's never exit: svm/intercepts.c).
+ * Under SVM every bit is the guest's VMCB state, so these exits are where the
+ * hypervisor keeps to an LXD what VT-x's fixed bits keep: the bits below may
+ * change (what an LXD sets up for x87/SSE and FSGSBASE), any other change
+ * (paging, protection, VMXE, ...) stops the domain with the bits named.
+ * The value is read from the register the instruction names: there are no
+ * decode assists in QEMU TCG.
+ */
+#define CR0_ISOLATED_MAY_CHANGE (CR0_MP | CR0_EM | CR0_TS)
+#define CR4_TSD                 (1ul << 2)
+#define CR4_DE                  (1ul << 3)
+#define CR4_PCE                 (1ul << 8)
+#define CR4_FSGSBASE            (1ul << 16)
+#define CR4_ISOLATED_MAY_CHANGE (CR4_TSD | CR4_DE | CR4_PGE | CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT)
+
+static uint64_t gpr_value(const struct vcpu *v, unsigned int n)
+{
+    const struct vcpu_regs *r = &v->regs;
+    const uint64_t gprs[16] = { r->rax, r->rcx, r->rdx, r->rbx, vmcb_of(v)->save.rsp, r->rbp,
+                                r->rsi, r->rdi, r->r8, r->r9, r->r10, r->r11, r->r12, r->r13,
+                                r->r14, r->r15 };
+    return gprs[n & 15];
+}
+
+static bool on_cr_write(struct vcpu *v, const struct svm_exit *e)
+{
+    unsigned int cr, gpr, want = e->code - SVM_EXIT_CR0_WRITE;
+    int len = svm_decode_mov_to_cr(v, &cr, &gpr);
+    struct vmcb_save *g = &vmcb_of(v)->save;
+    uint64_t old = want == 0 ? g->cr0 : g->cr4, may;
+    char what[128];
+
+    if (len < 0 || cr != want) {
+        svm_report_exit(v, e, len == -EFAULT ? "stopped: its instruction cannot be read "
+                        "(RIP not mapped)" : "stopped: the instruction at RIP is not the "
+                        "MOV to that control register");
+        svm_stop(v, VCPU_STOP_UNEXPECTED_EXIT, 0, e->code);
+        return false;
+    }
+    if (want == 0)
+        may = CR0_ISOLATED_MAY_CHANGE;
+    else
+        may = CR4_ISOLATED_MAY_CHANGE | (cpuid(7, 0).ebx & 1 ? CR4_FSGSBASE : 0);
+    uint64_t val = gpr_value(v, gpr), changed = (val ^ old) & ~may;
+    if (changed) {
+        fmt_snprintf(what, sizeof(what), "stopped: CR%u %#lx -> %#lx changes bit(s) %#lx it may not",
+                     want, old, val, changed);
+        svm_report_exit(v, e, what);
+        svm_stop(v, VCPU_STOP_UNEXPECTED_EXIT, 0, e->code);
+        return false;
+    }
+    if (want == 0)
+        g->cr0 = val;
+    else
+        g->cr4 = val;
+    vmcb_of(v)->ctl.tlb_control = SVM_TLB_FLUSH_ALL;   /* as MOV to CR0/CR4 flushes its TLB */
+    g->rip = e->rip + (uint64_t)len;
+    vmcb_of(v)->ctl.interrupt_shadow = 0;
+    return true;
+}
+
 /* VMRUN, VMLOAD, VMSAVE, STGI, CLGI, SKINIT, INVLPGA at CPL 0: SVM is not offered to
  * guests (#UD, as on a CPU with EFER.SVME clear); an LXD has no business with them
  * and is stopped.  At CPL > 0 the CPU raises #GP before the intercept: on_gp. */
@@ -604,6 +666,8 @@ bool svm_handle_exit(struct vcpu *v, const struct svm_exit *e)
     case SVM_EXIT_STGI: case SVM_EXIT_CLGI: case SVM_EXIT_SKINIT: case SVM_EXIT_INVLPGA:
         return on_svm_instruction(v, e);
     case SVM_EXIT_XSETBV:   return on_xsetbv(v, e);
+    case SVM_EXIT_CR0_WRITE:
+    case SVM_EXIT_CR0_WRITE + 4: return on_cr_write(v, e);
     case SVM_EXIT_NPF:      return on_npf(v, e);
     case SVM_EXIT_SWINT:                    /* intercepted only while a debugger is attached */
         if (svm_debug_swint(v))
@@ -621,6 +685,10 @@ const char *svm_exit_name(uint32_t code)
         return "CR read";
     if (code < 0x20)
         return "CR write";
+    if (code < SVM_EXIT_DR0_WRITE)
+        return "DR read";
+    if (code < SVM_EXIT_DR0_WRITE + 0x10)
+        return "DR write";
     if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32)
         return "exception";
     switch (code) {
@@ -629,9 +697,12 @@ const char *svm_exit_name(uint32_t code)
     case SVM_EXIT_SMI: return "SMI";
     case SVM_EXIT_INIT: return "INIT";
     case SVM_EXIT_VINTR: return "VINTR";
+    case SVM_EXIT_RDPMC: return "RDPMC";
     case SVM_EXIT_CPUID: return "CPUID";
     case SVM_EXIT_INVD: return "INVD";
     case SVM_EXIT_WBINVD: return "WBINVD";
+    case SVM_EXIT_MONITOR: return "MONITOR";
+    case SVM_EXIT_MWAIT: case SVM_EXIT_MWAIT_ARMED: return "MWAIT";
     case SVM_EXIT_HLT: return "HLT";
     case SVM_EXIT_IOIO: return "IOIO";
     case SVM_EXIT_MSR: return "MSR";

@@ -10,7 +10,7 @@
  *  - CR8 is a virtual TPR (V_INTR_MASKING) where the policy says so
  *    (POLICY_OP_CR8_VIRTUAL); CR0 and CR4 are the guest's own VMCB state
  *    under SVM (no bit of them is the hypervisor's, unlike VT-x's fixed
- *    bits), so no CR write exits;
+ *    bits), so no CR write of Linux's exits (an isolated vCPU's do: below);
  *  - a domain refused by fault (POLICY_FAULT: Linux) also exits on #GP, so
  *    the SVM instructions, which the CPU refuses with #GP at CPL > 0 before
  *    any intercept, get the #UD a CPU without SVM gives (svm/exit.c).
@@ -20,7 +20,9 @@
  * hypercall) and #UD (a VMCALL opcode is a hypercall, as KVM does it, so
  * klxd and the LXD SDK run unchanged on AMD).  The handlers ask the policy.
  * Isolated vCPUs (LXDs, self-test guests) also exit on physical interrupts,
- * NMIs and SMIs: their core is the hypervisor's between quanta.
+ * NMIs and SMIs (their core is the hypervisor's between quanta), and on
+ * RDPMC, MONITOR, MWAIT, every debug-register access and CR0/CR4 writes
+ * (no handler: the domain is stopped with the exit named).
  */
 #include <lxds/domain.h>
 #include <lxds/memory.h>
@@ -61,6 +63,18 @@ void svm_intercepts_apply(struct vcpu *v, struct svm_vcpu *s)
         c->intercept1 |= SVM_I1_HLT;
     c->vintr = policy_allows(p, POLICY_OP_CR8_VIRTUAL) || v->kind != VCPU_KIND_LINUX ?
                SVM_VINTR_MASKING : 0;
-    if (v->kind != VCPU_KIND_LINUX)
+    if (v->kind != VCPU_KIND_LINUX) {
         c->intercept1 |= SVM_I1_INTR | SVM_I1_NMI | SVM_I1_SMI;
+        /* as VT-x's RDPMC, MONITOR/MWAIT and MOV-DR exiting for isolated
+         * vCPUs: no performance counters (another domain's activity), no
+         * waits on the core, no debug registers (DR0-3 are not switched by
+         * VMRUN: they are the debugger's, set by the hypervisor) */
+        c->intercept1 |= SVM_I1_RDPMC;
+        c->intercept2 |= SVM_I2_MONITOR | SVM_I2_MWAIT | SVM_I2_MWAIT_ARMED;
+        c->dr_read = c->dr_write = 0xFFFF;
+        /* no control register but the virtual CR8, as on VT-x (where the
+         * bits the hypervisor owns exit): a CR0/CR4 write stops the domain
+         * (QEMU lets CR4.VMXE be set on an AMD CPU, and the next VMRUN fails) */
+        c->cr_write = (1u << 0) | (1u << 4);
+    }
 }

@@ -59,7 +59,10 @@ run lxdctl destroy spam || bad "destroy spam"
 # while an echo domain on core 3 must keep answering: each must be ended by
 # the hypervisor (stopped or crashed, with its reason), never return.
 PI_OPS="in-diag out-com1 out-pci out-reset out-cf9 rdmsr wrmsr wrmsr-efer hlt invd wbinvd
-cr0-pg cr4-pae xsetbv vmxoff vmread vmrun stgi cr3-out cr3-low idt ud2"
+cr0-pg cr4-pae xsetbv vmxoff vmread vmrun stgi cr3-out cr3-low idt ud2
+rdpmc monitor mwait dr7-write dr0-read outs ins in-rtc out-pic out-pit in-cfc out-pm1
+rdmsr-vmx rdmsr-fc rdmsr-tsc wrmsr-x2apic wrmsr-tscdl wrmsr-pat wrmsr-mtrr wrmsr-kgs
+getsec vmlaunch vmptrld invept vmload vmsave clgi skinit invlpga xsaves invpcid cr4-vmxe lgdt"
 run lxdctl load /lib/lxd/echo.lxd sentry --core 3 || bad "load sentry"
 tried=0 ended_ok=0
 for op in $PI_OPS; do

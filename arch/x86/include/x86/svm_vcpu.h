@@ -46,6 +46,9 @@ int svm_guest_read(const struct vcpu *v, uint64_t gva, void *buf, size_t len);
 /* Length of the instruction at RIP when its opcode (after prefixes) is opcode[0..n);
  * else a negative errno (-EFAULT unreadable, -EBADMSG another instruction). */
 int svm_insn_length(const struct vcpu *v, const uint8_t *opcode, size_t n);
+/* MOV to CRn at RIP: its length, the CR and the source register (0 rax .. 15 r15);
+ * else -EFAULT (unreadable) or -EBADMSG (another instruction). */
+int svm_decode_mov_to_cr(const struct vcpu *v, unsigned int *cr, unsigned int *gpr);
 
 /* The backend's entry points (x86/virt.h), registered in svm/svm_cpu.c */
 int svm_vcpu_create(struct vcpu *v, const struct vcpu_boot *boot);

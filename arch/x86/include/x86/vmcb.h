@@ -96,6 +96,7 @@ _Static_assert(__builtin_offsetof(struct vmcb, save.g_pat) == 0x668, "VMCB layou
 #define SVM_I1_NMI         (1u << 1)
 #define SVM_I1_SMI         (1u << 2)
 #define SVM_I1_INIT        (1u << 3)
+#define SVM_I1_RDPMC       (1u << 15)
 #define SVM_I1_CPUID       (1u << 18)
 #define SVM_I1_INTN        (1u << 21)   /* INT n (QEMU TCG reports INT3 here, not as #BP) */
 #define SVM_I1_INVD        (1u << 22)
@@ -113,6 +114,9 @@ _Static_assert(__builtin_offsetof(struct vmcb, save.g_pat) == 0x668, "VMCB layou
 #define SVM_I2_CLGI        (1u << 5)
 #define SVM_I2_SKINIT      (1u << 6)
 #define SVM_I2_WBINVD      (1u << 9)
+#define SVM_I2_MONITOR     (1u << 10)
+#define SVM_I2_MWAIT       (1u << 11)   /* unconditionally */
+#define SVM_I2_MWAIT_ARMED (1u << 12)   /* if the monitor hardware is armed */
 #define SVM_I2_XSETBV      (1u << 13)
 
 #define SVM_VINTR_MASKING  (1ull << 24)
@@ -127,12 +131,15 @@ _Static_assert(__builtin_offsetof(struct vmcb, save.g_pat) == 0x668, "VMCB layou
 /* Exit codes (APM Vol. 2 appendix C) */
 #define SVM_EXIT_CR0_READ     0x000
 #define SVM_EXIT_CR0_WRITE    0x010
+#define SVM_EXIT_DR0_READ     0x020   /* + n for DRn */
+#define SVM_EXIT_DR0_WRITE    0x030
 #define SVM_EXIT_EXCP_BASE    0x040
 #define SVM_EXIT_INTR         0x060
 #define SVM_EXIT_NMI          0x061
 #define SVM_EXIT_SMI          0x062
 #define SVM_EXIT_INIT         0x063
 #define SVM_EXIT_VINTR        0x064
+#define SVM_EXIT_RDPMC        0x06F
 #define SVM_EXIT_CPUID        0x072
 #define SVM_EXIT_SWINT        0x075
 #define SVM_EXIT_INVD         0x076
@@ -149,6 +156,9 @@ _Static_assert(__builtin_offsetof(struct vmcb, save.g_pat) == 0x668, "VMCB layou
 #define SVM_EXIT_CLGI         0x085
 #define SVM_EXIT_SKINIT       0x086
 #define SVM_EXIT_WBINVD       0x089
+#define SVM_EXIT_MONITOR      0x08A
+#define SVM_EXIT_MWAIT        0x08B
+#define SVM_EXIT_MWAIT_ARMED  0x08C
 #define SVM_EXIT_XSETBV       0x08D
 #define SVM_EXIT_NPF          0x400
 #define SVM_EXIT_INVALID      0xFFFFFFFFu
