@@ -40,6 +40,8 @@
 #include <linux/ratelimit.h>
 #include <linux/uaccess.h>
 #include <linux/sched.h>
+#include <linux/percpu.h>
+#include <asm/msr.h>
 
 #include "klxd.h"
 #include "klxd_glue.h"
@@ -98,6 +100,7 @@ struct klxd_glue {
 	bool ow_kick;                   /* the receiver appended this round */
 	struct work_struct ow_work;
 	union glue_msg_full ow_reply;   /* glue_handle's (unused) reply for the drain work */
+	struct klxd_glue_stats st;      /* racy counters: a measurement, not accounting */
 	struct glue_rx rx;              /* last: it ends in a flexible array */
 };
 
@@ -135,17 +138,18 @@ void glue_log(struct glue_ctx *ctx, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Process context only (every glue user is), so no bottom-half variant. */
+/* Bottom-half safe: a glue module may export references from its
+ * ndo_start_xmit (klxd_glue_nowait_begin), with bottom halves off. */
 void glue_lock(struct glue_ctx *ctx)
 {
 	(void)ctx;
-	spin_lock(&klxd_glue_reflock);
+	spin_lock_bh(&klxd_glue_reflock);
 }
 
 void glue_unlock(struct glue_ctx *ctx)
 {
 	(void)ctx;
-	spin_unlock(&klxd_glue_reflock);
+	spin_unlock_bh(&klxd_glue_reflock);
 }
 
 int glue_copy_from_user(void *dst, const void *user_src, size_t n)
@@ -255,15 +259,78 @@ static int klxd_glue_send_msg(struct klxd_glue *g, const struct glue_msg *m,
 	return klxd_glue_errno(err);
 }
 
+/*
+ * Sends that must not sleep (klxd_glue.h, klxd_glue_nowait_begin): per CPU,
+ * since the caller has bottom halves off and so stays on its CPU; a
+ * softirq that interrupts a sleeping sender on the same CPU sets and
+ * clears it within its own run.
+ */
+struct klxd_glue_nowait {
+	bool on;
+	int err;
+};
+static DEFINE_PER_CPU(struct klxd_glue_nowait, klxd_glue_nowait);
+
+void klxd_glue_nowait_begin(void)
+{
+	struct klxd_glue_nowait *nw = this_cpu_ptr(&klxd_glue_nowait);
+
+	nw->on = true;
+	nw->err = -ENOMSG;              /* nothing reached the backend */
+}
+
+int klxd_glue_nowait_end(void)
+{
+	struct klxd_glue_nowait *nw = this_cpu_ptr(&klxd_glue_nowait);
+
+	nw->on = false;
+	return nw->err;
+}
+
+/* A one-way message of one slot straight onto the ring, or -EAGAIN. */
+static int klxd_glue_try_send_msg(struct klxd_glue *g, const struct glue_msg *m)
+{
+	struct chan_msg slot;
+	u64 t0 = rdtsc();
+	int err;
+
+	if (klxd_glue_dead(g))
+		return -EPIPE;
+	if (glue_frame_count(m) != 1)
+		return -EAGAIN;         /* longer ones go through a thread that may wait */
+	glue_frame_one(m, 0, 1, &slot);
+	err = klxd_try_send(g->ch, &slot);
+	if (err == -ENODEV)
+		err = -EPIPE;
+	if (err)
+		g->st.try_full += err == -EAGAIN;
+	else
+		WRITE_ONCE(g->sent, g->sent + 1);
+	g->st.try_n++;
+	g->st.try_tsc += rdtsc() - t0;
+	return err;
+}
+
 static int klxd_glue_send(struct glue_ctx *ctx, struct glue_msg *msg)
 {
 	struct klxd_glue *g = ctx->backend;
-
+	struct klxd_glue_nowait *nw = this_cpu_ptr(&klxd_glue_nowait);
+	u64 t0;
 	int err;
 
 	msg->kind = CHAN_T_ONEWAY;
 	msg->tag = 0;
-	err = klxd_glue_send_msg(g, msg, jiffies + msecs_to_jiffies(klxd_timeout_ms()));
+	if (nw->on) {
+		err = klxd_glue_try_send_msg(g, msg);
+		nw->err = err;
+		if (err)        /* the caller falls back (and logs) itself */
+			return err == -EAGAIN ? 0 : err;
+	} else {
+		t0 = rdtsc();
+		err = klxd_glue_send_msg(g, msg, jiffies + msecs_to_jiffies(klxd_timeout_ms()));
+		g->st.send_n++;
+		g->st.send_tsc += rdtsc() - t0;
+	}
 	/* its completion will come back: a napping receiver polls again */
 	smp_mb();
 	if (READ_ONCE(g->rx_sleeping))
@@ -482,7 +549,9 @@ static void klxd_glue_ow_run(struct work_struct *work)
 	struct glue_msg *reply = &g->ow_reply.m;
 	const struct glue_msg *m;
 	unsigned int head;
+	u64 t0 = rdtsc();
 
+	g->st.ow_runs++;
 	for (;;) {
 		spin_lock(&g->lock);
 		head = g->ow_head;
@@ -497,8 +566,10 @@ static void klxd_glue_ow_run(struct work_struct *work)
 		spin_lock(&g->lock);
 		g->ow_head = head + 1;
 		spin_unlock(&g->lock);
+		g->st.ow_msgs++;
 		cond_resched();
 	}
+	g->st.ow_tsc += rdtsc() - t0;
 }
 
 /* A one-way message into the FIFO (the drain work is queued once per poll
@@ -623,8 +694,10 @@ static void klxd_glue_rx_nap(struct klxd_glue *g)
 	set_current_state(TASK_INTERRUPTIBLE);
 	WRITE_ONCE(g->rx_sleeping, true);
 	smp_mb();                       /* rx_sleeping before reading waiting */
-	if (!READ_ONCE(g->waiting) && !kthread_should_stop())
+	if (!READ_ONCE(g->waiting) && !kthread_should_stop()) {
+		g->st.rx_naps++;
 		schedule_hrtimeout_range(&t, 400 * NSEC_PER_USEC, HRTIMER_MODE_REL);
+	}
 	WRITE_ONCE(g->rx_sleeping, false);
 	__set_current_state(TASK_RUNNING);
 }
@@ -634,6 +707,7 @@ static unsigned int klxd_glue_rx_round(struct klxd_glue *g)
 {
 	struct chan_msg slot;
 	unsigned int n;
+	u64 t0 = rdtsc();
 	int ret;
 
 	for (n = 0; n < KLXD_GLUE_RX_BATCH; n++) {
@@ -655,6 +729,14 @@ static unsigned int klxd_glue_rx_round(struct klxd_glue *g)
 	if (g->ow_kick) {
 		g->ow_kick = false;
 		queue_work(g->wq, &g->ow_work);
+	}
+	if (n) {
+		g->st.rx_rounds++;
+		g->st.rx_slots += n;
+		g->st.rx_tsc += rdtsc() - t0;
+	} else {
+		g->st.rx_empty++;
+		g->st.rx_empty_tsc += rdtsc() - t0;
 	}
 	return n;
 }
@@ -694,12 +776,31 @@ static int klxd_glue_rx_main(void *arg)
 			sent = now;
 			idle = 0;
 		}
-		if (++idle < KLXD_GLUE_SPINS || READ_ONCE(g->waiting))
+		if (++idle < KLXD_GLUE_SPINS || READ_ONCE(g->waiting)) {
+			g->st.rx_yields++;
 			yield();        /* returns at once if nothing else wants the core */
+		}
 		else
 			klxd_glue_rx_nap(g);
 	}
 	return 0;
+}
+
+/* --- measurement ------------------------------------------------------------------ */
+
+void klxd_glue_stats(struct glue_ctx *ctx, struct klxd_glue_stats *out, bool reset)
+{
+	struct klxd_glue *g = ctx->backend;
+
+	if (!g) {
+		memset(out, 0, sizeof(*out));
+		return;
+	}
+	*out = g->st;
+	out->rx_nvcsw = g->rx_task->nvcsw;
+	out->rx_nivcsw = g->rx_task->nivcsw;
+	if (reset)
+		memset(&g->st, 0, sizeof(g->st));
 }
 
 /* --- life cycle ------------------------------------------------------------------ */
