@@ -66,5 +66,11 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
   echo '```'
   tr -d '\r' < "$work/com1.log" | grep -o 'BENCHSTAT .*' || true
   echo '```'
+  echo
+  echo "The domain's side (dummy_lxd.c, every 1000 packets, in order of the runs above):"
+  echo
+  echo '```'
+  tr -d '\r' < "$work/com2.log" | grep -o 'dummy_lxd: stats: .*' || true
+  echo '```'
 } > "$out"
 echo "bench-net: wrote $out"

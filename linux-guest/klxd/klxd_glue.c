@@ -41,6 +41,7 @@
 #include <linux/uaccess.h>
 #include <linux/sched.h>
 #include <linux/percpu.h>
+#include <linux/sched/stat.h>
 #include <asm/msr.h>
 
 #include "klxd.h"
@@ -49,6 +50,11 @@
 #define KLXD_GLUE_CHECK_MS     200   /* how often the receiver asks if the domain runs */
 #define KLXD_GLUE_SPINS        256   /* empty polls before the receiver sleeps */
 #define KLXD_GLUE_RX_BATCH     64    /* slots read per poll round before yielding */
+/* A lazy receiver's nap while other threads want the core: 200-1000 us.
+ * Not shorter: Bochs runs 10 M emulated instructions per emulated second,
+ * and a 20-100 us nap cost more in timer interrupts and switches than it
+ * saved (a load that never finished within a minute). */
+#define KLXD_GLUE_LAZY_NAP_US  200
 /* One-way messages (completions) wait for the drain work in a preallocated
  * FIFO of this many entries, each up to KLXD_GLUE_OW_WORDS payload words
  * (4 slots); longer ones, or any beyond a full FIFO, take the per-message
@@ -101,6 +107,16 @@ struct klxd_glue {
 	struct work_struct ow_work;
 	union glue_msg_full ow_reply;   /* glue_handle's (unused) reply for the drain work */
 	struct klxd_glue_stats st;      /* racy counters: a measurement, not accounting */
+	/* The receiving side (klxd_try_recv, the reassembly in rx, routing)
+	 * runs under rx_spin, slot by slot, with bottom halves off: the
+	 * receive thread and klxd_glue_poll_nowait (a glue module's send path)
+	 * take turns.  bh_rpc: the one one-way rpc the module declared safe to
+	 * handle there (klxd_glue_set_bh_oneway), at once and without a work
+	 * item; bh_reply is glue_handle's (unused) reply buffer for it. */
+	spinlock_t rx_spin;
+	int bh_rpc;                     /* -1: none */
+	bool lazy;                      /* the receiver leaves the core to runnable threads */
+	union glue_msg_full bh_reply;
 	struct glue_rx rx;              /* last: it ends in a flexible array */
 };
 
@@ -180,10 +196,10 @@ static void klxd_glue_mark_dead(struct klxd_glue *g, const char *why)
 	unsigned int i;
 	bool was;
 
-	spin_lock(&g->lock);
+	spin_lock_bh(&g->lock);
 	was = g->dead;
 	g->dead = true;
-	spin_unlock(&g->lock);
+	spin_unlock_bh(&g->lock);
 	for (i = 0; i < KLXD_GLUE_CALLS; i++)
 		wake_up_all(&g->calls[i].wq);
 	wake_up_all(&g->call_free);
@@ -331,7 +347,10 @@ static int klxd_glue_send(struct glue_ctx *ctx, struct glue_msg *msg)
 		g->st.send_n++;
 		g->st.send_tsc += rdtsc() - t0;
 	}
-	/* its completion will come back: a napping receiver polls again */
+	/* its completion will come back: a napping receiver polls again
+	 * (unless lazy and sent from a path that polls for it itself) */
+	if (nw->on && READ_ONCE(g->lazy))
+		return err;
 	smp_mb();
 	if (READ_ONCE(g->rx_sleeping))
 		wake_up_process(g->rx_task);
@@ -361,9 +380,9 @@ static int klxd_glue_claim_locked(struct klxd_glue *g)
 
 static bool klxd_glue_can_claim(struct klxd_glue *g, int *slot)
 {
-	spin_lock(&g->lock);
+	spin_lock_bh(&g->lock);
 	*slot = g->dead ? -1 : klxd_glue_claim_locked(g);
-	spin_unlock(&g->lock);
+	spin_unlock_bh(&g->lock);
 	return *slot >= 0 || klxd_glue_dead(g);
 }
 
@@ -395,11 +414,11 @@ static bool klxd_glue_answered(struct klxd_glue *g, struct klxd_glue_call *c)
 /* Frees a call slot: a reply arriving later matches nothing. */
 static void klxd_glue_release(struct klxd_glue *g, struct klxd_glue_call *c)
 {
-	spin_lock(&g->lock);
+	spin_lock_bh(&g->lock);
 	c->busy = false;
 	c->reply = NULL;
 	g->waiting--;
-	spin_unlock(&g->lock);
+	spin_unlock_bh(&g->lock);
 	wake_up(&g->call_free);
 }
 
@@ -412,7 +431,7 @@ static int klxd_glue_wait(struct klxd_glue *g, int slot, unsigned long deadline)
 
 	if (left > 0)
 		ret = wait_event_killable_timeout(c->wq, klxd_glue_answered(g, c), left);
-	spin_lock(&g->lock);
+	spin_lock_bh(&g->lock);
 	if (c->done)
 		err = 0;
 	else if (g->dead)
@@ -421,7 +440,7 @@ static int klxd_glue_wait(struct klxd_glue *g, int slot, unsigned long deadline)
 		err = -EINTR;
 	else
 		err = GLUE_ETIMEDOUT;
-	spin_unlock(&g->lock);
+	spin_unlock_bh(&g->lock);
 	klxd_glue_release(g, c);
 	if (err == GLUE_ETIMEDOUT)
 		glue_log(g->ctx, "%s: call (tag %#x) unanswered after %u ms", g->ctx->name,
@@ -459,12 +478,12 @@ static int klxd_glue_call(struct glue_ctx *ctx, struct glue_msg *req, struct glu
 	slot = klxd_glue_claim(g, deadline);
 	if (slot < 0)
 		return slot;
-	spin_lock(&g->lock);
+	spin_lock_bh(&g->lock);
 	g->calls[slot].reply = reply;
 	req->kind = CHAN_T_REQUEST;
 	req->tag = (u32)g->calls[slot].gen << 16 | (u32)slot;
 	g->waiting++;                   /* the receiver polls, not sleeps, while > 0 */
-	spin_unlock(&g->lock);
+	spin_unlock_bh(&g->lock);
 
 	err = klxd_glue_send_msg(g, req, deadline);
 	if (err) {
@@ -490,7 +509,7 @@ static void klxd_glue_deliver(struct klxd_glue *g, const struct glue_msg *m)
 	struct klxd_glue_call *c = i < KLXD_GLUE_CALLS ? &g->calls[i] : NULL;
 	const char *why = NULL;
 
-	spin_lock(&g->lock);
+	spin_lock_bh(&g->lock);
 	if (!c || !c->busy || c->done || c->gen != gen || !c->reply) {
 		why = "matches no waiting call";
 		c = NULL;
@@ -505,7 +524,7 @@ static void klxd_glue_deliver(struct klxd_glue *g, const struct glue_msg *m)
 		}
 		WRITE_ONCE(c->done, true);
 	}
-	spin_unlock(&g->lock);
+	spin_unlock_bh(&g->lock);
 	if (why) {
 		g->ctx->rejected++;
 		glue_log(g->ctx, "%s: reply (rpc %u, tag %#x, %u words) %s; dropped", g->ctx->name,
@@ -534,10 +553,10 @@ static void klxd_glue_job_run(struct work_struct *work)
 	}
 	if (req->kind == CHAN_T_REQUEST)
 		klxd_glue_send_msg(g, reply, jiffies + msecs_to_jiffies(klxd_timeout_ms()));
-	spin_lock(&g->lock);
+	spin_lock_bh(&g->lock);
 	g->jobs--;
-	spin_unlock(&g->lock);
-	kvfree(j);
+	spin_unlock_bh(&g->lock);
+	kfree(j);
 }
 
 /* The drain work: every one-way message in the FIFO, in order, in process
@@ -553,19 +572,19 @@ static void klxd_glue_ow_run(struct work_struct *work)
 
 	g->st.ow_runs++;
 	for (;;) {
-		spin_lock(&g->lock);
+		spin_lock_bh(&g->lock);
 		head = g->ow_head;
 		if (head == g->ow_tail) {
-			spin_unlock(&g->lock);
+			spin_unlock_bh(&g->lock);
 			break;
 		}
-		spin_unlock(&g->lock);
+		spin_unlock_bh(&g->lock);
 		m = &g->ow[head % KLXD_GLUE_OW_SLOTS].msg.m;
 		glue_msg_init(reply, GLUE_MAX_WORDS);
 		glue_handle(g->ctx, m, reply);  /* one-way: nothing is sent back */
-		spin_lock(&g->lock);
+		spin_lock_bh(&g->lock);
 		g->ow_head = head + 1;
-		spin_unlock(&g->lock);
+		spin_unlock_bh(&g->lock);
 		g->st.ow_msgs++;
 		cond_resched();
 	}
@@ -581,21 +600,21 @@ static bool klxd_glue_ow_add(struct klxd_glue *g, const struct glue_msg *m)
 
 	if (m->nwords > KLXD_GLUE_OW_WORDS)
 		return false;
-	spin_lock(&g->lock);
+	spin_lock_bh(&g->lock);
 	tail = g->ow_tail;
 	if (tail - g->ow_head >= KLXD_GLUE_OW_SLOTS) {
-		spin_unlock(&g->lock);
+		spin_unlock_bh(&g->lock);
 		return false;
 	}
-	spin_unlock(&g->lock);
+	spin_unlock_bh(&g->lock);
 	/* Only the receiver writes entries and ow_tail; the drain work does
 	 * not look at this one until ow_tail moves past it. */
 	e = &g->ow[tail % KLXD_GLUE_OW_SLOTS].msg.m;
 	glue_msg_init(e, KLXD_GLUE_OW_WORDS);
 	glue_msg_copy(e, m);            /* fits: nwords checked above */
-	spin_lock(&g->lock);
+	spin_lock_bh(&g->lock);
 	g->ow_tail = tail + 1;
-	spin_unlock(&g->lock);
+	spin_unlock_bh(&g->lock);
 	g->ow_kick = true;
 	return true;
 }
@@ -606,23 +625,24 @@ static void klxd_glue_queue(struct klxd_glue *g, const struct glue_msg *m, int s
 	struct klxd_glue_job *j;
 	bool full;
 
-	spin_lock(&g->lock);
+	spin_lock_bh(&g->lock);
 	full = g->jobs >= KLXD_GLUE_MAX_JOBS;
 	if (!full)
 		g->jobs++;
-	spin_unlock(&g->lock);
+	spin_unlock_bh(&g->lock);
 	if (full) {
 		g->ctx->rejected++;
 		glue_log(g->ctx, "%s: %d requests pending; rpc %u (tag %#x) dropped", g->ctx->name,
 			 KLXD_GLUE_MAX_JOBS, m->rpc, m->tag);
 		return;
 	}
-	j = kvmalloc(sizeof(*j), GFP_KERNEL);
+	/* under rx_spin (bottom halves off): no sleeping allocation */
+	j = kmalloc(sizeof(*j), GFP_ATOMIC | __GFP_NOWARN);
 	if (!j) {
 		glue_log(g->ctx, "%s: no memory to queue rpc %u; dropped", g->ctx->name, m->rpc);
-		spin_lock(&g->lock);
+		spin_lock_bh(&g->lock);
 		g->jobs--;
-		spin_unlock(&g->lock);
+		spin_unlock_bh(&g->lock);
 		return;
 	}
 	INIT_WORK(&j->work, klxd_glue_job_run);
@@ -640,8 +660,14 @@ static void klxd_glue_route(struct klxd_glue *g, const struct glue_msg *m)
 		klxd_glue_deliver(g, m);
 		break;
 	case CHAN_T_ONEWAY:
-		if (!klxd_glue_ow_add(g, m))
+		if ((int)m->rpc == g->bh_rpc) {
+			/* declared safe here: handled at once, no work item */
+			glue_msg_init(&g->bh_reply.m, GLUE_MAX_WORDS);
+			glue_handle(g->ctx, m, &g->bh_reply.m);
+			g->st.bh_msgs++;
+		} else if (!klxd_glue_ow_add(g, m)) {
 			klxd_glue_queue(g, m, 0);
+		}
 		break;
 	case CHAN_T_REQUEST:
 		klxd_glue_queue(g, m, 0);
@@ -686,49 +712,100 @@ static void klxd_glue_check_peer(struct klxd_glue *g)
 		klxd_glue_mark_dead(g, "the domain was destroyed");
 }
 
-/* Sleeps up to 100-500 us, or until a new call wakes it (rx_sleeping). */
-static void klxd_glue_rx_nap(struct klxd_glue *g)
+/* Sleeps us to 5 * us microseconds, or until a new call wakes it (rx_sleeping). */
+static void klxd_glue_rx_nap(struct klxd_glue *g, unsigned int us)
 {
-	ktime_t t = 100 * NSEC_PER_USEC;
+	ktime_t t = us * NSEC_PER_USEC;
 
 	set_current_state(TASK_INTERRUPTIBLE);
 	WRITE_ONCE(g->rx_sleeping, true);
 	smp_mb();                       /* rx_sleeping before reading waiting */
 	if (!READ_ONCE(g->waiting) && !kthread_should_stop()) {
 		g->st.rx_naps++;
-		schedule_hrtimeout_range(&t, 400 * NSEC_PER_USEC, HRTIMER_MODE_REL);
+		schedule_hrtimeout_range(&t, 4 * us * NSEC_PER_USEC, HRTIMER_MODE_REL);
 	}
 	WRITE_ONCE(g->rx_sleeping, false);
 	__set_current_state(TASK_RUNNING);
 }
 
+/* With rx_spin held: one slot received and fed; 0, -EAGAIN (empty), -ENODEV
+ * (destroyed) or another error (the slot was refused).  The one-way
+ * messages it queued get their work item before rx_spin is dropped. */
+static int klxd_glue_rx_one(struct klxd_glue *g)
+{
+	struct chan_msg slot;
+	int ret;
+
+	ret = klxd_try_recv(g->ch, &slot);
+	if (ret == -EAGAIN)
+		return ret;
+	if (ret == -ENODEV) {
+		klxd_glue_mark_dead(g, "the domain was destroyed");
+	} else if (ret) {
+		g->ctx->rejected++;
+		glue_log(g->ctx, "%s: channel refused a slot (kind %u): %d", g->ctx->name,
+			 slot.hdr.type, ret);
+	} else {
+		klxd_glue_feed(g, &slot);
+	}
+	if (g->ow_kick) {
+		g->ow_kick = false;
+		queue_work(g->wq, &g->ow_work);
+	}
+	return ret;
+}
+
+/*
+ * From a glue module's send path (bottom halves off, nothing may sleep):
+ * up to budget slots received and routed, as the receive thread would,
+ * unless the receive thread is at it this very moment.  Replies wake their
+ * callers, the declared one-way rpc is handled here, other one-way messages
+ * and requests are queued for their work items.  The number of slots read.
+ */
+unsigned int klxd_glue_poll_nowait(struct glue_ctx *ctx, unsigned int budget)
+{
+	struct klxd_glue *g = ctx->backend;
+	unsigned int n = 0;
+	u64 t0 = rdtsc();
+
+	if (!g || klxd_glue_dead(g))
+		return 0;
+	if (!spin_trylock_bh(&g->rx_spin))
+		return 0;
+	while (n < budget && klxd_glue_rx_one(g) != -EAGAIN && !klxd_glue_dead(g))
+		n++;
+	spin_unlock_bh(&g->rx_spin);
+	g->st.poll_n++;
+	g->st.poll_slots += n;
+	g->st.poll_tsc += rdtsc() - t0;
+	return n;
+}
+
+void klxd_glue_set_bh_oneway(struct glue_ctx *ctx, int rpc, bool lazy)
+{
+	struct klxd_glue *g = ctx->backend;
+
+	if (!g)
+		return;
+	spin_lock_bh(&g->rx_spin);
+	g->bh_rpc = rpc;
+	spin_unlock_bh(&g->rx_spin);
+	WRITE_ONCE(g->lazy, lazy);
+}
+
 /* One poll round: up to KLXD_GLUE_RX_BATCH slots; the number read. */
 static unsigned int klxd_glue_rx_round(struct klxd_glue *g)
 {
-	struct chan_msg slot;
 	unsigned int n;
 	u64 t0 = rdtsc();
 	int ret;
 
 	for (n = 0; n < KLXD_GLUE_RX_BATCH; n++) {
-		ret = klxd_try_recv(g->ch, &slot);
-		if (ret == -EAGAIN)
+		spin_lock_bh(&g->rx_spin);
+		ret = klxd_glue_rx_one(g);
+		spin_unlock_bh(&g->rx_spin);
+		if (ret == -EAGAIN || ret == -ENODEV)
 			break;
-		if (ret == -ENODEV) {
-			klxd_glue_mark_dead(g, "the domain was destroyed");
-			break;
-		} else if (ret) {
-			g->ctx->rejected++;
-			glue_log(g->ctx, "%s: channel refused a slot (kind %u): %d", g->ctx->name,
-				 slot.hdr.type, ret);
-		} else {
-			klxd_glue_feed(g, &slot);
-		}
-	}
-	/* The completions this round brought: one work item for them all. */
-	if (g->ow_kick) {
-		g->ow_kick = false;
-		queue_work(g->wq, &g->ow_work);
 	}
 	if (n) {
 		g->st.rx_rounds++;
@@ -776,12 +853,19 @@ static int klxd_glue_rx_main(void *arg)
 			sent = now;
 			idle = 0;
 		}
-		if (++idle < KLXD_GLUE_SPINS || READ_ONCE(g->waiting)) {
+		if (READ_ONCE(g->lazy) && !READ_ONCE(g->waiting) && !single_task_running()) {
+			/* Lazy (a module that polls from its send path): other
+			 * threads want this core, and the one sending picks up
+			 * its own completions; a short nap rather than taking
+			 * turns with it. */
+			g->st.rx_lazy_naps++;
+			klxd_glue_rx_nap(g, KLXD_GLUE_LAZY_NAP_US);
+		} else if (++idle < KLXD_GLUE_SPINS || READ_ONCE(g->waiting)) {
 			g->st.rx_yields++;
 			yield();        /* returns at once if nothing else wants the core */
+		} else {
+			klxd_glue_rx_nap(g, 100);
 		}
-		else
-			klxd_glue_rx_nap(g);
 	}
 	return 0;
 }
@@ -820,6 +904,8 @@ int klxd_glue_start(struct glue_ctx *ctx, u32 domain_id)
 		return -ENOMEM;
 	g->ctx = ctx;
 	spin_lock_init(&g->lock);
+	spin_lock_init(&g->rx_spin);
+	g->bh_rpc = -1;
 	init_waitqueue_head(&g->call_free);
 	for (i = 0; i < KLXD_GLUE_CALLS; i++)
 		init_waitqueue_head(&g->calls[i].wq);

@@ -56,7 +56,24 @@ struct klxd_glue_stats {
 	u64 rx_yields, rx_naps;
 	u64 ow_runs, ow_msgs, ow_tsc;    /* the one-way drain work item */
 	u64 rx_nvcsw, rx_nivcsw;         /* the receive thread's context switches (totals) */
+	u64 rx_lazy_naps, bh_msgs;       /* lazy naps; one-way messages handled at once */
+	u64 poll_n, poll_slots, poll_tsc; /* klxd_glue_poll_nowait */
 };
 void klxd_glue_stats(struct glue_ctx *ctx, struct klxd_glue_stats *out, bool reset);
+
+/*
+ * Receiving from where Linux may not sleep: klxd_glue_poll_nowait reads up
+ * to budget slots (unless the receive thread is reading at that moment)
+ * and routes them as the receive thread does; the number read.  One one-way
+ * rpc may be declared safe to handle there (its handler must not sleep:
+ * bottom halves are off); it is then handled at once wherever it is
+ * received, by the receive thread too, without a work item.  lazy: the
+ * receive thread naps rather than taking turns with other runnable threads
+ * when the ring is empty, and one-way sends made under
+ * klxd_glue_nowait_begin do not wake it (the sender polls itself).  Call
+ * after klxd_glue_start.
+ */
+unsigned int klxd_glue_poll_nowait(struct glue_ctx *ctx, unsigned int budget);
+void klxd_glue_set_bh_oneway(struct glue_ctx *ctx, int rpc, bool lazy);
 
 #endif

@@ -118,6 +118,7 @@ struct klxd_channel {
 	struct mutex recv_lock;
 	spinlock_t send_spin;
 	bool batch_open;                /* under send_spin */
+	spinlock_t recv_spin;           /* the receiving ring's consumer state (chan.rx), per slot */
 	u32 domain_id;
 	bool dead;                      /* domain destroyed: no more traffic (READ_ONCE) */
 	void *mem;
@@ -220,10 +221,12 @@ static int channel_reset(struct klxd_channel *ch)
 	mutex_lock(&ch->send_lock);
 	mutex_lock(&ch->recv_lock);
 	spin_lock_bh(&ch->send_spin);
+	spin_lock(&ch->recv_spin);
 	err = chan_mem_init(ch->mem, ch->bytes);
 	if (!err)
 		err = chan_attach(&ch->chan, ch->mem, ch->bytes, 0, CHAN_ACCEPT_ALL);
 	ch->batch_open = false;
+	spin_unlock(&ch->recv_spin);
 	spin_unlock_bh(&ch->send_spin);
 	ch->next_tag = 0;
 	mutex_unlock(&ch->recv_lock);
@@ -271,6 +274,7 @@ static int channel_create_locked(u32 id, unsigned int pages, u64 *domain_va, u32
 	mutex_init(&ch->send_lock);
 	mutex_init(&ch->recv_lock);
 	spin_lock_init(&ch->send_spin);
+	spin_lock_init(&ch->recv_spin);
 	ch->domain_id = id;
 	ch->pages = pages;
 	ch->bytes = (size_t)pages * PAGE_SIZE;
@@ -433,6 +437,17 @@ static int send_locked(struct klxd_channel *ch, const struct chan_msg *m, struct
 	return 0;
 }
 
+/* One receive under recv_spin: chan_try_recv's result. */
+static int recv_slot(struct klxd_channel *ch, struct chan_msg *m)
+{
+	int ret;
+
+	spin_lock_bh(&ch->recv_spin);
+	ret = chan_try_recv(&ch->chan, m);
+	spin_unlock_bh(&ch->recv_spin);
+	return ret;
+}
+
 /* With ch->recv_lock held.  -EBADMSG for an invalid message (consumed). */
 static int recv_locked(struct klxd_channel *ch, struct chan_msg *m, struct waiter *w)
 {
@@ -440,7 +455,7 @@ static int recv_locked(struct klxd_channel *ch, struct chan_msg *m, struct waite
 
 	if (READ_ONCE(ch->dead))
 		return -ENODEV;
-	while ((ret = chan_try_recv(&ch->chan, m)) == IPC_EAGAIN) {
+	while ((ret = recv_slot(ch, m)) == IPC_EAGAIN) {
 		if (READ_ONCE(ch->dead))
 			return -ENODEV;
 		err = wait_step(w);
@@ -513,17 +528,16 @@ int klxd_try_send(struct klxd_channel *ch, const struct chan_msg *msg)
 EXPORT_SYMBOL_GPL(klxd_try_send);
 
 /* One message if there is one: 0, -EAGAIN (ring empty), -EBADMSG (an
- * invalid message, consumed), -ENODEV (domain destroyed).  Never waits
- * beyond recv_lock, which is only held for single receives. */
+ * invalid message, consumed), -ENODEV (domain destroyed).  Never waits and
+ * never sleeps (recv_spin, bottom halves off): callable where Linux may not
+ * sleep. */
 int klxd_try_recv(struct klxd_channel *ch, struct chan_msg *msg)
 {
 	int ret;
 
 	if (READ_ONCE(ch->dead))
 		return -ENODEV;
-	mutex_lock(&ch->recv_lock);
-	ret = chan_try_recv(&ch->chan, msg);
-	mutex_unlock(&ch->recv_lock);
+	ret = recv_slot(ch, msg);
 	if (ret == IPC_EAGAIN)
 		return -EAGAIN;
 	return ret == 0 ? 0 : -EBADMSG;
@@ -689,7 +703,7 @@ static int ping(struct klxd_channel *ch, struct lxd_ioc_ping *p)
 	}
 	/* Drop what an earlier, interrupted ping left in the ring: at most a
 	 * ringful (a peer that keeps sending cannot keep us here). */
-	for (seq = 0; seq <= ch->chan.rx.mask && chan_try_recv(&ch->chan, &m) != IPC_EAGAIN; seq++)
+	for (seq = 0; seq <= ch->chan.rx.mask && recv_slot(ch, &m) != IPC_EAGAIN; seq++)
 		ch->dropped++;
 
 	k0 = ktime_get();
@@ -708,7 +722,7 @@ static int ping(struct klxd_channel *ch, struct lxd_ioc_ping *p)
 		while (got < sent) {
 			bool ok;
 
-			ret = chan_try_recv(&ch->chan, &m);
+			ret = recv_slot(ch, &m);
 			if (ret == IPC_EAGAIN)
 				break;
 			got++;

@@ -59,8 +59,26 @@ module_param(domain, uint, 0444);
 MODULE_PARM_DESC(domain, "id of the dummy LXD, loaded with --no-start (it has a channel)");
 
 static bool fast = true;
-module_param(fast, bool, 0644);
-MODULE_PARM_DESC(fast, "ndo_start_xmit sends itself when it can (0: every packet through the sender thread, as before)");
+static bool dg_backend_up;                /* under dg_stats_lock */
+static DEFINE_MUTEX(dg_stats_lock);       /* the backend (its counters, its mode) vs klxd_glue_stop */
+
+static void dg_backend_mode(void);
+
+static int dg_fast_set(const char *val, const struct kernel_param *kp)
+{
+	int err = param_set_bool(val, kp);
+
+	if (!err)
+		dg_backend_mode();
+	return err;
+}
+
+static const struct kernel_param_ops dg_fast_ops = {
+	.set = dg_fast_set,
+	.get = param_get_bool,
+};
+module_param_cb(fast, &dg_fast_ops, &fast, 0644);
+MODULE_PARM_DESC(fast, "ndo_start_xmit sends itself and takes completions when it can (0: every packet through the sender thread, completions through a work item, as before)");
 
 #define DG_POOL_ORDER   7                          /* 128 pages: 512 KiB */
 #define DG_POOL_BYTES   (PAGE_SIZE << DG_POOL_ORDER)
@@ -73,6 +91,7 @@ MODULE_PARM_DESC(fast, "ndo_start_xmit sends itself when it can (0: every packet
 #define DG_MAX_DEVS     8
 #define DG_WATCH_MS     200
 #define DG_CB_MAGIC     0x6475u                    /* "du" */
+#define DG_POLL_BUDGET  32u                        /* slots dg_start_xmit reads per packet */
 
 struct dg_skb_cb {
 	u32 slot;
@@ -147,6 +166,18 @@ static struct {
 	} st;
 } dg;
 
+/* fast also decides how klxd_glue receives: with it, completions are
+ * handled where they are received (by dg_start_xmit's poll or the receive
+ * thread, no work item) and the receive thread leaves the core to the
+ * sender; without it, as before this parameter existed. */
+static void dg_backend_mode(void)
+{
+	mutex_lock(&dg_stats_lock);
+	if (dg_backend_up)
+		klxd_glue_set_bh_oneway(&dg.ctx, fast ? (int)dummy_RPC_kfree_skb_reason : -1, fast);
+	mutex_unlock(&dg_stats_lock);
+}
+
 /* A refused call: counted, logged (rate-limited: a domain can flood). */
 #define dg_refuse(fmt, ...) do {						\
 		atomic_inc(&dg.refused);					\
@@ -196,6 +227,8 @@ static netdev_tx_t dg_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	 * the socket that asked for it is */
 	skb_tx_timestamp(skb);
 	dg.st.xmit_n++;
+	if (READ_ONCE(fast))
+		klxd_glue_poll_nowait(&dg.ctx, DG_POLL_BUDGET);   /* completions: slots back */
 	/* in order: not while the sender thread has packets to send */
 	if (READ_ONCE(fast) && !atomic_read(&dg.slow_pending) && dg_xmit_fast(skb, dev)) {
 		dg.st.xmit_tsc += rdtsc() - t0;
@@ -408,8 +441,6 @@ void dg_kfree_skb_reason(struct sk_buff *skb, enum skb_drop_reason reason)
 
 /* /sys/module/dummy_glue/parameters/stats: read, the counters since the
  * last write (any write resets them).  One line, name=value. */
-static DEFINE_MUTEX(dg_stats_lock);    /* the backend's counters vs klxd_glue_stop */
-
 static int dg_stats_get(char *buf, const struct kernel_param *kp)
 {
 	struct klxd_glue_stats k;
@@ -419,13 +450,14 @@ static int dg_stats_get(char *buf, const struct kernel_param *kp)
 	klxd_glue_stats(&dg.ctx, &k, false);
 	mutex_unlock(&dg_stats_lock);
 	return scnprintf(buf, PAGE_SIZE,
-			 "xmit=%llu/%llu fast=%llu/%llu fast_full=%llu slow=%llu send=%llu/%llu wakeups=%llu compl=%llu/%llu sender_csw=%lu/%lu glue_send=%llu/%llu glue_try=%llu/%llu try_full=%llu rx_rounds=%llu rx_slots=%llu rx_tsc=%llu rx_empty=%llu/%llu rx_yields=%llu rx_naps=%llu ow_runs=%llu ow_msgs=%llu ow_tsc=%llu rx_csw=%llu/%llu\n",
+			 "xmit=%llu/%llu fast=%llu/%llu fast_full=%llu slow=%llu send=%llu/%llu wakeups=%llu compl=%llu/%llu sender_csw=%lu/%lu glue_send=%llu/%llu glue_try=%llu/%llu try_full=%llu rx_rounds=%llu rx_slots=%llu rx_tsc=%llu rx_empty=%llu/%llu rx_yields=%llu rx_naps=%llu ow_runs=%llu ow_msgs=%llu ow_tsc=%llu rx_csw=%llu/%llu lazy_naps=%llu bh_msgs=%llu poll=%llu/%llu/%llu\n",
 			 dg.st.xmit_n, dg.st.xmit_tsc, dg.st.fast_n, dg.st.fast_tsc, dg.st.fast_full,
 			 dg.st.slow_n, dg.st.send_n, dg.st.send_tsc, dg.st.wakeups, dg.st.compl_n,
 			 dg.st.compl_tsc, dg.sender ? dg.sender->nvcsw : 0,
 			 dg.sender ? dg.sender->nivcsw : 0, k.send_n, k.send_tsc, k.try_n, k.try_tsc,
 			 k.try_full, k.rx_rounds, k.rx_slots, k.rx_tsc, k.rx_empty, k.rx_empty_tsc,
-			 k.rx_yields, k.rx_naps, k.ow_runs, k.ow_msgs, k.ow_tsc, k.rx_nvcsw, k.rx_nivcsw);
+			 k.rx_yields, k.rx_naps, k.ow_runs, k.ow_msgs, k.ow_tsc, k.rx_nvcsw, k.rx_nivcsw,
+			 k.rx_lazy_naps, k.bh_msgs, k.poll_n, k.poll_slots, k.poll_tsc);
 }
 
 static int dg_stats_set(const char *val, const struct kernel_param *kp)
@@ -973,6 +1005,7 @@ static void dg_domain_gone(void)
 	}
 
 	mutex_lock(&dg_stats_lock);
+	dg_backend_up = false;
 	klxd_glue_stop(&dg.ctx);
 	mutex_unlock(&dg_stats_lock);
 	skb_queue_purge(&dg.txq);
@@ -1056,6 +1089,10 @@ static int __init dg_init(void)
 		put_task_struct(dg.sender);
 		goto leak;
 	}
+	mutex_lock(&dg_stats_lock);
+	dg_backend_up = true;
+	mutex_unlock(&dg_stats_lock);
+	dg_backend_mode();
 	schedule_delayed_work(&dg.watch, msecs_to_jiffies(DG_WATCH_MS));
 	pr_info("serving domain %u (IDL %#llx), packet pool %lu KiB (%u slots, %u in flight) at %#lx in the domain\n",
 		domain, dummy_IDL_HASH, DG_POOL_BYTES >> 10, (unsigned int)DG_SLOTS, DG_INFLIGHT, va);
