@@ -11,7 +11,12 @@
  *   - a receive kthread polls the ring (klxd_try_recv: it never holds the
  *     send side), reassembles slots with glue_rx_feed, hands replies to their
  *     waiters and queues requests and one-way messages as work items; it
- *     never sends, so a full ring towards the domain cannot stop it;
+ *     never sends, so a full ring towards the domain cannot stop it.  A
+ *     glue module may also receive from its own send path
+ *     (klxd_glue_poll_nowait, bottom halves off; the two take turns slot by
+ *     slot under rx_spin) and declare one one-way rpc safe to handle where
+ *     it is received (klxd_glue_set_bh_oneway: no work item); one-way
+ *     sends may go without sleeping (klxd_glue_nowait_begin);
  *   - each request runs glue_handle() on a workqueue, in process context, so
  *     a handler may sleep and call back into the domain (nested calls, up to
  *     the workqueue's max_active deep);
@@ -50,11 +55,11 @@
 #define KLXD_GLUE_CHECK_MS     200   /* how often the receiver asks if the domain runs */
 #define KLXD_GLUE_SPINS        256   /* empty polls before the receiver sleeps */
 #define KLXD_GLUE_RX_BATCH     64    /* slots read per poll round before yielding */
-/* A lazy receiver's nap while other threads want the core: 200-1000 us.
+/* A lazy receiver's nap while other threads want the core: 1-5 ms.
  * Not shorter: Bochs runs 10 M emulated instructions per emulated second,
  * and a 20-100 us nap cost more in timer interrupts and switches than it
  * saved (a load that never finished within a minute). */
-#define KLXD_GLUE_LAZY_NAP_US  200
+#define KLXD_GLUE_LAZY_NAP_US  1000
 /* One-way messages (completions) wait for the drain work in a preallocated
  * FIFO of this many entries, each up to KLXD_GLUE_OW_WORDS payload words
  * (4 slots); longer ones, or any beyond a full FIFO, take the per-message
