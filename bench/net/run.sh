@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): nettx through Linux's dummy driver, native
 # (dummy.ko) and isolated (dummy.lxd + dummy_glue.ko), in one Bochs boot (4
-# cores), in the order native, lxd, lxd, native; 64- and 1500-byte frames;
+# cores), in the order native, lxd, lxdslow, lxdslow, lxd, native (lxd: dummy_glue
+# fast=1, its ndo_start_xmit sends; lxdslow: fast=0, the sender thread);
+# 64- and 1500-byte frames;
 # the default socket send buffer (up to 160 packets in flight through the
 # LXD) and the minimum (SO_SNDBUF 1: a few).  Bochs' TSC advances one tick
 # per emulated instruction, so nettx's "tsc/pkt" (TSC on the sender's core,
@@ -27,16 +29,19 @@ grep -q 'test lxd-dummy-bench: bench done' "$work/com1.log" ||
 rows=$(tr -d '\r' < "$work/com1.log" |
   sed -n 's/.*BENCH \([a-z]*\) size=\([0-9]*\) sndbuf=\([a-z0-9]*\): nettx: .* sent \([0-9]*\) of [0-9]* .*, \([0-9]*\) pkt\/s, \([0-9]*\) tsc\/pkt/\1 \2 \3 \4 \5 \6/p')
 [ -n "$rows" ] || { echo "bench-net: no results" >&2; exit 1; }
-table="| frame | send buffer | native: instr/pkt (runs 1, 2) | isolated: instr/pkt (runs 1, 2) | isolated/native pkt rate |
-| ---: | --- | ---: | ---: | ---: |"
+table="| frame | send buffer | native: instr/pkt (runs 1, 2) | isolated, sender thread (fast=0) | isolated, direct send (fast=1) | fast=0 / native rate | fast=1 / native rate |
+| ---: | --- | ---: | ---: | ---: | ---: | ---: |"
+ratio() { # SIZE BUF LABEL: native instructions per packet over LABEL's
+  awk -v s=$1 -v b=$2 -v L=$3 '$2==s && $3==b { if ($1=="native") {n+=$6; nn++} else if ($1==L) {l+=$6; ln++} }
+    END { if (nn && ln && l) printf "%.0f %%", 100 * (n/nn) / (l/ln); else print "?" }' <<< "$rows"
+}
 for size in 64 1500; do
   for buf in default 1; do
     n=$(awk -v s=$size -v b=$buf '$1=="native" && $2==s && $3==b {print $6}' <<< "$rows" | paste -sd, -)
+    ls=$(awk -v s=$size -v b=$buf '$1=="lxdslow" && $2==s && $3==b {print $6}' <<< "$rows" | paste -sd, -)
     l=$(awk -v s=$size -v b=$buf '$1=="lxd" && $2==s && $3==b {print $6}' <<< "$rows" | paste -sd, -)
-    ratio=$(awk -v s=$size -v b=$buf '$2==s && $3==b { if ($1=="native") {n+=$6; nn++} else {l+=$6; ln++} }
-      END { if (nn && ln && l) printf "%.0f %%", 100 * (n/nn) / (l/ln); else print "?" }' <<< "$rows")
     label=$([ $buf = default ] && echo "default (≤160 in flight)" || echo "minimum (a few in flight)")
-    table+=$'\n'"| $size B | $label | ${n//,/, } | ${l//,/, } | $ratio |"
+    table+=$'\n'"| $size B | $label | ${n//,/, } | ${ls//,/, } | ${l//,/, } | $(ratio $size $buf lxdslow) | $(ratio $size $buf lxd) |"
   done
 done
 echo "$table"
@@ -55,5 +60,17 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
   echo "runs early and late in the boot (order native, isolated, isolated, native)."
   echo "The ratio is native instructions per packet over isolated, i.e. isolated packet"
   echo "rate as a share of native. See docs/lxd-dummy.md for where the cost goes."
+  echo
+  echo "Per-stage counters (dummy_glue's stats, TSC ticks; ctxt: context switches during the run):"
+  echo
+  echo '```'
+  tr -d '\r' < "$work/com1.log" | grep -o 'BENCHSTAT .*' || true
+  echo '```'
+  echo
+  echo "The domain's side (dummy_lxd.c, every 1000 packets, in order of the runs above):"
+  echo
+  echo '```'
+  tr -d '\r' < "$work/com2.log" | grep -o 'dummy_lxd: stats: .*' || true
+  echo '```'
 } > "$out"
 echo "bench-net: wrote $out"

@@ -6,7 +6,7 @@
  * A domain has at most one channel, made before the domain starts (the
  * hypervisor only grants pages to a domain that does not run yet).  Linux is
  * side 0 of the channel and initialises the ring memory; the LXD attaches as
- * side 1 to its first grant.  All calls sleep (busy-poll with cond_resched):
+ * side 1 to its first grant.  All calls but klxd_try_send sleep (busy-poll with cond_resched):
  * process context only, never with a spinlock held or in an interrupt.
  *
  *	struct klxd_channel *ch;
@@ -84,6 +84,13 @@ int klxd_recv(struct klxd_channel *ch, struct chan_msg *msg, unsigned int timeou
 int klxd_send_batch(struct klxd_channel *ch, const struct chan_msg *msgs, unsigned int n,
 		    unsigned int timeout_ms);
 int klxd_try_recv(struct klxd_channel *ch, struct chan_msg *msg);
+/*
+ * klxd_try_send sends one slot if the ring has room, never waiting or
+ * sleeping (it may run with bottom halves off, e.g. in ndo_start_xmit; not
+ * in a hard interrupt): 0, -EAGAIN (ring full, or a klxd_send_batch is
+ * part-way through a multi-slot message), -ENODEV.
+ */
+int klxd_try_send(struct klxd_channel *ch, const struct chan_msg *msg);
 int klxd_channel_state(struct klxd_channel *ch);
 unsigned int klxd_timeout_ms(void);
 

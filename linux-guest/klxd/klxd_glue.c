@@ -11,7 +11,12 @@
  *   - a receive kthread polls the ring (klxd_try_recv: it never holds the
  *     send side), reassembles slots with glue_rx_feed, hands replies to their
  *     waiters and queues requests and one-way messages as work items; it
- *     never sends, so a full ring towards the domain cannot stop it;
+ *     never sends, so a full ring towards the domain cannot stop it.  A
+ *     glue module may also receive from its own send path
+ *     (klxd_glue_poll_nowait, bottom halves off; the two take turns slot by
+ *     slot under rx_spin) and declare one one-way rpc safe to handle where
+ *     it is received (klxd_glue_set_bh_oneway: no work item); one-way
+ *     sends may go without sleeping (klxd_glue_nowait_begin);
  *   - each request runs glue_handle() on a workqueue, in process context, so
  *     a handler may sleep and call back into the domain (nested calls, up to
  *     the workqueue's max_active deep);
@@ -40,6 +45,9 @@
 #include <linux/ratelimit.h>
 #include <linux/uaccess.h>
 #include <linux/sched.h>
+#include <linux/percpu.h>
+#include <linux/sched/stat.h>
+#include <asm/msr.h>
 
 #include "klxd.h"
 #include "klxd_glue.h"
@@ -47,6 +55,11 @@
 #define KLXD_GLUE_CHECK_MS     200   /* how often the receiver asks if the domain runs */
 #define KLXD_GLUE_SPINS        256   /* empty polls before the receiver sleeps */
 #define KLXD_GLUE_RX_BATCH     64    /* slots read per poll round before yielding */
+/* A lazy receiver's nap while other threads want the core: 1-5 ms.
+ * Not shorter: Bochs runs 10 M emulated instructions per emulated second,
+ * and a 20-100 us nap cost more in timer interrupts and switches than it
+ * saved (a load that never finished within a minute). */
+#define KLXD_GLUE_LAZY_NAP_US  1000
 /* One-way messages (completions) wait for the drain work in a preallocated
  * FIFO of this many entries, each up to KLXD_GLUE_OW_WORDS payload words
  * (4 slots); longer ones, or any beyond a full FIFO, take the per-message
@@ -98,6 +111,17 @@ struct klxd_glue {
 	bool ow_kick;                   /* the receiver appended this round */
 	struct work_struct ow_work;
 	union glue_msg_full ow_reply;   /* glue_handle's (unused) reply for the drain work */
+	struct klxd_glue_stats st;      /* racy counters: a measurement, not accounting */
+	/* The receiving side (klxd_try_recv, the reassembly in rx, routing)
+	 * runs under rx_spin, slot by slot, with bottom halves off: the
+	 * receive thread and klxd_glue_poll_nowait (a glue module's send path)
+	 * take turns.  bh_rpc: the one one-way rpc the module declared safe to
+	 * handle there (klxd_glue_set_bh_oneway), at once and without a work
+	 * item; bh_reply is glue_handle's (unused) reply buffer for it. */
+	spinlock_t rx_spin;
+	int bh_rpc;                     /* -1: none */
+	bool lazy;                      /* the receiver leaves the core to runnable threads */
+	union glue_msg_full bh_reply;
 	struct glue_rx rx;              /* last: it ends in a flexible array */
 };
 
@@ -135,17 +159,18 @@ void glue_log(struct glue_ctx *ctx, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Process context only (every glue user is), so no bottom-half variant. */
+/* Bottom-half safe: a glue module may export references from its
+ * ndo_start_xmit (klxd_glue_nowait_begin), with bottom halves off. */
 void glue_lock(struct glue_ctx *ctx)
 {
 	(void)ctx;
-	spin_lock(&klxd_glue_reflock);
+	spin_lock_bh(&klxd_glue_reflock);
 }
 
 void glue_unlock(struct glue_ctx *ctx)
 {
 	(void)ctx;
-	spin_unlock(&klxd_glue_reflock);
+	spin_unlock_bh(&klxd_glue_reflock);
 }
 
 int glue_copy_from_user(void *dst, const void *user_src, size_t n)
@@ -176,10 +201,10 @@ static void klxd_glue_mark_dead(struct klxd_glue *g, const char *why)
 	unsigned int i;
 	bool was;
 
-	spin_lock(&g->lock);
+	spin_lock_bh(&g->lock);
 	was = g->dead;
 	g->dead = true;
-	spin_unlock(&g->lock);
+	spin_unlock_bh(&g->lock);
 	for (i = 0; i < KLXD_GLUE_CALLS; i++)
 		wake_up_all(&g->calls[i].wq);
 	wake_up_all(&g->call_free);
@@ -255,16 +280,82 @@ static int klxd_glue_send_msg(struct klxd_glue *g, const struct glue_msg *m,
 	return klxd_glue_errno(err);
 }
 
+/*
+ * Sends that must not sleep (klxd_glue.h, klxd_glue_nowait_begin): per CPU,
+ * since the caller has bottom halves off and so stays on its CPU; a
+ * softirq that interrupts a sleeping sender on the same CPU sets and
+ * clears it within its own run.
+ */
+struct klxd_glue_nowait {
+	bool on;
+	int err;
+};
+static DEFINE_PER_CPU(struct klxd_glue_nowait, klxd_glue_nowait);
+
+void klxd_glue_nowait_begin(void)
+{
+	struct klxd_glue_nowait *nw = this_cpu_ptr(&klxd_glue_nowait);
+
+	nw->on = true;
+	nw->err = -ENOMSG;              /* nothing reached the backend */
+}
+
+int klxd_glue_nowait_end(void)
+{
+	struct klxd_glue_nowait *nw = this_cpu_ptr(&klxd_glue_nowait);
+
+	nw->on = false;
+	return nw->err;
+}
+
+/* A one-way message of one slot straight onto the ring, or -EAGAIN. */
+static int klxd_glue_try_send_msg(struct klxd_glue *g, const struct glue_msg *m)
+{
+	struct chan_msg slot;
+	u64 t0 = rdtsc();
+	int err;
+
+	if (klxd_glue_dead(g))
+		return -EPIPE;
+	if (glue_frame_count(m) != 1)
+		return -EAGAIN;         /* longer ones go through a thread that may wait */
+	glue_frame_one(m, 0, 1, &slot);
+	err = klxd_try_send(g->ch, &slot);
+	if (err == -ENODEV)
+		err = -EPIPE;
+	if (err)
+		g->st.try_full += err == -EAGAIN;
+	else
+		WRITE_ONCE(g->sent, g->sent + 1);
+	g->st.try_n++;
+	g->st.try_tsc += rdtsc() - t0;
+	return err;
+}
+
 static int klxd_glue_send(struct glue_ctx *ctx, struct glue_msg *msg)
 {
 	struct klxd_glue *g = ctx->backend;
-
+	struct klxd_glue_nowait *nw = this_cpu_ptr(&klxd_glue_nowait);
+	u64 t0;
 	int err;
 
 	msg->kind = CHAN_T_ONEWAY;
 	msg->tag = 0;
-	err = klxd_glue_send_msg(g, msg, jiffies + msecs_to_jiffies(klxd_timeout_ms()));
-	/* its completion will come back: a napping receiver polls again */
+	if (nw->on) {
+		err = klxd_glue_try_send_msg(g, msg);
+		nw->err = err;
+		if (err)        /* the caller falls back (and logs) itself */
+			return err == -EAGAIN ? 0 : err;
+	} else {
+		t0 = rdtsc();
+		err = klxd_glue_send_msg(g, msg, jiffies + msecs_to_jiffies(klxd_timeout_ms()));
+		g->st.send_n++;
+		g->st.send_tsc += rdtsc() - t0;
+	}
+	/* its completion will come back: a napping receiver polls again
+	 * (unless lazy and sent from a path that polls for it itself) */
+	if (nw->on && READ_ONCE(g->lazy))
+		return err;
 	smp_mb();
 	if (READ_ONCE(g->rx_sleeping))
 		wake_up_process(g->rx_task);
@@ -294,9 +385,9 @@ static int klxd_glue_claim_locked(struct klxd_glue *g)
 
 static bool klxd_glue_can_claim(struct klxd_glue *g, int *slot)
 {
-	spin_lock(&g->lock);
+	spin_lock_bh(&g->lock);
 	*slot = g->dead ? -1 : klxd_glue_claim_locked(g);
-	spin_unlock(&g->lock);
+	spin_unlock_bh(&g->lock);
 	return *slot >= 0 || klxd_glue_dead(g);
 }
 
@@ -328,11 +419,11 @@ static bool klxd_glue_answered(struct klxd_glue *g, struct klxd_glue_call *c)
 /* Frees a call slot: a reply arriving later matches nothing. */
 static void klxd_glue_release(struct klxd_glue *g, struct klxd_glue_call *c)
 {
-	spin_lock(&g->lock);
+	spin_lock_bh(&g->lock);
 	c->busy = false;
 	c->reply = NULL;
 	g->waiting--;
-	spin_unlock(&g->lock);
+	spin_unlock_bh(&g->lock);
 	wake_up(&g->call_free);
 }
 
@@ -345,7 +436,7 @@ static int klxd_glue_wait(struct klxd_glue *g, int slot, unsigned long deadline)
 
 	if (left > 0)
 		ret = wait_event_killable_timeout(c->wq, klxd_glue_answered(g, c), left);
-	spin_lock(&g->lock);
+	spin_lock_bh(&g->lock);
 	if (c->done)
 		err = 0;
 	else if (g->dead)
@@ -354,7 +445,7 @@ static int klxd_glue_wait(struct klxd_glue *g, int slot, unsigned long deadline)
 		err = -EINTR;
 	else
 		err = GLUE_ETIMEDOUT;
-	spin_unlock(&g->lock);
+	spin_unlock_bh(&g->lock);
 	klxd_glue_release(g, c);
 	if (err == GLUE_ETIMEDOUT)
 		glue_log(g->ctx, "%s: call (tag %#x) unanswered after %u ms", g->ctx->name,
@@ -392,12 +483,12 @@ static int klxd_glue_call(struct glue_ctx *ctx, struct glue_msg *req, struct glu
 	slot = klxd_glue_claim(g, deadline);
 	if (slot < 0)
 		return slot;
-	spin_lock(&g->lock);
+	spin_lock_bh(&g->lock);
 	g->calls[slot].reply = reply;
 	req->kind = CHAN_T_REQUEST;
 	req->tag = (u32)g->calls[slot].gen << 16 | (u32)slot;
 	g->waiting++;                   /* the receiver polls, not sleeps, while > 0 */
-	spin_unlock(&g->lock);
+	spin_unlock_bh(&g->lock);
 
 	err = klxd_glue_send_msg(g, req, deadline);
 	if (err) {
@@ -423,7 +514,7 @@ static void klxd_glue_deliver(struct klxd_glue *g, const struct glue_msg *m)
 	struct klxd_glue_call *c = i < KLXD_GLUE_CALLS ? &g->calls[i] : NULL;
 	const char *why = NULL;
 
-	spin_lock(&g->lock);
+	spin_lock_bh(&g->lock);
 	if (!c || !c->busy || c->done || c->gen != gen || !c->reply) {
 		why = "matches no waiting call";
 		c = NULL;
@@ -438,7 +529,7 @@ static void klxd_glue_deliver(struct klxd_glue *g, const struct glue_msg *m)
 		}
 		WRITE_ONCE(c->done, true);
 	}
-	spin_unlock(&g->lock);
+	spin_unlock_bh(&g->lock);
 	if (why) {
 		g->ctx->rejected++;
 		glue_log(g->ctx, "%s: reply (rpc %u, tag %#x, %u words) %s; dropped", g->ctx->name,
@@ -467,10 +558,10 @@ static void klxd_glue_job_run(struct work_struct *work)
 	}
 	if (req->kind == CHAN_T_REQUEST)
 		klxd_glue_send_msg(g, reply, jiffies + msecs_to_jiffies(klxd_timeout_ms()));
-	spin_lock(&g->lock);
+	spin_lock_bh(&g->lock);
 	g->jobs--;
-	spin_unlock(&g->lock);
-	kvfree(j);
+	spin_unlock_bh(&g->lock);
+	kfree(j);
 }
 
 /* The drain work: every one-way message in the FIFO, in order, in process
@@ -482,23 +573,27 @@ static void klxd_glue_ow_run(struct work_struct *work)
 	struct glue_msg *reply = &g->ow_reply.m;
 	const struct glue_msg *m;
 	unsigned int head;
+	u64 t0 = rdtsc();
 
+	g->st.ow_runs++;
 	for (;;) {
-		spin_lock(&g->lock);
+		spin_lock_bh(&g->lock);
 		head = g->ow_head;
 		if (head == g->ow_tail) {
-			spin_unlock(&g->lock);
+			spin_unlock_bh(&g->lock);
 			break;
 		}
-		spin_unlock(&g->lock);
+		spin_unlock_bh(&g->lock);
 		m = &g->ow[head % KLXD_GLUE_OW_SLOTS].msg.m;
 		glue_msg_init(reply, GLUE_MAX_WORDS);
 		glue_handle(g->ctx, m, reply);  /* one-way: nothing is sent back */
-		spin_lock(&g->lock);
+		spin_lock_bh(&g->lock);
 		g->ow_head = head + 1;
-		spin_unlock(&g->lock);
+		spin_unlock_bh(&g->lock);
+		g->st.ow_msgs++;
 		cond_resched();
 	}
+	g->st.ow_tsc += rdtsc() - t0;
 }
 
 /* A one-way message into the FIFO (the drain work is queued once per poll
@@ -510,21 +605,21 @@ static bool klxd_glue_ow_add(struct klxd_glue *g, const struct glue_msg *m)
 
 	if (m->nwords > KLXD_GLUE_OW_WORDS)
 		return false;
-	spin_lock(&g->lock);
+	spin_lock_bh(&g->lock);
 	tail = g->ow_tail;
 	if (tail - g->ow_head >= KLXD_GLUE_OW_SLOTS) {
-		spin_unlock(&g->lock);
+		spin_unlock_bh(&g->lock);
 		return false;
 	}
-	spin_unlock(&g->lock);
+	spin_unlock_bh(&g->lock);
 	/* Only the receiver writes entries and ow_tail; the drain work does
 	 * not look at this one until ow_tail moves past it. */
 	e = &g->ow[tail % KLXD_GLUE_OW_SLOTS].msg.m;
 	glue_msg_init(e, KLXD_GLUE_OW_WORDS);
 	glue_msg_copy(e, m);            /* fits: nwords checked above */
-	spin_lock(&g->lock);
+	spin_lock_bh(&g->lock);
 	g->ow_tail = tail + 1;
-	spin_unlock(&g->lock);
+	spin_unlock_bh(&g->lock);
 	g->ow_kick = true;
 	return true;
 }
@@ -535,23 +630,24 @@ static void klxd_glue_queue(struct klxd_glue *g, const struct glue_msg *m, int s
 	struct klxd_glue_job *j;
 	bool full;
 
-	spin_lock(&g->lock);
+	spin_lock_bh(&g->lock);
 	full = g->jobs >= KLXD_GLUE_MAX_JOBS;
 	if (!full)
 		g->jobs++;
-	spin_unlock(&g->lock);
+	spin_unlock_bh(&g->lock);
 	if (full) {
 		g->ctx->rejected++;
 		glue_log(g->ctx, "%s: %d requests pending; rpc %u (tag %#x) dropped", g->ctx->name,
 			 KLXD_GLUE_MAX_JOBS, m->rpc, m->tag);
 		return;
 	}
-	j = kvmalloc(sizeof(*j), GFP_KERNEL);
+	/* under rx_spin (bottom halves off): no sleeping allocation */
+	j = kmalloc(sizeof(*j), GFP_ATOMIC | __GFP_NOWARN);
 	if (!j) {
 		glue_log(g->ctx, "%s: no memory to queue rpc %u; dropped", g->ctx->name, m->rpc);
-		spin_lock(&g->lock);
+		spin_lock_bh(&g->lock);
 		g->jobs--;
-		spin_unlock(&g->lock);
+		spin_unlock_bh(&g->lock);
 		return;
 	}
 	INIT_WORK(&j->work, klxd_glue_job_run);
@@ -569,8 +665,14 @@ static void klxd_glue_route(struct klxd_glue *g, const struct glue_msg *m)
 		klxd_glue_deliver(g, m);
 		break;
 	case CHAN_T_ONEWAY:
-		if (!klxd_glue_ow_add(g, m))
+		if ((int)m->rpc == g->bh_rpc) {
+			/* declared safe here: handled at once, no work item */
+			glue_msg_init(&g->bh_reply.m, GLUE_MAX_WORDS);
+			glue_handle(g->ctx, m, &g->bh_reply.m);
+			g->st.bh_msgs++;
+		} else if (!klxd_glue_ow_add(g, m)) {
 			klxd_glue_queue(g, m, 0);
+		}
 		break;
 	case CHAN_T_REQUEST:
 		klxd_glue_queue(g, m, 0);
@@ -615,46 +717,108 @@ static void klxd_glue_check_peer(struct klxd_glue *g)
 		klxd_glue_mark_dead(g, "the domain was destroyed");
 }
 
-/* Sleeps up to 100-500 us, or until a new call wakes it (rx_sleeping). */
-static void klxd_glue_rx_nap(struct klxd_glue *g)
+/* Sleeps us to 5 * us microseconds, or until a new call wakes it (rx_sleeping). */
+static void klxd_glue_rx_nap(struct klxd_glue *g, unsigned int us)
 {
-	ktime_t t = 100 * NSEC_PER_USEC;
+	ktime_t t = us * NSEC_PER_USEC;
 
 	set_current_state(TASK_INTERRUPTIBLE);
 	WRITE_ONCE(g->rx_sleeping, true);
 	smp_mb();                       /* rx_sleeping before reading waiting */
-	if (!READ_ONCE(g->waiting) && !kthread_should_stop())
-		schedule_hrtimeout_range(&t, 400 * NSEC_PER_USEC, HRTIMER_MODE_REL);
+	if (!READ_ONCE(g->waiting) && !kthread_should_stop()) {
+		g->st.rx_naps++;
+		schedule_hrtimeout_range(&t, 4 * us * NSEC_PER_USEC, HRTIMER_MODE_REL);
+	}
 	WRITE_ONCE(g->rx_sleeping, false);
 	__set_current_state(TASK_RUNNING);
+}
+
+/* With rx_spin held: one slot received and fed; 0, -EAGAIN (empty), -ENODEV
+ * (destroyed) or another error (the slot was refused).  The one-way
+ * messages it queued get their work item before rx_spin is dropped. */
+static int klxd_glue_rx_one(struct klxd_glue *g)
+{
+	struct chan_msg slot;
+	int ret;
+
+	ret = klxd_try_recv(g->ch, &slot);
+	if (ret == -EAGAIN)
+		return ret;
+	if (ret == -ENODEV) {
+		klxd_glue_mark_dead(g, "the domain was destroyed");
+	} else if (ret) {
+		g->ctx->rejected++;
+		glue_log(g->ctx, "%s: channel refused a slot (kind %u): %d", g->ctx->name,
+			 slot.hdr.type, ret);
+	} else {
+		klxd_glue_feed(g, &slot);
+	}
+	if (g->ow_kick) {
+		g->ow_kick = false;
+		queue_work(g->wq, &g->ow_work);
+	}
+	return ret;
+}
+
+/*
+ * From a glue module's send path (bottom halves off, nothing may sleep):
+ * up to budget slots received and routed, as the receive thread would,
+ * unless the receive thread is at it this very moment.  Replies wake their
+ * callers, the declared one-way rpc is handled here, other one-way messages
+ * and requests are queued for their work items.  The number of slots read.
+ */
+unsigned int klxd_glue_poll_nowait(struct glue_ctx *ctx, unsigned int budget)
+{
+	struct klxd_glue *g = ctx->backend;
+	unsigned int n = 0;
+	u64 t0 = rdtsc();
+
+	if (!g || klxd_glue_dead(g))
+		return 0;
+	if (!spin_trylock_bh(&g->rx_spin))
+		return 0;
+	while (n < budget && klxd_glue_rx_one(g) != -EAGAIN && !klxd_glue_dead(g))
+		n++;
+	spin_unlock_bh(&g->rx_spin);
+	g->st.poll_n++;
+	g->st.poll_slots += n;
+	g->st.poll_tsc += rdtsc() - t0;
+	return n;
+}
+
+void klxd_glue_set_bh_oneway(struct glue_ctx *ctx, int rpc, bool lazy)
+{
+	struct klxd_glue *g = ctx->backend;
+
+	if (!g)
+		return;
+	spin_lock_bh(&g->rx_spin);
+	g->bh_rpc = rpc;
+	spin_unlock_bh(&g->rx_spin);
+	WRITE_ONCE(g->lazy, lazy);
 }
 
 /* One poll round: up to KLXD_GLUE_RX_BATCH slots; the number read. */
 static unsigned int klxd_glue_rx_round(struct klxd_glue *g)
 {
-	struct chan_msg slot;
 	unsigned int n;
+	u64 t0 = rdtsc();
 	int ret;
 
 	for (n = 0; n < KLXD_GLUE_RX_BATCH; n++) {
-		ret = klxd_try_recv(g->ch, &slot);
-		if (ret == -EAGAIN)
+		spin_lock_bh(&g->rx_spin);
+		ret = klxd_glue_rx_one(g);
+		spin_unlock_bh(&g->rx_spin);
+		if (ret == -EAGAIN || ret == -ENODEV)
 			break;
-		if (ret == -ENODEV) {
-			klxd_glue_mark_dead(g, "the domain was destroyed");
-			break;
-		} else if (ret) {
-			g->ctx->rejected++;
-			glue_log(g->ctx, "%s: channel refused a slot (kind %u): %d", g->ctx->name,
-				 slot.hdr.type, ret);
-		} else {
-			klxd_glue_feed(g, &slot);
-		}
 	}
-	/* The completions this round brought: one work item for them all. */
-	if (g->ow_kick) {
-		g->ow_kick = false;
-		queue_work(g->wq, &g->ow_work);
+	if (n) {
+		g->st.rx_rounds++;
+		g->st.rx_slots += n;
+		g->st.rx_tsc += rdtsc() - t0;
+	} else {
+		g->st.rx_empty++;
+		g->st.rx_empty_tsc += rdtsc() - t0;
 	}
 	return n;
 }
@@ -694,12 +858,38 @@ static int klxd_glue_rx_main(void *arg)
 			sent = now;
 			idle = 0;
 		}
-		if (++idle < KLXD_GLUE_SPINS || READ_ONCE(g->waiting))
+		if (READ_ONCE(g->lazy) && !READ_ONCE(g->waiting) && !single_task_running()) {
+			/* Lazy (a module that polls from its send path): other
+			 * threads want this core, and the one sending picks up
+			 * its own completions; a short nap rather than taking
+			 * turns with it. */
+			g->st.rx_lazy_naps++;
+			klxd_glue_rx_nap(g, KLXD_GLUE_LAZY_NAP_US);
+		} else if (++idle < KLXD_GLUE_SPINS || READ_ONCE(g->waiting)) {
+			g->st.rx_yields++;
 			yield();        /* returns at once if nothing else wants the core */
-		else
-			klxd_glue_rx_nap(g);
+		} else {
+			klxd_glue_rx_nap(g, 100);
+		}
 	}
 	return 0;
+}
+
+/* --- measurement ------------------------------------------------------------------ */
+
+void klxd_glue_stats(struct glue_ctx *ctx, struct klxd_glue_stats *out, bool reset)
+{
+	struct klxd_glue *g = ctx->backend;
+
+	if (!g) {
+		memset(out, 0, sizeof(*out));
+		return;
+	}
+	*out = g->st;
+	out->rx_nvcsw = g->rx_task->nvcsw;
+	out->rx_nivcsw = g->rx_task->nivcsw;
+	if (reset)
+		memset(&g->st, 0, sizeof(g->st));
 }
 
 /* --- life cycle ------------------------------------------------------------------ */
@@ -719,6 +909,8 @@ int klxd_glue_start(struct glue_ctx *ctx, u32 domain_id)
 		return -ENOMEM;
 	g->ctx = ctx;
 	spin_lock_init(&g->lock);
+	spin_lock_init(&g->rx_spin);
+	g->bh_rpc = -1;
 	init_waitqueue_head(&g->call_free);
 	for (i = 0; i < KLXD_GLUE_CALLS; i++)
 		init_waitqueue_head(&g->calls[i].wq);

@@ -14,7 +14,7 @@
  * Every call waits at most klxd's timeout_ms (fixed when the call starts;
  * nothing the domain sends moves it), and ends with -EPIPE as soon as the
  * receiver learns (LXDS_HC_STATUS, every 200 ms) that the domain no longer
- * runs.  Glue calls sleep: process context only.
+ * runs.  Glue calls sleep: process context only (but see klxd_glue_nowait_begin).
  */
 #ifndef KLXD_GLUE_H
 #define KLXD_GLUE_H
@@ -31,5 +31,49 @@ void klxd_glue_stop(struct glue_ctx *ctx);
 bool klxd_glue_peer_dead(struct glue_ctx *ctx);
 /* Whether domain is gone for good (its memory, and any grant to it, with it). */
 bool klxd_glue_domain_destroyed(u32 domain);
+
+/*
+ * Sending from where Linux may not sleep (bottom halves off, e.g. a net
+ * driver's ndo_start_xmit): between klxd_glue_nowait_begin() and
+ * klxd_glue_nowait_end(), on the same CPU with bottom halves off, a
+ * one-way message of one slot goes straight onto the ring or fails at once
+ * (-EAGAIN: the ring is full or the message longer than a slot; -EPIPE: the
+ * domain is gone); nothing waits.  klxd_glue_nowait_end() says what
+ * happened to the one-way send made in between: 0 sent, the error, or
+ * -ENOMSG if none reached the backend.  Calls (which wait for a reply) must
+ * not be made in between.
+ */
+void klxd_glue_nowait_begin(void);
+int klxd_glue_nowait_end(void);
+
+/* Per-stage counters (TSC ticks: in Bochs, emulated instructions), for
+ * docs/bench-net.md; racy increments, a measurement only. */
+struct klxd_glue_stats {
+	u64 send_n, send_tsc;            /* one-way sends that may wait */
+	u64 try_n, try_tsc, try_full;    /* one-way sends that do not (try_full: -EAGAIN) */
+	u64 rx_rounds, rx_slots, rx_tsc; /* receive rounds that read something */
+	u64 rx_empty, rx_empty_tsc;      /* empty receive rounds */
+	u64 rx_yields, rx_naps;
+	u64 ow_runs, ow_msgs, ow_tsc;    /* the one-way drain work item */
+	u64 rx_nvcsw, rx_nivcsw;         /* the receive thread's context switches (totals) */
+	u64 rx_lazy_naps, bh_msgs;       /* lazy naps; one-way messages handled at once */
+	u64 poll_n, poll_slots, poll_tsc; /* klxd_glue_poll_nowait */
+};
+void klxd_glue_stats(struct glue_ctx *ctx, struct klxd_glue_stats *out, bool reset);
+
+/*
+ * Receiving from where Linux may not sleep: klxd_glue_poll_nowait reads up
+ * to budget slots (unless the receive thread is reading at that moment)
+ * and routes them as the receive thread does; the number read.  One one-way
+ * rpc may be declared safe to handle there (its handler must not sleep:
+ * bottom halves are off); it is then handled at once wherever it is
+ * received, by the receive thread too, without a work item.  lazy: the
+ * receive thread naps rather than taking turns with other runnable threads
+ * when the ring is empty, and one-way sends made under
+ * klxd_glue_nowait_begin do not wake it (the sender polls itself).  Call
+ * after klxd_glue_start.
+ */
+unsigned int klxd_glue_poll_nowait(struct glue_ctx *ctx, unsigned int budget);
+void klxd_glue_set_bh_oneway(struct glue_ctx *ctx, int rpc, bool lazy);
 
 #endif

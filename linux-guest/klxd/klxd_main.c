@@ -104,10 +104,21 @@ struct klxd_channel {
 	 * receiver at a time, but the two sides are independent, so a
 	 * receiver polling the ring never holds up a sender.  klxd_call and
 	 * ping take call_lock first (one at a time: they match replies to
-	 * their own requests), then send_lock, then recv_lock. */
+	 * their own requests), then send_lock, then recv_lock.
+	 *
+	 * send_lock serialises the senders that may wait; the ring's producer
+	 * state itself (chan.tx) only changes under send_spin, held for one
+	 * slot at a time with bottom halves off, so klxd_try_send can send
+	 * from where Linux may not sleep (a driver's ndo_start_xmit).
+	 * batch_open: a waiting sender is part-way through a multi-slot
+	 * message; klxd_try_send then refuses (-EAGAIN) rather than cut into
+	 * it. */
 	struct mutex call_lock;
 	struct mutex send_lock;
 	struct mutex recv_lock;
+	spinlock_t send_spin;
+	bool batch_open;                /* under send_spin */
+	spinlock_t recv_spin;           /* the receiving ring's consumer state (chan.rx), per slot */
 	u32 domain_id;
 	bool dead;                      /* domain destroyed: no more traffic (READ_ONCE) */
 	void *mem;
@@ -209,9 +220,14 @@ static int channel_reset(struct klxd_channel *ch)
 	mutex_lock(&ch->call_lock);
 	mutex_lock(&ch->send_lock);
 	mutex_lock(&ch->recv_lock);
+	spin_lock_bh(&ch->send_spin);
+	spin_lock(&ch->recv_spin);
 	err = chan_mem_init(ch->mem, ch->bytes);
 	if (!err)
 		err = chan_attach(&ch->chan, ch->mem, ch->bytes, 0, CHAN_ACCEPT_ALL);
+	ch->batch_open = false;
+	spin_unlock(&ch->recv_spin);
+	spin_unlock_bh(&ch->send_spin);
 	ch->next_tag = 0;
 	mutex_unlock(&ch->recv_lock);
 	mutex_unlock(&ch->send_lock);
@@ -257,6 +273,8 @@ static int channel_create_locked(u32 id, unsigned int pages, u64 *domain_va, u32
 	mutex_init(&ch->call_lock);
 	mutex_init(&ch->send_lock);
 	mutex_init(&ch->recv_lock);
+	spin_lock_init(&ch->send_spin);
+	spin_lock_init(&ch->recv_spin);
 	ch->domain_id = id;
 	ch->pages = pages;
 	ch->bytes = (size_t)pages * PAGE_SIZE;
@@ -388,14 +406,28 @@ static inline void wait_progress(struct waiter *w, unsigned int tmo_ms)
 	w->deadline = jiffies + msecs_to_jiffies(tmo_ms ? tmo_ms : timeout_ms);
 }
 
+/* One slot under send_spin; open: a multi-slot message continues after it. */
+static int send_slot(struct klxd_channel *ch, const struct chan_msg *m, bool open)
+{
+	int ret;
+
+	spin_lock_bh(&ch->send_spin);
+	ret = chan_try_send(&ch->chan, m);
+	if (!ret)
+		ch->batch_open = open;
+	spin_unlock_bh(&ch->send_spin);
+	return ret;
+}
+
 /* With ch->send_lock held. */
-static int send_locked(struct klxd_channel *ch, const struct chan_msg *m, struct waiter *w)
+static int send_locked(struct klxd_channel *ch, const struct chan_msg *m, struct waiter *w,
+		       bool open)
 {
 	int err;
 
 	if (READ_ONCE(ch->dead))
 		return -ENODEV;
-	while (chan_try_send(&ch->chan, m) != 0) {
+	while (send_slot(ch, m, open) != 0) {
 		if (READ_ONCE(ch->dead))
 			return -ENODEV;
 		err = wait_step(w);
@@ -405,6 +437,17 @@ static int send_locked(struct klxd_channel *ch, const struct chan_msg *m, struct
 	return 0;
 }
 
+/* One receive under recv_spin: chan_try_recv's result. */
+static int recv_slot(struct klxd_channel *ch, struct chan_msg *m)
+{
+	int ret;
+
+	spin_lock_bh(&ch->recv_spin);
+	ret = chan_try_recv(&ch->chan, m);
+	spin_unlock_bh(&ch->recv_spin);
+	return ret;
+}
+
 /* With ch->recv_lock held.  -EBADMSG for an invalid message (consumed). */
 static int recv_locked(struct klxd_channel *ch, struct chan_msg *m, struct waiter *w)
 {
@@ -412,7 +455,7 @@ static int recv_locked(struct klxd_channel *ch, struct chan_msg *m, struct waite
 
 	if (READ_ONCE(ch->dead))
 		return -ENODEV;
-	while ((ret = chan_try_recv(&ch->chan, m)) == IPC_EAGAIN) {
+	while ((ret = recv_slot(ch, m)) == IPC_EAGAIN) {
 		if (READ_ONCE(ch->dead))
 			return -ENODEV;
 		err = wait_step(w);
@@ -429,7 +472,7 @@ int klxd_send(struct klxd_channel *ch, const struct chan_msg *msg, unsigned int 
 
 	wait_begin(&w, ch, tmo_ms);
 	mutex_lock(&ch->send_lock);
-	err = send_locked(ch, msg, &w);
+	err = send_locked(ch, msg, &w, false);
 	mutex_unlock(&ch->send_lock);
 	return err;
 }
@@ -451,24 +494,50 @@ int klxd_send_batch(struct klxd_channel *ch, const struct chan_msg *msgs, unsign
 	wait_begin(&w, ch, tmo_ms);
 	mutex_lock(&ch->send_lock);
 	for (i = 0; i < n && !err; i++)
-		err = send_locked(ch, &msgs[i], &w);
+		err = send_locked(ch, &msgs[i], &w, i + 1 < n);
+	if (err && i > 1) {
+		/* part of the message went out: the receiver refuses the
+		 * truncated message; senders that do not wait may go on */
+		spin_lock_bh(&ch->send_spin);
+		ch->batch_open = false;
+		spin_unlock_bh(&ch->send_spin);
+	}
 	mutex_unlock(&ch->send_lock);
 	return err;
 }
 EXPORT_SYMBOL_GPL(klxd_send_batch);
 
+/*
+ * One slot, never waiting and never sleeping: callable with bottom halves
+ * off (not from a hard interrupt).  0, -EAGAIN (the ring is full, or a
+ * waiting sender is part-way through a multi-slot message: the caller
+ * retries later or hands the message to a thread that may wait), -ENODEV.
+ */
+int klxd_try_send(struct klxd_channel *ch, const struct chan_msg *msg)
+{
+	int ret = -EAGAIN;
+
+	if (READ_ONCE(ch->dead))
+		return -ENODEV;
+	spin_lock_bh(&ch->send_spin);
+	if (!ch->batch_open && chan_try_send(&ch->chan, msg) == 0)
+		ret = 0;
+	spin_unlock_bh(&ch->send_spin);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(klxd_try_send);
+
 /* One message if there is one: 0, -EAGAIN (ring empty), -EBADMSG (an
- * invalid message, consumed), -ENODEV (domain destroyed).  Never waits
- * beyond recv_lock, which is only held for single receives. */
+ * invalid message, consumed), -ENODEV (domain destroyed).  Never waits and
+ * never sleeps (recv_spin, bottom halves off): callable where Linux may not
+ * sleep. */
 int klxd_try_recv(struct klxd_channel *ch, struct chan_msg *msg)
 {
 	int ret;
 
 	if (READ_ONCE(ch->dead))
 		return -ENODEV;
-	mutex_lock(&ch->recv_lock);
-	ret = chan_try_recv(&ch->chan, msg);
-	mutex_unlock(&ch->recv_lock);
+	ret = recv_slot(ch, msg);
 	if (ret == IPC_EAGAIN)
 		return -EAGAIN;
 	return ret == 0 ? 0 : -EBADMSG;
@@ -538,7 +607,7 @@ int klxd_call(struct klxd_channel *ch, const struct chan_msg *req, struct chan_m
 	m.hdr.type = CHAN_T_REQUEST;
 	m.hdr.tag = tag;
 	mutex_lock(&ch->send_lock);
-	err = send_locked(ch, &m, &w);
+	err = send_locked(ch, &m, &w, false);
 	mutex_unlock(&ch->send_lock);
 	mutex_lock(&ch->recv_lock);
 	while (!err) {
@@ -634,7 +703,7 @@ static int ping(struct klxd_channel *ch, struct lxd_ioc_ping *p)
 	}
 	/* Drop what an earlier, interrupted ping left in the ring: at most a
 	 * ringful (a peer that keeps sending cannot keep us here). */
-	for (seq = 0; seq <= ch->chan.rx.mask && chan_try_recv(&ch->chan, &m) != IPC_EAGAIN; seq++)
+	for (seq = 0; seq <= ch->chan.rx.mask && recv_slot(ch, &m) != IPC_EAGAIN; seq++)
 		ch->dropped++;
 
 	k0 = ktime_get();
@@ -645,7 +714,7 @@ static int ping(struct klxd_channel *ch, struct lxd_ioc_ping *p)
 
 		while (sent < p->count && sent - lo < batch) {
 			ping_request(sent, &m);
-			if (chan_try_send(&ch->chan, &m) != 0)
+			if (send_slot(ch, &m, false) != 0)
 				break;
 			sent++;
 			progress = true;
@@ -653,7 +722,7 @@ static int ping(struct klxd_channel *ch, struct lxd_ioc_ping *p)
 		while (got < sent) {
 			bool ok;
 
-			ret = chan_try_recv(&ch->chan, &m);
+			ret = recv_slot(ch, &m);
 			if (ret == IPC_EAGAIN)
 				break;
 			got++;

@@ -6,6 +6,12 @@
 # 1500-byte frames with the default send buffer (up to 160 packets in
 # flight) and a minimal one (SO_SNDBUF 1: the kernel's minimum, a few
 # packets in flight).  Each run prints a nettx line that run.sh tabulates.
+# The isolated driver runs twice per configuration as "lxd" (dummy_glue's
+# ndo_start_xmit sends itself: fast=1, the default) and twice as "lxdslow"
+# (fast=0: every packet through the sender thread, the path before), in the
+# order lxd, lxdslow, lxdslow, lxd; after each isolated run a BENCHSTAT line
+# has dummy_glue's per-stage counters (TSC ticks; in Bochs, emulated
+# instructions) and, for every run, the context switches (/proc/stat ctxt).
 . /tests/lxd-lib.sh
 ensure_module
 N=${NETBENCH_N:-1000}
@@ -24,8 +30,15 @@ rounds() {
   ip link set $IF up || fail "$1: up"
   for size in 64 1500; do
     for buf in default 1; do
+      st=/sys/module/dummy_glue/parameters/stats
+      [ -w $st ] && echo 0 > $st
+      c0=$(awk '$1 == "ctxt" {print $2}' /proc/stat)
       if [ $buf = default ]; then out=$(nettx send $IF "$N" $size 2>&1); else out=$(nettx send $IF "$N" $size $buf 2>&1); fi
+      c1=$(awk '$1 == "ctxt" {print $2}' /proc/stat)
       say "BENCH $1 size=$size sndbuf=$buf: $out"
+      sleep 1   # the completions of the last packets
+      c2=$(awk '$1 == "ctxt" {print $2}' /proc/stat)
+      say "BENCHSTAT $1 size=$size sndbuf=$buf: ctxt=$((c1 - c0)) ctxt_after=$((c2 - c1)) $([ -r $st ] && cat $st)"
     done
   done
   sleep 1
@@ -43,6 +56,10 @@ lxd() {
   out=$(lxdctl load /lib/lxd/dummy.lxd dummy 2>&1) || fail "load: $out"   # inserts dummy_glue.ko too
   wait_if
   rounds lxd
+  echo 0 > /sys/module/dummy_glue/parameters/fast || fail "fast=0"
+  rounds lxdslow
+  rounds lxdslow
+  echo 1 > /sys/module/dummy_glue/parameters/fast || fail "fast=1"
   rounds lxd
   lxdctl destroy dummy >/dev/null || fail "destroy"
   n=0; while [ -d /sys/class/net/$IF ]; do n=$((n + 1)); [ $n -gt 100 ] && fail "$IF stays"; sleep 0.1; done

@@ -9,10 +9,12 @@
  *   - the packet pool: 512 KiB of Linux memory granted to the domain before
  *     it starts (so: lxdctl load --no-start, insmod, lxdctl start);
  *   - the packet path.  Linux calls ndo_start_xmit with bottom halves off,
- *     where nothing may sleep, and every glue call sleeps.  So the device's
- *     ndo_start_xmit is ours: it queues the skb and wakes a sender thread,
- *     which copies the head into a pool slot and sends the one-way
- *     dummy_lxd_xmit (one 64-byte slot).  The domain runs the driver's own
+ *     where nothing may sleep.  So the device's ndo_start_xmit is ours: it
+ *     copies the head into a pool slot and sends the one-way dummy_lxd_xmit
+ *     (one 64-byte slot) itself, with klxd_glue's send that never waits
+ *     (klxd_glue_nowait_begin); when that cannot go (no pool slot free, the
+ *     ring full, packets already queued) it queues the skb and wakes a
+ *     sender thread, which may wait.  The domain runs the driver's own
  *     dummy_xmit, whose dev_kfree_skb comes back as the one-way
  *     kfree_skb_reason: then, and only then, Linux frees its skb.  Up to
  *     DG_INFLIGHT packets are in flight; no round trip per packet;
@@ -45,6 +47,7 @@
 #include <net/rtnetlink.h>
 #include <net/ip.h>
 #include <linux/if_arp.h>
+#include <asm/msr.h>
 
 #include <lxds/hypercall_abi.h>
 #include "klxd.h"
@@ -54,6 +57,28 @@
 static uint domain;
 module_param(domain, uint, 0444);
 MODULE_PARM_DESC(domain, "id of the dummy LXD, loaded with --no-start (it has a channel)");
+
+static bool fast = true;
+static bool dg_backend_up;                /* under dg_stats_lock */
+static DEFINE_MUTEX(dg_stats_lock);       /* the backend (its counters, its mode) vs klxd_glue_stop */
+
+static void dg_backend_mode(void);
+
+static int dg_fast_set(const char *val, const struct kernel_param *kp)
+{
+	int err = param_set_bool(val, kp);
+
+	if (!err)
+		dg_backend_mode();
+	return err;
+}
+
+static const struct kernel_param_ops dg_fast_ops = {
+	.set = dg_fast_set,
+	.get = param_get_bool,
+};
+module_param_cb(fast, &dg_fast_ops, &fast, 0644);
+MODULE_PARM_DESC(fast, "ndo_start_xmit sends itself and takes completions when it can (0: every packet through the sender thread, completions through a work item, as before)");
 
 #define DG_POOL_ORDER   7                          /* 128 pages: 512 KiB */
 #define DG_POOL_BYTES   (PAGE_SIZE << DG_POOL_ORDER)
@@ -66,6 +91,7 @@ MODULE_PARM_DESC(domain, "id of the dummy LXD, loaded with --no-start (it has a 
 #define DG_MAX_DEVS     8
 #define DG_WATCH_MS     200
 #define DG_CB_MAGIC     0x6475u                    /* "du" */
+#define DG_POLL_BUDGET  32u                        /* slots dg_start_xmit reads per packet */
 
 struct dg_skb_cb {
 	u32 slot;
@@ -103,6 +129,7 @@ static struct {
 	u32 inflight;
 	wait_queue_head_t slot_wq;
 	struct sk_buff_head txq;
+	atomic_t slow_pending;                /* skbs queued for the sender or being sent by it */
 	struct task_struct *sender;
 	bool sender_stopped;
 	struct dg_dev devs[DG_MAX_DEVS];
@@ -125,7 +152,31 @@ static struct {
 	/* what the domain asked and was refused (docs/lxd-dummy.md) */
 	atomic_t refused;                     /* calls refused by these wrappers */
 	atomic_t bad_completions;             /* kfree_skb_reason of an skb not in flight */
+	/* per-stage counters (TSC: in Bochs, emulated instructions), read
+	 * and reset through /sys/module/dummy_glue/parameters/stats; racy
+	 * increments, a measurement only (docs/bench-net.md) */
+	struct {
+		u64 xmit_n, xmit_tsc;         /* dg_start_xmit, whole */
+		u64 fast_n, fast_tsc;         /* sent from dg_start_xmit */
+		u64 fast_full;                /* tried, ring full: queued instead */
+		u64 slow_n;                   /* queued for the sender thread */
+		u64 send_n, send_tsc;         /* the sender thread's dg_send_one */
+		u64 wakeups;                  /* the sender thread woke up */
+		u64 compl_n, compl_tsc;       /* dg_kfree_skb_reason */
+	} st;
 } dg;
+
+/* fast also decides how klxd_glue receives: with it, completions are
+ * handled where they are received (by dg_start_xmit's poll or the receive
+ * thread, no work item) and the receive thread leaves the core to the
+ * sender; without it, as before this parameter existed. */
+static void dg_backend_mode(void)
+{
+	mutex_lock(&dg_stats_lock);
+	if (dg_backend_up)
+		klxd_glue_set_bh_oneway(&dg.ctx, fast ? (int)dummy_RPC_kfree_skb_reason : -1, fast);
+	mutex_unlock(&dg_stats_lock);
+}
 
 /* A refused call: counted, logged (rate-limited: a domain can flood). */
 #define dg_refuse(fmt, ...) do {						\
@@ -159,10 +210,14 @@ static void dg_drop(struct dg_dev *d, struct sk_buff *skb)
 
 /* --- the packet path ---------------------------------------------------------- */
 
-/* ndo_start_xmit: bottom halves off, no sleeping.  Queue for the sender. */
+static bool dg_xmit_fast(struct sk_buff *skb, struct net_device *dev);
+
+/* ndo_start_xmit: bottom halves off, no sleeping.  Sends the packet itself
+ * when it can (dg_xmit_fast), else queues it for the sender thread. */
 static netdev_tx_t dg_start_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct dg_dev *d = dg_of(dev);
+	u64 t0 = rdtsc();
 
 	if (READ_ONCE(dg.gone) || skb_queue_len(&dg.txq) >= DG_TXQ_MAX) {
 		dg_drop(d, skb);
@@ -171,10 +226,21 @@ static netdev_tx_t dg_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	/* dummy_xmit's skb_tx_timestamp: taken here, on Linux's skb, where
 	 * the socket that asked for it is */
 	skb_tx_timestamp(skb);
+	dg.st.xmit_n++;
+	if (READ_ONCE(fast))
+		klxd_glue_poll_nowait(&dg.ctx, DG_POLL_BUDGET);   /* completions: slots back */
+	/* in order: not while the sender thread has packets to send */
+	if (READ_ONCE(fast) && !atomic_read(&dg.slow_pending) && dg_xmit_fast(skb, dev)) {
+		dg.st.xmit_tsc += rdtsc() - t0;
+		return NETDEV_TX_OK;
+	}
+	dg.st.slow_n++;
+	atomic_inc(&dg.slow_pending);
 	skb_queue_tail(&dg.txq, skb);
 	wake_up_process(dg.sender);     /* referenced until the module goes */
 	if (unlikely(READ_ONCE(dg.gone)))
 		skb_queue_purge(&dg.txq);   /* raced with dg_domain_gone's purge */
+	dg.st.xmit_tsc += rdtsc() - t0;
 	return NETDEV_TX_OK;
 }
 
@@ -256,21 +322,97 @@ static void dg_send_one(struct sk_buff *skb)
 	dummy_lxd_xmit(skb, dev, skb->len, (__force u16)skb->protocol, headlen, data);
 }
 
+/*
+ * From dg_start_xmit (bottom halves off): a pool slot, the head copied, the
+ * one-way dummy_lxd_xmit straight onto the ring.  False, with nothing
+ * changed, when that cannot be done without waiting (no slot free, the
+ * ring full): the caller queues the skb for the sender thread.  True when
+ * the skb is taken care of (sent, or dropped and counted).
+ */
+static bool dg_xmit_fast(struct sk_buff *skb, struct net_device *dev)
+{
+	struct dg_dev *d = dg_of(dev);
+	u64 t0 = rdtsc();
+	u32 headlen;
+	void *data;
+	int slot = -1, err;
+
+	if (!READ_ONCE(dg.pool_attached))
+		return false;
+	/* The slot is taken and the skb recorded in it in one step, checking
+	 * gone under dg.lock: dg_domain_gone, which sets gone first, then
+	 * sees it there when it detaches the packets in flight. */
+	spin_lock_bh(&dg.lock);
+	if (!dg.gone && dg.nfree && dg.inflight < DG_INFLIGHT) {
+		slot = (int)dg.free_slots[--dg.nfree];
+		dg.inflight++;
+		dg.slot_skb[slot] = skb;
+		dg.sent++;
+	}
+	spin_unlock_bh(&dg.lock);
+	if (slot < 0)
+		return false;
+	data = (u8 *)dg.pool + (size_t)slot * DG_SLOT_BYTES;
+	headlen = min_t(u32, skb->len, DG_SLOT_BYTES);
+	if (skb_copy_bits(skb, 0, data, headlen)) {
+		dg_slot_put(slot, skb);
+		dg_drop(d, skb);
+		return true;
+	}
+	dg_cb(skb)->slot = (u32)slot;
+	dg_cb(skb)->magic = DG_CB_MAGIC;
+	klxd_glue_nowait_begin();
+	dummy_lxd_xmit(skb, dev, skb->len, (__force u16)skb->protocol, headlen, data);
+	err = klxd_glue_nowait_end();
+	if (err == -EAGAIN) {
+		/* Nothing went out: undo (the reference the stub exported for
+		 * the skb, the slot) and let the sender thread wait for room. */
+		dg.st.fast_full++;
+		glue_ref_drop(&dg.ctx, skb, dummy_TYPE_sk_buff);
+		dg_cb(skb)->magic = 0;
+		spin_lock_bh(&dg.lock);
+		if (dg.slot_skb[slot] == skb) {
+			dg.slot_skb[slot] = NULL;
+			dg.free_slots[dg.nfree++] = slot;
+			dg.inflight--;
+			dg.sent--;
+			spin_unlock_bh(&dg.lock);
+			return false;
+		}
+		/* dg_domain_gone took it meanwhile: it frees it */
+		spin_unlock_bh(&dg.lock);
+		return true;
+	}
+	/* Sent, or it could not go (the domain is gone, a marshalling error,
+	 * logged): as in dg_send_one the skb then stays in its slot until
+	 * dg_domain_gone frees every packet in flight. */
+	dg.st.fast_n++;
+	dg.st.fast_tsc += rdtsc() - t0;
+	return true;
+}
+
 static int dg_sender_main(void *arg)
 {
 	struct sk_buff *skb;
+	u64 t0;
 
 	(void)arg;
 	while (!kthread_should_stop()) {
 		skb = skb_dequeue(&dg.txq);
 		if (skb) {
+			t0 = rdtsc();
 			dg_send_one(skb);
+			atomic_dec(&dg.slow_pending);
+			dg.st.send_n++;
+			dg.st.send_tsc += rdtsc() - t0;
 			cond_resched();
 			continue;
 		}
 		set_current_state(TASK_INTERRUPTIBLE);
-		if (skb_queue_empty(&dg.txq) && !kthread_should_stop())
+		if (skb_queue_empty(&dg.txq) && !kthread_should_stop()) {
 			schedule();
+			dg.st.wakeups++;
+		}
 		__set_current_state(TASK_RUNNING);
 	}
 	return 0;
@@ -282,6 +424,7 @@ void dg_kfree_skb_reason(struct sk_buff *skb, enum skb_drop_reason reason);
 void dg_kfree_skb_reason(struct sk_buff *skb, enum skb_drop_reason reason)
 {
 	struct dg_skb_cb *cb = dg_cb(skb);
+	u64 t0 = rdtsc();
 
 	if (cb->magic != DG_CB_MAGIC || !dg_slot_put(cb->slot, skb)) {
 		atomic_inc(&dg.bad_completions);
@@ -292,7 +435,50 @@ void dg_kfree_skb_reason(struct sk_buff *skb, enum skb_drop_reason reason)
 	if ((unsigned int)reason >= SKB_DROP_REASON_MAX)
 		reason = SKB_DROP_REASON_NOT_SPECIFIED;
 	kfree_skb_reason(skb, reason);
+	dg.st.compl_n++;
+	dg.st.compl_tsc += rdtsc() - t0;
 }
+
+/* /sys/module/dummy_glue/parameters/stats: read, the counters since the
+ * last write (any write resets them).  One line, name=value. */
+static int dg_stats_get(char *buf, const struct kernel_param *kp)
+{
+	struct klxd_glue_stats k;
+
+	(void)kp;
+	mutex_lock(&dg_stats_lock);
+	klxd_glue_stats(&dg.ctx, &k, false);
+	mutex_unlock(&dg_stats_lock);
+	return scnprintf(buf, PAGE_SIZE,
+			 "xmit=%llu/%llu fast=%llu/%llu fast_full=%llu slow=%llu send=%llu/%llu wakeups=%llu compl=%llu/%llu sender_csw=%lu/%lu glue_send=%llu/%llu glue_try=%llu/%llu try_full=%llu rx_rounds=%llu rx_slots=%llu rx_tsc=%llu rx_empty=%llu/%llu rx_yields=%llu rx_naps=%llu ow_runs=%llu ow_msgs=%llu ow_tsc=%llu rx_csw=%llu/%llu lazy_naps=%llu bh_msgs=%llu poll=%llu/%llu/%llu\n",
+			 dg.st.xmit_n, dg.st.xmit_tsc, dg.st.fast_n, dg.st.fast_tsc, dg.st.fast_full,
+			 dg.st.slow_n, dg.st.send_n, dg.st.send_tsc, dg.st.wakeups, dg.st.compl_n,
+			 dg.st.compl_tsc, dg.sender ? dg.sender->nvcsw : 0,
+			 dg.sender ? dg.sender->nivcsw : 0, k.send_n, k.send_tsc, k.try_n, k.try_tsc,
+			 k.try_full, k.rx_rounds, k.rx_slots, k.rx_tsc, k.rx_empty, k.rx_empty_tsc,
+			 k.rx_yields, k.rx_naps, k.ow_runs, k.ow_msgs, k.ow_tsc, k.rx_nvcsw, k.rx_nivcsw,
+			 k.rx_lazy_naps, k.bh_msgs, k.poll_n, k.poll_slots, k.poll_tsc);
+}
+
+static int dg_stats_set(const char *val, const struct kernel_param *kp)
+{
+	struct klxd_glue_stats k;
+
+	(void)val;
+	(void)kp;
+	memset(&dg.st, 0, sizeof(dg.st));
+	mutex_lock(&dg_stats_lock);
+	klxd_glue_stats(&dg.ctx, &k, true);
+	mutex_unlock(&dg_stats_lock);
+	return 0;
+}
+
+static const struct kernel_param_ops dg_stats_ops = {
+	.get = dg_stats_get,
+	.set = dg_stats_set,
+};
+module_param_cb(stats, &dg_stats_ops, NULL, 0644);
+MODULE_PARM_DESC(stats, "per-stage counters of the packet path (write: reset)");
 
 /* --- ops that cannot cross where Linux calls them ------------------------------ */
 
@@ -818,7 +1004,10 @@ static void dg_domain_gone(void)
 		dg.devs[i].dev = NULL;
 	}
 
+	mutex_lock(&dg_stats_lock);
+	dg_backend_up = false;
 	klxd_glue_stop(&dg.ctx);
+	mutex_unlock(&dg_stats_lock);
 	skb_queue_purge(&dg.txq);
 	for (i = 0; i < DG_SLOTS; i++) {
 		spin_lock_bh(&dg.lock);
@@ -900,6 +1089,10 @@ static int __init dg_init(void)
 		put_task_struct(dg.sender);
 		goto leak;
 	}
+	mutex_lock(&dg_stats_lock);
+	dg_backend_up = true;
+	mutex_unlock(&dg_stats_lock);
+	dg_backend_mode();
 	schedule_delayed_work(&dg.watch, msecs_to_jiffies(DG_WATCH_MS));
 	pr_info("serving domain %u (IDL %#llx), packet pool %lu KiB (%u slots, %u in flight) at %#lx in the domain\n",
 		domain, dummy_IDL_HASH, DG_POOL_BYTES >> 10, (unsigned int)DG_SLOTS, DG_INFLIGHT, va);

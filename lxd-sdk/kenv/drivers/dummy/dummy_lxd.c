@@ -14,6 +14,7 @@
 #include <net/net_namespace.h>
 #include <net/rtnetlink.h>
 #include <linux/if_link.h>
+#include <asm/msr.h>
 
 #include <lxds/hypercall_abi.h>
 #include "dummy_common.h"
@@ -66,10 +67,34 @@ int dummy_lxd_attach_pool(u64 bytes)
  * ndo_start_xmit on the domain's copy of the device.  The driver frees the
  * skb (dev_kfree_skb: the one-way kfree_skb_reason back to Linux).
  */
+/* A measurement (docs/bench-net.md): every DL_STATS_EVERY packets, the TSC
+ * spent in dummy_lxd_xmit (the driver and the completion's send) and the
+ * TSC between the first and the last of them (the domain's time per packet,
+ * whatever it did meanwhile: polling, dispatch, thread switches, idling). */
+#define DL_STATS_EVERY 1000
+static u64 dl_n, dl_in, dl_first;
+
+static void dl_account(u64 t0)
+{
+	u64 t1 = rdtsc();
+
+	if (dl_n == 0)
+		dl_first = t0;
+	dl_in += t1 - t0;
+	if (++dl_n < DL_STATS_EVERY)
+		return;
+	pr_info("dummy_lxd: stats: %u packets: %llu tsc/pkt in dummy_lxd_xmit, %llu tsc/pkt from first to last\n",
+		DL_STATS_EVERY, (unsigned long long)(dl_in / DL_STATS_EVERY),
+		(unsigned long long)((t1 - dl_first) / DL_STATS_EVERY));
+	dl_n = 0;
+	dl_in = 0;
+}
+
 void dummy_lxd_xmit(struct sk_buff *skb, struct net_device *dev, u32 len, u16 protocol,
 		    u32 headlen, void *data)
 {
 	struct skb_shared_info *sh = (struct skb_shared_info *)(skb + 1);
+	u64 t0 = rdtsc();
 	netdev_tx_t rc;
 
 	if (headlen > len || !dev->netdev_ops || !dev->netdev_ops->ndo_start_xmit) {
@@ -93,6 +118,7 @@ void dummy_lxd_xmit(struct sk_buff *skb, struct net_device *dev, u32 len, u16 pr
 		pr_err("dummy_lxd: %s: ndo_start_xmit returned %d; packet dropped\n", dev->name, rc);
 		kfree_skb(skb);
 	}
+	dl_account(t0);
 }
 
 /*
