@@ -83,8 +83,11 @@ int arch_linux_load(const struct linux_load *l, struct vcpu_boot *boot, const ch
  * else one line saying why not, and 0.  -errno if the mapping failed. */
 struct ept;
 int arch_linux_apic_protect(struct ept *ept, uint64_t linux_cores);
-/* Hides the cores Linux does not get from its firmware tables. */
-void arch_hide_cpus_from_linux(unsigned int linux_cpus);
+/* Hides the cores Linux does not get (not in the mask of cpus[] indexes) from its
+ * firmware tables. */
+void arch_hide_cpus_from_linux(uint64_t linux_cores);
+/* NULL if Linux may run on more than one core with this backend, else why not. */
+const char *arch_linux_smp_refusal(void);
 /* Moves the console off the port the first guest is given (COM1 -> COM2). */
 void arch_console_handover(void);
 
