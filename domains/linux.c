@@ -38,12 +38,13 @@ enum linux_ap_state {
     AP_WAIT_SIPI,       /* after INIT */
     AP_STARTING,        /* a SIPI was taken; its core is creating the vCPU */
     AP_RUNNING,
-    AP_STOPPED,         /* its vCPU stopped (a fault): this core of Linux is gone */
+    AP_RESETTING,       /* INIT while running: its vCPU is being stopped, then waits for SIPI */
+    AP_STOPPED,         /* its vCPU stopped (a fault): this core of Linux is gone until INIT */
 };
 
 static const char *const ap_state_name[] = {
     [AP_HALTED] = "halted", [AP_WAIT_SIPI] = "waiting for SIPI", [AP_STARTING] = "starting",
-    [AP_RUNNING] = "running", [AP_STOPPED] = "stopped",
+    [AP_RUNNING] = "running", [AP_RESETTING] = "being reset", [AP_STOPPED] = "stopped",
 };
 
 struct linux_ap {
@@ -251,15 +252,30 @@ static void linux_ap_main(void *arg)
     printk("linux: cpu %u started by Linux's INIT-SIPI: real mode at %#x:0000 (physical %#x)\n",
            ap->cpu, ap->vector << 8, ap->vector << 12);
     arch_vcpu_run(v);
+    if (__atomic_load_n(&ap->state, __ATOMIC_ACQUIRE) == AP_RESETTING &&
+        v->stop == VCPU_STOP_REQUESTED) {
+        arch_vcpu_destroy(v);
+        printk("linux: cpu %u reset by Linux's INIT: its vCPU is gone, the core waits for a "
+               "SIPI\n", ap->cpu);
+        __atomic_store_n(&ap->state, AP_WAIT_SIPI, __ATOMIC_RELEASE);
+        return;
+    }
     linux_vcpu_ended(v);
     arch_vcpu_destroy(v);
     __atomic_store_n(&ap->state, AP_STOPPED, __ATOMIC_RELEASE);
 }
 
+/*
+ * INIT to one of Linux's other cores.  As on the CPU: a halted or stopped
+ * core waits for a SIPI; a running one is reset (Linux's CPU hotplug brings
+ * an offlined core back with INIT-SIPI-SIPI): its vCPU is stopped by a real
+ * INIT, which VMX non-root turns into a VM exit, and destroyed on its core.
+ */
 const char *linux_ap_init(unsigned int cpu)
 {
     struct linux_ap *ap = &linux_aps[cpu];
     const char *why = NULL;
+    bool reset = false;
 
     if (cpu == linux_vcpu.home_cpu)
         return "it is Linux's boot core, running: refused";
@@ -267,17 +283,26 @@ const char *linux_ap_init(unsigned int cpu)
     switch (ap->state) {
     case AP_HALTED:
     case AP_WAIT_SIPI:
+    case AP_STOPPED:
         ap->state = AP_WAIT_SIPI;
         break;
-    case AP_STARTING:
     case AP_RUNNING:
-        why = "it is running: an INIT would reset a running core of Linux; refused";
+        ap->state = AP_RESETTING;
+        ap->vcpu.stop_requested = true;
+        reset = true;
         break;
-    case AP_STOPPED:
-        why = "its vCPU stopped after a fault; it is not restarted";
+    case AP_RESETTING:
+        break;
+    case AP_STARTING:
+        why = "its vCPU is being created: refused";
         break;
     }
     spin_unlock(&linux_ap_lock);
+    if (reset) {
+        printk("linux: INIT to its running cpu %u: its vCPU is stopped and the core waits for "
+               "a SIPI\n", cpu);
+        arch_force_guest_exit(cpu);
+    }
     return why;
 }
 
@@ -289,6 +314,10 @@ const char *linux_ap_sipi(unsigned int cpu, uint8_t vector)
 
     if (cpu == linux_vcpu.home_cpu)
         return "it is Linux's boot core, running: ignored";
+    /* right after an INIT to a running core: wait (at most 200 ms) until it is reset */
+    for (unsigned int t = 0; t < 200000 &&
+         __atomic_load_n(&ap->state, __ATOMIC_ACQUIRE) == AP_RESETTING; t += 50)
+        arch_udelay(50);
     spin_lock(&linux_ap_lock);
     was = ap->state;
     if (was == AP_WAIT_SIPI) {
@@ -303,12 +332,18 @@ const char *linux_ap_sipi(unsigned int cpu, uint8_t vector)
     case AP_STARTING:
     case AP_RUNNING:
         return "it has left wait-for-SIPI: ignored, as the CPU does";
+    case AP_RESETTING:
+        return "it did not stop within 200 ms of the INIT: ignored";
     case AP_HALTED:
         return "no INIT before it (the core is not waiting for a SIPI): ignored";
     case AP_STOPPED:
         return "its vCPU stopped after a fault: ignored";
     }
     rc = cpu_run_on(cpu, linux_ap_main, ap);
+    for (unsigned int t = 0; rc == -EBUSY && t < 100000; t += 50) {
+        arch_udelay(50);                /* a core just reset is still leaving its work */
+        rc = cpu_run_on(cpu, linux_ap_main, ap);
+    }
     if (rc) {
         __atomic_store_n(&ap->state, AP_WAIT_SIPI, __ATOMIC_RELEASE);
         return cpus[cpu].state == CPU_BUSY ? "its core is busy in the hypervisor: ignored"

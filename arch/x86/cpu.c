@@ -137,3 +137,14 @@ void arch_kick_cpu(unsigned int cpu)
 {
     x86_lapic_send_ipi(cpus[cpu].arch_id, VECTOR_WAKEUP);
 }
+
+/*
+ * An INIT: in VMX non-root operation it is a VM exit whatever the guest
+ * masks or however it halts; in VMX root it is blocked until the next VM
+ * entry, which then exits at once (SDM Vol. 3, VMX non-root
+ * operation: "INIT signals"); The run loop sees the stop request at that exit.
+ */
+void arch_force_guest_exit(unsigned int cpu)
+{
+    x86_lapic_send_init(cpus[cpu].arch_id);
+}

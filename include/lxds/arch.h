@@ -45,6 +45,10 @@ int arch_start_secondary_cpus(void);
 /* Parked cores wait here for work (see core/cpu.c) */
 void arch_wait_for_kick(void);           /* sleep until kicked or interrupted */
 void arch_kick_cpu(unsigned int cpu);
+/* Makes the guest running on that core exit even if it halts with interrupts
+ * masked (a Linux vCPU takes its own interrupts); its run loop then sees
+ * v->stop_requested.  Only for a core running a vCPU (VT-x: an INIT). */
+void arch_force_guest_exit(unsigned int cpu);
 
 /*
  * Virtualization.  The architecture has one backend per kind of hardware
