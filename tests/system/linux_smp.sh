@@ -14,6 +14,8 @@
 make -s -C "$ROOT" linux build/lxds.elf >/dev/null ||
   { fail "hypervisor, guest kernel, klxd and lxdctl build" "make linux build/lxds.elf failed"; exit 1; }
 
+expect_hv_not() { if tr -d '\r' < "$HVLOG" | grep -qE -- "$2"; then fail "$1" "$(tr -d '\r' < "$HVLOG" | grep -E -- "$2" | head -n 1)"; else pass "$1"; fi; }
+
 linux_modules "lxds.test=lxd-smp"
 boot linux-smp bochs "linux_cores=2" --cores 4 --megs 512 --timeout 900
 expect "split: 2 cores for Linux, 2 for LXDs" '^cores: 2 for Linux, 2 for LXDs$'
@@ -32,8 +34,14 @@ expect_not "no FAIL line" '^lxds-guest: test lxd-smp: FAIL'
 expect_not "no kernel panic, oops or BUG" 'Kernel panic|BUG:|Oops|general protection'
 expect_hv "INIT to a hidden core from CPU 1 dropped" '^apic: linux/1: IPI INIT vector [0-9a-fx]+ to physical APIC ID 0x[23] dropped: Linux may send only fixed and lowest-priority IPIs'
 expect_hv "SIPI to a hidden core from CPU 1 dropped" '^apic: linux/1: IPI SIPI vector 0x10 to physical APIC ID 0x[23] dropped'
-expect_hv "INIT to Linux's running boot core refused" '^apic: linux/1: INIT to its cpu 0 \(APIC ID 0x0\): it is Linux.s boot core, running: refused'
-expect_hv_not() { if tr -d '\r' < "$HVLOG" | grep -qE -- "$2"; then fail "$1" "$(tr -d '\r' < "$HVLOG" | grep -E -- "$2" | head -n 1)"; else pass "$1"; fi; }
+expect "INIT-SIPI-SIPI sent to the hidden cores" 'dmesg: .*INIT, INIT de-assert, SIPI, SIPI sent to APIC ID 3'
+expect_hv_not "none of them started" '^linux: cpu [23] started'
+# Linux's CPU hotplug: cpu1 offline, then online (INIT-SIPI-SIPI to a running core of its own)
+expect_hv "hotplug: INIT to the offlined cpu1 resets its vCPU" '^linux: INIT to its running cpu 1: its vCPU is stopped'
+expect_hv "hotplug: the core waits for a SIPI" '^linux: cpu 1 reset by Linux.s INIT'
+expect "hotplug: cpu1 offline" '^lxds-guest: test lxd-smp: after offline: online=0 nproc=1'
+expect "hotplug: cpu1 online again" '^lxds-guest: test lxd-smp: after online: online=0-1 nproc=2'
+expect "hotplug: a busy loop on cpu1 after it" '^lxds-guest: test lxd-smp: busy loop on cpu1 after the hotplug: [0-9]+'
 expect_hv_not "no Linux core stopped" '^linux: (the guest|its cpu [0-9]+) stopped'
 expect_hv_not "no VM-entry failure" 'VM entry failed|VMLAUNCH failed|VMRESUME failed'
 expect_rc "Linux powered off" 0
