@@ -268,8 +268,9 @@ static void linux_ap_main(void *arg)
 /*
  * INIT to one of Linux's other cores.  As on the CPU: a halted or stopped
  * core waits for a SIPI; a running one is reset (Linux's CPU hotplug brings
- * an offlined core back with INIT-SIPI-SIPI): its vCPU is stopped by a real
- * INIT, which VMX non-root turns into a VM exit, and destroyed on its core.
+ * an offlined core back with INIT-SIPI-SIPI): its vCPU is asked to stop,
+ * made to exit (arch_force_guest_exit: on VT-x its preemption timer, within
+ * about 10 ms) and destroyed on its core.
  */
 const char *linux_ap_init(unsigned int cpu)
 {
@@ -314,8 +315,8 @@ const char *linux_ap_sipi(unsigned int cpu, uint8_t vector)
 
     if (cpu == linux_vcpu.home_cpu)
         return "it is Linux's boot core, running: ignored";
-    /* right after an INIT to a running core: wait (at most 200 ms) until it is reset */
-    for (unsigned int t = 0; t < 200000 &&
+    /* right after an INIT to a running core: wait (at most 500 ms) until it is reset */
+    for (unsigned int t = 0; t < 500000 &&
          __atomic_load_n(&ap->state, __ATOMIC_ACQUIRE) == AP_RESETTING; t += 50)
         arch_udelay(50);
     spin_lock(&linux_ap_lock);
@@ -333,7 +334,7 @@ const char *linux_ap_sipi(unsigned int cpu, uint8_t vector)
     case AP_RUNNING:
         return "it has left wait-for-SIPI: ignored, as the CPU does";
     case AP_RESETTING:
-        return "it did not stop within 200 ms of the INIT: ignored";
+        return "it did not stop within 500 ms of the INIT: ignored";
     case AP_HALTED:
         return "no INIT before it (the core is not waiting for a SIPI): ignored";
     case AP_STOPPED:
