@@ -21,7 +21,7 @@
 #define EFER_LMA          (1ull << 10)
 #define EFER_NXE          (1ull << 11)
 #define WATCHDOG_QUANTUM  2000000ull    /* TSC cycles between preemption-timer exits */
-#define LINUX_AP_QUANTUM  20000000ull   /* the same for Linux's other cores (no watchdog) */
+#define LINUX_AP_QUANTUM_MS 10ull       /* the same for Linux's other cores (no watchdog), in ms */
 
 extern char vmx_exit_point[];
 
@@ -63,7 +63,7 @@ static void setup_controls(struct vcpu *v, struct arch_vcpu *a)
         /* real mode to long mode by the guest itself: PE and PG are its own, the
          * CPU sets EFER.LMA, and a VM exit stores it in "IA-32e mode guest" */
         vmwrite(PROC_BASED_CONTROLS2, c.proc2 | PROC2_UNRESTRICTED_GUEST);
-        /* and it exits at least every LINUX_AP_QUANTUM, halted or not, so an INIT
+        /* and it exits at least every LINUX_AP_QUANTUM_MS, halted or not, so an INIT
          * from Linux (its CPU hotplug) reaches it: see arch_force_guest_exit() */
         vmwrite(PIN_BASED_CONTROLS, c.pin | PIN_PREEMPTION_TIMER);
         vmwrite(ENTRY_CONTROLS, c.entry & ~ENTRY_IA32E_MODE_GUEST);
@@ -277,7 +277,8 @@ int vmx_vcpu_create(struct vcpu *v, const struct vcpu_boot *boot)
     a->timer_quantum = (uint32_t)(WATCHDOG_QUANTUM >> vmx_caps.preemption_shift);
     a->unrestricted = boot->sipi_start;
     if (a->unrestricted)
-        a->timer_quantum = (uint32_t)(LINUX_AP_QUANTUM >> vmx_caps.preemption_shift);
+        a->timer_quantum = (uint32_t)MIN(UINT32_MAX, (arch_cycles_khz() * LINUX_AP_QUANTUM_MS) >>
+                                                      vmx_caps.preemption_shift);
     rc = boot->sipi_start && (v->kind != VCPU_KIND_LINUX || !vmx_caps.has_unrestricted)
              ? -ENOTSUP : alloc_pages(a);
     if (!rc && (vmx_clear(a->vmcs_pa) || vmx_ptrld(a->vmcs_pa)))
