@@ -34,6 +34,7 @@ expect_not "no FAIL line" '^lxds-guest: test lxd-smp: FAIL'
 expect_not "no kernel panic, oops or BUG" 'Kernel panic|BUG:|Oops|general protection'
 expect_hv "INIT to a hidden core from CPU 1 dropped" '^apic: linux/1: IPI INIT vector [0-9a-fx]+ to physical APIC ID 0x[23] dropped: Linux may send only fixed and lowest-priority IPIs'
 expect_hv "SIPI to a hidden core from CPU 1 dropped" '^apic: linux/1: IPI SIPI vector 0x10 to physical APIC ID 0x[23] dropped'
+expect "hypercall stress from CPU 0 and CPU 1 at once: every round, nothing leaked" '^lxds-guest: test lxd-smp: hypercall stress: cpu0 ([0-9]+)/\1 rounds, cpu1 \1/\1 rounds; pool free ([0-9]+) \(before \2\); domains left: 0'
 expect "INIT-SIPI-SIPI sent to the hidden cores" 'dmesg: .*INIT, INIT de-assert, SIPI, SIPI sent to APIC ID 3'
 expect_hv_not "none of them started" '^linux: cpu [23] started'
 # Linux's CPU hotplug: cpu1 offline, then online (INIT-SIPI-SIPI to a running core of its own)

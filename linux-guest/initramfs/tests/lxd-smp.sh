@@ -33,6 +33,31 @@ run taskset -c 0 lxdctl ping echo -n 2000 || fail "ping from CPU 0"
 printf '%s\n' "$OUT" | grep -q '^ping: 2000/2000 replies correct' || fail "ping from CPU 0: not every reply correct"
 run taskset -c 1 lxdctl info
 run taskset -c 1 lxdctl destroy echo || fail "destroy echo from CPU 1"
+# hypercalls from both Linux cores at once: each loop, pinned to its CPU,
+# loads, pings and destroys its own echo domain on its own LXD core, with
+# info and list calls between; then every domain is gone and the pool is whole
+R=${SMP_ROUNDS:-4}
+free0=$(pool_free)
+stress() {  # CPU NAME CORE
+  ok=0
+  for r in $(seq "$R"); do
+    taskset -c "$1" lxdctl load /lib/lxd/echo.lxd "$2" --core "$3" >/dev/null 2>&1 &&
+      taskset -c "$1" lxdctl info >/dev/null 2>&1 &&
+      taskset -c "$1" lxdctl ping "$2" -n 100 2>&1 | grep -q '^ping: 100/100 replies correct' &&
+      taskset -c "$1" lxdctl list >/dev/null 2>&1 &&
+      taskset -c "$1" lxdctl destroy "$2" >/dev/null 2>&1 && ok=$((ok + 1))
+  done
+  echo "$ok"
+}
+stress 0 e0 2 > /tmp/s0 &
+q0=$!
+stress 1 e1 3 > /tmp/s1 &
+q1=$!
+wait $q0; wait $q1
+free1=$(pool_free)
+say "hypercall stress: cpu0 $(cat /tmp/s0)/$R rounds, cpu1 $(cat /tmp/s1)/$R rounds; pool free $free1 (before $free0); domains left: $(lxdctl list | grep -c running)"
+[ "$(cat /tmp/s0)" = "$R" ] && [ "$(cat /tmp/s1)" = "$R" ] || fail "a hypercall stress round failed"
+[ "$free1" = "$free0" ] || fail "pool free $free1 after the stress, $free0 before"
 # INIT-SIPI-SIPI from CPU 1 to the hidden cores: dropped by the hypervisor
 run taskset -c 1 insmod /lib/modules/klxd_kattack.ko ipi=2 || fail "klxd_kattack ipi=2"
 dmesg | grep -E 'sent to APIC ID|start-up IPIs' | while IFS= read -r l; do say "  dmesg: $l"; done
