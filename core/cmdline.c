@@ -10,6 +10,7 @@ void cmdline_defaults(struct hv_config *cfg)
 {
     *cfg = (struct hv_config){
         .lxd_cores = LXD_CORES_DEFAULT,
+        .linux_cores = 1,
         .lxd_pool_bytes = MiB(64),
         .log_level = LOG_INFO,
     };
@@ -17,7 +18,8 @@ void cmdline_defaults(struct hv_config *cfg)
 
 const char *cmdline_help(void)
 {
-    return "  lxd_cores=N          cores reserved for LXDs (default: all but Linux's)\n"
+    return "  linux_cores=N        cores for Linux, the boot core first (default 1)\n"
+           "  lxd_cores=N          cores reserved for LXDs (default: all but Linux's)\n"
            "  lxd_pool=SIZE[K|M|G] memory kept from Linux for LXDs (default 64M)\n"
            "  log=err|warn|info|debug  hypervisor log level (default info)\n"
            "  selftest             run the built-in self tests\n"
@@ -88,8 +90,8 @@ static int apply_option(const char *key, const char *val, struct hv_config *cfg,
         fmt_snprintf(err, errlen, "option '%s' takes no value (got '%s')", key, val);
         return -EINVAL;
     }
-    if (!flag && !val && (!strcmp(key, "lxd_cores") || !strcmp(key, "lxd_pool") ||
-                          !strcmp(key, "log") || !strcmp(key, "test_exception") ||
+    if (!flag && !val && (!strcmp(key, "lxd_cores") || !strcmp(key, "linux_cores") ||
+                          !strcmp(key, "lxd_pool") || !strcmp(key, "log") || !strcmp(key, "test_exception") ||
                           !strcmp(key, "test_outside_core"))) {
         fmt_snprintf(err, errlen, "option '%s' needs a value ('%s=...')", key, key);
         return -EINVAL;
@@ -104,6 +106,12 @@ static int apply_option(const char *key, const char *val, struct hv_config *cfg,
             return -EINVAL;
         }
         cfg->lxd_cores = (int)n;
+    } else if (!strcmp(key, "linux_cores")) {
+        if (parse_u64(val, false, &n) || n < 1 || n > 64) {
+            fmt_snprintf(err, errlen, "linux_cores: '%s' is not a core count (1..64)", val);
+            return -EINVAL;
+        }
+        cfg->linux_cores = (unsigned int)n;
     } else if (!strcmp(key, "test_outside_core")) {
         if (parse_u64(val, false, &n) || n < 1 || n > 255) {
             fmt_snprintf(err, errlen, "test_outside_core: '%s' is not a core number (1..255)", val);

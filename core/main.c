@@ -6,6 +6,7 @@
 #include <lxds/cmdline.h>
 #include <lxds/cpu.h>
 #include <lxds/errno.h>
+#include <lxds/format.h>
 #include <lxds/linux_guest.h>
 #include <lxds/memory.h>
 #include <lxds/multiboot2.h>
@@ -63,6 +64,54 @@ static void require_virtualization(void)
     arch_poweroff();
 }
 
+static void __noreturn refuse_split(const char *fmt, unsigned int a, int b)
+{
+    char line[160];
+
+    fmt_snprintf(line, sizeof(line), fmt, a, b);
+    pr_err("cmdline: %s\n", line);
+    printk("lxds: refusing to boot with this split of the cores\n");
+    arch_poweroff();
+}
+
+/*
+ * The split: cores 0..linux_cores-1 (the boot core first) run Linux, the
+ * last lxd_cores ones run LXDs, any between stay idle.  With more than one
+ * Linux core at least one core must be left for LXDs.
+ */
+static void split_cores(int online)
+{
+    unsigned int nlinux = hv_config.linux_cores;
+    const char *why;
+
+    if (nlinux > (unsigned int)online)
+        refuse_split("linux_cores=%u exceeds the %d core(s) online", nlinux, online);
+    if (nlinux > 1 && nlinux == (unsigned int)online)
+        refuse_split("linux_cores=%u leaves no core for LXDs (%d online)", nlinux, online);
+    for (unsigned int i = 0; i < nlinux; i++)
+        if (i >= cpu_count || (cpus[i].state != CPU_PARKED && cpus[i].state != CPU_BUSY))
+            refuse_split("linux_cores=%u: core %u is not online", nlinux, (int)i);
+    if (nlinux > 1 && (why = arch_linux_smp_refusal())) {
+        pr_err("cmdline: linux_cores=%u is not supported here: %s\n", nlinux, why);
+        printk("lxds: refusing to boot with this split of the cores\n");
+        arch_poweroff();
+    }
+    if (hv_config.lxd_cores == LXD_CORES_DEFAULT)
+        hv_config.lxd_cores = online - (int)nlinux;
+    if (hv_config.lxd_cores > online - (int)nlinux) {
+        if (nlinux > 1)
+            refuse_split("linux_cores=%u leaves fewer cores than lxd_cores=%d", nlinux,
+                         hv_config.lxd_cores);
+        pr_err("cmdline: lxd_cores=%d leaves no core for Linux (%d online); using %d\n",
+               hv_config.lxd_cores, online, online - 1);
+        hv_config.lxd_cores = online - 1;
+    }
+    printk("cores: %u for Linux, %d for LXDs", nlinux, hv_config.lxd_cores);
+    if (online - (int)nlinux - hv_config.lxd_cores > 0)
+        printk(", %d idle", online - (int)nlinux - hv_config.lxd_cores);
+    printk("\n");
+}
+
 static void start_cores(void)
 {
     int online = arch_start_secondary_cpus();
@@ -73,18 +122,7 @@ static void start_cores(void)
         arch_poweroff();
     }
     printk("%d cores online\n", online);
-    /* Linux runs on the boot core alone for now; LXDs may have the others */
-    if (hv_config.lxd_cores == LXD_CORES_DEFAULT)
-        hv_config.lxd_cores = online - 1;
-    if (hv_config.lxd_cores >= online) {
-        pr_err("cmdline: lxd_cores=%d leaves no core for Linux (%d online); using %d\n",
-               hv_config.lxd_cores, online, online - 1);
-        hv_config.lxd_cores = online - 1;
-    }
-    printk("cores: 1 for Linux, %d for LXDs", hv_config.lxd_cores);
-    if (online - 1 - hv_config.lxd_cores > 0)
-        printk(", %d idle", online - 1 - hv_config.lxd_cores);
-    printk("\n");
+    split_cores(online);
 }
 
 static void start_virtualization(void)

@@ -5,8 +5,16 @@
  * existing domains.  No guest buffer is read twice: whatever is checked is
  * first copied into the hypervisor's memory and checked and used there, since
  * Linux's memory can change during the call (another Linux vCPU, or an LXD
- * that Linux granted those pages to).  Results are written out once, at the
- * end.
+ * that Linux granted those pages to): names, argument strings, status and
+ * debug requests into locals, an ELF image into pool frames.  Results are
+ * written out once, at the end.
+ *
+ * Locking (docs/hypercalls.md): Linux may run on several cores
+ * (linux_cores=N), each a vCPU that can call at any time.  One lock,
+ * hypercall_lock, is held around the whole dispatch, so Linux's calls run
+ * one at a time whatever core makes them: the LXD table, the pool, the
+ * debugger's state and hc_debug's buffer are only changed under it by
+ * Linux (LXD cores change their own domain's state by atomics, as before).
  */
 #include <lxds/domain.h>
 #include <lxds/errno.h>
@@ -16,6 +24,7 @@
 #include <lxds/lxd_pool.h>
 #include <lxds/memory.h>
 #include <lxds/printk.h>
+#include <lxds/spinlock.h>
 #include <lxds/string.h>
 
 #define LOG_READ_MAX   KiB(64)
@@ -175,7 +184,7 @@ static int64_t hc_log_read(uint64_t buf, uint64_t len, uint64_t pos_gpa)
  */
 static int64_t hc_debug(uint64_t id, uint64_t gpa)
 {
-    static uint8_t buf[LXDS_DBG_MEM_MAX];   /* Linux's hypercalls run on the boot core only */
+    static uint8_t buf[LXDS_DBG_MEM_MAX];   /* under hypercall_lock: one call at a time */
     struct lxds_debug req;
     bool mem;
 
@@ -207,6 +216,27 @@ static bool takes_id(uint64_t nr)
            nr == LXDS_HC_DEBUG;
 }
 
+static spinlock_t hypercall_lock = SPINLOCK_INIT;
+
+static int64_t dispatch(struct vcpu *v, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+    switch (v->regs.rax) {
+    case LXDS_HC_VERSION: return LXDS_ABI_VERSION;
+    case LXDS_HC_INFO: return hc_info(a0);
+    case LXDS_HC_CREATE: return hc_create(a0, a1, a2);
+    case LXDS_HC_START: return lxd_start((uint32_t)a0, (int)(int64_t)a1);
+    case LXDS_HC_STOP: return lxd_stop((uint32_t)a0);
+    case LXDS_HC_DESTROY: return lxd_destroy((uint32_t)a0);
+    case LXDS_HC_STATUS: return hc_status(a0, a1);
+    case LXDS_HC_LIST: return hc_list(a0, a1);
+    case LXDS_HC_GRANT: return hc_grant(a0, a1, a2);
+    case LXDS_HC_LOG_READ: return hc_log_read(a0, a1, a2);
+    case LXDS_HC_SET_ARGS: return hc_set_args(a0, a1, a2);
+    case LXDS_HC_DEBUG: return hc_debug(a0, a1);
+    default: return -ENOSYS;
+    }
+}
+
 enum hypercall_action linux_hypercall(struct vcpu *v)
 {
     uint64_t a0 = v->regs.rdi, a1 = v->regs.rsi, a2 = v->regs.rdx;
@@ -225,20 +255,12 @@ enum hypercall_action linux_hypercall(struct vcpu *v)
         v->regs.rax = (uint64_t)(int64_t)trace_error(-EINVAL);
         return HC_RESUME;
     }
-    switch (v->regs.rax) {
-    case LXDS_HC_VERSION: ret = LXDS_ABI_VERSION; break;
-    case LXDS_HC_INFO: ret = hc_info(a0); break;
-    case LXDS_HC_CREATE: ret = hc_create(a0, a1, a2); break;
-    case LXDS_HC_START: ret = lxd_start((uint32_t)a0, (int)(int64_t)a1); break;
-    case LXDS_HC_STOP: ret = lxd_stop((uint32_t)a0); break;
-    case LXDS_HC_DESTROY: ret = lxd_destroy((uint32_t)a0); break;
-    case LXDS_HC_STATUS: ret = hc_status(a0, a1); break;
-    case LXDS_HC_LIST: ret = hc_list(a0, a1); break;
-    case LXDS_HC_GRANT: ret = hc_grant(a0, a1, a2); break;
-    case LXDS_HC_LOG_READ: ret = hc_log_read(a0, a1, a2); break;
-    case LXDS_HC_SET_ARGS: ret = hc_set_args(a0, a1, a2); break;
-    case LXDS_HC_DEBUG: ret = hc_debug(a0, a1); break;
-    default: ret = -ENOSYS; break;
+    if (v->regs.rax == LXDS_HC_VERSION) {
+        ret = LXDS_ABI_VERSION;         /* no state: no lock */
+    } else {
+        spin_lock(&hypercall_lock);
+        ret = dispatch(v, a0, a1, a2);
+        spin_unlock(&hypercall_lock);
     }
     v->regs.rax = (uint64_t)ret;
     return HC_RESUME;

@@ -113,7 +113,8 @@ static const struct policy_msrs linux_msrs[] = {
 };
 
 static struct arch_power_ports power;
-static uint64_t apic_base;              /* Linux's core's APIC_BASE, fixed */
+static uint64_t apic_base;              /* Linux's boot core's APIC_BASE, fixed */
+#define APIC_BASE_BSP   (1ull << 8)
 static bool kbc_output_pending;         /* 0xD1 sent: the next data byte is the output port */
 static uint32_t request_port, request_value;
 
@@ -203,8 +204,10 @@ static enum policy_result linux_msr(struct vcpu *v, uint32_t msr, bool write, ui
         *val = 1;                       /* locked, VMX off: no nested VT-x */
         return POLICY_DONE;
     case MSR_APIC_BASE:
-        /* the same value again is fine; moving the APIC or switching its mode is not */
-        return write && *val == apic_base ? POLICY_DONE : POLICY_REFUSED;
+        /* the same value again is fine (bit 8, BSP, is read-only and differs on
+         * Linux's other cores); moving the APIC or switching its mode is not */
+        return write && (*val & ~APIC_BASE_BSP) == (apic_base & ~APIC_BASE_BSP)
+                   ? POLICY_DONE : POLICY_REFUSED;
     default:
         return POLICY_REFUSED;
     }

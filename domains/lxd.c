@@ -392,7 +392,7 @@ static bool is_lxd_core(unsigned int c)
 {
     unsigned int first = cpu_count - (unsigned int)hv_config.lxd_cores;
 
-    return c >= 1 && c < cpu_count && c >= first;
+    return c >= 1 && c >= hv_config.linux_cores && c < cpu_count && c >= first;
 }
 
 static bool core_in_use(unsigned int c)

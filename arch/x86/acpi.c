@@ -4,6 +4,7 @@
  * how to power the machine off.  Every table's checksum is verified.
  */
 #include <lxds/arch.h>
+#include <lxds/cpu.h>
 #include <lxds/errno.h>
 #include <lxds/printk.h>
 #include <lxds/string.h>
@@ -216,12 +217,22 @@ int acpi_init(const void *rsdp_copy, uint32_t len, struct acpi_info *out, const 
     return 0;
 }
 
+static bool is_linux_core(uint64_t linux_cores, uint32_t apic_id)
+{
+    for (unsigned int i = 0; i < cpu_count && i < 64; i++)
+        if ((linux_cores & (1ull << i)) && cpus[i].arch_id == apic_id &&
+            cpus[i].state != CPU_ABSENT)
+            return true;
+    return false;
+}
+
 /*
- * Linux boots on the boot core only: the MADT it reads lists that core as
- * enabled and every other one as absent, so it never tries to start them
- * (INIT and SIPI are blocked in VMX root operation anyway).
+ * Linux sees its own cores only (linux_cores, cpus[] indexes, the boot core
+ * first): the MADT it reads lists them as enabled and every other one as an
+ * OEM entry it skips, so it never tries to start them (and the ICR filter
+ * drops an INIT or SIPI sent to them anyway, x86/apic_icr.h).
  */
-void arch_hide_cpus_from_linux(unsigned int linux_cpus)
+void arch_hide_cpus_from_linux(uint64_t linux_cores)
 {
     struct acpi_header *madt = acpi.madt;
     unsigned int kept = 0, hidden = 0;
@@ -245,7 +256,7 @@ void arch_hide_cpus_from_linux(unsigned int linux_cpus)
         memcpy(&flags, p + off, 4);
         if (!(flags & 3))
             continue;
-        if (kept < linux_cpus && id == x86_lapic_id()) {
+        if (is_linux_core(linux_cores, id)) {
             kept++;
             continue;
         }

@@ -88,6 +88,20 @@ void apic_icr_decide(const struct apic_icr_view *v, uint32_t lo, uint32_t hi,
     out->dropped_other = other;
     out->deliver = 0;
     out->refused = NULL;
+    out->init = out->sipi = 0;
+    out->init_deassert = false;
+    if ((mode == ICR_MODE_INIT || mode == ICR_MODE_SIPI) && targets && !other &&
+        !(targets & ~v->linux_cores) && !(targets & self)) {
+        /* the start-up of Linux's own other cores: emulated, never replayed */
+        out->dropped = 0;
+        if (mode == ICR_MODE_SIPI)
+            out->sipi = targets;
+        else if ((lo & ICR_TRIGGER_LEVEL) && !(lo & ICR_LEVEL_ASSERT))
+            out->init_deassert = true;          /* SDM 10.6.1: only resets arbitration IDs */
+        else
+            out->init = targets;
+        return;
+    }
     if (mode != ICR_MODE_FIXED && mode != ICR_MODE_LOWEST) {
         out->refused = "Linux may send only fixed and lowest-priority IPIs";
         out->dropped = targets;

@@ -11,6 +11,7 @@
 #include <lxds/ept.h>
 #include <lxds/errno.h>
 #include <lxds/format.h>
+#include <lxds/linux_guest.h>
 #include <lxds/printk.h>
 #include <x86/apic_icr.h>
 #include <x86/lapic.h>
@@ -41,11 +42,14 @@ static uint64_t linux_cores;        /* cpus[] indexes */
 static uint32_t icr_high[CONFIG_MAX_CPUS];
 static uint32_t ldr[CONFIG_MAX_CPUS];
 static uint32_t dfr = 0xFFFFFFFFu;
-static unsigned int logged;
+static unsigned int logged;      /* atomically: any of Linux's cores */
 
 static struct {
     uint64_t writes, eoi, timer, icr, other, dropped, refused, cycles, since_cycles;
 } stats;
+
+/* The counters are shared by Linux's cores: atomic adds. */
+#define COUNT(field)    __atomic_fetch_add(&stats.field, 1, __ATOMIC_RELAXED)
 
 bool x86_linux_apic_page(uint64_t gpa)
 {
@@ -73,6 +77,28 @@ static const char *describe_dest(uint32_t lo, uint32_t hi, char *buf, size_t len
     return buf;
 }
 
+/*
+ * INIT or SIPI to Linux's own other cores: never replayed on the hardware
+ * (those cores are in VMX root, where INIT is blocked and SIPI ignored);
+ * emulated by domains/linux.c.  What is ignored is logged (a second SIPI
+ * to a started core is the normal case: one line per core).
+ */
+static void start_up(const struct vcpu *v, const struct apic_icr_verdict *out)
+{
+    for (unsigned int i = 0; i < cpu_count; i++) {
+        const char *why;
+        if (out->init & (1ull << i))
+            why = linux_ap_init(i);
+        else if (out->sipi & (1ull << i))
+            why = linux_ap_sipi(i, out->vector);
+        else
+            continue;
+        if (why && __atomic_fetch_add(&logged, 1, __ATOMIC_RELAXED) < LOGGED_MAX)
+            printk("apic: %s/%u: %s to its cpu %u (APIC ID %#x): %s\n", v->dom->name, v->id,
+                   out->init & (1ull << i) ? "INIT" : "SIPI", i, cpus[i].arch_id, why);
+    }
+}
+
 static void send_icr(const struct vcpu *v, uint32_t lo)
 {
     unsigned int self = arch_cpu_id();
@@ -93,9 +119,13 @@ static void send_icr(const struct vcpu *v, uint32_t lo)
     for (unsigned int i = 0; i < cpu_count; i++)
         if (out.deliver & (1ull << i))
             x86_lapic_send_fixed(cpus[i].arch_id, out.vector);
+    if (out.init || out.sipi) {
+        start_up(v, &out);
+        return;
+    }
     if (!out.refused && !out.dropped)
         return;
-    stats.dropped++;
+    COUNT(dropped);
     if (logged >= LOGGED_MAX)
         return;
     if (out.refused) {
@@ -120,33 +150,33 @@ static bool write_reg(const struct vcpu *v, uint32_t off, uint32_t val)
 
     switch (off) {
     case APIC_EOI:
-        stats.eoi++;
+        COUNT(eoi);
         break;
     case APIC_TMICT: case APIC_TDCR: case APIC_LVT_FIRST:
-        stats.timer++;
+        COUNT(timer);
         break;
     case APIC_ICR_HIGH:
-        stats.icr++;
+        COUNT(icr);
         icr_high[self] = val;
         return true;
     case APIC_ICR_LOW:
-        stats.icr++;
+        COUNT(icr);
         send_icr(v, val);
         return true;
     case APIC_LDR:
         ldr[self] = val;
-        stats.other++;
+        COUNT(other);
         break;
     case APIC_DFR:
         dfr = val;
-        stats.other++;
+        COUNT(other);
         break;
     case APIC_TPR: case APIC_SVR: case APIC_ESR: case APIC_LVT_CMCI:
-        stats.other++;
+        COUNT(other);
         break;
     default:
         if (off > APIC_LVT_FIRST && off <= APIC_LVT_LAST && !(off & 0xF)) {
-            stats.other++;
+            COUNT(other);
             break;
         }
         log_line(v, "APIC write refused: register", off, val,
@@ -168,13 +198,13 @@ unsigned int x86_linux_apic_write(struct vcpu *v, const struct ept *ept,
     uint32_t off = (uint32_t)(x->gpa & 0xFFF), val;
     int rc = n ? x86_decode_mmio_write(insn, n, &w, &why) : -EFAULT;
 
-    stats.writes++;
+    uint64_t nwrites = COUNT(writes) + 1;
     if (!rc && (off & 3))
         why = "not a 4-byte aligned access", rc = -EINVAL;
     if (!rc && !w.imm && !x->gpr[w.reg])
         why = "RSP as the operand", rc = -EINVAL;
     if (rc) {
-        stats.refused++;
+        COUNT(refused);
         log_line(v, "APIC write refused (#GP): at offset, RIP low bits", off, (uint32_t)x->rip, why);
         return 0;
     }
@@ -186,8 +216,8 @@ unsigned int x86_linux_apic_write(struct vcpu *v, const struct ept *ept,
     else
         log_line(v, "APIC write refused: not at a register's start, offset", off, val,
                  "dropped");
-    stats.cycles += arch_cycles() - t0;
-    if (stats.writes % STATS_EVERY == 0) {
+    __atomic_fetch_add(&stats.cycles, arch_cycles() - t0, __ATOMIC_RELAXED);
+    if (nwrites % STATS_EVERY == 0) {
         uint64_t now = arch_cycles();
         printk("apic: %s: %lu APIC writes emulated (EOI %lu, timer %lu, ICR %lu, other %lu; "
                "%lu IPIs dropped, %lu refused), %lu cycles each in the handler; the last %u in "

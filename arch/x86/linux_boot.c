@@ -230,7 +230,7 @@ int arch_linux_load(const struct linux_load *l, struct vcpu_boot *boot, const ch
     build_e820(bp, l);
     build_page_tables();
     build_gdt();
-    arch_hide_cpus_from_linux(1);
+    arch_hide_cpus_from_linux(l->cores);
 
     printk("linux: boot protocol %u.%02u, kernel %lu KiB at %#lx (init_size %lu KiB), "
            "initrd %lu KiB at %#lx, %u e820 entries\n",

@@ -5,8 +5,10 @@
  * forwarded to the chosen backend (arch/x86/include/x86/virt.h).
  */
 #include <lxds/arch.h>
+#include <lxds/errno.h>
 #include <lxds/format.h>
 #include <lxds/printk.h>
+#include <lxds/vcpu.h>
 #include <x86/virt.h>
 
 extern uint32_t boot_has_vmx;           /* set by boot/entry.asm from CPUID.1:ECX */
@@ -58,6 +60,8 @@ void arch_stage2_params(bool *allow_2m, bool *allow_1g, enum ept_format *format)
 
 int arch_vcpu_create(struct vcpu *v, const struct vcpu_boot *boot)
 {
+    if (boot->sipi_start && (!backend || !backend->linux_smp_refusal))
+        return -ENOTSUP;                /* a real-mode start-up this backend cannot run */
     return backend->vcpu_create(v, boot);
 }
 
@@ -84,4 +88,17 @@ void arch_vcpu_load_state(struct vcpu *v, const struct lxds_debug_regs *r)
 void arch_vcpu_debug_apply(struct vcpu *v)
 {
     backend->vcpu_debug_apply(v);
+}
+
+const char *arch_linux_smp_refusal(void)
+{
+    const struct x86_virt_backend *b = x86_virt();
+
+    if (!b)
+        return "no virtualization backend";
+    if (!b->linux_smp_refusal)
+        return b == &x86_svm_backend ? "the SVM backend does not start Linux's other cores yet "
+                                       "(use linux_cores=1)"
+                                     : "this backend does not start Linux's other cores";
+    return b->linux_smp_refusal();
 }

@@ -45,6 +45,10 @@ int arch_start_secondary_cpus(void);
 /* Parked cores wait here for work (see core/cpu.c) */
 void arch_wait_for_kick(void);           /* sleep until kicked or interrupted */
 void arch_kick_cpu(unsigned int cpu);
+/* Makes the guest running on that core exit even if it halts with interrupts
+ * masked (a Linux vCPU takes its own interrupts); its run loop then sees
+ * v->stop_requested.  Only for a core running a vCPU (VT-x: an INIT). */
+void arch_force_guest_exit(unsigned int cpu);
 
 /*
  * Virtualization.  The architecture has one backend per kind of hardware
@@ -83,8 +87,11 @@ int arch_linux_load(const struct linux_load *l, struct vcpu_boot *boot, const ch
  * else one line saying why not, and 0.  -errno if the mapping failed. */
 struct ept;
 int arch_linux_apic_protect(struct ept *ept, uint64_t linux_cores);
-/* Hides the cores Linux does not get from its firmware tables. */
-void arch_hide_cpus_from_linux(unsigned int linux_cpus);
+/* Hides the cores Linux does not get (not in the mask of cpus[] indexes) from its
+ * firmware tables. */
+void arch_hide_cpus_from_linux(uint64_t linux_cores);
+/* NULL if Linux may run on more than one core with this backend, else why not. */
+const char *arch_linux_smp_refusal(void);
 /* Moves the console off the port the first guest is given (COM1 -> COM2). */
 void arch_console_handover(void);
 

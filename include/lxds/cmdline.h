@@ -9,6 +9,7 @@
 
 struct hv_config {
     int lxd_cores;                      /* cores reserved for LXDs */
+    unsigned int linux_cores;           /* cores 0..linux_cores-1 run Linux (1..64) */
     uint64_t lxd_pool_bytes;            /* memory kept from Linux for LXDs */
     enum log_level log_level;
     bool selftest;                      /* run the built-in self tests */

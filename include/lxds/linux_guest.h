@@ -23,6 +23,7 @@ struct linux_load {
     const char *cmdline;
     const struct mem_range *ram;    /* Linux's RAM, sorted */
     unsigned int nram;
+    uint64_t cores;                 /* Linux's cores (cpus[] indexes): the others are hidden */
     const struct mb2_info *mbi;     /* for the firmware's memory map and ACPI */
 };
 
@@ -36,6 +37,17 @@ bool linux_ram_contains(uint64_t gpa, uint64_t len);
 const struct exit_policy *linux_policy_init(void);
 /* After Linux stopped: what it asked for ("reset", "sleep or power off") and where, or NULL. */
 const char *linux_power_request(uint32_t *port, uint32_t *value);
+
+/*
+ * Linux's INIT and SIPI to one of its other cores (cpus[] index), emulated:
+ * INIT makes a halted core wait for a SIPI; a SIPI to a waiting core starts
+ * its vCPU in real mode at vector << 12 on that core.  NULL when acted on,
+ * else why it was ignored (for the log).  Called on the sending core.
+ */
+const char *linux_ap_init(unsigned int cpu);
+const char *linux_ap_sipi(unsigned int cpu, uint8_t vector);
+/* "halted", "running", ... for the log. */
+const char *linux_ap_state(unsigned int cpu);
 
 /* Linux's hypercalls (domains/hypercall.c). */
 enum hypercall_action linux_hypercall(struct vcpu *v);

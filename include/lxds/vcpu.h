@@ -39,12 +39,19 @@ enum vcpu_kind {
     VCPU_KIND_LINUX,            /* the privileged guest: its own interrupts, most MSRs and ports */
 };
 
-/* Where a vCPU starts: 64-bit mode, flat segments, paging at cr3. */
+/*
+ * Where a vCPU starts: 64-bit mode, flat segments, paging at cr3; or, with
+ * sipi_start, as an x86 application processor after INIT and a start-up IPI
+ * (real mode at sipi_vector:0000, every other register as after INIT; only
+ * the other fields' zero values then).
+ */
 struct vcpu_boot {
     uint64_t rip, rsp, cr3, rsi;
     uint64_t gdt_base;          /* 0: no GDT in guest memory */
     uint16_t gdt_limit;
     uint16_t cs, ds;            /* selectors; 0 means 0x08 and 0x10 */
+    bool sipi_start;
+    uint8_t sipi_vector;
 };
 
 /*

@@ -58,7 +58,8 @@ module_param(reset, charp, 0);
 MODULE_PARM_DESC(reset, "ask for a reset instead of attacking: 92, cf8w or kbc");
 static int ipi;
 module_param(ipi, int, 0);
-MODULE_PARM_DESC(ipi, "1: send every kind of IPI to the other cores, check self-IPIs still work");
+MODULE_PARM_DESC(ipi, "1: send every kind of IPI to the other cores, check self-IPIs still work; "
+		 "2: INIT and SIPI to the cores that are none of Linux's");
 static int apicstat;
 module_param(apicstat, int, 0);
 MODULE_PARM_DESC(apicstat, "1: print the hypervisor's counters of Linux's APIC writes; 2: and time 1000 APIC reads and writes");
@@ -480,6 +481,39 @@ static int self_ipi_arrives(const char *how, u32 high, u32 low)
 	return 1;
 }
 
+/*
+ * ipi=2 (Linux on several cores): INIT, INIT de-assert and SIPI only to the
+ * physical APIC IDs 0-3 that are none of Linux's CPUs (the hidden LXD
+ * cores); its own other cores are left alone (an INIT there would reset a
+ * running CPU of Linux, a fixed 0xff would block its APIC).
+ */
+static int start_up_hidden_cores(void)
+{
+	static const u32 kinds[] = { ICR_INIT_ASSERT, APIC_DM_INIT | APIC_INT_LEVELTRIG,
+				     APIC_DM_STARTUP | 0x10, APIC_DM_STARTUP | 0x10 };
+	int sent = 0, cpu;
+	size_t k;
+	u32 id;
+
+	for (id = 0; id < LXD_IDS_MAX; id++) {
+		bool linux_own = false;
+
+		for_each_possible_cpu(cpu)
+			if (cpu_physical_id(cpu) == id)
+				linux_own = true;
+		if (linux_own)
+			continue;
+		for (k = 0; k < ARRAY_SIZE(kinds); k++) {
+			icr_send(id << 24, kinds[k]);
+			sent++;
+		}
+		pr_info("INIT, INIT de-assert, SIPI, SIPI sent to APIC ID %u (none of Linux's CPUs)\n", id);
+	}
+	mdelay(100);
+	pr_info("IPIs: %d start-up IPIs sent to the hidden cores\n", sent);
+	return 0;
+}
+
 static int ipi_attacks(void)
 {
 	u32 self = native_apic_mem_read(APIC_ID) >> 24;
@@ -550,6 +584,8 @@ static int __init kattack_init(void)
 		return ask_reset(reset);
 	if (apicstat)
 		return apic_stats();
+	if (ipi == 2)
+		return start_up_hidden_cores();
 	if (ipi)
 		return ipi_attacks();
 	msr_rc = msr_policy(&msr_tried);

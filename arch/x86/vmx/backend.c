@@ -3,13 +3,22 @@
 #include <x86/virt.h>
 #include <x86/vmcs.h>
 #include <x86/vmx.h>
+#include <x86/vmx_caps.h>
 #include <x86/vmx_vcpu.h>
 
 const char *vmx_selftest_break(struct vcpu *v, enum x86_selftest_break how, uint64_t *expect_detail);
 
+/* Linux's other cores start in real mode at the SIPI vector: that needs unrestricted guest. */
+static const char *vmx_linux_smp_refusal(void)
+{
+    return vmx_caps.has_unrestricted ? NULL
+         : "this CPU's VT-x has no unrestricted guest, needed to run Linux's real-mode AP start-up";
+}
+
 const struct x86_virt_backend x86_vmx_backend = {
     .name = "VT-x",
     .emulates_apic_writes = true,
+    .linux_smp_refusal = vmx_linux_smp_refusal,
     .init = vmx_virt_init,
     .secondary_cpu_init = vmx_secondary_cpu_init,
     .stage2_params = vmx_stage2_params,

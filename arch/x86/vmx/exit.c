@@ -20,6 +20,8 @@
 #define INTR_INFO_ERROR_CODE   (1u << 11)  /* deliver an error code (ENTRY_EXCEPTION_ERROR_CODE) */
 #define INTR_TYPE_HW_EXCEPTION (3u << 8)
 #define INTR_TYPE_NMI          (2u << 8)
+#define EFER_LME_BIT           (1ull << 8)
+#define EFER_LMA_BIT           (1ull << 10)
 #define VECTOR_UD              6
 #define VECTOR_GP              13
 #define REFUSALS_LOGGED_MAX    128         /* per vCPU: a loop of refused exits cannot flood the log */
@@ -435,6 +437,32 @@ static bool on_cr8_access(struct vcpu *v, const struct vmx_exit *e)
     return true;
 }
 
+/*
+ * CR0 of a vCPU that started in real mode (a Linux AP), when a write changes
+ * a bit the host owns (NE): the mode bits are the guest's, checked as the
+ * CPU checks them (SDM Vol. 3 2.5, MOV CR0 #GP: PG without PE, bits the CPU
+ * does not have, NW without CD, PG with EFER.LME but no CR4.PAE).  Paging on
+ * or off with EFER.LME moves EFER.LMA (vmx_sync_ia32e_mode() follows it).
+ */
+static bool set_cr0_unrestricted(uint64_t val)
+{
+    uint64_t old = vmread(GUEST_CR0), efer = vmread(GUEST_IA32_EFER);
+
+    if (((val & CR0_PG) && !(val & CR0_PE)) || (val >> 32) || (val & ~vmx_caps.cr0_fixed1 &
+        ~(uint64_t)(CR0_PE | CR0_PG)) || ((val & (1ul << 29)) && !(val & (1ul << 30))))
+        return false;
+    if ((val & CR0_PG) && !(old & CR0_PG) && (efer & EFER_LME_BIT)) {
+        if (!(vmread(GUEST_CR4) & CR4_PAE))
+            return false;
+        vmwrite(GUEST_IA32_EFER, efer | EFER_LMA_BIT);
+    } else if (!(val & CR0_PG) && (old & CR0_PG) && (efer & EFER_LMA_BIT)) {
+        vmwrite(GUEST_IA32_EFER, efer & ~EFER_LMA_BIT);
+    }
+    vmwrite(CR0_READ_SHADOW, val);
+    vmwrite(GUEST_CR0, vmx_fix_cr0(val, true));
+    return true;
+}
+
 /* MOV to CR0/CR4 that changes a bit the host owns: keep the fixed bits, show the guest its value. */
 static bool on_cr_access(struct vcpu *v, const struct vmx_exit *e)
 {
@@ -446,7 +474,12 @@ static bool on_cr_access(struct vcpu *v, const struct vmx_exit *e)
     if (!policy_allows(policy_of(v), POLICY_OP_CR0_CR4) || type != 0 || (cr != 0 && cr != 4))
         return refuse(v, e, VECTOR_GP, "#GP injected (a control-register access it may not make)");
     uint64_t val = gpr_value(v, (unsigned int)(q >> 8) & 15);
-    if (cr == 0) {
+    if (cr == 0 && v->arch->unrestricted) {
+        if (!set_cr0_unrestricted(val)) {
+            inject_gp0();
+            return true;
+        }
+    } else if (cr == 0) {
         if ((val & (CR0_PE | CR0_PG)) != (CR0_PE | CR0_PG) || (val & ~vmx_caps.cr0_fixed1)) {
             inject_gp0();                       /* leaving long mode is not supported */
             return true;

@@ -21,6 +21,7 @@
 #define EFER_LMA          (1ull << 10)
 #define EFER_NXE          (1ull << 11)
 #define WATCHDOG_QUANTUM  2000000ull    /* TSC cycles between preemption-timer exits */
+#define LINUX_AP_QUANTUM_MS 10ull       /* the same for Linux's other cores (no watchdog), in ms */
 
 extern char vmx_exit_point[];
 
@@ -57,9 +58,20 @@ static void setup_controls(struct vcpu *v, struct arch_vcpu *a)
      * The host owns the bits VMX fixes: the guest reads its own values from
      * the shadows, and a write that changes an owned bit exits (on_cr_access).
      */
-    vmwrite(CR0_GUEST_HOST_MASK, vmx_caps.cr0_fixed0 | ~vmx_caps.cr0_fixed1);
+    uint64_t cr0_owned = vmx_caps.cr0_fixed0 | ~vmx_caps.cr0_fixed1;
+    if (a->unrestricted) {
+        /* real mode to long mode by the guest itself: PE and PG are its own, the
+         * CPU sets EFER.LMA, and a VM exit stores it in "IA-32e mode guest" */
+        vmwrite(PROC_BASED_CONTROLS2, c.proc2 | PROC2_UNRESTRICTED_GUEST);
+        /* and it exits at least every LINUX_AP_QUANTUM_MS, halted or not, so an INIT
+         * from Linux (its CPU hotplug) reaches it: see arch_force_guest_exit() */
+        vmwrite(PIN_BASED_CONTROLS, c.pin | PIN_PREEMPTION_TIMER);
+        vmwrite(ENTRY_CONTROLS, c.entry & ~ENTRY_IA32E_MODE_GUEST);
+        cr0_owned &= ~(uint64_t)(CR0_PE | CR0_PG);
+    }
+    vmwrite(CR0_GUEST_HOST_MASK, cr0_owned);
     vmwrite(CR4_GUEST_HOST_MASK, vmx_caps.cr4_fixed0 | ~vmx_caps.cr4_fixed1);
-    vmwrite(CR4_READ_SHADOW, CR4_PAE);
+    vmwrite(CR4_READ_SHADOW, a->unrestricted ? 0 : CR4_PAE);
     vmx_policy_bitmaps(policy_of(v), phys_to_virt(a->io_bitmap_pa),
                        phys_to_virt(a->msr_bitmap_pa));
 }
@@ -102,6 +114,59 @@ static void set_segment(enum vmcs_field sel, uint16_t s, uint32_t ar)
     vmwrite((enum vmcs_field)(GUEST_ES_LIMIT + 2 * i), 0xFFFFFFFF);
     vmwrite((enum vmcs_field)(GUEST_ES_AR + 2 * i), ar);
     vmwrite((enum vmcs_field)(GUEST_ES_BASE + 2 * i), 0);
+}
+
+/*
+ * An application processor after INIT and a SIPI (SDM Vol. 3 9.1.1, Table
+ * 9-1, and 10.4.7.3): real mode at CS = vector << 8 (base vector << 12),
+ * IP 0, CR0 = 0x60000010 (CD, NW, ET), CR4/CR3/EFER 0, EDX the processor
+ * signature, GDTR/IDTR base 0 limit 0xFFFF.  Unrestricted guest runs it as
+ * it is; CR0.NE, which VMX fixes to 1, is the hypervisor's (the guest reads
+ * its own value from the shadow).
+ */
+static void setup_guest_state_sipi(struct vcpu *v, uint8_t vector)
+{
+    uint64_t cr0 = 0x60000010;
+
+    vmwrite(GUEST_CR0, vmx_fix_cr0(cr0, true));
+    vmwrite(CR0_READ_SHADOW, cr0);
+    vmwrite(GUEST_CR3, 0);
+    vmwrite(GUEST_CR4, vmx_fix_cr4(0));
+    vmwrite(GUEST_IA32_EFER, 0);
+    vmwrite(GUEST_IA32_PAT, DEFAULT_PAT);
+    vmwrite(GUEST_DR7, 0x400);
+    vmwrite(GUEST_IA32_DEBUGCTL, 0);
+    for (unsigned int i = 0; i < 6; i++) {           /* ES CS SS DS FS GS, laid out in parallel */
+        bool cs = GUEST_ES_SEL + 2 * i == GUEST_CS_SEL;
+        vmwrite((enum vmcs_field)(GUEST_ES_SEL + 2 * i), cs ? (uint16_t)(vector << 8) : 0);
+        vmwrite((enum vmcs_field)(GUEST_ES_LIMIT + 2 * i), 0xFFFF);
+        vmwrite((enum vmcs_field)(GUEST_ES_AR + 2 * i), cs ? 0x9B : 0x93);
+        vmwrite((enum vmcs_field)(GUEST_ES_BASE + 2 * i), cs ? (uint64_t)vector << 12 : 0);
+    }
+    vmwrite(GUEST_LDTR_SEL, 0);
+    vmwrite(GUEST_LDTR_AR, 0x82);
+    vmwrite(GUEST_LDTR_LIMIT, 0xFFFF);
+    vmwrite(GUEST_LDTR_BASE, 0);
+    vmwrite(GUEST_TR_SEL, 0);
+    vmwrite(GUEST_TR_AR, 0x8B);
+    vmwrite(GUEST_TR_LIMIT, 0xFFFF);
+    vmwrite(GUEST_TR_BASE, 0);
+    vmwrite(GUEST_GDTR_BASE, 0);
+    vmwrite(GUEST_GDTR_LIMIT, 0xFFFF);
+    vmwrite(GUEST_IDTR_BASE, 0);
+    vmwrite(GUEST_IDTR_LIMIT, 0xFFFF);
+    vmwrite(GUEST_SYSENTER_CS, 0);
+    vmwrite(GUEST_SYSENTER_ESP, 0);
+    vmwrite(GUEST_SYSENTER_EIP, 0);
+    vmwrite(GUEST_RIP, 0);
+    vmwrite(GUEST_RSP, 0);
+    vmwrite(GUEST_RFLAGS, 0x2);
+    vmwrite(GUEST_INTERRUPTIBILITY, 0);
+    vmwrite(GUEST_ACTIVITY_STATE, 0);
+    vmwrite(GUEST_PENDING_DBG, 0);
+    vmwrite(VMCS_LINK_POINTER, ~0ull);
+    memset(&v->regs, 0, sizeof(v->regs));
+    v->regs.rdx = cpuid(1, 0).eax;                  /* the processor signature */
 }
 
 static void setup_guest_state(const struct vcpu_boot *boot)
@@ -210,7 +275,12 @@ int vmx_vcpu_create(struct vcpu *v, const struct vcpu_boot *boot)
     a->eptp = ept_eptp(&v->dom->ept, false);
     a->vpid = vpid_alloc();
     a->timer_quantum = (uint32_t)(WATCHDOG_QUANTUM >> vmx_caps.preemption_shift);
-    rc = alloc_pages(a);
+    a->unrestricted = boot->sipi_start;
+    if (a->unrestricted)
+        a->timer_quantum = (uint32_t)MIN(UINT32_MAX, (arch_cycles_khz() * LINUX_AP_QUANTUM_MS) >>
+                                                      vmx_caps.preemption_shift);
+    rc = boot->sipi_start && (v->kind != VCPU_KIND_LINUX || !vmx_caps.has_unrestricted)
+             ? -ENOTSUP : alloc_pages(a);
     if (!rc && (vmx_clear(a->vmcs_pa) || vmx_ptrld(a->vmcs_pa)))
         rc = -EIO;
     if (rc) {
@@ -223,13 +293,33 @@ int vmx_vcpu_create(struct vcpu *v, const struct vcpu_boot *boot)
         x86_core_state_reset();         /* it starts from the init state, not the last guest's */
     setup_controls(v, a);
     setup_host_state();
-    setup_guest_state(boot);
-    v->regs.rsi = boot->rsi;
+    if (boot->sipi_start) {
+        setup_guest_state_sipi(v, boot->sipi_vector);
+    } else {
+        setup_guest_state(boot);
+        v->regs.rsi = boot->rsi;
+    }
     vmx_invept(a->eptp);                /* nothing stale from an earlier EPT at this root */
     rc = vmcs_check_writes("setting up the VMCS");
     if (rc)
         vmx_vcpu_destroy(v);
     return rc;
+}
+
+/*
+ * A guest that enters long mode by itself (unrestricted guest, PG its own):
+ * "IA-32e mode guest" must equal EFER.LMA at the next entry.  The CPU
+ * stores LMA there on every exit (SDM Vol. 3 28.2; not relied on): set it
+ * from the EFER the exit saved.
+ */
+void vmx_sync_ia32e_mode(void)
+{
+    uint64_t entry = vmread(ENTRY_CONTROLS);
+    bool lma = vmread(GUEST_IA32_EFER) & EFER_LMA;
+
+    if (!!(entry & ENTRY_IA32E_MODE_GUEST) != lma)
+        vmwrite(ENTRY_CONTROLS, lma ? entry | ENTRY_IA32E_MODE_GUEST
+                                    : entry & ~(uint64_t)ENTRY_IA32E_MODE_GUEST);
 }
 
 static void report_entry_failure(struct vcpu *v, int rc)
@@ -290,6 +380,8 @@ int vmx_vcpu_run(struct vcpu *v)
             }
         }
         vmwrite(GUEST_PREEMPTION_TIMER, a->timer_quantum);
+        if (a->unrestricted)
+            vmx_sync_ia32e_mode();
         int rc = vmx_enter(&v->regs, a->launched);
         if (rc) {
             report_entry_failure(v, rc);

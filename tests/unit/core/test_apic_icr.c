@@ -63,6 +63,49 @@ static void test_modes_refused(void **state)
     assert_string_equal(apic_icr_mode_name(PHYS(ICR_MODE_EXTINT, 0)), "ExtINT");
 }
 
+/* Linux on cores 0 and 2: INIT and SIPI to core 2 are handed back to be emulated, nothing replayed */
+static void test_start_up_of_linux_cores(void **state)
+{
+    (void)state;
+    struct apic_icr_verdict o = decide(0x5, PHYS(ICR_MODE_INIT, 0) | ICR_LEVEL_ASSERT |
+                                       ICR_TRIGGER_LEVEL, DEST(2));
+    assert_null(o.refused);
+    assert_int_equal(o.init, 0x4);
+    assert_int_equal(o.deliver, 0);
+    assert_int_equal(o.sipi, 0);
+    assert_int_equal(o.dropped, 0);
+    o = decide(0x5, PHYS(ICR_MODE_INIT, 0) | ICR_TRIGGER_LEVEL, DEST(2));    /* de-assert */
+    assert_null(o.refused);
+    assert_true(o.init_deassert);
+    assert_int_equal(o.init, 0);
+    o = decide(0x5, PHYS(ICR_MODE_SIPI, 0x9a), DEST(2));
+    assert_null(o.refused);
+    assert_int_equal(o.sipi, 0x4);
+    assert_int_equal(o.vector, 0x9a);
+    assert_int_equal(o.deliver, 0);
+    /* logical flat ID 4 is core 2: the same */
+    o = decide(0x5, PHYS(ICR_MODE_SIPI, 0x9a) | LOGICAL, DEST(0x04));
+    assert_int_equal(o.sipi, 0x4);
+    /* to a hidden core, to itself, to Linux's core and a hidden one, to everyone: refused whole */
+    o = decide(0x5, PHYS(ICR_MODE_SIPI, 0x9a), DEST(3));
+    assert_non_null(o.refused);
+    assert_int_equal(o.sipi | o.init | o.deliver, 0);
+    o = decide(0x5, PHYS(ICR_MODE_INIT, 0) | ICR_LEVEL_ASSERT, DEST(0));
+    assert_non_null(o.refused);
+    assert_int_equal(o.init, 0);
+    o = decide(0x5, PHYS(ICR_MODE_INIT, 0) | ICR_LEVEL_ASSERT | LOGICAL, DEST(0x0C));
+    assert_non_null(o.refused);
+    o = decide(0x5, PHYS(ICR_MODE_SIPI, 0x9a) | SH(ICR_SH_OTHERS), 0);
+    assert_non_null(o.refused);
+    assert_int_equal(o.sipi, 0);
+    o = decide(0x5, PHYS(ICR_MODE_SIPI, 0x9a), DEST(0x7));                    /* no such core */
+    assert_non_null(o.refused);
+    /* NMI to Linux's own core: still refused */
+    o = decide(0x5, PHYS(ICR_MODE_NMI, 0), DEST(2));
+    assert_non_null(o.refused);
+    assert_int_equal(o.deliver, 0);
+}
+
 static void test_vector_edge(void **state)
 {
     (void)state;
@@ -194,6 +237,12 @@ static void test_exhaustive_never_outside(void **state)
                             uint32_t lo = PHYS(mode, vec) | SH(sh) | (lg ? LOGICAL : 0);
                             struct apic_icr_verdict o = decide(linux_cores, lo, DEST(dest));
                             assert_int_equal(o.deliver & ~linux_cores, 0);
+                            /* a start-up only ever for Linux's other cores */
+                            assert_int_equal((o.init | o.sipi) & ~(linux_cores & ~1ull), 0);
+                            if (mode != ICR_MODE_INIT)
+                                assert_int_equal(o.init, 0);
+                            if (mode != ICR_MODE_SIPI)
+                                assert_int_equal(o.sipi, 0);
                             if (mode != ICR_MODE_FIXED && mode != ICR_MODE_LOWEST)
                                 assert_int_equal(o.deliver, 0);
                             if (vec < 32)
@@ -210,6 +259,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_modes_refused),
         cmocka_unit_test(test_vector_edge),
+        cmocka_unit_test(test_start_up_of_linux_cores),
         cmocka_unit_test(test_physical),
         cmocka_unit_test(test_shorthands),
         cmocka_unit_test(test_logical),

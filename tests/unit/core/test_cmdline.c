@@ -42,6 +42,10 @@ static void test_all_options(void **state)
     assert_string_equal(cfg.test_exception, "pf");
     assert_int_equal(parse("test_outside_core=3"), 0);
     assert_int_equal(cfg.test_outside_core, 3);
+    assert_int_equal(parse(""), 0);
+    assert_int_equal(cfg.linux_cores, 1);                   /* the default: the boot core */
+    assert_int_equal(parse("linux_cores=3"), 0);
+    assert_int_equal(cfg.linux_cores, 3);
 }
 
 static void test_sizes(void **state)
@@ -82,6 +86,12 @@ static void test_bad_values(void **state)
     assert_int_equal(parse("lxd_cores=256"), -EINVAL);
     assert_int_equal(parse("lxd_cores="), -EINVAL);
     assert_int_equal(parse("lxd_cores"), -EINVAL);
+    assert_non_null(strstr(err, "needs a value"));
+    assert_int_equal(parse("linux_cores=0"), -EINVAL);
+    assert_non_null(strstr(err, "linux_cores: '0' is not a core count (1..64)"));
+    assert_int_equal(parse("linux_cores=65"), -EINVAL);
+    assert_int_equal(parse("linux_cores=two"), -EINVAL);
+    assert_int_equal(parse("linux_cores"), -EINVAL);
     assert_non_null(strstr(err, "needs a value"));
     assert_int_equal(parse("log=verbose"), -EINVAL);
     assert_non_null(strstr(err, "err, warn, info, debug"));

@@ -32,6 +32,7 @@ bool trace_errors;
 int trace_error_at(int err, const char *file, int line) { (void)file; (void)line; return err; }
 void printk(const char *fmt, ...) { (void)fmt; }
 size_t log_read(uint64_t *pos, char *buf, size_t len) { (void)pos; memset(buf, 'x', len); return len; }
+void arch_cpu_relax(void) { }      /* hypercall_lock: never contended here */
 bool linux_ram_contains(uint64_t gpa, uint64_t len)
 {
     uint64_t base = (uintptr_t)ram, end = gpa + len;

@@ -5,10 +5,14 @@
  * APIC, and the host unit tests check it (tests/unit/core/test_apic_icr.c).
  *
  * Linux may send only fixed and lowest-priority IPIs with a vector >= 32,
- * and only to cores it owns ("Linux's cores", a set: today the boot core;
- * Linux SMP adds its cores without changing this).  INIT, SIPI, NMI, SMI,
- * ExtINT and reserved delivery modes, vectors < 32, and the part of any
- * destination that names a core Linux does not own are dropped.  Whatever
+ * and only to cores it owns ("Linux's cores", a set: the boot core and the
+ * others of linux_cores=N).  INIT and SIPI are not replayed: an INIT or SIPI
+ * whose destination is only Linux's other cores (never itself, never a core
+ * outside the set, never "other" APIC IDs) is handed back as init/sipi for
+ * the hypervisor to emulate (the core's start-up, domains/linux.c); any
+ * other INIT or SIPI is refused whole.  NMI, SMI, ExtINT and reserved
+ * delivery modes, vectors < 32, and the part of any destination that names
+ * a core Linux does not own are dropped.  Whatever
  * is let through is replayed as one physical, edge-triggered fixed IPI per
  * core, so a logical or broadcast destination can never reach a core
  * outside the set whatever that core's LDR says.
@@ -31,6 +35,8 @@
 #define ICR_MODE_SIPI        6u
 #define ICR_MODE_EXTINT      7u
 #define ICR_DEST_LOGICAL     (1u << 11)
+#define ICR_LEVEL_ASSERT     (1u << 14)
+#define ICR_TRIGGER_LEVEL    (1u << 15)
 #define ICR_SHORTHAND(lo)    (((lo) >> 18) & 3u)
 #define ICR_SH_NONE          0u
 #define ICR_SH_SELF          1u
@@ -59,6 +65,9 @@ struct apic_icr_verdict {
     bool dropped_other;         /* addressed more than the known cores say (no such ID, LDR bits) */
     uint8_t vector;
     const char *refused;        /* set: nothing delivered, and why */
+    uint64_t init;              /* INIT (level assert) to these Linux cores: emulate it */
+    uint64_t sipi;              /* SIPI with vector to these Linux cores: emulate it */
+    bool init_deassert;         /* INIT level de-assert to Linux's cores: no effect */
 };
 
 void apic_icr_decide(const struct apic_icr_view *v, uint32_t lo, uint32_t hi,

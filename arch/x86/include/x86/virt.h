@@ -24,6 +24,9 @@ struct x86_virt_backend {
     const char *name;                   /* "VT-x", "SVM": for log lines */
     /* Its exit handler hands writes to a read-only APIC page to x86/linux_apic.h. */
     bool emulates_apic_writes;
+    /* NULL if it can start Linux's other cores (INIT-SIPI-SIPI emulated), else why not;
+     * a NULL function: it cannot. */
+    const char *(*linux_smp_refusal)(void);
     int (*init)(void);                  /* boot core: capabilities, enable */
     void (*secondary_cpu_init)(unsigned int cpu);   /* each other core as it comes up */
     void (*stage2_params)(bool *allow_2m, bool *allow_1g, enum ept_format *format);

@@ -16,7 +16,11 @@ struct arch_vcpu {
     unsigned int cpu;               /* the core whose VMCS this is */
     uint32_t timer_quantum;         /* preemption timer value per entry */
     uint8_t tpr;                    /* an isolated guest's virtual CR8 (CR8 accesses exit) */
+    bool unrestricted;              /* started in real mode (a Linux AP): PE/PG are the guest's */
 };
+
+/* "IA-32e mode guest" from the guest's EFER.LMA (a vCPU that entered long mode itself). */
+void vmx_sync_ia32e_mode(void);
 
 /* Facts about one VM exit, read once from the VMCS. */
 struct vmx_exit {

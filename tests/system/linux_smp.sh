@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Linux on several cores (issue 16, VT-x): Bochs with 4 cores and
+# linux_cores=2.  Linux starts its second core with INIT-SIPI-SIPI, which
+# the hypervisor emulates (a vCPU of the Linux domain on core 1, in real
+# mode at the SIPI vector); the MADT shows it cores 0 and 1 only.  In the
+# guest (/tests/lxd-smp.sh): nproc and /proc/cpuinfo say 2, a busy loop
+# pinned to each core, an echo LXD on core 2 or 3 pinged from CPU 1 and
+# CPU 0 with every reply checked, and klxd_kattack's INIT/SIPI to the
+# hidden cores, dropped.  Then the command-line refusals (linux_cores too
+# large, no core left for LXDs, not a number).
+#   bash tests/system/linux_smp.sh      (needs make iso linux; ~5 min of Bochs)
+. "$(dirname "$0")/lib/boot.sh"
+
+make -s -C "$ROOT" linux build/lxds.elf >/dev/null ||
+  { fail "hypervisor, guest kernel, klxd and lxdctl build" "make linux build/lxds.elf failed"; exit 1; }
+
+expect_hv_not() { if tr -d '\r' < "$HVLOG" | grep -qE -- "$2"; then fail "$1" "$(tr -d '\r' < "$HVLOG" | grep -E -- "$2" | head -n 1)"; else pass "$1"; fi; }
+
+linux_modules "lxds.test=lxd-smp"
+boot linux-smp bochs "linux_cores=2" --cores 4 --megs 512 --timeout 900
+expect "split: 2 cores for Linux, 2 for LXDs" '^cores: 2 for Linux, 2 for LXDs$'
+expect "MADT shows Linux its 2 cores" '^acpi: MADT shows Linux 2 core\(s\); 2 hidden'
+expect_hv "Linux's INIT-SIPI starts core 1 in real mode" '^linux: cpu 1 started by Linux.s INIT-SIPI: real mode at 0x[0-9a-f]+:0000'
+expect_hv "Linux's second SIPI to a started core is ignored" '^apic: linux/0: SIPI to its cpu 1 \(APIC ID 0x1\): it has left wait-for-SIPI: ignored'
+expect "Linux reaches userspace" '^lxds-guest: ready'
+expect "nproc = 2" '^lxds-guest: test lxd-smp: nproc=2$'
+expect "/proc/cpuinfo shows 2 processors" '^lxds-guest: test lxd-smp: cpuinfo processors=2$'
+expect "both busy loops finish" '^lxds-guest: test lxd-smp: busy loops: cpu0=[0-9]+ cpu1=[0-9]+'
+expect "echo LXD on a core of its own" '^lxds-guest: test lxd-smp: echo runs on core [23]$'
+expect "ping from CPU 1: every reply right" '^lxds-guest: test lxd-smp:   ping: 2000/2000 replies correct'
+expect "the test reached its end" '^lxds-guest: test lxd-smp: smp: done'
+expect "the test passed" '^lxds-guest: test lxd-smp exit=0'
+expect_not "no FAIL line" '^lxds-guest: test lxd-smp: FAIL'
+expect_not "no kernel panic, oops or BUG" 'Kernel panic|BUG:|Oops|general protection'
+expect_hv "INIT to a hidden core from CPU 1 dropped" '^apic: linux/1: IPI INIT vector [0-9a-fx]+ to physical APIC ID 0x[23] dropped: Linux may send only fixed and lowest-priority IPIs'
+expect_hv "SIPI to a hidden core from CPU 1 dropped" '^apic: linux/1: IPI SIPI vector 0x10 to physical APIC ID 0x[23] dropped'
+expect "hypercall stress from CPU 0 and CPU 1 at once: every round, nothing leaked" '^lxds-guest: test lxd-smp: hypercall stress: cpu0 ([0-9]+)/\1 rounds, cpu1 \1/\1 rounds; pool free ([0-9]+) \(before \2\); domains left: 0'
+expect "INIT-SIPI-SIPI sent to the hidden cores" 'dmesg: .*INIT, INIT de-assert, SIPI, SIPI sent to APIC ID 3'
+expect_hv_not "none of them started" '^linux: cpu [23] started'
+# Linux's CPU hotplug: cpu1 offline, then online (INIT-SIPI-SIPI to a running core of its own)
+expect_hv "hotplug: INIT to the offlined cpu1 resets its vCPU" '^linux: INIT to its running cpu 1: its vCPU is stopped'
+expect_hv "hotplug: the core waits for a SIPI" '^linux: cpu 1 reset by Linux.s INIT'
+expect "hotplug: cpu1 offline" '^lxds-guest: test lxd-smp: after offline: online=0 nproc=1'
+expect "hotplug: cpu1 online again" '^lxds-guest: test lxd-smp: after online: online=0-1 nproc=2'
+expect "hotplug: a busy loop on cpu1 after it" '^lxds-guest: test lxd-smp: busy loop on cpu1 after the hotplug: [0-9]+'
+expect_hv_not "no Linux core stopped" '^linux: (the guest|its cpu [0-9]+) stopped'
+expect_hv_not "no VM-entry failure" 'VM entry failed|VMLAUNCH failed|VMRESUME failed'
+expect_rc "Linux powered off" 0
+
+# the command line refuses a split it cannot make, in one line, at once
+boot smp-too-many qemu "linux_cores=5" --cores 4 --megs 256 --timeout 200
+expect "linux_cores=5 of 4: refused" '^(error: )?cmdline: linux_cores=5 exceeds the 4 core\(s\) online'
+expect "and the boot stops" '^lxds: refusing to boot with this split of the cores'
+boot smp-no-lxd qemu "linux_cores=4" --cores 4 --megs 256 --timeout 200
+expect "linux_cores=4 of 4: no LXD core left, refused" '^(error: )?cmdline: linux_cores=4 leaves no core for LXDs \(4 online\)'
+boot smp-bad qemu "linux_cores=two" --cores 2 --megs 256 --timeout 200
+expect "linux_cores=two: refused" "^(error: )?cmdline: linux_cores: 'two' is not a core count"
+# the SVM backend cannot start Linux's other cores yet: refused at boot, not a hang
+linux_modules "lxds.test=hello"
+boot smp-svm qemu "linux_cores=2" --cores 4 --megs 256 --timeout 200
+expect "SVM: linux_cores=2 refused in one line" "^(error: )?cmdline: linux_cores=2 is not supported here: the SVM backend does not start Linux's other cores yet"
+expect_rc "SVM: and the machine powers off" 0
