@@ -88,9 +88,10 @@ static inline void pring_recv(struct pend *e, uint64_t *w)
 
 enum {
 	T_FLOOR, T_CHAN_RTT, T_PLAIN_RTT, T_ACALL_RTT,
-	T_V1_RTT,
+	T_V1_RTT, T_NOPF_RTT,
 	T_CHAN_64, T_PLAIN_64, T_CHAN_512, T_PLAIN_512, T_CHAN_512_B8,
 	T_V1_64, T_V1_512, T_LAZY_64, T_LAZY_512,
+	T_NOPF_64, T_NOPF_512,
 	T_COUNT
 };
 
@@ -109,11 +110,14 @@ static const char *const turn_name[T_COUNT] = {
 	[T_V1_512]      = "lxds before issue 17, 512 slots",
 	[T_LAZY_64]     = "lxds channel, 64 slots, rx lazy 16",
 	[T_LAZY_512]    = "lxds channel, 512 slots, rx lazy 32",
+	[T_NOPF_RTT]    = "lxds channel with prefetchw 4",
+	[T_NOPF_64]     = "lxds with prefetchw 4, 64 slots",
+	[T_NOPF_512]    = "lxds with prefetchw 4, 512 slots",
 };
 
 static bool turn_is_rtt(int c)
 {
-	return c <= T_V1_RTT;
+	return c <= T_NOPF_RTT;
 }
 
 struct turns {
@@ -131,7 +135,9 @@ struct turns {
 	struct chan v1ra, v1rb, v164a, v164b, v1512a, v1512b;
 	/* receivers that free in groups (chan_set_rx_lazy) */
 	struct chan l64a, l64b, l512a, l512b;
-	void *mem[11];
+	/* the current fast path with the sender's PREFETCHW on (an experiment) */
+	struct chan nra, nrb, n64a, n64b, n512a, n512b;
+	void *mem[14];
 	uint64_t bad;                  /* written by B at the end only */
 	double res[TURNS_MAX][T_COUNT];  /* ticks per round trip, or M msgs/s */
 	int order[TURNS_MAX][T_COUNT];
@@ -379,6 +385,7 @@ static void turns_a(void *arg)
 			case T_FLOOR:     t->res[n][c] = floor_a(TURN_RTT_ITERS); break;
 			case T_CHAN_RTT:  t->res[n][c] = chan_rtt_a(&t->ra, TURN_RTT_ITERS, false); break;
 			case T_V1_RTT:    t->res[n][c] = chan_rtt_a(&t->v1ra, TURN_RTT_ITERS, true); break;
+			case T_NOPF_RTT:  t->res[n][c] = chan_rtt_a(&t->nra, TURN_RTT_ITERS, false); break;
 			case T_PLAIN_RTT: t->res[n][c] = plain_rtt_a(t, TURN_RTT_ITERS); break;
 			case T_ACALL_RTT: t->res[n][c] = acall_rtt_a(t); break;
 			case T_CHAN_64:   chan_stream_tx(&t->s64a, 1, false); break;
@@ -390,6 +397,8 @@ static void turns_a(void *arg)
 			case T_V1_512:    chan_stream_tx(&t->v1512a, 1, true); break;
 			case T_LAZY_64:   chan_stream_tx(&t->l64a, 1, false); break;
 			case T_LAZY_512:  chan_stream_tx(&t->l512a, 1, false); break;
+			case T_NOPF_64:   chan_stream_tx(&t->n64a, 1, false); break;
+			case T_NOPF_512:  chan_stream_tx(&t->n512a, 1, false); break;
 			}
 		}
 	}
@@ -415,6 +424,7 @@ static void turns_b(void *arg)
 			case T_CHAN_RTT:
 			case T_ACALL_RTT: chan_rtt_b(&t->rb, TURN_RTT_ITERS, false); break;
 			case T_V1_RTT:    chan_rtt_b(&t->v1rb, TURN_RTT_ITERS, true); break;
+			case T_NOPF_RTT:  chan_rtt_b(&t->nrb, TURN_RTT_ITERS, false); break;
 			case T_PLAIN_RTT: plain_rtt_b(t, TURN_RTT_ITERS); break;
 			case T_CHAN_64:   t->res[n][c] = chan_stream_rx(&t->s64b, &bad); break;
 			case T_PLAIN_64:  t->res[n][c] = plain_stream_rx(&t->p64rx, &bad); break;
@@ -425,6 +435,8 @@ static void turns_b(void *arg)
 			case T_V1_512:    t->res[n][c] = chan_stream_rx(&t->v1512b, &bad); break;
 			case T_LAZY_64:   t->res[n][c] = chan_stream_rx(&t->l64b, &bad); break;
 			case T_LAZY_512:  t->res[n][c] = chan_stream_rx(&t->l512b, &bad); break;
+			case T_NOPF_64:   t->res[n][c] = chan_stream_rx(&t->n64b, &bad); break;
+			case T_NOPF_512:  t->res[n][c] = chan_stream_rx(&t->n512b, &bad); break;
 			}
 		}
 	}
@@ -507,6 +519,21 @@ void bench_turns_run(void)
 	turn_chan(t, 8, &t->v1512a, &t->v1512b, 512);
 	turn_chan(t, 9, &t->l64a, &t->l64b, 64);
 	turn_chan(t, 10, &t->l512a, &t->l512b, 512);
+	turn_chan(t, 11, &t->nra, &t->nrb, 64);
+	turn_chan(t, 12, &t->n64a, &t->n64b, 64);
+	turn_chan(t, 13, &t->n512a, &t->n512b, 512);
+	chan_set_tx_prefetch(&t->nra, 4);
+	chan_set_tx_prefetch(&t->nrb, 4);
+	chan_set_tx_prefetch(&t->n64a, 4);
+	chan_set_tx_prefetch(&t->n512a, 4);
+	env = getenv("LXDS_BENCH_PREFETCH");   /* experiments: the sender's prefetch */
+	if (env) {
+		struct chan *cur[] = { &t->ra, &t->rb, &t->s64a, &t->s512a, &t->l64a, &t->l512a };
+		unsigned k;
+
+		for (k = 0; k < sizeof(cur) / sizeof(cur[0]); k++)
+			chan_set_tx_prefetch(cur[k], (uint32_t)atoi(env));
+	}
 	env = getenv("LXDS_BENCH_AHEAD");   /* experiments: the sender's look-ahead */
 	if (env) {
 		chan_set_tx_ahead(&t->ra, (uint32_t)atoi(env));
@@ -570,7 +597,7 @@ void bench_turns_run(void)
 			}
 		}
 	}
-	for (n = 0; n < 11; n++)
+	for (n = 0; n < 14; n++)
 		free(t->mem[n]);
 	free(t);
 }
