@@ -56,14 +56,6 @@ static void chan_ring_setup(struct chan_ring *r, struct chan_msg *slots, uint64_
 	r->avail = 0;
 	r->probe_at = 0;
 	r->ahead = CHAN_TX_AHEAD < nslots / 2 ? CHAN_TX_AHEAD : (uint32_t)(nslots / 2);
-	r->prefetch = CHAN_TX_PREFETCH < nslots / 2 ? CHAN_TX_PREFETCH : (uint32_t)(nslots / 2);
-}
-
-void chan_set_tx_prefetch(struct chan *c, uint32_t dist)
-{
-	uint64_t half = (c->tx.mask + 1) / 2;
-
-	c->tx.prefetch = dist > half ? (uint32_t)half : dist;
 }
 
 void chan_set_tx_ahead(struct chan *c, uint32_t ahead)

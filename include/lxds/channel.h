@@ -91,25 +91,13 @@ struct chan_ring {
 				     ahead still in use) */
 	uint32_t ahead;           /* sending end: how far past pos a probe looks
 				     (0 .. slots / 2; 0 = never look ahead) */
-	uint32_t prefetch;        /* sending end: PREFETCHW the slot this far past
-				     pos when it is known free (0 = never;
-				     0 .. slots / 2) */
 	/* second line: counters */
 	uint64_t rejected;        /* receiving end: invalid messages dropped */
 } IPC_ALIGNED(IPC_CACHELINE);
 
-_Static_assert(__builtin_offsetof(struct chan_ring, rejected) == IPC_CACHELINE,
-	       "every field either end touches per message is in the first line");
-
 /* Default for tx.ahead: how many slots past the next one the sender probes
  * when it has to look at the ring (clamped to slots / 2). */
 #define CHAN_TX_AHEAD  16
-
-/* Default for tx.prefetch: how far past the slot being written the sender
- * asks for a line it already knows to be free (clamped to slots / 2).  Off:
- * on the benchmark VM it made no measurable difference either way
- * (docs/ipc-async.md, issue 17); kept as a knob for the A/B in the turns. */
-#define CHAN_TX_PREFETCH  0
 
 /* Default for rx.lazy: eager.  Lazy freeing is opt-in (chan_set_rx_lazy):
  * on the benchmark VM it did not shorten round trips measurably and it
@@ -146,12 +134,6 @@ void chan_set_rx_lazy(struct chan *c, uint32_t lazy);
  * to 0 .. slots / 2; 0 = check every slot just before writing it).
  */
 void chan_set_tx_ahead(struct chan *c, uint32_t ahead);
-
-/*
- * Sets how far past the slot being written the sender prefetches a slot for
- * writing (clamped to 0 .. slots / 2; 0 = never).  A hint only.
- */
-void chan_set_tx_prefetch(struct chan *c, uint32_t dist);
 
 /* --- fast path ------------------------------------------------------------ */
 
@@ -270,26 +252,10 @@ IPC_INLINE void chan_tx_wait(struct chan *c)
  */
 IPC_INLINE int chan_try_send(struct chan *c, const struct chan_msg *m)
 {
-	struct chan_ring *r = &c->tx;
-
-	if (!chan_tx_room(r))
+	if (!chan_tx_room(&c->tx))
 		return IPC_EAGAIN;
-	/*
-	 * Ask for the line tx.prefetch slots on now, while this one is being
-	 * written, if it is known free (pos < avail <= pos + slots here, so
-	 * avail - pos > prefetch means pos + prefetch < avail): the receiver
-	 * has handed it back and will not touch it until we publish there, so
-	 * taking it early steals nothing, and the ownership transfer that
-	 * every write of a slot needs (the receiver's FREE store left the line
-	 * in its cache) overlaps with the messages in between instead of
-	 * stalling the header store that publishes it (issue 17).  A hint: it
-	 * changes no value and no order, and a slot not known free is never
-	 * asked for.
-	 */
-	if (r->prefetch && r->avail - r->pos > r->prefetch)
-		ipc_prefetchw(&r->slots[(r->pos + r->prefetch) & r->mask]);
-	chan_fill(chan_slot(r), m);
-	r->pos++;
+	chan_fill(chan_slot(&c->tx), m);
+	c->tx.pos++;
 	return 0;
 }
 

@@ -454,51 +454,6 @@ static void test_tx_lookahead(void **state)
 }
 
 /*
- * The sender's PREFETCHW (issue 17) is a hint: at every distance, through
- * several laps with the ring run full and empty, every message arrives
- * intact and in order, and nothing but the slot being written changes; the
- * distance is clamped like the look-ahead.
- */
-static void test_tx_prefetch(void **state)
-{
-	struct pair *p = pair_new(SLOTS);
-	uint32_t slots = (uint32_t)p->a.tx.mask + 1, dists[] = { 0, 1, 4, slots / 2 };
-	struct chan_msg m, r;
-	uint64_t sent = 0, got = 0;
-	unsigned d, i;
-
-	(void)state;
-	assert_int_equal(p->a.tx.prefetch,
-			 CHAN_TX_PREFETCH < slots / 2 ? CHAN_TX_PREFETCH : slots / 2);
-	for (d = 0; d < sizeof(dists) / sizeof(dists[0]); d++) {
-		chan_set_tx_prefetch(&p->a, dists[d]);
-		assert_int_equal(p->a.tx.prefetch, dists[d]);
-		for (i = 0; i < 3 * slots; i++) {
-			m = msg_make(CHAN_T_ONEWAY, (uint32_t)sent, sent);
-			while (chan_try_send(&p->a, &m) != 0) {   /* full: drain half */
-				while (got < sent && (sent - got) > slots / 2) {
-					assert_int_equal(chan_try_recv(&p->b, &r), 0);
-					assert_int_equal(r.hdr.tag, (uint32_t)got);
-					assert_true(r.w[0] == got * 1000);
-					got++;
-				}
-			}
-			sent++;
-		}
-		while (got < sent) {
-			assert_int_equal(chan_try_recv(&p->b, &r), 0);
-			assert_int_equal(r.hdr.tag, (uint32_t)got);
-			assert_true(r.w[0] == got * 1000);
-			got++;
-		}
-		assert_int_equal(chan_try_recv(&p->b, &r), IPC_EAGAIN);
-	}
-	chan_set_tx_prefetch(&p->a, 100000);
-	assert_int_equal(p->a.tx.prefetch, slots / 2);
-	pair_free(p);
-}
-
-/*
  * A blocked chan_send waits for a group of free slots, but settles for the
  * one slot at pos when the receiver frees no more (it may be waiting for
  * us): it must not hang.  Single-threaded, so the group never comes.
@@ -540,7 +495,6 @@ int main(void)
 		cmocka_unit_test(test_lazy_free),
 		cmocka_unit_test(test_lazy_limits),
 		cmocka_unit_test(test_tx_lookahead),
-		cmocka_unit_test(test_tx_prefetch),
 		cmocka_unit_test(test_send_full_ring_takes_one_slot),
 	};
 
