@@ -5,7 +5,8 @@
  * reach a domain call (they were truncated: STOP of id + 2^32 stopped
  * domain id), nor a START core above 2^31; and 200 000 random calls must
  * touch nothing outside "Linux's RAM" (ASan) and pass every id through
- * unchanged.
+ * unchanged; CREATE must hand lxd_create a copy of the image (never
+ * Linux's RAM: another vCPU or an LXD may rewrite it) and free it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -40,8 +41,35 @@ bool linux_ram_contains(uint64_t gpa, uint64_t len)
 }
 
 static int seen(uint32_t id) { domain_calls++; last_id = id; return -ENOENT; }
+/* The pool: CREATE's private copy of the image comes from it and goes back (counted). */
+static long pool_out;
+int pool_alloc(uint64_t count, uint64_t align_frames, uint64_t *pa)
+{
+    void *p = aligned_alloc(4096, count * 4096);
+
+    (void)align_frames;
+    if (!p)
+        return -ENOMEM;
+    memset(p, 0, count * 4096);
+    pool_out += (long)count;
+    *pa = (uintptr_t)p;
+    return 0;
+}
+void pool_free(uint64_t pa, uint64_t count)
+{
+    pool_out -= (long)count;
+    free((void *)(uintptr_t)pa);
+}
+
+/* The image lxd_create is given must be the hypervisor's copy, never Linux's RAM. */
+static unsigned int creates, creates_in_place, creates_same;
 int lxd_create(const void *image, uint64_t len, const char *name, const char **why)
-{ (void)image; (void)len; (void)name; *why = "stub"; return -ENOEXEC; }
+{
+    creates++;
+    creates_in_place += linux_ram_contains((uintptr_t)image, 1);
+    creates_same += len == 5000 && !memcmp(image, ram + 8192, 5000);
+    (void)len; (void)name; *why = "stub"; return -ENOEXEC;
+}
 int lxd_grant(uint32_t id, uint64_t hpa, uint64_t pages, uint64_t *va)
 { (void)hpa; (void)pages; (void)va; return seen(id); }
 int lxd_set_args(uint32_t id, const char *text, uint64_t len) { (void)text; (void)len; return seen(id); }
@@ -119,11 +147,29 @@ static void test_random_calls(void **state)
         if (domain_calls != before && nr != LXDS_HC_CREATE)
             assert_int_equal(last_id, a0);              /* never a truncated id */
     }
+    assert_int_equal(creates_in_place, 0);              /* every image was copied in first */
+    assert_int_equal(pool_out, 0);                      /* and its copy given back */
+    printf("hypercall_args: %u CREATE calls reached lxd_create, each with the copy\n", creates);
+}
+
+/* A valid CREATE: lxd_create sees a copy with the same bytes, and the copy is freed. */
+static void test_create_copies_image(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 5000; i++)
+        ram[8192 + i] = (uint8_t)(i * 7);
+    strcpy((char *)ram + 4096, "victim");
+    unsigned int before = creates_same;
+    assert_int_equal(call(LXDS_HC_CREATE, (uintptr_t)ram + 8192, 5000, (uintptr_t)ram + 4096), -ENOEXEC);
+    assert_int_equal(creates_same, before + 1);
+    assert_int_equal(creates_in_place, 0);
+    assert_int_equal(pool_out, 0);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_create_copies_image),
         cmocka_unit_test(test_ids_above_2_32),
         cmocka_unit_test(test_random_calls),
     };
