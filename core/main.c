@@ -42,7 +42,12 @@ static void parse_cmdline(const struct mb2_info *mbi)
     cmdline_defaults(&hv_config);
     if (cmdline_parse(mbi->cmdline, &hv_config, err, sizeof(err))) {
         pr_err("cmdline: %s\n", err);
-        printk("cmdline: the options are:\n%s", cmdline_help());
+        printk("cmdline: the options are:\n");
+        /* a line at a time: the list is longer than one printk record */
+        for (const char *h = cmdline_help(), *nl; *h; h = nl ? nl + 1 : h + strlen(h)) {
+            nl = strchr(h, '\n');
+            printk("%.*s\n", (int)(nl ? nl - h : (long)strlen(h)), h);
+        }
         printk("lxds: refusing to boot with a bad command line\n");
         arch_poweroff();
     }
