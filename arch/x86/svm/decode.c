@@ -40,15 +40,30 @@ static bool is_prefix(uint8_t b)
     }
 }
 
-int svm_insn_length(const struct vcpu *v, const uint8_t *opcode, size_t n)
+/*
+ * The instruction at RIP: as many bytes as can be read into insn (*have), and
+ * the index of its opcode after the prefixes; *rex is the REX prefix right
+ * before the opcode, or 0.
+ */
+static size_t fetch_at_rip(const struct vcpu *v, uint8_t insn[X86_MAX_INSN], size_t *have,
+                           uint8_t *rex)
 {
     const struct vmcb_save *g = &svm_of(v)->vmcb->save;
     struct guest_paging p = paging_of(v);
-    uint8_t insn[X86_MAX_INSN];
-    size_t have = x86_guest_fetch_insn(&v->dom->ept, &p, g->cs.base + g->rip, insn), i = 0;
+    size_t i = 0;
 
-    while (i < have && is_prefix(insn[i]))
-        i++;
+    *have = x86_guest_fetch_insn(&v->dom->ept, &p, g->cs.base + g->rip, insn);
+    *rex = 0;
+    for (; i < *have && is_prefix(insn[i]); i++)
+        *rex = (insn[i] & 0xF0) == 0x40 ? insn[i] : 0;  /* REX counts only right before the opcode */
+    return i;
+}
+
+int svm_insn_length(const struct vcpu *v, const uint8_t *opcode, size_t n)
+{
+    uint8_t insn[X86_MAX_INSN], rex;
+    size_t have, i = fetch_at_rip(v, insn, &have, &rex);
+
     if (i + n > have)
         return have ? -EBADMSG : -EFAULT;
     if (memcmp(insn + i, opcode, n))
@@ -58,13 +73,9 @@ int svm_insn_length(const struct vcpu *v, const uint8_t *opcode, size_t n)
 
 int svm_decode_mov_to_cr(const struct vcpu *v, unsigned int *cr, unsigned int *gpr)
 {
-    const struct vmcb_save *g = &svm_of(v)->vmcb->save;
-    struct guest_paging p = paging_of(v);
-    uint8_t insn[X86_MAX_INSN], rex = 0;
-    size_t have = x86_guest_fetch_insn(&v->dom->ept, &p, g->cs.base + g->rip, insn), i = 0;
+    uint8_t insn[X86_MAX_INSN], rex;
+    size_t have, i = fetch_at_rip(v, insn, &have, &rex);
 
-    for (; i < have && is_prefix(insn[i]); i++)
-        rex = (insn[i] & 0xF0) == 0x40 ? insn[i] : 0;   /* REX counts only right before the opcode */
     if (i + 3 > have)
         return have ? -EBADMSG : -EFAULT;
     if (insn[i] != 0x0F || insn[i + 1] != 0x22 || (insn[i + 2] >> 6) != 3)

@@ -195,18 +195,23 @@ static bool power_request(struct vcpu *v, const struct svm_exit *e, enum policy_
     return false;
 }
 
+/* The instruction that exited could not be read (-EFAULT) or is not the expected one. */
+static bool stop_undecodable(struct vcpu *v, const struct svm_exit *e, int err, const char *other)
+{
+    svm_report_exit(v, e, err == -EFAULT ? "stopped: its instruction cannot be read "
+                    "(RIP not mapped)" : other);
+    svm_stop(v, VCPU_STOP_UNEXPECTED_EXIT, 0, e->code);
+    return false;
+}
+
 /* Moves RIP past the intercepted instruction (opcode op after any prefixes). */
 static bool skip(struct vcpu *v, const struct svm_exit *e, const uint8_t *op, size_t n)
 {
     int len = svm_insn_length(v, op, n);
 
-    if (len < 0) {
-        svm_report_exit(v, e, len == -EFAULT ? "stopped: its instruction cannot be read "
-                        "(RIP not mapped)" : "stopped: the instruction at RIP is not the one "
-                        "that exited");
-        svm_stop(v, VCPU_STOP_UNEXPECTED_EXIT, 0, e->code);
-        return false;
-    }
+    if (len < 0)
+        return stop_undecodable(v, e, len, "stopped: the instruction at RIP is not the one "
+                                "that exited");
     vmcb_of(v)->save.rip = e->rip + (uint64_t)len;
     vmcb_of(v)->ctl.interrupt_shadow = 0;   /* the skipped instruction ends STI/MOV SS blocking */
     return true;
@@ -504,13 +509,9 @@ static bool on_cr_write(struct vcpu *v, const struct svm_exit *e)
     uint64_t old = want == 0 ? g->cr0 : g->cr4, may;
     char what[128];
 
-    if (len < 0 || cr != want) {
-        svm_report_exit(v, e, len == -EFAULT ? "stopped: its instruction cannot be read "
-                        "(RIP not mapped)" : "stopped: the instruction at RIP is not the "
-                        "MOV to that control register");
-        svm_stop(v, VCPU_STOP_UNEXPECTED_EXIT, 0, e->code);
-        return false;
-    }
+    if (len < 0 || cr != want)
+        return stop_undecodable(v, e, len, "stopped: the instruction at RIP is not the MOV "
+                                "to that control register");
     if (want == 0)
         may = CR0_ISOLATED_MAY_CHANGE;
     else

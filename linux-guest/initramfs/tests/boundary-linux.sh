@@ -43,12 +43,19 @@ run dd if=/dev/cpu/0/msr of=/dev/null bs=8 skip=402653200 count=1   # MSR 0xC000
 run /bin/lxd-vmx-user 65534
 [ $RC = 0 ] || bad "lxd-vmx-user exit $RC: not every VMX instruction got SIGILL"
 
+# attack_module MOD WHY: loads the test module MOD (it attacks on load and
+# fails the load if anything went otherwise), copies its kernel log lines
+# into the test's output, and unloads it.
+attack_module() {
+  run insmod /lib/modules/$1.ko
+  rc=$RC
+  dmesg | grep "$1:" | while IFS= read -r l; do say "dmesg: $l"; done
+  [ $rc = 0 ] || bad "$1.ko: $2"
+  [ $rc = 0 ] && { run rmmod $1 || bad "rmmod $1"; }
+}
+
 # 2, 6. The same from Linux's kernel (#UD), bad XCR0 values (#GP), the VMX MSRs.
-run insmod /lib/modules/klxd_kattack.ko
-rc=$RC
-dmesg | grep 'klxd_kattack:' | while IFS= read -r l; do say "dmesg: $l"; done
-[ $rc = 0 ] || bad "klxd_kattack.ko: not every kernel-side attack was refused as it must be"
-[ $rc = 0 ] && { run rmmod klxd_kattack || bad "rmmod klxd_kattack"; }
+attack_module klxd_kattack "not every kernel-side attack was refused as it must be"
 
 # The machine goes on: klxd, an LXD, round trips.
 ensure_module
@@ -103,21 +110,13 @@ fi
 # 3c. The hypercall fuzzer, with echo loaded (its id is kept out of the calls
 #     that would change it; id + 2^32 is not): every refusal leaves the pool
 #     and the domain count as they were; echo answers afterwards.
-run insmod /lib/modules/klxd_hcfuzz.ko
-rc=$RC
-dmesg | grep 'klxd_hcfuzz:' | while IFS= read -r l; do say "dmesg: $l"; done
-[ $rc = 0 ] || bad "klxd_hcfuzz.ko: a fuzzed hypercall changed the pool or the domain count, or succeeded"
-[ $rc = 0 ] && { run rmmod klxd_hcfuzz || bad "rmmod klxd_hcfuzz"; }
+attack_module klxd_hcfuzz "a fuzzed hypercall changed the pool or the domain count, or succeeded"
 run lxdctl ping echo -n 100 || bad "echo does not answer after the fuzzer"
 
 # 16. A hypercall's buffer rewritten during the call: an LXD flips the heap
 #     note of an image while CREATE checks and loads it; every domain made
 #     must have been loaded from the image that was checked (klxd_hcrace.c).
-run insmod /lib/modules/klxd_hcrace.ko
-rc=$RC
-dmesg | grep 'klxd_hcrace:' | while IFS= read -r l; do say "dmesg: $l"; done
-[ $rc = 0 ] || bad "klxd_hcrace.ko: CREATE checked one image and loaded another, or leaked pool"
-[ $rc = 0 ] && { run rmmod klxd_hcrace || bad "rmmod klxd_hcrace"; }
+attack_module klxd_hcrace "CREATE checked one image and loaded another, or leaked pool"
 run lxdctl ping echo -n 100 || bad "echo does not answer after the buffer race"
 run lxdctl destroy echo || bad "destroy echo"
 [ "$(pool_free)" = "$free0" ] || bad "pool free $(pool_free), $free0 before"
