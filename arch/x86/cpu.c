@@ -9,6 +9,7 @@
 #include <x86/lapic.h>
 #include <x86/percpu.h>
 #include <x86/trap.h>
+#include <x86/virt.h>
 
 extern uint32_t boot_has_vmx;           /* set by boot/entry.asm from CPUID.1:ECX */
 extern char boot_stack_top[];
@@ -139,15 +140,19 @@ void arch_kick_cpu(unsigned int cpu)
 }
 
 /*
- * Nothing is sent: the only vCPUs this is asked for, Linux's other cores,
- * have the VMX-preemption timer on (arch/x86/vmx/vcpu.c, every 10 ms of
- * TSC time, halted or not), and the run loop sees the stop request at that
- * exit.  An INIT would make the exit at once on hardware (in VMX non-root
- * it is a VM exit), but Bochs 2.7 leaves the INIT pending after that exit,
- * so every later VM entry on the core exits again (seen: the restarted
- * core never ran).
+ * The only vCPUs this is asked for are Linux's other cores.  Under VT-x
+ * nothing is sent: they have the VMX-preemption timer on (arch/x86/vmx/
+ * vcpu.c, every 10 ms of TSC time, halted or not), and the run loop sees
+ * the stop request at that exit.  An INIT would make the exit at once on
+ * hardware (in VMX non-root it is a VM exit), but Bochs 2.7 leaves the INIT
+ * pending after that exit, so every later VM entry on the core exits again
+ * (seen: the restarted core never ran).  SVM has no such timer: its
+ * backend sends an NMI (arch/x86/svm/vcpu.c).
  */
 void arch_force_guest_exit(unsigned int cpu)
 {
-    (void)cpu;
+    const struct x86_virt_backend *b = x86_virt();
+
+    if (b && b->force_guest_exit)
+        b->force_guest_exit(cpu);
 }

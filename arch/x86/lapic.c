@@ -21,6 +21,7 @@
 #define ICR_PENDING     (1u << 12)
 #define ICR_INIT        (5u << 8)
 #define ICR_STARTUP     (6u << 8)
+#define ICR_NMI         (4u << 8)
 #define ICR_LEVEL_ASSERT (1u << 14)
 #define APIC_BASE_ENABLE (1ull << 11)
 #define APIC_BASE_X2APIC (1ull << 10)
@@ -95,6 +96,11 @@ static void send(uint32_t apic_id, uint32_t lo)
 void x86_lapic_send_init(uint32_t apic_id)
 {
     send(apic_id, ICR_INIT | ICR_LEVEL_ASSERT);
+}
+
+void x86_lapic_send_nmi(uint32_t apic_id)
+{
+    send(apic_id, ICR_NMI | ICR_LEVEL_ASSERT);
 }
 
 void x86_lapic_send_sipi(uint32_t apic_id, uint8_t vector_page)

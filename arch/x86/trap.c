@@ -59,6 +59,11 @@ void x86_trap(struct trap_frame *f)
     unsigned int cpu = arch_cpu_id();
 
     if (f->vector == 2) {           /* an NMI (a guest can send one) stops nothing */
+        uint32_t *expected = &this_x86_cpu()->nmis_expected;
+        if (__atomic_load_n(expected, __ATOMIC_RELAXED)) {
+            __atomic_fetch_sub(expected, 1, __ATOMIC_RELAXED);  /* arch_force_guest_exit's */
+            return;
+        }
         printk("cpu %u: NMI at RIP %#lx ignored\n", cpu, f->rip);
         return;
     }

@@ -9,6 +9,7 @@
 #include <lxds/format.h>
 #include <lxds/printk.h>
 #include <lxds/vcpu.h>
+#include <x86/lapic.h>
 #include <x86/virt.h>
 
 extern uint32_t boot_has_vmx;           /* set by boot/entry.asm from CPUID.1:ECX */
@@ -70,9 +71,18 @@ int arch_vcpu_run(struct vcpu *v)
     return backend->vcpu_run(v);
 }
 
+/*
+ * A Linux vCPU programs its core's local APIC itself (its writes are
+ * replayed on the real one): Linux's CPU hotplug software-disables it
+ * before the core is reset, and a disabled APIC takes no fixed IPI, so the
+ * hypervisor's wake-up kick (cpu_run_on) would never reach the parked core
+ * again.  Enabled again as the core goes back to the hypervisor.
+ */
 void arch_vcpu_destroy(struct vcpu *v)
 {
     backend->vcpu_destroy(v);
+    if (v->kind == VCPU_KIND_LINUX)
+        x86_lapic_enable();
 }
 
 void arch_vcpu_save_state(struct vcpu *v, struct lxds_debug_regs *r)
@@ -97,8 +107,6 @@ const char *arch_linux_smp_refusal(void)
     if (!b)
         return "no virtualization backend";
     if (!b->linux_smp_refusal)
-        return b == &x86_svm_backend ? "the SVM backend does not start Linux's other cores yet "
-                                       "(use linux_cores=1)"
-                                     : "this backend does not start Linux's other cores";
+        return "this backend does not start Linux's other cores";
     return b->linux_smp_refusal();
 }

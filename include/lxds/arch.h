@@ -47,7 +47,8 @@ void arch_wait_for_kick(void);           /* sleep until kicked or interrupted */
 void arch_kick_cpu(unsigned int cpu);
 /* Makes the guest running on that core exit even if it halts with interrupts
  * masked (a Linux vCPU takes its own interrupts); its run loop then sees
- * v->stop_requested.  Only for a core running a vCPU (VT-x: an INIT). */
+ * v->stop_requested.  Only for a core running one of Linux's other vCPUs
+ * (VT-x: its preemption timer; SVM: an NMI, which those vCPUs intercept). */
 void arch_force_guest_exit(unsigned int cpu);
 
 /*

@@ -5,8 +5,9 @@
 # then Linux as the privileged guest running the same initramfs tests as the
 # Bochs (VT-x) runs of tests/system/lxd.sh, through its backend parameter;
 # then boundary.sh's linux/ioctl/lxd boots, exceptions, linux_direct,
-# linux_guest and the isolated-driver scripts (lxd_kenv, lxd_glue,
-# lxd_dummy, lxd_nullblk) the same way.
+# linux_guest, linux_smp (Linux's other cores started by its INIT-SIPI)
+# and the isolated-driver scripts (lxd_kenv, lxd_glue, lxd_dummy,
+# lxd_nullblk) the same way.
 #   SVM_LXD_TESTS="basic echo" picks the lxd.sh tests to run here (default: all
 #   of them, as in Bochs; under QEMU TCG each boot takes seconds, not minutes).
 . "$(dirname "$0")/lib/boot.sh"
@@ -64,6 +65,6 @@ LXDS_EMU=qemu BOUNDARY_TESTS=${SVM_BOUNDARY_TESTS:-linux ioctl lxd} bash "$(dirn
 # the isolated drivers under SVM: the same scripts as in Bochs (VT-x), through
 # the backend parameter.  Each boots in seconds under QEMU TCG; in Bochs each
 # takes minutes.  The VT-x runs keep their own full coverage in make test.
-for t in ${SVM_SCRIPTS:-exceptions linux_direct linux_guest lxd_kenv lxd_glue lxd_dummy lxd_nullblk}; do
+for t in ${SVM_SCRIPTS:-exceptions linux_direct linux_guest linux_smp lxd_kenv lxd_glue lxd_dummy lxd_nullblk}; do
   LXDS_EMU=qemu bash "$(dirname "$0")/$t.sh"
 done

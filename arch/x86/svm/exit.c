@@ -20,6 +20,7 @@
 #include <x86/xcr0.h>
 
 #define VECTOR_DB              1
+#define VECTOR_NMI             2
 #define VECTOR_BP              3
 #define VECTOR_UD              6
 #define VECTOR_GP              13
@@ -330,11 +331,20 @@ static bool on_intr(struct vcpu *v, const struct svm_exit *e)
     return watchdog_tick(v, e);
 }
 
+/*
+ * The host took the NMI at STGI (arch/x86/trap.c).  An isolated vCPU's core
+ * is the hypervisor's: nothing more.  A Linux AP intercepts NMIs only for
+ * arch_force_guest_exit, whose stop request the run loop saw before this;
+ * any other NMI there came from the platform (Linux's NMI IPIs are refused,
+ * arch/x86/apic_icr.c): it is injected into the vCPU, as the CPU would
+ * have delivered it.
+ */
 static bool on_nmi(struct vcpu *v, const struct svm_exit *e)
 {
-    (void)v;
     (void)e;
-    return true;                    /* the host took it at STGI (arch/x86/trap.c) */
+    if (v->kind == VCPU_KIND_LINUX)
+        vmcb_of(v)->ctl.event_inj = SVM_EVTINJ_VALID | SVM_EVTINJ_NMI | VECTOR_NMI;
+    return true;
 }
 
 static bool on_gp(struct vcpu *v, const struct svm_exit *e);
@@ -383,7 +393,7 @@ static bool vmcb_msr(struct vcpu *v, const struct svm_exit *e, uint32_t msr, boo
     if (msr == MSR_IA32_EFER) {
         if (!write) {
             out = g->efer & ~EFER_SVME;             /* SVM is not offered to guests */
-        } else if ((val & ~EFER_GUEST_BITS) || !(val & EFER_LME)) {
+        } else if ((val & ~EFER_GUEST_BITS) || (!(val & EFER_LME) && (g->efer & EFER_LMA))) {
             report_refusal(v, e, "#GP injected (EFER: only SCE and NXE may change; SVME "
                            "is not offered, long mode cannot be left)");
             svm_inject_exception(v, VECTOR_GP, 0);

@@ -22,7 +22,12 @@
  * Isolated vCPUs (LXDs, self-test guests) also exit on physical interrupts,
  * NMIs and SMIs (their core is the hypervisor's between quanta), and on
  * RDPMC, MONITOR, MWAIT, every debug-register access and CR0/CR4 writes
- * (no handler: the domain is stopped with the exit named).
+ * (no handler: the domain is stopped with the exit named).  Linux's other
+ * cores (its APs, started by its INIT-SIPI) exit on NMIs: the hypervisor
+ * sends one to reset such a core when Linux sends it an INIT (SVM has no
+ * preemption timer to make a halted vCPU exit); any other NMI there (from
+ * the platform: Linux's NMI IPIs are refused, arch/x86/apic_icr.c) is
+ * given to Linux (svm/exit.c).
  */
 #include <lxds/domain.h>
 #include <lxds/memory.h>
@@ -61,6 +66,8 @@ void svm_intercepts_apply(struct vcpu *v, struct svm_vcpu *s)
         c->exceptions |= 1u << VECTOR_GP;
     if (!policy_allows(p, POLICY_OP_HALT))
         c->intercept1 |= SVM_I1_HLT;
+    if (s->linux_ap)
+        c->intercept1 |= SVM_I1_NMI;
     c->vintr = policy_allows(p, POLICY_OP_CR8_VIRTUAL) || v->kind != VCPU_KIND_LINUX ?
                SVM_VINTR_MASKING : 0;
     if (v->kind != VCPU_KIND_LINUX) {

@@ -112,6 +112,8 @@ const char *svm_selftest_break(struct vcpu *v, enum x86_selftest_break how, uint
 const struct x86_virt_backend x86_svm_backend = {
     .name = "SVM",
     .emulates_apic_writes = true,
+    .linux_smp_refusal = svm_linux_smp_refusal,
+    .force_guest_exit = svm_force_guest_exit,
     .init = svm_virt_init,
     .secondary_cpu_init = svm_secondary_cpu_init,
     .stage2_params = svm_stage2_params,

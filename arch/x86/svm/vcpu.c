@@ -9,6 +9,7 @@
  * count a watchdog quantum (same quantum as VT-x: WATCHDOG_QUANTUM TSC cycles).
  */
 #include <lxds/arch.h>
+#include <lxds/cpu.h>
 #include <lxds/domain.h>
 #include <lxds/errno.h>
 #include <lxds/memory.h>
@@ -105,6 +106,52 @@ static void setup_guest_state(struct vmcb_save *g, const struct vcpu_boot *boot)
     g->g_pat = DEFAULT_PAT;
 }
 
+/*
+ * An application processor after INIT and a SIPI (AMD APM vol. 2, 14.1.3
+ * and 16.5): real mode at CS = vector << 8 (base vector << 12), IP 0, CR0 =
+ * 0x60000010 (CD, NW, ET), CR3/CR4 0, GDTR/IDTR base 0 limit 0xFFFF.  With
+ * nested paging the guest runs real mode as it is.  EFER keeps SVME (VMRUN
+ * requires it; the guest's own EFER reads and writes are the backend's,
+ * svm/exit.c), and only SVME.
+ */
+static void setup_guest_state_sipi(struct vmcb_save *g, uint8_t vector)
+{
+    memset(g, 0, sizeof(*g));
+    set_seg(&g->cs, (uint16_t)(vector << 8), 0x9B, 0xFFFF, (uint64_t)vector << 12);
+    set_seg(&g->ss, 0, 0x93, 0xFFFF, 0);
+    set_seg(&g->ds, 0, 0x93, 0xFFFF, 0);
+    set_seg(&g->es, 0, 0x93, 0xFFFF, 0);
+    set_seg(&g->fs, 0, 0x93, 0xFFFF, 0);
+    set_seg(&g->gs, 0, 0x93, 0xFFFF, 0);
+    set_seg(&g->tr, 0, 0x8B, 0xFFFF, 0);
+    set_seg(&g->ldtr, 0, 0x82, 0xFFFF, 0);
+    g->gdtr.limit = 0xFFFF;
+    g->idtr.limit = 0xFFFF;
+    g->cpl = 0;
+    g->efer = EFER_SVME;
+    g->cr0 = 0x60000010;
+    g->dr7 = 0x400;
+    g->dr6 = 0xFFFF0FF0;
+    g->rflags = 0x2;
+    g->g_pat = DEFAULT_PAT;
+}
+
+const char *svm_linux_smp_refusal(void)
+{
+    return NULL;            /* nested paging is required at detection: real mode runs as it is */
+}
+
+/*
+ * Makes the Linux AP on that core exit: an NMI (its vCPU intercepts them;
+ * the host's handler takes it quietly, arch/x86/trap.c).  A fixed vector
+ * would go to Linux, which takes its own interrupts on its cores.
+ */
+void svm_force_guest_exit(unsigned int cpu)
+{
+    __atomic_fetch_add(&x86_cpu(cpu)->nmis_expected, 1, __ATOMIC_RELAXED);
+    x86_lapic_send_nmi(cpus[cpu].arch_id);
+}
+
 /* ---- the watchdog's clock: the local APIC timer, calibrated against the TSC once ---- */
 
 static uint64_t apic_ticks_per_ms;
@@ -176,6 +223,8 @@ int svm_vcpu_create(struct vcpu *v, const struct vcpu_boot *boot)
         pr_err("svm: %s/%u: its stage-2 table is not in the NPT format\n", v->dom->name, v->id);
         return -EINVAL;
     }
+    if (boot->sipi_start && v->kind != VCPU_KIND_LINUX)
+        return -ENOTSUP;
     if (mem_alloc_frames(1, 1, &pa))
         return -ENOMEM;
     struct svm_vcpu *s = phys_to_virt(pa);
@@ -197,13 +246,18 @@ int svm_vcpu_create(struct vcpu *v, const struct vcpu_boot *boot)
     }
     if (v->kind == VCPU_KIND_ISOLATED)
         x86_core_state_reset();         /* it starts from the init state, not the last guest's */
+    s->linux_ap = boot->sipi_start;
     svm_intercepts_apply(v, s);
     s->vmcb->ctl.asid = s->asid;
     s->vmcb->ctl.tlb_control = SVM_TLB_FLUSH_ALL;   /* nothing stale from an earlier table */
     s->vmcb->ctl.nested_ctl = SVM_NESTED_PAGING;
     s->vmcb->ctl.nested_cr3 = v->dom->ept.root;
-    setup_guest_state(&s->vmcb->save, boot);
-    v->regs.rsi = boot->rsi;
+    if (boot->sipi_start) {
+        setup_guest_state_sipi(&s->vmcb->save, boot->sipi_vector);
+    } else {
+        setup_guest_state(&s->vmcb->save, boot);
+        v->regs.rsi = boot->rsi;
+    }
     if (v->kind == VCPU_KIND_ISOLATED && v->watchdog_limit)
         watchdog_clock_start(s);
     return 0;

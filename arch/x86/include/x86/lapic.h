@@ -13,6 +13,7 @@ void x86_lapic_write(uint32_t reg, uint32_t v);
 void x86_lapic_send_fixed(uint32_t apic_id, uint8_t vector);
 void x86_lapic_eoi(void);
 void x86_lapic_send_init(uint32_t apic_id);
+void x86_lapic_send_nmi(uint32_t apic_id);
 void x86_lapic_send_sipi(uint32_t apic_id, uint8_t vector_page);
 void x86_lapic_send_ipi(uint32_t apic_id, uint8_t vector);
 bool x86_lapic_wait_icr_idle(void);

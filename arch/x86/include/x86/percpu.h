@@ -38,6 +38,7 @@ struct x86_percpu {
     bool svm_on;                        /* EFER.SVME set, host save area given */
     uint64_t svm_hsave_pa;              /* VM_HSAVE_PA: where VMRUN keeps the host state */
     uint64_t svm_host_vmcb_pa;          /* VMSAVE/VMLOAD area for the host's FS/GS/TR/... */
+    uint32_t nmis_expected;             /* sent by the hypervisor to force an exit: not logged */
     uint8_t ist_stack[3][IST_STACK_SIZE] __aligned(16);  /* #DF, NMI, #MC */
 };
 

@@ -15,6 +15,8 @@ struct svm_vcpu {
     unsigned int cpu;               /* the core whose VMCB this is */
     uint64_t quantum;               /* watchdog: TSC cycles between ticks (0 = none) */
     uint64_t next_tick;             /* TSC of the next watchdog tick */
+    bool linux_ap;                  /* one of Linux's other cores (started by its SIPI):
+                                       intercepts NMIs, arch_force_guest_exit's signal */
 };
 
 static inline struct svm_vcpu *svm_of(const struct vcpu *v)
@@ -31,6 +33,11 @@ struct svm_exit {
 
 /* svm/intercepts.c: the one place that says what exits, per kind of vCPU. */
 void svm_intercepts_apply(struct vcpu *v, struct svm_vcpu *s);
+
+/* svm/vcpu.c: an NMI to that core, whose Linux AP vCPU then exits. */
+void svm_force_guest_exit(unsigned int cpu);
+/* NULL: Linux's other cores can be started (INIT-SIPI emulated, real mode under NPT). */
+const char *svm_linux_smp_refusal(void);
 void svm_intercept_exception(struct svm_vcpu *s, unsigned int vector, bool on);
 
 /* svm/exit.c */

@@ -27,6 +27,9 @@ struct x86_virt_backend {
     /* NULL if it can start Linux's other cores (INIT-SIPI-SIPI emulated), else why not;
      * a NULL function: it cannot. */
     const char *(*linux_smp_refusal)(void);
+    /* Makes the vCPU running on that core exit soon (arch_force_guest_exit); NULL: its
+     * vCPUs exit on their own often enough (VT-x: the preemption timer). */
+    void (*force_guest_exit)(unsigned int cpu);
     int (*init)(void);                  /* boot core: capabilities, enable */
     void (*secondary_cpu_init)(unsigned int cpu);   /* each other core as it comes up */
     void (*stage2_params)(bool *allow_2m, bool *allow_1g, enum ept_format *format);

@@ -127,6 +127,7 @@ _Static_assert(__builtin_offsetof(struct vmcb, save.g_pat) == 0x668, "VMCB layou
 #define SVM_EVTINJ_VALID   (1u << 31)
 #define SVM_EVTINJ_ERR     (1u << 11)
 #define SVM_EVTINJ_EXC     (3u << 8)
+#define SVM_EVTINJ_NMI     (2u << 8)
 
 /* Exit codes (APM Vol. 2 appendix C) */
 #define SVM_EXIT_CR0_READ     0x000
