@@ -119,7 +119,8 @@ test-fresh: setup
 bench: setup $(BENCH_TARGETS)
 
 # Boot the ISO: QEMU/KVM with nested VT-x when this host has it, else Bochs.
-RUN_CORES ?= 2
+# 4 cores: by default half for LXDs (2), the rest for Linux (2: an SMP guest).
+RUN_CORES ?= 4
 RUN_MEGS  ?= 512
 # Linux's shell is on this terminal (COM1); the hypervisor's log goes to HV_LOG (COM2).
 HV_LOG    ?= $(BUILD)/hypervisor.log

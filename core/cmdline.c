@@ -10,7 +10,7 @@ void cmdline_defaults(struct hv_config *cfg)
 {
     *cfg = (struct hv_config){
         .lxd_cores = LXD_CORES_DEFAULT,
-        .linux_cores = 1,
+        .linux_cores = LINUX_CORES_DEFAULT,
         .lxd_pool_bytes = MiB(64),
         .log_level = LOG_INFO,
     };
@@ -18,8 +18,8 @@ void cmdline_defaults(struct hv_config *cfg)
 
 const char *cmdline_help(void)
 {
-    return "  linux_cores=N        cores for Linux, the boot core first (default 1)\n"
-           "  lxd_cores=N          cores reserved for LXDs (default: all but Linux's)\n"
+    return "  linux_cores=N        cores for Linux, the boot core first (default: all but LXDs')\n"
+           "  lxd_cores=N          cores reserved for LXDs (default: half, or all but Linux's)\n"
            "  lxd_pool=SIZE[K|M|G] memory kept from Linux for LXDs (default 64M)\n"
            "  log=err|warn|info|debug  hypervisor log level (default info)\n"
            "  selftest             run the built-in self tests\n"
@@ -182,5 +182,59 @@ int cmdline_parse(const char *line, struct hv_config *cfg, char *err, size_t err
         if (rc)
             return rc;
     }
+    return 0;
+}
+
+int cmdline_split_cores(const struct hv_config *cfg, unsigned int online,
+                        const char *smp_refusal, unsigned int *nlinux, unsigned int *nlxd,
+                        char *msg, size_t msglen)
+{
+    unsigned int linux_n = cfg->linux_cores;
+    bool linux_given = linux_n != LINUX_CORES_DEFAULT, lxd_given = cfg->lxd_cores >= 0;
+    unsigned int lxd_n = lxd_given ? (unsigned int)cfg->lxd_cores : 0;
+
+    msg[0] = '\0';
+    if (!online)
+        online = 1;
+    if (linux_given) {
+        if (linux_n > online) {
+            fmt_snprintf(msg, msglen, "linux_cores=%u exceeds the %u core(s) online", linux_n, online);
+            return -EINVAL;
+        }
+        if (linux_n > 1 && linux_n == online) {
+            fmt_snprintf(msg, msglen, "linux_cores=%u leaves no core for LXDs (%u online)",
+                         linux_n, online);
+            return -EINVAL;
+        }
+        if (linux_n > 1 && smp_refusal) {
+            fmt_snprintf(msg, msglen, "linux_cores=%u is not supported here: %s", linux_n,
+                         smp_refusal);
+            return -EINVAL;
+        }
+        if (!lxd_given)
+            lxd_n = online - linux_n;
+        else if (lxd_n > online - linux_n) {
+            fmt_snprintf(msg, msglen, "linux_cores=%u leaves fewer cores than lxd_cores=%u",
+                         linux_n, lxd_n);
+            return -EINVAL;
+        }
+    } else {
+        if (!lxd_given)
+            lxd_n = online / 2;
+        else if (lxd_n > online - 1) {
+            fmt_snprintf(msg, msglen, "lxd_cores=%u leaves no core for Linux (%u online); "
+                         "using %u", lxd_n, online, online - 1);
+            lxd_n = online - 1;
+        }
+        linux_n = online - lxd_n;
+        if (linux_n > 1 && smp_refusal) {
+            fmt_snprintf(msg, msglen, "Linux gets one core, not %u: %s", linux_n, smp_refusal);
+            linux_n = 1;
+            if (!lxd_given)
+                lxd_n = online - 1;
+        }
+    }
+    *nlinux = linux_n;
+    *nlxd = lxd_n;
     return 0;
 }

@@ -80,40 +80,30 @@ static void __noreturn refuse_split(const char *fmt, unsigned int a, int b)
 }
 
 /*
- * The split: cores 0..linux_cores-1 (the boot core first) run Linux, the
- * last lxd_cores ones run LXDs, any between stay idle.  With more than one
- * Linux core at least one core must be left for LXDs.
+ * The split (cmdline_split_cores): cores 0..linux_cores-1 (the boot core
+ * first) run Linux, the last lxd_cores ones run LXDs, any between stay idle.
  */
 static void split_cores(int online)
 {
-    unsigned int nlinux = hv_config.linux_cores;
-    const char *why;
+    unsigned int nlinux, nlxd;
+    char msg[160];
 
-    if (nlinux > (unsigned int)online)
-        refuse_split("linux_cores=%u exceeds the %d core(s) online", nlinux, online);
-    if (nlinux > 1 && nlinux == (unsigned int)online)
-        refuse_split("linux_cores=%u leaves no core for LXDs (%d online)", nlinux, online);
-    for (unsigned int i = 0; i < nlinux; i++)
-        if (i >= cpu_count || (cpus[i].state != CPU_PARKED && cpus[i].state != CPU_BUSY))
-            refuse_split("linux_cores=%u: core %u is not online", nlinux, (int)i);
-    if (nlinux > 1 && (why = arch_linux_smp_refusal())) {
-        pr_err("cmdline: linux_cores=%u is not supported here: %s\n", nlinux, why);
+    if (cmdline_split_cores(&hv_config, (unsigned int)online, arch_linux_smp_refusal(),
+                            &nlinux, &nlxd, msg, sizeof(msg))) {
+        pr_err("cmdline: %s\n", msg);
         printk("lxds: refusing to boot with this split of the cores\n");
         arch_poweroff();
     }
-    if (hv_config.lxd_cores == LXD_CORES_DEFAULT)
-        hv_config.lxd_cores = online - (int)nlinux;
-    if (hv_config.lxd_cores > online - (int)nlinux) {
-        if (nlinux > 1)
-            refuse_split("linux_cores=%u leaves fewer cores than lxd_cores=%d", nlinux,
-                         hv_config.lxd_cores);
-        pr_err("cmdline: lxd_cores=%d leaves no core for Linux (%d online); using %d\n",
-               hv_config.lxd_cores, online, online - 1);
-        hv_config.lxd_cores = online - 1;
-    }
-    printk("cores: %u for Linux, %d for LXDs", nlinux, hv_config.lxd_cores);
-    if (online - (int)nlinux - hv_config.lxd_cores > 0)
-        printk(", %d idle", online - (int)nlinux - hv_config.lxd_cores);
+    if (msg[0])
+        pr_warn("cmdline: %s\n", msg);
+    for (unsigned int i = 0; i < nlinux; i++)
+        if (i >= cpu_count || (cpus[i].state != CPU_PARKED && cpus[i].state != CPU_BUSY))
+            refuse_split("linux_cores=%u: core %u is not online", nlinux, (int)i);
+    hv_config.linux_cores = nlinux;
+    hv_config.lxd_cores = (int)nlxd;
+    printk("cores: %u for Linux, %u for LXDs", nlinux, nlxd);
+    if ((unsigned int)online - nlinux - nlxd > 0)
+        printk(", %u idle", (unsigned int)online - nlinux - nlxd);
     printk("\n");
 }
 

@@ -152,14 +152,22 @@ static int64_t hc_list(uint64_t gpa, uint64_t max)
     return n;
 }
 
-static int64_t hc_info(uint64_t gpa)
+/* A caller built for ABI 1.1 passes no size and has room for that layout only. */
+static int64_t hc_info(uint64_t gpa, uint64_t size)
 {
     struct lxds_info info;
 
-    if (!linux_ram_contains(gpa, sizeof(info)))
+    _Static_assert(offsetof(struct lxds_info, linux_core_mask) == LXDS_INFO_SIZE_1_1,
+                   "1.2's field follows 1.1's layout");
+    if (!size)
+        size = LXDS_INFO_SIZE_1_1;
+    if (size < LXDS_INFO_SIZE_1_1)
+        return trace_error(-EINVAL);
+    size = MIN(size, sizeof(info));
+    if (!linux_ram_contains(gpa, size))
         return trace_error(-EFAULT);
     lxd_info(&info);
-    memcpy(phys_to_virt(gpa), &info, sizeof(info));
+    memcpy(phys_to_virt(gpa), &info, size);
     return 0;
 }
 
@@ -222,7 +230,7 @@ static int64_t dispatch(struct vcpu *v, uint64_t a0, uint64_t a1, uint64_t a2)
 {
     switch (v->regs.rax) {
     case LXDS_HC_VERSION: return LXDS_ABI_VERSION;
-    case LXDS_HC_INFO: return hc_info(a0);
+    case LXDS_HC_INFO: return hc_info(a0, a1);
     case LXDS_HC_CREATE: return hc_create(a0, a1, a2);
     case LXDS_HC_START: return lxd_start((uint32_t)a0, (int)(int64_t)a1);
     case LXDS_HC_STOP: return lxd_stop((uint32_t)a0);

@@ -525,6 +525,8 @@ void lxd_info(struct lxds_info *info)
     for (unsigned int c = 0; c < cpu_count && c < 64; c++)
         if (is_lxd_core(c) && cpus[c].state != CPU_FAILED)
             info->lxd_core_mask |= 1ull << c;
+    for (unsigned int c = 0; c < hv_config.linux_cores && c < 64; c++)
+        info->linux_core_mask |= 1ull << c;
     info->pool_bytes = pool_total_bytes();
     info->pool_free_bytes = pool_free_bytes();
     info->max_domains = LXDS_MAX_DOMAINS;

@@ -16,7 +16,7 @@ work=$(mktemp -d /tmp/lxds-bench-net.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 make -s linux build/lxds.elf >/dev/null
-tools/mkiso.sh "$work/net.iso" build/lxds.elf "" \
+tools/mkiso.sh "$work/net.iso" build/lxds.elf "linux_cores=1" \
   "build/linux/bzImage|linux console=ttyS0 quiet lxds.test=lxd-dummy-bench" \
   "build/linux/initramfs.cpio.lz4|initrd"
 flock /tmp/lxds-heavy.lock tools/emu.sh bochs --iso "$work/net.iso" --log "$work/com1.log" \

@@ -17,7 +17,7 @@ work=$(mktemp -d /tmp/lxds-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 make -s iso >/dev/null
-tools/mkiso.sh "$work/nb.iso" build/lxds.elf "" \
+tools/mkiso.sh "$work/nb.iso" build/lxds.elf "linux_cores=1" \
   "build/linux/bzImage|linux console=ttyS0 quiet lxds.test=lxd-nullblk lxds.nbbench=1" \
   "build/linux/initramfs.cpio.lz4|initrd"
 flock /tmp/lxds-heavy.lock tools/emu.sh bochs --iso "$work/nb.iso" --log "$work/com1.log" \

@@ -18,12 +18,14 @@
 #include <stdint.h>
 #endif
 
-#define LXDS_ABI_VERSION        0x00010001u     /* major 1, minor 1 (LXDS_EXIT_EXITED, SET_ARGS, heap note, tsc_khz) */
+#define LXDS_ABI_VERSION        0x00010002u     /* major 1, minor 2 (1.1: LXDS_EXIT_EXITED, SET_ARGS, heap note, tsc_khz; 1.2: INFO's size, linux_core_mask) */
 
 /* ---- Linux's calls ---- */
 enum lxds_hypercall {
     LXDS_HC_VERSION = 0,        /* () -> LXDS_ABI_VERSION */
-    LXDS_HC_INFO = 1,           /* (gpa of struct lxds_info) -> 0 */
+    LXDS_HC_INFO = 1,           /* (gpa of struct lxds_info, its size: 0 = the 1.1 layout,
+                                   LXDS_INFO_SIZE_1_1 bytes) -> 0; -EINVAL if the size is
+                                   below that; at most sizeof(struct lxds_info) written */
     LXDS_HC_CREATE = 2,         /* (gpa of ELF image, length, gpa of NUL-terminated name) -> domain id */
     LXDS_HC_START = 3,          /* (id, core or -1 for the next free LXD core) -> core */
     LXDS_HC_STOP = 4,           /* (id) -> 0; the domain is stopped when this returns */
@@ -130,7 +132,10 @@ struct lxds_info {
     uint64_t pool_free_bytes;
     uint32_t max_domains;
     uint32_t domains;           /* existing now */
+    /* 1.2: written only when the caller's size says there is room */
+    uint64_t linux_core_mask;   /* cores that run Linux (its boot core is bit 0) */
 };
+#define LXDS_INFO_SIZE_1_1      40u     /* up to and including domains */
 
 enum lxds_domain_state {
     LXDS_STATE_FREE = 0,        /* no such domain */

@@ -1063,7 +1063,7 @@ static long klxd_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 
 		if (!info)
 			return -ENOMEM;
-		ret = hc(LXDS_HC_INFO, gpa(info), 0, 0, 0);
+		ret = hc(LXDS_HC_INFO, gpa(info), sizeof(*info), 0, 0);
 		if (ret >= 0)
 			ret = copy_to_user(up, info, sizeof(*info)) ? -EFAULT : 0;
 		kfree(info);

@@ -315,6 +315,35 @@ static int log_explain(uint64_t pos, const char *needle)
 
 /* ---- commands -------------------------------------------------------------- */
 
+/* Each core and what runs there: Linux, an LXD (by name), free for LXDs, or idle. */
+static void print_core_use(const struct lxds_info *info)
+{
+	uint32_t ids[LXDS_MAX_DOMAINS];
+	const char *who[64] = { 0 };
+	char names[LXDS_MAX_DOMAINS][LXDS_NAME_MAX];
+	int n = list_ids(ids, LXDS_MAX_DOMAINS), c;
+
+	for (int i = 0; i < n && i < LXDS_MAX_DOMAINS; i++) {
+		struct lxds_domain_status st;
+
+		if (get_status(ids[i], &st) == 0 && st.state == LXDS_STATE_RUNNING &&
+		    st.core >= 0 && st.core < 64) {
+			snprintf(names[i], sizeof(names[i]), "%s", st.name);
+			who[st.core] = names[i];
+		}
+	}
+	for (c = 0; c < (int)info->cpus && c < 64; c++) {
+		if (info->linux_core_mask & (1ull << c))
+			printf("core %d: Linux\n", c);
+		else if (who[c])
+			printf("core %d: LXD %s\n", c, who[c]);
+		else if (info->lxd_core_mask & (1ull << c))
+			printf("core %d: free for an LXD\n", c);
+		else
+			printf("core %d: idle\n", c);
+	}
+}
+
 static int cmd_info(void)
 {
 	struct lxd_ioc_version v;
@@ -336,6 +365,7 @@ static int cmd_info(void)
 		}
 	}
 	printf("%s (mask %#" PRIx64 ")\n", first ? "none" : "", info.lxd_core_mask);
+	print_core_use(&info);
 	printf("pool: %" PRIu64 " bytes, %" PRIu64 " free\n", info.pool_bytes, info.pool_free_bytes);
 	printf("domains: %u of %u\n", info.domains, info.max_domains);
 	return 0;

@@ -4,7 +4,7 @@
 # clean power off.
 . "$(dirname "$0")/lib/boot.sh"
 
-boot boot-bochs bochs "log=info" --cores 4 --megs 512 --timeout 240
+BOOT_DEFAULT_SPLIT=1 boot boot-bochs bochs "log=info" --cores 4 --megs 512 --timeout 240
 expect "banner printed" '^lxds [0-9.]+: Lightweight Execution Domains hypervisor'
 expect "GRUB passed the command line" '^boot: loader "GRUB.*command line "log=info"'
 expect "VT-x detected" 'VT-x present'
@@ -14,6 +14,6 @@ expect "allocator self-check passed" '^mem: frame allocator self-check passed'
 expect "boot core online" '^cpu 0: APIC ID [0-9]+ online \(boot core\)'
 for c in 1 2 3; do expect "core $c online" "^cpu $c: APIC ID [0-9]+ online"; done
 expect "4 cores online" '^4 cores online'
-expect "cores split between Linux and LXDs" '^cores: 1 for Linux, 3 for LXDs'
+expect "the default split: half the cores for LXDs, the rest for Linux" '^cores: 2 for Linux, 2 for LXDs'
 expect_not "no exception or panic" 'EXCEPTION|PANIC|failed to start'
 expect_rc "powered off cleanly" 0

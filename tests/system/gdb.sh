@@ -28,7 +28,7 @@ iso=$WORK/$name.iso
 LOG=$WORK/$name.log
 HVLOG=$WORK/$name.com2.log
 linux_modules "lxds.test=lxd-gdb"   # the guest side is the same under both backends
-"$ROOT/tools/mkiso.sh" "$iso" "$HV_ELF" "" "${BOOT_MODULES[@]}" || { fail "gdb: ISO" "mkiso failed"; exit 1; }
+"$ROOT/tools/mkiso.sh" "$iso" "$HV_ELF" "linux_cores=1" "${BOOT_MODULES[@]}" || { fail "gdb: ISO" "mkiso failed"; exit 1; }
 : >"$LOG"; : >"$HVLOG"
 # one heavy job at a time: hold the lock for the whole run (the gdb sessions are timed against it)
 exec 9>/tmp/lxds-heavy.lock

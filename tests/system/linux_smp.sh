@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Linux on several cores (issue 16): Bochs (VT-x) with 4 cores and
-# linux_cores=2.  Linux starts its second core with INIT-SIPI-SIPI, which
+# Linux on several cores (issue 16): Bochs (VT-x) with 4 cores and the
+# default split (half the cores for LXDs, the rest, 2, for Linux).  Linux starts its second core with INIT-SIPI-SIPI, which
 # the hypervisor emulates (a vCPU of the Linux domain on core 1, in real
 # mode at the SIPI vector); the MADT shows it cores 0 and 1 only.  In the
 # guest (/tests/lxd-smp.sh): nproc and /proc/cpuinfo say 2, a busy loop
@@ -20,8 +20,8 @@ make -s -C "$ROOT" linux build/lxds.elf >/dev/null ||
 expect_hv_not() { if tr -d '\r' < "$HVLOG" | grep -qE -- "$2"; then fail "$1" "$(tr -d '\r' < "$HVLOG" | grep -E -- "$2" | head -n 1)"; else pass "$1"; fi; }
 
 linux_modules "lxds.test=lxd-smp"
-boot linux-smp bochs "linux_cores=2" --cores 4 --megs 512 --timeout 900
-expect "split: 2 cores for Linux, 2 for LXDs" '^cores: 2 for Linux, 2 for LXDs$'
+BOOT_DEFAULT_SPLIT=1 boot linux-smp bochs "" --cores 4 --megs 512 --timeout 900
+expect "default split: 2 cores for Linux, 2 for LXDs" '^cores: 2 for Linux, 2 for LXDs$'
 expect "MADT shows Linux its 2 cores" '^acpi: MADT shows Linux 2 core\(s\); 2 hidden'
 expect_hv "Linux's INIT-SIPI starts core 1 in real mode" '^linux: cpu 1 started by Linux.s INIT-SIPI: real mode at 0x[0-9a-f]+:0000'
 expect_hv "Linux's second SIPI to a started core is ignored" '^apic: linux/0: SIPI to its cpu 1 \(APIC ID 0x1\): it has left wait-for-SIPI: ignored'
@@ -31,6 +31,10 @@ expect "/proc/cpuinfo shows 2 processors" '^lxds-guest: test lxd-smp: cpuinfo pr
 expect "both busy loops finish" '^lxds-guest: test lxd-smp: busy loops: cpu0=[0-9]+ cpu1=[0-9]+'
 expect "echo LXD on a core of its own" '^lxds-guest: test lxd-smp: echo runs on core [23]$'
 expect "ping from CPU 1: every reply right" '^lxds-guest: test lxd-smp:   ping: 2000/2000 replies correct'
+expect "lxdctl info: core 0 runs Linux" '^lxds-guest: test lxd-smp:   core 0: Linux$'
+expect "lxdctl info: core 1 runs Linux" '^lxds-guest: test lxd-smp:   core 1: Linux$'
+expect "lxdctl info: the echo LXD on its core, by name" '^lxds-guest: test lxd-smp:   core [23]: LXD echo$'
+expect "lxdctl info: the other LXD core free" '^lxds-guest: test lxd-smp:   core [23]: free for an LXD$'
 expect "the test reached its end" '^lxds-guest: test lxd-smp: smp: done'
 expect "the test passed" '^lxds-guest: test lxd-smp exit=0'
 expect_not "no FAIL line" '^lxds-guest: test lxd-smp: FAIL'
