@@ -59,7 +59,11 @@ MODULE_PARM_DESC(reset, "ask for a reset instead of attacking: 92, cf8w or kbc")
 static int ipi;
 module_param(ipi, int, 0);
 MODULE_PARM_DESC(ipi, "1: send every kind of IPI to the other cores, check self-IPIs still work; "
-		 "2: INIT and SIPI to the cores that are none of Linux's");
+		 "2: INIT and SIPI to the cores that are none of Linux's; "
+		 "3: a SIPI without INIT to Linux's offline CPU sipi_cpu");
+static int sipi_cpu = -1;
+module_param(sipi_cpu, int, 0);
+MODULE_PARM_DESC(sipi_cpu, "ipi=3: the Linux CPU (present, never started) that gets the SIPI");
 static int apicstat;
 module_param(apicstat, int, 0);
 MODULE_PARM_DESC(apicstat, "1: print the hypervisor's counters of Linux's APIC writes; 2: and time 1000 APIC reads and writes");
@@ -514,6 +518,28 @@ static int start_up_hidden_cores(void)
 	return 0;
 }
 
+/*
+ * ipi=3: a SIPI with no INIT before it to one of Linux's own cores that
+ * Linux has not started (maxcpus=): as on the CPU, the core is not
+ * waiting for a SIPI, so the hypervisor ignores it and logs why; Linux
+ * can start the core properly later (INIT-SIPI-SIPI, CPU hotplug).
+ */
+static int sipi_without_init(void)
+{
+	u32 id;
+
+	if (sipi_cpu < 0 || sipi_cpu >= nr_cpu_ids || !cpu_present(sipi_cpu) ||
+	    cpu_online(sipi_cpu)) {
+		pr_err("ipi=3: sipi_cpu=%d is not a present, offline CPU\n", sipi_cpu);
+		return -EINVAL;
+	}
+	id = cpu_physical_id(sipi_cpu);
+	icr_send(id << 24, APIC_DM_STARTUP | 0x10);
+	mdelay(100);
+	pr_info("SIPI (vector 0x10) without INIT sent to CPU %d, APIC ID %u\n", sipi_cpu, id);
+	return 0;
+}
+
 static int ipi_attacks(void)
 {
 	u32 self = native_apic_mem_read(APIC_ID) >> 24;
@@ -586,6 +612,8 @@ static int __init kattack_init(void)
 		return apic_stats();
 	if (ipi == 2)
 		return start_up_hidden_cores();
+	if (ipi == 3)
+		return sipi_without_init();
 	if (ipi)
 		return ipi_attacks();
 	msr_rc = msr_policy(&msr_tried);

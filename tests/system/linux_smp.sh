@@ -62,3 +62,22 @@ boot smp-no-lxd qemu "linux_cores=4" --cores 4 --megs 256 --timeout 200
 expect "linux_cores=4 of 4: no LXD core left, refused" '^(error: )?cmdline: linux_cores=4 leaves no core for LXDs \(4 online\)'
 boot smp-bad qemu "linux_cores=two" --cores 2 --megs 256 --timeout 200
 expect "linux_cores=two: refused" "^(error: )?cmdline: linux_cores: 'two' is not a core count"
+
+# A SIPI with no INIT before it, to a core of Linux's that Linux has not
+# started (Linux boots 2 of its 3 cores: maxcpus=2): ignored, as the CPU
+# does; Linux's hotplug then starts that core.  The AP state machine is
+# the same code under both backends (domains/linux.c): this boot runs
+# under QEMU (seconds; in Bochs a 3-core Linux takes minutes).
+linux_modules "lxds.test=lxd-smp-sipi maxcpus=2"
+boot smp-sipi qemu "lxd_cores=1" --cores 4 --megs 512 --timeout 300
+expect "Linux has 3 cores, 2 started at boot" '^lxds-guest: test lxd-smp-sipi: nproc=2 present=0-2 online=0-1$'
+expect_hv "the lone SIPI: ignored, and why" '^apic: linux/[01]: SIPI to its cpu 2 \(APIC ID 0x2\): no INIT before it \(the core is not waiting for a SIPI\): ignored'
+expect "the lone SIPI started nothing" '^lxds-guest: test lxd-smp-sipi: after the lone SIPI: online=0-1$'
+expect_hv "Linux's hotplug starts cpu 2 (INIT-SIPI)" '^linux: cpu 2 started by Linux.s INIT-SIPI: real mode'
+expect "cpu2 online" '^lxds-guest: test lxd-smp-sipi: after online: online=0-2 nproc=3$'
+expect "a busy loop on cpu2" '^lxds-guest: test lxd-smp-sipi: busy loop on cpu2: 2000$'
+expect "lxdctl info: core 2 runs Linux" '^lxds-guest: test lxd-smp-sipi:   core 2: Linux$'
+expect "lxdctl info: core 3 is the LXDs'" '^lxds-guest: test lxd-smp-sipi:   core 3: free for an LXD$'
+expect "the test passed" '^lxds-guest: test lxd-smp-sipi exit=0'
+expect_hv_not "no Linux core stopped" '^linux: (the guest|its cpu [0-9]+) stopped'
+expect_rc "Linux powered off" 0
