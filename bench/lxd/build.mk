@@ -3,3 +3,9 @@
 bench-lxd: setup
 	bash bench/lxd/run.sh
 BENCH_TARGETS += bench-lxd
+
+# make bench-lxd-percpu: one echo LXD pinged from 1, 2 and 3 Linux CPUs at once (issue 16).
+.PHONY: bench-lxd-percpu
+bench-lxd-percpu: setup
+	bash bench/lxd/percpu.sh
+BENCH_TARGETS += bench-lxd-percpu

@@ -49,6 +49,8 @@ for k in 1 4 16; do
 done
 echo "$gtable"
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
+# bench/lxd/percpu.sh's section (several Linux callers) is kept as it is
+percpu=$(sed -n '/^<!-- bench-lxd-percpu:/,/^<!-- \/bench-lxd-percpu -->/p' "$out" 2>/dev/null || true)
 {
   echo "# Benchmark: Linux <-> LXD round trips"
   echo
@@ -82,6 +84,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
   echo
   echo "$gtable"
   [ -z "$devfail" ] || echo "$devfail"
+  [ -z "$percpu" ] || printf '\n%s\n' "$percpu"
 } > "$out"
 echo "bench: wrote $out"
 [ -z "$devfail" ]
