@@ -7,7 +7,8 @@
 # pinned to each core, an echo LXD on core 2 or 3 pinged from CPU 1 and
 # CPU 0 over a channel each (issue 16: --channels 2; /proc/lxd_channels'
 # counts), then from both at once, every reply checked, klxd_call from CPU
-# 1 over channel 1, and klxd_kattack's INIT/SIPI to the
+# 1 over channel 1, a hostile domain that breaks channel 1 while CPU 0
+# is answered on channel 0, and klxd_kattack's INIT/SIPI to the
 # hidden cores, dropped.  Then the command-line refusals (linux_cores too
 # large, no core left for LXDs, not a number).
 #   bash tests/system/linux_smp.sh      (needs make iso linux; ~5 min of Bochs)
@@ -36,6 +37,9 @@ expect "pings from CPU 0 and CPU 1 at once: CPU 1 over channel 1, every reply ri
 expect "per-channel counts: each ping's slots on its own channel, both moving at once" '^lxds-guest: test lxd-smp: simultaneous pings: channel 0 \+([0-9]+) sent \+\1 received, channel 1 \+\1 sent \+\1 received; both moving in [1-9][0-9]* samples$'
 expect "klxd_call from CPU 1 goes over channel 1 alone" '^lxds-guest: test lxd-smp: klxd_call from CPU 1: channel 1 \+500, channel 0 \+0$'
 expect_hv "the echo LXD attached both channels" '^lxd echo: echo: ready on channel 1 of 2 at 0x21000000'
+expect "hostile domain, channel 1 broken: CPU 1's ping fails with an error" '^lxds-guest: test lxd-smp: xchan: cpu1 \(broken channel 1\): exit 1: .*lxdctl: ping xchan'
+expect "hostile domain: CPU 0's ping over channel 0 at the same time gets every reply" '^lxds-guest: test lxd-smp: xchan: cpu0 \(channel 0\) at the same time: exit 0$'
+expect "hostile domain destroyed" '^lxds-guest: test lxd-smp: \$ lxdctl destroy xchan  \(exit 0\)$'
 expect "the test reached its end" '^lxds-guest: test lxd-smp: smp: done'
 expect "the test passed" '^lxds-guest: test lxd-smp exit=0'
 expect_not "no FAIL line" '^lxds-guest: test lxd-smp: FAIL'

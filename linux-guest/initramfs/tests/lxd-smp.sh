@@ -75,6 +75,22 @@ say "klxd_call from CPU 1: channel 1 +$(( $(chan_count 1 5) - s1 )), channel 0 +
 [ $(( $(chan_count 1 5) - s1 )) = 500 ] && [ $(( $(chan_count 0 5) - s0 )) = 0 ] ||
   fail "klxd_call from CPU 1 did not go over channel 1 alone"
 rmmod klxd_apitest 2>/dev/null
+# a hostile domain with a channel per CPU: it answers channel 0 and breaks
+# channel 1 (garbage in Linux's send slots, a flood of stray replies).  CPU
+# 1's ping fails with an error while CPU 0's, at the same time, gets every
+# reply right; the domain is then destroyed as usual.
+run lxdctl load /lib/lxd/attack.lxd xchan --channels 2 || fail "load attack.lxd xchan --channels 2"
+taskset -c 1 lxdctl ping xchan -n 500 -t 3000 > /tmp/x1 2>&1 &
+x1=$!
+run taskset -c 0 lxdctl ping xchan -n 2000
+xr0=$RC
+wait $x1; xr1=$?
+say "xchan: cpu1 (broken channel 1): exit $xr1: $(tr '\n' ' ' < /tmp/x1)"
+say "xchan: cpu0 (channel 0) at the same time: exit $xr0"
+[ $xr0 = 0 ] && printf '%s\n' "$OUT" | grep -q '^ping: 2000/2000 replies correct.*cpu 0, channel 0 of 2)$' ||
+  fail "xchan: CPU 0's ping over the good channel did not get every reply"
+[ $xr1 = 1 ] && grep -q '^lxdctl: ping xchan' /tmp/x1 || fail "xchan: CPU 1's ping over the broken channel did not fail cleanly"
+run lxdctl destroy xchan || fail "destroy xchan"
 run taskset -c 1 lxdctl info
 run taskset -c 1 lxdctl destroy echo || fail "destroy echo from CPU 1"
 # hypercalls from both Linux cores at once: each loop, pinned to its CPU,
