@@ -1405,8 +1405,8 @@ static void __exit klxd_exit(void)
 		} else if (st && st->state == LXDS_STATE_FREE) {
 			dom_forget(d);
 		} else if (d->ch) {
-			pr_err("unload: domain %u still exists; its %zu ring bytes at %#lx are leaked on purpose\n",
-			       d->id, d->ch->bytes, gpa(d->ch->mem));
+			pr_err("unload: domain %u still exists; its %u channel(s) of %zu ring bytes (the first at %#lx) are leaked on purpose\n",
+			       d->id, d->ch->nchan, d->ch->bytes, gpa(d->ch->mem));
 		}
 		kfree(st);
 	}
