@@ -96,6 +96,8 @@ struct lxd_ioc_ping {
 	uint32_t channels;         /* out: how many the domain has */
 	uint32_t cpu;              /* out: the CPU it started on */
 	uint32_t reserved;
+	uint64_t tsc_entry;        /* out: TSC when the ioctl began (before any lock) */
+	uint64_t tsc_end;          /* out: TSC after the last reply */
 };
 
 /* The debugger (lxdctl gdb): one LXDS_HC_DEBUG operation on a domain. */

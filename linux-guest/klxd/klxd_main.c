@@ -864,6 +864,7 @@ static int ping(struct klxd_channel *ch, struct lxd_ioc_ping *p)
 	t1 = rdtsc_ordered();
 	p->ns = ktime_to_ns(ktime_sub(ktime_get(), k0));
 	p->cycles = t1 - t0;
+	p->tsc_end = t1;
 out:
 	p->sent = sent;
 	mutex_unlock(&ch->recv_lock);
@@ -1054,7 +1055,8 @@ static int ioc_ping(struct lxd_ioc_ping __user *up)
 		return -EFAULT;
 	if (a.count == 0 || a.count > KLXD_PING_MAX_COUNT)
 		return -EINVAL;
-	a.sent = a.good = a.bad = a.cycles = a.ns = 0;
+	a.sent = a.good = a.bad = a.cycles = a.ns = a.tsc_end = 0;
+	a.tsc_entry = rdtsc_ordered();
 	a.cpu = raw_smp_processor_id();
 	ch = klxd_channel_get(a.id);
 	if (IS_ERR(ch))

@@ -49,10 +49,11 @@ static void usage(FILE *f)
 		"  list                 every domain: id, name, state, core, memory, exits\n"
 		"  status NAME|ID       one domain in detail, and why it stopped\n"
 		"  log                  print the hypervisor's log\n"
-		"  ping NAME|ID [-n N] [-b BATCH] [-t MS]\n"
+		"  ping NAME|ID [-n N] [-b BATCH] [-t MS] [-T]\n"
 		"                      send N (default 1000) requests to an echo domain, BATCH in\n"
 		"                      flight at most (default 1), check every reply, print\n"
-		"                      round-trip figures; MS: longest wait for one reply\n"
+		"                      round-trip figures; MS: longest wait for one reply;\n"
+		"                      -T: also the TSC at the call's start and its end\n"
 		"  info                 hypervisor ABI, cores, LXD pool\n"
 		"  gdb [--start] NAME|ID... (--tty DEV | --tcp PORT)\n"
 		"                      attach to running (or crashed) domains, gdb's threads 1, 2...\n"
@@ -892,7 +893,7 @@ static int cmd_ping(int argc, char **argv)
 	const char *who = NULL;
 	unsigned long v;
 	double per, rate;
-	int i, rc;
+	int i, rc, tsc = 0;
 
 	for (i = 0; i < argc; i++) {
 		if ((strcmp(argv[i], "-n") == 0 || strcmp(argv[i], "-b") == 0 ||
@@ -909,6 +910,8 @@ static int cmd_ping(int argc, char **argv)
 			else
 				p.timeout_ms = (uint32_t)v;
 			i++;
+		} else if (strcmp(argv[i], "-T") == 0) {
+			tsc = 1;
 		} else if (argv[i][0] == '-') {
 			return usage_error("ping: unknown option '%s'", argv[i]);
 		} else if (!who) {
@@ -963,6 +966,9 @@ static int cmd_ping(int argc, char **argv)
 	printf("ping: %" PRIu64 "/%u replies correct, %.0f cycles per round trip, %.0f round trips/s"
 	       " (batch %u, %" PRIu64 " ns, cpu %u, channel %u of %u)\n", p.good, p.count, per, rate,
 	       p.batch ? p.batch : 1, p.ns, p.cpu, p.channel, p.channels);
+	if (tsc)
+		printf("ping: tsc %" PRIu64 " %" PRIu64 " (the ioctl's start, before any lock; the last"
+		       " reply)\n", p.tsc_entry, p.tsc_end);
 	if (p.bad) {
 		err_msg("ping %s: %" PRIu64 " replies wrong, the first for request %" PRIu64, who, p.bad,
 			p.first_bad_seq);
