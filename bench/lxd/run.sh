@@ -13,7 +13,7 @@ work=$(mktemp -d /tmp/lxds-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 make -s iso >/dev/null
-tools/mkiso.sh "$work/lxd.iso" build/lxds.elf "" \
+tools/mkiso.sh "$work/lxd.iso" build/lxds.elf "linux_cores=1" \
   "build/linux/bzImage|linux console=ttyS0 quiet lxds.test=lxd-bench" \
   "build/linux/initramfs.cpio.lz4|initrd"
 flock /tmp/lxds-heavy.lock tools/emu.sh bochs --iso "$work/lxd.iso" --log "$work/com1.log" \
@@ -49,6 +49,8 @@ for k in 1 4 16; do
 done
 echo "$gtable"
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
+# bench/lxd/percpu.sh's section (several Linux callers) is kept as it is
+percpu=$(sed -n '/^<!-- bench-lxd-percpu:/,/^<!-- \/bench-lxd-percpu -->/p' "$out" 2>/dev/null || true)
 {
   echo "# Benchmark: Linux <-> LXD round trips"
   echo
@@ -82,6 +84,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
   echo
   echo "$gtable"
   [ -z "$devfail" ] || echo "$devfail"
+  [ -z "$percpu" ] || printf '\n%s\n' "$percpu"
 } > "$out"
 echo "bench: wrote $out"
 [ -z "$devfail" ]

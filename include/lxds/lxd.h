@@ -80,18 +80,29 @@ size_t lxd_heap_left(void);
  */
 typedef void (*lxd_handler_fn)(void *ctx, const struct chan_msg *req, struct chan_msg *reply);
 
-#define LXD_DISPATCH_CALLS      16              /* outstanding calls from the LXD to Linux */
+#define LXD_DISPATCH_CALLS      16              /* outstanding calls from the LXD to Linux, per channel */
 #define LXD_DISPATCH_THREADS    32              /* requests in progress at once */
 #define LXD_DISPATCH_STACK      (16 * 1024)     /* per request thread, from the heap */
+#define LXD_DISPATCH_MAX_CHANNELS LXDS_MAX_GRANTS   /* one per Linux CPU, at most */
 
-struct lxd_dispatch {
+/* One channel of a dispatch loop: its rings, the calls made over it, its count. */
+struct lxd_dispatch_chan {
     struct chan ch;
     struct achan ac;                            /* calls this LXD makes, and replies */
     struct achan_call calls[LXD_DISPATCH_CALLS];
+    void *va;                                   /* the shared area (the grant) */
+    uint64_t bytes;
+    uint64_t requests;                          /* requests and one-way messages taken from it */
+};
+
+struct lxd_dispatch {
+    struct lxd_dispatch_chan chans[LXD_DISPATCH_MAX_CHANNELS];
+    unsigned int nchans;                        /* 1 .. LXD_DISPATCH_MAX_CHANNELS */
+    unsigned int next;                          /* the channel the loop polls next */
     struct async_rt rt;
     lxd_handler_fn handler;
     void *ctx;
-    void *chan_va;                              /* the shared area (the grant) */
+    void *chan_va;                              /* channel 0's shared area (the grant) */
     uint64_t chan_bytes;
     uint64_t requests;                          /* requests and one-way messages handled */
     uint64_t spawn_waits;                       /* times every thread was busy */
@@ -103,22 +114,34 @@ struct lxd_dispatch {
  * Attaches to grant number `grant` as side 1 of a channel that Linux (side
  * 0) created with chan_mem_init over the whole grant, and sets up the async
  * runtime.  Returns 0, or -EINVAL if there is no such grant or it is not a
- * channel area.
+ * channel area.  The same as lxd_dispatch_init_channels(d, grant, 1, ...).
  */
 int lxd_dispatch_init(struct lxd_dispatch *d, unsigned int grant, lxd_handler_fn fn, void *ctx);
 
 /*
+ * Several channels to the same handler (Linux gives a domain one per CPU
+ * that calls it, `lxdctl load --channels N`): grants first .. first+count-1,
+ * each a channel as above.  count 0 = every grant from `first` on (the
+ * boot info's ngrants, at most LXD_DISPATCH_MAX_CHANNELS).  Every grant must
+ * be a channel area, else -EINVAL and the loop must not run.  The loop polls
+ * the channels round-robin, one message from each per turn, and replies on
+ * the channel a request came from.
+ */
+int lxd_dispatch_init_channels(struct lxd_dispatch *d, unsigned int first, unsigned int count,
+                               lxd_handler_fn fn, void *ctx);
+
+/*
  * Work of the domain's own that must run while it waits for requests (the
  * kernel environment's timers, work items and RCU callbacks): fn(ctx) runs
- * whenever the loop finds the ring empty and whenever every thread is
+ * whenever the loop finds every ring empty and whenever every thread is
  * blocked, on the loop's own stack (not in a request thread).  NULL: none.
  */
 void lxd_dispatch_set_tick(struct lxd_dispatch *d, void (*fn)(void *ctx), void *ctx);
 
 /*
- * Polls the channel forever: bumps the heartbeat every iteration, starts
- * one async thread per request (the handler, then the reply).  Never
- * returns.
+ * Polls the channels forever: bumps the heartbeat every iteration, starts
+ * one async thread per request (the handler, then the reply on the
+ * request's channel).  Never returns.
  */
 __noreturn void lxd_dispatch_run(struct lxd_dispatch *d);
 

@@ -3,10 +3,15 @@
  * klxd in-kernel API: what other Linux modules ("glue" modules that forward a
  * kernel subsystem to an LXD) use to talk to a domain.  See docs/klxd.md.
  *
- * A domain has at most one channel, made before the domain starts (the
- * hypervisor only grants pages to a domain that does not run yet).  Linux is
- * side 0 of the channel and initialises the ring memory; the LXD attaches as
- * side 1 to its first grant.  All calls but klxd_try_send sleep (busy-poll with cond_resched):
+ * A domain has one channel, or several (one per Linux CPU that calls it:
+ * klxd_channels_create), made before the domain starts (the hypervisor only
+ * grants pages to a domain that does not run yet).  Linux is side 0 of each
+ * channel and initialises the ring memory; the LXD attaches as side 1 to its
+ * grants (channel i = grant i).  klxd_channel_get hands out channel 0;
+ * klxd_call on it goes over the calling CPU's channel (CPU c: channel
+ * c % count), with that channel's locks only, while klxd_send, klxd_recv
+ * and the klxd_try_* calls use the channel they are given (channel 0: the
+ * glue backend stays there).  All calls but klxd_try_send sleep (busy-poll with cond_resched):
  * process context only, never with a spinlock held or in an interrupt.
  *
  *	struct klxd_channel *ch;
@@ -47,6 +52,17 @@ struct klxd_channel;
  */
 int klxd_channel_create(u32 id, unsigned int pages, u64 *domain_va);
 
+/*
+ * The same for `count` channels (1 .. KLXD_MAX_CHANNELS, each of `pages`),
+ * granted in order.  If one after the first fails, the domain keeps those
+ * made so far (their pages are granted) and the error is returned: destroy
+ * the domain.  *domain_va gets channel 0's address.
+ */
+int klxd_channels_create(u32 id, unsigned int pages, unsigned int count, u64 *domain_va);
+
+/* How many channels the domain behind ch (from klxd_channel_get) has. */
+unsigned int klxd_channel_count(struct klxd_channel *ch);
+
 /* The channel of domain `id`, with a reference held; ERR_PTR on failure. */
 struct klxd_channel *klxd_channel_get(u32 id);
 
@@ -57,9 +73,10 @@ void klxd_channel_put(struct klxd_channel *ch);
 /*
  * Sends *req as a CHAN_T_REQUEST with a fresh tag and waits for the
  * CHAN_T_REPLY carrying that tag; *reply gets it.  Replies with other tags
- * (late answers to calls that timed out) are dropped.  Calls on one channel
- * are serialised (one klxd_call at a time; for many calls in flight use the
- * glue backend, klxd_glue.h).
+ * (late answers to calls that timed out) are dropped.  It goes over the
+ * calling CPU's channel (above); calls on one channel are serialised (one
+ * klxd_call at a time; for many calls in flight use the glue backend,
+ * klxd_glue.h).
  */
 int klxd_call(struct klxd_channel *ch, const struct chan_msg *req, struct chan_msg *reply);
 

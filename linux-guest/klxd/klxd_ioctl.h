@@ -26,6 +26,10 @@
 #define KLXD_CHANNEL_DEFAULT_PAGES  1
 #define KLXD_CHANNEL_MAX_PAGES      256
 
+/* Channels of one domain (one per Linux CPU that calls it; CPU c uses
+ * channel c % count): 1 .. KLXD_MAX_CHANNELS, grants 0 .. count-1. */
+#define KLXD_MAX_CHANNELS           8
+
 /* Ping: count at most this, batch at most the ring's slots. */
 #define KLXD_PING_MAX_COUNT  100000000u
 
@@ -73,7 +77,8 @@ struct lxd_ioc_channel {
 	uint32_t pages;            /* in: ring pages (0 = KLXD_CHANNEL_DEFAULT_PAGES) */
 	uint64_t domain_va;        /* out: where the domain sees the pages */
 	uint32_t slots;            /* out: slots per direction */
-	uint32_t reserved;
+	uint32_t count;            /* in: channels, 1 .. KLXD_MAX_CHANNELS (0 = 1): grants
+	                              0 .. count-1 of the domain; domain_va is channel 0's */
 };
 
 struct lxd_ioc_ping {
@@ -87,6 +92,12 @@ struct lxd_ioc_ping {
 	uint64_t cycles;           /* out: TSC cycles from the first send to the last reply */
 	uint64_t ns;               /* out: the same span in nanoseconds (Linux's clock) */
 	uint64_t first_bad_seq;    /* out: sequence number of the first bad reply (~0 if none) */
+	uint32_t channel;          /* out: the channel it went over (the calling CPU's) */
+	uint32_t channels;         /* out: how many the domain has */
+	uint32_t cpu;              /* out: the CPU it started on */
+	uint32_t reserved;
+	uint64_t tsc_entry;        /* out: TSC when the ioctl began (before any lock) */
+	uint64_t tsc_end;          /* out: TSC after the last reply */
 };
 
 /* The debugger (lxdctl gdb): one LXDS_HC_DEBUG operation on a domain. */

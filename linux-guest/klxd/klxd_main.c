@@ -127,6 +127,15 @@ struct klxd_channel {
 	u64 domain_va;
 	u32 next_tag;
 	u64 dropped;                    /* klxd_call: stray replies dropped */
+	u64 sent, received;             /* slots, under send_spin / recv_spin */
+	/* A domain with several channels (issue 16): channel 0 is the one
+	 * klxd_channel_get hands out and the domain's table holds; it keeps a
+	 * reference on channels 1 .. nchan-1 in sibling[] (sibling[0] is
+	 * itself, no reference).  Fixed before the domain starts, never
+	 * changed after: klxd_call and ping read them without a lock. */
+	unsigned int index;             /* this channel's number, 0 .. nchan-1 */
+	unsigned int nchan;             /* channel 0: how many; others: 1 */
+	struct klxd_channel *sibling[KLXD_MAX_CHANNELS];
 	struct chan chan;
 };
 
@@ -176,7 +185,10 @@ static struct klxd_domain *dom_get_or_add(u32 id, const char *name)
 static void channel_release(struct kref *ref)
 {
 	struct klxd_channel *ch = container_of(ref, struct klxd_channel, ref);
+	unsigned int i;
 
+	for (i = 1; i < ch->nchan; i++)
+		klxd_channel_put(ch->sibling[i]);
 	if (ch->dead) {
 		free_pages_exact(ch->mem, ch->bytes);
 	} else {
@@ -211,6 +223,27 @@ struct klxd_channel *klxd_channel_get(u32 id)
 }
 EXPORT_SYMBOL_GPL(klxd_channel_get);
 
+/* How many channels the domain behind ch (its channel 0) has. */
+unsigned int klxd_channel_count(struct klxd_channel *ch)
+{
+	return ch->nchan;
+}
+EXPORT_SYMBOL_GPL(klxd_channel_count);
+
+/*
+ * The channel the calling CPU uses: CPU c takes channel c % nchan, so CPUs
+ * share a ring and its locks only when there are more CPUs than channels.
+ * Read once at entry: if the caller then migrates, it keeps its channel
+ * (whose locks keep it correct), it only loses the no-sharing property for
+ * that call.  No global lock: nchan and sibling[] never change once set.
+ */
+static struct klxd_channel *cpu_channel(struct klxd_channel *ch)
+{
+	if (ch->nchan <= 1)
+		return ch;
+	return ch->sibling[raw_smp_processor_id() % ch->nchan];
+}
+
 /* Resets both rings to empty and re-attaches Linux's end.  Only while the
  * domain does not run (before a start: the LXD attaches afresh then). */
 static int channel_reset(struct klxd_channel *ch)
@@ -235,13 +268,79 @@ static int channel_reset(struct klxd_channel *ch)
 	return err;
 }
 
-/* With klxd_lock held. */
-static int channel_create_locked(u32 id, unsigned int pages, u64 *domain_va, u32 *slots)
+/* Every channel of a domain (ch is its channel 0). */
+static int channel_reset_all(struct klxd_channel *ch)
+{
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; i < ch->nchan && !err; i++)
+		err = channel_reset(ch->sibling[i]);
+	return err;
+}
+
+/* One channel: allocated, initialised and granted to domain id, or ERR_PTR. */
+static struct klxd_channel *channel_make(u32 id, unsigned int pages, unsigned int index)
+{
+	struct klxd_channel *ch;
+	long ret;
+	int err;
+
+	ch = kzalloc(sizeof(*ch), GFP_KERNEL);
+	if (!ch)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&ch->ref);
+	mutex_init(&ch->call_lock);
+	mutex_init(&ch->send_lock);
+	mutex_init(&ch->recv_lock);
+	spin_lock_init(&ch->send_spin);
+	spin_lock_init(&ch->recv_spin);
+	ch->domain_id = id;
+	ch->index = index;
+	ch->nchan = 1;
+	ch->sibling[0] = ch;
+	ch->pages = pages;
+	ch->bytes = (size_t)pages * PAGE_SIZE;
+	ch->mem = alloc_pages_exact(ch->bytes, GFP_KERNEL | __GFP_ZERO);
+	if (!ch->mem) {
+		pr_info("channel %u for domain %u: no %zu bytes of contiguous memory\n", index, id,
+			ch->bytes);
+		kfree(ch);
+		return ERR_PTR(-ENOMEM);
+	}
+	err = channel_reset(ch);
+	if (err) {
+		pr_err("channel %u for domain %u: chan_mem_init/chan_attach on %zu bytes failed: %d\n",
+		       index, id, ch->bytes, err);
+		goto free;
+	}
+	ret = hc(LXDS_HC_GRANT, id, gpa(ch->mem), pages, 0);
+	if (ret < 0) {
+		err = (int)ret;
+		goto free;
+	}
+	ch->domain_va = (u64)ret;
+	return ch;
+free:
+	/* The grant failed, so the domain never saw the pages. */
+	free_pages_exact(ch->mem, ch->bytes);
+	kfree(ch);
+	return ERR_PTR(err);
+}
+
+/*
+ * With klxd_lock held.  count channels, granted in order (the domain's
+ * grants 0 .. count-1 when it had none before).  If channel i > 0 fails,
+ * channels 0 .. i-1 stay the domain's (their pages are granted: they go
+ * with the domain) and the error is returned; the caller destroys it.
+ */
+static int channel_create_locked(u32 id, unsigned int pages, unsigned int count, u64 *domain_va,
+				 u32 *slots)
 {
 	struct lxds_domain_status *st;
 	struct klxd_domain *d;
-	struct klxd_channel *ch;
-	long ret;
+	struct klxd_channel *ch, *more;
+	unsigned int i;
 	int err;
 
 	if (pages == 0)
@@ -249,6 +348,12 @@ static int channel_create_locked(u32 id, unsigned int pages, u64 *domain_va, u32
 	if (pages > KLXD_CHANNEL_MAX_PAGES || (pages & (pages - 1))) {
 		pr_info("channel for domain %u: %u pages is not a power of two in 1..%u\n",
 			id, pages, KLXD_CHANNEL_MAX_PAGES);
+		return -EINVAL;
+	}
+	if (count == 0)
+		count = 1;
+	if (count > KLXD_MAX_CHANNELS) {
+		pr_info("channels for domain %u: %u is more than %u\n", id, count, KLXD_MAX_CHANNELS);
 		return -EINVAL;
 	}
 	st = kzalloc(sizeof(*st), GFP_KERNEL);
@@ -266,71 +371,59 @@ static int channel_create_locked(u32 id, unsigned int pages, u64 *domain_va, u32
 	if (d->ch)
 		return -EEXIST;
 
-	ch = kzalloc(sizeof(*ch), GFP_KERNEL);
-	if (!ch)
-		return -ENOMEM;
-	kref_init(&ch->ref);
-	mutex_init(&ch->call_lock);
-	mutex_init(&ch->send_lock);
-	mutex_init(&ch->recv_lock);
-	spin_lock_init(&ch->send_spin);
-	spin_lock_init(&ch->recv_spin);
-	ch->domain_id = id;
-	ch->pages = pages;
-	ch->bytes = (size_t)pages * PAGE_SIZE;
-	ch->mem = alloc_pages_exact(ch->bytes, GFP_KERNEL | __GFP_ZERO);
-	if (!ch->mem) {
-		pr_info("channel for domain %u: no %zu bytes of contiguous memory\n", id, ch->bytes);
-		kfree(ch);
-		return -ENOMEM;
+	ch = channel_make(id, pages, 0);
+	if (IS_ERR(ch))
+		return PTR_ERR(ch);
+	err = 0;
+	for (i = 1; i < count; i++) {
+		more = channel_make(id, pages, i);
+		if (IS_ERR(more)) {
+			err = PTR_ERR(more);
+			pr_info("channels for domain %u: channel %u of %u failed (%d); it keeps %u\n",
+				id, i, count, err, i);
+			break;
+		}
+		ch->sibling[i] = more;          /* channel 0's reference */
+		ch->nchan = i + 1;
 	}
-	err = channel_reset(ch);
-	if (err) {
-		pr_err("channel for domain %u: chan_mem_init/chan_attach on %zu bytes failed: %d\n",
-		       id, ch->bytes, err);
-		goto free;
-	}
-	ret = hc(LXDS_HC_GRANT, id, gpa(ch->mem), pages, 0);
-	if (ret < 0) {
-		err = (int)ret;
-		goto free;
-	}
-	ch->domain_va = (u64)ret;
 	d->ch = ch;
 	if (domain_va)
 		*domain_va = ch->domain_va;
 	if (slots)
 		*slots = (u32)(ch->chan.rx.mask + 1);
-	return 0;
-free:
-	/* The grant failed, so the domain never saw the pages. */
-	free_pages_exact(ch->mem, ch->bytes);
-	kfree(ch);
 	return err;
 }
 
 int klxd_channel_create(u32 id, unsigned int pages, u64 *domain_va)
 {
+	return klxd_channels_create(id, pages, 1, domain_va);
+}
+EXPORT_SYMBOL_GPL(klxd_channel_create);
+
+int klxd_channels_create(u32 id, unsigned int pages, unsigned int count, u64 *domain_va)
+{
 	int err;
 
 	mutex_lock(&klxd_lock);
-	err = channel_create_locked(id, pages, domain_va, NULL);
+	err = channel_create_locked(id, pages, count, domain_va, NULL);
 	mutex_unlock(&klxd_lock);
 	return err;
 }
-EXPORT_SYMBOL_GPL(klxd_channel_create);
+EXPORT_SYMBOL_GPL(klxd_channels_create);
 
 /* With klxd_lock held: the domain was destroyed (or never existed in the
  * hypervisor), so its ring pages are no longer mapped anywhere else. */
 static void dom_forget(struct klxd_domain *d)
 {
 	struct klxd_channel *ch = d->ch;
+	unsigned int i;
 
 	if (ch) {
 		/* No lock: a sender may wait on a full ring with send_lock held
 		 * for up to its timeout; it sees the flag at its next check.
 		 * The pages stay until the last reference is dropped. */
-		WRITE_ONCE(ch->dead, true);
+		for (i = 0; i < ch->nchan; i++)
+			WRITE_ONCE(ch->sibling[i]->dead, true);
 		d->ch = NULL;
 		klxd_channel_put(ch);
 	}
@@ -413,8 +506,10 @@ static int send_slot(struct klxd_channel *ch, const struct chan_msg *m, bool ope
 
 	spin_lock_bh(&ch->send_spin);
 	ret = chan_try_send(&ch->chan, m);
-	if (!ret)
+	if (!ret) {
 		ch->batch_open = open;
+		ch->sent++;
+	}
 	spin_unlock_bh(&ch->send_spin);
 	return ret;
 }
@@ -444,6 +539,8 @@ static int recv_slot(struct klxd_channel *ch, struct chan_msg *m)
 
 	spin_lock_bh(&ch->recv_spin);
 	ret = chan_try_recv(&ch->chan, m);
+	if (ret != IPC_EAGAIN)
+		ch->received++;
 	spin_unlock_bh(&ch->recv_spin);
 	return ret;
 }
@@ -520,8 +617,10 @@ int klxd_try_send(struct klxd_channel *ch, const struct chan_msg *msg)
 	if (READ_ONCE(ch->dead))
 		return -ENODEV;
 	spin_lock_bh(&ch->send_spin);
-	if (!ch->batch_open && chan_try_send(&ch->chan, msg) == 0)
+	if (!ch->batch_open && chan_try_send(&ch->chan, msg) == 0) {
 		ret = 0;
+		ch->sent++;
+	}
 	spin_unlock_bh(&ch->send_spin);
 	return ret;
 }
@@ -592,7 +691,9 @@ EXPORT_SYMBOL_GPL(klxd_recv);
  * One deadline for the whole call (send, then every receive): a stray or
  * invalid message is dropped and the checks run before the next receive,
  * so a peer that keeps the ring full of wrong replies gets -ETIMEDOUT
- * (or -EINTR, -EPIPE) like one that never answers.
+ * (or -EINTR, -EPIPE) like one that never answers.  On a domain with
+ * several channels it goes over the calling CPU's (cpu_channel), taking
+ * only that channel's locks.
  */
 int klxd_call(struct klxd_channel *ch, const struct chan_msg *req, struct chan_msg *reply)
 {
@@ -601,6 +702,7 @@ int klxd_call(struct klxd_channel *ch, const struct chan_msg *req, struct chan_m
 	u32 tag;
 	int err;
 
+	ch = cpu_channel(ch);
 	wait_begin(&w, ch, 0);
 	mutex_lock(&ch->call_lock);
 	tag = ++ch->next_tag;
@@ -762,6 +864,7 @@ static int ping(struct klxd_channel *ch, struct lxd_ioc_ping *p)
 	t1 = rdtsc_ordered();
 	p->ns = ktime_to_ns(ktime_sub(ktime_get(), k0));
 	p->cycles = t1 - t0;
+	p->tsc_end = t1;
 out:
 	p->sent = sent;
 	mutex_unlock(&ch->recv_lock);
@@ -856,7 +959,7 @@ static int ioc_start(struct lxd_ioc_start __user *up)
 	d = dom_find(a.id);
 	ret = hc_status(a.id, st);
 	if (ret >= 0 && d && d->ch && st->state != LXDS_STATE_RUNNING)
-		ret = channel_reset(d->ch);
+		ret = channel_reset_all(d->ch);
 	if (ret >= 0)
 		ret = hc(LXDS_HC_START, a.id, (unsigned long)(long)a.core, 0, 0);
 	mutex_unlock(&klxd_lock);
@@ -952,11 +1055,15 @@ static int ioc_ping(struct lxd_ioc_ping __user *up)
 		return -EFAULT;
 	if (a.count == 0 || a.count > KLXD_PING_MAX_COUNT)
 		return -EINVAL;
-	a.sent = a.good = a.bad = a.cycles = a.ns = 0;
+	a.sent = a.good = a.bad = a.cycles = a.ns = a.tsc_end = 0;
+	a.tsc_entry = rdtsc_ordered();
+	a.cpu = raw_smp_processor_id();
 	ch = klxd_channel_get(a.id);
 	if (IS_ERR(ch))
 		return PTR_ERR(ch);
-	err = ping(ch, &a);
+	a.channels = ch->nchan;
+	a.channel = ch->nchan > 1 ? a.cpu % ch->nchan : 0;
+	err = ping(ch->sibling[a.channel], &a);
 	klxd_channel_put(ch);
 	/* The counts are copied out on failure too: they say how far it got. */
 	if (copy_to_user(up, &a, sizeof(a)))
@@ -1114,7 +1221,7 @@ static long klxd_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		if (copy_from_user(&c, up, sizeof(c)))
 			return -EFAULT;
 		mutex_lock(&klxd_lock);
-		ret = channel_create_locked(c.id, c.pages, &c.domain_va, &c.slots);
+		ret = channel_create_locked(c.id, c.pages, c.count, &c.domain_va, &c.slots);
 		mutex_unlock(&klxd_lock);
 		if (ret < 0)
 			return ret;
@@ -1180,6 +1287,32 @@ static int klxd_proc_show(struct seq_file *s, void *unused)
 	return 0;
 }
 
+/*
+ * /proc/lxd_channels: one line per channel of every domain klxd tracks,
+ * with the slots that went each way (issue 16: shows which channel each
+ * CPU's calls took).  The counts are read without the channel's locks.
+ */
+static int klxd_proc_channels_show(struct seq_file *s, void *unused)
+{
+	unsigned int i, k;
+
+	seq_puts(s, "# id channel of pages sent received dropped\n");
+	mutex_lock(&klxd_lock);
+	for (i = 0; i < LXDS_MAX_DOMAINS; i++) {
+		struct klxd_channel *ch = klxd_domains[i].used ? klxd_domains[i].ch : NULL;
+
+		for (k = 0; ch && k < ch->nchan; k++) {
+			struct klxd_channel *c = ch->sibling[k];
+
+			seq_printf(s, "%u %u %u %u %llu %llu %llu\n", c->domain_id, k, ch->nchan,
+				   c->pages, READ_ONCE(c->sent), READ_ONCE(c->received),
+				   READ_ONCE(c->dropped));
+		}
+	}
+	mutex_unlock(&klxd_lock);
+	return 0;
+}
+
 /* ---- load / unload ------------------------------------------------------ */
 
 static int klxd_probe(void)
@@ -1229,6 +1362,12 @@ static int __init klxd_init(void)
 		misc_deregister(&klxd_misc);
 		return -ENOMEM;
 	}
+	if (!proc_create_single("lxd_channels", 0400, NULL, klxd_proc_channels_show)) {
+		pr_err("cannot create /proc/lxd_channels\n");
+		remove_proc_entry("lxd", NULL);
+		misc_deregister(&klxd_misc);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -1243,6 +1382,7 @@ static void __exit klxd_exit(void)
 	u32 *ids = kcalloc(LXDS_MAX_DOMAINS, sizeof(*ids), GFP_KERNEL);
 	long n, i, ret;
 
+	remove_proc_entry("lxd_channels", NULL);
 	remove_proc_entry("lxd", NULL);
 	misc_deregister(&klxd_misc);
 	mutex_lock(&klxd_lock);
@@ -1267,8 +1407,8 @@ static void __exit klxd_exit(void)
 		} else if (st && st->state == LXDS_STATE_FREE) {
 			dom_forget(d);
 		} else if (d->ch) {
-			pr_err("unload: domain %u still exists; its %zu ring bytes at %#lx are leaked on purpose\n",
-			       d->id, d->ch->bytes, gpa(d->ch->mem));
+			pr_err("unload: domain %u still exists; its %u channel(s) of %zu ring bytes (the first at %#lx) are leaked on purpose\n",
+			       d->id, d->ch->nchan, d->ch->bytes, gpa(d->ch->mem));
 		}
 		kfree(st);
 	}

@@ -121,6 +121,8 @@ static void fill(unsigned long cmd, uint8_t *a, size_t size)
         struct lxd_ioc_channel *c = (void *)a;
         c->id = pick_id();
         c->pages = (uint32_t)pick_len();
+        /* channel counts around the limit, and anything */
+        c->count = below(2) ? below(KLXD_MAX_CHANNELS + 3) : (uint32_t)rnd64();
     } else if (cmd == LXD_IOC_PING) {
         struct lxd_ioc_ping *p = (void *)a;
         p->id = pick_id();

@@ -32,6 +32,7 @@ static void usage(FILE *f)
 		"usage: lxdctl COMMAND [ARGS]\n"
 		"\n"
 		"  load FILE [NAME] [PARAM=VALUE...] [--no-start] [--core N] [--pages P]\n"
+		"       [--channels C]\n"
 		"                       PARAM=VALUE words become the domain's load arguments\n"
 		"                       (module parameters of a kernel-environment LXD)\n"
 		"                       FILE's Linux side (FILE without .lxd, plus _glue.ko) is\n"
@@ -39,7 +40,8 @@ static void usage(FILE *f)
 		"                      create a domain from the LXD image FILE (NAME: the file's\n"
 		"                      base name without .lxd), give it a channel of P ring pages\n"
 		"                      (default %u) and start it on core N (default: the next free\n"
-		"                      LXD core) unless --no-start\n"
+		"                      LXD core) unless --no-start; --channels C: C channels\n"
+		"                      (1..%u, default 1), Linux's CPU c calls over channel c %% C\n"
 		"  start NAME|ID [CORE] start a loaded domain (CORE: the next free one if left out)\n"
 		"  stop NAME|ID         stop a domain (it cannot be started again: destroy it)\n"
 		"  destroy NAME|ID      stop it if it runs and give all its memory back; a driver\n"
@@ -47,10 +49,11 @@ static void usage(FILE *f)
 		"  list                 every domain: id, name, state, core, memory, exits\n"
 		"  status NAME|ID       one domain in detail, and why it stopped\n"
 		"  log                  print the hypervisor's log\n"
-		"  ping NAME|ID [-n N] [-b BATCH] [-t MS]\n"
+		"  ping NAME|ID [-n N] [-b BATCH] [-t MS] [-T]\n"
 		"                      send N (default 1000) requests to an echo domain, BATCH in\n"
 		"                      flight at most (default 1), check every reply, print\n"
-		"                      round-trip figures; MS: longest wait for one reply\n"
+		"                      round-trip figures; MS: longest wait for one reply;\n"
+		"                      -T: also the TSC at the call's start and its end\n"
 		"  info                 hypervisor ABI, cores, LXD pool\n"
 		"  gdb [--start] NAME|ID... (--tty DEV | --tcp PORT)\n"
 		"                      attach to running (or crashed) domains, gdb's threads 1, 2...\n"
@@ -62,7 +65,7 @@ static void usage(FILE *f)
 		"\n"
 		"/dev/lxd comes from the klxd module; lxdctl loads %s when it is missing\n"
 		"(LXDCTL_MODULE overrides the path).  Exit status: 0 ok, 1 failed, 2 usage.\n",
-		KLXD_CHANNEL_DEFAULT_PAGES, KLXD_KO_DEFAULT);
+		KLXD_CHANNEL_DEFAULT_PAGES, KLXD_MAX_CHANNELS, KLXD_KO_DEFAULT);
 }
 
 __attribute__((format(printf, 1, 2))) static void err_msg(const char *fmt, ...)
@@ -745,6 +748,12 @@ static int cmd_load(int argc, char **argv)
 			if (parse_uint(argv[++i], "pages", KLXD_CHANNEL_MAX_PAGES, &v))
 				return 2;
 			ch.pages = (uint32_t)v;
+		} else if (strcmp(argv[i], "--channels") == 0 && i + 1 < argc) {
+			if (parse_uint(argv[++i], "channels", KLXD_MAX_CHANNELS, &v))
+				return 2;
+			if (v == 0)
+				return usage_error("load: --channels must be 1..%u", KLXD_MAX_CHANNELS);
+			ch.count = (uint32_t)v;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			return usage_error("load: unknown option '%s'", argv[i]);
 		} else if (file && strchr(argv[i], '=')) {
@@ -914,7 +923,7 @@ static int cmd_ping(int argc, char **argv)
 	const char *who = NULL;
 	unsigned long v;
 	double per, rate;
-	int i, rc;
+	int i, rc, tsc = 0;
 
 	for (i = 0; i < argc; i++) {
 		if ((strcmp(argv[i], "-n") == 0 || strcmp(argv[i], "-b") == 0 ||
@@ -931,6 +940,8 @@ static int cmd_ping(int argc, char **argv)
 			else
 				p.timeout_ms = (uint32_t)v;
 			i++;
+		} else if (strcmp(argv[i], "-T") == 0) {
+			tsc = 1;
 		} else if (argv[i][0] == '-') {
 			return usage_error("ping: unknown option '%s'", argv[i]);
 		} else if (!who) {
@@ -983,7 +994,11 @@ static int cmd_ping(int argc, char **argv)
 	per = p.count ? (double)p.cycles / p.count : 0;
 	rate = p.ns ? (double)p.count * 1e9 / (double)p.ns : 0;
 	printf("ping: %" PRIu64 "/%u replies correct, %.0f cycles per round trip, %.0f round trips/s"
-	       " (batch %u, %" PRIu64 " ns)\n", p.good, p.count, per, rate, p.batch ? p.batch : 1, p.ns);
+	       " (batch %u, %" PRIu64 " ns, cpu %u, channel %u of %u)\n", p.good, p.count, per, rate,
+	       p.batch ? p.batch : 1, p.ns, p.cpu, p.channel, p.channels);
+	if (tsc)
+		printf("ping: tsc %" PRIu64 " %" PRIu64 " (the ioctl's start, before any lock; the last"
+		       " reply)\n", p.tsc_entry, p.tsc_end);
 	if (p.bad) {
 		err_msg("ping %s: %" PRIu64 " replies wrong, the first for request %" PRIu64, who, p.bad,
 			p.first_bad_seq);

@@ -16,6 +16,13 @@
  *            records in a row (the hypervisor must rate-limit them).
  *   flood*   ring abuse: keeps Linux's receive ring full of replies nobody
  *            asked for; a klxd_call() to it must still end at its deadline.
+ *   xchan*   several channels (lxdctl load --channels 2, issue 16): answers
+ *            channel 0 as echo does, and on every other channel scribbles
+ *            over the slots Linux sends on (headers and payload of the
+ *            first four) and floods Linux's ring with replies nobody
+ *            asked for.  Linux CPUs on channel 0 must go on being
+ *            answered; those on a broken channel get errors, and nothing
+ *            else in Linux notices.
  *   pi-OP    one privileged operation an LXD may not do (the LXD policy,
  *            domains/lxd.c, allows no port, no MSR and no operation but
  *            its own CR8): port I/O of each class, MSRs, HLT, INVD,
@@ -183,6 +190,49 @@ static int flood(struct lxd_boot_info *bi)
     }
 }
 
+/* ---- xchan: one good channel, the others broken ---- */
+
+#define XCHAN_MAX 8
+
+static int xchan(struct lxd_boot_info *bi)
+{
+    static struct chan c[XCHAN_MAX];
+    struct chan_msg req, m;
+    uint32_t i, n = 0, nch = bi->ngrants < XCHAN_MAX ? bi->ngrants : XCHAN_MAX;
+
+    for (i = 0; i < nch; i++)
+        if (chan_attach(&c[i], (void *)(uintptr_t)bi->grants[i].va, bi->grants[i].bytes, 1,
+                        CHAN_ACCEPT_ALL))
+            return LXD_EXIT_NO_CHANNEL;
+    lxd_log("xchan: answering channel 0, breaking channels 1..%u", nch - 1);
+    memset(&m, 0, sizeof(m));
+    for (;;) {
+        bi->heartbeat++;
+        if (chan_try_recv(&c[0], &req) == 0 && req.hdr.type == CHAN_T_REQUEST) {
+            memset(&m, 0, sizeof(m));
+            m.hdr.type = CHAN_T_REPLY;
+            m.hdr.tag = req.hdr.tag;
+            for (i = 0; i < CHAN_PAYLOAD_WORDS; i++)
+                m.w[i] = ~req.w[i];
+            while (chan_try_send(&c[0], &m) != 0)
+                bi->heartbeat++;
+        }
+        for (i = 1; i < nch; i++) {
+            /* ring 0 (Linux -> LXD) starts the area: garbage in its first
+             * four slots, now and then; then junk replies on ring 1 */
+            volatile uint64_t *w = (volatile uint64_t *)(uintptr_t)bi->grants[i].va;
+
+            if ((n & 1023) == 0)
+                w[(n >> 10) % 32] = 0xFFFFFFFFFFFFFFF0ull ^ n;
+            m.hdr.type = CHAN_T_REPLY;
+            m.hdr.tag = 0xBAD00000u + (n & 0xFFFFF);
+            m.w[0] = n;
+            chan_try_send(&c[i], &m);
+        }
+        n++;
+    }
+}
+
 /* ---- pi-OP: privileged operations ---- */
 
 static void pi_run(const char *op)
@@ -285,6 +335,8 @@ int lxd_main(struct lxd_boot_info *bi)
         return spam();
     if (!strncmp(bi->name, "flood", 5))
         return flood(bi);
-    lxd_log("attack: no attack is named '%s' (dirty, check, spam, flood)", bi->name);
+    if (!strncmp(bi->name, "xchan", 5))
+        return xchan(bi);
+    lxd_log("attack: no attack is named '%s' (dirty, check, spam, flood, xchan)", bi->name);
     return 2;
 }

@@ -5,7 +5,10 @@
 # mode at the SIPI vector); the MADT shows it cores 0 and 1 only.  In the
 # guest (/tests/lxd-smp.sh): nproc and /proc/cpuinfo say 2, a busy loop
 # pinned to each core, an echo LXD on core 2 or 3 pinged from CPU 1 and
-# CPU 0 with every reply checked, and klxd_kattack's INIT/SIPI to the
+# CPU 0 over a channel each (issue 16: --channels 2; /proc/lxd_channels'
+# counts), then from both at once, every reply checked, klxd_call from CPU
+# 1 over channel 1, a hostile domain that breaks channel 1 while CPU 0
+# is answered on channel 0, and klxd_kattack's INIT/SIPI to the
 # hidden cores, dropped.  Then the command-line refusals (linux_cores too
 # large, no core left for LXDs, not a number).  LXDS_EMU=qemu runs the
 # same under SVM (svm_qemu.sh does): the SIPI starts a real-mode vCPU
@@ -30,7 +33,16 @@ expect "nproc = 2" '^lxds-guest: test lxd-smp: nproc=2$'
 expect "/proc/cpuinfo shows 2 processors" '^lxds-guest: test lxd-smp: cpuinfo processors=2$'
 expect "both busy loops finish" '^lxds-guest: test lxd-smp: busy loops: cpu0=[0-9]+ cpu1=[0-9]+'
 expect "echo LXD on a core of its own" '^lxds-guest: test lxd-smp: echo runs on core [23]$'
-expect "ping from CPU 1: every reply right" '^lxds-guest: test lxd-smp:   ping: 2000/2000 replies correct'
+expect "ping from CPU 1: every reply right, over channel 1 of 2" '^lxds-guest: test lxd-smp:   ping: 2000/2000 replies correct.*cpu 1, channel 1 of 2\)$'
+expect "ping from CPU 0: every reply right, over channel 0 of 2" '^lxds-guest: test lxd-smp:   ping: 2000/2000 replies correct.*cpu 0, channel 0 of 2\)$'
+expect "pings from CPU 0 and CPU 1 at once: CPU 0 over channel 0, every reply right" '^lxds-guest: test lxd-smp: cpu0: ping: ([0-9]+)/\1 replies correct.*cpu 0, channel 0 of 2\) \(exit 0\)$'
+expect "pings from CPU 0 and CPU 1 at once: CPU 1 over channel 1, every reply right" '^lxds-guest: test lxd-smp: cpu1: ping: ([0-9]+)/\1 replies correct.*cpu 1, channel 1 of 2\) \(exit 0\)$'
+expect "per-channel counts: each ping's slots on its own channel, both moving at once" '^lxds-guest: test lxd-smp: simultaneous pings: channel 0 \+([0-9]+) sent \+\1 received, channel 1 \+\1 sent \+\1 received; both moving in [1-9][0-9]* samples$'
+expect "klxd_call from CPU 1 goes over channel 1 alone" '^lxds-guest: test lxd-smp: klxd_call from CPU 1: channel 1 \+500, channel 0 \+0$'
+expect_hv "the echo LXD attached both channels" '^lxd echo: echo: ready on channel 1 of 2 at 0x21000000'
+expect "hostile domain, channel 1 broken: CPU 1's ping fails with an error" '^lxds-guest: test lxd-smp: xchan: cpu1 \(broken channel 1\): exit 1: .*lxdctl: ping xchan'
+expect "hostile domain: CPU 0's ping over channel 0 at the same time gets every reply" '^lxds-guest: test lxd-smp: xchan: cpu0 \(channel 0\) at the same time: exit 0$'
+expect "hostile domain destroyed" '^lxds-guest: test lxd-smp: \$ lxdctl destroy xchan  \(exit 0\)$'
 expect "lxdctl info: core 0 runs Linux" '^lxds-guest: test lxd-smp:   core 0: Linux$'
 expect "lxdctl info: core 1 runs Linux" '^lxds-guest: test lxd-smp:   core 1: Linux$'
 expect "lxdctl info: the echo LXD on its core, by name" '^lxds-guest: test lxd-smp:   core [23]: LXD echo$'

@@ -1,8 +1,10 @@
 #!/bin/sh
 # Linux on two cores under the hypervisor (linux_cores=2, tests/system/linux_smp.sh):
 # nproc and /proc/cpuinfo show 2; a busy loop pinned to each core, both
-# finish; an echo LXD on a core of its own pinged from a program pinned to
-# CPU 1, every reply checked; then INIT and SIPI to the hidden cores, which the hypervisor drops.
+# finish; an echo LXD on a core of its own with a channel per CPU, pinged
+# from CPU 1, CPU 0, then both at once (each over its own channel, every
+# reply checked, /proc/lxd_channels' counts exact), klxd_call from CPU 1;
+# then INIT and SIPI to the hidden cores, which the hypervisor drops.
 . /tests/lxd-lib.sh
 LOOPS=${SMP_LOOPS:-20000}
 say "nproc=$(nproc)"
@@ -23,14 +25,72 @@ t2=$(cut -d' ' -f1 /proc/uptime)
 say "busy loops: cpu0=$(cat /tmp/b0) cpu1=$(cat /tmp/b1); one alone $t0..$t1 s, two at once $t1..$t2 s"
 [ "$(cat /tmp/b0)" = "$LOOPS" ] && [ "$(cat /tmp/b1)" = "$LOOPS" ] || fail "a busy loop did not finish"
 say "per-cpu interrupts: $(grep -E 'LOC|RES|CAL' /proc/interrupts | tr -s ' ' | tr '\n' ';')"
-run sh -c 'lxdctl load /lib/lxd/echo.lxd' || fail "lxdctl load echo"
+# one channel per Linux CPU (issue 16): CPU c calls over channel c
+run sh -c 'lxdctl load /lib/lxd/echo.lxd --channels 2' || fail "lxdctl load echo --channels 2"
 core=$(core_of echo)
 say "echo runs on core $core"
 [ -n "$core" ] && [ "$core" -ge 2 ] || fail "echo is not on an LXD core (core '$core'; Linux has 0 and 1)"
+id=$(lxdctl list | awk '$2 == "echo" { print $1 }')
 run taskset -c 1 lxdctl ping echo -n 2000 || fail "ping from CPU 1"
-printf '%s\n' "$OUT" | grep -q '^ping: 2000/2000 replies correct' || fail "ping from CPU 1: not every reply correct"
+printf '%s\n' "$OUT" | grep -q '^ping: 2000/2000 replies correct.*cpu 1, channel 1 of 2)$' ||
+  fail "ping from CPU 1: not every reply correct, or not over channel 1"
 run taskset -c 0 lxdctl ping echo -n 2000 || fail "ping from CPU 0"
-printf '%s\n' "$OUT" | grep -q '^ping: 2000/2000 replies correct' || fail "ping from CPU 0: not every reply correct"
+printf '%s\n' "$OUT" | grep -q '^ping: 2000/2000 replies correct.*cpu 0, channel 0 of 2)$' ||
+  fail "ping from CPU 0: not every reply correct, or not over channel 0"
+# chan_count CHANNEL FIELD: /proc/lxd_channels' sent (5) or received (6) slots of echo's channel
+chan_count() { awk -v d="$id" -v c="$1" -v f="$2" '$1 == d && $2 == c { print $f }' /proc/lxd_channels; }
+run cat /proc/lxd_channels
+s0=$(chan_count 0 5); r0=$(chan_count 0 6); s1=$(chan_count 1 5); r1=$(chan_count 1 6)
+# both CPUs at once, each on its own channel; sample the counts while they
+# run: both channels moving at the same time is the proof they overlapped
+N=${SMP_PINGS:-20000}
+taskset -c 0 lxdctl ping echo -n "$N" > /tmp/p0 2>&1 &
+a0=$!
+taskset -c 1 lxdctl ping echo -n "$N" -b 16 > /tmp/p1 2>&1 &
+a1=$!
+both=0
+while kill -0 $a0 2>/dev/null && kill -0 $a1 2>/dev/null; do
+  m0=$(chan_count 0 6); m1=$(chan_count 1 6)
+  if [ "$m0" -gt "$r0" ] && [ "$m0" -lt $((r0 + N)) ] && [ "$m1" -gt "$r1" ] && [ "$m1" -lt $((r1 + N)) ]; then
+    both=$((both + 1))
+  fi
+  sleep 0.2
+done
+wait $a0; e0=$?
+wait $a1; e1=$?
+say "cpu0: $(cat /tmp/p0) (exit $e0)"
+say "cpu1: $(cat /tmp/p1) (exit $e1)"
+grep -q "^ping: $N/$N replies correct.*cpu 0, channel 0 of 2)$" /tmp/p0 || fail "simultaneous ping from CPU 0"
+grep -q "^ping: $N/$N replies correct.*cpu 1, channel 1 of 2)$" /tmp/p1 || fail "simultaneous ping from CPU 1"
+run cat /proc/lxd_channels
+say "simultaneous pings: channel 0 +$(( $(chan_count 0 5) - s0 )) sent +$(( $(chan_count 0 6) - r0 )) received, channel 1 +$(( $(chan_count 1 5) - s1 )) sent +$(( $(chan_count 1 6) - r1 )) received; both moving in $both samples"
+[ $(( $(chan_count 0 5) - s0 )) = "$N" ] && [ $(( $(chan_count 0 6) - r0 )) = "$N" ] &&
+  [ $(( $(chan_count 1 5) - s1 )) = "$N" ] && [ $(( $(chan_count 1 6) - r1 )) = "$N" ] ||
+  fail "per-channel counts do not match the pings"
+[ "$both" -gt 0 ] || fail "never saw both channels moving at once"
+# klxd's in-kernel API from CPU 1: klxd_call takes channel 1
+s1=$(chan_count 1 5); s0=$(chan_count 0 5)
+run taskset -c 1 insmod /lib/modules/klxd_apitest.ko domain="$id" calls=500 || fail "klxd_apitest from CPU 1"
+say "klxd_call from CPU 1: channel 1 +$(( $(chan_count 1 5) - s1 )), channel 0 +$(( $(chan_count 0 5) - s0 ))"
+[ $(( $(chan_count 1 5) - s1 )) = 500 ] && [ $(( $(chan_count 0 5) - s0 )) = 0 ] ||
+  fail "klxd_call from CPU 1 did not go over channel 1 alone"
+rmmod klxd_apitest 2>/dev/null
+# a hostile domain with a channel per CPU: it answers channel 0 and breaks
+# channel 1 (garbage in Linux's send slots, a flood of stray replies).  CPU
+# 1's ping fails with an error while CPU 0's, at the same time, gets every
+# reply right; the domain is then destroyed as usual.
+run lxdctl load /lib/lxd/attack.lxd xchan --channels 2 || fail "load attack.lxd xchan --channels 2"
+taskset -c 1 lxdctl ping xchan -n 500 -t 3000 > /tmp/x1 2>&1 &
+x1=$!
+run taskset -c 0 lxdctl ping xchan -n 2000
+xr0=$RC
+wait $x1; xr1=$?
+say "xchan: cpu1 (broken channel 1): exit $xr1: $(tr '\n' ' ' < /tmp/x1)"
+say "xchan: cpu0 (channel 0) at the same time: exit $xr0"
+[ $xr0 = 0 ] && printf '%s\n' "$OUT" | grep -q '^ping: 2000/2000 replies correct.*cpu 0, channel 0 of 2)$' ||
+  fail "xchan: CPU 0's ping over the good channel did not get every reply"
+[ $xr1 = 1 ] && grep -q '^lxdctl: ping xchan' /tmp/x1 || fail "xchan: CPU 1's ping over the broken channel did not fail cleanly"
+run lxdctl destroy xchan || fail "destroy xchan"
 run taskset -c 1 lxdctl info
 run taskset -c 1 lxdctl destroy echo || fail "destroy echo from CPU 1"
 # hypercalls from both Linux cores at once: each loop, pinned to its CPU,

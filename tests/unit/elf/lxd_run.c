@@ -221,55 +221,108 @@ static double now(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* Linux's side of one channel in test_echo: a thread of its own, like a Linux CPU. */
+struct echo_pinger {
+    struct chan ch;
+    struct run *r;
+    uint64_t n, done, bad;
+    double deadline;
+};
+
+static void *echo_pinger_thread(void *arg)
+{
+    struct echo_pinger *p = arg;
+    uint64_t i;
+
+    for (i = 0; i < p->n && p->r->state == 0 && now() < p->deadline; i++) {
+        struct chan_msg req = { .hdr = { .type = CHAN_T_REQUEST, .tag = (uint32_t)i } }, rep;
+        int k, ret;
+
+        for (k = 0; k < CHAN_PAYLOAD_WORDS; k++)
+            req.w[k] = i * 0x9e3779b97f4a7c15ull + (uint64_t)k + ((uint64_t)(uintptr_t)p << 32);
+        while (chan_try_send(&p->ch, &req) != 0 && p->r->state == 0 && now() < p->deadline)
+            ;
+        while ((ret = chan_try_recv(&p->ch, &rep)) == IPC_EAGAIN && p->r->state == 0 &&
+               now() < p->deadline)
+            ;
+        if (ret != 0) {
+            p->bad++;
+            break;
+        }
+        p->bad += rep.hdr.type != CHAN_T_REPLY || rep.hdr.tag != (uint32_t)i;
+        for (k = 0; k < CHAN_PAYLOAD_WORDS; k++)
+            p->bad += rep.w[k] != ~req.w[k];
+    }
+    p->done = i;
+    return NULL;
+}
+
+/*
+ * The echo LXD with ECHO_CHANNELS channels (grants 0..2, as klxd gives a
+ * domain one per Linux CPU): one pinger thread per channel at once, every
+ * reply checked on the channel its request went out on.
+ */
+#define ECHO_CHANNELS 3
+#define ECHO_PER_CHANNEL 40000ull
+
 static void test_echo(const char *dir)
 {
-    static struct chan ch;
+    static struct echo_pinger pingers[ECHO_CHANNELS];
     struct run r = { .name = "echo" };
-    char path[512], detail[9000];
-    pthread_t t;
-    uint64_t i, bad = 0, n = 100000;
-    double t0, deadline;
+    char path[512], detail[9000], want[128];
+    pthread_t t, pt[ECHO_CHANNELS];
+    uint64_t done = 0, bad = 0;
+    double t0;
+    int c;
 
     snprintf(path, sizeof(path), "%s/echo.lxd", dir);
     if (run_load(&r, path)) {
         check(0, "echo: load", path);
         return;
     }
-    void *grant = map_at(LXD_GRANT_VA, RUN_GRANT_BYTES);
-    chan_mem_init(grant, RUN_GRANT_BYTES);                      /* Linux creates ... */
-    chan_attach(&ch, grant, RUN_GRANT_BYTES, 0, CHAN_ACCEPT(CHAN_T_REPLY)); /* ... side 0 */
-    r.bi->ngrants = 1;
-    r.bi->grants[0].va = LXD_GRANT_VA;
-    r.bi->grants[0].bytes = RUN_GRANT_BYTES;
+    for (c = 0; c < ECHO_CHANNELS; c++) {
+        uint64_t va = LXD_GRANT_VA + (uint64_t)c * LXD_GRANT_STRIDE;
+        void *grant = map_at(va, RUN_GRANT_BYTES);
+
+        chan_mem_init(grant, RUN_GRANT_BYTES);                  /* Linux creates ... */
+        chan_attach(&pingers[c].ch, grant, RUN_GRANT_BYTES, 0,
+                    CHAN_ACCEPT(CHAN_T_REPLY));                 /* ... side 0 */
+        r.bi->grants[c].va = va;
+        r.bi->grants[c].bytes = RUN_GRANT_BYTES;
+    }
+    r.bi->ngrants = ECHO_CHANNELS;
     run_cur = &r;
     pthread_create(&t, NULL, domain_thread, &r);
 
     t0 = now();
-    deadline = t0 + 60;
-    for (i = 0; i < n && r.state == 0 && now() < deadline; i++) {
-        struct chan_msg req = { .hdr = { .type = CHAN_T_REQUEST, .tag = (uint32_t)i } }, rep;
-        int k, ret;
-
-        for (k = 0; k < CHAN_PAYLOAD_WORDS; k++)
-            req.w[k] = i * 0x9e3779b97f4a7c15ull + (uint64_t)k;
-        chan_send(&ch, &req);
-        while ((ret = chan_try_recv(&ch, &rep)) == IPC_EAGAIN && r.state == 0 && now() < deadline)
-            ;
-        if (ret != 0) {
-            bad++;
-            break;
-        }
-        bad += rep.hdr.type != CHAN_T_REPLY || rep.hdr.tag != (uint32_t)i;
-        for (k = 0; k < CHAN_PAYLOAD_WORDS; k++)
-            bad += rep.w[k] != ~req.w[k];
+    for (c = 0; c < ECHO_CHANNELS; c++) {
+        pingers[c].r = &r;
+        pingers[c].n = ECHO_PER_CHANNEL;
+        pingers[c].deadline = t0 + 90;
+        pthread_create(&pt[c], NULL, echo_pinger_thread, &pingers[c]);
     }
-    snprintf(detail, sizeof(detail), "%llu of %llu round trips, %llu bad, state %d, log:\n%s",
-             (unsigned long long)i, (unsigned long long)n, (unsigned long long)bad, r.state, r.log);
-    check(i == n && bad == 0, "echo: 100000 round trips, every reply complemented", detail);
-    printf("echo: %.0f round trips/s (host threads)\n", i / (now() - t0));
-    check(strstr(r.log, "echo: ready on channel at 0x20000000") != NULL, "echo: ready line", r.log);
-    check(strstr(r.log, "echo: 100000 requests") != NULL, "echo: count line", r.log);
-    check(r.bi->heartbeat > n, "echo: heartbeat moves", "heartbeat did not pass the request count");
+    for (c = 0; c < ECHO_CHANNELS; c++) {
+        pthread_join(pt[c], NULL);
+        done += pingers[c].done;
+        bad += pingers[c].bad;
+    }
+    snprintf(detail, sizeof(detail),
+             "%llu, %llu, %llu of %llu round trips per channel, %llu bad, state %d, log:\n%s",
+             (unsigned long long)pingers[0].done, (unsigned long long)pingers[1].done,
+             (unsigned long long)pingers[2].done, ECHO_PER_CHANNEL, (unsigned long long)bad,
+             r.state, r.log);
+    check(done == ECHO_CHANNELS * ECHO_PER_CHANNEL && bad == 0,
+          "echo: 3 channels pinged at once, 40000 round trips each, every reply complemented",
+          detail);
+    printf("echo: %.0f round trips/s over 3 channels (host threads)\n", done / (now() - t0));
+    for (c = 0; c < ECHO_CHANNELS; c++) {
+        snprintf(want, sizeof(want), "echo: ready on channel %d of 3 at 0x%llx", c,
+                 (unsigned long long)(LXD_GRANT_VA + (uint64_t)c * LXD_GRANT_STRIDE));
+        check(strstr(r.log, want) != NULL, "echo: a ready line per channel", r.log);
+    }
+    check(strstr(r.log, "echo: 100000 requests (channel 0: ") != NULL,
+          "echo: count line with per-channel counts", r.log);
+    check(r.bi->heartbeat > done, "echo: heartbeat moves", "heartbeat did not pass the request count");
     /* Stop it the hard way (the hypervisor would stop its core): the thread
      * never returns, so cancel it; the test process ends soon anyway. */
     pthread_cancel(t);
