@@ -92,8 +92,9 @@ struct chan_ring {
 	uint32_t ahead;           /* sending end: how far past pos a probe looks
 				     (0 .. slots / 2; 0 = never look ahead) */
 	uint32_t backoff;         /* sending end: sends without a probe after one
-				     found the slot ahead in use ((ahead + 1) / 2;
-				     0 in grouped mode: probe at every look) */
+				     found the slots ahead in use (half the
+				     shorter probe's distance, >= 1; 0 in grouped
+				     mode: probe at every look) */
 	/* second line: counters and the blocked sender's policy */
 	uint64_t rejected;        /* receiving end: invalid messages dropped */
 	uint32_t patience;        /* sending end: pauses a blocked sender waits
@@ -151,9 +152,11 @@ void chan_set_rx_lazy(struct chan *c, uint32_t lazy);
 void chan_set_tx_ahead(struct chan *c, uint32_t ahead);
 
 /*
- * Grouped sending (experiment, see docs/ipc-async.md): the sender probes
- * tx.ahead further at every look, never backing off, and a blocked sender
+ * The /tmp model's sender policy (docs/ipc-async.md, chan3 round): the
+ * sender probes at every look, never backing off, and a blocked sender
  * takes whichever comes first, the slot ahead or the slot at pos.
+ * Measured no better than the default (worse at 64 slots with the vCPUs
+ * far apart), so it is used only by the benchmark.
  */
 void chan_set_tx_grouped(struct chan *c, bool grouped);
 
@@ -186,7 +189,10 @@ IPC_INLINE void chan_fill(struct chan_msg *s, const struct chan_msg *m)
 /*
  * Is the slot at tx.pos known to be free?  Otherwise looks: the slot at pos
  * must be FREE (else IPC_EAGAIN), and then the slot `ahead` further on is
- * probed too; if that one is FREE as well, every slot in between is free.
+ * probed too (half the ring by default); if that one is FREE as well, every
+ * slot in between is free.  If it is not, a second probe looks
+ * CHAN_TX_NEAR (16) ahead, and only if both fail is the one slot at pos
+ * granted, with no probe for tx.backoff sends.
  *
  * Why that holds: a slot's status is FREE only once the receiver has handed
  * back the message last written there (or none was), and the receiver
@@ -199,7 +205,10 @@ IPC_INLINE void chan_fill(struct chan_msg *s, const struct chan_msg *m)
  * right before writing the slot costs a second transfer of the line (the
  * load brings it over shared, the store must then take it back exclusive
  * from the receiver), on every message; a probe ahead pays that once
- * every `ahead` messages and lets the other stores go straight out.
+ * every `ahead` messages and lets the other stores go straight out.  Half
+ * the ring rather than 16 (chan3 round): in the far vCPU placement a look
+ * costs ~500 ticks, and one per 17 messages capped a 512-slot stream at
+ * ~66-69 M/s; one per half ring gave 81-104 (docs/ipc-async.md).
  *
  * What it trusts: only a status word, as before; no index, no count.  An
  * honest receiver never frees out of order; a hostile one that writes FREE
