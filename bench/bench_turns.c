@@ -113,10 +113,11 @@ static inline void pf_send(struct chan *c, const struct chan_msg *m)
 
 enum {
 	T_FLOOR, T_CHAN_RTT, T_PLAIN_RTT, T_ACALL_RTT,
-	T_V1_RTT, T_NOPF_RTT,
+	T_V1_RTT, T_NOPF_RTT, T_GRP_RTT, T_LZ_RTT,
 	T_CHAN_64, T_PLAIN_64, T_CHAN_512, T_PLAIN_512, T_CHAN_512_B8,
 	T_V1_64, T_V1_512, T_LAZY_64, T_LAZY_512,
 	T_NOPF_64, T_NOPF_512, T_LAZY8_64, T_LAZY8_512,
+	T_GRP_64, T_GRP_512, T_GTX_64, T_GTX_512, T_LZ_512_B8,
 	T_COUNT
 };
 
@@ -140,11 +141,18 @@ static const char *const turn_name[T_COUNT] = {
 	[T_NOPF_512]    = "lxds with prefetchw 4, 512 slots",
 	[T_LAZY8_64]    = "lxds channel, 64 slots, rx lazy 8",
 	[T_LAZY8_512]   = "lxds channel, 512 slots, rx lazy 8",
+	[T_GRP_RTT]     = "lxds channel, look-ahead 16 (before)",
+	[T_GRP_64]      = "lxds look-ahead 16 (before), 64 slots",
+	[T_GRP_512]     = "lxds look-ahead 16 (before), 512 slots",
+	[T_GTX_64]      = "lxds tx no back-off + rx lazy 8, 64 slots",
+	[T_GTX_512]     = "lxds tx no back-off + rx lazy 8, 512 slots",
+	[T_LZ_RTT]      = "lxds channel, rx lazy 8",
+	[T_LZ_512_B8]   = "lxds channel, 512 slots, batch 8, rx lazy 8",
 };
 
 static bool turn_is_rtt(int c)
 {
-	return c <= T_NOPF_RTT;
+	return c <= T_LZ_RTT;
 }
 
 struct turns {
@@ -165,7 +173,11 @@ struct turns {
 	/* the current fast path plus a sender PREFETCHW (pf_send, an experiment) */
 	struct chan nra, nrb, n64a, n64b, n512a, n512b;
 	struct chan m64a, m64b, m512a, m512b;   /* rx lazy 8 */
-	void *mem[16];
+	/* look-ahead 16 (before this round); no back-off + rx lazy 8 */
+	struct chan gra, grb, g64a, g64b, g512a, g512b;
+	struct chan e64a, e64b, e512a, e512b;
+	struct chan lra, lrb;   /* round trip, rx lazy 8 on both sides */
+	void *mem[24];
 	uint64_t bad;                  /* written by B at the end only */
 	double res[TURNS_MAX][T_COUNT];  /* ticks per round trip, or M msgs/s */
 	int order[TURNS_MAX][T_COUNT];
@@ -435,6 +447,13 @@ static void turns_a(void *arg)
 			case T_NOPF_512:  chan_stream_tx(&t->n512a, 1, PF_SEND); break;
 			case T_LAZY8_64:  chan_stream_tx(&t->m64a, 1, false); break;
 			case T_LAZY8_512: chan_stream_tx(&t->m512a, 1, false); break;
+			case T_GRP_RTT:   t->res[n][c] = chan_rtt_a(&t->gra, TURN_RTT_ITERS, false); break;
+			case T_GRP_64:    chan_stream_tx(&t->g64a, 1, false); break;
+			case T_GRP_512:   chan_stream_tx(&t->g512a, 1, false); break;
+			case T_GTX_64:    chan_stream_tx(&t->e64a, 1, false); break;
+			case T_GTX_512:   chan_stream_tx(&t->e512a, 1, false); break;
+			case T_LZ_RTT:    t->res[n][c] = chan_rtt_a(&t->lra, TURN_RTT_ITERS, false); break;
+			case T_LZ_512_B8: chan_stream_tx(&t->m512a, 8, false); break;
 			}
 		}
 	}
@@ -475,6 +494,13 @@ static void turns_b(void *arg)
 			case T_NOPF_512:  t->res[n][c] = chan_stream_rx(&t->n512b, &bad); break;
 			case T_LAZY8_64:  t->res[n][c] = chan_stream_rx(&t->m64b, &bad); break;
 			case T_LAZY8_512: t->res[n][c] = chan_stream_rx(&t->m512b, &bad); break;
+			case T_GRP_RTT:   chan_rtt_b(&t->grb, TURN_RTT_ITERS, false); break;
+			case T_GRP_64:    t->res[n][c] = chan_stream_rx(&t->g64b, &bad); break;
+			case T_GRP_512:   t->res[n][c] = chan_stream_rx(&t->g512b, &bad); break;
+			case T_GTX_64:    t->res[n][c] = chan_stream_rx(&t->e64b, &bad); break;
+			case T_GTX_512:   t->res[n][c] = chan_stream_rx(&t->e512b, &bad); break;
+			case T_LZ_RTT:    chan_rtt_b(&t->lrb, TURN_RTT_ITERS, false); break;
+			case T_LZ_512_B8: t->res[n][c] = chan_stream_rx(&t->m512b, &bad); break;
 			}
 		}
 	}
@@ -562,6 +588,25 @@ void bench_turns_run(void)
 	turn_chan(t, 13, &t->n512a, &t->n512b, 512);
 	turn_chan(t, 14, &t->m64a, &t->m64b, 64);
 	turn_chan(t, 15, &t->m512a, &t->m512b, 512);
+	turn_chan(t, 16, &t->gra, &t->grb, 64);
+	turn_chan(t, 17, &t->g64a, &t->g64b, 64);
+	turn_chan(t, 18, &t->g512a, &t->g512b, 512);
+	turn_chan(t, 19, &t->e64a, &t->e64b, 64);
+	turn_chan(t, 20, &t->e512a, &t->e512b, 512);
+	/* The sender's look-ahead before this round (a 16-slot probe), and
+	 * the /tmp model's policy (no probe back-off, a blocked sender takes
+	 * the first free slot, the receiver frees 8 at a time). */
+	turn_chan(t, 21, &t->lra, &t->lrb, 64);
+	chan_set_rx_lazy(&t->lra, 8);
+	chan_set_rx_lazy(&t->lrb, 8);
+	chan_set_tx_ahead(&t->gra, 16);
+	chan_set_tx_ahead(&t->grb, 16);
+	chan_set_tx_ahead(&t->g64a, 16);
+	chan_set_tx_ahead(&t->g512a, 16);
+	chan_set_tx_grouped(&t->e64a, true);
+	chan_set_tx_grouped(&t->e512a, true);
+	chan_set_rx_lazy(&t->e64b, 8);
+	chan_set_rx_lazy(&t->e512b, 8);
 	chan_set_rx_lazy(&t->m64b, 8);
 	chan_set_rx_lazy(&t->m512b, 8);
 	env = getenv("LXDS_BENCH_AHEAD");   /* experiments: the sender's look-ahead */
@@ -633,7 +678,7 @@ void bench_turns_run(void)
 			}
 		}
 	}
-	for (n = 0; n < 16; n++)
+	for (n = 0; n < 24; n++)
 		free(t->mem[n]);
 	free(t);
 }

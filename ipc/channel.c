@@ -41,6 +41,15 @@ int chan_mem_init(void *mem, size_t bytes)
 	return 0;
 }
 
+/* Sends without a probe after both probes found slots in use: half the
+ * shorter probe's distance, at least 1 (a backoff of 0 means grouped mode). */
+static uint32_t chan_tx_backoff(uint32_t ahead)
+{
+	uint32_t near = ahead < CHAN_TX_NEAR ? ahead : CHAN_TX_NEAR;
+
+	return (near + 1) / 2 ? (near + 1) / 2 : 1;
+}
+
 static void chan_ring_setup(struct chan_ring *r, struct chan_msg *slots, uint64_t nslots,
 			    uint32_t accept)
 {
@@ -56,6 +65,8 @@ static void chan_ring_setup(struct chan_ring *r, struct chan_msg *slots, uint64_
 	r->avail = 0;
 	r->probe_at = 0;
 	r->ahead = CHAN_TX_AHEAD < nslots / 2 ? CHAN_TX_AHEAD : (uint32_t)(nslots / 2);
+	r->backoff = chan_tx_backoff(r->ahead);
+	r->patience = CHAN_TX_PATIENCE;
 }
 
 void chan_set_tx_ahead(struct chan *c, uint32_t ahead)
@@ -63,6 +74,8 @@ void chan_set_tx_ahead(struct chan *c, uint32_t ahead)
 	uint64_t half = (c->tx.mask + 1) / 2;
 
 	c->tx.ahead = ahead > half ? (uint32_t)half : ahead;
+	if (c->tx.backoff != 0)   /* grouped mode keeps probing at every look */
+		c->tx.backoff = chan_tx_backoff(c->tx.ahead);
 	c->tx.avail = c->tx.pos;   /* look again before the next send */
 	c->tx.probe_at = 0;
 }
@@ -97,4 +110,11 @@ int chan_attach(struct chan *c, void *mem, size_t bytes, int side, uint32_t acce
 		chan_ring_setup(&c->rx, ring0, nslots, accept);
 	}
 	return 0;
+}
+
+void chan_set_tx_grouped(struct chan *c, bool grouped)
+{
+	c->tx.backoff = grouped ? 0 : chan_tx_backoff(c->tx.ahead);
+	c->tx.patience = grouped ? 0 : CHAN_TX_PATIENCE;
+	c->tx.probe_at = 0;
 }

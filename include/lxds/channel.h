@@ -91,13 +91,29 @@ struct chan_ring {
 				     ahead still in use) */
 	uint32_t ahead;           /* sending end: how far past pos a probe looks
 				     (0 .. slots / 2; 0 = never look ahead) */
-	/* second line: counters */
+	uint32_t backoff;         /* sending end: sends without a probe after one
+				     found the slots ahead in use (half the
+				     shorter probe's distance, >= 1; 0 in grouped
+				     mode: probe at every look) */
+	/* second line: counters and the blocked sender's policy */
 	uint64_t rejected;        /* receiving end: invalid messages dropped */
+	uint32_t patience;        /* sending end: pauses a blocked sender waits
+				     for the slot ahead before it takes the slot
+				     at pos alone (CHAN_TX_PATIENCE; 0 in grouped
+				     mode: whichever comes first) */
 } IPC_ALIGNED(IPC_CACHELINE);
 
+_Static_assert(__builtin_offsetof(struct chan_ring, rejected) == IPC_CACHELINE,
+	       "the per-message fields of a ring end fit its first cache line");
+
 /* Default for tx.ahead: how many slots past the next one the sender probes
- * when it has to look at the ring (clamped to slots / 2). */
-#define CHAN_TX_AHEAD  16
+ * when it has to look at the ring (clamped to slots / 2, so by default half
+ * the ring: one look per half ring when the receiver keeps up). */
+#define CHAN_TX_AHEAD  65536
+
+/* The second, shorter probe when the one tx.ahead away finds a slot still
+ * in use (only when tx.ahead is longer). */
+#define CHAN_TX_NEAR  16
 
 /* Default for rx.lazy: eager.  Lazy freeing is opt-in (chan_set_rx_lazy):
  * on the benchmark VM it did not shorten round trips measurably and it
@@ -135,6 +151,15 @@ void chan_set_rx_lazy(struct chan *c, uint32_t lazy);
  */
 void chan_set_tx_ahead(struct chan *c, uint32_t ahead);
 
+/*
+ * The /tmp model's sender policy (docs/ipc-async.md, chan3 round): the
+ * sender probes at every look, never backing off, and a blocked sender
+ * takes whichever comes first, the slot ahead or the slot at pos.
+ * Measured no better than the default (worse at 64 slots with the vCPUs
+ * far apart), so it is used only by the benchmark.
+ */
+void chan_set_tx_grouped(struct chan *c, bool grouped);
+
 /* --- fast path ------------------------------------------------------------ */
 
 IPC_INLINE struct chan_msg *chan_slot(const struct chan_ring *r)
@@ -164,7 +189,10 @@ IPC_INLINE void chan_fill(struct chan_msg *s, const struct chan_msg *m)
 /*
  * Is the slot at tx.pos known to be free?  Otherwise looks: the slot at pos
  * must be FREE (else IPC_EAGAIN), and then the slot `ahead` further on is
- * probed too; if that one is FREE as well, every slot in between is free.
+ * probed too (half the ring by default); if that one is FREE as well, every
+ * slot in between is free.  If it is not, a second probe looks
+ * CHAN_TX_NEAR (16) ahead, and only if both fail is the one slot at pos
+ * granted, with no probe for tx.backoff sends.
  *
  * Why that holds: a slot's status is FREE only once the receiver has handed
  * back the message last written there (or none was), and the receiver
@@ -177,7 +205,10 @@ IPC_INLINE void chan_fill(struct chan_msg *s, const struct chan_msg *m)
  * right before writing the slot costs a second transfer of the line (the
  * load brings it over shared, the store must then take it back exclusive
  * from the receiver), on every message; a probe ahead pays that once
- * every `ahead` messages and lets the other stores go straight out.
+ * every `ahead` messages and lets the other stores go straight out.  Half
+ * the ring rather than 16 (chan3 round): in the far vCPU placement a look
+ * costs ~500 ticks, and one per 17 messages capped a 512-slot stream at
+ * ~66-69 M/s; one per half ring gave 81-104 (docs/ipc-async.md).
  *
  * What it trusts: only a status word, as before; no index, no count.  An
  * honest receiver never frees out of order; a hostile one that writes FREE
@@ -199,10 +230,23 @@ IPC_INLINE bool chan_tx_room(struct chan_ring *r)
 	if (r->ahead && r->pos >= r->probe_at) {
 		look = r->pos + r->ahead;
 		if (chan_hdr_status(ipc_load_acquire64(&r->slots[look & r->mask].hdr.word)) ==
-		    CHAN_SLOT_FREE)
+		    CHAN_SLOT_FREE) {
 			r->avail = look + 1;
-		else   /* a (nearly) full ring: don't pull that line on every send */
-			r->probe_at = r->pos + (r->ahead + 1) / 2;
+			return true;
+		}
+		/* The far probe (half the ring by default) failed: the
+		 * receiver is less than that behind.  Try a short group. */
+		if (r->ahead > CHAN_TX_NEAR) {
+			look = r->pos + CHAN_TX_NEAR;
+			if (chan_hdr_status(ipc_load_acquire64(&r->slots[look & r->mask].hdr.word)) ==
+			    CHAN_SLOT_FREE) {
+				r->avail = look + 1;
+				return true;
+			}
+		}
+		/* A (nearly) full ring: don't pull those lines on every send
+		 * (grouped mode, backoff 0: do, see chan_set_tx_grouped). */
+		r->probe_at = r->pos + r->backoff;
 	}
 	return true;
 }
@@ -236,7 +280,7 @@ IPC_INLINE void chan_tx_wait(struct chan *c)
 		ipc_cpu_relax();
 		if (r->ahead && chan_hdr_status(ipc_load_acquire64(far)) == CHAN_SLOT_FREE)
 			break;
-		if ((r->ahead == 0 || ++spins >= CHAN_TX_PATIENCE) &&
+		if ((r->ahead == 0 || spins++ >= r->patience) &&
 		    chan_hdr_status(ipc_load_acquire64(near)) == CHAN_SLOT_FREE)
 			break;
 	}
