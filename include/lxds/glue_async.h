@@ -50,4 +50,8 @@ void glue_async_free(struct glue_ctx *ctx);
 
 uint64_t glue_async_handled(struct glue_ctx *ctx);
 
+/* Requests received and not started yet (0: the dispatcher's pass is over
+ * once the running handler returns; a handler may flush what it batched). */
+unsigned glue_async_queued(struct glue_ctx *ctx);
+
 #endif

@@ -389,6 +389,19 @@ void glue_async_peer_dead(struct glue_ctx *ctx)
 	__atomic_store_n(&a->peer_dead, true, __ATOMIC_RELEASE);
 }
 
+unsigned glue_async_queued(struct glue_ctx *ctx)
+{
+	struct glue_async *a = ctx->backend;
+	unsigned i, n = 0;
+
+	if (!a)
+		return 0;
+	for (i = 0; i < GLUE_ASYNC_JOBS; i++)
+		if (a->jobs[i].state == JOB_QUEUED)
+			n++;
+	return n;
+}
+
 uint64_t glue_async_handled(struct glue_ctx *ctx)
 {
 	struct glue_async *a = ctx->backend;

@@ -60,6 +60,83 @@ int dummy_lxd_attach_pool(u64 bytes)
 }
 
 /*
+ * Completions in batches (docs/bench-net.md).  The driver's dev_kfree_skb
+ * ends in kfree_skb_reason, which is this function (the generated stub of
+ * the one-way rpc is renamed dl_kfree_skb_one by Kbuild): the skb's
+ * reference (Linux's word for it) joins the batch and the domain's private
+ * copy goes at once, as the stub's dealloc would; the batch goes to Linux
+ * as one dummy_kfree_skb_batch message when it is full, when the reason
+ * changes, or when the last request of the dispatch pass has run (no
+ * request is left queued: glue_async_queued).  completion_batch=0 sends
+ * every completion alone, as before.  A completion waits at most until the
+ * pass it was freed in ends, so nothing waits for a later packet.
+ */
+#define DL_BATCH_MAX 32u                 /* dummy.idl's bound on refs */
+static uint completion_batch = DL_BATCH_MAX;
+module_param(completion_batch, uint, 0444);
+MODULE_PARM_DESC(completion_batch, "completions per message, at most 32 (0 or 1: each alone, through kfree_skb_reason)");
+
+/* glue_async.c's (lxds/glue_async.h does not mix with Linux's headers):
+ * requests received and not started yet. */
+unsigned glue_async_queued(struct glue_ctx *ctx);
+
+void dl_kfree_skb_one(struct sk_buff *skb, enum skb_drop_reason reason);
+
+static u64 dl_refs[DL_BATCH_MAX];
+static u32 dl_nrefs;
+static enum skb_drop_reason dl_reason;
+
+/* The batch to Linux.  Taken out before the send, which may yield to other
+ * request threads (the ring full) that add to the next batch meanwhile. */
+void dummy_lxd_flush_completions(void);
+void dummy_lxd_flush_completions(void)
+{
+	u64 refs[DL_BATCH_MAX];
+	u32 n = dl_nrefs;
+
+	if (!n)
+		return;
+	memcpy(refs, dl_refs, n * sizeof(refs[0]));
+	dl_nrefs = 0;
+	dummy_kfree_skb_batch(dl_reason, n, refs);
+}
+
+void kfree_skb_reason(struct sk_buff *skb, enum skb_drop_reason reason)
+{
+	u32 max = min_t(u32, completion_batch, DL_BATCH_MAX);
+	int err = 0;
+	u64 word;
+
+	if (!skb)
+		return;
+	if (max <= 1) {
+		dl_kfree_skb_one(skb, reason);
+		return;
+	}
+	if (dl_nrefs && reason != dl_reason)
+		dummy_lxd_flush_completions();
+	word = glue_ref_export(dummy_domain_ctx, skb, dummy_TYPE_sk_buff, &err);
+	if (err || !(word & GLUE_REF_YOURS)) {
+		/* not an skb Linux sent: the stub sends it and logs what it says */
+		dl_kfree_skb_one(skb, reason);
+		return;
+	}
+	glue_ref_drop(dummy_domain_ctx, skb, dummy_TYPE_sk_buff);
+	dl_refs[dl_nrefs++] = word;
+	dl_reason = reason;
+	if (dl_nrefs >= max)
+		dummy_lxd_flush_completions();
+}
+
+/* After a packet: if it was the last request of this pass, its
+ * completions go now. */
+static void dl_pass_end(void)
+{
+	if (dl_nrefs && !glue_async_queued(dummy_domain_ctx))
+		dummy_lxd_flush_completions();
+}
+
+/*
  * One packet: make the glue's private sk_buff look like Linux's to the
  * driver (the data it may read is the head Linux copied into the pool; the
  * room after the struct is its skb_shared_info, zeroed: no timestamp asked,
@@ -101,6 +178,7 @@ void dummy_lxd_xmit(struct sk_buff *skb, struct net_device *dev, u32 len, u16 pr
 		pr_err("dummy_lxd: packet refused (len %u, head %u, device %s)\n", len, headlen,
 		       dev->name);
 		kfree_skb(skb);
+		dl_pass_end();
 		return;
 	}
 	skb->head = (unsigned char *)skb;
@@ -118,6 +196,7 @@ void dummy_lxd_xmit(struct sk_buff *skb, struct net_device *dev, u32 len, u16 pr
 		pr_err("dummy_lxd: %s: ndo_start_xmit returned %d; packet dropped\n", dev->name, rc);
 		kfree_skb(skb);
 	}
+	dl_pass_end();
 	dl_account(t0);
 }
 
