@@ -36,6 +36,7 @@ struct glue_async {
 	bool tx_busy;                 /* a message's slots are being sent */
 	bool stop;
 	bool peer_dead;
+	bool (*pass_end)(void);       /* after each pass (glue_async_set_pass_end) */
 	uint64_t handled;
 	struct glue_rx rx;            /* last: it ends in a flexible array */
 };
@@ -334,6 +335,11 @@ void glue_async_serve(void *arg)
 				}
 			}
 		if (!started) {
+			/* The pass is over: what its handlers batched goes now.  If
+			 * it sent something (it may have yielded meanwhile, and the
+			 * idle hook queued requests without waking us), look again. */
+			if (a->pass_end && a->pass_end())
+				continue;
 			async_wait_init(&a->work);
 			a->serving = true;
 			async_await(&a->work);
@@ -387,6 +393,14 @@ void glue_async_peer_dead(struct glue_ctx *ctx)
 	struct glue_async *a = ctx->backend;
 
 	__atomic_store_n(&a->peer_dead, true, __ATOMIC_RELEASE);
+}
+
+void glue_async_set_pass_end(struct glue_ctx *ctx, bool (*fn)(void))
+{
+	struct glue_async *a = ctx->backend;
+
+	if (a)
+		a->pass_end = fn;
 }
 
 unsigned glue_async_queued(struct glue_ctx *ctx)

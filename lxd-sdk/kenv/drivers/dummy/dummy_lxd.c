@@ -29,6 +29,9 @@ DECLARE_RWSEM(pernet_ops_rwsem);
 
 #define DUMMY_LXD_POOL_GRANT 1   /* grant 0 is the channel */
 
+void glue_async_set_pass_end(struct glue_ctx *ctx, bool (*fn)(void));
+static bool dl_flush_at_pass_end(void);
+
 /*
  * Linux granted the pool before the domain started (dummy_glue.ko); the
  * hypervisor put it in the boot info.  The size Linux names must be the
@@ -54,6 +57,7 @@ int dummy_lxd_attach_pool(u64 bytes)
 			    (size_t)g->bytes);
 	if (err)
 		return err;
+	glue_async_set_pass_end(dummy_domain_ctx, dl_flush_at_pass_end);
 	pr_info("dummy_lxd: packet pool of %llu bytes at %#llx\n", (unsigned long long)g->bytes,
 		(unsigned long long)g->va);
 	return 0;
@@ -67,7 +71,8 @@ int dummy_lxd_attach_pool(u64 bytes)
  * copy goes at once, as the stub's dealloc would; the batch goes to Linux
  * as one dummy_kfree_skb_batch message when it is full, when the reason
  * changes, or when the last request of the dispatch pass has run (no
- * request is left queued: glue_async_queued).  completion_batch=0 sends
+ * request is left queued: glue_async_queued; and, whatever the pass's last
+ * request was, from the dispatcher's end-of-pass hook).  completion_batch=0 sends
  * every completion alone, as before.  A completion waits at most until the
  * pass it was freed in ends, so nothing waits for a later packet.
  */
@@ -76,8 +81,8 @@ static uint completion_batch = DL_BATCH_MAX;
 module_param(completion_batch, uint, 0444);
 MODULE_PARM_DESC(completion_batch, "completions per message, at most 32 (0 or 1: each alone, through kfree_skb_reason)");
 
-/* glue_async.c's (lxds/glue_async.h does not mix with Linux's headers):
- * requests received and not started yet. */
+/* glue_async.c's (lxds/glue_async.h does not mix with Linux's headers;
+ * glue_async_set_pass_end above): requests received and not started yet. */
 unsigned glue_async_queued(struct glue_ctx *ctx);
 
 void dl_kfree_skb_one(struct sk_buff *skb, enum skb_drop_reason reason);
@@ -126,6 +131,15 @@ void kfree_skb_reason(struct sk_buff *skb, enum skb_drop_reason reason)
 	dl_reason = reason;
 	if (dl_nrefs >= max)
 		dummy_lxd_flush_completions();
+}
+
+/* The dispatcher's end of a pass (glue_async_set_pass_end): whether it sent. */
+static bool dl_flush_at_pass_end(void)
+{
+	if (!dl_nrefs)
+		return false;
+	dummy_lxd_flush_completions();
+	return true;
 }
 
 /* After a packet: if it was the last request of this pass, its
