@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): the dummy domain's completions one by one
-# (completion_batch=0) against batched (the default), in one Bochs boot (4
-# cores, Linux on one): native, lxdone, lxd, lxdone, lxd, native, 64- and
+# (completion_batch=0, "lxdone") against batched per dispatch pass (the
+# default, "lxd") and held (completion_hold=NETBENCH_HOLD TSC ticks,
+# "lxdhold"), in one Bochs boot (4 cores, Linux on one): native, lxdone,
+# lxd, lxdhold, lxdone, lxd, lxdhold, native, 64- and
 # 1500-byte frames, the default send buffer, dummy_glue fast=1 (the
 # default).  Prints the nettx rows (emulated instructions per packet on
 # Linux's core: Bochs' TSC ticks once per instruction), dummy_glue's
@@ -14,7 +16,7 @@ trap 'rm -rf "$work"' EXIT
 
 make -s linux build/lxds.elf >/dev/null
 tools/mkiso.sh "$work/net.iso" build/lxds.elf "linux_cores=1" \
-  "build/linux/bzImage|linux console=ttyS0 quiet lxds.test=lxd-dummy-bench NETBENCH_BATCH=1 NETBENCH_BUFS=default NETBENCH_N=${NETBENCH_N:-1000}" \
+  "build/linux/bzImage|linux console=ttyS0 quiet lxds.test=lxd-dummy-bench NETBENCH_BATCH=1 NETBENCH_BUFS=default NETBENCH_N=${NETBENCH_N:-1000} NETBENCH_HOLD=${NETBENCH_HOLD:-50000}" \
   "build/linux/initramfs.cpio.lz4|initrd"
 flock /tmp/lxds-heavy.lock tools/emu.sh bochs --iso "$work/net.iso" --log "$work/com1.log" \
   --com2 "$work/com2.log" --cores 4 --megs 512 --timeout 2400 2>"$work/emu.err" ||

@@ -29,8 +29,8 @@ DECLARE_RWSEM(pernet_ops_rwsem);
 
 #define DUMMY_LXD_POOL_GRANT 1   /* grant 0 is the channel */
 
-void glue_async_set_pass_end(struct glue_ctx *ctx, bool (*fn)(void));
-static bool dl_flush_at_pass_end(void);
+void glue_async_set_pass_end(struct glue_ctx *ctx, bool (*fn)(bool idle));
+static bool dl_flush_at_pass_end(bool idle);
 
 /*
  * Linux granted the pool before the domain started (dummy_glue.ko); the
@@ -74,12 +74,19 @@ int dummy_lxd_attach_pool(u64 bytes)
  * request is left queued: glue_async_queued; and, whatever the pass's last
  * request was, from the dispatcher's end-of-pass hook).  completion_batch=0 sends
  * every completion alone, as before.  A completion waits at most until the
- * pass it was freed in ends, so nothing waits for a later packet.
+ * pass it was freed in ends, so nothing waits for a later packet; unless
+ * completion_hold (TSC ticks; in Bochs, emulated instructions) is set:
+ * then a batch not full yet is held until its oldest completion is that
+ * old (checked at each pass end, and while idle), to gather several
+ * packets' completions when each pass brings one.
  */
 #define DL_BATCH_MAX 32u                 /* dummy.idl's bound on refs */
 static uint completion_batch = DL_BATCH_MAX;
 module_param(completion_batch, uint, 0444);
 MODULE_PARM_DESC(completion_batch, "completions per message, at most 32 (0 or 1: each alone, through kfree_skb_reason)");
+static ulong completion_hold;
+module_param(completion_hold, ulong, 0444);
+MODULE_PARM_DESC(completion_hold, "TSC ticks a batch not full may wait for more completions (0: it goes at the end of its pass)");
 
 /* glue_async.c's (lxds/glue_async.h does not mix with Linux's headers;
  * glue_async_set_pass_end above): requests received and not started yet. */
@@ -89,6 +96,7 @@ void dl_kfree_skb_one(struct sk_buff *skb, enum skb_drop_reason reason);
 
 static u64 dl_refs[DL_BATCH_MAX];
 static u32 dl_nrefs;
+static u64 dl_first_tsc;                 /* when the batch's first completion came */
 static enum skb_drop_reason dl_reason;
 
 /* The batch to Linux.  Taken out before the send, which may yield to other
@@ -127,26 +135,37 @@ void kfree_skb_reason(struct sk_buff *skb, enum skb_drop_reason reason)
 		return;
 	}
 	glue_ref_drop(dummy_domain_ctx, skb, dummy_TYPE_sk_buff);
+	if (!dl_nrefs && completion_hold)
+		dl_first_tsc = rdtsc();
 	dl_refs[dl_nrefs++] = word;
 	dl_reason = reason;
 	if (dl_nrefs >= max)
 		dummy_lxd_flush_completions();
 }
 
-/* The dispatcher's end of a pass (glue_async_set_pass_end): whether it sent. */
-static bool dl_flush_at_pass_end(void)
+/* Whether the batch should go now (it has something, and no hold or the
+ * hold is over). */
+static bool dl_due(void)
 {
-	if (!dl_nrefs)
+	return dl_nrefs && (!completion_hold || rdtsc() - dl_first_tsc >= completion_hold);
+}
+
+/* The dispatcher's end of a pass (glue_async_set_pass_end): idle, whether
+ * the batch is due; else send it if due, and say whether it did. */
+static bool dl_flush_at_pass_end(bool idle)
+{
+	if (!dl_due())
 		return false;
-	dummy_lxd_flush_completions();
+	if (!idle)
+		dummy_lxd_flush_completions();
 	return true;
 }
 
 /* After a packet: if it was the last request of this pass, its
- * completions go now. */
+ * completions go now (if due). */
 static void dl_pass_end(void)
 {
-	if (dl_nrefs && !glue_async_queued(dummy_domain_ctx))
+	if (dl_nrefs && !glue_async_queued(dummy_domain_ctx) && dl_due())
 		dummy_lxd_flush_completions();
 }
 
