@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): the dummy domain's completions one by one
-# (completion_batch=0, "lxdone") against batched per dispatch pass (the
-# default, "lxd") and held (completion_hold=NETBENCH_HOLD TSC ticks,
-# "lxdhold"), in one Bochs boot (4 cores, Linux on one): native, lxdone,
+# (completion_batch=0, the default, "lxdone") against batched per dispatch
+# pass (completion_batch=32, "lxd") and held (and completion_hold=
+# NETBENCH_HOLD TSC ticks, "lxdhold"), in one Bochs boot (4 cores, Linux on one): native, lxdone,
 # lxd, lxdhold, lxdone, lxd, lxdhold, native, 64- and
 # 1500-byte frames, the default send buffer, dummy_glue fast=1 (the
 # default).  Prints the nettx rows (emulated instructions per packet on

@@ -68,8 +68,9 @@ lxd() {
 
 # NETBENCH_BATCH=1 (kernel command line): completions one by one against
 # batched ones instead (docs/bench-net.md, "Completions in batches"): the
-# domain loaded with completion_batch=0 (label lxdone), with the default
-# (lxd: a batch per dispatch pass) and with completion_hold=NETBENCH_HOLD
+# domain loaded with completion_batch=0 (label lxdone, the default), with
+# completion_batch=32 (lxd: a batch per dispatch pass) and with that and
+# completion_hold=NETBENCH_HOLD
 # (lxdhold: batches held up to that many TSC ticks, default 50000), in the
 # order lxdone, lxd, lxdhold, lxdone, lxd, lxdhold, between two native rounds;
 # the default send buffer only (NETBENCH_BUFS: the buffers measured).
@@ -84,11 +85,11 @@ lxd_batch() { # LABEL [PARAM=VALUE]
 if [ "${NETBENCH_BATCH:-0}" = 1 ]; then
   native
   lxd_batch lxdone completion_batch=0
-  lxd_batch lxd
-  lxd_batch lxdhold completion_hold=${NETBENCH_HOLD:-50000}
+  lxd_batch lxd completion_batch=32
+  lxd_batch lxdhold "completion_batch=32 completion_hold=${NETBENCH_HOLD:-50000}"
   lxd_batch lxdone completion_batch=0
-  lxd_batch lxd
-  lxd_batch lxdhold completion_hold=${NETBENCH_HOLD:-50000}
+  lxd_batch lxd completion_batch=32
+  lxd_batch lxdhold "completion_batch=32 completion_hold=${NETBENCH_HOLD:-50000}"
   native
   say "bench done"
   exit 0
