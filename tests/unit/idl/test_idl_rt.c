@@ -562,6 +562,18 @@ static void test_ref_take_batch(void **state)
 	assert_int_equal(glue_ref_take(&c, w, 2, 5, out), 1);
 	assert_ptr_equal(out[0], &a);
 	assert_null(out[1]);
+	/* the entry a just left goes to the next export (b2): a's old word
+	 * names a live entry of the right type, with an older generation */
+	{
+		static int b2;
+		uint64_t old = w[0], fresh = glue_ref_export(&c, &b2, 5, &err) | GLUE_REF_YOURS;
+
+		assert_int_equal((uint32_t)old, (uint32_t)fresh);      /* same index */
+		assert_int_equal(glue_ref_take(&c, &old, 1, 5, out), 0);
+		assert_null(out[0]);
+		assert_int_equal(glue_ref_take(&c, &fresh, 1, 5, out), 1);
+		assert_ptr_equal(out[0], &b2);
+	}
 	glue_ctx_release(&c);
 }
 
