@@ -72,14 +72,15 @@ int dummy_lxd_attach_pool(u64 bytes)
  * as one dummy_kfree_skb_batch message when it is full, when the reason
  * changes, or when the last request of the dispatch pass has run (no
  * request is left queued: glue_async_queued; and, whatever the pass's last
- * request was, from the dispatcher's end-of-pass hook).  completion_batch=0 sends
- * every completion alone, as before (the default: batching per pass did
- * not pay in Bochs, each pass bringing one packet; docs/bench-net.md).  A completion waits at most until the
- * pass it was freed in ends, so nothing waits for a later packet; unless
- * completion_hold (TSC ticks; in Bochs, emulated instructions) is set:
- * then a batch not full yet is held until its oldest completion is that
- * old (checked at each pass end, and while idle), to gather several
- * packets' completions when each pass brings one.
+ * request was, from the dispatcher's end-of-pass hook).  A completion then
+ * waits at most until the end of the pass it was freed in; unless
+ * completion_hold (TSC ticks; in Bochs, emulated instructions) is set: a
+ * batch not full yet is held until its oldest completion is that old
+ * (checked at each pass end, and while idle), to gather several packets'
+ * completions when each pass brings one.  completion_batch=0, the default,
+ * sends every completion alone, as before: batches did not pay in Bochs
+ * (per pass, one packet each; held, a sender waiting for its completions
+ * waits for the hold too).
  */
 #define DL_BATCH_MAX 32u                 /* dummy.idl's bound on refs */
 static uint completion_batch;           /* off by default: docs/bench-net.md */
