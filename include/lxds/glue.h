@@ -184,6 +184,14 @@ void *glue_ref_import(struct glue_rd *r, uint64_t word, uint16_t type, size_t al
 /* Forgets ptr (dealloc): its reference goes stale; frees it if owned. */
 void glue_ref_drop(struct glue_ctx *ctx, const void *ptr, uint16_t type);
 
+/* Many of this side's own references (YOURS words) of one type given
+ * back at once, each checked and forgotten, under one lock hold: out[i] the
+ * object, or NULL where words[i] was refused (not YOURS, out of range,
+ * stale, another type, a glue-owned copy; a word repeated misses the second
+ * time).  Returns how many were taken. */
+uint32_t glue_ref_take(struct glue_ctx *ctx, const uint64_t *words, uint32_t n, uint16_t type,
+		       void **out);
+
 /* Frees every private copy the glue owns and forgets every reference
  * (the peer is gone, or the test is over). */
 void glue_ctx_release(struct glue_ctx *ctx);

@@ -50,4 +50,18 @@ void glue_async_free(struct glue_ctx *ctx);
 
 uint64_t glue_async_handled(struct glue_ctx *ctx);
 
+/* fn(false) runs in the dispatcher when a pass is over (every request it
+ * found queued has run or blocked) and before it waits for more: a
+ * handler's batched work goes out there (or is held, if fn's policy says
+ * so).  It returns whether it sent anything (it may yield; the dispatcher
+ * then looks for requests again).  fn(true) is asked from the idle hook,
+ * while the dispatcher waits, whether held work is due now: it must only
+ * answer (nothing may be sent from there); true wakes the dispatcher,
+ * which calls fn(false). */
+void glue_async_set_pass_end(struct glue_ctx *ctx, bool (*fn)(bool idle));
+
+/* Requests received and not started yet (0: the dispatcher's pass is over
+ * once the running handler returns; a handler may flush what it batched). */
+unsigned glue_async_queued(struct glue_ctx *ctx);
+
 #endif

@@ -14,8 +14,8 @@
  *     never sends, so a full ring towards the domain cannot stop it.  A
  *     glue module may also receive from its own send path
  *     (klxd_glue_poll_nowait, bottom halves off; the two take turns slot by
- *     slot under rx_spin) and declare one one-way rpc safe to handle where
- *     it is received (klxd_glue_set_bh_oneway: no work item); one-way
+ *     slot under rx_spin) and declare up to two one-way rpcs safe to handle where
+ *     they are received (klxd_glue_set_bh_oneway: no work item); one-way
  *     sends may go without sleeping (klxd_glue_nowait_begin);
  *   - each request runs glue_handle() on a workqueue, in process context, so
  *     a handler may sleep and call back into the domain (nested calls, up to
@@ -115,11 +115,11 @@ struct klxd_glue {
 	/* The receiving side (klxd_try_recv, the reassembly in rx, routing)
 	 * runs under rx_spin, slot by slot, with bottom halves off: the
 	 * receive thread and klxd_glue_poll_nowait (a glue module's send path)
-	 * take turns.  bh_rpc: the one one-way rpc the module declared safe to
-	 * handle there (klxd_glue_set_bh_oneway), at once and without a work
-	 * item; bh_reply is glue_handle's (unused) reply buffer for it. */
+	 * take turns.  bh_rpc: the one-way rpcs (up to two) the module declared
+	 * safe to handle there (klxd_glue_set_bh_oneway), at once and without a
+	 * work item; bh_reply is glue_handle's (unused) reply buffer for them. */
 	spinlock_t rx_spin;
-	int bh_rpc;                     /* -1: none */
+	int bh_rpc, bh_rpc2;            /* -1: none */
 	bool lazy;                      /* the receiver leaves the core to runnable threads */
 	union glue_msg_full bh_reply;
 	struct glue_rx rx;              /* last: it ends in a flexible array */
@@ -665,7 +665,7 @@ static void klxd_glue_route(struct klxd_glue *g, const struct glue_msg *m)
 		klxd_glue_deliver(g, m);
 		break;
 	case CHAN_T_ONEWAY:
-		if ((int)m->rpc == g->bh_rpc) {
+		if ((int)m->rpc == g->bh_rpc || (int)m->rpc == g->bh_rpc2) {
 			/* declared safe here: handled at once, no work item */
 			glue_msg_init(&g->bh_reply.m, GLUE_MAX_WORDS);
 			glue_handle(g->ctx, m, &g->bh_reply.m);
@@ -786,7 +786,7 @@ unsigned int klxd_glue_poll_nowait(struct glue_ctx *ctx, unsigned int budget)
 	return n;
 }
 
-void klxd_glue_set_bh_oneway(struct glue_ctx *ctx, int rpc, bool lazy)
+void klxd_glue_set_bh_oneway(struct glue_ctx *ctx, int rpc, int rpc2, bool lazy)
 {
 	struct klxd_glue *g = ctx->backend;
 
@@ -794,6 +794,7 @@ void klxd_glue_set_bh_oneway(struct glue_ctx *ctx, int rpc, bool lazy)
 		return;
 	spin_lock_bh(&g->rx_spin);
 	g->bh_rpc = rpc;
+	g->bh_rpc2 = rpc2;
 	spin_unlock_bh(&g->rx_spin);
 	WRITE_ONCE(g->lazy, lazy);
 }
@@ -911,6 +912,7 @@ int klxd_glue_start(struct glue_ctx *ctx, u32 domain_id)
 	spin_lock_init(&g->lock);
 	spin_lock_init(&g->rx_spin);
 	g->bh_rpc = -1;
+	g->bh_rpc2 = -1;
 	init_waitqueue_head(&g->call_free);
 	for (i = 0; i < KLXD_GLUE_CALLS; i++)
 		init_waitqueue_head(&g->calls[i].wq);

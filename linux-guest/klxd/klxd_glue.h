@@ -64,9 +64,10 @@ void klxd_glue_stats(struct glue_ctx *ctx, struct klxd_glue_stats *out, bool res
 /*
  * Receiving from where Linux may not sleep: klxd_glue_poll_nowait reads up
  * to budget slots (unless the receive thread is reading at that moment)
- * and routes them as the receive thread does; the number read.  One one-way
- * rpc may be declared safe to handle there (its handler must not sleep:
- * bottom halves are off); it is then handled at once wherever it is
+ * and routes them as the receive thread does; the number read.  Up to two
+ * one-way rpcs may be declared safe to handle there (rpc, rpc2; -1: none;
+ * their handlers must not sleep: bottom halves are off); they are then
+ * handled at once wherever they are
  * received, by the receive thread too, without a work item.  lazy: the
  * receive thread naps rather than taking turns with other runnable threads
  * when the ring is empty, and one-way sends made under
@@ -74,6 +75,6 @@ void klxd_glue_stats(struct glue_ctx *ctx, struct klxd_glue_stats *out, bool res
  * after klxd_glue_start.
  */
 unsigned int klxd_glue_poll_nowait(struct glue_ctx *ctx, unsigned int budget);
-void klxd_glue_set_bh_oneway(struct glue_ctx *ctx, int rpc, bool lazy);
+void klxd_glue_set_bh_oneway(struct glue_ctx *ctx, int rpc, int rpc2, bool lazy);
 
 #endif

@@ -36,6 +36,7 @@ struct glue_async {
 	bool tx_busy;                 /* a message's slots are being sent */
 	bool stop;
 	bool peer_dead;
+	bool (*pass_end)(bool idle);  /* after each pass, and asked when idle (glue_async_set_pass_end) */
 	uint64_t handled;
 	struct glue_rx rx;            /* last: it ends in a flexible array */
 };
@@ -179,6 +180,12 @@ void glue_async_idle(void *arg)
 	if (glue_async_flag(&a->peer_dead) || glue_async_flag(&a->stop))
 		glue_async_fail_calls(a);
 	if (glue_async_flag(&a->stop) && a->serving) {
+		a->serving = false;
+		async_wake(&a->work);
+	}
+	/* held work due (the hook says so without doing it): the dispatcher
+	 * runs its end of pass again */
+	if (a->serving && a->pass_end && a->pass_end(true)) {
 		a->serving = false;
 		async_wake(&a->work);
 	}
@@ -334,6 +341,11 @@ void glue_async_serve(void *arg)
 				}
 			}
 		if (!started) {
+			/* The pass is over: what its handlers batched goes now.  If
+			 * it sent something (it may have yielded meanwhile, and the
+			 * idle hook queued requests without waking us), look again. */
+			if (a->pass_end && a->pass_end(false))
+				continue;
 			async_wait_init(&a->work);
 			a->serving = true;
 			async_await(&a->work);
@@ -387,6 +399,27 @@ void glue_async_peer_dead(struct glue_ctx *ctx)
 	struct glue_async *a = ctx->backend;
 
 	__atomic_store_n(&a->peer_dead, true, __ATOMIC_RELEASE);
+}
+
+void glue_async_set_pass_end(struct glue_ctx *ctx, bool (*fn)(bool idle))
+{
+	struct glue_async *a = ctx->backend;
+
+	if (a)
+		a->pass_end = fn;
+}
+
+unsigned glue_async_queued(struct glue_ctx *ctx)
+{
+	struct glue_async *a = ctx->backend;
+	unsigned i, n = 0;
+
+	if (!a)
+		return 0;
+	for (i = 0; i < GLUE_ASYNC_JOBS; i++)
+		if (a->jobs[i].state == JOB_QUEUED)
+			n++;
+	return n;
 }
 
 uint64_t glue_async_handled(struct glue_ctx *ctx)

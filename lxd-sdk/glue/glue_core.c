@@ -363,6 +363,40 @@ uint64_t glue_ref_export(struct glue_ctx *ctx, const void *ptr, uint16_t type, i
 	return word;
 }
 
+/*
+ * Many YOURS words naming this side's objects of one type, given back at
+ * once (a batch of completions): each is checked as glue_ref_import checks
+ * a YOURS word (index range, generation, type) and, if good, forgotten as
+ * glue_ref_drop would (its reference goes stale: the same word again, in
+ * this batch or a later one, misses); all under one hold of the table's
+ * lock.  Only objects this side registered itself qualify (never a private
+ * copy the glue owns: that one would have to be freed).  out[i] is the
+ * object or NULL if words[i] was refused; the number taken.
+ */
+uint32_t glue_ref_take(struct glue_ctx *ctx, const uint64_t *words, uint32_t n, uint16_t type,
+		       void **out)
+{
+	struct glue_reftab *t = &ctx->refs;
+	uint32_t i, taken = 0;
+
+	glue_lock(ctx);
+	for (i = 0; i < n; i++) {
+		uint64_t w = words[i], idx = w & 0xffffffffull;
+		uint32_t gen = (uint32_t)((w >> 32) & 0x7fffffffu);
+		struct glue_ref_entry *e = idx && idx <= GLUE_REF_SLOTS ? &t->e[idx - 1] : NULL;
+
+		out[i] = NULL;
+		if (!(w & GLUE_REF_YOURS) || !e || e->type != type || type == 0 || e->gen != gen ||
+		    e->owned)
+			continue;
+		out[i] = e->ptr;
+		glue_ref_remove(t, (int32_t)(idx - 1));
+		taken++;
+	}
+	glue_unlock(ctx);
+	return taken;
+}
+
 /* A YOURS word: our own index and generation, checked before use. */
 static void *glue_ref_import_own(struct glue_rd *r, struct glue_reftab *t, uint64_t word,
 				 uint16_t type, const char *field)

@@ -29,7 +29,7 @@ wait_if() {
 rounds() {
   ip link set $IF up || fail "$1: up"
   for size in 64 1500; do
-    for buf in default 1; do
+    for buf in ${NETBENCH_BUFS:-default 1}; do
       st=/sys/module/dummy_glue/parameters/stats
       [ -w $st ] && echo 0 > $st
       c0=$(awk '$1 == "ctxt" {print $2}' /proc/stat)
@@ -66,6 +66,34 @@ lxd() {
   grep -q '^dummy_glue ' /proc/modules && fail "dummy_glue still loaded after destroy"
 }
 
+# NETBENCH_BATCH=1 (kernel command line): completions one by one against
+# batched ones instead (docs/bench-net.md, "Completions in batches"): the
+# domain loaded with completion_batch=0 (label lxdone, the default), with
+# completion_batch=32 (lxd: a batch per dispatch pass) and with that and
+# completion_hold=NETBENCH_HOLD
+# (lxdhold: batches held up to that many TSC ticks, default 50000), in the
+# order lxdone, lxd, lxdhold, lxdone, lxd, lxdhold, between two native rounds;
+# the default send buffer only (NETBENCH_BUFS: the buffers measured).
+lxd_batch() { # LABEL [PARAM=VALUE]
+  out=$(lxdctl load /lib/lxd/dummy.lxd dummy $2 2>&1) || fail "load $2: $out"
+  wait_if
+  rounds $1
+  lxdctl destroy dummy >/dev/null || fail "destroy"
+  n=0; while [ -d /sys/class/net/$IF ]; do n=$((n + 1)); [ $n -gt 100 ] && fail "$IF stays"; sleep 0.1; done
+}
+
+if [ "${NETBENCH_BATCH:-0}" = 1 ]; then
+  native
+  lxd_batch lxdone completion_batch=0
+  lxd_batch lxd completion_batch=32
+  lxd_batch lxdhold "completion_batch=32 completion_hold=${NETBENCH_HOLD:-50000}"
+  lxd_batch lxdone completion_batch=0
+  lxd_batch lxd completion_batch=32
+  lxd_batch lxdhold "completion_batch=32 completion_hold=${NETBENCH_HOLD:-50000}"
+  native
+  say "bench done"
+  exit 0
+fi
 native
 lxd
 native

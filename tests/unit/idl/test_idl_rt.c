@@ -520,6 +520,63 @@ static void test_exit_dealloc_then_stale(void **state)
 	assert_int_equal(raw_call(&domain_ctx, tmod_RPC_tregister, CHAN_T_REQUEST, w, 1), GLUE_ESTALE);
 }
 
+/* glue_ref_take (a batch of references given back, dummy's completions):
+ * each good word is taken once; a word repeated, not YOURS, out of range,
+ * of another type or stale is refused, and the rest of the table stays. */
+static void test_ref_take_batch(void **state)
+{
+	static struct glue_ctx c;
+	static int a, b, cc, d;
+	uint64_t w[8];
+	void *out[8];
+	int err = 0;
+
+	(void)state;
+	glue_ctx_init(&c, "take", tmod_linux_dispatch);
+	w[0] = glue_ref_export(&c, &a, 5, &err) | GLUE_REF_YOURS;
+	w[1] = w[0];                                            /* twice */
+	w[2] = glue_ref_export(&c, &b, 5, &err);                /* not YOURS */
+	w[3] = glue_ref_export(&c, &d, 6, &err) | GLUE_REF_YOURS;   /* another type */
+	w[4] = GLUE_REF_YOURS | 5000;                           /* past the table */
+	w[5] = GLUE_REF_YOURS;                                  /* index 0 */
+	w[6] = glue_ref_export(&c, &cc, 5, &err) | GLUE_REF_YOURS;
+	w[7] = (w[6] + (1ull << 32)) | GLUE_REF_YOURS;          /* a generation never given */
+	assert_int_equal(err, 0);
+	assert_int_equal(glue_ref_count(&c), 4);
+	assert_int_equal(glue_ref_take(&c, w, 8, 5, out), 2);
+	assert_ptr_equal(out[0], &a);
+	assert_null(out[1]);
+	assert_null(out[2]);
+	assert_null(out[3]);
+	assert_null(out[4]);
+	assert_null(out[5]);
+	assert_ptr_equal(out[6], &cc);
+	assert_null(out[7]);
+	assert_int_equal(glue_ref_count(&c), 2);                /* b and d stay */
+	/* the same words again: stale */
+	assert_int_equal(glue_ref_take(&c, w, 1, 5, out), 0);
+	assert_null(out[0]);
+	assert_int_equal(glue_ref_take(&c, &w[6], 1, 5, out), 0);
+	/* a fresh export of a reuses an entry under a new generation */
+	w[0] = glue_ref_export(&c, &a, 5, &err) | GLUE_REF_YOURS;
+	assert_int_equal(glue_ref_take(&c, w, 2, 5, out), 1);
+	assert_ptr_equal(out[0], &a);
+	assert_null(out[1]);
+	/* the entry a just left goes to the next export (b2): a's old word
+	 * names a live entry of the right type, with an older generation */
+	{
+		static int b2;
+		uint64_t old = w[0], fresh = glue_ref_export(&c, &b2, 5, &err) | GLUE_REF_YOURS;
+
+		assert_int_equal((uint32_t)old, (uint32_t)fresh);      /* same index */
+		assert_int_equal(glue_ref_take(&c, &old, 1, 5, out), 0);
+		assert_null(out[0]);
+		assert_int_equal(glue_ref_take(&c, &fresh, 1, 5, out), 1);
+		assert_ptr_equal(out[0], &b2);
+	}
+	glue_ctx_release(&c);
+}
+
 /* Last: the domain is declared dead; calls fail at once instead of hanging. */
 static void test_dead_peer(void **state)
 {
@@ -559,6 +616,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_requests_to_domain),
 		cmocka_unit_test(test_truncated_on_the_wire),
 		cmocka_unit_test(test_exit_dealloc_then_stale),
+		cmocka_unit_test(test_ref_take_batch),
 		cmocka_unit_test(test_dead_peer),
 		cmocka_unit_test(test_release_unbinds),
 	};

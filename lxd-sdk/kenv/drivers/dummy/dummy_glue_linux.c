@@ -152,6 +152,7 @@ static struct {
 	/* what the domain asked and was refused (docs/lxd-dummy.md) */
 	atomic_t refused;                     /* calls refused by these wrappers */
 	atomic_t bad_completions;             /* kfree_skb_reason of an skb not in flight */
+	atomic_t batch_refused;               /* words of dummy_kfree_skb_batch refused */
 	/* per-stage counters (TSC: in Bochs, emulated instructions), read
 	 * and reset through /sys/module/dummy_glue/parameters/stats; racy
 	 * increments, a measurement only (docs/bench-net.md) */
@@ -162,7 +163,8 @@ static struct {
 		u64 slow_n;                   /* queued for the sender thread */
 		u64 send_n, send_tsc;         /* the sender thread's dg_send_one */
 		u64 wakeups;                  /* the sender thread woke up */
-		u64 compl_n, compl_tsc;       /* dg_kfree_skb_reason */
+		u64 compl_n, compl_tsc;       /* completions (dg_kfree_skb_reason, batches) */
+		u64 batch_n;                  /* dummy_kfree_skb_batch messages */
 	} st;
 } dg;
 
@@ -174,7 +176,8 @@ static void dg_backend_mode(void)
 {
 	mutex_lock(&dg_stats_lock);
 	if (dg_backend_up)
-		klxd_glue_set_bh_oneway(&dg.ctx, fast ? (int)dummy_RPC_kfree_skb_reason : -1, fast);
+		klxd_glue_set_bh_oneway(&dg.ctx, fast ? (int)dummy_RPC_kfree_skb_reason : -1,
+					fast ? (int)dummy_RPC_dummy_kfree_skb_batch : -1, fast);
 	mutex_unlock(&dg_stats_lock);
 }
 
@@ -439,6 +442,64 @@ void dg_kfree_skb_reason(struct sk_buff *skb, enum skb_drop_reason reason)
 	dg.st.compl_tsc += rdtsc() - t0;
 }
 
+/*
+ * dummy_kfree_skb_batch from the domain: up to 32 completions in one
+ * message (the generated handler refused a count over the bound or refs
+ * missing from the message).  Every word must name, in Linux's reference
+ * table, an sk_buff reference still live (glue_ref_take: one lock hold for
+ * all, each forgotten as it is taken, so a word repeated in this batch or
+ * sent again later is stale), and that skb must be in flight in its slot;
+ * the slots go back under one hold of dg.lock, then the skbs are freed.  A
+ * word refused at either step is counted (batch_refused), never freed.
+ */
+void dummy_kfree_skb_batch(enum skb_drop_reason reason, uint32_t n, const u64 *refs)
+{
+	struct sk_buff *skbs[32];
+	u32 i, bad, done = 0;
+	u64 t0 = rdtsc();
+
+	BUILD_BUG_ON(sizeof(u64) != sizeof(uint64_t));
+	if (n > ARRAY_SIZE(skbs)) {       /* the generated handler's bound: never */
+		atomic_add(n, &dg.batch_refused);
+		return;
+	}
+	glue_ref_take(&dg.ctx, (const uint64_t *)refs, n, dummy_TYPE_sk_buff, (void **)skbs);
+	spin_lock_bh(&dg.lock);
+	for (i = 0; i < n; i++) {
+		struct sk_buff *skb = skbs[i];
+		struct dg_skb_cb *cb = skb ? dg_cb(skb) : NULL;
+
+		if (!skb || cb->magic != DG_CB_MAGIC || cb->slot >= DG_SLOTS ||
+		    dg.slot_skb[cb->slot] != skb) {
+			skbs[i] = NULL;
+			continue;
+		}
+		cb->magic = 0;
+		dg.slot_skb[cb->slot] = NULL;
+		dg.free_slots[dg.nfree++] = cb->slot;
+		dg.inflight--;
+		dg.completed++;
+		done++;
+	}
+	spin_unlock_bh(&dg.lock);
+	bad = n - done;
+	if (bad) {
+		atomic_add(bad, &dg.batch_refused);
+		pr_warn_ratelimited("domain %u: %u of %u references in a completion batch not skbs in flight; refused\n",
+				    domain, bad, n);
+	}
+	if (done)
+		wake_up(&dg.slot_wq);
+	if ((unsigned int)reason >= SKB_DROP_REASON_MAX)
+		reason = SKB_DROP_REASON_NOT_SPECIFIED;
+	for (i = 0; i < n; i++)
+		if (skbs[i])
+			kfree_skb_reason(skbs[i], reason);
+	dg.st.batch_n++;
+	dg.st.compl_n += done;
+	dg.st.compl_tsc += rdtsc() - t0;
+}
+
 /* /sys/module/dummy_glue/parameters/stats: read, the counters since the
  * last write (any write resets them).  One line, name=value. */
 static int dg_stats_get(char *buf, const struct kernel_param *kp)
@@ -450,10 +511,10 @@ static int dg_stats_get(char *buf, const struct kernel_param *kp)
 	klxd_glue_stats(&dg.ctx, &k, false);
 	mutex_unlock(&dg_stats_lock);
 	return scnprintf(buf, PAGE_SIZE,
-			 "xmit=%llu/%llu fast=%llu/%llu fast_full=%llu slow=%llu send=%llu/%llu wakeups=%llu compl=%llu/%llu sender_csw=%lu/%lu glue_send=%llu/%llu glue_try=%llu/%llu try_full=%llu rx_rounds=%llu rx_slots=%llu rx_tsc=%llu rx_empty=%llu/%llu rx_yields=%llu rx_naps=%llu ow_runs=%llu ow_msgs=%llu ow_tsc=%llu rx_csw=%llu/%llu lazy_naps=%llu bh_msgs=%llu poll=%llu/%llu/%llu\n",
+			 "xmit=%llu/%llu fast=%llu/%llu fast_full=%llu slow=%llu send=%llu/%llu wakeups=%llu compl=%llu/%llu batches=%llu sender_csw=%lu/%lu glue_send=%llu/%llu glue_try=%llu/%llu try_full=%llu rx_rounds=%llu rx_slots=%llu rx_tsc=%llu rx_empty=%llu/%llu rx_yields=%llu rx_naps=%llu ow_runs=%llu ow_msgs=%llu ow_tsc=%llu rx_csw=%llu/%llu lazy_naps=%llu bh_msgs=%llu poll=%llu/%llu/%llu\n",
 			 dg.st.xmit_n, dg.st.xmit_tsc, dg.st.fast_n, dg.st.fast_tsc, dg.st.fast_full,
 			 dg.st.slow_n, dg.st.send_n, dg.st.send_tsc, dg.st.wakeups, dg.st.compl_n,
-			 dg.st.compl_tsc, dg.sender ? dg.sender->nvcsw : 0,
+			 dg.st.compl_tsc, dg.st.batch_n, dg.sender ? dg.sender->nvcsw : 0,
 			 dg.sender ? dg.sender->nivcsw : 0, k.send_n, k.send_tsc, k.try_n, k.try_tsc,
 			 k.try_full, k.rx_rounds, k.rx_slots, k.rx_tsc, k.rx_empty, k.rx_empty_tsc,
 			 k.rx_yields, k.rx_naps, k.ow_runs, k.ow_msgs, k.ow_tsc, k.rx_nvcsw, k.rx_nivcsw,
@@ -1022,9 +1083,9 @@ static void dg_domain_gone(void)
 	dummy_linux_release(&dg.ctx);
 	pr_warn("domain %u is gone: interfaces unregistered, %u packets in flight dropped (%llu sent, %llu completed)\n",
 		domain, freed, dg.sent, dg.completed);
-	pr_info("domain %u refused: %d calls by dummy_glue, %llu messages by the generated glue, %d completions of skbs not in flight\n",
+	pr_info("domain %u refused: %d calls by dummy_glue, %llu messages by the generated glue, %d completions of skbs not in flight, %d references in completion batches\n",
 		domain, atomic_read(&dg.refused), (unsigned long long)dg.ctx.rejected,
-		atomic_read(&dg.bad_completions));
+		atomic_read(&dg.bad_completions), atomic_read(&dg.batch_refused));
 }
 
 static void dg_watch(struct work_struct *w)

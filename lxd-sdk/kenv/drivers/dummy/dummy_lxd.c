@@ -29,6 +29,9 @@ DECLARE_RWSEM(pernet_ops_rwsem);
 
 #define DUMMY_LXD_POOL_GRANT 1   /* grant 0 is the channel */
 
+void glue_async_set_pass_end(struct glue_ctx *ctx, bool (*fn)(bool idle));
+static bool dl_flush_at_pass_end(bool idle);
+
 /*
  * Linux granted the pool before the domain started (dummy_glue.ko); the
  * hypervisor put it in the boot info.  The size Linux names must be the
@@ -54,9 +57,118 @@ int dummy_lxd_attach_pool(u64 bytes)
 			    (size_t)g->bytes);
 	if (err)
 		return err;
+	glue_async_set_pass_end(dummy_domain_ctx, dl_flush_at_pass_end);
 	pr_info("dummy_lxd: packet pool of %llu bytes at %#llx\n", (unsigned long long)g->bytes,
 		(unsigned long long)g->va);
 	return 0;
+}
+
+/*
+ * Completions in batches (docs/bench-net.md).  The driver's dev_kfree_skb
+ * ends in kfree_skb_reason, which is this function (the generated stub of
+ * the one-way rpc is renamed dl_kfree_skb_one by Kbuild): the skb's
+ * reference (Linux's word for it) joins the batch and the domain's private
+ * copy goes at once, as the stub's dealloc would; the batch goes to Linux
+ * as one dummy_kfree_skb_batch message when it is full, when the reason
+ * changes, or when the last request of the dispatch pass has run (no
+ * request is left queued: glue_async_queued; and, whatever the pass's last
+ * request was, from the dispatcher's end-of-pass hook).  A completion then
+ * waits at most until the end of the pass it was freed in; unless
+ * completion_hold (TSC ticks; in Bochs, emulated instructions) is set: a
+ * batch not full yet is held until its oldest completion is that old
+ * (checked at each pass end, and while idle), to gather several packets'
+ * completions when each pass brings one.  completion_batch=0, the default,
+ * sends every completion alone, as before: batches did not pay in Bochs
+ * (per pass, one packet each; held, a sender waiting for its completions
+ * waits for the hold too).
+ */
+#define DL_BATCH_MAX 32u                 /* dummy.idl's bound on refs */
+static uint completion_batch;           /* off by default: docs/bench-net.md */
+module_param(completion_batch, uint, 0444);
+MODULE_PARM_DESC(completion_batch, "completions per message, at most 32 (0, the default, or 1: each alone, through kfree_skb_reason)");
+static ulong completion_hold;
+module_param(completion_hold, ulong, 0444);
+MODULE_PARM_DESC(completion_hold, "TSC ticks a batch not full may wait for more completions (0: it goes at the end of its pass)");
+
+/* glue_async.c's (lxds/glue_async.h does not mix with Linux's headers;
+ * glue_async_set_pass_end above): requests received and not started yet. */
+unsigned glue_async_queued(struct glue_ctx *ctx);
+
+void dl_kfree_skb_one(struct sk_buff *skb, enum skb_drop_reason reason);
+
+static u64 dl_refs[DL_BATCH_MAX];
+static u32 dl_nrefs;
+static u64 dl_first_tsc;                 /* when the batch's first completion came */
+static enum skb_drop_reason dl_reason;
+
+/* The batch to Linux.  Taken out before the send, which may yield to other
+ * request threads (the ring full) that add to the next batch meanwhile. */
+void dummy_lxd_flush_completions(void);
+void dummy_lxd_flush_completions(void)
+{
+	u64 refs[DL_BATCH_MAX];
+	u32 n = dl_nrefs;
+
+	if (!n)
+		return;
+	memcpy(refs, dl_refs, n * sizeof(refs[0]));
+	dl_nrefs = 0;
+	dummy_kfree_skb_batch(dl_reason, n, refs);
+}
+
+void kfree_skb_reason(struct sk_buff *skb, enum skb_drop_reason reason)
+{
+	u32 max = min_t(u32, completion_batch, DL_BATCH_MAX);
+	int err = 0;
+	u64 word;
+
+	if (!skb)
+		return;
+	if (max <= 1) {
+		dl_kfree_skb_one(skb, reason);
+		return;
+	}
+	if (dl_nrefs && reason != dl_reason)
+		dummy_lxd_flush_completions();
+	word = glue_ref_export(dummy_domain_ctx, skb, dummy_TYPE_sk_buff, &err);
+	if (err || !(word & GLUE_REF_YOURS)) {
+		/* not an skb Linux sent: the stub sends it and logs what it says */
+		dl_kfree_skb_one(skb, reason);
+		return;
+	}
+	glue_ref_drop(dummy_domain_ctx, skb, dummy_TYPE_sk_buff);
+	if (!dl_nrefs && completion_hold)
+		dl_first_tsc = rdtsc();
+	dl_refs[dl_nrefs++] = word;
+	dl_reason = reason;
+	if (dl_nrefs >= max)
+		dummy_lxd_flush_completions();
+}
+
+/* Whether the batch should go now (it has something, and no hold or the
+ * hold is over). */
+static bool dl_due(void)
+{
+	return dl_nrefs && (!completion_hold || rdtsc() - dl_first_tsc >= completion_hold);
+}
+
+/* The dispatcher's end of a pass (glue_async_set_pass_end): idle, whether
+ * the batch is due; else send it if due, and say whether it did. */
+static bool dl_flush_at_pass_end(bool idle)
+{
+	if (!dl_due())
+		return false;
+	if (!idle)
+		dummy_lxd_flush_completions();
+	return true;
+}
+
+/* After a packet: if it was the last request of this pass, its
+ * completions go now (if due). */
+static void dl_pass_end(void)
+{
+	if (dl_nrefs && !glue_async_queued(dummy_domain_ctx) && dl_due())
+		dummy_lxd_flush_completions();
 }
 
 /*
@@ -101,6 +213,7 @@ void dummy_lxd_xmit(struct sk_buff *skb, struct net_device *dev, u32 len, u16 pr
 		pr_err("dummy_lxd: packet refused (len %u, head %u, device %s)\n", len, headlen,
 		       dev->name);
 		kfree_skb(skb);
+		dl_pass_end();
 		return;
 	}
 	skb->head = (unsigned char *)skb;
@@ -118,6 +231,7 @@ void dummy_lxd_xmit(struct sk_buff *skb, struct net_device *dev, u32 len, u16 pr
 		pr_err("dummy_lxd: %s: ndo_start_xmit returned %d; packet dropped\n", dev->name, rc);
 		kfree_skb(skb);
 	}
+	dl_pass_end();
 	dl_account(t0);
 }
 

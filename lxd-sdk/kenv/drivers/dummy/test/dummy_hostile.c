@@ -9,8 +9,11 @@
  * would: devices whose setup leaves absurd fields, ether_setup,
  * dev_addr_mod and register_netdevice on the registered device, nested
  * rtnl, a second link kind, forged, out-of-range, stale and mistyped
- * references, malformed messages, unknown rpcs, a flood, and every packet's
- * completion twice.  Then it goes on serving dummy0.
+ * references, malformed messages, unknown rpcs, a flood, every packet's
+ * completion twice, and forged completion batches (dummy_kfree_skb_batch:
+ * references never exported, mistyped, out of range, not Linux's, NULL; a
+ * count over the bound, a count larger than the message; a live reference
+ * twice in one batch).  Then it goes on serving dummy0.
  *
  * The domain logs what it could see refused ("dummy hostile: N of N checked
  * calls refused, ..."); dummy_glue counts every refusal and logs the counts
@@ -85,12 +88,12 @@ static void hostile_setup(struct net_device *dev)
 /* A request built by hand: rpc, kind, words; glue_call's result. */
 static int hostile_raw(u16 rpc, u16 kind, const u64 *w, unsigned int n)
 {
-	GLUE_MSG_BUF(16) req, reply;
+	GLUE_MSG_BUF(48) req, reply;
 	struct glue_wr wr;
 	unsigned int i;
 
-	glue_msg_init(&req.m, 16);
-	glue_msg_init(&reply.m, 16);
+	glue_msg_init(&req.m, 48);
+	glue_msg_init(&reply.m, 48);
 	glue_wr_init(&wr, &req.m, rpc, kind);
 	for (i = 0; i < n; i++)
 		glue_put(&wr, w[i]);
@@ -114,7 +117,7 @@ void dummy_hostile_calls(struct net_device *dev)
 	static struct rtnl_link_ops evil_ops = { .kind = "evil", .setup = hostile_setup };
 	static const u8 mac[ETH_ALEN] = { 2, 0xee, 0xee, 0xee, 0xee, 0xee };
 	u64 devw = hostile_word(dev, dummy_TYPE_net_device);
-	u64 w[4];
+	u64 w[48];
 	int i;
 
 	pr_info("dummy hostile: forging calls against %s (Linux reference %#llx)\n", dev->name,
@@ -173,6 +176,26 @@ void dummy_hostile_calls(struct net_device *dev)
 	w[0] = 0x42;                                        /* "the domain's own" skb 0x42 */
 	hostile_raw(dummy_RPC_kfree_skb_reason, CHAN_T_ONEWAY, w, 2);
 
+	/* completion batches: reason, count, references.  Five references
+	 * Linux must each refuse and count (never exported, a net_device's,
+	 * past the table, "the domain's own" 0x42, NULL) */
+	w[0] = 0;
+	w[1] = 5;
+	w[2] = GLUE_REF_YOURS | (1ull << 32) | 1000;
+	w[3] = devw;
+	w[4] = GLUE_REF_YOURS | 5000;
+	w[5] = 0x42;
+	w[6] = 0;
+	hostile_raw(dummy_RPC_dummy_kfree_skb_batch, CHAN_T_ONEWAY, w, 7);
+	/* a count over the bound (40 > 32), with its 40 words */
+	w[1] = 40;
+	for (i = 0; i < 40; i++)
+		w[2 + i] = GLUE_REF_YOURS | (1ull << 32) | (u64)(i + 1);
+	hostile_raw(dummy_RPC_dummy_kfree_skb_batch, CHAN_T_ONEWAY, w, 42);
+	/* a count of 6 with 2 references in the message */
+	w[1] = 6;
+	hostile_raw(dummy_RPC_dummy_kfree_skb_batch, CHAN_T_ONEWAY, w, 4);
+
 	/* a flood: NULL completions and garbage rpc ids */
 	for (i = 0; i < HOSTILE_FLOOD; i++) {
 		w[0] = 0;
@@ -190,16 +213,32 @@ u64 dummy_hostile_skb_word(struct sk_buff *skb)
 	return hostile_word(skb, dummy_TYPE_sk_buff);
 }
 
-/* The same completion again: a stale reference Linux must refuse. */
+void dummy_lxd_flush_completions(void);
+
+/* The same completion again: a stale reference Linux must refuse.  The
+ * driver's own completion may wait in dummy_lxd.c's batch: it goes first.
+ * The first time, before that: a batch naming the live skb twice (Linux
+ * takes it once; the second word, and the batched completion after it,
+ * are stale: two references refused, whichever came first). */
 void dummy_hostile_replay(u64 word);
 void dummy_hostile_replay(u64 word)
 {
 	static unsigned int replays;
-	u64 w[2] = { word, 0 };
+	u64 w[4] = { word, 0 };
 
 	if (replays >= HOSTILE_REPLAYS || !word)
 		return;
 	replays++;
+	if (replays == 1) {
+		w[0] = 0;
+		w[1] = 2;
+		w[2] = word;
+		w[3] = word;
+		hostile_raw(dummy_RPC_dummy_kfree_skb_batch, CHAN_T_ONEWAY, w, 4);
+		w[0] = word;
+		w[1] = 0;
+	}
+	dummy_lxd_flush_completions();
 	hostile_raw(dummy_RPC_kfree_skb_reason, CHAN_T_ONEWAY, w, 2);
 	if (replays == HOSTILE_REPLAYS)
 		pr_info("dummy hostile: %u completions sent twice\n", replays);
