@@ -20,12 +20,8 @@ work=$(mktemp -d /tmp/lxds-bench-percpu.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 make -s iso linux >/dev/null
-tools/mkiso.sh "$work/lxd.iso" build/lxds.elf "linux_cores=$lc" \
-  "build/linux/bzImage|linux console=ttyS0 quiet lxds.test=lxd-bench-percpu" \
-  "build/linux/initramfs.cpio.lz4|initrd"
-flock /tmp/lxds-heavy.lock tools/emu.sh bochs --iso "$work/lxd.iso" --log "$work/com1.log" \
-  --com2 "$work/com2.log" --cores 4 --megs 512 --timeout 1500 2>"$work/emu.err" ||
-  { echo "bench: the boot failed:" >&2; tail -n 30 "$work/com1.log" "$work/emu.err" >&2; exit 1; }
+. bench/lib.sh
+bench_boot lxd-percpu "linux_cores=$lc" "lxds.test=lxd-bench-percpu" 1500
 tr -d '\r' < "$work/com1.log" > "$work/guest.log"
 grep -q 'test lxd-bench-percpu: bench done' "$work/guest.log" ||
   { echo "bench: the guest did not finish:" >&2; grep -E 'lxd-bench-percpu' "$work/guest.log" | tail -n 30 >&2; exit 1; }

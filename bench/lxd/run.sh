@@ -13,12 +13,8 @@ work=$(mktemp -d /tmp/lxds-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 make -s iso >/dev/null
-tools/mkiso.sh "$work/lxd.iso" build/lxds.elf "linux_cores=1" \
-  "build/linux/bzImage|linux console=ttyS0 quiet lxds.test=lxd-bench" \
-  "build/linux/initramfs.cpio.lz4|initrd"
-flock /tmp/lxds-heavy.lock tools/emu.sh bochs --iso "$work/lxd.iso" --log "$work/com1.log" \
-  --com2 "$work/com2.log" --cores 4 --timeout 600 2>"$work/emu.err" ||
-  { echo "bench: the boot failed:" >&2; tail -n 30 "$work/com1.log" "$work/emu.err" >&2; exit 1; }
+. bench/lib.sh
+bench_boot lxd "linux_cores=1" "lxds.test=lxd-bench" 600
 
 rows=$(tr -d '\r' < "$work/com1.log" |
   sed -n 's/.*ping: \([0-9]*\)\/\([0-9]*\) replies correct, \([0-9]*\) cycles per round trip, \([0-9]*\) round trips\/s (batch \([0-9]*\),.*/\5 \1 \2 \3 \4/p')

@@ -16,12 +16,8 @@ work=$(mktemp -d /tmp/lxds-bench-batch.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 make -s linux build/lxds.elf >/dev/null
-tools/mkiso.sh "$work/net.iso" build/lxds.elf "linux_cores=1" \
-  "build/linux/bzImage|linux console=ttyS0 quiet lxds.test=lxd-dummy-bench NETBENCH_BATCH=1 NETBENCH_BUFS=${NETBENCH_BUFS:-default} NETBENCH_N=${NETBENCH_N:-1000} NETBENCH_HOLD=${NETBENCH_HOLD:-50000}" \
-  "build/linux/initramfs.cpio.lz4|initrd"
-flock /tmp/lxds-heavy.lock tools/emu.sh bochs --iso "$work/net.iso" --log "$work/com1.log" \
-  --com2 "$work/com2.log" --cores 4 --megs 512 --timeout 2400 2>"$work/emu.err" ||
-  { echo "bench-batch: the boot failed:" >&2; tail -n 30 "$work/com1.log" "$work/emu.err" >&2; exit 1; }
+. bench/lib.sh
+bench_boot net-batch "linux_cores=1" "lxds.test=lxd-dummy-bench NETBENCH_BATCH=1 NETBENCH_BUFS=${NETBENCH_BUFS:-default} NETBENCH_N=${NETBENCH_N:-1000} NETBENCH_HOLD=${NETBENCH_HOLD:-50000}" 2400
 [ -n "${1:-}" ] && cp "$work/com1.log" "$1.com1" && cp "$work/com2.log" "$1.com2"
 grep -q 'test lxd-dummy-bench: bench done' "$work/com1.log" ||
   { echo "bench-batch: the run did not finish:" >&2; tail -n 40 "$work/com1.log" >&2; exit 1; }

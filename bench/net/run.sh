@@ -16,12 +16,8 @@ work=$(mktemp -d /tmp/lxds-bench-net.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 make -s linux build/lxds.elf >/dev/null
-tools/mkiso.sh "$work/net.iso" build/lxds.elf "linux_cores=1" \
-  "build/linux/bzImage|linux console=ttyS0 quiet lxds.test=lxd-dummy-bench" \
-  "build/linux/initramfs.cpio.lz4|initrd"
-flock /tmp/lxds-heavy.lock tools/emu.sh bochs --iso "$work/net.iso" --log "$work/com1.log" \
-  --com2 "$work/com2.log" --cores 4 --megs 512 --timeout 2400 2>"$work/emu.err" ||
-  { echo "bench-net: the boot failed:" >&2; tail -n 30 "$work/com1.log" "$work/emu.err" >&2; exit 1; }
+. bench/lib.sh
+bench_boot net "linux_cores=1" "lxds.test=lxd-dummy-bench" 2400
 grep -q 'test lxd-dummy-bench: bench done' "$work/com1.log" ||
   { echo "bench-net: the run did not finish:" >&2; tail -n 40 "$work/com1.log" >&2; exit 1; }
 

@@ -17,11 +17,8 @@ work=$(mktemp -d /tmp/lxds-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 make -s iso >/dev/null
-tools/mkiso.sh "$work/nb.iso" build/lxds.elf "linux_cores=1" \
-  "build/linux/bzImage|linux console=ttyS0 quiet lxds.test=lxd-nullblk lxds.nbbench=1" \
-  "build/linux/initramfs.cpio.lz4|initrd"
-flock /tmp/lxds-heavy.lock tools/emu.sh bochs --iso "$work/nb.iso" --log "$work/com1.log" \
-  --com2 "$work/com2.log" --cores 4 --megs 512 --timeout 2400 2>"$work/emu.err" || true
+. bench/lib.sh
+bench_boot nullblk "linux_cores=1" "lxds.test=lxd-nullblk lxds.nbbench=1" 2400 --may-fail
 mkdir -p build/test-logs && cp "$work/com1.log" build/test-logs/bench-nullblk.log
 tr -d '\r' < "$work/com1.log" | grep -qE 'test lxd-nullblk[a-z-]*: done' ||
   { echo "bench: the guest did not finish:" >&2; tail -n 30 "$work/com1.log" >&2; exit 1; }

@@ -1,0 +1,21 @@
+# Sourced by the Bochs benchmarks (bench/*/run.sh, bench/net/batch.sh,
+# bench/lxd/percpu.sh), run from the repository's top with $work set:
+#   bench_boot NAME HV_CMDLINE LINUX_ARGS TIMEOUT_S [--may-fail]
+# builds an ISO of the hypervisor (HV_CMDLINE), the guest kernel (console
+# on ttyS0, quiet, then LINUX_ARGS) and its initramfs, boots it in Bochs
+# with 4 cores and 512 MiB under the shared emulator lock, and leaves the
+# logs in $work/com1.log (Linux) and $work/com2.log (the hypervisor).  A
+# failed boot ends the script with the logs' tails, unless --may-fail.
+bench_boot() {
+  local name=$1 hv=$2 linux=$3 timeout=$4 rc=0
+  tools/mkiso.sh "$work/$name.iso" build/lxds.elf "$hv" \
+    "build/linux/bzImage|linux console=ttyS0 quiet $linux" \
+    "build/linux/initramfs.cpio.lz4|initrd"
+  flock /tmp/lxds-heavy.lock tools/emu.sh bochs --iso "$work/$name.iso" --log "$work/com1.log" \
+    --com2 "$work/com2.log" --cores 4 --megs 512 --timeout "$timeout" 2>"$work/emu.err" || rc=$?
+  if [ "$rc" != 0 ] && [ "${5:-}" != --may-fail ]; then
+    echo "bench $name: the boot failed (emu.sh status $rc):" >&2
+    tail -n 30 "$work/com1.log" "$work/emu.err" >&2
+    exit 1
+  fi
+}
