@@ -78,7 +78,7 @@ int lxd_stop(uint32_t id) { return seen(id); }
 int lxd_destroy(uint32_t id) { return seen(id); }
 int lxd_status(uint32_t id, struct lxds_domain_status *st) { (void)st; return seen(id); }
 int lxd_list(uint32_t *ids, uint32_t max) { (void)ids; (void)max; return 0; }
-void lxd_info(struct lxds_info *info) { memset(info, 0, sizeof(*info)); }
+void lxd_info(struct lxds_info *info) { memset(info, 0xA5, sizeof(*info)); }
 int lxd_debug(uint32_t id, struct lxds_debug *req, void *buf) { (void)req; (void)buf; return seen(id); }
 
 static int64_t call(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
@@ -166,12 +166,32 @@ static void test_create_copies_image(void **state)
     assert_int_equal(pool_out, 0);
 }
 
+/* INFO writes only what the caller's size has room for: 1.1's 40 bytes when it gives none. */
+static void test_info_size(void **state)
+{
+    uint64_t at = (uintptr_t)ram + 16384, end = (uintptr_t)ram + sizeof(ram);
+    (void)state;
+    memset(ram + 16384, 0, 64);
+    assert_int_equal(call(LXDS_HC_INFO, at, 0, 0), 0);                  /* a 1.1 caller */
+    assert_int_equal(ram[16384 + LXDS_INFO_SIZE_1_1 - 1], 0xA5);
+    assert_int_equal(ram[16384 + LXDS_INFO_SIZE_1_1], 0);               /* nothing past its 40 */
+    assert_int_equal(call(LXDS_HC_INFO, at, LXDS_INFO_SIZE_1_1 - 1, 0), -EINVAL);
+    assert_int_equal(call(LXDS_HC_INFO, at, ~0ull, 0), 0);              /* more room: the whole struct */
+    assert_int_equal(ram[16384 + sizeof(struct lxds_info) - 1], 0xA5);
+    assert_int_equal(ram[16384 + sizeof(struct lxds_info)], 0);
+    /* at the end of Linux's RAM: 40 bytes fit, the 1.2 struct does not */
+    assert_int_equal(call(LXDS_HC_INFO, end - LXDS_INFO_SIZE_1_1, 0, 0), 0);
+    assert_int_equal(call(LXDS_HC_INFO, end - LXDS_INFO_SIZE_1_1, sizeof(struct lxds_info), 0),
+                     -EFAULT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_copies_image),
         cmocka_unit_test(test_ids_above_2_32),
         cmocka_unit_test(test_random_calls),
+        cmocka_unit_test(test_info_size),
     };
     return cmocka_run_group_tests_name("hypercall_args", tests, NULL, NULL);
 }
