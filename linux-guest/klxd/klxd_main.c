@@ -237,11 +237,14 @@ EXPORT_SYMBOL_GPL(klxd_channel_count);
  * (whose locks keep it correct), it only loses the no-sharing property for
  * that call.  No global lock: nchan and sibling[] never change once set.
  */
+static struct klxd_channel *channel_of_cpu(struct klxd_channel *ch, unsigned int cpu)
+{
+	return ch->nchan <= 1 ? ch : ch->sibling[cpu % ch->nchan];
+}
+
 static struct klxd_channel *cpu_channel(struct klxd_channel *ch)
 {
-	if (ch->nchan <= 1)
-		return ch;
-	return ch->sibling[raw_smp_processor_id() % ch->nchan];
+	return channel_of_cpu(ch, raw_smp_processor_id());
 }
 
 /* Resets both rings to empty and re-attaches Linux's end.  Only while the
@@ -1048,7 +1051,7 @@ out:
 static int ioc_ping(struct lxd_ioc_ping __user *up)
 {
 	struct lxd_ioc_ping a;
-	struct klxd_channel *ch;
+	struct klxd_channel *ch, *c;
 	int err;
 
 	if (copy_from_user(&a, up, sizeof(a)))
@@ -1062,8 +1065,9 @@ static int ioc_ping(struct lxd_ioc_ping __user *up)
 	if (IS_ERR(ch))
 		return PTR_ERR(ch);
 	a.channels = ch->nchan;
-	a.channel = ch->nchan > 1 ? a.cpu % ch->nchan : 0;
-	err = ping(ch->sibling[a.channel], &a);
+	c = channel_of_cpu(ch, a.cpu);         /* the CPU it reports is the one that chose */
+	a.channel = c->index;
+	err = ping(c, &a);
 	klxd_channel_put(ch);
 	/* The counts are copied out on failure too: they say how far it got. */
 	if (copy_to_user(up, &a, sizeof(a)))
