@@ -125,8 +125,6 @@ int lxd_dispatch_init_channels(struct lxd_dispatch *d, unsigned int first, unsig
     d->nchans = count;
     d->handler = fn;
     d->ctx = ctx;
-    d->chan_va = d->chans[0].va;
-    d->chan_bytes = d->chans[0].bytes;
     ret = async_rt_init(&d->rt, LXD_DISPATCH_STACK, LXD_DISPATCH_THREADS);
     if (ret)
         return ret;

@@ -102,8 +102,6 @@ struct lxd_dispatch {
     struct async_rt rt;
     lxd_handler_fn handler;
     void *ctx;
-    void *chan_va;                              /* channel 0's shared area (the grant) */
-    uint64_t chan_bytes;
     uint64_t requests;                          /* requests and one-way messages handled */
     uint64_t spawn_waits;                       /* times every thread was busy */
     void (*tick)(void *ctx);                    /* lxd_dispatch_set_tick */
