@@ -11,6 +11,15 @@
  * made to say "TSC = crystal * n / 1, crystal = measured Hz / n" and leaf 0x16
  * to say the measured MHz.  Linux then takes the frequency from 0x15 as
  * known (no recalibration against a PIT it might read at another pace).
+ *
+ * Idle: MONITOR/MWAIT are not offered (leaf 1 ECX.MONITOR clear, leaf 5
+ * empty), as KVM does not offer them: Linux then idles in HLT and is woken by
+ * an IPI, which its APIC's ICR (emulated, linux_apic.c) sends.  With three
+ * Linux cores in Bochs 2.7, a core idle in MWAIT missed the store that should
+ * have woken it (the stop_machine of Linux's clocksource switch waited for
+ * its next timer, 440 s of emulated time: max_idle_ns), and a wake-up that
+ * depends on the emulator's monitor is not one to rely on anyway.  LXDs end
+ * on MONITOR/MWAIT (their policy) and must not see them either.
  */
 #include <lxds/hypercall_abi.h>
 #include <lxds/types.h>
@@ -19,8 +28,10 @@
 
 #define CPUID_HV_LEAF      0x40000000u
 #define CPUID_HV_MAX       0x40000003u    /* 2, 3: Linux's APIC-write counters */
+#define CPUID_MWAIT_LEAF   0x5u
 #define CPUID_TSC_LEAF     0x15u
 #define CPUID_FREQ_LEAF    0x16u
+#define CPUID1_ECX_MONITOR (1u << 3)
 #define CPUID1_ECX_OSXSAVE (1u << 27)
 #define CPUID81_ECX_SVM    (1u << 2)
 
@@ -79,9 +90,13 @@ struct cpuid_regs x86_guest_cpuid(uint32_t leaf, uint32_t subleaf, bool osxsave)
     case 1:
         r.ecx &= ~CPUID1_ECX_VMX;                       /* no nested VT-x for guests */
         r.ecx |= CPUID1_ECX_HYPERVISOR;
+        r.ecx &= ~CPUID1_ECX_MONITOR;                   /* idle in HLT (see above) */
         r.ecx &= ~CPUID1_ECX_OSXSAVE;                   /* follows the guest's CR4 */
         if (osxsave)
             r.ecx |= CPUID1_ECX_OSXSAVE;
+        break;
+    case CPUID_MWAIT_LEAF:
+        r = (struct cpuid_regs){ 0 };                   /* no MONITOR/MWAIT */
         break;
     case 0x80000001:
         r.ecx &= ~CPUID81_ECX_SVM;                      /* no nested SVM for guests */
