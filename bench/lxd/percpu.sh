@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark (not a test), issue 16: how one echo LXD's core scales with more
-# Linux callers.  Bochs, 4 cores, linux_cores=$LINUX_CORES (default 2; 3
-# did not get past Linux's SMP bring-up in Bochs when this was written):
-# the echo LXD on an LXD core with a channel per Linux CPU (`lxdctl load
+# Linux callers.  Bochs, 4 cores, linux_cores=$LINUX_CORES (default 3, the
+# fourth core for the LXD): the echo LXD on an LXD core with a channel per Linux CPU (`lxdctl load
 # --channels N`).  1 .. N Linux CPUs ping it at once, each pinned to its
 # CPU (so on its own channel), 10000 requests each, batch 1 and 16, in one
 # boot and a shuffled order; then 2 callers sharing one channel, for
@@ -10,12 +9,12 @@
 # the longest caller's time (Linux's clock in Bochs: emulated time); the
 # instruction count is the longest caller's TSC span (Bochs: one tick per
 # emulated instruction) over all round trips.
-#   make bench-lxd-percpu      (or [LINUX_CORES=3] bash bench/lxd/percpu.sh [OUT.md]; ~10 min of Bochs)
+#   make bench-lxd-percpu      (or [LINUX_CORES=2] bash bench/lxd/percpu.sh [OUT.md]; ~15 min of Bochs)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 out=${1:-docs/bench-lxd.md}     # its "Several Linux callers" section is replaced (or added)
-lc=${LINUX_CORES:-2}
+lc=${LINUX_CORES:-3}
 work=$(mktemp -d /tmp/lxds-bench-percpu.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 

@@ -66,6 +66,30 @@ expect_hv_not "no Linux core stopped" '^linux: (the guest|its cpu [0-9]+) stoppe
 expect_hv_not "no VM-entry failure" 'VM entry failed|VMLAUNCH failed|VMRESUME failed'
 expect_rc "Linux powered off" 0
 
+# Linux on three cores (lxd_cores=1 of 4): three callers at once, each on
+# its own channel, to the echo LXD on the one LXD core (guest:
+# /tests/lxd-smp3.sh).  Linux idles in HLT (guest CPUID offers no MWAIT):
+# with MWAIT, Bochs let a core sleep through its wake-up and this boot
+# never reached the shell.
+linux_modules "lxds.test=lxd-smp3"
+boot linux-smp3 bochs "lxd_cores=1" --cores 4 --megs 512 --timeout 900
+expect "lxd_cores=1 of 4: 3 cores for Linux" '^cores: 3 for Linux, 1 for LXDs$'
+expect "nproc = 3" '^lxds-guest: test lxd-smp3: nproc=3$'
+expect "/proc/cpuinfo shows 3 processors" '^lxds-guest: test lxd-smp3: cpuinfo processors=3$'
+expect "three busy loops at once finish" '^lxds-guest: test lxd-smp3: busy loops at once: cpu0=[0-9]+ cpu1=[0-9]+ cpu2=[0-9]+$'
+expect "echo on the LXD core" '^lxds-guest: test lxd-smp3: echo runs on core 3$'
+for c in 0 1 2; do
+  expect "three callers at once: CPU $c over channel $c of 3, every reply right" "^lxds-guest: test lxd-smp3: cpu$c: ping: ([0-9]+)/\\1 replies correct.*cpu $c, channel $c of 3\\) \\(exit 0\\)\$"
+done
+expect "the three runs overlap in time, each channel's counts exact" '^lxds-guest: test lxd-smp3: three pings at once: channel 0 \+([0-9]+)/\+\1 channel 1 \+\1/\+\1 channel 2 \+\1/\+\1 \(sent/received\); all three running together: yes'
+expect "lxdctl info: core 2 runs Linux" '^lxds-guest: test lxd-smp3:   core 2: Linux$'
+expect "lxdctl info: core 3 runs the echo LXD" '^lxds-guest: test lxd-smp3:   core 3: LXD echo$'
+expect "the test passed" '^lxds-guest: test lxd-smp3 exit=0'
+expect_not "no FAIL line" '^lxds-guest: test lxd-smp3: FAIL'
+expect_not "no kernel panic, oops or BUG" 'Kernel panic|BUG:|Oops|general protection'
+expect_hv_not "no Linux core stopped" '^linux: (the guest|its cpu [0-9]+) stopped'
+expect_rc "Linux powered off" 0
+
 # the command line refuses a split it cannot make, in one line, at once
 boot smp-too-many qemu "linux_cores=5" --cores 4 --megs 256 --timeout 200
 expect "linux_cores=5 of 4: refused" '^(error: )?cmdline: linux_cores=5 exceeds the 4 core\(s\) online'
