@@ -14,21 +14,28 @@
  *     (one 64-byte slot) itself, with klxd_glue's send that never waits
  *     (klxd_glue_nowait_begin); when that cannot go (no pool slot free, the
  *     ring full, packets already queued) it queues the skb and wakes a
- *     sender thread, which may wait.  The domain runs the driver's own
- *     dummy_xmit, whose dev_kfree_skb comes back as the one-way
- *     kfree_skb_reason: then, and only then, Linux frees its skb.  Up to
- *     DG_INFLIGHT packets are in flight; no round trip per packet;
+ *     sender thread, which may wait.  Once the head is in the slot and the
+ *     message sent, Linux frees its skb (consume_skb, as native dummy does
+ *     in its xmit): no skb crosses, none waits for the domain.  The domain
+ *     runs the driver's own dummy_xmit on a private skb, whose
+ *     dev_kfree_skb gives the pool slot back, in batches (the one-way
+ *     dummy_slots_done, up to 32 slot numbers).  Linux reads those only
+ *     when it runs short of slots (dg_start_xmit) or from klxd_glue's
+ *     receive thread.  Up to DG_INFLIGHT slots are in flight;
  *   - ndo_set_rx_mode (called under a spinlock) crosses from a work item;
  *     ndo_get_stats64 crosses where it may sleep (rtnetlink: rtnl held),
  *     elsewhere (sysfs, /proc/net/dev: under locks) it answers from the
  *     counters the last crossing brought back;
  *   - checks on what the domain asks of Linux (it is not trusted): how many
  *     devices, private sizes and queue counts, address offsets, which
- *     devices it may free, and that only skbs in flight are completed;
+ *     devices it may free, and that a slot given back is one in flight to
+ *     it (Linux's own record: out of range, repeated, not in flight is
+ *     refused and counted);
  *   - the domain's death: a watchdog notices it (klxd_glue_peer_dead), logs
  *     it, releases rtnl if the domain held it, unregisters its interfaces
- *     and frees every packet in flight.  Senders see their packets dropped
- *     (counted in tx_dropped), never a hang.
+ *     and takes every pool slot back.  Senders see their packets dropped
+ *     (counted in tx_dropped), never a hang; a domain that keeps its slots
+ *     only stops its own traffic (its packets are dropped, no skb waits).
  */
 #define pr_fmt(fmt) "dummy_glue: " fmt
 
@@ -78,7 +85,7 @@ static const struct kernel_param_ops dg_fast_ops = {
 	.get = param_get_bool,
 };
 module_param_cb(fast, &dg_fast_ops, &fast, 0644);
-MODULE_PARM_DESC(fast, "ndo_start_xmit sends itself and takes completions when it can (0: every packet through the sender thread, completions through a work item, as before)");
+MODULE_PARM_DESC(fast, "ndo_start_xmit sends itself and takes completions when short of slots (0: every packet through the sender thread, completions through a work item)");
 
 #define DG_POOL_ORDER   7                          /* 128 pages: 512 KiB */
 #define DG_POOL_BYTES   (PAGE_SIZE << DG_POOL_ORDER)
@@ -90,19 +97,11 @@ MODULE_PARM_DESC(fast, "ndo_start_xmit sends itself and takes completions when i
 #define DG_TXQ_MAX      1024u                      /* skbs waiting for the sender */
 #define DG_MAX_DEVS     8
 #define DG_WATCH_MS     200
-#define DG_CB_MAGIC     0x6475u                    /* "du" */
-#define DG_POLL_BUDGET  32u                        /* slots dg_start_xmit reads per packet */
-
-struct dg_skb_cb {
-	u32 slot;
-	u16 magic;
-};
-
-static inline struct dg_skb_cb *dg_cb(struct sk_buff *skb)
-{
-	BUILD_BUG_ON(sizeof(struct dg_skb_cb) > sizeof(skb->cb));
-	return (struct dg_skb_cb *)skb->cb;
-}
+#define DG_POLL_BUDGET  32u                        /* ring slots dg_start_xmit reads per poll */
+/* dg_start_xmit reads the completions only with this many slots in flight
+ * or more (two batches of 32 short of DG_INFLIGHT): the sender does not
+ * poll the ring per packet. */
+#define DG_POLL_FROM    (DG_INFLIGHT - 64u)
 
 /* One device the domain registered: Linux's net_device keeps pointing at
  * ops, our own copy of the glue's trampolines with four entries replaced. */
@@ -123,9 +122,11 @@ static struct {
 	void *pool;
 	bool pool_attached;                   /* the domain mapped it */
 	spinlock_t lock;                      /* slots, free list, devs */
-	struct sk_buff *slot_skb[DG_SLOTS];
+	bool slot_busy[DG_SLOTS];             /* in flight to the domain */
+	/* free slots, first in first out (a slot given back is reused last:
+	 * a stale number the domain sends again finds it free, not busy) */
 	u32 free_slots[DG_SLOTS];
-	u32 nfree;
+	u32 free_head, nfree;
 	u32 inflight;
 	wait_queue_head_t slot_wq;
 	struct sk_buff_head txq;
@@ -151,8 +152,7 @@ static struct {
 	void (*setup_tramp)(struct net_device *);
 	/* what the domain asked and was refused (docs/lxd-dummy.md) */
 	atomic_t refused;                     /* calls refused by these wrappers */
-	atomic_t bad_completions;             /* kfree_skb_reason of an skb not in flight */
-	atomic_t batch_refused;               /* words of dummy_kfree_skb_batch refused */
+	atomic_t slots_refused;               /* slot numbers in dummy_slots_done refused */
 	/* per-stage counters (TSC: in Bochs, emulated instructions), read
 	 * and reset through /sys/module/dummy_glue/parameters/stats; racy
 	 * increments, a measurement only (docs/bench-net.md) */
@@ -163,8 +163,8 @@ static struct {
 		u64 slow_n;                   /* queued for the sender thread */
 		u64 send_n, send_tsc;         /* the sender thread's dg_send_one */
 		u64 wakeups;                  /* the sender thread woke up */
-		u64 compl_n, compl_tsc;       /* completions (dg_kfree_skb_reason, batches) */
-		u64 batch_n;                  /* dummy_kfree_skb_batch messages */
+		u64 compl_n, compl_tsc;       /* slots given back (dummy_slots_done) */
+		u64 batch_n;                  /* dummy_slots_done messages */
 	} st;
 } dg;
 
@@ -176,8 +176,8 @@ static void dg_backend_mode(void)
 {
 	mutex_lock(&dg_stats_lock);
 	if (dg_backend_up)
-		klxd_glue_set_bh_oneway(&dg.ctx, fast ? (int)dummy_RPC_kfree_skb_reason : -1,
-					fast ? (int)dummy_RPC_dummy_kfree_skb_batch : -1, fast);
+		klxd_glue_set_bh_oneway(&dg.ctx, fast ? (int)dummy_RPC_dummy_slots_done : -1, -1,
+					fast);
 	mutex_unlock(&dg_stats_lock);
 }
 
@@ -230,8 +230,9 @@ static netdev_tx_t dg_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	 * the socket that asked for it is */
 	skb_tx_timestamp(skb);
 	dg.st.xmit_n++;
-	if (READ_ONCE(fast))
-		klxd_glue_poll_nowait(&dg.ctx, DG_POLL_BUDGET);   /* completions: slots back */
+	/* completions (slots back), only when short of slots */
+	if (READ_ONCE(fast) && READ_ONCE(dg.inflight) >= DG_POLL_FROM)
+		klxd_glue_poll_nowait(&dg.ctx, DG_POLL_BUDGET);
 	/* in order: not while the sender thread has packets to send */
 	if (READ_ONCE(fast) && !atomic_read(&dg.slow_pending) && dg_xmit_fast(skb, dev)) {
 		dg.st.xmit_tsc += rdtsc() - t0;
@@ -247,15 +248,37 @@ static netdev_tx_t dg_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	return NETDEV_TX_OK;
 }
 
+/* Under dg.lock: a free slot, now in flight, or -1. */
+static int dg_slot_take_locked(void)
+{
+	u32 slot;
+
+	if (dg.gone || !dg.nfree || dg.inflight >= DG_INFLIGHT)
+		return -1;
+	slot = dg.free_slots[dg.free_head];
+	dg.free_head = (dg.free_head + 1) % DG_SLOTS;
+	dg.nfree--;
+	dg.slot_busy[slot] = true;
+	dg.inflight++;
+	dg.sent++;
+	return (int)slot;
+}
+
+/* Under dg.lock: a slot in flight back on the free list (at its tail). */
+static void dg_slot_free_locked(u32 slot)
+{
+	dg.slot_busy[slot] = false;
+	dg.free_slots[(dg.free_head + dg.nfree) % DG_SLOTS] = slot;
+	dg.nfree++;
+	dg.inflight--;
+}
+
 static int dg_slot_get(void)
 {
-	int slot = -1;
+	int slot;
 
 	spin_lock_bh(&dg.lock);
-	if (dg.nfree && dg.inflight < DG_INFLIGHT) {
-		slot = (int)dg.free_slots[--dg.nfree];
-		dg.inflight++;
-	}
+	slot = dg_slot_take_locked();
 	spin_unlock_bh(&dg.lock);
 	return slot;
 }
@@ -266,23 +289,16 @@ static bool dg_slot_wait_cond(int *slot)
 	return *slot >= 0 || READ_ONCE(dg.gone) || kthread_should_stop();
 }
 
-/* Back to the free list, if it was in flight with this skb. */
-static bool dg_slot_put(u32 slot, struct sk_buff *skb)
+/* A slot taken for a packet that did not go: free again, not sent. */
+static void dg_slot_undo(u32 slot)
 {
-	bool ok = false;
-
 	spin_lock_bh(&dg.lock);
-	if (slot < DG_SLOTS && dg.slot_skb[slot] == skb && skb) {
-		dg.slot_skb[slot] = NULL;
-		dg.free_slots[dg.nfree++] = slot;
-		dg.inflight--;
-		dg.completed++;
-		ok = true;
+	if (dg.slot_busy[slot]) {        /* else dg_domain_gone took every slot back */
+		dg_slot_free_locked(slot);
+		dg.sent--;
 	}
 	spin_unlock_bh(&dg.lock);
-	if (ok)
-		wake_up(&dg.slot_wq);
-	return ok;
+	wake_up(&dg.slot_wq);
 }
 
 static void dg_send_one(struct sk_buff *skb)
@@ -297,7 +313,7 @@ static void dg_send_one(struct sk_buff *skb)
 		dg_drop(d, skb);
 		return;
 	}
-	/* a free slot, waiting for completions (the domain frees them) */
+	/* a free slot, waiting for the domain to give some back */
 	wait_event_timeout(dg.slot_wq, dg_slot_wait_cond(&slot), 5 * HZ);
 	if (slot < 0) {
 		if (!READ_ONCE(dg.gone) && !kthread_should_stop())
@@ -308,29 +324,25 @@ static void dg_send_one(struct sk_buff *skb)
 	}
 	data = (u8 *)dg.pool + (size_t)slot * DG_SLOT_BYTES;
 	headlen = min_t(u32, skb->len, DG_SLOT_BYTES);
-	spin_lock_bh(&dg.lock);
-	dg.slot_skb[slot] = skb;
-	dg.sent++;
-	spin_unlock_bh(&dg.lock);
 	if (skb_copy_bits(skb, 0, data, headlen)) {
-		dg_slot_put(slot, skb);
+		dg_slot_undo((u32)slot);
 		dg_drop(d, skb);
 		return;
 	}
-	dg_cb(skb)->slot = (u32)slot;
-	dg_cb(skb)->magic = DG_CB_MAGIC;
-	/* One-way: the completion is the domain's kfree_skb_reason.  If the
-	 * message cannot go out (domain dead) the skb stays in its slot until
-	 * dg_domain_gone frees every packet in flight. */
-	dummy_lxd_xmit(skb, dev, skb->len, (__force u16)skb->protocol, headlen, data);
+	/* One-way; the slot comes back in a dummy_slots_done.  If the message
+	 * cannot go out (domain dead) the slot stays taken until
+	 * dg_domain_gone takes every slot back. */
+	dummy_lxd_xmit(dev, skb->len, (__force u16)skb->protocol, headlen, (u32)slot, data);
+	consume_skb(skb);
 }
 
 /*
  * From dg_start_xmit (bottom halves off): a pool slot, the head copied, the
- * one-way dummy_lxd_xmit straight onto the ring.  False, with nothing
- * changed, when that cannot be done without waiting (no slot free, the
- * ring full): the caller queues the skb for the sender thread.  True when
- * the skb is taken care of (sent, or dropped and counted).
+ * one-way dummy_lxd_xmit straight onto the ring, and the skb freed.  False,
+ * with nothing changed, when that cannot be done without waiting (no slot
+ * free, the ring full): the caller queues the skb for the sender thread.
+ * True when the skb is taken care of (sent and freed, or dropped and
+ * counted).
  */
 static bool dg_xmit_fast(struct sk_buff *skb, struct net_device *dev)
 {
@@ -338,57 +350,37 @@ static bool dg_xmit_fast(struct sk_buff *skb, struct net_device *dev)
 	u64 t0 = rdtsc();
 	u32 headlen;
 	void *data;
-	int slot = -1, err;
+	int slot, err;
 
 	if (!READ_ONCE(dg.pool_attached))
 		return false;
-	/* The slot is taken and the skb recorded in it in one step, checking
-	 * gone under dg.lock: dg_domain_gone, which sets gone first, then
-	 * sees it there when it detaches the packets in flight. */
-	spin_lock_bh(&dg.lock);
-	if (!dg.gone && dg.nfree && dg.inflight < DG_INFLIGHT) {
-		slot = (int)dg.free_slots[--dg.nfree];
-		dg.inflight++;
-		dg.slot_skb[slot] = skb;
-		dg.sent++;
-	}
-	spin_unlock_bh(&dg.lock);
+	/* gone is checked under dg.lock (dg_slot_take_locked): dg_domain_gone
+	 * sets it first, then takes every slot back under the same lock. */
+	slot = dg_slot_get();
 	if (slot < 0)
 		return false;
 	data = (u8 *)dg.pool + (size_t)slot * DG_SLOT_BYTES;
 	headlen = min_t(u32, skb->len, DG_SLOT_BYTES);
 	if (skb_copy_bits(skb, 0, data, headlen)) {
-		dg_slot_put(slot, skb);
+		dg_slot_undo((u32)slot);
 		dg_drop(d, skb);
 		return true;
 	}
-	dg_cb(skb)->slot = (u32)slot;
-	dg_cb(skb)->magic = DG_CB_MAGIC;
 	klxd_glue_nowait_begin();
-	dummy_lxd_xmit(skb, dev, skb->len, (__force u16)skb->protocol, headlen, data);
+	dummy_lxd_xmit(dev, skb->len, (__force u16)skb->protocol, headlen, (u32)slot, data);
 	err = klxd_glue_nowait_end();
 	if (err == -EAGAIN) {
-		/* Nothing went out: undo (the reference the stub exported for
-		 * the skb, the slot) and let the sender thread wait for room. */
+		/* Nothing went out: the slot back, and let the sender thread
+		 * wait for room on the ring. */
 		dg.st.fast_full++;
-		glue_ref_drop(&dg.ctx, skb, dummy_TYPE_sk_buff);
-		dg_cb(skb)->magic = 0;
-		spin_lock_bh(&dg.lock);
-		if (dg.slot_skb[slot] == skb) {
-			dg.slot_skb[slot] = NULL;
-			dg.free_slots[dg.nfree++] = slot;
-			dg.inflight--;
-			dg.sent--;
-			spin_unlock_bh(&dg.lock);
-			return false;
-		}
-		/* dg_domain_gone took it meanwhile: it frees it */
-		spin_unlock_bh(&dg.lock);
-		return true;
+		dg_slot_undo((u32)slot);
+		return false;
 	}
 	/* Sent, or it could not go (the domain is gone, a marshalling error,
-	 * logged): as in dg_send_one the skb then stays in its slot until
-	 * dg_domain_gone frees every packet in flight. */
+	 * logged): the slot stays taken until the domain gives it back or
+	 * dg_domain_gone takes every slot back.  The skb is Linux's to free
+	 * now: the domain has its own copy of what it needs. */
+	consume_skb(skb);
 	dg.st.fast_n++;
 	dg.st.fast_tsc += rdtsc() - t0;
 	return true;
@@ -421,80 +413,58 @@ static int dg_sender_main(void *arg)
 	return 0;
 }
 
-/* kfree_skb_reason from the domain (dummy_linux.c is compiled with
- * -Dkfree_skb_reason=dg_kfree_skb_reason): the packet's completion. */
+/*
+ * linux-guest/klxd/Kbuild compiles dummy_linux.c with
+ * -Dkfree_skb_reason=dg_kfree_skb_reason (from when completions named
+ * skbs); the generated code no longer calls it, but an inline kfree_skb
+ * there would: Linux's own then.
+ */
 void dg_kfree_skb_reason(struct sk_buff *skb, enum skb_drop_reason reason);
 void dg_kfree_skb_reason(struct sk_buff *skb, enum skb_drop_reason reason)
 {
-	struct dg_skb_cb *cb = dg_cb(skb);
-	u64 t0 = rdtsc();
-
-	if (cb->magic != DG_CB_MAGIC || !dg_slot_put(cb->slot, skb)) {
-		atomic_inc(&dg.bad_completions);
-		pr_warn_ratelimited("domain %u freed an skb that is not in flight; refused\n", domain);
-		return;
-	}
-	cb->magic = 0;
-	if ((unsigned int)reason >= SKB_DROP_REASON_MAX)
-		reason = SKB_DROP_REASON_NOT_SPECIFIED;
 	kfree_skb_reason(skb, reason);
-	dg.st.compl_n++;
-	dg.st.compl_tsc += rdtsc() - t0;
 }
 
 /*
- * dummy_kfree_skb_batch from the domain: up to 32 completions in one
- * message (the generated handler refused a count over the bound or refs
- * missing from the message).  Every word must name, in Linux's reference
- * table, an sk_buff reference still live (glue_ref_take: one lock hold for
- * all, each forgotten as it is taken, so a word repeated in this batch or
- * sent again later is stale), and that skb must be in flight in its slot;
- * the slots go back under one hold of dg.lock, then the skbs are freed.  A
- * word refused at either step is counted (batch_refused), never freed.
+ * dummy_slots_done from the domain: up to 32 pool slots given back (the
+ * generated handler refused a count over the bound or slots missing from the
+ * message).  Each number must name a slot in flight to the domain by
+ * Linux's own record (dg.slot_busy), under one hold of dg.lock: a number out
+ * of range, repeated (in this batch or later), or never sent is refused and
+ * counted (slots_refused), never taken.  A domain can only lie about the
+ * slots it holds: giving one back early lets Linux reuse it while the
+ * domain still reads it, which garbles that domain's own packets and
+ * nothing of Linux's (Linux reads nothing from the pool).
  */
-void dummy_kfree_skb_batch(enum skb_drop_reason reason, uint32_t n, const u64 *refs)
+void dummy_slots_done(uint32_t n, const u32 *slots)
 {
-	struct sk_buff *skbs[32];
-	u32 i, bad, done = 0;
+	u32 i, bad = 0, done = 0;
 	u64 t0 = rdtsc();
 
-	BUILD_BUG_ON(sizeof(u64) != sizeof(uint64_t));
-	if (n > ARRAY_SIZE(skbs)) {       /* the generated handler's bound: never */
-		atomic_add(n, &dg.batch_refused);
+	if (n > 32) {                     /* the generated handler's bound: never */
+		atomic_add(n, &dg.slots_refused);
 		return;
 	}
-	glue_ref_take(&dg.ctx, (const uint64_t *)refs, n, dummy_TYPE_sk_buff, (void **)skbs);
 	spin_lock_bh(&dg.lock);
 	for (i = 0; i < n; i++) {
-		struct sk_buff *skb = skbs[i];
-		struct dg_skb_cb *cb = skb ? dg_cb(skb) : NULL;
+		u32 slot = slots[i];
 
-		if (!skb || cb->magic != DG_CB_MAGIC || cb->slot >= DG_SLOTS ||
-		    dg.slot_skb[cb->slot] != skb) {
-			skbs[i] = NULL;
+		if (slot >= DG_SLOTS || !dg.slot_busy[slot]) {
+			bad++;
 			continue;
 		}
-		cb->magic = 0;
-		dg.slot_skb[cb->slot] = NULL;
-		dg.free_slots[dg.nfree++] = cb->slot;
-		dg.inflight--;
+		dg_slot_free_locked(slot);
 		dg.completed++;
 		done++;
 	}
 	spin_unlock_bh(&dg.lock);
-	bad = n - done;
 	if (bad) {
-		atomic_add(bad, &dg.batch_refused);
-		pr_warn_ratelimited("domain %u: %u of %u references in a completion batch not skbs in flight; refused\n",
+		atomic_add(bad, &dg.slots_refused);
+		pr_warn_ratelimited("domain %u: %u of %u slot numbers given back not in flight (out of range, repeated or never sent); refused\n",
 				    domain, bad, n);
 	}
 	if (done)
 		wake_up(&dg.slot_wq);
-	if ((unsigned int)reason >= SKB_DROP_REASON_MAX)
-		reason = SKB_DROP_REASON_NOT_SPECIFIED;
-	for (i = 0; i < n; i++)
-		if (skbs[i])
-			kfree_skb_reason(skbs[i], reason);
 	dg.st.batch_n++;
 	dg.st.compl_n += done;
 	dg.st.compl_tsc += rdtsc() - t0;
@@ -987,12 +957,11 @@ static bool dg_no_rtnl_users(void)
  * more packets to send; every device of its kind unregistered under
  * Linux's own locks (after which no Linux thread can be inside a
  * trampoline: they all run under rtnl, on a registered device); then the
- * backend stops (queued handlers drain), and the packets still in flight
- * and the glue's private copies go.
+ * backend stops (queued handlers drain), every pool slot comes back and the
+ * glue's private copies go.
  */
 static void dg_domain_gone(void)
 {
-	struct sk_buff *skb;
 	unsigned int i, freed = 0;
 	bool held;
 
@@ -1015,24 +984,14 @@ static void dg_domain_gone(void)
 		dg.sender_stopped = true;
 	}
 	/*
-	 * Packets queued or in flight are charged to their sockets' send
-	 * buffers and hold their routes.  A sender that waits for buffer space
-	 * (AF_PACKET's packet_snd) does so holding a reference to the device,
-	 * so unregistering the device below would wait for ever on packets
-	 * only freed after it.  Drop the queue, and detach the packets in
-	 * flight from their sockets and routes now (under dg.lock, so a late
-	 * completion cannot free one meanwhile); they are freed once the
-	 * backend has stopped.
+	 * Packets queued are charged to their sockets' send buffers and hold
+	 * their routes.  A sender that waits for buffer space (AF_PACKET's
+	 * packet_snd) does so holding a reference to the device, so
+	 * unregistering the device below would wait for ever on them: drop
+	 * the queue now.  (Packets in flight hold nothing: Linux freed each
+	 * skb as it sent it; only their pool slots are the domain's.)
 	 */
 	skb_queue_purge(&dg.txq);
-	spin_lock_bh(&dg.lock);
-	for (i = 0; i < DG_SLOTS; i++) {
-		if (dg.slot_skb[i]) {
-			skb_orphan(dg.slot_skb[i]);
-			skb_dst_drop(dg.slot_skb[i]);
-		}
-	}
-	spin_unlock_bh(&dg.lock);
 	for (i = 0; i < DG_MAX_DEVS; i++)
 		cancel_work_sync(&dg.devs[i].rx_mode_work);
 
@@ -1070,22 +1029,22 @@ static void dg_domain_gone(void)
 	klxd_glue_stop(&dg.ctx);
 	mutex_unlock(&dg_stats_lock);
 	skb_queue_purge(&dg.txq);
+	/* every slot back (the domain runs no more; gone is set, so none is
+	 * taken again) */
+	spin_lock_bh(&dg.lock);
 	for (i = 0; i < DG_SLOTS; i++) {
-		spin_lock_bh(&dg.lock);
-		skb = dg.slot_skb[i];
-		dg.slot_skb[i] = NULL;
-		spin_unlock_bh(&dg.lock);
-		if (skb) {
-			kfree_skb(skb);
+		if (dg.slot_busy[i]) {
+			dg_slot_free_locked(i);
 			freed++;
 		}
 	}
+	spin_unlock_bh(&dg.lock);
 	dummy_linux_release(&dg.ctx);
-	pr_warn("domain %u is gone: interfaces unregistered, %u packets in flight dropped (%llu sent, %llu completed)\n",
+	pr_warn("domain %u is gone: interfaces unregistered, %u pool slots in flight taken back (%llu sent, %llu completed)\n",
 		domain, freed, dg.sent, dg.completed);
-	pr_info("domain %u refused: %d calls by dummy_glue, %llu messages by the generated glue, %d completions of skbs not in flight, %d references in completion batches\n",
+	pr_info("domain %u refused: %d calls by dummy_glue, %llu messages by the generated glue, %d slot numbers given back not in flight\n",
 		domain, atomic_read(&dg.refused), (unsigned long long)dg.ctx.rejected,
-		atomic_read(&dg.bad_completions), atomic_read(&dg.batch_refused));
+		atomic_read(&dg.slots_refused));
 }
 
 static void dg_watch(struct work_struct *w)
@@ -1117,7 +1076,7 @@ static int __init dg_init(void)
 	for (i = 0; i < DG_MAX_DEVS; i++)
 		INIT_WORK(&dg.devs[i].rx_mode_work, dg_rx_mode_work);
 	for (i = 0; i < (int)DG_SLOTS; i++)
-		dg.free_slots[dg.nfree++] = DG_SLOTS - 1 - i;
+		dg.free_slots[dg.nfree++] = i;
 
 	dg.pool_pages = alloc_pages(GFP_KERNEL | __GFP_ZERO, DG_POOL_ORDER);
 	if (!dg.pool_pages) {

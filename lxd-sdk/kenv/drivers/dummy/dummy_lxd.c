@@ -11,6 +11,7 @@
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <linux/rwsem.h>
+#include <linux/slab.h>
 #include <net/net_namespace.h>
 #include <net/rtnetlink.h>
 #include <linux/if_link.h>
@@ -28,9 +29,27 @@
 DECLARE_RWSEM(pernet_ops_rwsem);
 
 #define DUMMY_LXD_POOL_GRANT 1   /* grant 0 is the channel */
+#define DL_SLOT_BYTES        2048u   /* dummy_glue_linux.c's DG_SLOT_BYTES */
+#define DL_SLOTS_MAX         256u    /* its DG_SLOTS: 512 KiB of 2 KiB slots */
 
 void glue_async_set_pass_end(struct glue_ctx *ctx, bool (*fn)(bool idle));
 static bool dl_flush_at_pass_end(bool idle);
+
+/*
+ * The domain's private sk_buffs, one per pool slot (Linux sends no skb:
+ * it freed its own once the head was in the slot).  Slot i's packet runs
+ * the driver on dl_skbs[i]; the driver's dev_kfree_skb (kfree_skb_reason,
+ * below) gives slot i back to Linux.  The room after each sk_buff is its
+ * skb_shared_info (skb_shinfo() must point somewhere real).
+ */
+struct dl_skb {
+	struct sk_buff skb;
+	struct skb_shared_info sh;
+};
+static struct dl_skb *dl_skbs;
+static bool *dl_busy;                    /* slot i's skb is with the driver */
+static u32 dl_nslots;
+static uintptr_t dl_pool_va;
 
 /*
  * Linux granted the pool before the domain started (dummy_glue.ko); the
@@ -41,6 +60,7 @@ int dummy_lxd_attach_pool(u64 bytes)
 {
 	const struct lxd_boot_info *bi = (const void *)(uintptr_t)LXD_BOOT_INFO_VA;
 	const struct lxd_grant *g;
+	u32 n;
 	int err;
 
 	if (bi->ngrants <= DUMMY_LXD_POOL_GRANT || bi->ngrants > LXDS_MAX_GRANTS) {
@@ -53,10 +73,25 @@ int dummy_lxd_attach_pool(u64 bytes)
 		       (unsigned long long)bytes, (unsigned long long)g->bytes);
 		return -EINVAL;
 	}
+	if (dl_skbs)
+		return -EBUSY;
+	n = (u32)min_t(u64, bytes / DL_SLOT_BYTES, DL_SLOTS_MAX);
+	dl_skbs = kcalloc(n, sizeof(*dl_skbs), GFP_KERNEL);
+	dl_busy = kcalloc(n, sizeof(*dl_busy), GFP_KERNEL);
+	if (!dl_skbs || !dl_busy) {
+		pr_err("dummy_lxd: no memory for %u private sk_buffs\n", n);
+		kfree(dl_skbs);
+		kfree(dl_busy);
+		dl_skbs = NULL;
+		dl_busy = NULL;
+		return -ENOMEM;
+	}
 	err = glue_pool_set(dummy_domain_ctx, dummy_POOL_skb_data, (void *)(uintptr_t)g->va,
 			    (size_t)g->bytes);
 	if (err)
 		return err;
+	dl_pool_va = (uintptr_t)g->va;
+	dl_nslots = n;
 	glue_async_set_pass_end(dummy_domain_ctx, dl_flush_at_pass_end);
 	pr_info("dummy_lxd: packet pool of %llu bytes at %#llx\n", (unsigned long long)g->bytes,
 		(unsigned long long)g->va);
@@ -64,84 +99,88 @@ int dummy_lxd_attach_pool(u64 bytes)
 }
 
 /*
- * Completions in batches (docs/bench-net.md).  The driver's dev_kfree_skb
- * ends in kfree_skb_reason, which is this function (the generated stub of
- * the one-way rpc is renamed dl_kfree_skb_one by Kbuild): the skb's
- * reference (Linux's word for it) joins the batch and the domain's private
- * copy goes at once, as the stub's dealloc would; the batch goes to Linux
- * as one dummy_kfree_skb_batch message when it is full, when the reason
- * changes, or when the last request of the dispatch pass has run (no
- * request is left queued: glue_async_queued; and, whatever the pass's last
- * request was, from the dispatcher's end-of-pass hook).  A completion then
- * waits at most until the end of the pass it was freed in; unless
- * completion_hold (TSC ticks; in Bochs, emulated instructions) is set: a
- * batch not full yet is held until its oldest completion is that old
- * (checked at each pass end, and while idle), to gather several packets'
- * completions when each pass brings one.  completion_batch=0, the default,
- * sends every completion alone, as before: batches did not pay in Bochs
- * (per pass, one packet each; held, a sender waiting for its completions
- * waits for the hold too).
+ * Completions: pool slots back to Linux, in batches (docs/bench-net.md).
+ * The driver's dev_kfree_skb ends in kfree_skb_reason, which is this file's:
+ * the private skb is done with, its slot joins the batch, and the batch goes
+ * to Linux as one dummy_slots_done message when it is full, or once its
+ * oldest slot is completion_hold TSC ticks old (in Bochs, emulated
+ * instructions; checked after each packet, at each dispatch pass end and
+ * while idle).  Linux does not wait for these: its skb was freed at xmit; it
+ * needs the slots back only before it runs out (DG_INFLIGHT in flight), so
+ * a full batch of 32 is the common case.  completion_batch=0 or 1 sends
+ * every slot alone.
  */
-#define DL_BATCH_MAX 32u                 /* dummy.idl's bound on refs */
-static uint completion_batch;           /* off by default: docs/bench-net.md */
+#define DL_BATCH_MAX 32u                 /* dummy.idl's bound on slots */
+static uint completion_batch = DL_BATCH_MAX;
 module_param(completion_batch, uint, 0444);
-MODULE_PARM_DESC(completion_batch, "completions per message, at most 32 (0, the default, or 1: each alone, through kfree_skb_reason)");
-static ulong completion_hold;
+MODULE_PARM_DESC(completion_batch, "slots per completion message, at most 32, the default (0 or 1: each alone)");
+static ulong completion_hold = 200000;
 module_param(completion_hold, ulong, 0444);
-MODULE_PARM_DESC(completion_hold, "TSC ticks a batch not full may wait for more completions (0: it goes at the end of its pass)");
+MODULE_PARM_DESC(completion_hold, "TSC ticks a batch not full may wait for more slots (default 200000; 0: it goes at the end of its dispatch pass)");
 
 /* glue_async.c's (lxds/glue_async.h does not mix with Linux's headers;
  * glue_async_set_pass_end above): requests received and not started yet. */
 unsigned glue_async_queued(struct glue_ctx *ctx);
 
-void dl_kfree_skb_one(struct sk_buff *skb, enum skb_drop_reason reason);
-
-static u64 dl_refs[DL_BATCH_MAX];
-static u32 dl_nrefs;
-static u64 dl_first_tsc;                 /* when the batch's first completion came */
-static enum skb_drop_reason dl_reason;
+static u32 dl_slots[DL_BATCH_MAX];
+static u32 dl_nslot_batch;
+static u64 dl_first_tsc;                 /* when the batch's first slot came */
+static u64 dl_not_ours;                  /* kfree_skb of an skb that is no slot's */
 
 /* The batch to Linux.  Taken out before the send, which may yield to other
  * request threads (the ring full) that add to the next batch meanwhile. */
 void dummy_lxd_flush_completions(void);
 void dummy_lxd_flush_completions(void)
 {
-	u64 refs[DL_BATCH_MAX];
-	u32 n = dl_nrefs;
+	u32 slots[DL_BATCH_MAX];
+	u32 n = dl_nslot_batch;
 
 	if (!n)
 		return;
-	memcpy(refs, dl_refs, n * sizeof(refs[0]));
-	dl_nrefs = 0;
-	dummy_kfree_skb_batch(dl_reason, n, refs);
+	memcpy(slots, dl_slots, n * sizeof(slots[0]));
+	dl_nslot_batch = 0;
+	dummy_slots_done(n, slots);
+}
+
+/* The slot whose private skb this is, or -1. */
+int dummy_lxd_slot_of(const struct sk_buff *skb);
+int dummy_lxd_slot_of(const struct sk_buff *skb)
+{
+	uintptr_t off = (uintptr_t)skb - (uintptr_t)dl_skbs;
+
+	if (!dl_skbs || (uintptr_t)skb < (uintptr_t)dl_skbs || off % sizeof(*dl_skbs) ||
+	    off / sizeof(*dl_skbs) >= dl_nslots)
+		return -1;
+	return (int)(off / sizeof(*dl_skbs));
 }
 
 void kfree_skb_reason(struct sk_buff *skb, enum skb_drop_reason reason)
 {
 	u32 max = min_t(u32, completion_batch, DL_BATCH_MAX);
-	int err = 0;
-	u64 word;
+	int slot;
 
+	(void)reason;                     /* Linux consumed its skb already */
 	if (!skb)
 		return;
+	slot = dummy_lxd_slot_of(skb);
+	if (slot < 0 || !dl_busy[slot]) {
+		if (!dl_not_ours++)
+			pr_err("dummy_lxd: kfree_skb of an skb that is no pool slot's, or freed twice; ignored\n");
+		return;
+	}
+	if (!refcount_dec_and_test(&skb->users))
+		return;                   /* skb_get'd: the last kfree_skb completes it */
+	dl_busy[slot] = false;
 	if (max <= 1) {
-		dl_kfree_skb_one(skb, reason);
+		u32 one = (u32)slot;
+
+		dummy_slots_done(1, &one);
 		return;
 	}
-	if (dl_nrefs && reason != dl_reason)
-		dummy_lxd_flush_completions();
-	word = glue_ref_export(dummy_domain_ctx, skb, dummy_TYPE_sk_buff, &err);
-	if (err || !(word & GLUE_REF_YOURS)) {
-		/* not an skb Linux sent: the stub sends it and logs what it says */
-		dl_kfree_skb_one(skb, reason);
-		return;
-	}
-	glue_ref_drop(dummy_domain_ctx, skb, dummy_TYPE_sk_buff);
-	if (!dl_nrefs && completion_hold)
+	if (!dl_nslot_batch && completion_hold)
 		dl_first_tsc = rdtsc();
-	dl_refs[dl_nrefs++] = word;
-	dl_reason = reason;
-	if (dl_nrefs >= max)
+	dl_slots[dl_nslot_batch++] = (u32)slot;
+	if (dl_nslot_batch >= max)
 		dummy_lxd_flush_completions();
 }
 
@@ -149,7 +188,8 @@ void kfree_skb_reason(struct sk_buff *skb, enum skb_drop_reason reason)
  * hold is over). */
 static bool dl_due(void)
 {
-	return dl_nrefs && (!completion_hold || rdtsc() - dl_first_tsc >= completion_hold);
+	return dl_nslot_batch &&
+	       (!completion_hold || rdtsc() - dl_first_tsc >= completion_hold);
 }
 
 /* The dispatcher's end of a pass (glue_async_set_pass_end): idle, whether
@@ -167,17 +207,17 @@ static bool dl_flush_at_pass_end(bool idle)
  * completions go now (if due). */
 static void dl_pass_end(void)
 {
-	if (dl_nrefs && !glue_async_queued(dummy_domain_ctx) && dl_due())
+	if (dl_nslot_batch && !glue_async_queued(dummy_domain_ctx) && dl_due())
 		dummy_lxd_flush_completions();
 }
 
 /*
- * One packet: make the glue's private sk_buff look like Linux's to the
- * driver (the data it may read is the head Linux copied into the pool; the
- * room after the struct is its skb_shared_info, zeroed: no timestamp asked,
- * no fragments the domain could follow), then run the driver's own
+ * One packet: make slot's private sk_buff look like Linux's to the driver
+ * (the data it may read is the head Linux copied into the pool; the room
+ * after the struct is its skb_shared_info, zeroed: no timestamp asked, no
+ * fragments the domain could follow), then run the driver's own
  * ndo_start_xmit on the domain's copy of the device.  The driver frees the
- * skb (dev_kfree_skb: the one-way kfree_skb_reason back to Linux).
+ * skb (dev_kfree_skb: the slot goes back to Linux in the next batch).
  */
 /* A measurement (docs/bench-net.md): every DL_STATS_EVERY packets, the TSC
  * spent in dummy_lxd_xmit (the driver and the completion's send) and the
@@ -202,13 +242,28 @@ static void dl_account(u64 t0)
 	dl_in = 0;
 }
 
-void dummy_lxd_xmit(struct sk_buff *skb, struct net_device *dev, u32 len, u16 protocol,
-		    u32 headlen, void *data)
+void dummy_lxd_xmit(struct net_device *dev, u32 len, u16 protocol, u32 headlen, u32 slot,
+		    void *data)
 {
-	struct skb_shared_info *sh = (struct skb_shared_info *)(skb + 1);
+	struct sk_buff *skb;
+	struct skb_shared_info *sh;
 	u64 t0 = rdtsc();
 	netdev_tx_t rc;
 
+	/* Linux names the slot and the data: they must agree, and the slot
+	 * must not be with the driver still (then it is not given back) */
+	if (slot >= dl_nslots || dl_busy[slot] ||
+	    (uintptr_t)data != dl_pool_va + (uintptr_t)slot * DL_SLOT_BYTES) {
+		pr_err("dummy_lxd: packet in slot %u (of %u) refused: busy, or its data elsewhere\n",
+		       slot, dl_nslots);
+		dl_pass_end();
+		return;
+	}
+	skb = &dl_skbs[slot].skb;
+	sh = &dl_skbs[slot].sh;
+	memset(skb, 0, sizeof(*skb));
+	dl_busy[slot] = true;
+	refcount_set(&skb->users, 1);
 	if (headlen > len || !dev->netdev_ops || !dev->netdev_ops->ndo_start_xmit) {
 		pr_err("dummy_lxd: packet refused (len %u, head %u, device %s)\n", len, headlen,
 		       dev->name);
@@ -223,7 +278,6 @@ void dummy_lxd_xmit(struct sk_buff *skb, struct net_device *dev, u32 len, u16 pr
 	skb->data_len = len - headlen;
 	skb->protocol = (__force __be16)protocol;
 	skb->dev = dev;
-	refcount_set(&skb->users, 1);
 	memset(sh, 0, sizeof(*sh));
 	rc = dev->netdev_ops->ndo_start_xmit(skb, dev);
 	if (rc != NETDEV_TX_OK) {

@@ -10,10 +10,10 @@
  * dev_addr_mod and register_netdevice on the registered device, nested
  * rtnl, a second link kind, forged, out-of-range, stale and mistyped
  * references, malformed messages, unknown rpcs, a flood, every packet's
- * completion twice, and forged completion batches (dummy_kfree_skb_batch:
- * references never exported, mistyped, out of range, not Linux's, NULL; a
- * count over the bound, a count larger than the message; a live reference
- * twice in one batch).  Then it goes on serving dummy0.
+ * pool slot given back twice, and forged completions (dummy_slots_done:
+ * slot numbers out of range, never sent, repeated in one message; a count
+ * over the bound, a count larger than the message).  Then it goes on
+ * serving dummy0.
  *
  * The domain logs what it could see refused ("dummy hostile: N of N checked
  * calls refused, ..."); dummy_glue counts every refusal and logs the counts
@@ -165,81 +165,69 @@ void dummy_hostile_calls(struct net_device *dev)
 	w[0] = devw;                                        /* a request sent as one-way */
 	hostile_raw(dummy_RPC_eth_validate_addr, CHAN_T_ONEWAY, w, 1);
 
-	/* completions of skbs never sent, mistyped, out of range, not Linux's */
-	w[1] = 0;
-	w[0] = GLUE_REF_YOURS | (1ull << 32) | 1000;
-	hostile_raw(dummy_RPC_kfree_skb_reason, CHAN_T_ONEWAY, w, 2);
-	w[0] = devw;
-	hostile_raw(dummy_RPC_kfree_skb_reason, CHAN_T_ONEWAY, w, 2);
-	w[0] = GLUE_REF_YOURS | 5000;
-	hostile_raw(dummy_RPC_kfree_skb_reason, CHAN_T_ONEWAY, w, 2);
-	w[0] = 0x42;                                        /* "the domain's own" skb 0x42 */
-	hostile_raw(dummy_RPC_kfree_skb_reason, CHAN_T_ONEWAY, w, 2);
+	/* pool slots given back that are not in flight (nothing is sent
+	 * before dummy0 is up): past the pool (256 slots), far past it, and
+	 * in range but never sent, one per message; then one message with
+	 * five bad ones, 66 twice among them.  Linux refuses and counts each
+	 * of these 9 numbers. */
+	{
+		static const u32 one[4] = { 256, 0x80000000u, 5000, 0x42 };
+		static const u32 five[5] = { 0xffffffffu, 300, 0x42, 7, 0x42 };
 
-	/* completion batches: reason, count, references.  Five references
-	 * Linux must each refuse and count (never exported, a net_device's,
-	 * past the table, "the domain's own" 0x42, NULL) */
-	w[0] = 0;
-	w[1] = 5;
-	w[2] = GLUE_REF_YOURS | (1ull << 32) | 1000;
-	w[3] = devw;
-	w[4] = GLUE_REF_YOURS | 5000;
-	w[5] = 0x42;
-	w[6] = 0;
-	hostile_raw(dummy_RPC_dummy_kfree_skb_batch, CHAN_T_ONEWAY, w, 7);
-	/* a count over the bound (40 > 32), with its 40 words */
-	w[1] = 40;
-	for (i = 0; i < 40; i++)
-		w[2 + i] = GLUE_REF_YOURS | (1ull << 32) | (u64)(i + 1);
-	hostile_raw(dummy_RPC_dummy_kfree_skb_batch, CHAN_T_ONEWAY, w, 42);
-	/* a count of 6 with 2 references in the message */
-	w[1] = 6;
-	hostile_raw(dummy_RPC_dummy_kfree_skb_batch, CHAN_T_ONEWAY, w, 4);
+		for (i = 0; i < 4; i++) {
+			forged++;
+			dummy_slots_done(1, &one[i]);
+		}
+		forged++;
+		dummy_slots_done(5, five);
+	}
+	/* malformed: a count over the bound (40 > 32) with 40 slots' bytes
+	 * (20 words), and a count of 6 with one word (2 slots) in the message;
+	 * the generated handler refuses both messages */
+	w[0] = 40;
+	for (i = 0; i < 20; i++)
+		w[1 + i] = ((u64)(2 * i + 1) << 32) | (u64)(2 * i);
+	hostile_raw(dummy_RPC_dummy_slots_done, CHAN_T_ONEWAY, w, 21);
+	w[0] = 6;
+	w[1] = 1;
+	hostile_raw(dummy_RPC_dummy_slots_done, CHAN_T_ONEWAY, w, 2);
 
-	/* a flood: NULL completions and garbage rpc ids */
+	/* a flood: completions with trailing garbage and garbage rpc ids */
 	for (i = 0; i < HOSTILE_FLOOD; i++) {
 		w[0] = 0;
 		w[1] = (u64)i;
-		hostile_raw(i & 1 ? 0xfff0 + (i & 7) : dummy_RPC_kfree_skb_reason, CHAN_T_ONEWAY, w, 2);
+		hostile_raw(i & 1 ? 0xfff0 + (i & 7) : dummy_RPC_dummy_slots_done, CHAN_T_ONEWAY, w, 2);
 	}
 	pr_info("dummy hostile: %u of %u checked calls refused, %u forged messages sent; serving %s on\n",
 		refused, checked, forged, dev->name);
 }
 
-/* The completion's reference word, before the driver's dev_kfree_skb drops it. */
+/* The packet's pool slot + 1 (0: none), before the driver's
+ * dev_kfree_skb gives it back (dummy_lxd.c). */
+int dummy_lxd_slot_of(const struct sk_buff *skb);
 u64 dummy_hostile_skb_word(struct sk_buff *skb);
 u64 dummy_hostile_skb_word(struct sk_buff *skb)
 {
-	return hostile_word(skb, dummy_TYPE_sk_buff);
+	return (u64)(dummy_lxd_slot_of(skb) + 1);
 }
 
 void dummy_lxd_flush_completions(void);
 
-/* The same completion again: a stale reference Linux must refuse.  The
- * driver's own completion may wait in dummy_lxd.c's batch: it goes first.
- * The first time, before that: a batch naming the live skb twice (Linux
- * takes it once; the second word, and the batched completion after it,
- * are stale: two references refused, whichever came first). */
+/* The same slot given back again, right after the driver's own completion
+ * (its batch sent first): Linux finds it free (its free list is first in,
+ * first out, so the slot is not sent again this soon) and refuses it. */
 void dummy_hostile_replay(u64 word);
 void dummy_hostile_replay(u64 word)
 {
 	static unsigned int replays;
-	u64 w[4] = { word, 0 };
+	u32 slot = (u32)(word - 1);
 
 	if (replays >= HOSTILE_REPLAYS || !word)
 		return;
 	replays++;
-	if (replays == 1) {
-		w[0] = 0;
-		w[1] = 2;
-		w[2] = word;
-		w[3] = word;
-		hostile_raw(dummy_RPC_dummy_kfree_skb_batch, CHAN_T_ONEWAY, w, 4);
-		w[0] = word;
-		w[1] = 0;
-	}
 	dummy_lxd_flush_completions();
-	hostile_raw(dummy_RPC_kfree_skb_reason, CHAN_T_ONEWAY, w, 2);
+	forged++;
+	dummy_slots_done(1, &slot);
 	if (replays == HOSTILE_REPLAYS)
 		pr_info("dummy hostile: %u completions sent twice\n", replays);
 }
