@@ -67,10 +67,10 @@ lxd() {
 }
 
 # NETBENCH_BATCH=1 (kernel command line): completions one by one against
-# batched ones instead (docs/bench-net.md, "Completions in batches"): the
-# domain loaded with completion_batch=0 (label lxdone, the default), with
-# completion_batch=32 (lxd: a batch per dispatch pass) and with that and
-# completion_hold=NETBENCH_HOLD
+# batched ones instead (docs/bench-net.md): the domain loaded with
+# completion_batch=0 (label lxdone), with completion_batch=32 (lxd: the
+# default since branch nettx, with the domain's default hold) and with that
+# and completion_hold=NETBENCH_HOLD
 # (lxdhold: batches held up to that many TSC ticks, default 50000), in the
 # order lxdone, lxd, lxdhold, lxdone, lxd, lxdhold, between two native rounds;
 # the default send buffer only (NETBENCH_BUFS: the buffers measured).
