@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): the dummy domain's completions one by one
-# (completion_batch=0, the default, "lxdone") against batched per dispatch
-# pass (completion_batch=32, "lxd") and held (and completion_hold=
-# NETBENCH_HOLD TSC ticks, "lxdhold"), in one Bochs boot (4 cores, Linux
-# on one): native, lxdone, lxd, lxdhold, lxdone, lxd, lxdhold, native;
-# 64- and 1500-byte frames; dummy_glue fast=1 (the default); the default
-# send buffer (NETBENCH_BUFS=1: the minimum instead).  Prints the nettx
-# rows (emulated instructions per packet on Linux's core: Bochs' TSC ticks
-# once per instruction), dummy_glue's per-stage counters and the domain's
-# own; OUT (optional) keeps the logs.
+# (completion_batch=0, "lxdone") against batched (completion_batch=32,
+# "lxd", with the domain's default completion_hold) and batched with
+# completion_hold=NETBENCH_HOLD TSC ticks ("lxdhold"; 0: a batch goes at the
+# end of its dispatch pass), in one Bochs boot (4 cores, Linux on one):
+# native, lxdone, lxd, lxdhold, lxdone, lxd, lxdhold, native.  Since branch
+# nettx a completion gives a pool slot back (Linux freed the skb at xmit)
+# and batching is the default (32, hold 200000).  64- and 1500-byte frames;
+# dummy_glue fast=1 (the default); the default send buffer (NETBENCH_BUFS=1:
+# the minimum instead).  Prints the nettx rows (emulated instructions per
+# packet on Linux's core: Bochs' TSC ticks once per instruction),
+# dummy_glue's per-stage counters and the domain's own; OUT (optional)
+# keeps the logs.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
