@@ -128,6 +128,9 @@ static struct {
 	u32 free_slots[DG_SLOTS];
 	u32 free_head, nfree;
 	u32 inflight;
+	/* a wait for a slot timed out: the sender thread drops instead of
+	 * waiting until the domain gives a slot back (dummy_slots_done) */
+	bool starved;
 	wait_queue_head_t slot_wq;
 	struct sk_buff_head txq;
 	atomic_t slow_pending;                /* skbs queued for the sender or being sent by it */
@@ -313,12 +316,19 @@ static void dg_send_one(struct sk_buff *skb)
 		dg_drop(d, skb);
 		return;
 	}
-	/* a free slot, waiting for the domain to give some back */
-	wait_event_timeout(dg.slot_wq, dg_slot_wait_cond(&slot), 5 * HZ);
+	/* a free slot, waiting for the domain to give some back; not
+	 * while it keeps them (a wait timed out and none came back since):
+	 * then every queued packet is dropped at once, not 5 s each */
+	if (READ_ONCE(dg.starved))
+		slot = dg_slot_get();
+	else
+		wait_event_timeout(dg.slot_wq, dg_slot_wait_cond(&slot), 5 * HZ);
 	if (slot < 0) {
-		if (!READ_ONCE(dg.gone) && !kthread_should_stop())
-			pr_warn_ratelimited("%s: no pool slot came free in 5 s (%u in flight); packet dropped\n",
-					    dev->name, DG_INFLIGHT);
+		if (!READ_ONCE(dg.gone) && !kthread_should_stop() && !READ_ONCE(dg.starved)) {
+			WRITE_ONCE(dg.starved, true);
+			pr_warn_ratelimited("%s: no pool slot came free in 5 s (%u in flight): dropping packets until the domain gives slots back\n",
+					    dev->name, READ_ONCE(dg.inflight));
+		}
 		dg_drop(d, skb);
 		return;
 	}
@@ -463,8 +473,10 @@ void dummy_slots_done(uint32_t n, const u32 *slots)
 		pr_warn_ratelimited("domain %u: %u of %u slot numbers given back not in flight (out of range, repeated or never sent); refused\n",
 				    domain, bad, n);
 	}
-	if (done)
+	if (done) {
+		WRITE_ONCE(dg.starved, false);
 		wake_up(&dg.slot_wq);
+	}
 	dg.st.batch_n++;
 	dg.st.compl_n += done;
 	dg.st.compl_tsc += rdtsc() - t0;
