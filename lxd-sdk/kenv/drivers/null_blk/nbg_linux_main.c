@@ -65,10 +65,18 @@ MODULE_PARM_DESC(domain, "id of the null_blk LXD, loaded and not started yet");
 static bool inline_end = true;
 module_param(inline_end, bool, 0444);
 MODULE_PARM_DESC(inline_end, "end requests where nbg_end is received, not in a work item");
-static ulong poll_ticks = 200000;
+static ulong poll_ticks;                   /* off: see docs/bench-nullblk.md */
 module_param(poll_ticks, ulong, 0644);
 MODULE_PARM_DESC(poll_ticks, "TSC ticks queue_rq polls for its lone request's end (0: off)");
 #define NBG_POLL_SLOTS   16                       /* slots read per poll */
+
+/* Counters of queue_rq's poll (TSC: in Bochs, emulated instructions), read
+ * with klxd_glue's through the stats parameter; racy increments, a
+ * measurement only (docs/bench-nullblk.md). */
+static struct {
+	u64 lone, hit, miss, tsc;       /* lone polls; ended within poll_ticks or not; time */
+} nbg_st;
+static DEFINE_MUTEX(nbg_backend_lock);    /* klxd_glue_start/stop vs the stats reader */
 
 #define NBG_POOL_ORDER   10                       /* 4 MiB */
 #define NBG_POOL_BYTES   (PAGE_SIZE << NBG_POOL_ORDER)
@@ -197,6 +205,12 @@ static void nbg_poll_end(unsigned int idx, u32 hwtag, bool alone)
 		cpu_relax();
 		klxd_glue_poll_nowait(&nbg_ctx, NBG_POLL_SLOTS);
 	}
+	nbg_st.lone++;
+	if (nbg_gone_from_flight(idx, hwtag))
+		nbg_st.hit++;
+	else
+		nbg_st.miss++;
+	nbg_st.tsc += rdtsc() - t0;
 }
 
 static blk_status_t nbg_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq_queue_data *bd)
@@ -576,6 +590,44 @@ void nbg_start_queues(int disk)
 	mutex_unlock(&nbg_lock);
 }
 
+/* /sys/module/null_blk_glue/parameters/stats: read, the counters since the
+ * last write (any write resets them).  One line, name=value. */
+static int nbg_stats_get(char *buf, const struct kernel_param *kp)
+{
+	struct klxd_glue_stats k;
+
+	(void)kp;
+	mutex_lock(&nbg_backend_lock);
+	klxd_glue_stats(&nbg_ctx, &k, false);
+	mutex_unlock(&nbg_backend_lock);
+	return scnprintf(buf, PAGE_SIZE,
+			 "poll_lone=%llu poll_hit=%llu poll_miss=%llu poll_wait_tsc=%llu glue_send=%llu/%llu rx_rounds=%llu rx_slots=%llu rx_tsc=%llu rx_empty=%llu/%llu rx_yields=%llu rx_naps=%llu ow_runs=%llu ow_msgs=%llu ow_tsc=%llu rx_csw=%llu/%llu bh_msgs=%llu poll=%llu/%llu/%llu\n",
+			 nbg_st.lone, nbg_st.hit, nbg_st.miss, nbg_st.tsc, k.send_n, k.send_tsc,
+			 k.rx_rounds, k.rx_slots, k.rx_tsc, k.rx_empty, k.rx_empty_tsc, k.rx_yields,
+			 k.rx_naps, k.ow_runs, k.ow_msgs, k.ow_tsc, k.rx_nvcsw, k.rx_nivcsw, k.bh_msgs,
+			 k.poll_n, k.poll_slots, k.poll_tsc);
+}
+
+static int nbg_stats_set(const char *val, const struct kernel_param *kp)
+{
+	struct klxd_glue_stats k;
+
+	(void)val;
+	(void)kp;
+	memset(&nbg_st, 0, sizeof(nbg_st));
+	mutex_lock(&nbg_backend_lock);
+	klxd_glue_stats(&nbg_ctx, &k, true);
+	mutex_unlock(&nbg_backend_lock);
+	return 0;
+}
+
+static const struct kernel_param_ops nbg_stats_ops = {
+	.get = nbg_stats_get,
+	.set = nbg_stats_set,
+};
+module_param_cb(stats, &nbg_stats_ops, NULL, 0644);
+MODULE_PARM_DESC(stats, "counters of the completion path (write: reset)");
+
 /* ---- the module ---- */
 
 /* The domain's state from the hypervisor (LXDS_STATE_*), or -errno. */
@@ -612,7 +664,9 @@ static void nbg_starter_fn(struct work_struct *w)
 		WRITE_ONCE(nbg_dead, true);
 		return;
 	}
+	mutex_lock(&nbg_backend_lock);
 	err = klxd_glue_start(&nbg_ctx, domain);
+	mutex_unlock(&nbg_backend_lock);
 	if (err) {
 		pr_err("cannot serve domain %u: %d\n", domain, err);
 		WRITE_ONCE(nbg_dead, true);
@@ -673,8 +727,10 @@ static void __exit nbg_exit(void)
 	mutex_unlock(&nbg_lock);
 	cancel_delayed_work_sync(&nbg_starter);
 	cancel_delayed_work_sync(&nbg_watch);
+	mutex_lock(&nbg_backend_lock);
 	if (nbg_started)
 		klxd_glue_stop(&nbg_ctx);
+	mutex_unlock(&nbg_backend_lock);
 	nbg_mark_dead("glue unloading");
 	mutex_lock(&nbg_lock);
 	nbg_put_disk_locked();
