@@ -58,10 +58,11 @@ bench_all() {  # HOW ROUND CASES
 round=1
 for how in native lxd; do up $how; bench_all $how 1 "$cases1"; down $how; done
 for how in lxd native; do up $how; bench_all $how 2 "$cases2"; down $how; done
-# Not in the table: the LXD with queue_rq polling for a lone request's end
-# (null_blk_glue's poll_ticks, off by default), one in flight only.
+# Not in the table: the LXD with the completion path as before
+# (null_blk_glue's inline_end=0: each nbg_end through klxd_glue's one-way
+# FIFO and its drain work item), for a comparison in the same boot.
 up lxd
-echo 200000 > /sys/module/null_blk_glue/parameters/poll_ticks
-bench_all lxd 3 "randread:4096:1 randwrite:4096:1 seqread:65536:1 seqwrite:65536:1"
+echo 0 > /sys/module/null_blk_glue/parameters/inline_end
+bench_all lxd 3 "$cases1"
 down lxd
 say "done"

@@ -55,16 +55,16 @@ MODULE_PARM_DESC(domain, "id of the null_blk LXD, loaded and not started yet");
  *   inline_end: klxd's receive thread, or a submitter's poll, ends the
  *     request where it reads nbg_end (klxd_glue_set_bh_oneway; nbg_end
  *     does not sleep: bottom halves are off there), instead of a work item
- *     that a kworker runs later.  Read when the glue starts.
+ *     that a kworker runs later (0: as before, for comparison; may be
+ *     switched at any time).
  *   poll_ticks: when queue_rq leaves its request the only one in flight, it
  *     polls the channel for that request's end for up to this many TSC
  *     ticks (in Bochs, emulated instructions) and ends it inline, as
  *     native null_blk does with irqmode=0; past the bound (a slow or dead
- *     domain) the receive thread ends it, or the timeout fails it.  0: off.
+ *     domain) the receive thread ends it, or the timeout fails it.  0: off
+ *     (the default: it was slower, docs/bench-nullblk.md).
  */
 static bool inline_end = true;
-module_param(inline_end, bool, 0444);
-MODULE_PARM_DESC(inline_end, "end requests where nbg_end is received, not in a work item");
 static ulong poll_ticks;                   /* off: see docs/bench-nullblk.md */
 module_param(poll_ticks, ulong, 0644);
 MODULE_PARM_DESC(poll_ticks, "TSC ticks queue_rq polls for its lone request's end (0: off)");
@@ -274,7 +274,7 @@ static blk_status_t nbg_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq
 		return BLK_STS_OK;
 	}
 	/* rq may be ended from here on: only idx and hwtag are used */
-	if (inline_end)
+	if (READ_ONCE(inline_end))
 		nbg_poll_end(idx, hwtag, alone);
 	return BLK_STS_OK;
 }
@@ -590,6 +590,28 @@ void nbg_start_queues(int disk)
 	mutex_unlock(&nbg_lock);
 }
 
+/* inline_end written: klxd_glue told at once (before the start, the
+ * starter tells it). */
+static int nbg_inline_end_set(const char *val, const struct kernel_param *kp)
+{
+	int err = param_set_bool(val, kp);
+
+	if (err)
+		return err;
+	mutex_lock(&nbg_backend_lock);
+	klxd_glue_set_bh_oneway(&nbg_ctx, READ_ONCE(inline_end) ? (int)null_blk_RPC_nbg_end : -1,
+				-1, false);
+	mutex_unlock(&nbg_backend_lock);
+	return 0;
+}
+
+static const struct kernel_param_ops nbg_inline_end_ops = {
+	.set = nbg_inline_end_set,
+	.get = param_get_bool,
+};
+module_param_cb(inline_end, &nbg_inline_end_ops, &inline_end, 0644);
+MODULE_PARM_DESC(inline_end, "end requests where nbg_end is received, not in a work item");
+
 /* /sys/module/null_blk_glue/parameters/stats: read, the counters since the
  * last write (any write resets them).  One line, name=value. */
 static int nbg_stats_get(char *buf, const struct kernel_param *kp)
@@ -666,16 +688,16 @@ static void nbg_starter_fn(struct work_struct *w)
 	}
 	mutex_lock(&nbg_backend_lock);
 	err = klxd_glue_start(&nbg_ctx, domain);
+	/* nbg_end only takes a spinlock, copies and ends a request: safe
+	 * where it is received (bottom halves off) */
+	if (!err && READ_ONCE(inline_end))
+		klxd_glue_set_bh_oneway(&nbg_ctx, (int)null_blk_RPC_nbg_end, -1, false);
 	mutex_unlock(&nbg_backend_lock);
 	if (err) {
 		pr_err("cannot serve domain %u: %d\n", domain, err);
 		WRITE_ONCE(nbg_dead, true);
 		return;
 	}
-	/* nbg_end only takes a spinlock, copies and ends a request: safe
-	 * where it is received (bottom halves off) */
-	if (inline_end)
-		klxd_glue_set_bh_oneway(&nbg_ctx, (int)null_blk_RPC_nbg_end, -1, false);
 	WRITE_ONCE(nbg_started, true);
 	schedule_delayed_work(&nbg_watch, msecs_to_jiffies(100));
 	pr_info("serving domain %u\n", domain);
