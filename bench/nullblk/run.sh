@@ -20,6 +20,8 @@ make -s iso >/dev/null
 . bench/lib.sh
 bench_boot nullblk "linux_cores=1" "lxds.test=lxd-nullblk lxds.nbbench=1" 2400 --may-fail
 mkdir -p build/test-logs && cp "$work/com1.log" build/test-logs/bench-nullblk.log
+# the hypervisor's log has the domain's per-run cost lines (nbg_domain.c)
+cp "$work/com2.log" build/test-logs/bench-nullblk.com2.log
 tr -d '\r' < "$work/com1.log" | grep -qE 'test lxd-nullblk[a-z-]*: done' ||
   { echo "bench: the guest did not finish:" >&2; tail -n 30 "$work/com1.log" >&2; exit 1; }
 

@@ -46,12 +46,23 @@ bench_all() {  # HOW ROUND CASES
   for c in $3; do
     mode=${c%%:*}; rest=${c#*:}; bs=${rest%%:*}; qd=${rest#*:}
     n=$N4K; [ "$bs" = 65536 ] && n=$N64K
+    st=/sys/module/null_blk_glue/parameters/stats
+    if [ "$1" = lxd ]; then echo 0 > $st; fi
     out=$(nbgtool bench /dev/nullb0 "$mode" "$bs" "$qd" "$n" 2>&1) || fail "$1 $c: $out"
     say "BENCH $1 $2 $out"
+    # the completion path's counters for this run (nbg_linux_main.c)
+    if [ "$1" = lxd ]; then say "STATS $2 $c $(cat $st)"; fi
   done
 }
 
 round=1
 for how in native lxd; do up $how; bench_all $how 1 "$cases1"; down $how; done
 for how in lxd native; do up $how; bench_all $how 2 "$cases2"; down $how; done
+# Not in the table: the LXD with the completion path as before
+# (null_blk_glue's inline_end=0: each nbg_end through klxd_glue's one-way
+# FIFO and its drain work item), for a comparison in the same boot.
+up lxd
+echo 0 > /sys/module/null_blk_glue/parameters/inline_end
+bench_all lxd 3 "$cases1"
+down lxd
 say "done"

@@ -34,6 +34,7 @@
 #include <linux/bio.h>
 #include <linux/slab.h>
 #include <linux/mm.h>
+#include <asm/msr.h>
 #include <lxds/hypercall_abi.h>
 
 #include "null_blk_common.h"
@@ -68,6 +69,33 @@ static struct {
 	bool wc, fua;
 	unsigned long bad_submits;
 } nbg = { .disk_id = -1 };
+
+/* What one nbg_submit costs here (TSC: in Bochs, emulated instructions):
+ * the driver's queue_rq, its completion and the nbg_end send, which all
+ * run inside it (irqmode 0 or 1).  Printed when the kind of request (op,
+ * size) changes, so a benchmark's runs get a line each
+ * (docs/bench-nullblk.md); shorter runs (a mixed workload) are not printed:
+ * in Bochs the console costs more than the I/O.  A measurement only. */
+#define NBG_COST_MIN_RUN 64
+static struct {
+	u32 op, bytes;                  /* the kind being counted */
+	u64 n, tsc, end_tsc;            /* submits, ticks in nbg_submit, of which in nbg_end */
+} nbg_cost;
+
+static void nbg_cost_account(u32 op, u32 bytes, u64 ticks)
+{
+	if (nbg_cost.n && (op != nbg_cost.op || bytes != nbg_cost.bytes)) {
+		if (nbg_cost.n >= NBG_COST_MIN_RUN)
+			pr_info("cost: op %u, %u bytes: %llu submits, %llu ticks each in nbg_submit "
+				"(%llu sending nbg_end)\n", nbg_cost.op, nbg_cost.bytes, nbg_cost.n,
+				nbg_cost.tsc / nbg_cost.n, nbg_cost.end_tsc / nbg_cost.n);
+		nbg_cost.n = nbg_cost.tsc = nbg_cost.end_tsc = 0;
+	}
+	nbg_cost.op = op;
+	nbg_cost.bytes = bytes;
+	nbg_cost.n++;
+	nbg_cost.tsc += ticks;
+}
 
 /* The pool: grant 1 (grant 0 is the channel), at its direct-map alias. */
 static int nbg_pool_init(void)
@@ -529,13 +557,16 @@ static struct nbg_slot *nbg_slot_of(struct request *rq)
 void blk_mq_end_request(struct request *rq, blk_status_t error)
 {
 	struct nbg_slot *s = nbg_slot_of(rq);
+	u64 t0;
 
 	if (!s || s->rq != rq || !s->busy) {
 		pr_err("blk_mq_end_request of a request not in flight (%px)\n", rq);
 		return;
 	}
+	t0 = rdtsc();
 	s->busy = false;
 	nbg_end(s->hwtag, error);
+	nbg_cost.end_tsc += rdtsc() - t0;
 #ifdef NBG_HOSTILE
 	nbg_end(s->hwtag, BLK_STS_OK);      /* a replay: Linux must ignore it */
 #endif
@@ -558,6 +589,7 @@ void nbg_submit(u32 hwtag, u32 opf, u64 sector, u32 bytes, u32 len, void *data)
 	struct nbg_slot *s;
 	struct request *rq;
 	blk_status_t st;
+	u64 t0 = rdtsc();
 
 	if (!nbg.set || !nbg.q || hw >= nbg.nr_hw || tag >= nbg.depth ||
 	    (len && (len != bytes || len > nbg.max_sectors * SECTOR_SIZE || !data))) {
@@ -610,4 +642,5 @@ void nbg_submit(u32 hwtag, u32 opf, u64 sector, u32 bytes, u32 len, void *data)
 		nbg_end(hwtag, st == BLK_STS_RESOURCE || st == BLK_STS_DEV_RESOURCE ?
 			BLK_STS_RESOURCE : st);
 	}
+	nbg_cost_account(opf & REQ_OP_MASK, bytes, rdtsc() - t0);
 }

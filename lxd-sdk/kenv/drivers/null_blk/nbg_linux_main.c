@@ -37,6 +37,8 @@
 #include <linux/workqueue.h>
 #include <linux/ctype.h>
 #include <linux/gfp.h>
+#include <linux/sched.h>
+#include <asm/msr.h>
 #include <lxds/hypercall_abi.h>
 
 #include "klxd.h"
@@ -46,6 +48,35 @@
 static uint domain;
 module_param(domain, uint, 0444);
 MODULE_PARM_DESC(domain, "id of the null_blk LXD, loaded and not started yet");
+
+/*
+ * How a completion (nbg_end) reaches its request (docs/lxd-null_blk.md
+ * "Benchmark"):
+ *   inline_end: klxd's receive thread, or a submitter's poll, ends the
+ *     request where it reads nbg_end (klxd_glue_set_bh_oneway; nbg_end
+ *     does not sleep: bottom halves are off there), instead of a work item
+ *     that a kworker runs later (0: as before, for comparison; may be
+ *     switched at any time).
+ *   poll_ticks: when queue_rq leaves its request the only one in flight, it
+ *     polls the channel for that request's end for up to this many TSC
+ *     ticks (in Bochs, emulated instructions) and ends it inline, as
+ *     native null_blk does with irqmode=0; past the bound (a slow or dead
+ *     domain) the receive thread ends it, or the timeout fails it.  0: off
+ *     (the default: it was slower, docs/bench-nullblk.md).
+ */
+static bool inline_end = true;
+static ulong poll_ticks;                   /* off: see docs/bench-nullblk.md */
+module_param(poll_ticks, ulong, 0644);
+MODULE_PARM_DESC(poll_ticks, "TSC ticks queue_rq polls for its lone request's end (0: off)");
+#define NBG_POLL_SLOTS   16                       /* slots read per poll */
+
+/* Counters of queue_rq's poll (TSC: in Bochs, emulated instructions), read
+ * with klxd_glue's through the stats parameter; racy increments, a
+ * measurement only (docs/bench-nullblk.md). */
+static struct {
+	u64 lone, hit, miss, tsc;       /* lone polls; ended within poll_ticks or not; time */
+} nbg_st;
+static DEFINE_MUTEX(nbg_backend_lock);    /* klxd_glue_start/stop vs the stats reader */
 
 #define NBG_POOL_ORDER   10                       /* 4 MiB */
 #define NBG_POOL_BYTES   (PAGE_SIZE << NBG_POOL_ORDER)
@@ -77,6 +108,7 @@ static bool nbg_added;
 
 static DEFINE_SPINLOCK(nbg_flight_lock);  /* the table of requests in flight */
 static struct nbg_inflight nbg_flight[NBG_SLOTS];
+static unsigned int nbg_nflight;          /* entries of nbg_flight with a request */
 static u8 nbg_gen[NBG_SLOTS];
 static bool nbg_dead;
 static atomic_long_t nbg_submitted, nbg_ended, nbg_failed, nbg_refused;
@@ -100,6 +132,7 @@ static struct request *nbg_claim(unsigned int idx, u32 hwtag)
 	if (nbg_flight[idx].rq && (!hwtag || nbg_flight[idx].hwtag == hwtag)) {
 		rq = nbg_flight[idx].rq;
 		nbg_flight[idx].rq = NULL;
+		nbg_nflight--;
 	}
 	spin_unlock_irqrestore(&nbg_flight_lock, flags);
 	return rq;
@@ -144,6 +177,42 @@ static void nbg_watch_fn(struct work_struct *w)
 
 /* ---- the block layer's side ---- */
 
+/* Whether the request queue_rq put in slot idx as hwtag has left the table
+ * (ended, or failed); a later request in the same slot has another hwtag. */
+static bool nbg_gone_from_flight(unsigned int idx, u32 hwtag)
+{
+	return !READ_ONCE(nbg_flight[idx].rq) || READ_ONCE(nbg_flight[idx].hwtag) != hwtag;
+}
+
+/*
+ * queue_rq's wait for its own end, bounded: read the channel (nbg_end is
+ * handled where it is read, inline_end) until the request of slot idx is
+ * ended or poll_ticks pass.  Only when it was alone in flight: with others
+ * in flight their submitters want Linux's core, and one poll suffices to
+ * end what has arrived.  Nothing here trusts the domain: a domain that
+ * never answers costs poll_ticks once per lone request, and then the
+ * receive thread or nbg_timeout deal with it as before.
+ */
+static void nbg_poll_end(unsigned int idx, u32 hwtag, bool alone)
+{
+	u64 budget = READ_ONCE(poll_ticks), t0 = rdtsc();
+
+	klxd_glue_poll_nowait(&nbg_ctx, NBG_POLL_SLOTS);
+	if (!alone || !budget)
+		return;
+	while (!nbg_gone_from_flight(idx, hwtag) && rdtsc() - t0 < budget &&
+	       !klxd_glue_peer_dead(&nbg_ctx)) {
+		cpu_relax();
+		klxd_glue_poll_nowait(&nbg_ctx, NBG_POLL_SLOTS);
+	}
+	nbg_st.lone++;
+	if (nbg_gone_from_flight(idx, hwtag))
+		nbg_st.hit++;
+	else
+		nbg_st.miss++;
+	nbg_st.tsc += rdtsc() - t0;
+}
+
 static blk_status_t nbg_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq_queue_data *bd)
 {
 	struct request *rq = bd->rq;
@@ -151,7 +220,7 @@ static blk_status_t nbg_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq
 	enum req_op op = req_op(rq);
 	u32 bytes = blk_rq_bytes(rq), len = 0, hwtag = 0;
 	unsigned long flags;
-	bool busy;
+	bool busy, alone = false;
 
 	if (READ_ONCE(nbg_dead))
 		return BLK_STS_IOERR;
@@ -186,6 +255,7 @@ static blk_status_t nbg_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq
 		hwtag = hw << 24 | (u32)nbg_gen[idx] << 16 | tag;
 		nbg_flight[idx].rq = rq;
 		nbg_flight[idx].hwtag = hwtag;
+		alone = ++nbg_nflight == 1;
 	}
 	spin_unlock_irqrestore(&nbg_flight_lock, flags);
 	if (busy) {
@@ -201,7 +271,11 @@ static blk_status_t nbg_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq
 			atomic_long_inc(&nbg_failed);
 			blk_mq_end_request(rq, BLK_STS_IOERR);
 		}
+		return BLK_STS_OK;
 	}
+	/* rq may be ended from here on: only idx and hwtag are used */
+	if (READ_ONCE(inline_end))
+		nbg_poll_end(idx, hwtag, alone);
 	return BLK_STS_OK;
 }
 
@@ -516,6 +590,66 @@ void nbg_start_queues(int disk)
 	mutex_unlock(&nbg_lock);
 }
 
+/* inline_end written: klxd_glue told at once (before the start, the
+ * starter tells it). */
+static int nbg_inline_end_set(const char *val, const struct kernel_param *kp)
+{
+	int err = param_set_bool(val, kp);
+
+	if (err)
+		return err;
+	mutex_lock(&nbg_backend_lock);
+	klxd_glue_set_bh_oneway(&nbg_ctx, READ_ONCE(inline_end) ? (int)null_blk_RPC_nbg_end : -1,
+				-1, false);
+	mutex_unlock(&nbg_backend_lock);
+	return 0;
+}
+
+static const struct kernel_param_ops nbg_inline_end_ops = {
+	.set = nbg_inline_end_set,
+	.get = param_get_bool,
+};
+module_param_cb(inline_end, &nbg_inline_end_ops, &inline_end, 0644);
+MODULE_PARM_DESC(inline_end, "end requests where nbg_end is received, not in a work item");
+
+/* /sys/module/null_blk_glue/parameters/stats: read, the counters since the
+ * last write (any write resets them).  One line, name=value. */
+static int nbg_stats_get(char *buf, const struct kernel_param *kp)
+{
+	struct klxd_glue_stats k;
+
+	(void)kp;
+	mutex_lock(&nbg_backend_lock);
+	klxd_glue_stats(&nbg_ctx, &k, false);
+	mutex_unlock(&nbg_backend_lock);
+	return scnprintf(buf, PAGE_SIZE,
+			 "poll_lone=%llu poll_hit=%llu poll_miss=%llu poll_wait_tsc=%llu glue_send=%llu/%llu rx_rounds=%llu rx_slots=%llu rx_tsc=%llu rx_empty=%llu/%llu rx_yields=%llu rx_naps=%llu ow_runs=%llu ow_msgs=%llu ow_tsc=%llu rx_csw=%llu/%llu bh_msgs=%llu poll=%llu/%llu/%llu\n",
+			 nbg_st.lone, nbg_st.hit, nbg_st.miss, nbg_st.tsc, k.send_n, k.send_tsc,
+			 k.rx_rounds, k.rx_slots, k.rx_tsc, k.rx_empty, k.rx_empty_tsc, k.rx_yields,
+			 k.rx_naps, k.ow_runs, k.ow_msgs, k.ow_tsc, k.rx_nvcsw, k.rx_nivcsw, k.bh_msgs,
+			 k.poll_n, k.poll_slots, k.poll_tsc);
+}
+
+static int nbg_stats_set(const char *val, const struct kernel_param *kp)
+{
+	struct klxd_glue_stats k;
+
+	(void)val;
+	(void)kp;
+	memset(&nbg_st, 0, sizeof(nbg_st));
+	mutex_lock(&nbg_backend_lock);
+	klxd_glue_stats(&nbg_ctx, &k, true);
+	mutex_unlock(&nbg_backend_lock);
+	return 0;
+}
+
+static const struct kernel_param_ops nbg_stats_ops = {
+	.get = nbg_stats_get,
+	.set = nbg_stats_set,
+};
+module_param_cb(stats, &nbg_stats_ops, NULL, 0644);
+MODULE_PARM_DESC(stats, "counters of the completion path (write: reset)");
+
 /* ---- the module ---- */
 
 /* The domain's state from the hypervisor (LXDS_STATE_*), or -errno. */
@@ -552,7 +686,13 @@ static void nbg_starter_fn(struct work_struct *w)
 		WRITE_ONCE(nbg_dead, true);
 		return;
 	}
+	mutex_lock(&nbg_backend_lock);
 	err = klxd_glue_start(&nbg_ctx, domain);
+	/* nbg_end only takes a spinlock, copies and ends a request: safe
+	 * where it is received (bottom halves off) */
+	if (!err && READ_ONCE(inline_end))
+		klxd_glue_set_bh_oneway(&nbg_ctx, (int)null_blk_RPC_nbg_end, -1, false);
+	mutex_unlock(&nbg_backend_lock);
 	if (err) {
 		pr_err("cannot serve domain %u: %d\n", domain, err);
 		WRITE_ONCE(nbg_dead, true);
@@ -609,8 +749,10 @@ static void __exit nbg_exit(void)
 	mutex_unlock(&nbg_lock);
 	cancel_delayed_work_sync(&nbg_starter);
 	cancel_delayed_work_sync(&nbg_watch);
+	mutex_lock(&nbg_backend_lock);
 	if (nbg_started)
 		klxd_glue_stop(&nbg_ctx);
+	mutex_unlock(&nbg_backend_lock);
 	nbg_mark_dead("glue unloading");
 	mutex_lock(&nbg_lock);
 	nbg_put_disk_locked();
