@@ -13,7 +13,7 @@ NBG_IDL := $(NBG_DIR)/null_blk.idl
 
 # The kenv unit: null_blk's own files and Makefile (included by our Kbuild),
 # the generated domain side and the blk-mq shim.
-$(KENV_KB)/null_blk/null_blk.o $(KENV_KB)/null_blk/null_blk_glue.o: $(NBG_DIR)/Kbuild \
+$(KENV_KB)/null_blk/null_blk.o $(KENV_KB)/null_blk/null_blk_glue.o &: $(NBG_DIR)/Kbuild \
         $(NBG_DIR)/nbg_domain.c $(NBG_DIR)/glue_license.c $(NBG_IDL) $(HOST_BUILD)/idlc \
         include/lxds/glue.h include/lxds/hypercall_abi.h $(LINUX_STAMP)
 	@rm -rf $(KENV_KB)/null_blk && mkdir -p $(KENV_KB)/null_blk
@@ -29,7 +29,7 @@ KENV_GLUE_null_blk := null_blk
 # null_blk_hostile.lxd: the same, with a shim built with NBG_HOSTILE that
 # tries what a compromised driver would (nbg_domain.c, nbg_hostile_calls);
 # lxdctl inserts the same Linux glue for it (/lib/lxd/null_blk_hostile_glue.ko).
-$(KENV_KB)/null_blk_hostile/null_blk.o $(KENV_KB)/null_blk_hostile/null_blk_glue.o: \
+$(KENV_KB)/null_blk_hostile/null_blk.o $(KENV_KB)/null_blk_hostile/null_blk_glue.o &: \
         $(KENV_KB)/null_blk/null_blk_glue.o
 	@rm -rf $(KENV_KB)/null_blk_hostile && mkdir -p $(KENV_KB)/null_blk_hostile
 	@cp $(KENV_KB)/null_blk/*.[ch] $(KENV_KB)/null_blk/Makefile $(KENV_KB)/null_blk/Kbuild \
