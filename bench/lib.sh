@@ -19,3 +19,19 @@ bench_boot() {
     exit 1
   fi
 }
+
+#   bench_write_section TAG SECTION_FILE OUT
+# puts SECTION_FILE (which starts "<!-- TAG: ..." and ends "<!-- /TAG -->")
+# into OUT in place of the section with the same TAG, or at its end if OUT
+# has none (or does not exist): a benchmark rewrites its own figures and
+# leaves the page's hand-written text as it is.
+bench_write_section() {
+  local tag=$1 sec=$2 out=$3
+  touch "$out"
+  awk -v sec="$sec" -v first="<!-- $tag:" -v last="<!-- /$tag -->" '
+    index($0, first) == 1 { skip = 1; while ((getline l < sec) > 0) print l; done = 1; next }
+    index($0, last) == 1 { skip = 0; next }
+    !skip { print }
+    END { if (!done) { print ""; while ((getline l < sec) > 0) print l } }' "$out" > "$out.new" &&
+  mv "$out.new" "$out"
+}

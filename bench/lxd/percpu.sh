@@ -101,11 +101,5 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
   echo "<!-- /bench-lxd-percpu -->"
 } > "$work/section"
 # replace the section in $out (bench/lxd/run.sh keeps it when it rewrites the rest)
-touch "$out"
-awk -v sec="$work/section" '
-  /^<!-- bench-lxd-percpu:/ { skip = 1; while ((getline l < sec) > 0) print l; done = 1; next }
-  /^<!-- \/bench-lxd-percpu -->/ { skip = 0; next }
-  !skip { print }
-  END { if (!done) { print ""; while ((getline l < sec) > 0) print l } }' "$out" > "$work/out.md"
-cp "$work/out.md" "$out"
+bench_write_section bench-lxd-percpu "$work/section" "$out"
 echo "bench: wrote the section in $out"

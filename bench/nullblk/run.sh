@@ -47,12 +47,17 @@ done
 echo "$table"
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
 {
-  echo "# Benchmark: null_blk native vs in an LXD"
+  echo "<!-- bench-nullblk: written by bench/nullblk/run.sh; the text outside it is by hand -->"
+  echo "## Latest run"
   echo
   echo "Measured $(date -u +%Y-%m-%d) in Bochs 2.7 (corei7_skylake_x, 4 cores, 512 MiB) on"
-  echo "$cpu, $(nproc) vCPUs. Reproduce with \`make bench-nullblk\`; what the"
-  echo "columns mean and where the cost goes: docs/lxd-null_blk.md \"Benchmark\"."
+  echo "$cpu, $(nproc) vCPUs, \`make bench-nullblk\`; instr/I/O: emulated"
+  echo "instructions per I/O. What the columns mean and where the cost goes:"
+  echo "docs/lxd-null_blk.md \"Benchmark\"."
   echo
   echo "$table"
-} > "$out"
-echo "bench: wrote $out"
+  echo "<!-- /bench-nullblk -->"
+} > "$work/section"
+# the page's hand-written text (the analysis, earlier tables) stays
+bench_write_section bench-nullblk "$work/section" "$out"
+echo "bench: wrote the section in $out"
