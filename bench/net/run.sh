@@ -43,7 +43,8 @@ done
 echo "$table"
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
 {
-  echo "# Benchmark: the isolated dummy net driver vs the native one"
+  echo "<!-- bench-net: written by bench/net/run.sh; the text outside it is by hand -->"
+  echo "## Latest run"
   echo
   echo "Measured $(date -u +%Y-%m-%d) in Bochs 2.7 (corei7_skylake_x, 4 cores) on $cpu,"
   echo "$(nproc) vCPUs. Reproduce with \`make bench-net\` (bench/net/run.sh)."
@@ -68,5 +69,8 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
   echo '```'
   tr -d '\r' < "$work/com2.log" | grep -o 'dummy_lxd: stats: .*' || true
   echo '```'
-} > "$out"
-echo "bench-net: wrote $out"
+  echo "<!-- /bench-net -->"
+} > "$work/section"
+# the page's hand-written text (branches' tables, analysis) stays
+bench_write_section bench-net "$work/section" "$out"
+echo "bench-net: wrote the section in $out"
