@@ -55,11 +55,11 @@
 #define KLXD_GLUE_CHECK_MS     200   /* how often the receiver asks if the domain runs */
 #define KLXD_GLUE_SPINS        256   /* empty polls before the receiver sleeps */
 #define KLXD_GLUE_RX_BATCH     64    /* slots read per poll round before yielding */
-/* A lazy receiver's nap while other threads want the core: 1-5 ms.
- * Not shorter: Bochs runs 10 M emulated instructions per emulated second,
- * and a 20-100 us nap cost more in timer interrupts and switches than it
- * saved (a load that never finished within a minute). */
-#define KLXD_GLUE_LAZY_NAP_US  1000
+/* A lazy receiver's nap while other threads want the core is the
+ * module's choice (klxd_glue_set_bh_oneway); 1 ms or more: Bochs runs 10 M
+ * emulated instructions per emulated second, and a 20-100 us nap cost more
+ * in timer interrupts and switches than it saved (a load that never
+ * finished within a minute). */
 /* One-way messages (completions) wait for the drain work in a preallocated
  * FIFO of this many entries, each up to KLXD_GLUE_OW_WORDS payload words
  * (4 slots); longer ones, or any beyond a full FIFO, take the per-message
@@ -120,7 +120,8 @@ struct klxd_glue {
 	 * work item; bh_reply is glue_handle's (unused) reply buffer for them. */
 	spinlock_t rx_spin;
 	int bh_rpc, bh_rpc2;            /* -1: none */
-	bool lazy;                      /* the receiver leaves the core to runnable threads */
+	unsigned int lazy_nap_us;       /* not 0: the receiver naps this long, leaving the
+					 * core to runnable threads */
 	union glue_msg_full bh_reply;
 	struct glue_rx rx;              /* last: it ends in a flexible array */
 };
@@ -354,7 +355,7 @@ static int klxd_glue_send(struct glue_ctx *ctx, struct glue_msg *msg)
 	}
 	/* its completion will come back: a napping receiver polls again
 	 * (unless lazy and sent from a path that polls for it itself) */
-	if (nw->on && READ_ONCE(g->lazy))
+	if (nw->on && READ_ONCE(g->lazy_nap_us))
 		return err;
 	smp_mb();
 	if (READ_ONCE(g->rx_sleeping))
@@ -786,7 +787,7 @@ unsigned int klxd_glue_poll_nowait(struct glue_ctx *ctx, unsigned int budget)
 	return n;
 }
 
-void klxd_glue_set_bh_oneway(struct glue_ctx *ctx, int rpc, int rpc2, bool lazy)
+void klxd_glue_set_bh_oneway(struct glue_ctx *ctx, int rpc, int rpc2, unsigned int lazy_nap_us)
 {
 	struct klxd_glue *g = ctx->backend;
 
@@ -796,7 +797,7 @@ void klxd_glue_set_bh_oneway(struct glue_ctx *ctx, int rpc, int rpc2, bool lazy)
 	g->bh_rpc = rpc;
 	g->bh_rpc2 = rpc2;
 	spin_unlock_bh(&g->rx_spin);
-	WRITE_ONCE(g->lazy, lazy);
+	WRITE_ONCE(g->lazy_nap_us, lazy_nap_us);
 }
 
 /* One poll round: up to KLXD_GLUE_RX_BATCH slots; the number read. */
@@ -838,6 +839,7 @@ static int klxd_glue_rx_main(void *arg)
 	unsigned long next_check = jiffies + msecs_to_jiffies(KLXD_GLUE_CHECK_MS);
 	unsigned int idle = 0;
 	unsigned long sent = 0, now;
+	unsigned int nap;
 
 	while (!kthread_should_stop()) {
 		/* Checked on every turn, so a busy ring cannot postpone it. */
@@ -859,13 +861,14 @@ static int klxd_glue_rx_main(void *arg)
 			sent = now;
 			idle = 0;
 		}
-		if (READ_ONCE(g->lazy) && !READ_ONCE(g->waiting) && !single_task_running()) {
+		nap = READ_ONCE(g->lazy_nap_us);
+		if (nap && !READ_ONCE(g->waiting) && !single_task_running()) {
 			/* Lazy (a module that polls from its send path): other
 			 * threads want this core, and the one sending picks up
 			 * its own completions; a short nap rather than taking
 			 * turns with it. */
 			g->st.rx_lazy_naps++;
-			klxd_glue_rx_nap(g, KLXD_GLUE_LAZY_NAP_US);
+			klxd_glue_rx_nap(g, nap);
 		} else if (++idle < KLXD_GLUE_SPINS || READ_ONCE(g->waiting)) {
 			g->st.rx_yields++;
 			yield();        /* returns at once if nothing else wants the core */

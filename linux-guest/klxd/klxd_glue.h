@@ -68,13 +68,13 @@ void klxd_glue_stats(struct glue_ctx *ctx, struct klxd_glue_stats *out, bool res
  * one-way rpcs may be declared safe to handle there (rpc, rpc2; -1: none;
  * their handlers must not sleep: bottom halves are off); they are then
  * handled at once wherever they are
- * received, by the receive thread too, without a work item.  lazy: the
- * receive thread naps rather than taking turns with other runnable threads
- * when the ring is empty, and one-way sends made under
- * klxd_glue_nowait_begin do not wake it (the sender polls itself).  Call
- * after klxd_glue_start.
+ * received, by the receive thread too, without a work item.  lazy_nap_us
+ * (0: not lazy): the receive thread naps that long (up to 5 times it)
+ * rather than taking turns with other runnable threads when the ring is
+ * empty, and one-way sends made under klxd_glue_nowait_begin do not wake
+ * it (the sender polls itself).  Call after klxd_glue_start.
  */
 unsigned int klxd_glue_poll_nowait(struct glue_ctx *ctx, unsigned int budget);
-void klxd_glue_set_bh_oneway(struct glue_ctx *ctx, int rpc, int rpc2, bool lazy);
+void klxd_glue_set_bh_oneway(struct glue_ctx *ctx, int rpc, int rpc2, unsigned int lazy_nap_us);
 
 #endif

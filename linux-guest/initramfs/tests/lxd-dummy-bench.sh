@@ -82,6 +82,23 @@ lxd_batch() { # LABEL [PARAM=VALUE]
   n=0; while [ -d /sys/class/net/$IF ]; do n=$((n + 1)); [ $n -gt 100 ] && fail "$IF stays"; sleep 0.1; done
 }
 
+# NETBENCH_NAPS=A,B,... (kernel command line): one isolated driver, fast=1,
+# measured with dummy_glue's rx_nap_us set to A, then B, ... (label lxdnapN),
+# between two native rounds (the receive thread's nap, docs/bench-net.md).
+if [ -n "${NETBENCH_NAPS:-}" ]; then
+  native
+  out=$(lxdctl load /lib/lxd/dummy.lxd dummy 2>&1) || fail "load: $out"
+  wait_if
+  for nap in $(echo "$NETBENCH_NAPS" | tr , " "); do
+    echo "$nap" > /sys/module/dummy_glue/parameters/rx_nap_us || fail "rx_nap_us=$nap"
+    rounds "lxdnap$nap"
+  done
+  lxdctl destroy dummy >/dev/null || fail "destroy"
+  n=0; while [ -d /sys/class/net/$IF ]; do n=$((n + 1)); [ $n -gt 100 ] && fail "$IF stays"; sleep 0.1; done
+  native
+  say "bench done"
+  exit 0
+fi
 if [ "${NETBENCH_BATCH:-0}" = 1 ]; then
   native
   lxd_batch lxdone completion_batch=0

@@ -87,6 +87,34 @@ static const struct kernel_param_ops dg_fast_ops = {
 module_param_cb(fast, &dg_fast_ops, &fast, 0644);
 MODULE_PARM_DESC(fast, "ndo_start_xmit sends itself and takes completions when short of slots (0: every packet through the sender thread, completions through a work item)");
 
+/* With fast=1 the sender takes the slots back itself when it runs short,
+ * so the receive thread, which shares Linux's core with it, only needs to
+ * look now and then: each of its naps costs a timer (an emulated APIC
+ * write) and two context switches.  The domain's death is noticed by the
+ * receive thread's check after a nap, so a long nap delays that too. */
+static unsigned int rx_nap_us = 20000;
+
+static int dg_nap_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+	int err = kstrtouint(val, 0, &v);
+
+	if (err)
+		return err;
+	if (v < 1000 || v > 100000)
+		return -ERANGE;
+	WRITE_ONCE(rx_nap_us, v);
+	dg_backend_mode();
+	return 0;
+}
+
+static const struct kernel_param_ops dg_nap_ops = {
+	.set = dg_nap_set,
+	.get = param_get_uint,
+};
+module_param_cb(rx_nap_us, &dg_nap_ops, &rx_nap_us, 0644);
+MODULE_PARM_DESC(rx_nap_us, "with fast=1, the receive thread's nap while the sender runs, in microseconds (1000..100000; it sleeps up to 5 times that)");
+
 #define DG_POOL_ORDER   7                          /* 128 pages: 512 KiB */
 #define DG_POOL_BYTES   (PAGE_SIZE << DG_POOL_ORDER)
 #define DG_SLOT_BYTES   2048u
@@ -180,7 +208,7 @@ static void dg_backend_mode(void)
 	mutex_lock(&dg_stats_lock);
 	if (dg_backend_up)
 		klxd_glue_set_bh_oneway(&dg.ctx, fast ? (int)dummy_RPC_dummy_slots_done : -1, -1,
-					fast);
+					fast ? READ_ONCE(rx_nap_us) : 0);
 	mutex_unlock(&dg_stats_lock);
 }
 

@@ -600,7 +600,7 @@ static int nbg_inline_end_set(const char *val, const struct kernel_param *kp)
 		return err;
 	mutex_lock(&nbg_backend_lock);
 	klxd_glue_set_bh_oneway(&nbg_ctx, READ_ONCE(inline_end) ? (int)null_blk_RPC_nbg_end : -1,
-				-1, false);
+				-1, 0);
 	mutex_unlock(&nbg_backend_lock);
 	return 0;
 }
@@ -691,7 +691,7 @@ static void nbg_starter_fn(struct work_struct *w)
 	/* nbg_end only takes a spinlock, copies and ends a request: safe
 	 * where it is received (bottom halves off) */
 	if (!err && READ_ONCE(inline_end))
-		klxd_glue_set_bh_oneway(&nbg_ctx, (int)null_blk_RPC_nbg_end, -1, false);
+		klxd_glue_set_bh_oneway(&nbg_ctx, (int)null_blk_RPC_nbg_end, -1, 0);
 	mutex_unlock(&nbg_backend_lock);
 	if (err) {
 		pr_err("cannot serve domain %u: %d\n", domain, err);
