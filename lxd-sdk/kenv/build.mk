@@ -117,11 +117,11 @@ $(KENV_KB)/dummy_hostile/dummy.o $(KENV_KB)/dummy_hostile/dummy_glue.o &: $(KENV
 	@rm -f $(KENV_KB)/dummy_hostile/dummy_linux.c
 	$(call kenv_kbuild,dummy_hostile)
 
-# Its crossing list: dummy's, plus the three hooks the patch adds (defined
+# Its crossing list: dummy's, plus the four hooks the patch adds (defined
 # by dummy_hostile.c in the glue object).
-$(KENV_OUT)/dummy_hostile.cross: $(KENV_DIR)/drivers/dummy.cross
+$(KENV_OUT)/dummy_hostile.cross: $(KENV_DIR)/drivers/dummy.cross $(KENV_DIR)/build.mk
 	@mkdir -p $(@D)
-	{ cat $<; printf '%s\n' dummy_hostile_calls dummy_hostile_skb_word dummy_hostile_replay; } >$@
+	{ cat $<; printf '%s\n' dummy_hostile_calls dummy_hostile_skb_word dummy_hostile_replay dummy_hostile_keep; } >$@
 
 # (null_blk's unit, with its IDL glue: drivers/null_blk/build.mk)
 

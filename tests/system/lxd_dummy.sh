@@ -5,7 +5,8 @@
 # ip link, up, address, MAC change, carrier off/on, 2 x 300 packets from
 # nettx counted over rtnetlink; then the domain stopped while a sender is in
 # full flow, a test build that faults after 150 packets, a hostile build
-# whose forged calls must all be refused, and reloads.
+# whose forged calls must all be refused, the same build keeping every
+# pool slot after 200 packets (the sender must finish), and reloads.
 . "$(dirname "$0")/lib/boot.sh"
 
 make -s -C "$ROOT" linux build/lxds.elf >/dev/null ||
@@ -55,6 +56,13 @@ expect "hostile: ip link add of the isolated kind refused" "$T: hostile: ip link
 # given back not in flight (4 forged one by one, 5 in one message with one
 # of them twice, and each of the first 20 packets' slots given back again)
 expect "hostile: Linux counted every refusal" "$T: hostile: Linux: domain [0-9]+ refused: 16 calls by dummy_glue, ([89]|[1-9][0-9]+) messages by the generated glue, 29 slot numbers given back not in flight"
+# a live domain that keeps every pool slot after its 200th packet
+# (dummy_hostile.lxd keep_after=200): the sender finishes, Linux says why
+# its packets are dropped, the domain is still running and is destroyed
+expect_hv "kept slots: the domain keeps every slot from packet 201 on" '^lxd dummy_hostile: dummy hostile: from packet 201 on, every skb and its pool slot kept'
+expect "kept slots: the sender finishes (no hang)" "$T: kept slots: sender exit [01], from [0-9.]+ to [0-9.]+ s: nettx: dummy0: sent [0-9]+ of 2000"
+expect "kept slots: Linux logs that no slot comes back and drops" "$T: kept slots: dmesg: dummy_glue: dummy0: no pool slot came free in 5 s \\(160 in flight\\): dropping packets"
+expect "kept slots: the running domain destroyed as usual" "$T: kept slots: the sender finished, the domain destroyed"
 expect "life cycle: 3 load/destroy cycles leave no glue module" "$T: 3 load/destroy cycles: no glue module left after each destroy"
 expect "hostile: reload and the native dummy work after it" "$T: after the hostile domain: isolated and native dummy carry traffic"
 expect "everything contained and unloaded, pool back" "$T: dummy: native and isolated passed the same script; stop, fault and reload contained"

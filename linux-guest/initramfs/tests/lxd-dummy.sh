@@ -257,6 +257,42 @@ until dmesg | grep -q "dummy_glue: domain $id refused:"; do
 done
 say "hostile: Linux: $(dmesg | sed -n "s/.*dummy_glue: \(domain $id refused: .*\)/\1/p" | tail -n 1)"
 
+# (g2) a live domain that keeps its pool slots: dummy_hostile.lxd with
+# keep_after=200 keeps every skb after its 200th packet, so no slot goes
+# back to Linux, while it goes on running and reading its ring (Linux's
+# watchdog sees it running).  Linux's sender must not hang: once no slot
+# comes back for 5 s its packets are dropped; the domain is destroyed as
+# usual.
+load /lib/lxd/test/dummy_hostile.lxd dummy_hostile completion_batch=32 keep_after=200
+wait_if 60 || fail "kept slots: $IF did not appear"
+n=0
+until lxdctl log | grep -q "dummy hostile: [0-9]* of [0-9]* checked calls refused"; do
+  n=$((n + 1)); [ $n -gt 600 ] && fail "kept slots: the domain did not finish its forged calls in 60 s"
+  sleep 0.1
+done
+run ip link set $IF up || fail "kept slots: up"
+t0=$(cut -d' ' -f1 /proc/uptime)
+nettx send $IF 2000 64 > /tmp/nettx.out 2>&1 &
+tx=$!
+n=0
+while kill -0 $tx 2>/dev/null; do
+  n=$((n + 1))
+  if [ $n -gt 1200 ]; then kill $tx; fail "kept slots: the sender hangs 120 s after it started"; fi
+  sleep 0.1
+done
+wait $tx; rc=$?
+t1=$(cut -d' ' -f1 /proc/uptime)
+say "kept slots: sender exit $rc, from $t0 to $t1 s: $(cat /tmp/nettx.out)"
+lxdctl log | grep -q 'dummy hostile: from packet 201 on, every skb and its pool slot kept' ||
+  fail "kept slots: the domain did not start keeping at packet 201"
+dmesg | grep -q 'dummy_glue: dummy0: no pool slot came free in 5 s' ||
+  fail "kept slots: no log line for the slots that did not come back"
+say "kept slots: dmesg: $(dmesg | grep 'no pool slot came free' | tail -n 1 | sed 's/^\[[^]]*\] //')"
+run lxdctl status dummy_hostile
+printf '%s\n' "$OUT" | grep -q "dummy_hostile': running" || fail "kept slots: the domain is not running"
+destroy dummy_hostile "kept slots"
+say "kept slots: the sender finished, the domain destroyed"
+
 # (h) after the hostile domain: the isolated driver and the native one work
 load /lib/lxd/dummy.lxd dummy
 wait_if 60 || fail "reload 4: $IF did not appear"

@@ -13,7 +13,7 @@
  * pool slot given back twice, and forged completions (dummy_slots_done:
  * slot numbers out of range, never sent, repeated in one message; a count
  * over the bound, a count larger than the message).  Then it goes on
- * serving dummy0.
+ * serving dummy0, or with keep_after=N keeps every packet after the N-th.
  *
  * The domain logs what it could see refused ("dummy hostile: N of N checked
  * calls refused, ..."); dummy_glue counts every refusal and logs the counts
@@ -35,6 +35,28 @@
 
 static int hostile_mode;
 static unsigned int checked, refused, forged;
+
+/* keep_after=N (load parameter): from its N+1-th packet on the driver
+ * keeps every skb, so their pool slots never go back to Linux, while the
+ * domain goes on running and reading its ring (lxd-dummy.sh: Linux's
+ * senders must see drops, not a hang, and the domain is destroyed as
+ * usual). */
+static unsigned int keep_after;
+module_param(keep_after, uint, 0444);
+
+bool dummy_hostile_keep(struct sk_buff *skb);
+bool dummy_hostile_keep(struct sk_buff *skb)
+{
+	static unsigned int packets;
+
+	(void)skb;
+	if (!keep_after || ++packets <= keep_after)
+		return false;
+	if (packets == keep_after + 1)
+		pr_info("dummy hostile: from packet %u on, every skb and its pool slot kept\n",
+			packets);
+	return true;
+}
 
 static const struct net_device_ops hostile_netdev_ops;
 static const struct ethtool_ops hostile_ethtool_ops;
