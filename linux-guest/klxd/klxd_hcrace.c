@@ -25,6 +25,10 @@
  *     place gives a domain whose loaded note says one size and whose heap
  *     is the other whenever the flip lands between the check and the copy.
  *
+ * cpu_writer=1: the writer is another Linux CPU instead (a kthread bound to
+ * an online CPU other than the caller's, flipping the note in a loop): the
+ * issue's own case, Linux's vCPUs racing each other.
+ *
  * Every domain it creates is destroyed, the pool's free bytes must come
  * back, and both heap sizes must have been seen (or the scribbler did not
  * race, and the test proved nothing).  One summary line; the load fails with
@@ -41,12 +45,18 @@
 #include <linux/string.h>
 #include <linux/stddef.h>
 #include <linux/elf.h>
+#include <linux/kthread.h>
+#include <linux/sched.h>
+#include <linux/cpumask.h>
 
 #include <lxds/hypercall_abi.h>
 
 static unsigned int rounds = 200;
 module_param(rounds, uint, 0);
 MODULE_PARM_DESC(rounds, "CREATE calls while the image is rewritten (default 200)");
+static bool cpu_writer;
+module_param(cpu_writer, bool, 0);
+MODULE_PARM_DESC(cpu_writer, "another Linux CPU rewrites the image, not an LXD (needs two online CPUs)");
 
 #define IMG_VA          0x400000ul      /* LXD_IMAGE_BASE: the images' one segment */
 #define IMG_LEN         0x100ul
@@ -121,6 +131,20 @@ static size_t scribbler_code(u8 *c)
 	return n;
 }
 
+/* The Linux writer: flips the note until stopped, on a CPU of its own. */
+static int writer_fn(void *note)
+{
+	u32 *w = note;
+	unsigned long n = 0;
+
+	while (!kthread_should_stop()) {
+		WRITE_ONCE(*w, READ_ONCE(*w) ^ FLIP);
+		if (!(++n & 1023))
+			cond_resched();
+	}
+	return 0;
+}
+
 static long debug_op(u32 id, struct lxds_debug *req, u32 op, u64 addr, u64 len, void *buf)
 {
 	memset(req, 0, sizeof(*req));
@@ -178,7 +202,9 @@ static int __init hcrace_init(void)
 	u64 *note_heap, *bi_heap, free0 = 0, free1 = 0;
 	unsigned int made = 0, refused = 0, bad = 0, seen_a = 0, seen_b = 0, i;
 	long sid = -1, rc;
-	int ret = -EIO;
+	int ret = -EIO, wcpu = -1;
+	struct task_struct *writer = NULL;
+	char who[32] = "an LXD";
 
 	req = kzalloc(sizeof(*req) + sizeof(*info) + 2 * sizeof(u64) + 2 * LXDS_NAME_MAX, GFP_KERNEL);
 	if (!pages || !req) {
@@ -194,23 +220,42 @@ static int __init hcrace_init(void)
 	build_image(img, true, (const u8 []){ 0xf4, 0xeb, 0xfd }, 3);	/* hlt; jmp hlt: never run */
 	build_image(scr, false, code, scribbler_code(code));
 
-	strscpy(name, "hcrace-scribbler", LXDS_NAME_MAX);
-	sid = hc(LXDS_HC_CREATE, virt_to_phys(scr), IMG_LEN, virt_to_phys(name));
-	if (sid < 0) {
-		pr_err("the scribbler was refused: %ld\n", sid);
-		goto out;
+	if (cpu_writer) {
+		wcpu = cpumask_any_but(cpu_online_mask, raw_smp_processor_id());
+		if (wcpu >= nr_cpu_ids) {
+			pr_err("cpu_writer=1 needs a second online CPU\n");
+			goto out;
+		}
+		writer = kthread_create(writer_fn, img + NOTE_DESC_AT, "hcrace-writer");
+		if (IS_ERR(writer)) {
+			pr_err("the writer thread: %ld\n", PTR_ERR(writer));
+			writer = NULL;
+			goto out;
+		}
+		kthread_bind(writer, wcpu);
+		wake_up_process(writer);
+		snprintf(who, sizeof(who), "Linux's CPU %d", wcpu);
+		pr_info("CPU %d flips the image's heap note while CPU %d calls CREATE\n", wcpu,
+			raw_smp_processor_id());
+	} else {
+		strscpy(name, "hcrace-scribbler", LXDS_NAME_MAX);
+		sid = hc(LXDS_HC_CREATE, virt_to_phys(scr), IMG_LEN, virt_to_phys(name));
+		if (sid < 0) {
+			pr_err("the scribbler was refused: %ld\n", sid);
+			goto out;
+		}
+		rc = hc(LXDS_HC_GRANT, sid, virt_to_phys(img), 1);
+		if (rc != LXD_GRANT_VA) {
+			pr_err("granting the image's page to the scribbler: %ld\n", rc);
+			goto out;
+		}
+		rc = hc(LXDS_HC_START, sid, -1ul, 0);
+		if (rc < 0) {
+			pr_err("starting the scribbler: %ld\n", rc);
+			goto out;
+		}
+		pr_info("the scribbler (domain %ld) flips the image's heap note on core %ld\n", sid, rc);
 	}
-	rc = hc(LXDS_HC_GRANT, sid, virt_to_phys(img), 1);
-	if (rc != LXD_GRANT_VA) {
-		pr_err("granting the image's page to the scribbler: %ld\n", rc);
-		goto out;
-	}
-	rc = hc(LXDS_HC_START, sid, -1ul, 0);
-	if (rc < 0) {
-		pr_err("starting the scribbler: %ld\n", rc);
-		goto out;
-	}
-	pr_info("the scribbler (domain %ld) flips the image's heap note on core %ld\n", sid, rc);
 	free0 = pool_free(info);
 	strscpy(name, "hcrace-victim", LXDS_NAME_MAX);
 	for (i = 0; i < rounds; i++) {
@@ -230,14 +275,16 @@ static int __init hcrace_init(void)
 		cond_resched();
 	}
 	free1 = pool_free(info);
-	pr_info("%u CREATE calls while an LXD rewrote the image: %u created (heap 64 KiB %u, 128 KiB %u), "
+	pr_info("%u CREATE calls while %s rewrote the image: %u created (heap 64 KiB %u, 128 KiB %u), "
 		"%u refused; %u inconsistent (checked one image, loaded another); pool free %s\n",
-		rounds, made, seen_a, seen_b, refused, bad, free0 == free1 ? "back" : "NOT back");
+		rounds, who, made, seen_a, seen_b, refused, bad, free0 == free1 ? "back" : "NOT back");
 	if (!seen_a || !seen_b)
 		pr_err("the scribbler never changed the image between calls: this run proved nothing\n");
 	if (!bad && free0 == free1 && seen_a && seen_b)
 		ret = 0;
 out:
+	if (writer)
+		kthread_stop(writer);
 	if (sid >= 0 && hc(LXDS_HC_DESTROY, sid, 0, 0))
 		pr_err("destroying the scribbler failed\n");
 	kfree(req);

@@ -128,6 +128,13 @@ free1=$(pool_free)
 say "hypercall stress: cpu0 $(cat /tmp/s0)/$R rounds, cpu1 $(cat /tmp/s1)/$R rounds; pool free $free1 (before $free0); domains left: $(lxdctl list | grep -c running)"
 [ "$(cat /tmp/s0)" = "$R" ] && [ "$(cat /tmp/s1)" = "$R" ] || fail "a hypercall stress round failed"
 [ "$free1" = "$free0" ] || fail "pool free $free1 after the stress, $free0 before"
+# a hypercall's buffer rewritten by the other Linux CPU during the call:
+# CREATE must check and load one private copy (klxd_hcrace.c, cpu_writer)
+run taskset -c 0 insmod /lib/modules/klxd_hcrace.ko cpu_writer=1 rounds=${SMP_HCRACE:-100}
+hr=$RC
+dmesg | grep 'klxd_hcrace:' | tail -n 2 | while IFS= read -r l; do say "  dmesg: $l"; done
+[ $hr = 0 ] || fail "klxd_hcrace cpu_writer=1: CREATE checked one image and loaded another, or leaked pool"
+rmmod klxd_hcrace 2>/dev/null
 # INIT-SIPI-SIPI from CPU 1 to the hidden cores: dropped by the hypervisor
 run taskset -c 1 insmod /lib/modules/klxd_kattack.ko ipi=2 || fail "klxd_kattack ipi=2"
 dmesg | grep -E 'sent to APIC ID|start-up IPIs' | while IFS= read -r l; do say "  dmesg: $l"; done
