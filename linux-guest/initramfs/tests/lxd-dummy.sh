@@ -226,13 +226,21 @@ destroy dummy "reload 3"
 # it forges what a compromised driver would (bad setups, calls on the
 # registered device, nested rtnl, forged/stale/mistyped references, bad
 # messages, a flood) and sends every completion twice; then it serves on.
+# the hostile build's "N of N checked calls refused" lines in the hypervisor's log
+forged_done() { lxdctl log | grep -c 'dummy hostile: [0-9]* of [0-9]* checked calls refused'; }
+# wait_forged LABEL BEFORE: until the domain just loaded has logged the end of
+# its forged calls (forged_done no longer what it was before the load)
+wait_forged() {
+  n=0
+  while [ "$(forged_done)" = "$2" ]; do
+    n=$((n + 1)); [ $n -gt 600 ] && fail "$1: the domain did not finish its forged calls in 60 s"
+    sleep 0.1
+  done
+}
+f0=$(forged_done)
 load /lib/lxd/test/dummy_hostile.lxd dummy_hostile completion_batch=32
 wait_if 60 || fail "hostile: $IF did not appear"
-n=0
-until lxdctl log | grep -q 'dummy hostile: [0-9]* of [0-9]* checked calls refused'; do
-  n=$((n + 1)); [ $n -gt 600 ] && fail "hostile: the domain did not finish its forged calls in 60 s"
-  sleep 0.1
-done
+wait_forged hostile "$f0"
 say "hostile: domain: $(lxdctl log | sed -n 's/.*dummy hostile: \([0-9]* of [0-9]* checked.*\)/\1/p' | tail -n 1)"
 run ip link set $IF address 02:11:22:33:44:66 || fail "hostile: MAC change"
 run ip link set $IF up || fail "hostile: up"
@@ -263,13 +271,10 @@ say "hostile: Linux: $(dmesg | sed -n "s/.*dummy_glue: \(domain $id refused: .*\
 # watchdog sees it running).  Linux's sender must not hang: once no slot
 # comes back for 5 s its packets are dropped; the domain is destroyed as
 # usual.
+f0=$(forged_done)
 load /lib/lxd/test/dummy_hostile.lxd dummy_hostile completion_batch=32 keep_after=200
 wait_if 60 || fail "kept slots: $IF did not appear"
-n=0
-until lxdctl log | grep -q "dummy hostile: [0-9]* of [0-9]* checked calls refused"; do
-  n=$((n + 1)); [ $n -gt 600 ] && fail "kept slots: the domain did not finish its forged calls in 60 s"
-  sleep 0.1
-done
+wait_forged "kept slots" "$f0"
 run ip link set $IF up || fail "kept slots: up"
 t0=$(cut -d' ' -f1 /proc/uptime)
 nettx send $IF 2000 64 > /tmp/nettx.out 2>&1 &
