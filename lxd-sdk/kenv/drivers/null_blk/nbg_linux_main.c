@@ -590,8 +590,17 @@ void nbg_start_queues(int disk)
 	mutex_unlock(&nbg_lock);
 }
 
-/* inline_end written: klxd_glue told at once (before the start, the
- * starter tells it). */
+/* With nbg_backend_lock held: klxd_glue told what inline_end says (a no-op
+ * before the backend starts; the starter calls it then).  nbg_end only
+ * takes a spinlock, copies and ends a request: safe where it is received
+ * (bottom halves off). */
+static void nbg_backend_mode_locked(void)
+{
+	klxd_glue_set_bh_oneway(&nbg_ctx, READ_ONCE(inline_end) ? (int)null_blk_RPC_nbg_end : -1,
+				-1, 0);
+}
+
+/* inline_end written: klxd_glue told at once. */
 static int nbg_inline_end_set(const char *val, const struct kernel_param *kp)
 {
 	int err = param_set_bool(val, kp);
@@ -599,8 +608,7 @@ static int nbg_inline_end_set(const char *val, const struct kernel_param *kp)
 	if (err)
 		return err;
 	mutex_lock(&nbg_backend_lock);
-	klxd_glue_set_bh_oneway(&nbg_ctx, READ_ONCE(inline_end) ? (int)null_blk_RPC_nbg_end : -1,
-				-1, 0);
+	nbg_backend_mode_locked();
 	mutex_unlock(&nbg_backend_lock);
 	return 0;
 }
@@ -688,10 +696,8 @@ static void nbg_starter_fn(struct work_struct *w)
 	}
 	mutex_lock(&nbg_backend_lock);
 	err = klxd_glue_start(&nbg_ctx, domain);
-	/* nbg_end only takes a spinlock, copies and ends a request: safe
-	 * where it is received (bottom halves off) */
-	if (!err && READ_ONCE(inline_end))
-		klxd_glue_set_bh_oneway(&nbg_ctx, (int)null_blk_RPC_nbg_end, -1, 0);
+	if (!err)
+		nbg_backend_mode_locked();
 	mutex_unlock(&nbg_backend_lock);
 	if (err) {
 		pr_err("cannot serve domain %u: %d\n", domain, err);
