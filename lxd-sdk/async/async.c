@@ -71,17 +71,16 @@ static void async_block(struct async_rt *rt, struct async_thread *self)
 }
 
 /*
- * Runs on the exiting thread's stack; returns the saved stack pointer of
- * the thread to resume, which async_ctx_start switches to.
+ * Runs on the exiting thread's stack.  A thread that never blocked returns
+ * its parent's saved stack pointer to async_ctx_start, which resumes the
+ * parent with a matched ret; otherwise the next thread is resumed from here
+ * by a tail jump (async_ctx_resume) and this does not return.
  */
 static void *async_thread_exit(struct async_rt *rt, struct async_thread *t)
 {
 	struct async_finish *fb = t->fb;
 	struct async_thread *next = t->cont;
-	/* Never blocked: next is the parent still inside async_ctx_start,
-	 * which can return to its caller with a matched ret.  Otherwise tell
-	 * async_ctx_start (bit 0) to resume next with a jmp. */
-	uintptr_t far = next ? 0 : 1;
+	bool never_blocked = next != NULL;  /* next: the parent in async_ctx_start */
 
 	if (--fb->count == 0 && fb->waiter) {
 		/* The scope's owner can go on; run it next if nobody else must. */
@@ -93,13 +92,15 @@ static void *async_thread_exit(struct async_rt *rt, struct async_thread *t)
 	}
 	if (next == NULL)
 		next = async_next_ready(rt);  /* idle hook may run here: t is still ours */
-	/* From here on nothing else runs until the switch in async_ctx_start,
-	 * so the stack we are standing on can go back to the pool already. */
+	/* From here on nothing else runs until the switch, so the stack we are
+	 * standing on can go back to the pool already. */
 	async_san_reset_stack(t);
 	async_pool_put(rt, t);
 	rt->cur = next;
 	async_san_leave(NULL, next);
-	return (void *)((uintptr_t)next->sp | far);
+	if (never_blocked)
+		return next->sp;
+	return async_ctx_resume(next->sp);
 }
 
 static void *async_thread_entry(struct async_thread *t)
@@ -116,6 +117,7 @@ int async_spawn(async_fn fn, void *arg)
 	struct async_rt *rt = async_self;
 	struct async_thread *self = rt->cur;
 	struct async_thread *t = async_pool_get(rt);
+	int rc;
 
 	if (IPC_UNLIKELY(t == NULL))
 		return IPC_ENOMEM;
@@ -126,9 +128,12 @@ int async_spawn(async_fn fn, void *arg)
 	t->cont = self;
 	rt->cur = t;
 	async_san_leave(&self->san_fake_stack, t);
-	async_ctx_start(&self->sp, t->stack_top, async_thread_entry, t);
+	rc = async_ctx_start(&self->sp, t->stack_top, async_thread_entry, t);
+	/* Without sanitizers this is a no-op and the call above is a tail
+	 * jump: a parent resumed after its child blocked goes straight back to
+	 * our caller (why it matters: ctx_x86_64.asm, "Returning 0"). */
 	async_san_arrive(rt, self->san_fake_stack);
-	return 0;
+	return rc;
 }
 
 void async_yield(void)
@@ -145,7 +150,10 @@ void async_await(struct async_wait *w)
 	struct async_rt *rt = async_self;
 	struct async_thread *self = rt->cur;
 
-	while (!w->done) {
+	/* Only async_wake() makes us runnable, after setting done, so one
+	 * block is enough; ending on it lets the switch be a tail jump (no
+	 * ret left to mispredict when we are resumed on another stack). */
+	if (!w->done) {
 		w->thread = self;
 		async_block(rt, self);
 	}
@@ -178,7 +186,10 @@ void async_finish_end(struct async_finish *fb)
 	struct async_thread *self = rt->cur;
 
 	self->fb = fb->outer;
-	while (fb->count != 0) {
+	/* Only the last of the scope's threads to end makes us runnable
+	 * (async_thread_exit), so one block is enough; ending on it lets the
+	 * switch be a tail jump, as in async_await. */
+	if (fb->count != 0) {
 		fb->waiter = self;
 		async_block(rt, self);
 	}

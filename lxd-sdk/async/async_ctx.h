@@ -6,8 +6,12 @@
 #include <lxds/async.h>
 
 void async_ctx_switch(void **save_sp, void *load_sp);
-void async_ctx_start(void **save_sp, void *stack_top, void *(*entry)(struct async_thread *),
-		     struct async_thread *arg);
+/* Does not return (resumes the thread saved at load_sp); declared with a
+ * result so that "return async_ctx_resume(sp);" is a tail jump. */
+void *async_ctx_resume(void *load_sp);
+/* Returns 0 whenever the caller is resumed (see ctx_x86_64.asm). */
+int async_ctx_start(void **save_sp, void *stack_top, void *(*entry)(struct async_thread *),
+		    struct async_thread *arg);
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>

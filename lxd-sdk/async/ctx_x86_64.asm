@@ -23,7 +23,9 @@ section .text
 ; jump_fcontext, which also ends with pop + jmp: 12).
 
 ; void async_ctx_switch(void **save_sp, void *load_sp)
-;   rdi = where to store the current stack pointer, rsi = stack to resume
+;   rdi = where to store the current stack pointer, rsi = stack to resume.
+;   The resumed thread may be parked in async_ctx_start, which returns 0:
+;   eax is cleared for it (see "Returning 0" below).
 global async_ctx_switch
 async_ctx_switch:
 	push rbp
@@ -33,21 +35,39 @@ async_ctx_switch:
 	push r14
 	push r15
 	mov [rdi], rsp
-	mov rsp, rsi
+	mov rdi, rsi            ; and on into async_ctx_resume
+
+; void *async_ctx_resume(void *load_sp): does not return; resumes the thread
+;   whose saved stack pointer is load_sp, abandoning the current stack.  A
+;   thread that ends after it blocked leaves this way (async_thread_exit):
+;   its caller is a tail jump, so no ret is spent on the way out either.
+global async_ctx_resume
+async_ctx_resume:
+	mov rsp, rdi
 	pop r15
 	pop r14
 	pop r13
 	pop r12
 	pop rbx
 	pop rbp
+	xor eax, eax            ; 0 for a thread parked in async_ctx_start
 	pop rcx                 ; the resumed thread's return address:
 	jmp rcx                 ; see "Why jmp" above
 
-; void async_ctx_start(void **save_sp, void *stack_top,
-;                      void *(*entry)(void *), void *arg)
+; int async_ctx_start(void **save_sp, void *stack_top,
+;                     void *(*entry)(void *), void *arg)
 ;   Saves the current thread like async_ctx_switch, then calls entry(arg)
 ;   on the new stack (stack_top is 16-byte aligned).  When entry returns,
 ;   its result is the saved stack pointer of the thread to resume.
+;
+;   Returning 0: however the caller is resumed (by our own tail below, or
+;   by async_ctx_switch when the new thread blocks), it sees 0 in eax.  So
+;   async_spawn can end with "return async_ctx_start(...)", a tail jump:
+;   then the address a resumed parent jumps to is in async_spawn's caller,
+;   and no ret of async_spawn's is left to mispredict after a stack switch
+;   (the return-stack buffer then holds the child's frames, not ours).
+;   That ret cost about 20 TSC ticks per blocking ASYNC on the benchmark
+;   machine (docs/ipc-async.md, issue 17's fourth round).
 ;
 ;   Returning (rather than jumping away from inside entry) matters: when the
 ;   new thread never blocked, the thread to resume is the one that called
@@ -55,9 +75,7 @@ async_ctx_switch:
 ;   the caller - matches a call and the return-stack predictor gets all of
 ;   them right.  That is most of the cost of a non-blocking ASYNC.
 ;   When the thread did block, the thread to resume is some other one, and
-;   entry says so by setting bit 0 of the stack pointer it returns (stack
-;   pointers are 8-byte aligned, so the bit is free): we then resume it
-;   with pop + jmp, like async_ctx_switch.
+;   entry does not return at all: it leaves through async_ctx_resume.
 global async_ctx_start
 async_ctx_start:
 	push rbp
@@ -70,19 +88,15 @@ async_ctx_start:
 	mov rsp, rsi
 	xor ebp, ebp            ; end of the frame-pointer chain for debuggers
 	mov rdi, rcx
-	call rdx
-	btr rax, 0              ; bit 0 set: resume with jmp (see below)
-	mov rsp, rax
+	call rdx                ; returns only if the thread never blocked,
+	mov rsp, rax            ; with our own saved stack pointer
 	pop r15
 	pop r14
 	pop r13
 	pop r12
 	pop rbx
-	pop rbp                 ; (mov and pop leave CF alone)
-	jc .far
+	pop rbp
+	xor eax, eax
 	ret                     ; back to our own caller: matches its call
-.far:
-	pop rcx                 ; another thread: its return address was not
-	jmp rcx                 ; pushed by a call the RSB saw, so do not ret
 
 section .note.GNU-stack noalloc noexec nowrite progbits

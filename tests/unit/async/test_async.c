@@ -300,10 +300,12 @@ static void test_fini_waits_for_stray_asyncs(void **state)
 
 /*
  * Both ways a thread can end: never blocked (async_ctx_start returns to the
- * parent with ret) and blocked first (it resumes another thread with jmp,
- * bit 0 of the returned stack pointer).  Mixed in one scope, many times, so
- * a wrong tag bit or a misaligned resume shows as a crash or a bad trace;
- * callee-saved registers live across the ASYNCs must survive both ways.
+ * parent with ret) and blocked first (it resumes another thread through
+ * async_ctx_resume, a tail jump).  Mixed in one scope, many times, so a
+ * misaligned resume shows as a crash or a bad trace; callee-saved registers
+ * live across the ASYNCs must survive both ways.  ASYNC's result comes from
+ * the assembly on both ways too (eax of whichever path resumed the parent:
+ * async_spawn tail-jumps into async_ctx_start): it must be 0 each time.
  */
 static void test_exit_paths_mixed(void **state)
 {
@@ -317,10 +319,10 @@ static void test_exit_paths_mixed(void **state)
 
 		trace_len = 0;
 		DO_FINISH(
-			ASYNC(mark_arg, &a);          /* returns: ret path */
-			ASYNC(yield_then_mark, &b);   /* blocks: jmp path at its exit */
-			ASYNC(mark_arg, &a);
-			ASYNC(yield_then_mark, &b);
+			assert_int_equal(ASYNC(mark_arg, &a), 0);         /* returns: ret path */
+			assert_int_equal(ASYNC(yield_then_mark, &b), 0);  /* blocks: resumed by a switch */
+			assert_int_equal(ASYNC(mark_arg, &a), 0);
+			assert_int_equal(ASYNC(yield_then_mark, &b), 0);
 			mark('|');
 		);
 		assert_string_equal(trace, "aa|bb");
