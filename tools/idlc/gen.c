@@ -366,6 +366,55 @@ static void gen_proj(struct gen *g, const struct proj *pr)
 
 static void gen_stub_prototypes(struct gen *g);
 
+/* Does v cross as exactly one word of the request (gen_caller_put_param)? */
+static bool is_one_word(const struct var *v)
+{
+	switch (v->ty.kind) {
+	case TY_SCALAR:
+		return !v->ty.ptr;
+	case TY_OBJECT:
+		return !proj_has(v->ty.proj, DIR_IN);
+	case TY_BULK:
+	case TY_FNPTR:
+	case TY_OPAQUE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * For each one-way rpc whose arguments are one word each: where each word
+ * is in the request, so that a caller that must write the message itself
+ * (a packet path that cannot afford the stub, docs/idl.md) follows the IDL
+ * when it changes, and a build check on _NWORDS catches an added argument.
+ * The order is the stub's: one-word arguments, then data (bulk) arguments.
+ */
+static void gen_oneway_words(struct gen *g)
+{
+	const struct module *m = g->m;
+	int i, j, pass, w;
+
+	for (i = 0; i < m->nsigs; i++) {
+		const struct sig *s = m->sigs[i];
+		bool ok = s->at.oneway && !s->is_ptr;
+
+		for (j = 0; ok && j < s->nparams; j++)
+			ok = is_one_word(&s->params[j]);
+		if (!ok)
+			continue;
+		emit(g, "/* %s's request words (one per argument, the stub's order) */\nenum {\n",
+		     s->name);
+		w = 0;
+		for (pass = 0; pass < 2; pass++)
+			for (j = 0; j < s->nparams; j++)
+				if ((s->params[j].ty.kind == TY_BULK) == (pass == 1))
+					emit(g, "\t%s_W_%s_%s = %d,\n", m->name, s->name,
+					     s->params[j].name, w++);
+		emit(g, "\t%s_W_%s_NWORDS = %d\n};\n\n", m->name, s->name, w);
+	}
+}
+
 static void gen_common(struct gen *g)
 {
 	const struct module *m = g->m;
@@ -414,6 +463,7 @@ static void gen_common(struct gen *g)
 			emit(g, "\t%s_POOL_%s = %d,\n", M, m->pools[i]->name, m->pools[i]->id);
 		emit(g, "};\n\n");
 	}
+	gen_oneway_words(g);
 	emit(g, "#define GLUE_DIR_IN   1   /* caller to callee: the request */\n");
 	emit(g, "#define GLUE_DIR_OUT  2   /* callee to caller: the reply */\n\n");
 	emit(g, "/* function pointer types */\n");

@@ -320,6 +320,17 @@ static void test_oneway_calls(void **state)
 	for (i = 0; i < 20000 && __atomic_load_n(&tdriver.kicks, __ATOMIC_ACQUIRE) < 200; i++)
 		usleep(100);
 	assert_int_equal(tdriver.kicks, 200);
+
+	/* A request written by hand at idlc's word positions (tmod_W_drv_kick_*,
+	 * what a packet path uses instead of the stub) is the stub's request. */
+	uint64_t w[tmod_W_drv_kick_NWORDS];
+
+	w[tmod_W_drv_kick_v] = 7;
+	assert_int_equal(raw_call(&linux_ctx, tmod_RPC_drv_kick, CHAN_T_ONEWAY, w,
+				  tmod_W_drv_kick_NWORDS), 0);
+	for (i = 0; i < 20000 && __atomic_load_n(&tdriver.kicks, __ATOMIC_ACQUIRE) < 207; i++)
+		usleep(100);
+	assert_int_equal(tdriver.kicks, 207);
 }
 
 /* --- many callers at once ------------------------------------------------------------ */

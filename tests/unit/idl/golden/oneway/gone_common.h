@@ -25,6 +25,12 @@ enum gone_type {
 	gone_TYPE_gbuf = 1,
 };
 
+/* g_kick's request words (one per argument, the stub's order) */
+enum {
+	gone_W_g_kick_cookie = 0,
+	gone_W_g_kick_NWORDS = 1
+};
+
 #define GLUE_DIR_IN   1   /* caller to callee: the request */
 #define GLUE_DIR_OUT  2   /* callee to caller: the reply */
 
