@@ -28,6 +28,9 @@ wait_if() {
 # rounds LABEL: every configuration once
 rounds() {
   ip link set $IF up || fail "$1: up"
+  # the device as Linux's transmit path sees it (a qdisc, flags): the same
+  # for both drivers, or the comparison is not of the drivers alone
+  say "BENCHDEV $1: $(ip link show $IF | head -n 1) flags=$(cat /sys/class/net/$IF/flags) txqlen=$(cat /sys/class/net/$IF/tx_queue_len)"
   for size in 64 1500; do
     for buf in ${NETBENCH_BUFS:-default 1}; do
       st=/sys/module/dummy_glue/parameters/stats
