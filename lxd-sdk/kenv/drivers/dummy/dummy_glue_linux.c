@@ -11,8 +11,9 @@
  *   - the packet path.  Linux calls ndo_start_xmit with bottom halves off,
  *     where nothing may sleep.  So the device's ndo_start_xmit is ours: it
  *     copies the head into a pool slot and sends the one-way dummy_lxd_xmit
- *     (one 64-byte slot) itself, with klxd_glue's send that never waits
- *     (klxd_glue_nowait_begin); when that cannot go (no pool slot free, the
+ *     (one 64-byte slot, its words written here in the generated stub's
+ *     order) itself, with klxd_glue's send that never waits
+ *     (klxd_glue_try_send_oneway); when that cannot go (no pool slot free, the
  *     ring full, packets already queued) it queues the skb and wakes a
  *     sender thread, which may wait.  Once the head is in the slot and the
  *     message sent, Linux frees its skb (consume_skb, as native dummy does
