@@ -38,7 +38,11 @@ rounds() {
       c0=$(awk '$1 == "ctxt" {print $2}' /proc/stat)
       if [ $buf = default ]; then out=$(nettx send $IF "$N" $size 2>&1); else out=$(nettx send $IF "$N" $size $buf 2>&1); fi
       c1=$(awk '$1 == "ctxt" {print $2}' /proc/stat)
+      # the counters at the run's end, before the last completions and
+      # the receive thread's polls after it (BENCHSTAT: a second later)
+      s1=$([ -r $st ] && cat $st)
       say "BENCH $1 size=$size sndbuf=$buf: $out"
+      [ -n "$s1" ] && say "BENCHSTATRUN $1 size=$size sndbuf=$buf: $s1"
       sleep 1   # the completions of the last packets
       c2=$(awk '$1 == "ctxt" {print $2}' /proc/stat)
       say "BENCHSTAT $1 size=$size sndbuf=$buf: ctxt=$((c1 - c0)) ctxt_after=$((c2 - c1)) $([ -r $st ] && cat $st)"
