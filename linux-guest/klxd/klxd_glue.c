@@ -333,6 +333,28 @@ static int klxd_glue_try_send_msg(struct klxd_glue *g, const struct glue_msg *m)
 	return err;
 }
 
+/* klxd_glue.h: a one-way message of one slot, marshalled by the caller,
+ * onto the ring without waiting (what a one-way stub does between
+ * klxd_glue_nowait_begin and _end, without the bracket). */
+int klxd_glue_try_send_oneway(struct glue_ctx *ctx, struct glue_msg *msg)
+{
+	struct klxd_glue *g = ctx->backend;
+	int err;
+
+	if (!g)
+		return -EPIPE;
+	msg->kind = CHAN_T_ONEWAY;
+	msg->tag = 0;
+	err = klxd_glue_try_send_msg(g, msg);
+	/* as klxd_glue_send: a lazy receiver is not woken (the sender polls) */
+	if (err || READ_ONCE(g->lazy_nap_us))
+		return err;
+	smp_mb();
+	if (READ_ONCE(g->rx_sleeping))
+		wake_up_process(g->rx_task);
+	return 0;
+}
+
 static int klxd_glue_send(struct glue_ctx *ctx, struct glue_msg *msg)
 {
 	struct klxd_glue *g = ctx->backend;

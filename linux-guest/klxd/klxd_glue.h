@@ -46,6 +46,14 @@ bool klxd_glue_domain_destroyed(u32 domain);
 void klxd_glue_nowait_begin(void);
 int klxd_glue_nowait_end(void);
 
+/*
+ * The same for a one-way message the caller marshalled itself (the words a
+ * generated stub would put, in its order): straight onto the ring or not at
+ * all, bottom halves off, no bracket.  0 sent; -EAGAIN the ring is full or
+ * the message longer than a slot (nothing sent); -EPIPE the domain is gone.
+ */
+int klxd_glue_try_send_oneway(struct glue_ctx *ctx, struct glue_msg *msg);
+
 /* Per-stage counters (TSC ticks: in Bochs, emulated instructions), for
  * docs/bench-net.md; racy increments, a measurement only. */
 struct klxd_glue_stats {

@@ -28,6 +28,9 @@ wait_if() {
 # rounds LABEL: every configuration once
 rounds() {
   ip link set $IF up || fail "$1: up"
+  # the device as Linux's transmit path sees it (a qdisc, flags): the same
+  # for both drivers, or the comparison is not of the drivers alone
+  say "BENCHDEV $1: $(ip link show $IF | head -n 1) flags=$(cat /sys/class/net/$IF/flags) txqlen=$(cat /sys/class/net/$IF/tx_queue_len)"
   for size in 64 1500; do
     for buf in ${NETBENCH_BUFS:-default 1}; do
       st=/sys/module/dummy_glue/parameters/stats
@@ -35,7 +38,11 @@ rounds() {
       c0=$(awk '$1 == "ctxt" {print $2}' /proc/stat)
       if [ $buf = default ]; then out=$(nettx send $IF "$N" $size 2>&1); else out=$(nettx send $IF "$N" $size $buf 2>&1); fi
       c1=$(awk '$1 == "ctxt" {print $2}' /proc/stat)
+      # the counters at the run's end, before the last completions and
+      # the receive thread's polls after it (BENCHSTAT: a second later)
+      s1=$([ -r $st ] && cat $st)
       say "BENCH $1 size=$size sndbuf=$buf: $out"
+      [ -n "$s1" ] && say "BENCHSTATRUN $1 size=$size sndbuf=$buf: $s1"
       sleep 1   # the completions of the last packets
       c2=$(awk '$1 == "ctxt" {print $2}' /proc/stat)
       say "BENCHSTAT $1 size=$size sndbuf=$buf: ctxt=$((c1 - c0)) ctxt_after=$((c2 - c1)) $([ -r $st ] && cat $st)"
