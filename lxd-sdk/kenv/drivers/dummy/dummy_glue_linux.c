@@ -414,13 +414,16 @@ static void dg_copy_head(void *dst, const void *src, u32 n)
 		     : "memory");
 }
 
-/* dummy_lxd_xmit's words, as the generated stub (dummy_linux.c) puts them
- * in dummy.idl's order: dev (the reference word), len, protocol, headlen,
- * slot, data (its offset in the pool, bulk<skb_data>).  Written here
- * directly into one message, without the stub's writer (a bounds check per
- * word), its reference-table lookup per packet (d->ref_word) and the
- * nowait bracket.  The domain checks every word as it checks the stub's. */
+/* dummy_lxd_xmit's words, at the positions idlc gives them
+ * (dummy_W_dummy_lxd_xmit_*, dummy_common.h): dev (the reference word), len,
+ * protocol, headlen, slot, data (its offset in the pool, bulk<skb_data>).
+ * Written here directly into one message, without the stub's writer (a
+ * bounds check per word), its reference-table lookup per packet
+ * (d->ref_word) and the nowait bracket.  The domain checks every word as it
+ * checks the stub's.  An argument added to the rpc in dummy.idl changes
+ * _NWORDS and stops this build (dg_xmit_fast's BUILD_BUG_ON). */
 #define DG_XMIT_WORDS 6
+#define DG_W(arg) dummy_W_dummy_lxd_xmit_##arg
 
 /*
  * From dg_start_xmit (bottom halves off): a pool slot, the head copied, the
@@ -465,15 +468,16 @@ static bool dg_xmit_fast(struct sk_buff *skb, struct net_device *dev)
 		return true;
 	}
 	t2 = rdtsc();
+	BUILD_BUG_ON(DG_W(NWORDS) != DG_XMIT_WORDS);
 	glue_msg_init(&req.m, DG_XMIT_WORDS);
 	req.m.rpc = dummy_RPC_dummy_lxd_xmit;
 	req.m.nwords = DG_XMIT_WORDS;
-	req.m.w[0] = word;
-	req.m.w[1] = skb->len;
-	req.m.w[2] = (__force u16)skb->protocol;
-	req.m.w[3] = headlen;
-	req.m.w[4] = (u32)slot;
-	req.m.w[5] = (u64)slot * DG_SLOT_BYTES;     /* data's offset in the pool */
+	req.m.w[DG_W(dev)] = word;
+	req.m.w[DG_W(len)] = skb->len;
+	req.m.w[DG_W(protocol)] = (__force u16)skb->protocol;
+	req.m.w[DG_W(headlen)] = headlen;
+	req.m.w[DG_W(slot)] = (u32)slot;
+	req.m.w[DG_W(data)] = (u64)slot * DG_SLOT_BYTES;   /* its offset in the pool */
 	err = klxd_glue_try_send_oneway(&dg.ctx, &req.m);
 	t3 = rdtsc();
 	if (err == -EAGAIN) {
