@@ -55,14 +55,24 @@ bench_all() {  # HOW ROUND CASES
   done
 }
 
+# lxds.nbquick=1 (NBQUICK=1 make bench-nullblk): the 4 KiB cases only
+quick=0
+if grep -q 'lxds.nbquick=1' /proc/cmdline; then
+  quick=1
+  cases1="randread:4096:1 randwrite:4096:1 randread:4096:16 randwrite:4096:16"
+  cases2="randwrite:4096:16 randread:4096:1 randwrite:4096:1 randread:4096:16"
+fi
+
 round=1
 for how in native lxd; do up $how; bench_all $how 1 "$cases1"; down $how; done
 for how in lxd native; do up $how; bench_all $how 2 "$cases2"; down $how; done
 # Not in the table: the LXD with the completion path as before
 # (null_blk_glue's inline_end=0: each nbg_end through klxd_glue's one-way
 # FIFO and its drain work item), for a comparison in the same boot.
-up lxd
-echo 0 > /sys/module/null_blk_glue/parameters/inline_end
-bench_all lxd 3 "$cases1"
-down lxd
+if [ $quick != 1 ]; then
+  up lxd
+  echo 0 > /sys/module/null_blk_glue/parameters/inline_end
+  bench_all lxd 3 "$cases1"
+  down lxd
+fi
 say "done"
