@@ -497,8 +497,17 @@ int nbg_alloc_tag_set(unsigned int nr_hw_queues, unsigned int queue_depth, unsig
 	nbg_set.queue_depth = min_t(unsigned int, queue_depth, NBG_SLOTS / nr_hw_queues);
 	nbg_set.numa_node = NUMA_NO_NODE;
 	nbg_set.cmd_size = sizeof(struct nbg_pdu);
-	/* queue_rq may sleep (sending waits while the ring is full) */
-	nbg_set.flags = BLK_MQ_F_SHOULD_MERGE | BLK_MQ_F_BLOCKING | (flags & BLK_MQ_F_NO_SCHED);
+	/*
+	 * queue_rq may sleep (sending waits while the ring is full).  No I/O
+	 * scheduler by default, as native null_blk has (its poll queues make
+	 * more than one hardware queue, and then Linux picks none): with one
+	 * queue Linux would pick mq-deadline, and a BLOCKING queue with a
+	 * scheduler runs every request's queue_rq from a kblockd work item,
+	 * not the submitter: a wake-up and two switches more per I/O
+	 * (docs/bench-nullblk.md).  The administrator may still set one.
+	 */
+	nbg_set.flags = BLK_MQ_F_SHOULD_MERGE | BLK_MQ_F_BLOCKING | BLK_MQ_F_NO_SCHED_BY_DEFAULT |
+			(flags & BLK_MQ_F_NO_SCHED);
 	nbg_set.timeout = 5 * HZ;
 	nbg_set.nr_maps = 1;
 	rc = blk_mq_alloc_tag_set(&nbg_set);
