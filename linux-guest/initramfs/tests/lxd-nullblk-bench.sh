@@ -28,6 +28,7 @@ up() {
     lxd) run lxdctl load /lib/lxd/null_blk.lxd $PARAMS || fail "lxdctl load" ;;
   esac
   wait_dev || fail "$1: no /dev/nullb0"
+  say "$1: scheduler $(cat /sys/block/nullb0/queue/scheduler)"
   # the 8 MiB the runs use, written once so that reads find data
   dd if=/dev/zero of=/dev/nullb0 bs=65536 count=128 oflag=direct 2>/dev/null || fail "$1: prefill"
 }
@@ -55,14 +56,37 @@ bench_all() {  # HOW ROUND CASES
   done
 }
 
+# lxds.nbquick=1 (NBQUICK=1 make bench-nullblk): the 4 KiB cases only
+quick=0
+if grep -q 'lxds.nbquick=1' /proc/cmdline; then
+  quick=1
+  cases1="randread:4096:1 randwrite:4096:1 randread:4096:16 randwrite:4096:16"
+  cases2="randwrite:4096:16 randread:4096:1 randwrite:4096:1 randread:4096:16"
+fi
+
 round=1
 for how in native lxd; do up $how; bench_all $how 1 "$cases1"; down $how; done
 for how in lxd native; do up $how; bench_all $how 2 "$cases2"; down $how; done
 # Not in the table: the LXD with the completion path as before
 # (null_blk_glue's inline_end=0: each nbg_end through klxd_glue's one-way
 # FIFO and its drain work item), for a comparison in the same boot.
-up lxd
-echo 0 > /sys/module/null_blk_glue/parameters/inline_end
-bench_all lxd 3 "$cases1"
-down lxd
+if [ $quick = 1 ]; then
+  # quick: instead, the LXD as before the glue chose no scheduler
+  # (mq-deadline: queue_rq from kblockd), and with queue_rq polling for
+  # its lone request's end (poll_ticks)
+  up lxd
+  echo mq-deadline > /sys/block/nullb0/queue/scheduler
+  say "lxd: scheduler $(cat /sys/block/nullb0/queue/scheduler)"
+  bench_all lxd 3 "$cases1"
+  down lxd
+  up lxd
+  echo 200000 > /sys/module/null_blk_glue/parameters/poll_ticks
+  bench_all lxd 4 "randread:4096:1 randwrite:4096:1"
+  down lxd
+else
+  up lxd
+  echo 0 > /sys/module/null_blk_glue/parameters/inline_end
+  bench_all lxd 3 "$cases1"
+  down lxd
+fi
 say "done"

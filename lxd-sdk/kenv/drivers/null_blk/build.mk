@@ -14,11 +14,12 @@ NBG_IDL := $(NBG_DIR)/null_blk.idl
 # The kenv unit: null_blk's own files and Makefile (included by our Kbuild),
 # the generated domain side and the blk-mq shim.
 $(KENV_KB)/null_blk/null_blk.o $(KENV_KB)/null_blk/null_blk_glue.o &: $(NBG_DIR)/Kbuild \
-        $(NBG_DIR)/nbg_domain.c $(NBG_DIR)/glue_license.c $(NBG_IDL) $(HOST_BUILD)/idlc \
-        include/lxds/glue.h include/lxds/hypercall_abi.h $(LINUX_STAMP)
+        $(NBG_DIR)/nbg_domain.c $(NBG_DIR)/nbg_stamps.h $(NBG_DIR)/glue_license.c $(NBG_IDL) \
+        $(HOST_BUILD)/idlc include/lxds/glue.h include/lxds/hypercall_abi.h $(LINUX_STAMP)
 	@rm -rf $(KENV_KB)/null_blk && mkdir -p $(KENV_KB)/null_blk
 	@cp $(LINUX_SRC_DIR)/drivers/block/null_blk/*.[ch] $(LINUX_SRC_DIR)/drivers/block/null_blk/Makefile \
-	    $(NBG_DIR)/Kbuild $(NBG_DIR)/nbg_domain.c $(NBG_DIR)/glue_license.c $(KENV_KB)/null_blk/
+	    $(NBG_DIR)/Kbuild $(NBG_DIR)/nbg_domain.c $(NBG_DIR)/nbg_stamps.h $(NBG_DIR)/glue_license.c \
+	    $(KENV_KB)/null_blk/
 	$(HOST_BUILD)/idlc -o $(KENV_KB)/null_blk $(NBG_IDL)
 	@rm -f $(KENV_KB)/null_blk/null_blk_linux.c
 	$(call kenv_kbuild,null_blk)
@@ -50,7 +51,7 @@ KENV_GLUE_null_blk_hostile   := null_blk
 # glue backend (which calls klxd.ko: its Module.symvers).
 NBG_OUT := $(BUILD)/nbg
 NBG_KO  := $(NBG_OUT)/null_blk_glue.ko
-NBG_LINUX_SRCS := $(NBG_DIR)/nbg_linux_main.c linux-guest/klxd/klxd_glue.c \
+NBG_LINUX_SRCS := $(NBG_DIR)/nbg_linux_main.c $(NBG_DIR)/nbg_stamps.h linux-guest/klxd/klxd_glue.c \
                   linux-guest/klxd/klxd_glue.h linux-guest/klxd/klxd.h lxd-sdk/glue/glue_core.c
 
 $(NBG_KO): $(NBG_LINUX_SRCS) $(NBG_IDL) $(HOST_BUILD)/idlc $(KLXD_KO) include/lxds/glue.h \

@@ -38,6 +38,7 @@
 #include <lxds/hypercall_abi.h>
 
 #include "null_blk_common.h"
+#include "nbg_stamps.h"
 
 int kenv_mem_add_pages(unsigned long start, unsigned long end);
 void *kenv_kva(void *identity);
@@ -48,6 +49,7 @@ struct nbg_slot {
 	struct bio_vec bvec;
 	u32 hwtag;                      /* as Linux sent it: echoed in nbg_end */
 	bool busy;
+	struct nbg_stamps *stamps;      /* this request's, or NULL (nbg_stamps.h) */
 };
 
 static struct {
@@ -564,6 +566,8 @@ void blk_mq_end_request(struct request *rq, blk_status_t error)
 		return;
 	}
 	t0 = rdtsc();
+	if (s->stamps)
+		WRITE_ONCE(s->stamps->dom_end, t0);
 	s->busy = false;
 	nbg_end(s->hwtag, error);
 	nbg_cost.end_tsc += rdtsc() - t0;
@@ -578,6 +582,20 @@ void blk_mq_end_request_batch(struct io_comp_batch *iob)
 
 	while ((rq = rq_list_pop(&iob->req_list)) != NULL)
 		blk_mq_end_request(rq, BLK_STS_OK);
+}
+
+/* The stamps area of slot idx (nbg_stamps.h) if Linux marked it for this
+ * request (a measurement; the data leaves it free), else NULL. */
+static struct nbg_stamps *nbg_stamps_of(unsigned int idx, u32 hwtag, u32 bytes)
+{
+	size_t slot = (size_t)nbg.max_sectors * SECTOR_SIZE;
+	struct nbg_stamps *st;
+
+	if (!nbg.pool || slot != NBG_STAMPS_SLOT_BYTES || bytes > NBG_STAMPS_MAX_LEN ||
+	    (size_t)(idx + 1) * slot > nbg.pool_bytes)
+		return NULL;
+	st = nbg.pool + (size_t)idx * slot + NBG_STAMPS_OFF;
+	return READ_ONCE(st->hwtag) == hwtag ? st : NULL;
 }
 
 /* One request from Linux (null_blk.idl): fill in the tag's request and bio,
@@ -606,6 +624,9 @@ void nbg_submit(u32 hwtag, u32 opf, u64 sector, u32 bytes, u32 len, void *data)
 	}
 	rq = s->rq;
 	s->hwtag = hwtag;
+	s->stamps = nbg_stamps_of(hw * nbg.depth + tag, hwtag, bytes);
+	if (s->stamps)
+		WRITE_ONCE(s->stamps->dom_submit, t0);
 	rq->q = nbg.q;
 	rq->mq_hctx = nbg.hctx[hw];
 	rq->tag = tag;

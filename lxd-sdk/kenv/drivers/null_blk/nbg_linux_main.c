@@ -44,6 +44,7 @@
 #include "klxd.h"
 #include "klxd_glue.h"
 #include "null_blk_common.h"
+#include "nbg_stamps.h"
 
 static uint domain;
 module_param(domain, uint, 0444);
@@ -83,6 +84,29 @@ static DEFINE_MUTEX(nbg_backend_lock);    /* klxd_glue_start/stop vs the stats r
 #define NBG_SLOT_BYTES   (64u * 1024)             /* the largest request */
 #define NBG_SLOTS        (NBG_POOL_BYTES / NBG_SLOT_BYTES)
 #define NBG_MAX_HW       4u
+
+/*
+ * Where one request's time goes (docs/bench-nullblk.md), from TSC stamps
+ * (nbg_stamps.h: both sides stamp the slot's last 64 bytes when the data
+ * leaves them free; in Bochs one count for all cores).  Per request, in
+ * order: pre (queue_rq entered .. nbg_submit about to go), send (the send),
+ * to_dom (sent .. the domain's nbg_submit entered: ring, the domain's poll
+ * and dispatch), dom (the domain from there to its nbg_end send), back (the
+ * domain's send .. Linux's nbg_end entered: ring, Linux's receive thread or
+ * poll), copy (nbg_end's checks and a read's copy), endrq
+ * (blk_mq_end_request, which wakes the waiter), and gap (an end that left
+ * nothing in flight .. the next queue_rq: the waiter running again, user
+ * space, the next system call and the block layer; one in flight only).
+ * Racy sums, a measurement only; requests whose stamps are missing or out
+ * of order are counted in odd and left out.
+ */
+static struct {
+	u64 entry, sent;                  /* queue_rq entered; the send returned */
+} nbg_tr[NBG_SLOTS];
+static u64 nbg_idle_since;                /* the end that left nothing in flight */
+static struct {
+	u64 n, pre, send, to_dom, dom, back, copy, endrq, gap, gap_n, odd;
+} nbg_bd;
 
 struct nbg_inflight {
 	struct request *rq;
@@ -221,7 +245,13 @@ static blk_status_t nbg_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq
 	u32 bytes = blk_rq_bytes(rq), len = 0, hwtag = 0;
 	unsigned long flags;
 	bool busy, alone = false;
+	u64 t_entry = rdtsc(), idle = READ_ONCE(nbg_idle_since);
 
+	if (idle && !READ_ONCE(nbg_nflight) && t_entry > idle) {
+		nbg_bd.gap += t_entry - idle;
+		nbg_bd.gap_n++;
+	}
+	WRITE_ONCE(nbg_idle_since, 0);
 	if (READ_ONCE(nbg_dead))
 		return BLK_STS_IOERR;
 	if (hw >= nbg_nr_hw || tag >= nbg_depth) {
@@ -263,7 +293,17 @@ static blk_status_t nbg_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq
 		return BLK_STS_IOERR;
 	}
 	atomic_long_inc(&nbg_submitted);
+	nbg_tr[idx].entry = t_entry;
+	nbg_tr[idx].sent = 0;
+	if (bytes <= NBG_STAMPS_MAX_LEN) {
+		struct nbg_stamps *st = nbg_slot(idx) + NBG_STAMPS_OFF;
+
+		st->hwtag = hwtag;
+		st->dom_submit = st->dom_end = 0;
+		st->linux_send = rdtsc();
+	}
 	nbg_submit(hwtag, rq->cmd_flags, blk_rq_pos(rq), bytes, len, len ? nbg_slot(idx) : NULL);
+	nbg_tr[idx].sent = rdtsc();     /* may come after the end: then odd */
 	/* died meanwhile (the sweep may have run before the table had it) */
 	if (READ_ONCE(nbg_dead) || !READ_ONCE(nbg_started) || klxd_glue_peer_dead(&nbg_ctx)) {
 		rq = nbg_claim(idx, hwtag);
@@ -305,9 +345,32 @@ static const struct block_device_operations nbg_fops = {
 
 /* ---- the domain's calls (null_blk.idl) ---- */
 
+/* One request's stamps into nbg_bd (t_end: nbg_end entered; t_copy: its
+ * checks and copy done; t_done: blk_mq_end_request returned). */
+static void nbg_breakdown(unsigned int idx, u32 hwtag, u64 lsend, u64 dsub, u64 dend,
+			  u64 t_end, u64 t_copy, u64 t_done)
+{
+	u64 entry = nbg_tr[idx].entry, sent = READ_ONCE(nbg_tr[idx].sent);
+
+	if (!sent || !(entry <= lsend && lsend <= sent && sent <= dsub && dsub <= dend &&
+		       dend <= t_end)) {
+		nbg_bd.odd++;
+		return;
+	}
+	nbg_bd.n++;
+	nbg_bd.pre += lsend - entry;
+	nbg_bd.send += sent - lsend;
+	nbg_bd.to_dom += dsub - sent;
+	nbg_bd.dom += dend - dsub;
+	nbg_bd.back += t_end - dend;
+	nbg_bd.copy += t_copy - t_end;
+	nbg_bd.endrq += t_done - t_copy;
+}
+
 void nbg_end(u32 hwtag, blk_status_t status)
 {
 	unsigned int hw = hwtag >> 24, tag = hwtag & 0xffff, idx = hw * nbg_depth + tag;
+	u64 t_end = rdtsc(), t_copy, lsend = 0, dsub = 0, dend = 0;
 	struct request *rq;
 
 	if (hw >= nbg_nr_hw || tag >= nbg_depth || idx >= NBG_SLOTS ||
@@ -323,6 +386,16 @@ void nbg_end(u32 hwtag, blk_status_t status)
 		blk_mq_requeue_request(rq, true);
 		return;
 	}
+	if (blk_rq_bytes(rq) <= NBG_STAMPS_MAX_LEN) {
+		/* the domain's stamps: counters only (nbg_breakdown checks them) */
+		const struct nbg_stamps *st = nbg_slot(idx) + NBG_STAMPS_OFF;
+
+		if (READ_ONCE(st->hwtag) == hwtag) {
+			lsend = READ_ONCE(st->linux_send);
+			dsub = READ_ONCE(st->dom_submit);
+			dend = READ_ONCE(st->dom_end);
+		}
+	}
 	if (status == BLK_STS_OK && req_op(rq) == REQ_OP_READ) {
 		struct req_iterator iter;
 		struct bio_vec bv;
@@ -336,7 +409,15 @@ void nbg_end(u32 hwtag, blk_status_t status)
 		}
 	}
 	atomic_long_inc(&nbg_ended);
+	t_copy = rdtsc();
 	blk_mq_end_request(rq, status);
+	if (lsend) {
+		u64 t_done = rdtsc();
+
+		nbg_breakdown(idx, hwtag, lsend, dsub, dend, t_end, t_copy, t_done);
+		if (!READ_ONCE(nbg_nflight))
+			WRITE_ONCE(nbg_idle_since, t_done);
+	}
 }
 
 static bool nbg_name_ok(const char *name, const char *prefix)
@@ -416,8 +497,17 @@ int nbg_alloc_tag_set(unsigned int nr_hw_queues, unsigned int queue_depth, unsig
 	nbg_set.queue_depth = min_t(unsigned int, queue_depth, NBG_SLOTS / nr_hw_queues);
 	nbg_set.numa_node = NUMA_NO_NODE;
 	nbg_set.cmd_size = sizeof(struct nbg_pdu);
-	/* queue_rq may sleep (sending waits while the ring is full) */
-	nbg_set.flags = BLK_MQ_F_SHOULD_MERGE | BLK_MQ_F_BLOCKING | (flags & BLK_MQ_F_NO_SCHED);
+	/*
+	 * queue_rq may sleep (sending waits while the ring is full).  No I/O
+	 * scheduler by default, as native null_blk has (its poll queues make
+	 * more than one hardware queue, and then Linux picks none): with one
+	 * queue Linux would pick mq-deadline, and a BLOCKING queue with a
+	 * scheduler runs every request's queue_rq from a kblockd work item,
+	 * not the submitter: a wake-up and two switches more per I/O
+	 * (docs/bench-nullblk.md).  The administrator may still set one.
+	 */
+	nbg_set.flags = BLK_MQ_F_SHOULD_MERGE | BLK_MQ_F_BLOCKING | BLK_MQ_F_NO_SCHED_BY_DEFAULT |
+			(flags & BLK_MQ_F_NO_SCHED);
 	nbg_set.timeout = 5 * HZ;
 	nbg_set.nr_maps = 1;
 	rc = blk_mq_alloc_tag_set(&nbg_set);
@@ -630,7 +720,15 @@ static int nbg_stats_get(char *buf, const struct kernel_param *kp)
 	mutex_lock(&nbg_backend_lock);
 	klxd_glue_stats(&nbg_ctx, &k, false);
 	mutex_unlock(&nbg_backend_lock);
-	return scnprintf(buf, PAGE_SIZE,
+	u64 n = nbg_bd.n ?: 1, gn = nbg_bd.gap_n ?: 1;
+	int len;
+
+	len = scnprintf(buf, PAGE_SIZE,
+			"bd_n=%llu odd=%llu pre=%llu send=%llu to_dom=%llu dom=%llu back=%llu copy=%llu endrq=%llu gap=%llu/%llu ",
+			nbg_bd.n, nbg_bd.odd, nbg_bd.pre / n, nbg_bd.send / n, nbg_bd.to_dom / n,
+			nbg_bd.dom / n, nbg_bd.back / n, nbg_bd.copy / n, nbg_bd.endrq / n,
+			nbg_bd.gap / gn, nbg_bd.gap_n);
+	return len + scnprintf(buf + len, PAGE_SIZE - len,
 			 "poll_lone=%llu poll_hit=%llu poll_miss=%llu poll_wait_tsc=%llu glue_send=%llu/%llu rx_rounds=%llu rx_slots=%llu rx_tsc=%llu rx_empty=%llu/%llu rx_yields=%llu rx_naps=%llu ow_runs=%llu ow_msgs=%llu ow_tsc=%llu rx_csw=%llu/%llu bh_msgs=%llu poll=%llu/%llu/%llu\n",
 			 nbg_st.lone, nbg_st.hit, nbg_st.miss, nbg_st.tsc, k.send_n, k.send_tsc,
 			 k.rx_rounds, k.rx_slots, k.rx_tsc, k.rx_empty, k.rx_empty_tsc, k.rx_yields,
@@ -645,6 +743,8 @@ static int nbg_stats_set(const char *val, const struct kernel_param *kp)
 	(void)val;
 	(void)kp;
 	memset(&nbg_st, 0, sizeof(nbg_st));
+	memset(&nbg_bd, 0, sizeof(nbg_bd));
+	WRITE_ONCE(nbg_idle_since, 0);
 	mutex_lock(&nbg_backend_lock);
 	klxd_glue_stats(&nbg_ctx, &k, true);
 	mutex_unlock(&nbg_backend_lock);
