@@ -309,6 +309,16 @@ int klxd_glue_nowait_end(void)
 	return nw->err;
 }
 
+/* A message went out whose answer will come back: a napping receiver polls
+ * again.  The barrier orders the caller's store (the message, or waiting++)
+ * before reading rx_sleeping, against klxd_glue_rx_nap's opposite pair. */
+static void klxd_glue_wake_rx(struct klxd_glue *g)
+{
+	smp_mb();
+	if (READ_ONCE(g->rx_sleeping))
+		wake_up_process(g->rx_task);
+}
+
 /* A one-way message of one slot straight onto the ring, or -EAGAIN. */
 static int klxd_glue_try_send_msg(struct klxd_glue *g, const struct glue_msg *m)
 {
@@ -349,9 +359,7 @@ int klxd_glue_try_send_oneway(struct glue_ctx *ctx, struct glue_msg *msg)
 	/* as klxd_glue_send: a lazy receiver is not woken (the sender polls) */
 	if (err || READ_ONCE(g->lazy_nap_us))
 		return err;
-	smp_mb();
-	if (READ_ONCE(g->rx_sleeping))
-		wake_up_process(g->rx_task);
+	klxd_glue_wake_rx(g);
 	return 0;
 }
 
@@ -379,9 +387,7 @@ static int klxd_glue_send(struct glue_ctx *ctx, struct glue_msg *msg)
 	 * (unless lazy and sent from a path that polls for it itself) */
 	if (nw->on && READ_ONCE(g->lazy_nap_us))
 		return err;
-	smp_mb();
-	if (READ_ONCE(g->rx_sleeping))
-		wake_up_process(g->rx_task);
+	klxd_glue_wake_rx(g);
 	return err;
 }
 
@@ -518,9 +524,7 @@ static int klxd_glue_call(struct glue_ctx *ctx, struct glue_msg *req, struct glu
 		klxd_glue_release(g, &g->calls[slot]);   /* it did not (fully) go out */
 		return err;
 	}
-	smp_mb();                       /* waiting++ before reading rx_sleeping */
-	if (READ_ONCE(g->rx_sleeping))
-		wake_up_process(g->rx_task);
+	klxd_glue_wake_rx(g);           /* after waiting++ */
 	err = klxd_glue_wait(g, slot, deadline);
 	if (err)
 		return err;

@@ -293,6 +293,7 @@ static blk_status_t nbg_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq
 		return BLK_STS_IOERR;
 	}
 	atomic_long_inc(&nbg_submitted);
+	BUILD_BUG_ON(NBG_SLOT_BYTES != NBG_STAMPS_SLOT_BYTES);   /* where the stamps sit */
 	nbg_tr[idx].entry = t_entry;
 	nbg_tr[idx].sent = 0;
 	if (bytes <= NBG_STAMPS_MAX_LEN) {
@@ -715,13 +716,13 @@ MODULE_PARM_DESC(inline_end, "end requests where nbg_end is received, not in a w
 static int nbg_stats_get(char *buf, const struct kernel_param *kp)
 {
 	struct klxd_glue_stats k;
+	u64 n = nbg_bd.n ?: 1, gn = nbg_bd.gap_n ?: 1;
+	int len;
 
 	(void)kp;
 	mutex_lock(&nbg_backend_lock);
 	klxd_glue_stats(&nbg_ctx, &k, false);
 	mutex_unlock(&nbg_backend_lock);
-	u64 n = nbg_bd.n ?: 1, gn = nbg_bd.gap_n ?: 1;
-	int len;
 
 	len = scnprintf(buf, PAGE_SIZE,
 			"bd_n=%llu odd=%llu pre=%llu send=%llu to_dom=%llu dom=%llu back=%llu copy=%llu endrq=%llu gap=%llu/%llu ",
