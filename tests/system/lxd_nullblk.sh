@@ -31,6 +31,7 @@ else
   fail "native and LXD gave the same results" "native '$(res native)', lxd '$(res lxd)'"
 fi
 expect_hv "lxd: module_init ran in the domain under the glue" '^lxd null_blk: kenv: module_init done'
+expect "lxd: no I/O scheduler by default (as native)" "test $T: lxd: scheduler .*\\[none\\]"
 expect "lxd: Linux made the domain's disk" "dmesg: .*null_blk_glue: domain [0-9]+: /dev/nullb0: [0-9]+ sectors"
 expect "containment: I/O in flight and new I/O fail, no hang" "test $T: after destroy: every writer and reader stopped with an error"
 expect "containment: a new read fails" "test $T: after destroy: a new read fails"

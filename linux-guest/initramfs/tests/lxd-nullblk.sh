@@ -39,6 +39,11 @@ patsum=$(md5sum < /tmp/pattern | cut -d' ' -f1)
 workload() {
   wait_dev 60 || fail "$1: /dev/nullb0 did not appear"
   say "$1: /dev/nullb0: $(cat /sys/block/nullb0/size) sectors, block $(cat /sys/block/nullb0/queue/logical_block_size)"
+  # the isolated disk gets no I/O scheduler by default, as native does (with
+  # one, every queue_rq of its blocking queue went through kblockd)
+  sched=$(cat /sys/block/nullb0/queue/scheduler)
+  say "$1: scheduler $sched"
+  [ "$1" != lxd ] || case "$sched" in *"[none]"*) ;; *) fail "$1: scheduler $sched, not none";; esac
   # a pattern through the page cache, read back after dropping it
   dd if=/tmp/pattern of=/dev/nullb0 bs=65536 conv=fsync 2>/dev/null || fail "$1: dd pattern write"
   echo 3 > /proc/sys/vm/drop_caches
