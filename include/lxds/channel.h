@@ -176,12 +176,17 @@ IPC_INLINE uint16_t chan_hdr_status(uint64_t word)
 /* Writes one message into a slot known to be free, then publishes it. */
 IPC_INLINE void chan_fill(struct chan_msg *s, const struct chan_msg *m)
 {
-	union chan_hdr h = m->hdr;
+	union chan_hdr h;
 	int i;
 
+	/* The header is read field by field, not as one word: callers set
+	 * type and tag with narrow stores just before sending, and a wide
+	 * load of narrow stores still in the store buffer cannot be
+	 * forwarded (a stall of the sender on every message). */
+	h.word = (uint64_t)CHAN_SLOT_READY | (uint64_t)m->hdr.type << 16 |
+		 (uint64_t)m->hdr.tag << 32;
 	for (i = 0; i < CHAN_PAYLOAD_WORDS; i++)
 		s->w[i] = m->w[i];
-	h.status = CHAN_SLOT_READY;
 	/* Release: TSO makes the payload stores above visible before this one. */
 	ipc_store_release64(&s->hdr.word, h.word);
 }
