@@ -53,6 +53,7 @@ int bench_want(const char *only, const char *name);
 void bench_ipc_run(const char *only);   /* groups "rtt", "stream", "calls" */
 void bench_ipc_floor_again(void);
 void bench_turns_run(void);     /* group "turns": side by side, permuted */
+void bench_sweep_run(void);     /* "sweep" (named only): ring size x rx.lazy */
 void bench_async_run(void);
 void bench_boost_run(void);   /* C++ (bench_boost.cpp) */
 

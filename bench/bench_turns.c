@@ -36,6 +36,8 @@
 #define TURNS_DEFAULT     151
 #define TURNS_MAX         1001
 #define TURN_NEAR_FLOOR   400   /* ticks: above, the vCPUs were never near */
+#define TURN_AREAS        22      /* ring areas: one per contender's rings */
+#define TURN_AREA_BYTES   (2 * 512 * 64)   /* the largest: a 512-slot channel */
 
 static uint64_t stream_msgs = 100000;
 
@@ -177,7 +179,10 @@ struct turns {
 	struct chan gra, grb, g64a, g64b, g512a, g512b;
 	struct chan e64a, e64b, e512a, e512b;
 	struct chan lra, lrb;   /* round trip, rx lazy 8 on both sides */
-	void *mem[24];
+	void *mem[TURN_AREAS];         /* the pool: one area per contender's rings */
+	int area[TURN_AREAS];          /* this turn: contender's index -> area */
+	int ahead;                     /* LXDS_BENCH_AHEAD, or -1 */
+	bool fixed_mem;                /* LXDS_BENCH_FIXED_MEM: never move the rings */
 	uint64_t bad;                  /* written by B at the end only */
 	double res[TURNS_MAX][T_COUNT];  /* ticks per round trip, or M msgs/s */
 	int order[TURNS_MAX][T_COUNT];
@@ -322,7 +327,7 @@ static double acall_rtt_a(struct turns *t)
 }
 
 /* Payload of message i: w[k] = i + k; the receiver checks all seven words. */
-static void chan_stream_tx(struct chan *c, unsigned batch, int v1)
+static __attribute__((noinline)) void chan_stream_tx(struct chan *c, unsigned batch, int v1)
 {
 	struct chan_msg m[8];
 	uint64_t i;
@@ -349,7 +354,7 @@ static void chan_stream_tx(struct chan *c, unsigned batch, int v1)
 	}
 }
 
-static double chan_stream_rx(struct chan *c, uint64_t *bad)
+static __attribute__((noinline)) double chan_stream_rx(struct chan *c, uint64_t *bad)
 {
 	struct chan_msg m;
 	uint64_t i, t0 = 0, sum;
@@ -395,21 +400,28 @@ static double plain_stream_rx(struct pend *e, uint64_t *bad)
 	return (double)(TURN_STREAM_MSGS - 1) / ((double)(bench_tscp() - t0) / bench_tsc_ghz) * 1e3;
 }
 
-/* The order of turn n: a Fisher-Yates shuffle both threads compute alike. */
-static void turn_order(int *order, unsigned n)
+static void turns_attach(struct turns *t);
+
+/* A Fisher-Yates shuffle of v[0..n) from seed x (both threads compute alike). */
+static void turn_shuffle(int *v, int n, uint64_t x)
 {
-	uint64_t x = 0x9E3779B97F4A7C15ull * (n + 1);
 	int i;
 
-	for (i = 0; i < T_COUNT; i++)
-		order[i] = i;
-	for (i = T_COUNT - 1; i > 0; i--) {
+	for (i = 0; i < n; i++)
+		v[i] = i;
+	for (i = n - 1; i > 0; i--) {
 		int j, tmp;
 
 		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
 		j = (int)(x % (uint64_t)(i + 1));
-		tmp = order[i]; order[i] = order[j]; order[j] = tmp;
+		tmp = v[i]; v[i] = v[j]; v[j] = tmp;
 	}
+}
+
+/* The order of turn n. */
+static void turn_order(int *order, unsigned n)
+{
+	turn_shuffle(order, T_COUNT, 0x9E3779B97F4A7C15ull * (n + 1));
 }
 
 static void turns_a(void *arg)
@@ -423,6 +435,13 @@ static void turns_a(void *arg)
 	floor_a(TURN_RTT_ITERS * 10);   /* warm-up */
 	for (n = 0; n < t->nturns; n++) {
 		turn_order(t->order[n], n);
+		/* New places for the rings, while B waits between the barriers. */
+		turn_barrier(0);
+		if (!t->fixed_mem) {
+			turn_shuffle(t->area, TURN_AREAS, 0xD1B54A32D192ED03ull * (n + 7));
+			turns_attach(t);
+		}
+		turn_barrier(0);
 		for (i = 0; i < T_COUNT; i++) {
 			int c = t->order[n][i];
 
@@ -470,6 +489,8 @@ static void turns_b(void *arg)
 	floor_b(TURN_RTT_ITERS * 10);
 	for (n = 0; n < t->nturns; n++) {
 		turn_order(order, n);
+		turn_barrier(1);   /* A moves the rings (turns_a) */
+		turn_barrier(1);
 		for (i = 0; i < T_COUNT; i++) {
 			int c = order[i];
 
@@ -508,19 +529,21 @@ static void turns_b(void *arg)
 	t->bad = bad;
 }
 
-static void *turn_alloc(struct turns *t, int i, size_t bytes)
+/* The pool area of contender i this turn, zeroed, for `bytes` of rings. */
+static void *turn_area(struct turns *t, int i, size_t bytes)
 {
-	t->mem[i] = aligned_alloc(IPC_PAGE_SIZE, bytes);
-	if (!t->mem[i])
+	void *m = t->mem[t->area[i]];
+
+	if (bytes > TURN_AREA_BYTES)
 		abort();
-	memset(t->mem[i], 0, bytes);
-	return t->mem[i];
+	memset(m, 0, bytes);
+	return m;
 }
 
 static void turn_chan(struct turns *t, int i, struct chan *a, struct chan *b, uint32_t slots)
 {
 	size_t bytes = chan_mem_size(slots);
-	void *m = turn_alloc(t, i, bytes);
+	void *m = turn_area(t, i, bytes);
 
 	if (chan_mem_init(m, bytes) || chan_attach(a, m, bytes, 0, CHAN_ACCEPT_ALL) ||
 	    chan_attach(b, m, bytes, 1, CHAN_ACCEPT_ALL))
@@ -529,10 +552,11 @@ static void turn_chan(struct turns *t, int i, struct chan *a, struct chan *b, ui
 
 static void turn_plain(struct turns *t, int i, struct pend *tx, struct pend *rx, uint32_t slots)
 {
-	struct pslot *s = turn_alloc(t, i, slots * sizeof(struct pslot));
+	struct pslot *s = turn_area(t, i, slots * sizeof(struct pslot));
 
 	tx->slots = rx->slots = s;
 	tx->mask = rx->mask = slots - 1;
+	tx->pos = rx->pos = 0;
 }
 
 static const char *const regime_name[3] = { "fast", "slow", "disturbed" };
@@ -549,32 +573,28 @@ static int turn_cmp(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
-void bench_turns_run(void)
+/*
+ * Attaches every contender to its area of the pool (t->area[] maps the
+ * contender's index to an area), from scratch: fresh rings, positions 0,
+ * each contender's settings.  Called before the first turn and, unless
+ * LXDS_BENCH_FIXED_MEM is set, at the start of every turn with a new
+ * permutation, so that no contender keeps the memory that happens to sit
+ * best in the caches (where a ring lands moved one 512-slot contender
+ * between 60 and 85 M/s against an identical one, docs/ipc-async.md).
+ */
+static void turns_attach(struct turns *t)
 {
-	struct turns *t = calloc(1, sizeof(*t));
-	const char *env = getenv("LXDS_BENCH_TURNS");
-	double floor_min = 1e30, v[TURNS_MAX];
-	int n, c, regime;
-	char name[96], note[48], grp[40];
-
-	if (!t)
-		abort();
-	t->nturns = env ? atoi(env) : TURNS_DEFAULT;
-	env = getenv("LXDS_BENCH_STREAM");
-	if (env && atol(env) >= 1000)
-		stream_msgs = (uint64_t)atol(env) / 8 * 8;   /* whole batches of 8 */
-	if (t->nturns < 1 || t->nturns > TURNS_MAX)
-		t->nturns = TURNS_DEFAULT;
 	turn_chan(t, 0, &t->ra, &t->rb, 64);
 	turn_chan(t, 1, &t->s64a, &t->s64b, 64);
 	turn_chan(t, 2, &t->s512a, &t->s512b, 512);
 	/* The plain ring's round trip: one 64-slot ring each way. */
 	{
-		struct pslot *s = turn_alloc(t, 3, 2 * 64 * sizeof(struct pslot));
+		struct pslot *s = turn_area(t, 3, 2 * 64 * sizeof(struct pslot));
 
 		t->pa_tx.slots = t->pb_rx.slots = s;
 		t->pb_tx.slots = t->pa_rx.slots = s + 64;
 		t->pa_tx.mask = t->pa_rx.mask = t->pb_tx.mask = t->pb_rx.mask = 63;
+		t->pa_tx.pos = t->pa_rx.pos = t->pb_tx.pos = t->pb_rx.pos = 0;
 	}
 	turn_plain(t, 4, &t->p64tx, &t->p64rx, 64);
 	turn_plain(t, 5, &t->p512tx, &t->p512rx, 512);
@@ -609,17 +629,45 @@ void bench_turns_run(void)
 	chan_set_rx_lazy(&t->e512b, 8);
 	chan_set_rx_lazy(&t->m64b, 8);
 	chan_set_rx_lazy(&t->m512b, 8);
-	env = getenv("LXDS_BENCH_AHEAD");   /* experiments: the sender's look-ahead */
-	if (env) {
-		chan_set_tx_ahead(&t->ra, (uint32_t)atoi(env));
-		chan_set_tx_ahead(&t->rb, (uint32_t)atoi(env));
-		chan_set_tx_ahead(&t->s64a, (uint32_t)atoi(env));
-		chan_set_tx_ahead(&t->s512a, (uint32_t)atoi(env));
-		chan_set_tx_ahead(&t->l64a, (uint32_t)atoi(env));
-		chan_set_tx_ahead(&t->l512a, (uint32_t)atoi(env));
+	if (t->ahead >= 0) {   /* LXDS_BENCH_AHEAD: experiments with the sender's look-ahead */
+		chan_set_tx_ahead(&t->ra, (uint32_t)t->ahead);
+		chan_set_tx_ahead(&t->rb, (uint32_t)t->ahead);
+		chan_set_tx_ahead(&t->s64a, (uint32_t)t->ahead);
+		chan_set_tx_ahead(&t->s512a, (uint32_t)t->ahead);
+		chan_set_tx_ahead(&t->l64a, (uint32_t)t->ahead);
+		chan_set_tx_ahead(&t->l512a, (uint32_t)t->ahead);
 	}
 	chan_set_rx_lazy(&t->l64b, 16);
 	chan_set_rx_lazy(&t->l512b, 32);
+
+}
+
+void bench_turns_run(void)
+{
+	struct turns *t = calloc(1, sizeof(*t));
+	const char *env = getenv("LXDS_BENCH_TURNS");
+	double floor_min = 1e30, v[TURNS_MAX];
+	int n, c, regime;
+	char name[96], note[48], grp[40];
+
+	if (!t)
+		abort();
+	t->nturns = env ? atoi(env) : TURNS_DEFAULT;
+	env = getenv("LXDS_BENCH_STREAM");
+	if (env && atol(env) >= 1000)
+		stream_msgs = (uint64_t)atol(env) / 8 * 8;   /* whole batches of 8 */
+	if (t->nturns < 1 || t->nturns > TURNS_MAX)
+		t->nturns = TURNS_DEFAULT;
+	for (n = 0; n < TURN_AREAS; n++) {
+		t->mem[n] = aligned_alloc(IPC_PAGE_SIZE, TURN_AREA_BYTES);
+		if (!t->mem[n])
+			abort();
+		t->area[n] = n;
+	}
+	env = getenv("LXDS_BENCH_AHEAD");
+	t->ahead = env ? atoi(env) : -1;
+	t->fixed_mem = getenv("LXDS_BENCH_FIXED_MEM") != NULL;
+	turns_attach(t);
 
 	printf("(t) side by side: %d turns of %llu messages per stream, contenders in a new "
 	       "random order each turn\n", t->nturns, (unsigned long long)stream_msgs);
@@ -678,7 +726,278 @@ void bench_turns_run(void)
 			}
 		}
 	}
-	for (n = 0; n < 24; n++)
+	for (n = 0; n < TURN_AREAS; n++)
 		free(t->mem[n]);
 	free(t);
+}
+
+/* --- sweep: ring size x the receiver's freeing, side by side (issue 17) --- */
+
+/* LXDS_BENCH_SWEEP=ends: one end of the lxds channel against a minimal
+ * other end on the same slots, to tell which end costs, and the sender as
+ * it was before chan_fill's header fix.  Columns: the plain ring; the lxds
+ * channel; its sender with the old header load; lxds sender -> minimal
+ * receiver; minimal sender -> lxds receiver; minimal both, on lxds slots. */
+static __attribute__((noinline)) void hyb_plain_tx(struct chan *c)
+{
+	struct chan_ring *r = &c->tx;
+	union chan_hdr h = { .status = CHAN_SLOT_READY, .type = CHAN_T_ONEWAY };
+	uint64_t i;
+	int k;
+
+	for (i = 0; i < TURN_STREAM_MSGS; i++) {
+		struct chan_msg *sl = chan_slot(r);
+
+		while (ipc_load_acquire64(&sl->hdr.word) != 0)
+			ipc_cpu_relax();
+		for (k = 0; k < 7; k++)
+			sl->w[k] = i + k;
+		ipc_store_release64(&sl->hdr.word, h.word);
+		r->pos++;
+	}
+}
+
+/* The lxds sender as it was before chan_fill read the header field by field:
+ * one 8-byte load of a header whose type was just set by a 2-byte store. */
+static __attribute__((noinline)) void hyb_oldfill_tx(struct chan *c)
+{
+	struct chan_ring *r = &c->tx;
+	struct chan_msg m;
+	uint64_t i;
+	int k;
+
+	memset(&m, 0, sizeof(m));
+	for (i = 0; i < TURN_STREAM_MSGS; i++) {
+		struct chan_msg *sl;
+		union chan_hdr h;
+
+		m.hdr.type = CHAN_T_ONEWAY;
+		for (k = 0; k < CHAN_PAYLOAD_WORDS; k++)
+			m.w[k] = i + k;
+		while (!chan_tx_room(r))
+			chan_tx_wait(c);
+		sl = chan_slot(r);
+		h = *(volatile union chan_hdr *)&m.hdr;   /* the old wide load */
+		for (k = 0; k < CHAN_PAYLOAD_WORDS; k++)
+			sl->w[k] = m.w[k];
+		h.status = CHAN_SLOT_READY;
+		ipc_store_release64(&sl->hdr.word, h.word);
+		r->pos++;
+	}
+}
+
+static __attribute__((noinline)) double hyb_plain_rx(struct chan *c, uint64_t *bad)
+{
+	struct chan_ring *r = &c->rx;
+	uint64_t i, t0 = 0, sum, w[7];
+	int k;
+
+	for (i = 0; i < TURN_STREAM_MSGS; i++) {
+		struct chan_msg *sl = chan_slot(r);
+
+		while (ipc_load_acquire64(&sl->hdr.word) == 0)
+			ipc_cpu_relax();
+		for (k = 0; k < 7; k++)
+			w[k] = sl->w[k];
+		ipc_store_release64(&sl->hdr.word, 0);
+		r->pos++;
+		if (i == 0)
+			t0 = bench_tsc();
+		for (sum = 0, k = 0; k < 7; k++)
+			sum += w[k];
+		*bad += (w[0] != i) | (sum != 7 * i + 21);
+	}
+	return (double)(TURN_STREAM_MSGS - 1) / ((double)(bench_tscp() - t0) / bench_tsc_ghz) * 1e3;
+}
+
+/*
+ * `ipc-async-bench DIR sweep` (not part of `make bench`): one-way streams
+ * at every ring size below, the plain ring and the lxds channel with each
+ * rx.lazy, all in one run, in a new order and on newly shuffled memory
+ * every turn, each turn classified by its own floor as in the turns above.
+ * It prints one line per regime and ring size (medians, M msgs/s).
+ */
+#define SW_SIZES       6
+#define SW_LAZIES      5
+#define SW_PER_SIZE    (SW_LAZIES + 1)              /* the plain ring, then each lazy */
+#define SW_N           (1 + SW_SIZES * SW_PER_SIZE)   /* contender 0 is the floor */
+#define SW_AREA_BYTES  (2 * 1024 * 64)
+
+static const uint32_t sw_size[SW_SIZES] = { 32, 64, 128, 256, 512, 1024 };
+static const uint32_t sw_lazy[SW_LAZIES] = { 1, 2, 4, 8, 16 };
+/* LXDS_BENCH_SWEEP=ahead: the sender's look-ahead instead (65536 = half the ring) */
+static const uint32_t sw_ahead[SW_LAZIES] = { 0, 8, 32, 128, 65536 };
+static bool sw_by_ahead, sw_ends;
+
+struct sweep {
+	int nturns;
+	struct chan a[SW_N], b[SW_N];
+	struct pend tx[SW_N], rx[SW_N];
+	void *mem[SW_N];
+	int area[SW_N];
+	uint64_t bad;
+	double res[TURNS_MAX][SW_N];
+};
+
+static uint32_t sw_slots(int c)  { return sw_size[(c - 1) / SW_PER_SIZE]; }
+static bool sw_is_plain(int c)   { return (c - 1) % SW_PER_SIZE == 0; }
+static uint32_t sw_lazy_of(int c) { return sw_lazy[(c - 1) % SW_PER_SIZE - 1]; }
+
+static void sweep_attach(struct sweep *sw)
+{
+	int c;
+
+	for (c = 1; c < SW_N; c++) {
+		uint32_t slots = sw_slots(c);
+		void *m = sw->mem[sw->area[c]];
+		size_t bytes = sw_is_plain(c) ? slots * sizeof(struct pslot) : chan_mem_size(slots);
+
+		memset(m, 0, bytes);
+		if (sw_is_plain(c)) {
+			sw->tx[c].slots = sw->rx[c].slots = m;
+			sw->tx[c].mask = sw->rx[c].mask = slots - 1;
+			sw->tx[c].pos = sw->rx[c].pos = 0;
+			continue;
+		}
+		if (chan_mem_init(m, bytes) || chan_attach(&sw->a[c], m, bytes, 0, CHAN_ACCEPT_ALL) ||
+		    chan_attach(&sw->b[c], m, bytes, 1, CHAN_ACCEPT_ALL))
+			abort();
+		if (sw_by_ahead)
+			chan_set_tx_ahead(&sw->a[c], sw_ahead[(c - 1) % SW_PER_SIZE - 1]);
+		else if (!sw_ends)
+			chan_set_rx_lazy(&sw->b[c], sw_lazy_of(c));
+	}
+}
+
+static void sweep_a(void *arg)
+{
+	struct sweep *sw = arg;
+	int n, i, order[SW_N];
+
+	floor_a(TURN_RTT_ITERS * 10);
+	for (n = 0; n < sw->nturns; n++) {
+		turn_barrier(0);
+		turn_shuffle(sw->area, SW_N, 0xD1B54A32D192ED03ull * (n + 7));
+		sweep_attach(sw);
+		turn_barrier(0);
+		turn_shuffle(order, SW_N, 0x9E3779B97F4A7C15ull * (n + 1));
+		for (i = 0; i < SW_N; i++) {
+			int c = order[i];
+
+			turn_barrier(0);
+			if (c == 0)
+				sw->res[n][0] = floor_a(TURN_RTT_ITERS);
+			else if (sw_is_plain(c))
+				plain_stream_tx(&sw->tx[c]);
+			else if (sw_ends && (c - 1) % SW_PER_SIZE == 2)
+				hyb_oldfill_tx(&sw->a[c]);
+			else if (sw_ends && (c - 1) % SW_PER_SIZE >= 4)
+				hyb_plain_tx(&sw->a[c]);
+			else
+				chan_stream_tx(&sw->a[c], 1, false);
+		}
+	}
+	turn_barrier(0);
+}
+
+static void sweep_b(void *arg)
+{
+	struct sweep *sw = arg;
+	uint64_t bad = 0;
+	int n, i, order[SW_N];
+
+	floor_b(TURN_RTT_ITERS * 10);
+	for (n = 0; n < sw->nturns; n++) {
+		turn_barrier(1);
+		turn_barrier(1);
+		turn_shuffle(order, SW_N, 0x9E3779B97F4A7C15ull * (n + 1));
+		for (i = 0; i < SW_N; i++) {
+			int c = order[i];
+
+			turn_barrier(1);
+			if (c == 0)
+				floor_b(TURN_RTT_ITERS);
+			else if (sw_is_plain(c))
+				sw->res[n][c] = plain_stream_rx(&sw->rx[c], &bad);
+			else if (sw_ends && ((c - 1) % SW_PER_SIZE == 3 || (c - 1) % SW_PER_SIZE == 5))
+				sw->res[n][c] = hyb_plain_rx(&sw->b[c], &bad);
+			else
+				sw->res[n][c] = chan_stream_rx(&sw->b[c], &bad);
+		}
+	}
+	turn_barrier(1);
+	sw->bad = bad;
+}
+
+void bench_sweep_run(void)
+{
+	struct sweep *sw = calloc(1, sizeof(*sw));
+	const char *env = getenv("LXDS_BENCH_TURNS");
+	double floor_min = 1e30, v[TURNS_MAX];
+	int n, c, s, j, regime;
+
+	if (!sw)
+		abort();
+	sw->nturns = env ? atoi(env) : 101;
+	env = getenv("LXDS_BENCH_SWEEP");
+	sw_by_ahead = env && strcmp(env, "ahead") == 0;
+	sw_ends = env && strcmp(env, "ends") == 0;
+	if (sw->nturns < 1 || sw->nturns > TURNS_MAX)
+		sw->nturns = 101;
+	env = getenv("LXDS_BENCH_STREAM");
+	if (env && atol(env) >= 1000)
+		stream_msgs = (uint64_t)atol(env) / 8 * 8;
+	for (c = 0; c < SW_N; c++) {
+		sw->mem[c] = aligned_alloc(IPC_PAGE_SIZE, SW_AREA_BYTES);
+		if (!sw->mem[c])
+			abort();
+	}
+	printf("(s) sweep: %d turns of %llu messages per stream, ring size x %s, new order "
+	       "and new memory each turn\n", sw->nturns, (unsigned long long)stream_msgs,
+	       sw_ends ? "which end" : sw_by_ahead ? "tx.ahead" : "rx.lazy");
+	bench_pair(sweep_a, sweep_b, sw);
+	if (sw->bad) {
+		fprintf(stderr, "bench: %llu messages arrived wrong in the sweep\n",
+			(unsigned long long)sw->bad);
+		exit(1);
+	}
+	for (n = 0; n < sw->nturns; n++)
+		if (sw->res[n][0] < floor_min)
+			floor_min = sw->res[n][0];
+	for (regime = 0; regime < 3; regime++) {
+		int cnt = 0;
+
+		for (n = 0; n < sw->nturns; n++)
+			if (turn_regime(sw->res[n][0], floor_min) == regime)
+				v[cnt++] = sw->res[n][0];
+		if (cnt == 0)
+			continue;
+		printf("  regime %s: %d of %d turns, floor median %.0f ticks; M msgs/s:\n",
+		       regime_name[regime], cnt, sw->nturns, bench_median(v, cnt));
+		printf("    slots   plain");
+		if (sw_ends)
+			printf("    lxds  old-fill  lxds>min  min>lxds  min>min");
+		else for (j = 0; j < SW_LAZIES; j++)
+			if (sw_by_ahead)
+				printf(sw_ahead[j] >= 65536 ? "  ahead/2" : "  ahd %-4u", sw_ahead[j]);
+			else
+				printf("  lazy %-2u", sw_lazy[j]);
+		printf("\n");
+		for (s = 0; s < SW_SIZES; s++) {
+			printf("    %5u", sw_size[s]);
+			for (j = 0; j < SW_PER_SIZE; j++) {
+				int k = 0;
+
+				c = 1 + s * SW_PER_SIZE + j;
+				for (n = 0; n < sw->nturns; n++)
+					if (turn_regime(sw->res[n][0], floor_min) == regime)
+						v[k++] = sw->res[n][c];
+				printf(j == 0 ? " %7.1f" : " %8.1f", bench_median(v, k));
+			}
+			printf("\n");
+		}
+	}
+	for (c = 0; c < SW_N; c++)
+		free(sw->mem[c]);
+	free(sw);
 }

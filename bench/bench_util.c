@@ -174,7 +174,8 @@ int bench_want(const char *only, const char *name)
 	return only == NULL || strcmp(only, name) == 0;
 }
 
-/* Usage: ipc-async-bench [DIR [GROUP]]; GROUP (turns, rtt, stream, calls, async)
+/* Usage: ipc-async-bench [DIR [GROUP]]; GROUP (turns, rtt, stream, calls, async,
+ * or sweep, which runs only when named)
  * runs one group only, for quick experiments; `make bench` runs them all. */
 int main(int argc, char **argv)
 {
@@ -186,6 +187,10 @@ int main(int argc, char **argv)
 	printf("TSC: %.3f GHz (cycles below are TSC ticks)\n", bench_tsc_ghz);
 	if (bench_want(only, "turns"))
 		bench_turns_run();
+	if (only && strcmp(only, "sweep") == 0) {   /* an experiment: named only */
+		bench_sweep_run();
+		return 0;
+	}
 	bench_ipc_run(only);
 	if (bench_want(only, "async")) {
 		bench_async_run();
