@@ -36,7 +36,7 @@
 #define TURNS_DEFAULT     151
 #define TURNS_MAX         1001
 #define TURN_NEAR_FLOOR   400   /* ticks: above, the vCPUs were never near */
-#define TURN_AREAS        22      /* ring areas: one per contender's rings */
+#define TURN_AREAS        23      /* ring areas: one per contender's rings */
 #define TURN_AREA_BYTES   (2 * 512 * 64)   /* the largest: a 512-slot channel */
 
 static uint64_t stream_msgs = 100000;
@@ -115,7 +115,7 @@ static inline void pf_send(struct chan *c, const struct chan_msg *m)
 
 enum {
 	T_FLOOR, T_CHAN_RTT, T_PLAIN_RTT, T_ACALL_RTT,
-	T_V1_RTT, T_NOPF_RTT, T_GRP_RTT, T_LZ_RTT,
+	T_V1_RTT, T_NOPF_RTT, T_GRP_RTT, T_INPL_RTT, T_LZ_RTT,
 	T_CHAN_64, T_PLAIN_64, T_CHAN_512, T_PLAIN_512, T_CHAN_512_B8,
 	T_V1_64, T_V1_512, T_LAZY_64, T_LAZY_512,
 	T_NOPF_64, T_NOPF_512, T_LAZY8_64, T_LAZY8_512,
@@ -127,6 +127,7 @@ static const char *const turn_name[T_COUNT] = {
 	[T_FLOOR]       = "floor: one cache line",
 	[T_CHAN_RTT]    = "lxds channel, 64-byte message",
 	[T_PLAIN_RTT]   = "plain per-slot-flag ring",
+	[T_INPL_RTT]    = "model: reply in the request's slot",
 	[T_ACALL_RTT]   = "async call, 1 outstanding",
 	[T_CHAN_64]     = "lxds channel, 64 slots",
 	[T_PLAIN_64]    = "plain ring, 64 slots",
@@ -162,6 +163,7 @@ struct turns {
 	/* round trips */
 	struct chan ra, rb;            /* 64 slots */
 	struct pend pa_tx, pa_rx, pb_tx, pb_rx;
+	struct pend ia, ib;            /* the in-place model: one 64-slot ring */
 	struct async_rt rt;
 	struct achan ac;
 	struct achan_call calls[1];
@@ -302,6 +304,61 @@ static void plain_rtt_b(struct turns *t, int iters)
 	for (i = 0; i < iters; i++) {
 		pring_recv(&t->pb_rx, w);
 		pring_send(&t->pb_tx, w);
+	}
+}
+
+/*
+ * A model, not a channel: the reply is written into the request's own slot
+ * (full: 0 free, 1 request, 2 reply), so a round trip moves one line there
+ * and back, as the floor does, where two rings (the plain ring, lxds) move
+ * two lines, each once per direction and once back for its next use.
+ */
+static double inpl_rtt_a(struct turns *t, int iters)
+{
+	uint64_t t0 = bench_tsc(), bad = 0, in[7];
+	int i, k;
+
+	for (i = 0; i < iters; i++) {
+		struct pslot *s = &t->ia.slots[t->ia.pos++ & t->ia.mask];
+
+		while (s->full != 0)
+			ipc_cpu_relax();
+		ipc_barrier();
+		for (k = 0; k < 7; k++)
+			s->w[k] = (uint64_t)i + k;
+		ipc_barrier();
+		s->full = 1;
+		while (s->full != 2)
+			ipc_cpu_relax();
+		ipc_barrier();
+		for (k = 0; k < 7; k++)
+			in[k] = s->w[k];
+		ipc_barrier();
+		s->full = 0;
+		bad += in[0] != (uint64_t)i + 1;
+	}
+	if (bad)
+		abort();
+	return (double)(bench_tscp() - t0) / iters;
+}
+
+static void inpl_rtt_b(struct turns *t, int iters)
+{
+	uint64_t w[7];
+	int i, k;
+
+	for (i = 0; i < iters; i++) {
+		struct pslot *s = &t->ib.slots[t->ib.pos++ & t->ib.mask];
+
+		while (s->full != 1)
+			ipc_cpu_relax();
+		ipc_barrier();
+		for (k = 0; k < 7; k++)
+			w[k] = s->w[k] + 1;
+		for (k = 0; k < 7; k++)
+			s->w[k] = w[k];
+		ipc_barrier();
+		s->full = 2;
 	}
 }
 
@@ -452,6 +509,7 @@ static void turns_a(void *arg)
 			case T_V1_RTT:    t->res[n][c] = chan_rtt_a(&t->v1ra, TURN_RTT_ITERS, true); break;
 			case T_NOPF_RTT:  t->res[n][c] = chan_rtt_a(&t->nra, TURN_RTT_ITERS, PF_SEND); break;
 			case T_PLAIN_RTT: t->res[n][c] = plain_rtt_a(t, TURN_RTT_ITERS); break;
+			case T_INPL_RTT:  t->res[n][c] = inpl_rtt_a(t, TURN_RTT_ITERS); break;
 			case T_ACALL_RTT: t->res[n][c] = acall_rtt_a(t); break;
 			case T_CHAN_64:   chan_stream_tx(&t->s64a, 1, false); break;
 			case T_PLAIN_64:  plain_stream_tx(&t->p64tx); break;
@@ -502,6 +560,7 @@ static void turns_b(void *arg)
 			case T_V1_RTT:    chan_rtt_b(&t->v1rb, TURN_RTT_ITERS, true); break;
 			case T_NOPF_RTT:  chan_rtt_b(&t->nrb, TURN_RTT_ITERS, PF_SEND); break;
 			case T_PLAIN_RTT: plain_rtt_b(t, TURN_RTT_ITERS); break;
+			case T_INPL_RTT:  inpl_rtt_b(t, TURN_RTT_ITERS); break;
 			case T_CHAN_64:   t->res[n][c] = chan_stream_rx(&t->s64b, &bad); break;
 			case T_PLAIN_64:  t->res[n][c] = plain_stream_rx(&t->p64rx, &bad); break;
 			case T_CHAN_512:
@@ -597,6 +656,7 @@ static void turns_attach(struct turns *t)
 		t->pa_tx.pos = t->pa_rx.pos = t->pb_tx.pos = t->pb_rx.pos = 0;
 	}
 	turn_plain(t, 4, &t->p64tx, &t->p64rx, 64);
+	turn_plain(t, 22, &t->ia, &t->ib, 64);
 	turn_plain(t, 5, &t->p512tx, &t->p512rx, 512);
 	turn_chan(t, 6, &t->v1ra, &t->v1rb, 64);
 	turn_chan(t, 7, &t->v164a, &t->v164b, 64);
