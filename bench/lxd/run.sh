@@ -45,42 +45,23 @@ for k in 1 4 16; do
 done
 echo "$gtable"
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
-# bench/lxd/percpu.sh's section (several Linux callers) is kept as it is
-percpu=$(sed -n '/^<!-- bench-lxd-percpu:/,/^<!-- \/bench-lxd-percpu -->/p' "$out" 2>/dev/null || true)
 {
-  echo "# Benchmark: Linux <-> LXD round trips"
+  echo "<!-- bench-lxd: latest run, written by bench/lxd/run.sh (make bench-lxd); the text outside it is hand-written -->"
+  echo "## Latest run (\`make bench-lxd\`)"
   echo
   echo "Measured $(date -u +%Y-%m-%d) in Bochs 2.7 (corei7_skylake_x, 4 cores, 10 M emulated"
-  echo "instructions per second) on $cpu, $(nproc) vCPUs. Reproduce with \`make bench-lxd\`."
+  echo "instructions per second) on $cpu, $(nproc) vCPUs; what the columns mean: the"
+  echo "top of this page. Ping (klxd, Linux core 0, echo LXD):"
   echo
   echo "$table"
   echo
-  echo "Linux (klxd's ping, on core 0) sends 64-byte requests over a one-page channel"
-  echo "(32 slots each way) to the echo LXD on its own core, which answers each from"
-  echo "a lightweight thread of the async runtime; klxd checks every reply. Bochs"
-  echo "runs its cores in lock-step, one instruction each per tick, and its TSC counts"
-  echo "ticks, so the middle column is the number of instructions each core executes"
-  echo "per round trip. \"Round trips per emulated second\" uses Linux's calibrated"
-  echo "clock inside Bochs. Neither is a latency on real hardware (the paper's"
-  echo "cross-core figures, and seL4's 834-cycle IPC, are); the batched rows show"
-  echo "how much of a crossing pipelining hides. Linux's clock in Bochs follows wall"
-  echo "time, so the last column also measures how loaded the host was; the"
-  echo "instruction counts do not depend on it."
-  echo
-  echo "## One generated cross-domain call (issue 11 item 6)"
-  echo
-  echo "\`lxd-devbench /dev/lxdecho 800 K\`: K processes each do 8-byte pwrite + pread"
-  echo "rounds on lxdecho, first as an ordinary module (no crossing), then built into"
-  echo "an LXD whose file operations Linux reaches through the generated glue"
-  echo "(lxdecho_glue.ko over klxd; one read or write = one generated call, one slot"
-  echo "each way). The syscall and VFS path is the same in both, so the difference"
-  echo "is one generated crossing; the raw klxd round trip of a 64-byte message is"
-  echo "the ping above with the same number in flight. Emulated instructions per"
-  echo "call (Linux's core), same boot as the table above."
+  echo "One generated cross-domain call (lxd-devbench on lxdecho, module vs LXD, same boot):"
   echo
   echo "$gtable"
   [ -z "$devfail" ] || echo "$devfail"
-  [ -z "$percpu" ] || printf '\n%s\n' "$percpu"
-} > "$out"
-echo "bench: wrote $out"
+  echo "<!-- /bench-lxd -->"
+} > "$work/section"
+# the page's hand-written text (earlier runs, A/B tables) and bench/lxd/percpu.sh's section stay
+bench_write_section bench-lxd "$work/section" "$out"
+echo "bench: wrote the section in $out"
 [ -z "$devfail" ]
