@@ -384,7 +384,10 @@ IPC_INLINE void chan_rx_release(struct chan *c)
 IPC_INLINE int chan_try_recv(struct chan *c, struct chan_msg *out)
 {
 	struct chan_ring *r = &c->rx;
-	struct chan_msg *s = chan_slot(r);
+	/* pos in a local: the stores to *out and to the slot may alias *r as
+	 * far as the compiler knows, and would make it reload pos after them. */
+	const uint64_t pos = r->pos;
+	struct chan_msg *s = &r->slots[pos & r->mask];
 	union chan_hdr h;
 	int i;
 
@@ -400,14 +403,14 @@ IPC_INLINE int chan_try_recv(struct chan *c, struct chan_msg *out)
 	for (i = 0; i < CHAN_PAYLOAD_WORDS; i++)
 		out->w[i] = s->w[i];
 	out->hdr = h;
-	r->pos++;
+	r->pos = pos + 1;
 	if (r->lazy <= 1) {
 		/* Eager (the default): free now, as the slot was just read.
 		 * Release: the payload loads above are older than this store,
 		 * and TSO never moves a store ahead of an older load. */
 		ipc_store_release64(&s->hdr.word, 0);
-		r->freed = r->pos;
-	} else if (r->pos - r->freed >= r->lazy) {
+		r->freed = pos + 1;
+	} else if (pos + 1 - r->freed >= r->lazy) {
 		chan_rx_release(c);
 	}
 	if (IPC_UNLIKELY(!chan_hdr_valid(r, h))) {
