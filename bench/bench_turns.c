@@ -36,7 +36,7 @@
 #define TURNS_DEFAULT     151
 #define TURNS_MAX         1001
 #define TURN_NEAR_FLOOR   400   /* ticks: above, the vCPUs were never near */
-#define TURN_AREAS        23      /* ring areas: one per contender's rings */
+#define TURN_AREAS        25      /* ring areas: one per contender's rings */
 #define TURN_AREA_BYTES   (2 * 512 * 64)   /* the largest: a 512-slot channel */
 
 static uint64_t stream_msgs = 100000;
@@ -115,7 +115,7 @@ static inline void pf_send(struct chan *c, const struct chan_msg *m)
 
 enum {
 	T_FLOOR, T_CHAN_RTT, T_PLAIN_RTT, T_ACALL_RTT,
-	T_V1_RTT, T_NOPF_RTT, T_GRP_RTT, T_INPL_RTT, T_LZ_RTT,
+	T_V1_RTT, T_NOPF_RTT, T_GRP_RTT, T_INPL_RTT, T_MINB_RTT, T_MINA_RTT, T_LZ_RTT,
 	T_CHAN_64, T_PLAIN_64, T_CHAN_512, T_PLAIN_512, T_CHAN_512_B8,
 	T_V1_64, T_V1_512, T_LAZY_64, T_LAZY_512,
 	T_NOPF_64, T_NOPF_512, T_LAZY8_64, T_LAZY8_512,
@@ -128,6 +128,8 @@ static const char *const turn_name[T_COUNT] = {
 	[T_CHAN_RTT]    = "lxds channel, 64-byte message",
 	[T_PLAIN_RTT]   = "plain per-slot-flag ring",
 	[T_INPL_RTT]    = "model: reply in the request's slot",
+	[T_MINB_RTT]    = "lxds requester, minimal responder",
+	[T_MINA_RTT]    = "minimal requester, lxds responder",
 	[T_ACALL_RTT]   = "async call, 1 outstanding",
 	[T_CHAN_64]     = "lxds channel, 64 slots",
 	[T_PLAIN_64]    = "plain ring, 64 slots",
@@ -164,6 +166,7 @@ struct turns {
 	struct chan ra, rb;            /* 64 slots */
 	struct pend pa_tx, pa_rx, pb_tx, pb_rx;
 	struct pend ia, ib;            /* the in-place model: one 64-slot ring */
+	struct chan xra, xrb, yra, yrb;   /* one end lxds, the other minimal */
 	struct async_rt rt;
 	struct achan ac;
 	struct achan_call calls[1];
@@ -362,6 +365,64 @@ static void inpl_rtt_b(struct turns *t, int iters)
 	}
 }
 
+/*
+ * A minimal end on an lxds channel's slots, for round trips with one end
+ * lxds and the other not (which end costs): wait for the slot, copy seven
+ * words, clear or publish the header; no validation, no look-ahead.
+ */
+static inline void min_send(struct chan_ring *r, uint16_t type, const uint64_t *w)
+{
+	union chan_hdr h = { .status = CHAN_SLOT_READY, .type = type };
+	struct chan_msg *s = &r->slots[r->pos++ & r->mask];
+	int k;
+
+	while (ipc_load_acquire64(&s->hdr.word) != 0)
+		ipc_cpu_relax();
+	for (k = 0; k < CHAN_PAYLOAD_WORDS; k++)
+		s->w[k] = w[k];
+	ipc_store_release64(&s->hdr.word, h.word);
+}
+
+static inline void min_recv(struct chan_ring *r, uint64_t *w)
+{
+	struct chan_msg *s = &r->slots[r->pos++ & r->mask];
+	int k;
+
+	while (ipc_load_acquire64(&s->hdr.word) == 0)
+		ipc_cpu_relax();
+	for (k = 0; k < CHAN_PAYLOAD_WORDS; k++)
+		w[k] = s->w[k];
+	ipc_store_release64(&s->hdr.word, 0);
+}
+
+static double min_rtt_a(struct chan *c, int iters)
+{
+	uint64_t w[CHAN_PAYLOAD_WORDS] = { 0 }, in[CHAN_PAYLOAD_WORDS];
+	uint64_t t0 = bench_tsc(), bad = 0;
+	int i;
+
+	for (i = 0; i < iters; i++) {
+		w[0] = i;
+		min_send(&c->tx, CHAN_T_REQUEST, w);
+		min_recv(&c->rx, in);
+		bad += in[0] != (uint64_t)i;
+	}
+	if (bad)
+		abort();
+	return (double)(bench_tscp() - t0) / iters;
+}
+
+static void min_rtt_b(struct chan *c, int iters)
+{
+	uint64_t w[CHAN_PAYLOAD_WORDS];
+	int i;
+
+	for (i = 0; i < iters; i++) {
+		min_recv(&c->rx, w);
+		min_send(&c->tx, CHAN_T_REPLY, w);
+	}
+}
+
 static void acall_body(void *arg)
 {
 	struct turns *t = arg;
@@ -510,6 +571,8 @@ static void turns_a(void *arg)
 			case T_NOPF_RTT:  t->res[n][c] = chan_rtt_a(&t->nra, TURN_RTT_ITERS, PF_SEND); break;
 			case T_PLAIN_RTT: t->res[n][c] = plain_rtt_a(t, TURN_RTT_ITERS); break;
 			case T_INPL_RTT:  t->res[n][c] = inpl_rtt_a(t, TURN_RTT_ITERS); break;
+			case T_MINB_RTT:  t->res[n][c] = chan_rtt_a(&t->xra, TURN_RTT_ITERS, false); break;
+			case T_MINA_RTT:  t->res[n][c] = min_rtt_a(&t->yra, TURN_RTT_ITERS); break;
 			case T_ACALL_RTT: t->res[n][c] = acall_rtt_a(t); break;
 			case T_CHAN_64:   chan_stream_tx(&t->s64a, 1, false); break;
 			case T_PLAIN_64:  plain_stream_tx(&t->p64tx); break;
@@ -561,6 +624,8 @@ static void turns_b(void *arg)
 			case T_NOPF_RTT:  chan_rtt_b(&t->nrb, TURN_RTT_ITERS, PF_SEND); break;
 			case T_PLAIN_RTT: plain_rtt_b(t, TURN_RTT_ITERS); break;
 			case T_INPL_RTT:  inpl_rtt_b(t, TURN_RTT_ITERS); break;
+			case T_MINB_RTT:  min_rtt_b(&t->xrb, TURN_RTT_ITERS); break;
+			case T_MINA_RTT:  chan_rtt_b(&t->yrb, TURN_RTT_ITERS, false); break;
 			case T_CHAN_64:   t->res[n][c] = chan_stream_rx(&t->s64b, &bad); break;
 			case T_PLAIN_64:  t->res[n][c] = plain_stream_rx(&t->p64rx, &bad); break;
 			case T_CHAN_512:
@@ -657,6 +722,8 @@ static void turns_attach(struct turns *t)
 	}
 	turn_plain(t, 4, &t->p64tx, &t->p64rx, 64);
 	turn_plain(t, 22, &t->ia, &t->ib, 64);
+	turn_chan(t, 23, &t->xra, &t->xrb, 64);
+	turn_chan(t, 24, &t->yra, &t->yrb, 64);
 	turn_plain(t, 5, &t->p512tx, &t->p512rx, 512);
 	turn_chan(t, 6, &t->v1ra, &t->v1rb, 64);
 	turn_chan(t, 7, &t->v164a, &t->v164b, 64);
