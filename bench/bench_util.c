@@ -113,8 +113,8 @@ void bench_record(const char *group, const char *name, double cycles, double mop
 		printf("  %-50s %10s        %9s   ", name, "", "");
 	if (mops > 0)
 		printf(" %9.1f M/s", mops);
-	if (strstr(r->target, " x)"))   /* a ratio measured in this run */
-		printf("  %s", strchr(r->target, '('));
+	if (strstr(r->target, " x "))   /* a ratio measured in this run */
+		printf("  %s", r->target);
 	printf("\n");
 	fflush(stdout);
 }
