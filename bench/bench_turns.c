@@ -888,20 +888,13 @@ void bench_turns_run(void)
  * receiver; minimal sender -> lxds receiver; minimal both, on lxds slots. */
 static __attribute__((noinline)) void hyb_plain_tx(struct chan *c)
 {
-	struct chan_ring *r = &c->tx;
-	union chan_hdr h = { .status = CHAN_SLOT_READY, .type = CHAN_T_ONEWAY };
-	uint64_t i;
+	uint64_t i, w[CHAN_PAYLOAD_WORDS];
 	int k;
 
 	for (i = 0; i < TURN_STREAM_MSGS; i++) {
-		struct chan_msg *sl = chan_slot(r);
-
-		while (ipc_load_acquire64(&sl->hdr.word) != 0)
-			ipc_cpu_relax();
-		for (k = 0; k < 7; k++)
-			sl->w[k] = i + k;
-		ipc_store_release64(&sl->hdr.word, h.word);
-		r->pos++;
+		for (k = 0; k < CHAN_PAYLOAD_WORDS; k++)
+			w[k] = i + k;
+		min_send(&c->tx, CHAN_T_ONEWAY, w);
 	}
 }
 
@@ -936,22 +929,14 @@ static __attribute__((noinline)) void hyb_oldfill_tx(struct chan *c)
 
 static __attribute__((noinline)) double hyb_plain_rx(struct chan *c, uint64_t *bad)
 {
-	struct chan_ring *r = &c->rx;
-	uint64_t i, t0 = 0, sum, w[7];
+	uint64_t i, t0 = 0, sum, w[CHAN_PAYLOAD_WORDS];
 	int k;
 
 	for (i = 0; i < TURN_STREAM_MSGS; i++) {
-		struct chan_msg *sl = chan_slot(r);
-
-		while (ipc_load_acquire64(&sl->hdr.word) == 0)
-			ipc_cpu_relax();
-		for (k = 0; k < 7; k++)
-			w[k] = sl->w[k];
-		ipc_store_release64(&sl->hdr.word, 0);
-		r->pos++;
+		min_recv(&c->rx, w);
 		if (i == 0)
 			t0 = bench_tsc();
-		for (sum = 0, k = 0; k < 7; k++)
+		for (sum = 0, k = 0; k < CHAN_PAYLOAD_WORDS; k++)
 			sum += w[k];
 		*bad += (w[0] != i) | (sum != 7 * i + 21);
 	}
