@@ -319,8 +319,9 @@ static void klxd_glue_wake_rx(struct klxd_glue *g)
 		wake_up_process(g->rx_task);
 }
 
-/* A one-way message of one slot straight onto the ring, or -EAGAIN. */
-static int klxd_glue_try_send_msg(struct klxd_glue *g, const struct glue_msg *m)
+/* A one-way message of one slot straight onto the ring, or -EAGAIN;
+ * bh_off: the caller has bottom halves off already (klxd_try_send_bh_off). */
+static int klxd_glue_try_send_slot(struct klxd_glue *g, const struct glue_msg *m, bool bh_off)
 {
 	struct chan_msg slot;
 	u64 t0 = rdtsc();
@@ -331,7 +332,7 @@ static int klxd_glue_try_send_msg(struct klxd_glue *g, const struct glue_msg *m)
 	if (glue_frame_count(m) != 1)
 		return -EAGAIN;         /* longer ones go through a thread that may wait */
 	glue_frame_one(m, 0, 1, &slot);
-	err = klxd_try_send(g->ch, &slot);
+	err = bh_off ? klxd_try_send_bh_off(g->ch, &slot) : klxd_try_send(g->ch, &slot);
 	if (err == -ENODEV)
 		err = -EPIPE;
 	if (err)
@@ -341,6 +342,11 @@ static int klxd_glue_try_send_msg(struct klxd_glue *g, const struct glue_msg *m)
 	g->st.try_n++;
 	g->st.try_tsc += rdtsc() - t0;
 	return err;
+}
+
+static int klxd_glue_try_send_msg(struct klxd_glue *g, const struct glue_msg *m)
+{
+	return klxd_glue_try_send_slot(g, m, false);
 }
 
 /* klxd_glue.h: a one-way message of one slot, marshalled by the caller,
@@ -357,6 +363,24 @@ int klxd_glue_try_send_oneway(struct glue_ctx *ctx, struct glue_msg *msg)
 	msg->tag = 0;
 	err = klxd_glue_try_send_msg(g, msg);
 	/* as klxd_glue_send: a lazy receiver is not woken (the sender polls) */
+	if (err || READ_ONCE(g->lazy_nap_us))
+		return err;
+	klxd_glue_wake_rx(g);
+	return 0;
+}
+
+/* klxd_glue.h: klxd_glue_try_send_oneway from where bottom halves are off
+ * already (ndo_start_xmit). */
+int klxd_glue_try_send_oneway_bh_off(struct glue_ctx *ctx, struct glue_msg *msg)
+{
+	struct klxd_glue *g = ctx->backend;
+	int err;
+
+	if (!g)
+		return -EPIPE;
+	msg->kind = CHAN_T_ONEWAY;
+	msg->tag = 0;
+	err = klxd_glue_try_send_slot(g, msg, true);
 	if (err || READ_ONCE(g->lazy_nap_us))
 		return err;
 	klxd_glue_wake_rx(g);

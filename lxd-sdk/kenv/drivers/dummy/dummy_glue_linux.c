@@ -88,6 +88,14 @@ static const struct kernel_param_ops dg_fast_ops = {
 module_param_cb(fast, &dg_fast_ops, &fast, 0644);
 MODULE_PARM_DESC(fast, "ndo_start_xmit sends itself and takes completions when short of slots (0: every packet through the sender thread, completions through a work item)");
 
+/* dg_xmit_fast's send takes the ring's send lock without the _bh pair
+ * (dev_queue_xmit has bottom halves off already; klxd_try_send_bh_off).  A
+ * parameter so that a benchmark can measure both in one boot
+ * (docs/bench-net.md). */
+static bool xmit_bh_off = true;
+module_param(xmit_bh_off, bool, 0644);
+MODULE_PARM_DESC(xmit_bh_off, "ndo_start_xmit's direct send takes the ring's lock without disabling bottom halves again (0: with spin_lock_bh, as before)");
+
 /* With fast=1 the sender takes the slots back itself when it runs short,
  * so the receive thread, which shares Linux's core with it, only needs to
  * look now and then: each of its naps costs a timer (an emulated APIC
@@ -478,7 +486,10 @@ static bool dg_xmit_fast(struct sk_buff *skb, struct net_device *dev)
 	req.m.w[DG_W(headlen)] = headlen;
 	req.m.w[DG_W(slot)] = (u32)slot;
 	req.m.w[DG_W(data)] = (u64)slot * DG_SLOT_BYTES;   /* its offset in the pool */
-	err = klxd_glue_try_send_oneway(&dg.ctx, &req.m);
+	if (READ_ONCE(xmit_bh_off))
+		err = klxd_glue_try_send_oneway_bh_off(&dg.ctx, &req.m);
+	else
+		err = klxd_glue_try_send_oneway(&dg.ctx, &req.m);
 	t3 = rdtsc();
 	if (err == -EAGAIN) {
 		/* Nothing went out: the slot back, and let the sender thread
