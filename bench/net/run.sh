@@ -23,7 +23,7 @@ grep -q 'test lxd-dummy-bench: bench done' "$work/com1.log" ||
 
 # "BENCH native size=64 sndbuf=default: nettx: dummy0: sent 1000 of 1000 (64 bytes), 0 errors (first: none), U us, R pkt/s, C tsc/pkt"
 rows=$(tr -d '\r' < "$work/com1.log" |
-  sed -n 's/.*BENCH \([a-z]*\) size=\([0-9]*\) sndbuf=\([a-z0-9]*\): nettx: .* sent \([0-9]*\) of [0-9]* .*, \([0-9]*\) pkt\/s, \([0-9]*\) tsc\/pkt/\1 \2 \3 \4 \5 \6/p')
+  sed -n 's/.*BENCH \([a-z]*\) size=\([0-9]*\) sndbuf=\([a-z0-9]*\): nettx: .* sent \([0-9]*\) of [0-9]* .*, \([0-9]*\) pkt\/s, \([0-9]*\) tsc\/pkt.*/\1 \2 \3 \4 \5 \6/p')
 [ -n "$rows" ] || { echo "bench-net: no results" >&2; exit 1; }
 table="| frame | send buffer | native: instr/pkt (runs 1, 2) | isolated, sender thread (fast=0) | isolated, direct send (fast=1) | fast=0 / native rate | fast=1 / native rate |
 | ---: | --- | ---: | ---: | ---: | ---: | ---: |"
