@@ -2,8 +2,8 @@
 # Benchmark (not a test): one change against the code before it, in one
 # Bochs boot (4 cores, Linux on one): native, then the isolated driver
 # (dummy_glue fast=1) with one of its parameters set in turn as
-# NETBENCH_SETS says (P:V,P:V,...; e.g. xmit_bh_off:0,xmit_bh_off:1,
-# xmit_bh_off:1,xmit_bh_off:0), then native again.  64- and 1500-byte frames;
+# NETBENCH_SETS says (P:V,P:V,...; e.g. rx_nap_us:20000,rx_nap_us:100000,
+# rx_nap_us:100000,rx_nap_us:20000), then native again.  64- and 1500-byte frames;
 # the default send buffer (NETBENCH_BUFS=1: the minimum instead).  Prints
 # the nettx rows (emulated instructions per packet on Linux's core: Bochs'
 # TSC ticks once per instruction; and per send: the median, p90, p99 and

@@ -108,9 +108,6 @@ int klxd_try_recv(struct klxd_channel *ch, struct chan_msg *msg);
  * part-way through a multi-slot message), -ENODEV.
  */
 int klxd_try_send(struct klxd_channel *ch, const struct chan_msg *msg);
-/* The same, for a caller that has bottom halves off already (ndo_start_xmit):
- * the send lock without the _bh pair (klxd_main.c says why that is safe). */
-int klxd_try_send_bh_off(struct klxd_channel *ch, const struct chan_msg *msg);
 int klxd_channel_state(struct klxd_channel *ch);
 unsigned int klxd_timeout_ms(void);
 

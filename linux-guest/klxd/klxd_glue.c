@@ -319,31 +319,19 @@ static void klxd_glue_wake_rx(struct klxd_glue *g)
 		wake_up_process(g->rx_task);
 }
 
-/* A one-way message of one slot straight onto the ring, or -EAGAIN;
- * bh_off: the caller has bottom halves off already (klxd_try_send_bh_off). */
-static int klxd_glue_try_send_chan(struct klxd_glue *g, const struct chan_msg *slot, bool bh_off,
-				   u64 t0);
-
-static int klxd_glue_try_send_slot(struct klxd_glue *g, const struct glue_msg *m, bool bh_off)
+/* A one-way message of one slot straight onto the ring, or -EAGAIN. */
+static int klxd_glue_try_send_msg(struct klxd_glue *g, const struct glue_msg *m)
 {
 	struct chan_msg slot;
 	u64 t0 = rdtsc();
+	int err;
 
 	if (klxd_glue_dead(g))
 		return -EPIPE;
 	if (glue_frame_count(m) != 1)
 		return -EAGAIN;         /* longer ones go through a thread that may wait */
 	glue_frame_one(m, 0, 1, &slot);
-	return klxd_glue_try_send_chan(g, &slot, bh_off, t0);
-}
-
-/* The framed slot onto the ring (t0: when the caller's send began). */
-static int klxd_glue_try_send_chan(struct klxd_glue *g, const struct chan_msg *slot, bool bh_off,
-				   u64 t0)
-{
-	int err;
-
-	err = bh_off ? klxd_try_send_bh_off(g->ch, slot) : klxd_try_send(g->ch, slot);
+	err = klxd_try_send(g->ch, &slot);
 	if (err == -ENODEV)
 		err = -EPIPE;
 	if (err)
@@ -353,11 +341,6 @@ static int klxd_glue_try_send_chan(struct klxd_glue *g, const struct chan_msg *s
 	g->st.try_n++;
 	g->st.try_tsc += rdtsc() - t0;
 	return err;
-}
-
-static int klxd_glue_try_send_msg(struct klxd_glue *g, const struct glue_msg *m)
-{
-	return klxd_glue_try_send_slot(g, m, false);
 }
 
 /* klxd_glue.h: a one-way message of one slot, marshalled by the caller,
@@ -380,27 +363,10 @@ int klxd_glue_try_send_oneway(struct glue_ctx *ctx, struct glue_msg *msg)
 	return 0;
 }
 
-/* klxd_glue.h: klxd_glue_try_send_oneway from where bottom halves are off
- * already (ndo_start_xmit). */
-int klxd_glue_try_send_oneway_bh_off(struct glue_ctx *ctx, struct glue_msg *msg)
-{
-	struct klxd_glue *g = ctx->backend;
-	int err;
-
-	if (!g)
-		return -EPIPE;
-	msg->kind = CHAN_T_ONEWAY;
-	msg->tag = 0;
-	err = klxd_glue_try_send_slot(g, msg, true);
-	if (err || READ_ONCE(g->lazy_nap_us))
-		return err;
-	klxd_glue_wake_rx(g);
-	return 0;
-}
-
-/* klxd_glue.h: a one-way slot the caller framed in place (glue_frame_oneway1),
- * from where bottom halves are off already. */
-int klxd_glue_try_send_framed_bh_off(struct glue_ctx *ctx, const struct chan_msg *slot)
+/* klxd_glue.h: one slot the caller framed itself (glue_frame_oneway1 and its
+ * words), straight onto the ring without waiting: what
+ * klxd_glue_try_send_oneway does after framing its glue_msg. */
+int klxd_glue_try_send_framed(struct glue_ctx *ctx, const struct chan_msg *slot)
 {
 	struct klxd_glue *g = ctx->backend;
 	u64 t0 = rdtsc();
@@ -408,7 +374,16 @@ int klxd_glue_try_send_framed_bh_off(struct glue_ctx *ctx, const struct chan_msg
 
 	if (!g || klxd_glue_dead(g))
 		return -EPIPE;
-	err = klxd_glue_try_send_chan(g, slot, true, t0);
+	err = klxd_try_send(g->ch, slot);
+	if (err == -ENODEV)
+		err = -EPIPE;
+	if (err)
+		g->st.try_full += err == -EAGAIN;
+	else
+		WRITE_ONCE(g->sent, g->sent + 1);
+	g->st.try_n++;
+	g->st.try_tsc += rdtsc() - t0;
+	/* as klxd_glue_try_send_oneway: a lazy receiver is not woken */
 	if (err || READ_ONCE(g->lazy_nap_us))
 		return err;
 	klxd_glue_wake_rx(g);

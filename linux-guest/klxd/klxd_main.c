@@ -629,38 +629,6 @@ int klxd_try_send(struct klxd_channel *ch, const struct chan_msg *msg)
 }
 EXPORT_SYMBOL_GPL(klxd_try_send);
 
-/*
- * klxd_try_send for a caller that already has bottom halves off (a driver's
- * ndo_start_xmit: dev_queue_xmit turned them off) or interrupts off
- * (netpoll's): send_spin without the _bh pair around it.  That is safe
- * because every other holder of send_spin (send_slot, klxd_send_batch,
- * klxd_try_send, channel_reset) takes it with bottom halves off and none
- * from a hard interrupt: nothing that can interrupt this caller on its CPU
- * (only a hard interrupt can) wants the lock.  From a hard interrupt itself
- * (netpoll from an interrupt handler) it would deadlock against a holder
- * it interrupted: -EAGAIN, and the caller hands the message to a thread.
- * A caller with both on (a mistake) gets klxd_try_send, warned once.
- */
-int klxd_try_send_bh_off(struct klxd_channel *ch, const struct chan_msg *msg)
-{
-	int ret = -EAGAIN;
-
-	if (unlikely(in_hardirq() || in_nmi()))
-		return -EAGAIN;
-	if (WARN_ON_ONCE(!in_softirq() && !irqs_disabled()))
-		return klxd_try_send(ch, msg);
-	if (READ_ONCE(ch->dead))
-		return -ENODEV;
-	spin_lock(&ch->send_spin);
-	if (!ch->batch_open && chan_try_send(&ch->chan, msg) == 0) {
-		ret = 0;
-		ch->sent++;
-	}
-	spin_unlock(&ch->send_spin);
-	return ret;
-}
-EXPORT_SYMBOL_GPL(klxd_try_send_bh_off);
-
 /* One message if there is one: 0, -EAGAIN (ring empty), -EBADMSG (an
  * invalid message, consumed), -ENODEV (domain destroyed).  Never waits and
  * never sleeps (recv_spin, bottom halves off): callable where Linux may not

@@ -13,7 +13,7 @@
  *     copies the head into a pool slot and sends the one-way dummy_lxd_xmit
  *     (one 64-byte slot, its words written here in the generated stub's
  *     order) itself, with klxd_glue's send that never waits
- *     (klxd_glue_try_send_oneway); when that cannot go (no pool slot free, the
+ *     (klxd_glue_try_send_framed); when that cannot go (no pool slot free, the
  *     ring full, packets already queued) it queues the skb and wakes a
  *     sender thread, which may wait.  Once the head is in the slot and the
  *     message sent, Linux frees its skb (consume_skb, as native dummy does
@@ -87,17 +87,6 @@ static const struct kernel_param_ops dg_fast_ops = {
 };
 module_param_cb(fast, &dg_fast_ops, &fast, 0644);
 MODULE_PARM_DESC(fast, "ndo_start_xmit sends itself and takes completions when short of slots (0: every packet through the sender thread, completions through a work item)");
-
-/* How dg_xmit_fast sends dummy_lxd_xmit: 2 (the default) frames its words
- * straight into a channel slot and sends it with the ring's send lock
- * taken without the _bh pair (dev_queue_xmit has bottom halves off
- * already; klxd_try_send_bh_off); 1 builds a glue_msg (klxd_glue frames it)
- * and takes the lock the same way; 0 as before both, with spin_lock_bh.  A
- * parameter so that a benchmark can measure them in one boot
- * (docs/bench-net.md, bench/net/sets.sh). */
-static uint xmit_send = 2;
-module_param(xmit_send, uint, 0644);
-MODULE_PARM_DESC(xmit_send, "ndo_start_xmit's direct send: 2 framed in place, ring lock without _bh; 1 via a glue message, without _bh; 0 via a glue message, with spin_lock_bh");
 
 /* With fast=1 the sender takes the slots back itself when it runs short,
  * so the receive thread, which shares Linux's core with it, only needs to
@@ -429,9 +418,11 @@ static void dg_copy_head(void *dst, const void *src, u32 n)
  * (dummy_W_dummy_lxd_xmit_*, dummy_common.h): dev (the reference word), len,
  * protocol, headlen, slot, data (its offset in the pool, bulk<skb_data>).
  * Written here directly into one channel slot (glue_frame_oneway1: the
- * slot as glue_frame_one would frame the stub's message), without the
+ * slot glue_frame_one would frame from the stub's message), without the
  * stub's writer (a bounds check per word), its reference-table lookup per
- * packet (d->ref_word), the nowait bracket and a glue_msg to frame from.  The domain checks every word as it
+ * packet (d->ref_word), the nowait bracket and a glue_msg to frame from
+ * (that framing was half the message's cost: ~345 -> ~172 emulated
+ * instructions, docs/bench-net.md).  The domain checks every word as it
  * checks the stub's.  An argument added to the rpc in dummy.idl changes
  * _NWORDS and stops this build (dg_xmit_fast's BUILD_BUG_ON). */
 #define DG_XMIT_WORDS 6
@@ -448,9 +439,7 @@ static void dg_copy_head(void *dst, const void *src, u32 n)
 static bool dg_xmit_fast(struct sk_buff *skb, struct net_device *dev)
 {
 	struct dg_dev *d = dg_of(dev);
-	GLUE_MSG_BUF(DG_XMIT_WORDS) req;
 	struct chan_msg framed;
-	unsigned int mode;
 	u64 t0 = rdtsc(), t1, t2, t3;
 	u64 word = READ_ONCE(d->ref_word);
 	u32 headlen;
@@ -484,32 +473,15 @@ static bool dg_xmit_fast(struct sk_buff *skb, struct net_device *dev)
 	t2 = rdtsc();
 	BUILD_BUG_ON(DG_W(NWORDS) != DG_XMIT_WORDS);
 	BUILD_BUG_ON(DG_XMIT_WORDS > GLUE_SLOT_WORDS);
-	mode = READ_ONCE(xmit_send);
-	if (mode >= 2) {
-		/* the words straight into the slot: w[1 + i] is payload word i */
-		glue_frame_oneway1(&framed, dummy_RPC_dummy_lxd_xmit, DG_XMIT_WORDS);
-		framed.w[1 + DG_W(dev)] = word;
-		framed.w[1 + DG_W(len)] = skb->len;
-		framed.w[1 + DG_W(protocol)] = (__force u16)skb->protocol;
-		framed.w[1 + DG_W(headlen)] = headlen;
-		framed.w[1 + DG_W(slot)] = (u32)slot;
-		framed.w[1 + DG_W(data)] = (u64)slot * DG_SLOT_BYTES;   /* its offset in the pool */
-		err = klxd_glue_try_send_framed_bh_off(&dg.ctx, &framed);
-	} else {
-		glue_msg_init(&req.m, DG_XMIT_WORDS);
-		req.m.rpc = dummy_RPC_dummy_lxd_xmit;
-		req.m.nwords = DG_XMIT_WORDS;
-		req.m.w[DG_W(dev)] = word;
-		req.m.w[DG_W(len)] = skb->len;
-		req.m.w[DG_W(protocol)] = (__force u16)skb->protocol;
-		req.m.w[DG_W(headlen)] = headlen;
-		req.m.w[DG_W(slot)] = (u32)slot;
-		req.m.w[DG_W(data)] = (u64)slot * DG_SLOT_BYTES;
-		if (mode == 1)
-			err = klxd_glue_try_send_oneway_bh_off(&dg.ctx, &req.m);
-		else
-			err = klxd_glue_try_send_oneway(&dg.ctx, &req.m);
-	}
+	/* the words straight into the slot: w[1 + i] is payload word i */
+	glue_frame_oneway1(&framed, dummy_RPC_dummy_lxd_xmit, DG_XMIT_WORDS);
+	framed.w[1 + DG_W(dev)] = word;
+	framed.w[1 + DG_W(len)] = skb->len;
+	framed.w[1 + DG_W(protocol)] = (__force u16)skb->protocol;
+	framed.w[1 + DG_W(headlen)] = headlen;
+	framed.w[1 + DG_W(slot)] = (u32)slot;
+	framed.w[1 + DG_W(data)] = (u64)slot * DG_SLOT_BYTES;   /* its offset in the pool */
+	err = klxd_glue_try_send_framed(&dg.ctx, &framed);
 	t3 = rdtsc();
 	if (err == -EAGAIN) {
 		/* Nothing went out: the slot back, and let the sender thread
