@@ -58,10 +58,16 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
   echo "The ratio is native instructions per packet over isolated, i.e. isolated packet"
   echo "rate as a share of native. See docs/lxd-dummy.md for where the cost goes."
   echo
-  echo "Per-stage counters (dummy_glue's stats, TSC ticks; ctxt: context switches during the run; BENCHSTATRUN: at the run's end, BENCHSTAT: a second later):"
+  echo "nettx's lines (after tsc/pkt: one sendto's TSC, median, p90, p99, and the mean inside sendto):"
   echo
   echo '```'
-  tr -d '\r' < "$work/com1.log" | grep -o 'BENCHSTAT[A-Z]* .*' || true
+  tr -d '\r' < "$work/com1.log" | grep -o 'BENCH [a-z]* size=.*' | sed 's/ nettx: dummy0: sent / sent /' || true
+  echo '```'
+  echo
+  echo "Per-stage counters (dummy_glue's stats, TSC ticks; ctxt: context switches during the run; BENCHSTATRUN: at the run's end, BENCHSTAT: a second later; BENCHAPIC: Linux's APIC-write exits and timer interrupts over the run):"
+  echo
+  echo '```'
+  tr -d '\r' < "$work/com1.log" | grep -o 'BENCH\(STAT[A-Z]*\|APIC[A-Z]*\) .*' || true
   echo '```'
   echo
   echo "The domain's side (dummy_lxd.c, every 1000 packets, in order of the runs above):"
