@@ -23,7 +23,7 @@ grep -q 'test lxd-dummy-bench: bench done' "$work/com1.log" ||
 
 # "BENCH native size=64 sndbuf=default: nettx: dummy0: sent 1000 of 1000 (64 bytes), 0 errors (first: none), U us, R pkt/s, C tsc/pkt"
 rows=$(tr -d '\r' < "$work/com1.log" |
-  sed -n 's/.*BENCH \([a-z]*\) size=\([0-9]*\) sndbuf=\([a-z0-9]*\): nettx: .* sent \([0-9]*\) of [0-9]* .*, \([0-9]*\) pkt\/s, \([0-9]*\) tsc\/pkt/\1 \2 \3 \4 \5 \6/p')
+  sed -n 's/.*BENCH \([a-z]*\) size=\([0-9]*\) sndbuf=\([a-z0-9]*\): nettx: .* sent \([0-9]*\) of [0-9]* .*, \([0-9]*\) pkt\/s, \([0-9]*\) tsc\/pkt.*/\1 \2 \3 \4 \5 \6/p')
 [ -n "$rows" ] || { echo "bench-net: no results" >&2; exit 1; }
 table="| frame | send buffer | native: instr/pkt (runs 1, 2) | isolated, sender thread (fast=0) | isolated, direct send (fast=1) | fast=0 / native rate | fast=1 / native rate |
 | ---: | --- | ---: | ---: | ---: | ---: | ---: |"
@@ -58,10 +58,16 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
   echo "The ratio is native instructions per packet over isolated, i.e. isolated packet"
   echo "rate as a share of native. See docs/lxd-dummy.md for where the cost goes."
   echo
-  echo "Per-stage counters (dummy_glue's stats, TSC ticks; ctxt: context switches during the run; BENCHSTATRUN: at the run's end, BENCHSTAT: a second later):"
+  echo "nettx's lines (after tsc/pkt: one sendto's TSC, median, p90, p99, and the mean inside sendto):"
   echo
   echo '```'
-  tr -d '\r' < "$work/com1.log" | grep -o 'BENCHSTAT[A-Z]* .*' || true
+  tr -d '\r' < "$work/com1.log" | grep -o 'BENCH [a-z]* size=.*' | sed 's/ nettx: dummy0: sent / sent /' || true
+  echo '```'
+  echo
+  echo "Per-stage counters (dummy_glue's stats, TSC ticks; ctxt: context switches during the run; BENCHSTATRUN: at the run's end, BENCHSTAT: a second later; BENCHAPIC: Linux's APIC-write exits and timer interrupts over the run):"
+  echo
+  echo '```'
+  tr -d '\r' < "$work/com1.log" | grep -o 'BENCH\(STAT[A-Z]*\|APIC[A-Z]*\) .*' || true
   echo '```'
   echo
   echo "The domain's side (dummy_lxd.c, every 1000 packets, in order of the runs above):"

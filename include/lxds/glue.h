@@ -269,6 +269,30 @@ int glue_frame_count(const struct glue_msg *m);
 void glue_frame_one(const struct glue_msg *m, uint32_t seq, uint32_t nslots,
 		    struct chan_msg *slot);
 
+/* A slot's header word (w[0], the layout above). */
+static inline uint64_t glue_slot_hdr_word(uint16_t rpc, uint32_t seq, uint32_t nslots,
+					  uint32_t nwords)
+{
+	return (uint64_t)rpc | (uint64_t)seq << 16 | (uint64_t)nslots << 24 |
+	       (uint64_t)nwords << 32 | (uint64_t)GLUE_SLOT_MAGIC << 56;
+}
+
+/* A one-slot one-way message framed in place, for a sender that writes its
+ * words straight into the slot (no glue_msg to copy from): the channel
+ * header and w[0] set and the payload words past nwords (<= GLUE_SLOT_WORDS)
+ * zeroed; the caller writes its words into w[1] .. w[nwords], exactly what
+ * glue_frame_one would put there. */
+static inline void glue_frame_oneway1(struct chan_msg *slot, uint16_t rpc, uint32_t nwords)
+{
+	uint32_t i;
+
+	slot->hdr.word = 0;
+	slot->hdr.type = CHAN_T_ONEWAY;
+	slot->w[0] = glue_slot_hdr_word(rpc, 0, 1, nwords);
+	for (i = nwords; i < GLUE_SLOT_WORDS; i++)
+		slot->w[1 + i] = 0;
+}
+
 /* Reassembly of received slots into one message. */
 struct glue_rx {
 	uint32_t expect;              /* next sequence number, 0 = idle */

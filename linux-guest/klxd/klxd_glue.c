@@ -363,6 +363,33 @@ int klxd_glue_try_send_oneway(struct glue_ctx *ctx, struct glue_msg *msg)
 	return 0;
 }
 
+/* klxd_glue.h: one slot the caller framed itself (glue_frame_oneway1 and its
+ * words), straight onto the ring without waiting: what
+ * klxd_glue_try_send_oneway does after framing its glue_msg. */
+int klxd_glue_try_send_framed(struct glue_ctx *ctx, const struct chan_msg *slot)
+{
+	struct klxd_glue *g = ctx->backend;
+	u64 t0 = rdtsc();
+	int err;
+
+	if (!g || klxd_glue_dead(g))
+		return -EPIPE;
+	err = klxd_try_send(g->ch, slot);
+	if (err == -ENODEV)
+		err = -EPIPE;
+	if (err)
+		g->st.try_full += err == -EAGAIN;
+	else
+		WRITE_ONCE(g->sent, g->sent + 1);
+	g->st.try_n++;
+	g->st.try_tsc += rdtsc() - t0;
+	/* as klxd_glue_try_send_oneway: a lazy receiver is not woken */
+	if (err || READ_ONCE(g->lazy_nap_us))
+		return err;
+	klxd_glue_wake_rx(g);
+	return 0;
+}
+
 static int klxd_glue_send(struct glue_ctx *ctx, struct glue_msg *msg)
 {
 	struct klxd_glue *g = ctx->backend;

@@ -53,6 +53,9 @@ int klxd_glue_nowait_end(void);
  * the message longer than a slot (nothing sent); -EPIPE the domain is gone.
  */
 int klxd_glue_try_send_oneway(struct glue_ctx *ctx, struct glue_msg *msg);
+/* The same for one slot the caller framed in place (glue_frame_oneway1, its
+ * words in w[1..]): no glue_msg built and then framed. */
+int klxd_glue_try_send_framed(struct glue_ctx *ctx, const struct chan_msg *slot);
 
 /* Per-stage counters (TSC ticks: in Bochs, emulated instructions), for
  * docs/bench-net.md; racy increments, a measurement only. */

@@ -665,8 +665,7 @@ void glue_ctx_init(struct glue_ctx *ctx, const char *name, glue_dispatch_fn disp
 
 static uint64_t glue_slot_hdr(const struct glue_msg *m, uint32_t seq, uint32_t nslots)
 {
-	return (uint64_t)m->rpc | (uint64_t)seq << 16 | (uint64_t)nslots << 24 |
-	       (uint64_t)m->nwords << 32 | (uint64_t)GLUE_SLOT_MAGIC << 56;
+	return glue_slot_hdr_word(m->rpc, seq, nslots, m->nwords);
 }
 
 int glue_frame_count(const struct glue_msg *m)

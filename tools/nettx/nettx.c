@@ -10,9 +10,15 @@
  *       the driver frees it).  A full socket buffer (ENOBUFS, EAGAIN) is
  *       retried; any other error is counted, and after 50 in a row the
  *       sender gives up.  Prints one line:
- *         nettx: IFACE: sent S of COUNT (SIZE bytes), E errors (first: why), T us, R pkt/s, C tsc/pkt
+ *         nettx: IFACE: sent S of COUNT (SIZE bytes), E errors (first: why), T us, R pkt/s, C tsc/pkt; per send M median, P90 p90, P99 p99, I in sendto
  *       (C: TSC ticks per packet sent; in Bochs the TSC advances one tick per
- *       emulated instruction, so C is emulated instructions per packet.)
+ *       emulated instruction, so C is emulated instructions per packet.
+ *       The rest splits C: TSC ticks of one successful sendto, the median
+ *       and 90th/99th percentiles over the first NETTX_SAMPLES sends (the
+ *       common path, and how much rare events such as a timer interrupt, a
+ *       switch to another thread or a driver's batch add), and I their
+ *       mean: C - I went outside sendto, in the loop or to other threads
+ *       between two sends.)
  *       Exit 0 when all were sent, 1 otherwise.
  *   nettx stats IFACE
  *       IFLA_STATS64 of IFACE over rtnetlink (RTM_GETLINK, as ip -s link):
@@ -72,6 +78,16 @@ static uint64_t tsc(void)
 	return (uint64_t)hi << 32 | lo;
 }
 
+#define NETTX_SAMPLES 65536
+static uint32_t send_tsc[NETTX_SAMPLES];
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static int cmd_send(int argc, char **argv)
 {
 	unsigned long count, size, sndbuf = 0, sent = 0, errs = 0, row = 0;
@@ -80,8 +96,8 @@ static int cmd_send(int argc, char **argv)
 	const char *ifname;
 	int first_err = 0, fd;
 	unsigned int ifindex;
-	uint64_t t0, us, c0, cycles;
-	size_t i;
+	uint64_t t0, us, c0, cycles, s0, d, in_send = 0;
+	size_t i, ns = 0;
 
 	if (argc < 3 || argc > 4)
 		return usage();
@@ -119,9 +135,15 @@ static int cmd_send(int argc, char **argv)
 	t0 = now_us();
 	c0 = tsc();
 	while (sent < count) {
-		ssize_t n = sendto(fd, frame, size, 0, (struct sockaddr *)&sll, sizeof(sll));
+		ssize_t n;
 
+		s0 = tsc();
+		n = sendto(fd, frame, size, 0, (struct sockaddr *)&sll, sizeof(sll));
+		d = tsc() - s0;
 		if (n == (ssize_t)size) {
+			in_send += d;
+			if (ns < NETTX_SAMPLES)
+				send_tsc[ns++] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
 			sent++;
 			row = 0;
 			continue;
@@ -139,11 +161,15 @@ static int cmd_send(int argc, char **argv)
 	}
 	cycles = tsc() - c0;
 	us = now_us() - t0;
-	printf("nettx: %s: sent %lu of %lu (%lu bytes), %lu errors (first: %s), %llu us, %llu pkt/s, %llu tsc/pkt\n",
+	qsort(send_tsc, ns, sizeof(send_tsc[0]), cmp_u32);
+	printf("nettx: %s: sent %lu of %lu (%lu bytes), %lu errors (first: %s), %llu us, %llu pkt/s, %llu tsc/pkt; per send %u median, %u p90, %u p99, %llu in sendto\n",
 	       ifname, sent, count, size, errs, errs ? strerror(first_err) : "none",
 	       (unsigned long long)us,
 	       (unsigned long long)(us ? (uint64_t)sent * 1000000u / us : 0),
-	       (unsigned long long)(sent ? cycles / sent : 0));
+	       (unsigned long long)(sent ? cycles / sent : 0),
+	       ns ? send_tsc[ns / 2] : 0, ns ? send_tsc[ns * 9 / 10] : 0,
+	       ns ? send_tsc[ns * 99 / 100] : 0,
+	       (unsigned long long)(sent ? in_send / sent : 0));
 	close(fd);
 	return sent == count ? 0 : 1;
 }

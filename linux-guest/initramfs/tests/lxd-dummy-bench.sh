@@ -25,6 +25,18 @@ wait_if() {
   done
 }
 
+# The hypervisor's counters of Linux's APIC writes (CPUID 0x40000002/3
+# through klxd_kattack.ko apicstat=1): each timer arm and EOI on Linux's
+# core is a VM exit whose handler runs on that core, inside nettx's TSC.
+# "writes A eoi B icr C dropped D timer E ...": the fields used are 2, 4, 10.
+apicstat() {
+  insmod /lib/modules/klxd_kattack.ko apicstat=${1:-1} >/dev/null 2>&1
+  rmmod klxd_kattack 2>/dev/null
+  dmesg | grep 'klxd_kattack: apicstat:' | tail -n 1 | sed 's/.*apicstat: //'
+}
+# Linux's local timer interrupts so far (/proc/interrupts LOC, its one core)
+loc() { awk '$1 == "LOC:" {print $2}' /proc/interrupts; }
+
 # rounds LABEL: every configuration once
 rounds() {
   ip link set $IF up || fail "$1: up"
@@ -35,14 +47,19 @@ rounds() {
     for buf in ${NETBENCH_BUFS:-default 1}; do
       st=/sys/module/dummy_glue/parameters/stats
       [ -w $st ] && echo 0 > $st
+      a0=$(apicstat); l0=$(loc)
       c0=$(awk '$1 == "ctxt" {print $2}' /proc/stat)
       if [ $buf = default ]; then out=$(nettx send $IF "$N" $size 2>&1); else out=$(nettx send $IF "$N" $size $buf 2>&1); fi
       c1=$(awk '$1 == "ctxt" {print $2}' /proc/stat)
+      l1=$(loc); a1=$(apicstat)
       # the counters at the run's end, before the last completions and
       # the receive thread's polls after it (BENCHSTAT: a second later)
       s1=$([ -r $st ] && cat $st)
       say "BENCH $1 size=$size sndbuf=$buf: $out"
       [ -n "$s1" ] && say "BENCHSTATRUN $1 size=$size sndbuf=$buf: $s1"
+      # APIC write exits and timer interrupts over the run (and the awk
+      # and grep around it, the same for every driver)
+      say "BENCHAPIC $1 size=$size sndbuf=$buf: loc=$((l1 - l0)) $(echo "$a0 $a1" | awk '{ printf "apic_writes=%d eoi=%d timer=%d icr=%d", $22 - $2, $24 - $4, $30 - $10, $26 - $6 }')"
       sleep 1   # the completions of the last packets
       c2=$(awk '$1 == "ctxt" {print $2}' /proc/stat)
       say "BENCHSTAT $1 size=$size sndbuf=$buf: ctxt=$((c1 - c0)) ctxt_after=$((c2 - c1)) $([ -r $st ] && cat $st)"
@@ -89,6 +106,29 @@ lxd_batch() { # LABEL [PARAM=VALUE]
   n=0; while [ -d /sys/class/net/$IF ]; do n=$((n + 1)); [ $n -gt 100 ] && fail "$IF stays"; sleep 0.1; done
 }
 
+# NETBENCH_SETS=P:V,P:V,... (kernel command line): one isolated driver, fast=1,
+# measured with dummy_glue's parameter P set to V, in that order (label
+# lxdsetN: the Nth), between two native rounds: a change measured against
+# the code before it in the same boot.
+if [ -n "${NETBENCH_SETS:-}" ]; then
+  native
+  out=$(lxdctl load /lib/lxd/dummy.lxd dummy 2>&1) || fail "load: $out"
+  wait_if
+  i=0
+  for pv in $(echo "$NETBENCH_SETS" | tr , " "); do
+    i=$((i + 1))
+    echo "${pv#*:}" > /sys/module/dummy_glue/parameters/${pv%%:*} || fail "$pv"
+    say "BENCHSET lxdset$i: ${pv%%:*}=${pv#*:}"
+    rounds "lxdset$i"
+  done
+  lxdctl destroy dummy >/dev/null || fail "destroy"
+  n=0; while [ -d /sys/class/net/$IF ]; do n=$((n + 1)); [ $n -gt 100 ] && fail "$IF stays"; sleep 0.1; done
+  native
+  apicstat 2 >/dev/null
+  say "BENCHAPICCOST $(dmesg | grep 'klxd_kattack: apiccost:' | tail -n 1 | sed 's/.*apiccost: //')"
+  say "bench done"
+  exit 0
+fi
 # NETBENCH_NAPS=A,B,... (kernel command line): one isolated driver, fast=1,
 # measured with dummy_glue's rx_nap_us set to A, then B, ... (label lxdnapN),
 # between two native rounds (the receive thread's nap, docs/bench-net.md).

@@ -80,6 +80,28 @@ static void test_frame_roundtrip_sizes(void **state)
 	}
 }
 
+/* glue_frame_oneway1 with the words written in place gives the very slot
+ * glue_frame_one frames from the same one-way message, for 0..6 words. */
+static void test_frame_in_place_same_slot(void **state)
+{
+	static union glue_msg_full in;
+	struct chan_msg want, got;
+	uint32_t n, i;
+
+	(void)state;
+	for (n = 0; n <= GLUE_SLOT_WORDS; n++) {
+		make_msg(&in, 0x1234, 0, n);
+		in.m.kind = CHAN_T_ONEWAY;
+		memset(&want, 0x5a, sizeof(want));
+		glue_frame_one(&in.m, 0, 1, &want);
+		memset(&got, 0xa5, sizeof(got));    /* leftovers must be overwritten */
+		glue_frame_oneway1(&got, 0x1234, n);
+		for (i = 0; i < n; i++)
+			got.w[1 + i] = in.m.w[i];
+		assert_memory_equal(&got, &want, sizeof(got));
+	}
+}
+
 static void test_frame_refuses_oversize(void **state)
 {
 	struct chan_msg slots[GLUE_MAX_SLOTS];
@@ -315,6 +337,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_frame_roundtrip_sizes),
+		cmocka_unit_test(test_frame_in_place_same_slot),
 		cmocka_unit_test(test_frame_refuses_oversize),
 		cmocka_unit_test(test_truncated_message_reported),
 		cmocka_unit_test(test_broken_continuations_refused),

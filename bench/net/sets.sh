@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): one change against the code before it, in one
+# Bochs boot (4 cores, Linux on one): native, then the isolated driver
+# (dummy_glue fast=1) with one of its parameters set in turn as
+# NETBENCH_SETS says (P:V,P:V,...; e.g. rx_nap_us:20000,rx_nap_us:100000,
+# rx_nap_us:100000,rx_nap_us:20000), then native again.  64- and 1500-byte frames;
+# the default send buffer (NETBENCH_BUFS=1: the minimum instead).  Prints
+# the nettx rows (emulated instructions per packet on Linux's core: Bochs'
+# TSC ticks once per instruction; and per send: the median, p90, p99 and
+# mean TSC of one sendto), the hypervisor's APIC-write exits and Linux's
+# timer interrupts per run (BENCHAPIC), dummy_glue's per-stage counters and
+# the domain's own; OUT (optional) keeps the logs.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+work=$(mktemp -d /tmp/lxds-bench-sets.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+sets=${NETBENCH_SETS:?NETBENCH_SETS=P:V,P:V,... (dummy_glue parameters, in order)}
+
+make -s linux build/lxds.elf >/dev/null
+. bench/lib.sh
+bench_boot net-sets "linux_cores=1" "lxds.test=lxd-dummy-bench NETBENCH_SETS=$sets NETBENCH_BUFS=${NETBENCH_BUFS:-default} NETBENCH_N=${NETBENCH_N:-1000}" 2400
+[ -n "${1:-}" ] && cp "$work/com1.log" "$1.com1" && cp "$work/com2.log" "$1.com2"
+grep -q 'test lxd-dummy-bench: bench done' "$work/com1.log" ||
+  { echo "bench-sets: the run did not finish:" >&2; tail -n 40 "$work/com1.log" >&2; exit 1; }
+tr -d '\r' < "$work/com1.log" | grep -o 'BENCH[A-Z]* .*'
+tr -d '\r' < "$work/com2.log" | grep -o 'dummy_lxd: stats: .*' || true
