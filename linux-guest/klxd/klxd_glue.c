@@ -343,29 +343,8 @@ static int klxd_glue_try_send_msg(struct klxd_glue *g, const struct glue_msg *m)
 	return err;
 }
 
-/* klxd_glue.h: a one-way message of one slot, marshalled by the caller,
- * onto the ring without waiting (what a one-way stub does between
- * klxd_glue_nowait_begin and _end, without the bracket). */
-int klxd_glue_try_send_oneway(struct glue_ctx *ctx, struct glue_msg *msg)
-{
-	struct klxd_glue *g = ctx->backend;
-	int err;
-
-	if (!g)
-		return -EPIPE;
-	msg->kind = CHAN_T_ONEWAY;
-	msg->tag = 0;
-	err = klxd_glue_try_send_msg(g, msg);
-	/* as klxd_glue_send: a lazy receiver is not woken (the sender polls) */
-	if (err || READ_ONCE(g->lazy_nap_us))
-		return err;
-	klxd_glue_wake_rx(g);
-	return 0;
-}
-
-/* klxd_glue.h: one slot the caller framed itself (glue_frame_oneway1 and its
- * words), straight onto the ring without waiting: what
- * klxd_glue_try_send_oneway does after framing its glue_msg. */
+/* klxd_glue.h: one one-way slot the caller framed itself (glue_frame_oneway1
+ * and its words), straight onto the ring without waiting. */
 int klxd_glue_try_send_framed(struct glue_ctx *ctx, const struct chan_msg *slot)
 {
 	struct klxd_glue *g = ctx->backend;
@@ -383,7 +362,7 @@ int klxd_glue_try_send_framed(struct glue_ctx *ctx, const struct chan_msg *slot)
 		WRITE_ONCE(g->sent, g->sent + 1);
 	g->st.try_n++;
 	g->st.try_tsc += rdtsc() - t0;
-	/* as klxd_glue_try_send_oneway: a lazy receiver is not woken */
+	/* as klxd_glue_send: a lazy receiver is not woken (the sender polls) */
 	if (err || READ_ONCE(g->lazy_nap_us))
 		return err;
 	klxd_glue_wake_rx(g);

@@ -47,14 +47,12 @@ void klxd_glue_nowait_begin(void);
 int klxd_glue_nowait_end(void);
 
 /*
- * The same for a one-way message the caller marshalled itself (the words a
- * generated stub would put, in its order): straight onto the ring or not at
- * all, bottom halves off, no bracket.  0 sent; -EAGAIN the ring is full or
- * the message longer than a slot (nothing sent); -EPIPE the domain is gone.
+ * The same for one slot of a one-way message the caller framed in place
+ * (glue_frame_oneway1, its words in w[1..]; the words a generated stub would
+ * put, in its order): straight onto the ring or not at all, bottom halves
+ * off, no bracket.  0 sent; -EAGAIN the ring is full (nothing sent); -EPIPE
+ * the domain is gone.
  */
-int klxd_glue_try_send_oneway(struct glue_ctx *ctx, struct glue_msg *msg);
-/* The same for one slot the caller framed in place (glue_frame_oneway1, its
- * words in w[1..]): no glue_msg built and then framed. */
 int klxd_glue_try_send_framed(struct glue_ctx *ctx, const struct chan_msg *slot);
 
 /* Per-stage counters (TSC ticks: in Bochs, emulated instructions), for

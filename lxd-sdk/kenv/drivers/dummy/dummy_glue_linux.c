@@ -916,6 +916,12 @@ struct net_device *dg_alloc_netdev_mqs(int sizeof_priv, const char *name,
 		free_netdev(dev);
 		dev = NULL;
 	}
+	/* No netpoll (netconsole): it may call ndo_start_xmit from a hard
+	 * interrupt, and dg.lock is taken with bottom halves off only (plain
+	 * spin_lock on the transmit path), so that could deadlock on a CPU
+	 * already holding it.  Linux refuses netpoll on such a device. */
+	if (dev)
+		dev->priv_flags |= IFF_DISABLE_NETPOLL;
 	spin_lock_bh(&dg.lock);
 	dg.devs[i].dev = dev;
 	dg.devs[i].ref_word = 0;
