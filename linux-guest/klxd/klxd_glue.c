@@ -70,7 +70,10 @@
 #define KLXD_GLUE_OW_WORDS     (GLUE_SLOT_WORDS * 4)
 
 /*
- * rx_relax (default on): when the receive thread finds the ring empty and
+ * rx_relax (default off; on in null_blk_glue, whose build defines
+ * KLXD_GLUE_RX_RELAX_DEFAULT=1: for the dummy glue it measured 3 % slower
+ * with 1500-byte frames, docs/bench-nullblk.md): when the receive thread
+ * finds the ring empty and
  * is the only runnable thread on its core, it spins with cpu_relax()
  * rather than calling yield(), which would only go through the scheduler
  * to pick it again (a few thousand instructions in Bochs per empty turn,
@@ -78,9 +81,12 @@
  * runnable it yields as before.  0: always yield (for comparison in one
  * boot; the bench sets it).
  */
-static bool rx_relax = true;
+#ifndef KLXD_GLUE_RX_RELAX_DEFAULT
+#define KLXD_GLUE_RX_RELAX_DEFAULT 0
+#endif
+static bool rx_relax = KLXD_GLUE_RX_RELAX_DEFAULT;
 module_param(rx_relax, bool, 0644);
-MODULE_PARM_DESC(rx_relax, "receive thread: cpu_relax() instead of yield() while it is alone on its core (default 1)");
+MODULE_PARM_DESC(rx_relax, "receive thread: cpu_relax() instead of yield() while it is alone on its core");
 
 struct klxd_glue_call {
 	wait_queue_head_t wq;
