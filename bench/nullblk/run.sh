@@ -9,7 +9,7 @@
 # instruction per core, so "ticks per I/O" (TSC on the load generator's
 # core, start to end over all requests / requests) is emulated instructions
 # per I/O of wall time on one core.
-# NBQUICK=1: the 4 KiB cases only, no third round, and the page is left
+# NBQUICK=1: the 4 KiB cases only, and the page is left
 # as it is (the table and the STATS lines are printed): for comparing two
 # builds of the completion path quickly.
 set -euo pipefail

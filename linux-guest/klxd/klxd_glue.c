@@ -55,6 +55,8 @@
 #define KLXD_GLUE_CHECK_MS     200   /* how often the receiver asks if the domain runs */
 #define KLXD_GLUE_SPINS        256   /* empty polls before the receiver sleeps */
 #define KLXD_GLUE_RX_BATCH     64    /* slots read per poll round before yielding */
+#define KLXD_GLUE_RELAX_WEIGHT 8     /* a cpu_relax() spin counts 1/8 of a yield towards
+                                      * KLXD_GLUE_SPINS (a yield costs several times more) */
 /* A lazy receiver's nap while other threads want the core is the
  * module's choice (klxd_glue_set_bh_oneway); 1 ms or more: Bochs runs 10 M
  * emulated instructions per emulated second, and a 20-100 us nap cost more
@@ -66,6 +68,25 @@
  * job path (bounded by KLXD_GLUE_MAX_JOBS). */
 #define KLXD_GLUE_OW_SLOTS     256
 #define KLXD_GLUE_OW_WORDS     (GLUE_SLOT_WORDS * 4)
+
+/*
+ * rx_relax (default off; on in null_blk_glue, whose build defines
+ * KLXD_GLUE_RX_RELAX_DEFAULT=1: for the dummy glue it measured 3 % slower
+ * with 1500-byte frames, docs/bench-nullblk.md): when the receive thread
+ * finds the ring empty and
+ * is the only runnable thread on its core, it spins with cpu_relax()
+ * rather than calling yield(), which would only go through the scheduler
+ * to pick it again (a few thousand instructions in Bochs per empty turn,
+ * half of which an answer waits on average).  With another thread
+ * runnable it yields as before.  0: always yield (for comparison in one
+ * boot; the bench sets it).
+ */
+#ifndef KLXD_GLUE_RX_RELAX_DEFAULT
+#define KLXD_GLUE_RX_RELAX_DEFAULT 0
+#endif
+static bool rx_relax = KLXD_GLUE_RX_RELAX_DEFAULT;
+module_param(rx_relax, bool, 0644);
+MODULE_PARM_DESC(rx_relax, "receive thread: cpu_relax() instead of yield() while it is alone on its core");
 
 struct klxd_glue_call {
 	wait_queue_head_t wq;
@@ -860,8 +881,10 @@ static unsigned int klxd_glue_rx_round(struct klxd_glue *g)
 /*
  * The receiver shares Linux's core(s) with the threads that send, so it
  * polls politely: after traffic it keeps polling, but yields the core to any
- * runnable thread between empty polls (a sender is never starved by it);
- * after KLXD_GLUE_SPINS empty polls with no call waiting and nothing sent
+ * runnable thread between empty polls (a sender is never starved by it),
+ * and spins with cpu_relax() while no other thread wants the core
+ * (rx_relax); after about KLXD_GLUE_SPINS empty polls (a relaxed one counts
+ * 1/KLXD_GLUE_RELAX_WEIGHT) with no call waiting and nothing sent
  * it naps (100-500 us; a new call or one-way message wakes it at once).
  * While a call waits it never naps.
  */
@@ -869,7 +892,7 @@ static int klxd_glue_rx_main(void *arg)
 {
 	struct klxd_glue *g = arg;
 	unsigned long next_check = jiffies + msecs_to_jiffies(KLXD_GLUE_CHECK_MS);
-	unsigned int idle = 0;
+	unsigned int idle = 0;         /* in 1/KLXD_GLUE_RELAX_WEIGHT of an empty turn */
 	unsigned long sent = 0, now;
 	unsigned int nap;
 
@@ -901,9 +924,19 @@ static int klxd_glue_rx_main(void *arg)
 			 * turns with it. */
 			g->st.rx_lazy_naps++;
 			klxd_glue_rx_nap(g, nap);
-		} else if (++idle < KLXD_GLUE_SPINS || READ_ONCE(g->waiting)) {
-			g->st.rx_yields++;
-			yield();        /* returns at once if nothing else wants the core */
+		} else if (idle < KLXD_GLUE_SPINS * KLXD_GLUE_RELAX_WEIGHT ||
+			   READ_ONCE(g->waiting)) {
+			if (READ_ONCE(rx_relax) && single_task_running()) {
+				/* alone: yield() would pick this thread again */
+				idle++;
+				g->st.rx_relaxes++;
+				cpu_relax();
+				cond_resched();         /* RCU's quiescent state */
+			} else {
+				idle += KLXD_GLUE_RELAX_WEIGHT;
+				g->st.rx_yields++;
+				yield();        /* returns at once if nothing else wants the core */
+			}
 		} else {
 			klxd_glue_rx_nap(g, 100);
 		}

@@ -67,6 +67,7 @@ struct klxd_glue_stats {
 	u64 rx_nvcsw, rx_nivcsw;         /* the receive thread's context switches (totals) */
 	u64 rx_lazy_naps, bh_msgs;       /* lazy naps; one-way messages handled at once */
 	u64 poll_n, poll_slots, poll_tsc; /* klxd_glue_poll_nowait */
+	u64 rx_relaxes;                  /* empty polls followed by cpu_relax() (rx_relax) */
 };
 void klxd_glue_stats(struct glue_ctx *ctx, struct klxd_glue_stats *out, bool reset);
 

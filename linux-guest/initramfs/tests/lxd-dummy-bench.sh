@@ -132,6 +132,23 @@ fi
 # NETBENCH_NAPS=A,B,... (kernel command line): one isolated driver, fast=1,
 # measured with dummy_glue's rx_nap_us set to A, then B, ... (label lxdnapN),
 # between two native rounds (the receive thread's nap, docs/bench-net.md).
+# NETBENCH_RELAX=A,B,... (kernel command line): likewise, with klxd_glue's
+# rx_relax (the receive thread's cpu_relax() spin while alone on its core,
+# docs/bench-nullblk.md) set to A, then B, ... (label lxdrelaxN).
+if [ -n "${NETBENCH_RELAX:-}" ]; then
+  native
+  out=$(lxdctl load /lib/lxd/dummy.lxd dummy 2>&1) || fail "load: $out"
+  wait_if
+  for r in $(echo "$NETBENCH_RELAX" | tr , " "); do
+    echo "$r" > /sys/module/dummy_glue/parameters/rx_relax || fail "rx_relax=$r"
+    rounds "lxdrelax$r"
+  done
+  lxdctl destroy dummy >/dev/null || fail "destroy"
+  n=0; while [ -d /sys/class/net/$IF ]; do n=$((n + 1)); [ $n -gt 100 ] && fail "$IF stays"; sleep 0.1; done
+  native
+  say "bench done"
+  exit 0
+fi
 if [ -n "${NETBENCH_NAPS:-}" ]; then
   native
   out=$(lxdctl load /lib/lxd/dummy.lxd dummy 2>&1) || fail "load: $out"

@@ -67,26 +67,34 @@ fi
 round=1
 for how in native lxd; do up $how; bench_all $how 1 "$cases1"; down $how; done
 for how in lxd native; do up $how; bench_all $how 2 "$cases2"; down $how; done
-# Not in the table: the LXD with the completion path as before
-# (null_blk_glue's inline_end=0: each nbg_end through klxd_glue's one-way
-# FIFO and its drain work item), for a comparison in the same boot.
-if [ $quick = 1 ]; then
-  # quick: instead, the LXD as before the glue chose no scheduler
-  # (mq-deadline: queue_rq from kblockd), and with queue_rq polling for
-  # its lone request's end (poll_ticks)
-  up lxd
-  echo mq-deadline > /sys/block/nullb0/queue/scheduler
-  say "lxd: scheduler $(cat /sys/block/nullb0/queue/scheduler)"
-  bench_all lxd 3 "$cases1"
-  down lxd
-  up lxd
-  echo 200000 > /sys/module/null_blk_glue/parameters/poll_ticks
-  bench_all lxd 4 "randread:4096:1 randwrite:4096:1"
-  down lxd
-else
-  up lxd
-  echo 0 > /sys/module/null_blk_glue/parameters/inline_end
-  bench_all lxd 3 "$cases1"
-  down lxd
-fi
+# Not in the table, for a comparison in the same boot: the LXD with
+# klxd_glue's receive thread yielding between empty polls even when it is
+# alone on its core (null_blk_glue's rx_relax=0, as before branch nb5).
+# The glue module is reloaded by "up", so the parameter is set after it.
+up lxd
+echo 0 > /sys/module/null_blk_glue/parameters/rx_relax
+say "lxd: rx_relax $(cat /sys/module/null_blk_glue/parameters/rx_relax)"
+bench_all lxd 3 "$cases1"
+down lxd
+# ... and with queue_rq's nbg_submit always through the send that may wait
+# (null_blk_glue's try_send=0, as before branch nb5; rx_relax on).
+up lxd
+echo 0 > /sys/module/null_blk_glue/parameters/try_send
+say "lxd: try_send $(cat /sys/module/null_blk_glue/parameters/try_send)"
+bench_all lxd 4 "$cases1"
+down lxd
+# ... with the receive thread lazy (rx_nap_us: it naps while other threads
+# are runnable, the submitters' polls read the ends), without and with
+# queue_rq polling for a lone request's end (poll_ticks).
+up lxd
+echo 50 > /sys/module/null_blk_glue/parameters/rx_nap_us
+say "lxd: rx_nap_us $(cat /sys/module/null_blk_glue/parameters/rx_nap_us)"
+bench_all lxd 5 "$cases1"
+echo 200000 > /sys/module/null_blk_glue/parameters/poll_ticks
+say "lxd: rx_nap_us 50, poll_ticks $(cat /sys/module/null_blk_glue/parameters/poll_ticks)"
+bench_all lxd 6 "$cases1"
+echo 1000 > /sys/module/null_blk_glue/parameters/rx_nap_us
+say "lxd: rx_nap_us $(cat /sys/module/null_blk_glue/parameters/rx_nap_us), poll_ticks $(cat /sys/module/null_blk_glue/parameters/poll_ticks)"
+bench_all lxd 7 "$cases1"
+down lxd
 say "done"

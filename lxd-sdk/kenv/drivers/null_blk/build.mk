@@ -62,7 +62,8 @@ $(NBG_KO): $(NBG_LINUX_SRCS) $(NBG_IDL) $(HOST_BUILD)/idlc $(KLXD_KO) include/lx
 	@rm -f $(NBG_OUT)/null_blk_domain.c
 	@printf '%s\n' 'obj-m := null_blk_glue.o' \
 	  'null_blk_glue-y := nbg_linux_main.o null_blk_linux.o glue_core.o klxd_glue.o' \
-	  'ccflags-y := -I$$(src) -I$$(LXDS_INCLUDE)' >$(NBG_OUT)/Kbuild
+	  'ccflags-y := -I$$(src) -I$$(LXDS_INCLUDE)' \
+	  'CFLAGS_klxd_glue.o := -DKLXD_GLUE_RX_RELAX_DEFAULT=1' >$(NBG_OUT)/Kbuild
 	$(MAKE) -s -C $(LINUX_BUILD_DIR) M=$(abspath $(NBG_OUT)) LXDS_INCLUDE=$(abspath include) \
 	  KBUILD_EXTRA_SYMBOLS=$(abspath $(KLXD_OUT))/Module.symvers modules >$(NBG_OUT)/build.log 2>&1 \
 	  || { cat $(NBG_OUT)/build.log; echo "null_blk_glue.ko did not build (log: $(NBG_OUT)/build.log)" >&2; exit 1; }

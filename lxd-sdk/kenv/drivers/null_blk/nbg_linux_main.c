@@ -64,8 +64,21 @@ MODULE_PARM_DESC(domain, "id of the null_blk LXD, loaded and not started yet");
  *     native null_blk does with irqmode=0; past the bound (a slow or dead
  *     domain) the receive thread ends it, or the timeout fails it.  0: off
  *     (the default: it was slower, docs/bench-nullblk.md).
+ *   rx_nap_us: with inline_end, klxd_glue's lazy receiver
+ *     (klxd_glue_set_bh_oneway): while other threads are runnable its
+ *     receive thread naps rx_nap_us (to 5x) instead of taking turns with
+ *     them, and try_send's sends do not wake it; queue_rq's own poll (and
+ *     poll_ticks) read the ends meanwhile.  0: off (the default).
+ *   try_send: queue_rq puts nbg_submit straight onto the ring
+ *     (klxd_glue_nowait_begin: a spinlock, no waiting) and only when that
+ *     fails (ring full) sends it the way that may wait (klxd_send_batch:
+ *     its mutex and waiter set-up); 0: always the waiting send, as before.
  */
 static bool inline_end = true;
+static unsigned int rx_nap_us;             /* off: see docs/bench-nullblk.md */
+static bool try_send = true;
+module_param(try_send, bool, 0644);
+MODULE_PARM_DESC(try_send, "queue_rq sends nbg_submit without waiting first (0: always the send that may wait)");
 static ulong poll_ticks;                   /* off: see docs/bench-nullblk.md */
 module_param(poll_ticks, ulong, 0644);
 MODULE_PARM_DESC(poll_ticks, "TSC ticks queue_rq polls for its lone request's end (0: off)");
@@ -76,6 +89,7 @@ MODULE_PARM_DESC(poll_ticks, "TSC ticks queue_rq polls for its lone request's en
  * measurement only (docs/bench-nullblk.md). */
 static struct {
 	u64 lone, hit, miss, tsc;       /* lone polls; ended within poll_ticks or not; time */
+	u64 try_fallback;               /* try_send: nbg_submit sent by the waiting send after all */
 } nbg_st;
 static DEFINE_MUTEX(nbg_backend_lock);    /* klxd_glue_start/stop vs the stats reader */
 
@@ -245,6 +259,7 @@ static blk_status_t nbg_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq
 	u32 bytes = blk_rq_bytes(rq), len = 0, hwtag = 0;
 	unsigned long flags;
 	bool busy, alone = false;
+	int send_err;
 	u64 t_entry = rdtsc(), idle = READ_ONCE(nbg_idle_since);
 
 	if (idle && !READ_ONCE(nbg_nflight) && t_entry > idle) {
@@ -303,7 +318,23 @@ static blk_status_t nbg_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq
 		st->dom_submit = st->dom_end = 0;
 		st->linux_send = rdtsc();
 	}
-	nbg_submit(hwtag, rq->cmd_flags, blk_rq_pos(rq), bytes, len, len ? nbg_slot(idx) : NULL);
+	send_err = -EAGAIN;
+	if (READ_ONCE(try_send)) {
+		/* one slot onto the ring or nothing: bottom halves off, on this CPU */
+		local_bh_disable();
+		klxd_glue_nowait_begin();
+		nbg_submit(hwtag, rq->cmd_flags, blk_rq_pos(rq), bytes, len,
+			   len ? nbg_slot(idx) : NULL);
+		send_err = klxd_glue_nowait_end();
+		local_bh_enable();
+		if (send_err && send_err != -EPIPE)
+			nbg_st.try_fallback++;
+	}
+	/* not sent (ring full, or nothing reached the backend): the send that
+	 * waits; -EPIPE: the domain is gone, handled just below */
+	if (send_err && send_err != -EPIPE)
+		nbg_submit(hwtag, rq->cmd_flags, blk_rq_pos(rq), bytes, len,
+			   len ? nbg_slot(idx) : NULL);
 	nbg_tr[idx].sent = rdtsc();     /* may come after the end: then odd */
 	/* died meanwhile (the sweep may have run before the table had it) */
 	if (READ_ONCE(nbg_dead) || !READ_ONCE(nbg_started) || klxd_glue_peer_dead(&nbg_ctx)) {
@@ -688,7 +719,7 @@ void nbg_start_queues(int disk)
 static void nbg_backend_mode_locked(void)
 {
 	klxd_glue_set_bh_oneway(&nbg_ctx, READ_ONCE(inline_end) ? (int)null_blk_RPC_nbg_end : -1,
-				-1, 0);
+				-1, READ_ONCE(inline_end) ? READ_ONCE(rx_nap_us) : 0);
 }
 
 /* inline_end written: klxd_glue told at once. */
@@ -711,6 +742,29 @@ static const struct kernel_param_ops nbg_inline_end_ops = {
 module_param_cb(inline_end, &nbg_inline_end_ops, &inline_end, 0644);
 MODULE_PARM_DESC(inline_end, "end requests where nbg_end is received, not in a work item");
 
+static int nbg_rx_nap_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int us;
+	int err = kstrtouint(val, 0, &us);
+
+	if (err)
+		return err;
+	if (us > 1000)
+		return -EINVAL;
+	mutex_lock(&nbg_backend_lock);
+	WRITE_ONCE(rx_nap_us, us);
+	nbg_backend_mode_locked();
+	mutex_unlock(&nbg_backend_lock);
+	return 0;
+}
+
+static const struct kernel_param_ops nbg_rx_nap_ops = {
+	.set = nbg_rx_nap_set,
+	.get = param_get_uint,
+};
+module_param_cb(rx_nap_us, &nbg_rx_nap_ops, &rx_nap_us, 0644);
+MODULE_PARM_DESC(rx_nap_us, "with inline_end: klxd's receive thread naps this long (to 5x) while other threads are runnable, and try_send does not wake it (0: off, up to 1000)");
+
 /* /sys/module/null_blk_glue/parameters/stats: read, the counters since the
  * last write (any write resets them).  One line, name=value. */
 static int nbg_stats_get(char *buf, const struct kernel_param *kp)
@@ -730,11 +784,12 @@ static int nbg_stats_get(char *buf, const struct kernel_param *kp)
 			nbg_bd.dom / n, nbg_bd.back / n, nbg_bd.copy / n, nbg_bd.endrq / n,
 			nbg_bd.gap / gn, nbg_bd.gap_n);
 	return len + scnprintf(buf + len, PAGE_SIZE - len,
-			 "poll_lone=%llu poll_hit=%llu poll_miss=%llu poll_wait_tsc=%llu glue_send=%llu/%llu rx_rounds=%llu rx_slots=%llu rx_tsc=%llu rx_empty=%llu/%llu rx_yields=%llu rx_naps=%llu ow_runs=%llu ow_msgs=%llu ow_tsc=%llu rx_csw=%llu/%llu bh_msgs=%llu poll=%llu/%llu/%llu\n",
+			 "poll_lone=%llu poll_hit=%llu poll_miss=%llu poll_wait_tsc=%llu glue_send=%llu/%llu rx_rounds=%llu rx_slots=%llu rx_tsc=%llu rx_empty=%llu/%llu rx_yields=%llu rx_naps=%llu ow_runs=%llu ow_msgs=%llu ow_tsc=%llu rx_csw=%llu/%llu bh_msgs=%llu poll=%llu/%llu/%llu relax=%llu try=%llu/%llu/%llu/%llu\n",
 			 nbg_st.lone, nbg_st.hit, nbg_st.miss, nbg_st.tsc, k.send_n, k.send_tsc,
 			 k.rx_rounds, k.rx_slots, k.rx_tsc, k.rx_empty, k.rx_empty_tsc, k.rx_yields,
 			 k.rx_naps, k.ow_runs, k.ow_msgs, k.ow_tsc, k.rx_nvcsw, k.rx_nivcsw, k.bh_msgs,
-			 k.poll_n, k.poll_slots, k.poll_tsc);
+			 k.poll_n, k.poll_slots, k.poll_tsc, k.rx_relaxes, k.try_n, k.try_tsc,
+			 k.try_full, nbg_st.try_fallback);
 }
 
 static int nbg_stats_set(const char *val, const struct kernel_param *kp)
