@@ -340,19 +340,12 @@ static void klxd_glue_wake_rx(struct klxd_glue *g)
 		wake_up_process(g->rx_task);
 }
 
-/* A one-way message of one slot straight onto the ring, or -EAGAIN. */
-static int klxd_glue_try_send_msg(struct klxd_glue *g, const struct glue_msg *m)
+/* One framed slot onto the ring without waiting, counted (t0: when the
+ * caller started); -EAGAIN full, -EPIPE the domain is gone. */
+static int klxd_glue_try_send_slot(struct klxd_glue *g, const struct chan_msg *slot, u64 t0)
 {
-	struct chan_msg slot;
-	u64 t0 = rdtsc();
-	int err;
+	int err = klxd_try_send(g->ch, slot);
 
-	if (klxd_glue_dead(g))
-		return -EPIPE;
-	if (glue_frame_count(m) != 1)
-		return -EAGAIN;         /* longer ones go through a thread that may wait */
-	glue_frame_one(m, 0, 1, &slot);
-	err = klxd_try_send(g->ch, &slot);
 	if (err == -ENODEV)
 		err = -EPIPE;
 	if (err)
@@ -362,6 +355,20 @@ static int klxd_glue_try_send_msg(struct klxd_glue *g, const struct glue_msg *m)
 	g->st.try_n++;
 	g->st.try_tsc += rdtsc() - t0;
 	return err;
+}
+
+/* A one-way message of one slot straight onto the ring, or -EAGAIN. */
+static int klxd_glue_try_send_msg(struct klxd_glue *g, const struct glue_msg *m)
+{
+	struct chan_msg slot;
+	u64 t0 = rdtsc();
+
+	if (klxd_glue_dead(g))
+		return -EPIPE;
+	if (glue_frame_count(m) != 1)
+		return -EAGAIN;         /* longer ones go through a thread that may wait */
+	glue_frame_one(m, 0, 1, &slot);
+	return klxd_glue_try_send_slot(g, &slot, t0);
 }
 
 /* klxd_glue.h: one one-way slot the caller framed itself (glue_frame_oneway1
@@ -374,15 +381,7 @@ int klxd_glue_try_send_framed(struct glue_ctx *ctx, const struct chan_msg *slot)
 
 	if (!g || klxd_glue_dead(g))
 		return -EPIPE;
-	err = klxd_try_send(g->ch, slot);
-	if (err == -ENODEV)
-		err = -EPIPE;
-	if (err)
-		g->st.try_full += err == -EAGAIN;
-	else
-		WRITE_ONCE(g->sent, g->sent + 1);
-	g->st.try_n++;
-	g->st.try_tsc += rdtsc() - t0;
+	err = klxd_glue_try_send_slot(g, slot, t0);
 	/* as klxd_glue_send: a lazy receiver is not woken (the sender polls) */
 	if (err || READ_ONCE(g->lazy_nap_us))
 		return err;

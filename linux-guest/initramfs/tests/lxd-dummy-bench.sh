@@ -135,34 +135,24 @@ fi
 # NETBENCH_RELAX=A,B,... (kernel command line): likewise, with klxd_glue's
 # rx_relax (the receive thread's cpu_relax() spin while alone on its core,
 # docs/bench-nullblk.md) set to A, then B, ... (label lxdrelaxN).
-if [ -n "${NETBENCH_RELAX:-}" ]; then
+# param_rounds PARAM LIST LABEL: native, then one isolated driver measured
+# with dummy_glue's PARAM set to each value of LIST in turn, then native.
+param_rounds() {
   native
   out=$(lxdctl load /lib/lxd/dummy.lxd dummy 2>&1) || fail "load: $out"
   wait_if
-  for r in $(echo "$NETBENCH_RELAX" | tr , " "); do
-    echo "$r" > /sys/module/dummy_glue/parameters/rx_relax || fail "rx_relax=$r"
-    rounds "lxdrelax$r"
+  for v in $(echo "$2" | tr , " "); do
+    echo "$v" > /sys/module/dummy_glue/parameters/$1 || fail "$1=$v"
+    rounds "$3$v"
   done
   lxdctl destroy dummy >/dev/null || fail "destroy"
   n=0; while [ -d /sys/class/net/$IF ]; do n=$((n + 1)); [ $n -gt 100 ] && fail "$IF stays"; sleep 0.1; done
   native
   say "bench done"
   exit 0
-fi
-if [ -n "${NETBENCH_NAPS:-}" ]; then
-  native
-  out=$(lxdctl load /lib/lxd/dummy.lxd dummy 2>&1) || fail "load: $out"
-  wait_if
-  for nap in $(echo "$NETBENCH_NAPS" | tr , " "); do
-    echo "$nap" > /sys/module/dummy_glue/parameters/rx_nap_us || fail "rx_nap_us=$nap"
-    rounds "lxdnap$nap"
-  done
-  lxdctl destroy dummy >/dev/null || fail "destroy"
-  n=0; while [ -d /sys/class/net/$IF ]; do n=$((n + 1)); [ $n -gt 100 ] && fail "$IF stays"; sleep 0.1; done
-  native
-  say "bench done"
-  exit 0
-fi
+}
+[ -z "${NETBENCH_RELAX:-}" ] || param_rounds rx_relax "$NETBENCH_RELAX" lxdrelax
+[ -z "${NETBENCH_NAPS:-}" ] || param_rounds rx_nap_us "$NETBENCH_NAPS" lxdnap
 if [ "${NETBENCH_BATCH:-0}" = 1 ]; then
   native
   lxd_batch lxdone completion_batch=0
