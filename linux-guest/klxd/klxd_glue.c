@@ -73,13 +73,12 @@
  * rx_relax (default off; on in null_blk_glue, whose build defines
  * KLXD_GLUE_RX_RELAX_DEFAULT=1: for the dummy glue it measured 3 % slower
  * with 1500-byte frames, docs/bench-nullblk.md): when the receive thread
- * finds the ring empty and
- * is the only runnable thread on its core, it spins with cpu_relax()
- * rather than calling yield(), which would only go through the scheduler
- * to pick it again (a few thousand instructions in Bochs per empty turn,
- * half of which an answer waits on average).  With another thread
- * runnable it yields as before.  0: always yield (for comparison in one
- * boot; the bench sets it).
+ * finds the ring empty and is the only runnable thread on its core, it
+ * spins with cpu_relax() rather than calling yield(), which would only go
+ * through the scheduler to pick it again (a few thousand instructions in
+ * Bochs per empty turn, half of which an answer waits on average).  With
+ * another thread runnable it yields as before.  0: always yield (for
+ * comparison in one boot; the bench sets it).
  */
 #ifndef KLXD_GLUE_RX_RELAX_DEFAULT
 #define KLXD_GLUE_RX_RELAX_DEFAULT 0
