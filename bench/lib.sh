@@ -1,4 +1,4 @@
-# Sourced by the Bochs benchmarks (bench/*/run.sh, bench/net/batch.sh,
+# Sourced by the Bochs benchmarks (bench/*/run.sh, bench/net/batch.sh, sets.sh,
 # bench/lxd/percpu.sh), run from the repository's top with $work set:
 #   bench_boot NAME HV_CMDLINE LINUX_ARGS TIMEOUT_S [--may-fail]
 # builds an ISO of the hypervisor (HV_CMDLINE), the guest kernel (console
@@ -18,6 +18,21 @@ bench_boot() {
     tail -n 30 "$work/com1.log" "$work/emu.err" >&2
     exit 1
   fi
+}
+
+#   bench_dummy_sets NAME NETBENCH_ARGS [OUT]
+# the one-boot comparisons of the isolated dummy (bench/net/batch.sh,
+# sets.sh): boots lxd-dummy-bench with NETBENCH_ARGS, keeps the logs as
+# OUT.com1 / OUT.com2 if OUT is given, fails unless the guest finished, and
+# prints its BENCH lines and the domain's stats lines.
+bench_dummy_sets() {
+  local name=$1 args=$2 out=${3:-}
+  bench_boot "$name" "linux_cores=1" "lxds.test=lxd-dummy-bench $args" 2400
+  [ -n "$out" ] && cp "$work/com1.log" "$out.com1" && cp "$work/com2.log" "$out.com2"
+  grep -q 'test lxd-dummy-bench: bench done' "$work/com1.log" ||
+    { echo "bench $name: the run did not finish:" >&2; tail -n 40 "$work/com1.log" >&2; exit 1; }
+  tr -d '\r' < "$work/com1.log" | grep -o 'BENCH[A-Z]* .*'
+  tr -d '\r' < "$work/com2.log" | grep -o 'dummy_lxd: stats: .*' || true
 }
 
 #   bench_write_section TAG SECTION_FILE OUT
