@@ -259,6 +259,7 @@ static blk_status_t nbg_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq
 	u32 bytes = blk_rq_bytes(rq), len = 0, hwtag = 0;
 	unsigned long flags;
 	bool busy, alone = false;
+	void *data;                     /* the request's pool slot, if it carries data */
 	int send_err;
 	u64 t_entry = rdtsc(), idle = READ_ONCE(nbg_idle_since);
 
@@ -319,12 +320,12 @@ static blk_status_t nbg_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq
 		st->linux_send = rdtsc();
 	}
 	send_err = -EAGAIN;
+	data = len ? nbg_slot(idx) : NULL;
 	if (READ_ONCE(try_send)) {
 		/* one slot onto the ring or nothing: bottom halves off, on this CPU */
 		local_bh_disable();
 		klxd_glue_nowait_begin();
-		nbg_submit(hwtag, rq->cmd_flags, blk_rq_pos(rq), bytes, len,
-			   len ? nbg_slot(idx) : NULL);
+		nbg_submit(hwtag, rq->cmd_flags, blk_rq_pos(rq), bytes, len, data);
 		send_err = klxd_glue_nowait_end();
 		local_bh_enable();
 		if (send_err && send_err != -EPIPE)
@@ -333,8 +334,7 @@ static blk_status_t nbg_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq
 	/* not sent (ring full, or nothing reached the backend): the send that
 	 * waits; -EPIPE: the domain is gone, handled just below */
 	if (send_err && send_err != -EPIPE)
-		nbg_submit(hwtag, rq->cmd_flags, blk_rq_pos(rq), bytes, len,
-			   len ? nbg_slot(idx) : NULL);
+		nbg_submit(hwtag, rq->cmd_flags, blk_rq_pos(rq), bytes, len, data);
 	nbg_tr[idx].sent = rdtsc();     /* may come after the end: then odd */
 	/* died meanwhile (the sweep may have run before the table had it) */
 	if (READ_ONCE(nbg_dead) || !READ_ONCE(nbg_started) || klxd_glue_peer_dead(&nbg_ctx)) {
