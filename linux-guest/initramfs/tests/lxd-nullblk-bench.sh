@@ -83,18 +83,14 @@ echo 0 > /sys/module/null_blk_glue/parameters/try_send
 say "lxd: try_send $(cat /sys/module/null_blk_glue/parameters/try_send)"
 bench_all lxd 4 "$cases1"
 down lxd
-# ... with the receive thread lazy (rx_nap_us: it naps while other threads
-# are runnable, the submitters' polls read the ends), without and with
-# queue_rq polling for a lone request's end (poll_ticks).
+# ... and with the request data copied into and out of the pool by Linux's
+# memcpy_{from,to}_bvec (null_blk_glue's copy_words=0, as before this
+# round: rep movsb, one emulated instruction per byte) instead of eight
+# bytes a move.  (Rounds 5-7 of earlier sessions, the lazy receive thread
+# and queue_rq's poll, are in docs/bench-nullblk.md; both were slower.)
 up lxd
-echo 50 > /sys/module/null_blk_glue/parameters/rx_nap_us
-say "lxd: rx_nap_us $(cat /sys/module/null_blk_glue/parameters/rx_nap_us)"
+echo 0 > /sys/module/null_blk_glue/parameters/copy_words
+say "lxd: copy_words $(cat /sys/module/null_blk_glue/parameters/copy_words)"
 bench_all lxd 5 "$cases1"
-echo 200000 > /sys/module/null_blk_glue/parameters/poll_ticks
-say "lxd: rx_nap_us 50, poll_ticks $(cat /sys/module/null_blk_glue/parameters/poll_ticks)"
-bench_all lxd 6 "$cases1"
-echo 1000 > /sys/module/null_blk_glue/parameters/rx_nap_us
-say "lxd: rx_nap_us $(cat /sys/module/null_blk_glue/parameters/rx_nap_us), poll_ticks $(cat /sys/module/null_blk_glue/parameters/poll_ticks)"
-bench_all lxd 7 "$cases1"
 down lxd
 say "done"

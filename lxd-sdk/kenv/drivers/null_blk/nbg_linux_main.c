@@ -73,12 +73,19 @@ MODULE_PARM_DESC(domain, "id of the null_blk LXD, loaded and not started yet");
  *     (klxd_glue_nowait_begin: a spinlock, no waiting) and only when that
  *     fails (ring full) sends it the way that may wait (klxd_send_batch:
  *     its mutex and waiter set-up); 0: always the waiting send, as before.
+ *   copy_words: a request's data goes into and out of the pool eight bytes
+ *     a move (klxd_glue_copy: the same work on hardware, an eighth of the
+ *     emulated instructions in Bochs); 0: Linux's memcpy_{from,to}_bvec,
+ *     as before (rep movsb, one emulated instruction per byte).
  */
 static bool inline_end = true;
 static unsigned int rx_nap_us;             /* off: see docs/bench-nullblk.md */
 static bool try_send = true;
 module_param(try_send, bool, 0644);
 MODULE_PARM_DESC(try_send, "queue_rq sends nbg_submit without waiting first (0: always the send that may wait)");
+static bool copy_words = true;
+module_param(copy_words, bool, 0644);
+MODULE_PARM_DESC(copy_words, "copy request data into and out of the pool eight bytes a move (0: Linux's memcpy_{from,to}_bvec)");
 static ulong poll_ticks;                   /* off: see docs/bench-nullblk.md */
 module_param(poll_ticks, ulong, 0644);
 MODULE_PARM_DESC(poll_ticks, "TSC ticks queue_rq polls for its lone request's end (0: off)");
@@ -158,6 +165,35 @@ static unsigned int nbg_start_polls;
 static void *nbg_slot(unsigned int idx)
 {
 	return nbg_pool + (size_t)idx * NBG_SLOT_BYTES;
+}
+
+/*
+ * One segment of a request between its page and the pool slot (to the pool
+ * for a write, from it for a read), as memcpy_{from,to}_bvec do but with
+ * klxd_glue_copy: this is the copy isolation adds (native null_blk copies
+ * once, between the page and its store; through the domain the data is
+ * copied twice), so it is made as cheap as the emulator lets it be.
+ * rq_for_each_segment gives single-page segments.
+ */
+static void nbg_copy_bvec(void *pool, struct bio_vec *bv, bool to_pool)
+{
+	void *page;
+
+	if (!READ_ONCE(copy_words)) {
+		if (to_pool)
+			memcpy_from_bvec(pool, bv);
+		else
+			memcpy_to_bvec(bv, pool);
+		return;
+	}
+	page = bvec_kmap_local(bv);
+	if (to_pool) {
+		klxd_glue_copy(pool, page, bv->bv_len);
+	} else {
+		klxd_glue_copy(page, pool, bv->bv_len);
+		flush_dcache_page(bv->bv_page);
+	}
+	kunmap_local(page);
 }
 
 /* Takes the request of slot idx out of the table if hwtag (0: any) names it. */
@@ -290,7 +326,7 @@ static blk_status_t nbg_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq
 		rq_for_each_segment(bv, rq, iter) {
 			if (off + bv.bv_len > len)
 				break;
-			memcpy_from_bvec(nbg_slot(idx) + off, &bv);
+			nbg_copy_bvec(nbg_slot(idx) + off, &bv, true);
 			off += bv.bv_len;
 		}
 	}
@@ -436,7 +472,7 @@ void nbg_end(u32 hwtag, blk_status_t status)
 		rq_for_each_segment(bv, rq, iter) {
 			if (off + bv.bv_len > len)
 				break;
-			memcpy_to_bvec(&bv, nbg_slot(idx) + off);
+			nbg_copy_bvec(nbg_slot(idx) + off, &bv, false);
 			off += bv.bv_len;
 		}
 	}
