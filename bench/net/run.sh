@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): nettx through Linux's dummy driver, native
 # (dummy.ko) and isolated (dummy.lxd + dummy_glue.ko), in one Bochs boot (4
-# cores), in the order native, lxd, lxdslow, lxdslow, lxd, native (lxd: dummy_glue
-# fast=1, its ndo_start_xmit sends; lxdslow: fast=0, the sender thread);
+# cores), NETBENCH_REPS (default 4) turns per driver, alternating: native,
+# lxd, lxd, native, native, lxd, ... (lxd: dummy_glue fast=1, its
+# ndo_start_xmit sends; lxdslow, in the first and last isolated turn:
+# fast=0, the sender thread); each cell's ratio from the runs' medians;
 # 64- and 1500-byte frames;
 # the default socket send buffer (up to 160 packets in flight through the
 # LXD) and the minimum (SO_SNDBUF 1: a few).  Bochs' TSC advances one tick
@@ -17,7 +19,7 @@ trap 'rm -rf "$work"' EXIT
 
 make -s linux build/lxds.elf >/dev/null
 . bench/lib.sh
-bench_boot net "linux_cores=1" "lxds.test=lxd-dummy-bench" 2400
+bench_boot net "linux_cores=1" "lxds.test=lxd-dummy-bench NETBENCH_REPS=${NETBENCH_REPS:-4}" 3000
 grep -q 'test lxd-dummy-bench: bench done' "$work/com1.log" ||
   { echo "bench-net: the run did not finish:" >&2; tail -n 40 "$work/com1.log" >&2; exit 1; }
 
@@ -25,19 +27,29 @@ grep -q 'test lxd-dummy-bench: bench done' "$work/com1.log" ||
 rows=$(tr -d '\r' < "$work/com1.log" |
   sed -n 's/.*BENCH \([a-z]*\) size=\([0-9]*\) sndbuf=\([a-z0-9]*\): nettx: .* sent \([0-9]*\) of [0-9]* .*, \([0-9]*\) pkt\/s, \([0-9]*\) tsc\/pkt.*/\1 \2 \3 \4 \5 \6/p')
 [ -n "$rows" ] || { echo "bench-net: no results" >&2; exit 1; }
-table="| frame | send buffer | native: instr/pkt (runs 1, 2) | isolated, sender thread (fast=0) | isolated, direct send (fast=1) | fast=0 / native rate | fast=1 / native rate |
-| ---: | --- | ---: | ---: | ---: | ---: | ---: |"
-ratio() { # SIZE BUF LABEL: native instructions per packet over LABEL's
-  awk -v s=$1 -v b=$2 -v L=$3 '$2==s && $3==b { if ($1=="native") {n+=$6; nn++} else if ($1==L) {l+=$6; ln++} }
-    END { if (nn && ln && l) printf "%.0f %%", 100 * (n/nn) / (l/ln); else print "?" }' <<< "$rows"
+# each cell: every run's figure, in order, and the ratio of the medians
+# (native's median over the isolated driver's): NETBENCH_REPS runs per
+# driver, alternating, so a drift through the boot weighs on both alike and
+# one run's rare events do not decide the cell; the ratio of the means is
+# shown beside it
+table="| frame | send buffer | native: instr/pkt (runs in order) | isolated, sender thread (fast=0) | isolated, direct send (fast=1) | fast=0 / native rate | fast=1 / native rate (medians) | fast=1 / native (means) |
+| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+figs() { # SIZE BUF LABEL: LABEL's instructions per packet, one a line, in order
+  awk -v s=$1 -v b=$2 -v L=$3 '$1==L && $2==s && $3==b {print $6}' <<< "$rows"
+}
+median() { sort -n | awk '{v[NR]=$1} END { if (NR) print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2 }'; }
+mean() { awk '{t+=$1} END { if (NR) print t/NR }'; }
+ratio() { # NATIVE ISOLATED: native instructions per packet over isolated
+  awk -v n="$1" -v l="$2" 'BEGIN { if (n != "" && l != "" && l > 0) printf "%.0f %%", 100 * n / l; else print "?" }'
 }
 for size in 64 1500; do
   for buf in default 1; do
-    n=$(awk -v s=$size -v b=$buf '$1=="native" && $2==s && $3==b {print $6}' <<< "$rows" | paste -sd, -)
-    ls=$(awk -v s=$size -v b=$buf '$1=="lxdslow" && $2==s && $3==b {print $6}' <<< "$rows" | paste -sd, -)
-    l=$(awk -v s=$size -v b=$buf '$1=="lxd" && $2==s && $3==b {print $6}' <<< "$rows" | paste -sd, -)
+    n=$(figs $size $buf native | paste -sd, -)
+    ls=$(figs $size $buf lxdslow | paste -sd, -)
+    l=$(figs $size $buf lxd | paste -sd, -)
+    nmed=$(figs $size $buf native | median); lmed=$(figs $size $buf lxd | median)
     label=$([ $buf = default ] && echo "default (≤160 in flight)" || echo "minimum (a few in flight)")
-    table+=$'\n'"| $size B | $label | ${n//,/, } | ${ls//,/, } | ${l//,/, } | $(ratio $size $buf lxdslow) | $(ratio $size $buf lxd) |"
+    table+=$'\n'"| $size B | $label | ${n//,/, } | ${ls//,/, } | ${l//,/, } | $(ratio "$(figs $size $buf native | median)" "$(figs $size $buf lxdslow | median)") | **$(ratio "$nmed" "$lmed")** | $(ratio "$(figs $size $buf native | mean)" "$(figs $size $buf lxd | mean)") |"
   done
 done
 echo "$table"
@@ -53,10 +65,11 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
   echo
   echo "Each cell: emulated instructions on the sender's core per packet sent (nettx's TSC"
   echo "over the whole run: Bochs' TSC advances one tick per emulated instruction), for"
-  echo "${NETBENCH_N:-1000} AF_PACKET frames per run; the two figures per driver come from"
-  echo "runs early and late in the boot (order native, isolated, isolated, native)."
-  echo "The ratio is native instructions per packet over isolated, i.e. isolated packet"
-  echo "rate as a share of native. See docs/lxd-dummy.md for where the cost goes."
+  echo "${NETBENCH_N:-1000} AF_PACKET frames per run; the runs alternate through the boot"
+  echo "(native, isolated, isolated, native, native, ...; the sender thread's in the first"
+  echo "and last isolated turn).  The ratio is native's median instructions per packet over"
+  echo "the isolated driver's, i.e. isolated packet rate as a share of native; the ratio of"
+  echo "the means beside it. See docs/lxd-dummy.md for where the cost goes."
   echo
   echo "nettx's lines (after tsc/pkt: one sendto's TSC, median, p90, p99, and the mean inside sendto):"
   echo

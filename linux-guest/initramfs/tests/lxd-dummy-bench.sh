@@ -1,15 +1,17 @@
 #!/bin/sh
 # Benchmark run (make bench-net, bench/net/run.sh), not a test: nettx
 # through the native dummy.ko and through dummy.lxd (+ dummy_glue.ko) in the
-# same boot, in the order native, lxd, lxd, native (each configuration is
-# measured twice per driver, once early and once late), for 64- and
+# same boot, alternating: NETBENCH_REPS (default 4) runs per driver and
+# configuration in the order native, lxd, lxd, native, native, lxd, ...
+# (a drift through the boot weighs on both alike; run.sh takes each cell's
+# median over the runs, docs/bench-net.md), for 64- and
 # 1500-byte frames with the default send buffer (up to 160 packets in
 # flight) and a minimal one (SO_SNDBUF 1: the kernel's minimum, a few
 # packets in flight).  Each run prints a nettx line that run.sh tabulates.
-# The isolated driver runs twice per configuration as "lxd" (dummy_glue's
-# ndo_start_xmit sends itself: fast=1, the default) and twice as "lxdslow"
-# (fast=0: every packet through the sender thread, the path before), in the
-# order lxd, lxdslow, lxdslow, lxd; after each isolated run a BENCHSTAT line
+# The isolated driver runs as "lxd" (dummy_glue's ndo_start_xmit sends
+# itself: fast=1, the default), loaded afresh for each of its turns, and
+# in the first and last turn also as "lxdslow" (fast=0: every packet
+# through the sender thread, the path before); after each isolated run a BENCHSTAT line
 # has dummy_glue's per-stage counters (TSC ticks; in Bochs, emulated
 # instructions) and, for every run, the context switches (/proc/stat ctxt).
 . /tests/lxd-lib.sh
@@ -76,15 +78,17 @@ native() {
   rmmod dummy || fail "rmmod dummy"
 }
 
+# lxd [slow]: one turn of the isolated driver (fast=1); with slow, then
+# fast=0 too (lxdslow)
 lxd() {
   out=$(lxdctl load /lib/lxd/dummy.lxd dummy 2>&1) || fail "load: $out"   # inserts dummy_glue.ko too
   wait_if
   rounds lxd
-  echo 0 > /sys/module/dummy_glue/parameters/fast || fail "fast=0"
-  rounds lxdslow
-  rounds lxdslow
-  echo 1 > /sys/module/dummy_glue/parameters/fast || fail "fast=1"
-  rounds lxd
+  if [ "${1:-}" = slow ]; then
+    echo 0 > /sys/module/dummy_glue/parameters/fast || fail "fast=0"
+    rounds lxdslow
+    echo 1 > /sys/module/dummy_glue/parameters/fast || fail "fast=1"
+  fi
   lxdctl destroy dummy >/dev/null || fail "destroy"
   n=0; while [ -d /sys/class/net/$IF ]; do n=$((n + 1)); [ $n -gt 100 ] && fail "$IF stays"; sleep 0.1; done
   grep -q '^dummy_glue ' /proc/modules && fail "dummy_glue still loaded after destroy"
@@ -165,7 +169,13 @@ if [ "${NETBENCH_BATCH:-0}" = 1 ]; then
   say "bench done"
   exit 0
 fi
-native
-lxd
-native
+# NETBENCH_REPS turns each, in pairs native-lxd, lxd-native, ...
+REPS=${NETBENCH_REPS:-4}
+i=1
+while [ $i -le "$REPS" ]; do
+  slow=
+  if [ $i = 1 ] || [ $i = "$REPS" ]; then slow=slow; fi
+  if [ $((i % 2)) = 1 ]; then native; lxd $slow; else lxd $slow; native; fi
+  i=$((i + 1))
+done
 say "bench done"
