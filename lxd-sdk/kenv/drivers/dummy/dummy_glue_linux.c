@@ -394,26 +394,6 @@ static int dg_slot_get_bh_off(void)
 	return slot;
 }
 
-/*
- * A linear head into its pool slot, eight bytes a move (rep movsq, then up
- * to 7 with rep movsb).  Linux's memcpy is rep movsb on a CPU with ERMS,
- * and Bochs counts each iteration of a rep'd string instruction as one
- * instruction: one per byte, ~1 500 for a 1500-byte frame, against ~190
- * here.  On hardware both are the same fast-string microcode: this is a
- * gain in emulated instructions (docs/bench-net.md), not in cycles.
- */
-static void dg_copy_head(void *dst, const void *src, u32 n)
-{
-	unsigned long c, d, s;
-
-	asm volatile("rep movsq\n\t"
-		     "movl %k6, %%ecx\n\t"
-		     "rep movsb"
-		     : "=&c"(c), "=&D"(d), "=&S"(s)
-		     : "0"((unsigned long)(n >> 3)), "1"(dst), "2"(src), "r"(n & 7u)
-		     : "memory");
-}
-
 /* dummy_lxd_xmit's words, at the positions idlc gives them
  * (dummy_W_dummy_lxd_xmit_*, dummy_common.h): dev (the reference word), len,
  * protocol, headlen, slot, data (its offset in the pool, bulk<skb_data>).
@@ -464,7 +444,7 @@ static bool dg_xmit_fast(struct sk_buff *skb, struct net_device *dev)
 	data = (u8 *)dg.pool + (size_t)slot * DG_SLOT_BYTES;
 	headlen = min_t(u32, skb->len, DG_SLOT_BYTES);
 	if (likely(skb_headlen(skb) >= headlen)) {
-		dg_copy_head(data, skb->data, headlen);
+		klxd_glue_copy(data, skb->data, headlen);   /* a linear head into its pool slot */
 	} else if (skb_copy_bits(skb, 0, data, headlen)) {
 		dg_slot_undo((u32)slot);
 		dg_drop(d, skb);
