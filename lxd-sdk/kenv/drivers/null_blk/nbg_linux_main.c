@@ -172,7 +172,9 @@ static void *nbg_slot(unsigned int idx)
  * for a write, from it for a read), as memcpy_{from,to}_bvec do but with
  * klxd_glue_copy: this is the copy isolation adds (native null_blk copies
  * once, between the page and its store; through the domain the data is
- * copied twice), so it is made as cheap as the emulator lets it be.
+ * copied twice).  rep movsq costs on hardware what memcpy's rep movsb
+ * does, and Bochs then counts about what the copy weighs on hardware
+ * beside the rest, not one instruction per byte (docs/bench-nullblk.md).
  * rq_for_each_segment gives single-page segments.
  */
 static void nbg_copy_bvec(void *pool, struct bio_vec *bv, bool to_pool)
