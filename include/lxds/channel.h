@@ -340,11 +340,17 @@ IPC_INLINE void chan_send_batch(struct chan *c, const struct chan_msg *m, unsign
 	}
 }
 
+/* True if a received header is acceptable to a ring with these accept bits. */
+IPC_INLINE bool chan_hdr_ok(uint32_t accept, union chan_hdr h)
+{
+	return h.status == CHAN_SLOT_READY && h.type < CHAN_T_LIMIT &&
+	       (accept & CHAN_ACCEPT(h.type)) != 0;
+}
+
 /* True if the header of a received message is acceptable for this ring. */
 IPC_INLINE bool chan_hdr_valid(const struct chan_ring *r, union chan_hdr h)
 {
-	return h.status == CHAN_SLOT_READY && h.type < CHAN_T_LIMIT &&
-	       (r->accept & CHAN_ACCEPT(h.type)) != 0;
+	return chan_hdr_ok(r->accept, h);
 }
 
 /*
@@ -418,6 +424,86 @@ IPC_INLINE int chan_try_recv(struct chan *c, struct chan_msg *out)
 		return IPC_EBADMSG;
 	}
 	return 0;
+}
+
+/*
+ * Receives up to `max` messages in one call (at most half the ring): a
+ * burst.  Returns n >= 1 with out[0..n) holding n valid messages, in ring
+ * order; IPC_EAGAIN if the ring is empty; or IPC_EBADMSG if the *first*
+ * slot held something invalid (consumed, counted in rx.rejected, out[0]
+ * holding the copy: what chan_try_recv returns for that slot, because it
+ * is chan_try_recv that handles it).  A bad slot after good ones is not
+ * touched: the call returns the good ones and the next call reports it.
+ * max == 0 receives nothing and returns IPC_EAGAIN.
+ *
+ * Every message gets exactly chan_try_recv's treatment: its header is
+ * loaded once into a register, validated there (chan_hdr_valid), the
+ * payload is copied into the caller's private array, and only the private
+ * copy is returned; nothing the peer wrote is read twice, and no index or
+ * count comes from the peer (the burst ends at the first slot not READY,
+ * at `max`, or at half the ring).  What it saves per message (issue 17,
+ * docs/ipc-async.md, seventh round) is the bookkeeping of one call:
+ * pos, mask, slots, accept and the freeing mode are loaded once, rx.pos and
+ * rx.freed stored once per burst.
+ *
+ * Freeing is chan_try_recv's: eager (rx.lazy == 1), each slot's FREE store
+ * right after its payload loads; lazy, the burst's slots join the held ones
+ * and all are handed back once rx.lazy are held.  Why half the ring: with
+ * up to lazy - 1 <= slots / 2 - 1 slots held from earlier calls, a burst of
+ * slots / 2 never wraps around onto a held slot (still READY with a message
+ * already received, which would come back a second time).
+ */
+IPC_INLINE int chan_try_recv_burst(struct chan *c, struct chan_msg *out, unsigned max)
+{
+	struct chan_ring *r = &c->rx;
+	/* Everything in locals: the stores to out[] and to the slots may alias
+	 * *r as far as the compiler knows. */
+	const uint64_t pos = r->pos, mask = r->mask, half = (mask + 1) / 2;
+	struct chan_msg *const slots = r->slots;
+	const uint32_t accept = r->accept;
+	const bool eager = r->lazy <= 1;
+	unsigned n;
+	int i;
+
+	if (max > half)
+		max = (unsigned)half;
+	for (n = 0; n < max; n++) {
+		struct chan_msg *s = &slots[(pos + n) & mask];
+		union chan_hdr h;
+
+		/* Acquire, as in chan_try_recv: the payload loads stay after it. */
+		h.word = ipc_load_acquire64(&s->hdr.word);
+		if (h.status == CHAN_SLOT_FREE)
+			break;
+		if (IPC_UNLIKELY(!chan_hdr_ok(accept, h))) {
+			if (n > 0)
+				break;   /* the next call reports it */
+			/* The first slot is bad: chan_try_recv consumes, counts
+			 * and reports it (it loads the header afresh, and acts
+			 * on whatever it finds there now). */
+			i = chan_try_recv(c, out);
+			return i == 0 ? 1 : i;
+		}
+		for (i = 0; i < CHAN_PAYLOAD_WORDS; i++)
+			out[n].w[i] = s->w[i];
+		out[n].hdr = h;
+		/* Release, as in chan_try_recv: the payload loads above are
+		 * older than this store, and TSO keeps that order. */
+		if (eager)
+			ipc_store_release64(&s->hdr.word, 0);
+	}
+	if (n == 0) {
+		/* Empty (or max == 0): a good moment to free held slots. */
+		if (r->freed != pos)
+			chan_rx_release(c);
+		return IPC_EAGAIN;
+	}
+	r->pos = pos + n;
+	if (eager)
+		r->freed = pos + n;
+	else if (pos + n - r->freed >= r->lazy)
+		chan_rx_release(c);
+	return (int)n;
 }
 
 /* Waits for the next message; returns 0 or IPC_EBADMSG as chan_try_recv. */

@@ -18,6 +18,8 @@ msg() {
 mkdir "$work/corpus"
 { msg a1 c5 02 00 01; msg a1 c5 02 02 01; } >"$work/corpus/replies"
 { msg a1 c5 02 01 01; msg a1 c5 01 00 00; msg a1 c5 03 00 00; } >"$work/corpus/mixed"
+# a whole ring of valid messages: bursts as long as they go (half the ring)
+for i in $(seq 32); do msg a1 c5 03 00 00; done >"$work/corpus/full"
 
 if "$here/fuzz_recv" -runs="$runs" -seed=1 -max_len=2048 -artifact_prefix="$here/fuzz-" "$work/corpus" >"$work/log" 2>&1; then
   echo "PASS: fuzz_recv ($runs inputs)"

@@ -478,6 +478,236 @@ static void test_send_full_ring_takes_one_slot(void **state)
 	pair_free(p);
 }
 
+/*
+ * Burst receive: up to max (and at most half the ring) messages per call,
+ * in order, each freed as chan_try_recv would free it; rx.pos advanced once.
+ */
+static void test_burst_recv(void **state)
+{
+	struct pair *p = pair_new(SLOTS);
+	uint32_t slots = (uint32_t)p->a.tx.mask + 1, i;
+	struct chan_msg *ring = p->b.rx.slots, m, out[64];
+	uint64_t sent = 0, got = 0;
+	int ret, k;
+
+	(void)state;
+	assert_int_equal(chan_try_recv_burst(&p->b, out, 16), IPC_EAGAIN);
+	for (i = 0; i < 5; i++, sent++) {
+		m = msg_make(CHAN_T_ONEWAY, (uint32_t)sent, sent);
+		assert_int_equal(chan_try_send(&p->a, &m), 0);
+	}
+	assert_int_equal(chan_try_recv_burst(&p->b, out, 0), IPC_EAGAIN);  /* max 0: nothing */
+	assert_int_equal(p->b.rx.pos, 0);
+	assert_int_equal(chan_try_recv_burst(&p->b, out, 3), 3);
+	assert_int_equal(chan_try_recv_burst(&p->b, out + 3, 16), 2);
+	for (i = 0; i < 5; i++, got++)
+		msg_check(&out[i], CHAN_T_ONEWAY, (uint32_t)got, got);
+	assert_int_equal(p->b.rx.pos, 5);
+	assert_int_equal(p->b.rx.freed, 5);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(ring[i].hdr.word, 0);   /* eager: every slot handed back */
+	assert_int_equal(chan_try_recv_burst(&p->b, out, 16), IPC_EAGAIN);
+
+	/* A full ring: one call takes at most half of it. */
+	while (chan_try_send(&p->a, (m = msg_make(CHAN_T_ONEWAY, (uint32_t)sent, sent), &m)) == 0)
+		sent++;
+	assert_int_equal(sent - got, slots);
+	assert_int_equal(chan_try_recv_burst(&p->b, out, 64), slots / 2);
+	for (i = 0; i < slots / 2; i++, got++)
+		msg_check(&out[i], CHAN_T_ONEWAY, (uint32_t)got, got);
+
+	/* Many laps with bursts of every size, the sender refilling between. */
+	for (k = 0; k < 400; k++) {
+		unsigned max = (unsigned)(k % 19) + 1;
+
+		while (sent - got < slots && (k & 1) == 0) {
+			m = msg_make(CHAN_T_ONEWAY, (uint32_t)sent, sent);
+			if (chan_try_send(&p->a, &m) != 0)
+				break;
+			sent++;
+		}
+		ret = chan_try_recv_burst(&p->b, out, max);
+		if (ret == IPC_EAGAIN) {
+			assert_int_equal(sent, got);
+			continue;
+		}
+		assert_true(ret >= 1 && (unsigned)ret <= max && (uint32_t)ret <= slots / 2);
+		for (i = 0; i < (uint32_t)ret; i++, got++)
+			msg_check(&out[i], CHAN_T_ONEWAY, (uint32_t)got, got);
+		assert_int_equal(p->b.rx.pos, got);
+		assert_int_equal(p->b.rx.freed, got);
+	}
+	assert_true(got > 4 * slots);
+	assert_int_equal(p->b.rx.rejected, 0);
+	pair_free(p);
+}
+
+/*
+ * A bad slot in a burst: the good ones before it are returned, the bad one
+ * is left alone; the next call reports it exactly as chan_try_recv does
+ * (IPC_EBADMSG, consumed, counted, its copy in out[0]); the ones after it
+ * still get through.  Each kind of garbage of test_hostile_garbage_rejected.
+ */
+static void test_burst_bad_slot(void **state)
+{
+	static const uint16_t bad_status[4] = { 0x1234, CHAN_SLOT_READY, CHAN_SLOT_READY,
+						CHAN_SLOT_READY };
+	static const uint16_t bad_type[4] = { CHAN_T_REPLY, 0xffff, 0, CHAN_T_LIMIT - 1 };
+	uint32_t lazy, kind, i;
+
+	(void)state;
+	for (lazy = 1; lazy <= 8; lazy *= 8) {
+		for (kind = 0; kind < 4; kind++) {
+			struct pair *p = pair_new(SLOTS);
+			struct chan_msg *ring = p->b.rx.slots, m, out[16];
+
+			chan_set_rx_lazy(&p->b, lazy);
+			for (i = 0; i < 5; i++) {
+				m = msg_make(CHAN_T_ONEWAY, i, i);
+				assert_int_equal(chan_try_send(&p->a, &m), 0);
+			}
+			/* The peer turns slot 2 into garbage. */
+			ring[2].hdr.status = bad_status[kind];
+			ring[2].hdr.type = bad_type[kind];
+			assert_int_equal(chan_try_recv_burst(&p->b, out, 16), 2);
+			msg_check(&out[0], CHAN_T_ONEWAY, 0, 0);
+			msg_check(&out[1], CHAN_T_ONEWAY, 1, 1);
+			assert_int_equal(p->b.rx.pos, 2);
+			assert_int_equal(p->b.rx.rejected, 0);
+			assert_int_equal(ring[2].hdr.status, bad_status[kind]);  /* untouched */
+			assert_int_equal(chan_try_recv_burst(&p->b, out, 16), IPC_EBADMSG);
+			assert_int_equal(out[0].hdr.status, bad_status[kind]);   /* the copy */
+			assert_int_equal(out[0].hdr.type, bad_type[kind]);
+			assert_int_equal(out[0].w[0], 2000);
+			assert_int_equal(p->b.rx.pos, 3);
+			assert_int_equal(p->b.rx.rejected, 1);
+			assert_int_equal(chan_try_recv_burst(&p->b, out, 16), 2);
+			msg_check(&out[0], CHAN_T_ONEWAY, 3, 3);
+			msg_check(&out[1], CHAN_T_ONEWAY, 4, 4);
+			assert_true(p->b.rx.pos - p->b.rx.freed < p->b.rx.lazy);
+			assert_int_equal(chan_try_recv_burst(&p->b, out, 16), IPC_EAGAIN);
+			assert_int_equal(p->b.rx.freed, p->b.rx.pos);   /* empty: all handed back */
+			for (i = 0; i < 5; i++)
+				assert_int_equal(ring[i].hdr.word, 0);
+			pair_free(p);
+		}
+	}
+}
+
+/*
+ * A burst gives exactly what chan_try_recv gives, message for message, on
+ * random rings (hostile garbage mixed with valid-looking slots), eager and
+ * lazy, any max; and leaves the ring and the counters the same.
+ */
+static void test_burst_matches_recv(void **state)
+{
+	uint32_t seed, i, slots;
+
+	(void)state;
+	for (seed = 1; seed <= 300; seed++) {
+		struct pair *p = pair_new(SLOTS), *q = pair_new(SLOTS);
+		struct chan_msg *rp = p->b.rx.slots, *rq = q->b.rx.slots, one, out[24];
+		uint32_t lazy = 1u << (seed % 5), accept = seed % 3 ? CHAN_ACCEPT_ALL :
+							   CHAN_ACCEPT(CHAN_T_REPLY);
+		unsigned max = seed % 23;   /* 0 included */
+		int ret, n, calls;
+
+		slots = (uint32_t)p->b.rx.mask + 1;
+		srand(seed);
+		for (i = 0; i < slots; i++) {
+			unsigned char *b = (unsigned char *)&rp[i];
+			unsigned j, r = (unsigned)rand() % 8;
+
+			for (j = 0; j < CHAN_SLOT_SIZE; j++)
+				b[j] = (unsigned char)rand();
+			/* Mostly plausible headers, so that bursts get long. */
+			if (r < 5) {
+				rp[i].hdr.status = CHAN_SLOT_READY;
+				rp[i].hdr.type = (uint16_t)(1 + (unsigned)rand() % 3);
+			} else if (r == 5) {
+				rp[i].hdr.status = CHAN_SLOT_FREE;
+			}
+		}
+		memcpy(rq, rp, slots * CHAN_SLOT_SIZE);
+		assert_int_equal(chan_attach(&p->b, p->mem, p->bytes, 1, accept), 0);
+		assert_int_equal(chan_attach(&q->b, q->mem, q->bytes, 1, accept), 0);
+		chan_set_rx_lazy(&p->b, lazy);
+		chan_set_rx_lazy(&q->b, lazy);
+		/* q by bursts; p one message at a time must give the same. */
+		for (calls = 0; calls <= (int)slots + 1; calls++) {
+			ret = chan_try_recv_burst(&q->b, out, max);
+			assert_true(q->b.rx.pos - q->b.rx.freed < q->b.rx.lazy);
+			if (ret == IPC_EAGAIN) {
+				if (max > 0)
+					assert_int_equal(chan_try_recv(&p->b, &one), IPC_EAGAIN);
+				break;
+			}
+			if (ret == IPC_EBADMSG) {
+				assert_int_equal(chan_try_recv(&p->b, &one), IPC_EBADMSG);
+				assert_memory_equal(&one, &out[0], sizeof(one));
+				continue;
+			}
+			assert_true(ret >= 1 && (unsigned)ret <= max);
+			for (n = 0; n < ret; n++) {
+				assert_int_equal(chan_try_recv(&p->b, &one), 0);
+				assert_memory_equal(&one, &out[n], sizeof(one));
+				assert_true(chan_hdr_valid(&q->b.rx, out[n].hdr));
+			}
+		}
+		assert_true(calls <= (int)slots + 1);   /* always ends at "empty" */
+		assert_int_equal(q->b.rx.pos, p->b.rx.pos);
+		assert_int_equal(q->b.rx.rejected, p->b.rx.rejected);
+		chan_rx_release(&p->b);
+		chan_rx_release(&q->b);
+		assert_memory_equal(rp, rq, slots * CHAN_SLOT_SIZE);
+		pair_free(p);
+		pair_free(q);
+	}
+}
+
+/*
+ * Lazy freeing with bursts over many laps: a burst never wraps onto a slot
+ * held from an earlier call (it would hand out a message a second time),
+ * at most lazy - 1 are held between calls, and the sender gets them all back.
+ */
+static void test_burst_lazy(void **state)
+{
+	uint32_t lazy;
+
+	(void)state;
+	for (lazy = 2; lazy <= 16; lazy *= 2) {
+		struct pair *p = pair_new(SLOTS);
+		uint32_t slots = (uint32_t)p->a.tx.mask + 1;
+		struct chan_msg m, out[40];
+		uint64_t sent = 0, got = 0;
+		int k, ret, i;
+
+		chan_set_rx_lazy(&p->b, lazy);
+		assert_int_equal(p->b.rx.lazy, lazy);
+		for (k = 0; k < 600; k++) {
+			for (i = 0; i < k % 37; i++) {
+				m = msg_make(CHAN_T_ONEWAY, (uint32_t)sent, sent);
+				if (chan_try_send(&p->a, &m) != 0)
+					break;
+				sent++;
+			}
+			assert_true(sent - got <= slots);
+			ret = chan_try_recv_burst(&p->b, out, 40);
+			if (ret == IPC_EAGAIN) {
+				assert_int_equal(sent, got);
+				assert_int_equal(p->b.rx.freed, p->b.rx.pos);
+				continue;
+			}
+			assert_true(ret >= 1 && (uint32_t)ret <= slots / 2);
+			for (i = 0; i < ret; i++, got++)
+				msg_check(&out[i], CHAN_T_ONEWAY, (uint32_t)got, got);
+			assert_true(p->b.rx.pos - p->b.rx.freed < lazy);
+		}
+		assert_true(got > 10 * slots);
+		pair_free(p);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -496,6 +726,10 @@ int main(void)
 		cmocka_unit_test(test_lazy_limits),
 		cmocka_unit_test(test_tx_lookahead),
 		cmocka_unit_test(test_send_full_ring_takes_one_slot),
+		cmocka_unit_test(test_burst_recv),
+		cmocka_unit_test(test_burst_bad_slot),
+		cmocka_unit_test(test_burst_matches_recv),
+		cmocka_unit_test(test_burst_lazy),
 	};
 
 	return cmocka_run_group_tests_name("ipc_channel", tests, NULL, NULL);
