@@ -16,7 +16,9 @@
  *   round trip:  the floor (one cache line bounced), the lxds channel, the
  *                plain per-slot-flag ring below, one outstanding async call;
  *   one-way:     lxds channel and plain ring at 64 and 512 slots, lxds
- *                channel at 512 slots with batches of 8.
+ *                channel at 512 slots with batches of 8, and the lxds
+ *                channel received in bursts (chan_try_recv_burst; the
+ *                plain ring stays per message).
  * Every receiver reads all seven payload words and checks them.
  */
 #define _GNU_SOURCE
@@ -36,10 +38,12 @@
 #define TURNS_DEFAULT     151
 #define TURNS_MAX         1001
 #define TURN_NEAR_FLOOR   400   /* ticks: above, the vCPUs were never near */
-#define TURN_AREAS        25      /* ring areas: one per contender's rings */
+#define TURN_AREAS        29      /* ring areas: one per contender's rings */
+#define TURN_BURST        16      /* messages per chan_try_recv_burst call (at most) */
 #define TURN_AREA_BYTES   (2 * 512 * 64)   /* the largest: a 512-slot channel */
 
 static uint64_t stream_msgs = 100000;
+static unsigned burst_max = TURN_BURST;   /* LXDS_BENCH_BURST: 1 .. TURN_BURST */
 
 /* --- the plain per-slot-flag ring: the algorithmic floor for 64-byte slots -- */
 
@@ -120,6 +124,7 @@ enum {
 	T_V1_64, T_V1_512, T_LAZY_64, T_LAZY_512,
 	T_NOPF_64, T_NOPF_512, T_LAZY8_64, T_LAZY8_512,
 	T_GRP_64, T_GRP_512, T_GTX_64, T_GTX_512, T_LZ_512_B8,
+	T_BURST_64, T_BURST_512, T_BURSTP_64, T_BURSTP_512,
 	T_COUNT
 };
 
@@ -153,6 +158,10 @@ static const char *const turn_name[T_COUNT] = {
 	[T_GTX_512]     = "lxds tx no back-off + rx lazy 8, 512 slots",
 	[T_LZ_RTT]      = "lxds channel, rx lazy 8",
 	[T_LZ_512_B8]   = "lxds channel, 512 slots, batch 8, rx lazy 8",
+	[T_BURST_64]    = "lxds channel, 64 slots, rx burst 16",
+	[T_BURST_512]   = "lxds channel, 512 slots, rx burst 16",
+	[T_BURSTP_64]   = "lxds 64 slots, rx burst 16, group wait",
+	[T_BURSTP_512]  = "lxds 512 slots, rx burst 16, group wait",
 };
 
 static bool turn_is_rtt(int c)
@@ -184,6 +193,8 @@ struct turns {
 	struct chan gra, grb, g64a, g64b, g512a, g512b;
 	struct chan e64a, e64b, e512a, e512b;
 	struct chan lra, lrb;   /* round trip, rx lazy 8 on both sides */
+	struct chan b64a, b64b, b512a, b512b;   /* received in bursts */
+	struct chan q64a, q64b, q512a, q512b;   /* the same, waiting for a group when caught up */
 	void *mem[TURN_AREAS];         /* the pool: one area per contender's rings */
 	int area[TURN_AREAS];          /* this turn: contender's index -> area */
 	int ahead;                     /* LXDS_BENCH_AHEAD, or -1 */
@@ -490,6 +501,50 @@ static __attribute__((noinline)) double chan_stream_rx(struct chan *c, uint64_t 
 	return (double)(TURN_STREAM_MSGS - 1) / ((double)(bench_tscp() - t0) / bench_tsc_ghz) * 1e3;
 }
 
+/*
+ * The same stream received in bursts of up to TURN_BURST messages
+ * (chan_try_recv_burst), each burst checked as chan_stream_rx checks one
+ * message.  Timed from the end of the first burst, so the messages of that
+ * burst are not counted.  With group_wait, a receiver that has caught up
+ * (a burst shorter than asked for, or none) waits for the last slot of the
+ * next group rather than the next slot (chan_rx_wait_group).
+ */
+static __attribute__((noinline)) double chan_stream_rx_burst(struct chan *c, uint64_t *bad,
+								 bool group_wait)
+{
+	struct chan_msg m[TURN_BURST];
+	uint64_t i = 0, first = 0, t0 = 0, sum;
+	int k, n, j;
+
+	while (i < TURN_STREAM_MSGS) {
+		uint64_t left = TURN_STREAM_MSGS - i;
+
+		unsigned want = left < burst_max ? (unsigned)left : burst_max;
+
+		n = chan_try_recv_burst(c, m, want);
+		if (n <= 0) {   /* empty, or a bad slot (none in the bench) */
+			if (group_wait)
+				chan_rx_wait_group(c, want);
+			else
+				ipc_cpu_relax();
+			continue;
+		}
+		if (i == 0) {
+			t0 = bench_tsc();
+			first = (uint64_t)n;
+		}
+		for (j = 0; j < n; j++, i++) {
+			for (sum = 0, k = 0; k < CHAN_PAYLOAD_WORDS; k++)
+				sum += m[j].w[k];
+			*bad += (m[j].w[0] != i) | (sum != 7 * i + 21);
+		}
+		if (group_wait && (unsigned)n < want && i < TURN_STREAM_MSGS)
+			chan_rx_wait_group(c, TURN_STREAM_MSGS - i < burst_max ?
+					   (unsigned)(TURN_STREAM_MSGS - i) : burst_max);
+	}
+	return (double)(TURN_STREAM_MSGS - first) / ((double)(bench_tscp() - t0) / bench_tsc_ghz) * 1e3;
+}
+
 static void plain_stream_tx(struct pend *e)
 {
 	uint64_t w[7], i;
@@ -594,6 +649,10 @@ static void turns_a(void *arg)
 			case T_GTX_512:   chan_stream_tx(&t->e512a, 1, false); break;
 			case T_LZ_RTT:    t->res[n][c] = chan_rtt_a(&t->lra, TURN_RTT_ITERS, false); break;
 			case T_LZ_512_B8: chan_stream_tx(&t->m512a, 8, false); break;
+			case T_BURST_64:  chan_stream_tx(&t->b64a, 1, false); break;
+			case T_BURST_512: chan_stream_tx(&t->b512a, 1, false); break;
+			case T_BURSTP_64: chan_stream_tx(&t->q64a, 1, false); break;
+			case T_BURSTP_512: chan_stream_tx(&t->q512a, 1, false); break;
 			}
 		}
 	}
@@ -646,6 +705,10 @@ static void turns_b(void *arg)
 			case T_GTX_512:   t->res[n][c] = chan_stream_rx(&t->e512b, &bad); break;
 			case T_LZ_RTT:    chan_rtt_b(&t->lrb, TURN_RTT_ITERS, false); break;
 			case T_LZ_512_B8: t->res[n][c] = chan_stream_rx(&t->m512b, &bad); break;
+			case T_BURST_64:  t->res[n][c] = chan_stream_rx_burst(&t->b64b, &bad, false); break;
+			case T_BURST_512: t->res[n][c] = chan_stream_rx_burst(&t->b512b, &bad, false); break;
+			case T_BURSTP_64: t->res[n][c] = chan_stream_rx_burst(&t->q64b, &bad, true); break;
+			case T_BURSTP_512: t->res[n][c] = chan_stream_rx_burst(&t->q512b, &bad, true); break;
 			}
 		}
 	}
@@ -724,6 +787,10 @@ static void turns_attach(struct turns *t)
 	turn_plain(t, 22, &t->ia, &t->ib, 64);
 	turn_chan(t, 23, &t->xra, &t->xrb, 64);
 	turn_chan(t, 24, &t->yra, &t->yrb, 64);
+	turn_chan(t, 25, &t->b64a, &t->b64b, 64);
+	turn_chan(t, 26, &t->b512a, &t->b512b, 512);
+	turn_chan(t, 27, &t->q64a, &t->q64b, 64);
+	turn_chan(t, 28, &t->q512a, &t->q512b, 512);
 	turn_plain(t, 5, &t->p512tx, &t->p512rx, 512);
 	turn_chan(t, 6, &t->v1ra, &t->v1rb, 64);
 	turn_chan(t, 7, &t->v164a, &t->v164b, 64);
@@ -780,6 +847,9 @@ void bench_turns_run(void)
 	if (!t)
 		abort();
 	t->nturns = env ? atoi(env) : TURNS_DEFAULT;
+	env = getenv("LXDS_BENCH_BURST");
+	if (env && atoi(env) >= 1 && atoi(env) <= TURN_BURST)
+		burst_max = (unsigned)atoi(env);
 	env = getenv("LXDS_BENCH_STREAM");
 	if (env && atol(env) >= 1000)
 		stream_msgs = (uint64_t)atol(env) / 8 * 8;   /* whole batches of 8 */
@@ -856,7 +926,9 @@ void bench_turns_run(void)
 			} else {
 				/* Issue 17's target: the channel at least the plain
 				 * ring's rate, as the median of per-turn ratios. */
-				int plain = c == T_CHAN_64 ? T_PLAIN_64 : c == T_CHAN_512 ? T_PLAIN_512 : -1;
+				int plain = c == T_CHAN_64 || c == T_BURST_64 || c == T_BURSTP_64 ? T_PLAIN_64 :
+					    c == T_CHAN_512 || c == T_BURST_512 || c == T_BURSTP_512 ?
+					    T_PLAIN_512 : -1;
 
 				note[0] = '\0';
 				if (plain >= 0) {
@@ -882,10 +954,12 @@ void bench_turns_run(void)
 /* --- sweep: ring size x the receiver's freeing, side by side (issue 17) --- */
 
 /* LXDS_BENCH_SWEEP=ends: one end of the lxds channel against a minimal
- * other end on the same slots, to tell which end costs, and the sender as
- * it was before chan_fill's header fix.  Columns: the plain ring; the lxds
- * channel; its sender with the old header load; lxds sender -> minimal
- * receiver; minimal sender -> lxds receiver; minimal both, on lxds slots. */
+ * other end on the same slots, to tell which end costs.  Columns: the plain
+ * ring; the lxds channel; the lxds channel received in bursts
+ * (chan_stream_rx_burst; until the seventh round this column was the sender
+ * with the header load of before chan_fill's fix, fifth round); lxds sender
+ * -> minimal receiver; minimal sender -> lxds receiver; minimal both, on
+ * lxds slots. */
 static __attribute__((noinline)) void hyb_plain_tx(struct chan *c)
 {
 	uint64_t i, w[CHAN_PAYLOAD_WORDS];
@@ -895,35 +969,6 @@ static __attribute__((noinline)) void hyb_plain_tx(struct chan *c)
 		for (k = 0; k < CHAN_PAYLOAD_WORDS; k++)
 			w[k] = i + k;
 		min_send(&c->tx, CHAN_T_ONEWAY, w);
-	}
-}
-
-/* The lxds sender as it was before chan_fill read the header field by field:
- * one 8-byte load of a header whose type was just set by a 2-byte store. */
-static __attribute__((noinline)) void hyb_oldfill_tx(struct chan *c)
-{
-	struct chan_ring *r = &c->tx;
-	struct chan_msg m;
-	uint64_t i;
-	int k;
-
-	memset(&m, 0, sizeof(m));
-	for (i = 0; i < TURN_STREAM_MSGS; i++) {
-		struct chan_msg *sl;
-		union chan_hdr h;
-
-		m.hdr.type = CHAN_T_ONEWAY;
-		for (k = 0; k < CHAN_PAYLOAD_WORDS; k++)
-			m.w[k] = i + k;
-		while (!chan_tx_room(r))
-			chan_tx_wait(c);
-		sl = chan_slot(r);
-		h = *(volatile union chan_hdr *)&m.hdr;   /* the old wide load */
-		for (k = 0; k < CHAN_PAYLOAD_WORDS; k++)
-			sl->w[k] = m.w[k];
-		h.status = CHAN_SLOT_READY;
-		ipc_store_release64(&sl->hdr.word, h.word);
-		r->pos++;
 	}
 }
 
@@ -961,6 +1006,7 @@ static const uint32_t sw_lazy[SW_LAZIES] = { 1, 2, 4, 8, 16 };
 /* LXDS_BENCH_SWEEP=ahead: the sender's look-ahead instead (65536 = half the ring) */
 static const uint32_t sw_ahead[SW_LAZIES] = { 0, 8, 32, 128, 65536 };
 static bool sw_by_ahead, sw_ends;
+static bool sw_group_wait;   /* LXDS_BENCH_BURST_WAIT: the burst column waits for groups */
 
 struct sweep {
 	int nturns;
@@ -1022,8 +1068,6 @@ static void sweep_a(void *arg)
 				sw->res[n][0] = floor_a(TURN_RTT_ITERS);
 			else if (sw_is_plain(c))
 				plain_stream_tx(&sw->tx[c]);
-			else if (sw_ends && (c - 1) % SW_PER_SIZE == 2)
-				hyb_oldfill_tx(&sw->a[c]);
 			else if (sw_ends && (c - 1) % SW_PER_SIZE >= 4)
 				hyb_plain_tx(&sw->a[c]);
 			else
@@ -1054,6 +1098,8 @@ static void sweep_b(void *arg)
 				sw->res[n][c] = plain_stream_rx(&sw->rx[c], &bad);
 			else if (sw_ends && ((c - 1) % SW_PER_SIZE == 3 || (c - 1) % SW_PER_SIZE == 5))
 				sw->res[n][c] = hyb_plain_rx(&sw->b[c], &bad);
+			else if (sw_ends && (c - 1) % SW_PER_SIZE == 2)
+				sw->res[n][c] = chan_stream_rx_burst(&sw->b[c], &bad, sw_group_wait);
 			else
 				sw->res[n][c] = chan_stream_rx(&sw->b[c], &bad);
 		}
@@ -1075,8 +1121,12 @@ void bench_sweep_run(void)
 	env = getenv("LXDS_BENCH_SWEEP");
 	sw_by_ahead = env && strcmp(env, "ahead") == 0;
 	sw_ends = env && strcmp(env, "ends") == 0;
+	sw_group_wait = getenv("LXDS_BENCH_BURST_WAIT") != NULL;
 	if (sw->nturns < 1 || sw->nturns > TURNS_MAX)
 		sw->nturns = 101;
+	env = getenv("LXDS_BENCH_BURST");
+	if (env && atoi(env) >= 1 && atoi(env) <= TURN_BURST)
+		burst_max = (unsigned)atoi(env);
 	env = getenv("LXDS_BENCH_STREAM");
 	if (env && atol(env) >= 1000)
 		stream_msgs = (uint64_t)atol(env) / 8 * 8;
@@ -1109,7 +1159,7 @@ void bench_sweep_run(void)
 		       regime_name[regime], cnt, sw->nturns, bench_median(v, cnt));
 		printf("    slots   plain");
 		if (sw_ends)
-			printf("    lxds  old-fill  lxds>min  min>lxds  min>min");
+			printf("    lxds  lxds>brst lxds>min  min>lxds  min>min");
 		else for (j = 0; j < SW_LAZIES; j++)
 			if (sw_by_ahead)
 				printf(sw_ahead[j] >= 65536 ? "  ahead/2" : "  ahd %-4u", sw_ahead[j]);

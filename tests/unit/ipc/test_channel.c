@@ -708,6 +708,43 @@ static void test_burst_lazy(void **state)
 	}
 }
 
+/*
+ * chan_rx_wait_group returns once the last slot of the group is written,
+ * or, after CHAN_RX_PATIENCE pauses, once the next slot is; k is clamped to
+ * 1 .. half the ring.  (Neither written: it waits, so not tested here.)
+ */
+static void test_rx_wait_group(void **state)
+{
+	struct pair *p = pair_new(SLOTS);
+	uint32_t slots = (uint32_t)p->a.tx.mask + 1, i;
+	struct chan_msg m, out[16];
+
+	(void)state;
+	/* One message only: the group of 8 never fills, patience lets it go. */
+	m = msg_make(CHAN_T_ONEWAY, 0, 0);
+	assert_int_equal(chan_try_send(&p->a, &m), 0);
+	chan_rx_wait_group(&p->b, 8);
+	assert_int_equal(chan_try_recv_burst(&p->b, out, 8), 1);
+	msg_check(&out[0], CHAN_T_ONEWAY, 0, 0);
+	/* A whole group: returns at once; k = 0 means 1, k past half the ring
+	 * means half (the last slot of that group is written). */
+	for (i = 1; i <= slots / 2; i++) {
+		m = msg_make(CHAN_T_ONEWAY, i, i);
+		assert_int_equal(chan_try_send(&p->a, &m), 0);
+	}
+	chan_rx_wait_group(&p->b, 0);
+	chan_rx_wait_group(&p->b, 8);
+	chan_rx_wait_group(&p->b, 1000);
+	assert_int_equal(chan_try_recv_burst(&p->b, out, 16), 16);
+	for (i = 0; i < 16; i++)
+		msg_check(&out[i], CHAN_T_ONEWAY, i + 1, i + 1);
+	/* Garbage in the far slot ends the wait too; the burst sorts it out. */
+	p->b.rx.slots[(p->b.rx.pos + 3) & p->b.rx.mask].hdr.status = 0x1234;
+	chan_rx_wait_group(&p->b, 4);
+	assert_int_equal(chan_try_recv_burst(&p->b, out, 4), IPC_EAGAIN);
+	pair_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -730,6 +767,7 @@ int main(void)
 		cmocka_unit_test(test_burst_bad_slot),
 		cmocka_unit_test(test_burst_matches_recv),
 		cmocka_unit_test(test_burst_lazy),
+		cmocka_unit_test(test_rx_wait_group),
 	};
 
 	return cmocka_run_group_tests_name("ipc_channel", tests, NULL, NULL);
