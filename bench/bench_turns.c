@@ -44,6 +44,16 @@
 
 static uint64_t stream_msgs = 100000;
 static unsigned burst_max = TURN_BURST;   /* LXDS_BENCH_BURST: 1 .. TURN_BURST */
+/* LXDS_BENCH_WAIT_K: the group a caught-up burst receiver waits for;
+ * by default half the ring (chan_rx_wait_group clamps it there).  16 (the
+ * burst) and 64 were tried too: see docs/ipc-async.md, seventh round. */
+static unsigned wait_k = 65536;
+
+/* The group a caught-up burst receiver waits for, with `left` messages to go. */
+static unsigned wait_group(uint64_t left)
+{
+	return left < wait_k ? (unsigned)left : wait_k;
+}
 
 /* --- the plain per-slot-flag ring: the algorithmic floor for 64-byte slots -- */
 
@@ -160,8 +170,8 @@ static const char *const turn_name[T_COUNT] = {
 	[T_LZ_512_B8]   = "lxds channel, 512 slots, batch 8, rx lazy 8",
 	[T_BURST_64]    = "lxds channel, 64 slots, rx burst 16",
 	[T_BURST_512]   = "lxds channel, 512 slots, rx burst 16",
-	[T_BURSTP_64]   = "lxds 64 slots, rx burst 16, group wait",
-	[T_BURSTP_512]  = "lxds 512 slots, rx burst 16, group wait",
+	[T_BURSTP_64]   = "lxds 64 slots, rx burst 16, wait half ring",
+	[T_BURSTP_512]  = "lxds 512 slots, rx burst 16, wait half ring",
 };
 
 static bool turn_is_rtt(int c)
@@ -506,8 +516,9 @@ static __attribute__((noinline)) double chan_stream_rx(struct chan *c, uint64_t 
  * (chan_try_recv_burst), each burst checked as chan_stream_rx checks one
  * message.  Timed from the end of the first burst, so the messages of that
  * burst are not counted.  With group_wait, a receiver that has caught up
- * (a burst shorter than asked for, or none) waits for the last slot of the
- * next group rather than the next slot (chan_rx_wait_group).
+ * (a burst shorter than asked for, or none) waits for the slot half a ring
+ * ahead (wait_k) rather than the next slot (chan_rx_wait_group), then
+ * takes what is there in bursts.
  */
 static __attribute__((noinline)) double chan_stream_rx_burst(struct chan *c, uint64_t *bad,
 								 bool group_wait)
@@ -524,7 +535,7 @@ static __attribute__((noinline)) double chan_stream_rx_burst(struct chan *c, uin
 		n = chan_try_recv_burst(c, m, want);
 		if (n <= 0) {   /* empty, or a bad slot (none in the bench) */
 			if (group_wait)
-				chan_rx_wait_group(c, want);
+				chan_rx_wait_group(c, wait_group(want));
 			else
 				ipc_cpu_relax();
 			continue;
@@ -539,8 +550,7 @@ static __attribute__((noinline)) double chan_stream_rx_burst(struct chan *c, uin
 			*bad += (m[j].w[0] != i) | (sum != 7 * i + 21);
 		}
 		if (group_wait && (unsigned)n < want && i < TURN_STREAM_MSGS)
-			chan_rx_wait_group(c, TURN_STREAM_MSGS - i < burst_max ?
-					   (unsigned)(TURN_STREAM_MSGS - i) : burst_max);
+			chan_rx_wait_group(c, wait_group(TURN_STREAM_MSGS - i));
 	}
 	return (double)(TURN_STREAM_MSGS - first) / ((double)(bench_tscp() - t0) / bench_tsc_ghz) * 1e3;
 }
@@ -847,6 +857,9 @@ void bench_turns_run(void)
 	if (!t)
 		abort();
 	t->nturns = env ? atoi(env) : TURNS_DEFAULT;
+	env = getenv("LXDS_BENCH_WAIT_K");
+	if (env && atoi(env) >= 1)
+		wait_k = (unsigned)atoi(env);
 	env = getenv("LXDS_BENCH_BURST");
 	if (env && atoi(env) >= 1 && atoi(env) <= TURN_BURST)
 		burst_max = (unsigned)atoi(env);
@@ -1124,6 +1137,9 @@ void bench_sweep_run(void)
 	sw_group_wait = getenv("LXDS_BENCH_BURST_WAIT") != NULL;
 	if (sw->nturns < 1 || sw->nturns > TURNS_MAX)
 		sw->nturns = 101;
+	env = getenv("LXDS_BENCH_WAIT_K");
+	if (env && atoi(env) >= 1)
+		wait_k = (unsigned)atoi(env);
 	env = getenv("LXDS_BENCH_BURST");
 	if (env && atoi(env) >= 1 && atoi(env) <= TURN_BURST)
 		burst_max = (unsigned)atoi(env);

@@ -517,10 +517,14 @@ IPC_INLINE int chan_try_recv_burst(struct chan *c, struct chan_msg *out, unsigne
  * about to write on every message (the receiving twin of chan_tx_wait).
  * After CHAN_RX_PATIENCE pauses it also returns as soon as the slot at
  * rx.pos is written, so a sender that stops short of a group is still
- * heard.  Meant for a burst receiver that has caught up (its last burst was
- * shorter than asked for): in the benchmark that took a 1 024-slot stream
- * from ~46 to ~54 M/s, and at 512 slots it recovered part of what bursts
- * lose there (docs/ipc-async.md, seventh round).  Only status words are read, as snapshots, and nothing is
+ * heard.  Meant for a streaming burst receiver that has caught up with its
+ * sender (its last burst was shorter than asked for): with k = half the
+ * ring, sender and receiver work on different halves instead of pulling
+ * the same line back and forth, which in the benchmark lifted 512- and
+ * 1 024-slot streams from ~46-75 to ~100-120 M/s (docs/ipc-async.md,
+ * seventh round).  The price is latency: a message that is not followed by
+ * k - 1 others waits up to CHAN_RX_PATIENCE pauses, so a request/reply
+ * loop should not use it.  Only status words are read, as snapshots, and nothing is
  * trusted: the burst that follows validates every slot, and ends early at
  * one not yet written.
  */
