@@ -340,17 +340,18 @@ IPC_INLINE void chan_send_batch(struct chan *c, const struct chan_msg *m, unsign
 	}
 }
 
-/* True if a received header is acceptable to a ring with these accept bits. */
-IPC_INLINE bool chan_hdr_ok(uint32_t accept, union chan_hdr h)
-{
-	return h.status == CHAN_SLOT_READY && h.type < CHAN_T_LIMIT &&
-	       (accept & CHAN_ACCEPT(h.type)) != 0;
-}
+/* True if a received header h is acceptable to a ring with these accept
+ * bits.  A macro, so that `accept` is evaluated only after the status and
+ * type checks, where chan_try_recv always loaded it (an inline function
+ * taking it by value moved the load and added an instruction there). */
+#define CHAN_HDR_OK(accept, h) \
+	((h).status == CHAN_SLOT_READY && (h).type < CHAN_T_LIMIT && \
+	 ((accept) & CHAN_ACCEPT((h).type)) != 0)
 
 /* True if the header of a received message is acceptable for this ring. */
 IPC_INLINE bool chan_hdr_valid(const struct chan_ring *r, union chan_hdr h)
 {
-	return chan_hdr_ok(r->accept, h);
+	return CHAN_HDR_OK(r->accept, h);
 }
 
 /*
@@ -475,7 +476,7 @@ IPC_INLINE int chan_try_recv_burst(struct chan *c, struct chan_msg *out, unsigne
 		h.word = ipc_load_acquire64(&s->hdr.word);
 		if (h.status == CHAN_SLOT_FREE)
 			break;
-		if (IPC_UNLIKELY(!chan_hdr_ok(accept, h))) {
+		if (IPC_UNLIKELY(!CHAN_HDR_OK(accept, h))) {
 			if (n > 0)
 				break;   /* the next call reports it */
 			/* The first slot is bad: chan_try_recv consumes, counts
