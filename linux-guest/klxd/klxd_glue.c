@@ -121,6 +121,7 @@ struct klxd_glue {
 	unsigned long sent;             /* messages sent: the receiver polls on while it moves */
 	bool dead;                      /* domain gone or backend stopping: no more traffic */
 	bool rx_sleeping;               /* the receiver sleeps: a new call wakes it */
+	bool covered;                   /* a submitter reads the ring (klxd_glue_cover) */
 	struct task_struct *rx_task;
 	struct workqueue_struct *wq;
 	/* One-way messages: the receiver appends (ow_tail), the drain work
@@ -410,7 +411,7 @@ static int klxd_glue_send(struct glue_ctx *ctx, struct glue_msg *msg)
 	}
 	/* its completion will come back: a napping receiver polls again
 	 * (unless lazy and sent from a path that polls for it itself) */
-	if (nw->on && READ_ONCE(g->lazy_nap_us))
+	if (nw->on && (READ_ONCE(g->lazy_nap_us) || READ_ONCE(g->covered)))
 		return err;
 	klxd_glue_wake_rx(g);
 	return err;
@@ -851,6 +852,39 @@ void klxd_glue_set_bh_oneway(struct glue_ctx *ctx, int rpc, int rpc2, unsigned i
 	WRITE_ONCE(g->lazy_nap_us, lazy_nap_us);
 }
 
+void klxd_glue_cover(struct glue_ctx *ctx)
+{
+	struct klxd_glue *g = ctx->backend;
+
+	if (g && !READ_ONCE(g->covered))
+		WRITE_ONCE(g->covered, true);
+}
+
+void klxd_glue_uncover(struct glue_ctx *ctx)
+{
+	struct klxd_glue *g = ctx->backend;
+
+	if (!g || !READ_ONCE(g->covered))
+		return;
+	WRITE_ONCE(g->covered, false);
+	klxd_glue_wake_rx(g);           /* orders the store before reading rx_sleeping */
+}
+
+/* Covered (klxd_glue_cover) and the ring found empty: sleeps until
+ * uncovered, a call waits, or KLXD_GLUE_CHECK_MS pass. */
+static void klxd_glue_rx_sleep_covered(struct klxd_glue *g)
+{
+	set_current_state(TASK_INTERRUPTIBLE);
+	WRITE_ONCE(g->rx_sleeping, true);
+	smp_mb();                       /* rx_sleeping before reading covered and waiting */
+	if (READ_ONCE(g->covered) && !READ_ONCE(g->waiting) && !kthread_should_stop()) {
+		g->st.rx_covered++;
+		schedule_timeout(msecs_to_jiffies(KLXD_GLUE_CHECK_MS));
+	}
+	WRITE_ONCE(g->rx_sleeping, false);
+	__set_current_state(TASK_RUNNING);
+}
+
 /* One poll round: up to KLXD_GLUE_RX_BATCH slots; the number read. */
 static unsigned int klxd_glue_rx_round(struct klxd_glue *g)
 {
@@ -913,6 +947,11 @@ static int klxd_glue_rx_main(void *arg)
 		if (now != sent) {      /* Linux sent meanwhile: an answer may follow */
 			sent = now;
 			idle = 0;
+		}
+		if (READ_ONCE(g->covered) && !READ_ONCE(g->waiting)) {
+			/* a submitter reads its own answers: out of its way */
+			klxd_glue_rx_sleep_covered(g);
+			continue;
 		}
 		nap = READ_ONCE(g->lazy_nap_us);
 		if (nap && !READ_ONCE(g->waiting) && !single_task_running()) {

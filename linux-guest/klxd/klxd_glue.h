@@ -68,6 +68,7 @@ struct klxd_glue_stats {
 	u64 rx_lazy_naps, bh_msgs;       /* lazy naps; one-way messages handled at once */
 	u64 poll_n, poll_slots, poll_tsc; /* klxd_glue_poll_nowait */
 	u64 rx_relaxes;                  /* empty polls followed by cpu_relax() (rx_relax) */
+	u64 rx_covered;                  /* sleeps while a submitter covered the ring */
 };
 void klxd_glue_stats(struct glue_ctx *ctx, struct klxd_glue_stats *out, bool reset);
 
@@ -86,6 +87,21 @@ void klxd_glue_stats(struct glue_ctx *ctx, struct klxd_glue_stats *out, bool res
  */
 unsigned int klxd_glue_poll_nowait(struct glue_ctx *ctx, unsigned int budget);
 void klxd_glue_set_bh_oneway(struct glue_ctx *ctx, int rpc, int rpc2, unsigned int lazy_nap_us);
+
+/*
+ * A submitter that reads the ring itself for what it sent (a block
+ * request alone in flight, polled for in queue_rq) covers the ring: while
+ * covered, the receive thread does not take turns with it but sleeps once
+ * it finds the ring empty (no call waiting), and sends made under
+ * klxd_glue_nowait_begin do not wake it.  The cover holds across requests,
+ * as long as each submitter finds its own answer; whoever leaves something
+ * unread (an answer still due, a poll that gave up) uncovers, which wakes
+ * the receive thread.  Asleep, it still checks the domain every
+ * KLXD_GLUE_CHECK_MS (200 ms): a cover left on by mistake delays, never
+ * loses, what only the receive thread would read.
+ */
+void klxd_glue_cover(struct glue_ctx *ctx);
+void klxd_glue_uncover(struct glue_ctx *ctx);
 
 /*
  * Copies n bytes for the glue, eight a move (rep movsq, then up to 7 with

@@ -34,6 +34,7 @@
 #include <linux/bvec.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
+#include <linux/sched/stat.h>
 #include <linux/workqueue.h>
 #include <linux/ctype.h>
 #include <linux/gfp.h>
@@ -58,12 +59,14 @@ MODULE_PARM_DESC(domain, "id of the null_blk LXD, loaded and not started yet");
  *     does not sleep: bottom halves are off there), instead of a work item
  *     that a kworker runs later (0: as before, for comparison; may be
  *     switched at any time).
- *   poll_ticks: when queue_rq leaves its request the only one in flight, it
- *     polls the channel for that request's end for up to this many TSC
- *     ticks (in Bochs, emulated instructions) and ends it inline, as
- *     native null_blk does with irqmode=0; past the bound (a slow or dead
- *     domain) the receive thread ends it, or the timeout fails it.  0: off
- *     (the default: it was slower, docs/bench-nullblk.md).
+ *   poll_ticks: when queue_rq leaves its request the only one in flight
+ *     and runs in the task that waits for it (not a kworker), it polls the
+ *     channel for that request's end for up to this many TSC ticks (in
+ *     Bochs, emulated instructions) and ends it inline, as native null_blk
+ *     does with irqmode=0, while klxd's receive thread sleeps
+ *     (nbg_poll_end); past the bound (a slow or dead domain), or when
+ *     another thread wants the core, the receive thread ends it, or the
+ *     timeout fails it.  0: off (as before session 11; docs/bench-nullblk.md).
  *   rx_nap_us: with inline_end, klxd_glue's lazy receiver
  *     (klxd_glue_set_bh_oneway): while other threads are runnable its
  *     receive thread naps rx_nap_us (to 5x) instead of taking turns with
@@ -86,9 +89,9 @@ MODULE_PARM_DESC(try_send, "queue_rq sends nbg_submit without waiting first (0: 
 static bool copy_words = true;
 module_param(copy_words, bool, 0644);
 MODULE_PARM_DESC(copy_words, "copy request data into and out of the pool eight bytes a move (0: Linux's memcpy_{from,to}_bvec)");
-static ulong poll_ticks;                   /* off: see docs/bench-nullblk.md */
+static ulong poll_ticks = 200000;          /* ~20 ms in Bochs, ~70 us at 3 GHz */
 module_param(poll_ticks, ulong, 0644);
-MODULE_PARM_DESC(poll_ticks, "TSC ticks queue_rq polls for its lone request's end (0: off)");
+MODULE_PARM_DESC(poll_ticks, "TSC ticks queue_rq polls for its lone request's end (default 200000; 0: off)");
 #define NBG_POLL_SLOTS   16                       /* slots read per poll */
 
 /* Counters of queue_rq's poll (TSC: in Bochs, emulated instructions), read
@@ -96,6 +99,7 @@ MODULE_PARM_DESC(poll_ticks, "TSC ticks queue_rq polls for its lone request's en
  * measurement only (docs/bench-nullblk.md). */
 static struct {
 	u64 lone, hit, miss, tsc;       /* lone polls; ended within poll_ticks or not; time */
+	u64 resched;                    /* the poll gave the core to another thread */
 	u64 try_fallback;               /* try_send: nbg_submit sent by the waiting send after all */
 } nbg_st;
 static DEFINE_MUTEX(nbg_backend_lock);    /* klxd_glue_start/stop vs the stats reader */
@@ -263,23 +267,51 @@ static bool nbg_gone_from_flight(unsigned int idx, u32 hwtag)
 /*
  * queue_rq's wait for its own end, bounded: read the channel (nbg_end is
  * handled where it is read, inline_end) until the request of slot idx is
- * ended or poll_ticks pass.  Only when it was alone in flight: with others
- * in flight their submitters want Linux's core, and one poll suffices to
- * end what has arrived.  Nothing here trusts the domain: a domain that
- * never answers costs poll_ticks once per lone request, and then the
- * receive thread or nbg_timeout deal with it as before.
+ * ended or poll_ticks pass.  Only when it was alone in flight and the
+ * last of its batch (bd->last: a plug's list of requests goes out whole,
+ * not each after the end of the one before): with others in flight one
+ * poll suffices to end what has arrived, and the receive thread reads the
+ * rest.  While it polls, the submitter covers the ring (klxd_glue_cover):
+ * the receive thread sleeps instead of taking turns with it, and stays
+ * asleep across requests while each submitter ends its own.  When another
+ * thread wants the core the poll yields it once (queue_rq may sleep:
+ * BLK_MQ_F_BLOCKING), and stops if one still wants it: other submitters
+ * send, and sleep, instead of queueing behind the poller.  It uncovers,
+ * waking the receive thread, when it leaves anything unread: its own end
+ * (the bound passed, or it handed over) or others'.  Nothing here trusts
+ * the domain: a domain that never answers costs poll_ticks once, and then
+ * the receive thread or nbg_timeout deal with it as before.
  */
 static void nbg_poll_end(unsigned int idx, u32 hwtag, bool alone)
 {
-	u64 budget = READ_ONCE(poll_ticks), t0 = rdtsc();
+	u64 budget = READ_ONCE(poll_ticks), t0;
+	bool yielded = false;
 
-	klxd_glue_poll_nowait(&nbg_ctx, NBG_POLL_SLOTS);
-	if (!alone || !budget)
+	/* A worker (kblockd, e.g. a plug flushed as its task went to sleep:
+	 * every O_DIRECT write to a block device) is not the task waiting for
+	 * the end: that one must be woken either way, so polling would only
+	 * keep the core from it. */
+	if (!alone || !budget || (current->flags & PF_WQ_WORKER)) {
+		klxd_glue_uncover(&nbg_ctx);   /* the receive thread reads this end */
+		klxd_glue_poll_nowait(&nbg_ctx, NBG_POLL_SLOTS);
 		return;
+	}
+	klxd_glue_cover(&nbg_ctx);
+	t0 = rdtsc();
 	while (!nbg_gone_from_flight(idx, hwtag) && rdtsc() - t0 < budget &&
 	       !klxd_glue_peer_dead(&nbg_ctx)) {
-		cpu_relax();
-		klxd_glue_poll_nowait(&nbg_ctx, NBG_POLL_SLOTS);
+		if (!klxd_glue_poll_nowait(&nbg_ctx, NBG_POLL_SLOTS))
+			cpu_relax();
+		if (!single_task_running() || need_resched()) {
+			/* another thread wants the core: once, let it run
+			 * (a covered receive thread goes back to sleep, a
+			 * submitter sends); if one still wants it, hand over */
+			if (yielded)
+				break;
+			yielded = true;
+			nbg_st.resched++;
+			yield();
+		}
 	}
 	nbg_st.lone++;
 	if (nbg_gone_from_flight(idx, hwtag))
@@ -287,6 +319,8 @@ static void nbg_poll_end(unsigned int idx, u32 hwtag, bool alone)
 	else
 		nbg_st.miss++;
 	nbg_st.tsc += rdtsc() - t0;
+	if (!nbg_gone_from_flight(idx, hwtag) || READ_ONCE(nbg_nflight))
+		klxd_glue_uncover(&nbg_ctx);
 }
 
 static blk_status_t nbg_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq_queue_data *bd)
@@ -385,7 +419,7 @@ static blk_status_t nbg_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq
 	}
 	/* rq may be ended from here on: only idx and hwtag are used */
 	if (READ_ONCE(inline_end))
-		nbg_poll_end(idx, hwtag, alone);
+		nbg_poll_end(idx, hwtag, alone && bd->last);
 	return BLK_STS_OK;
 }
 
@@ -822,8 +856,8 @@ static int nbg_stats_get(char *buf, const struct kernel_param *kp)
 			nbg_bd.dom / n, nbg_bd.back / n, nbg_bd.copy / n, nbg_bd.endrq / n,
 			nbg_bd.gap / gn, nbg_bd.gap_n);
 	return len + scnprintf(buf + len, PAGE_SIZE - len,
-			 "poll_lone=%llu poll_hit=%llu poll_miss=%llu poll_wait_tsc=%llu glue_send=%llu/%llu rx_rounds=%llu rx_slots=%llu rx_tsc=%llu rx_empty=%llu/%llu rx_yields=%llu rx_naps=%llu ow_runs=%llu ow_msgs=%llu ow_tsc=%llu rx_csw=%llu/%llu bh_msgs=%llu poll=%llu/%llu/%llu relax=%llu try=%llu/%llu/%llu/%llu\n",
-			 nbg_st.lone, nbg_st.hit, nbg_st.miss, nbg_st.tsc, k.send_n, k.send_tsc,
+			 "poll_lone=%llu poll_hit=%llu poll_miss=%llu poll_wait_tsc=%llu poll_resched=%llu rx_covered=%llu glue_send=%llu/%llu rx_rounds=%llu rx_slots=%llu rx_tsc=%llu rx_empty=%llu/%llu rx_yields=%llu rx_naps=%llu ow_runs=%llu ow_msgs=%llu ow_tsc=%llu rx_csw=%llu/%llu bh_msgs=%llu poll=%llu/%llu/%llu relax=%llu try=%llu/%llu/%llu/%llu\n",
+			 nbg_st.lone, nbg_st.hit, nbg_st.miss, nbg_st.tsc, nbg_st.resched, k.rx_covered, k.send_n, k.send_tsc,
 			 k.rx_rounds, k.rx_slots, k.rx_tsc, k.rx_empty, k.rx_empty_tsc, k.rx_yields,
 			 k.rx_naps, k.ow_runs, k.ow_msgs, k.ow_tsc, k.rx_nvcsw, k.rx_nivcsw, k.bh_msgs,
 			 k.poll_n, k.poll_slots, k.poll_tsc, k.rx_relaxes, k.try_n, k.try_tsc,
