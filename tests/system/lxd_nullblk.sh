@@ -38,6 +38,8 @@ expect "containment: a new read fails" "test $T: after destroy: a new read fails
 expect "containment: destroy removed the glue and the disk, pool back" "test $T: after destroy: the disk removed, the pool back to [0-9]+ bytes"
 expect "life cycle: 3 load/destroy cycles leave no glue module" "test $T: 3 load/destroy cycles: no glue module left after each destroy"
 expect "reload: a new device works" "test $T: reload: a new domain, /dev/nullb0 works"
+expect "poll: lone O_DIRECT reads ended while their own task polled" "test $T: poll: [0-9]+ of 64 lone O_DIRECT reads ended while their own task polled"
+expect "poll: a reader polling without bound stops when the domain is destroyed" "test $T: poll: destroyed under a lone polling reader: it stopped with an error"
 expect_hv "hostile: all ten forged calls refused" '^lxd null_blk_hostile: null_blk glue: hostile: 10 of 10 calls refused, 3 forged ends sent'
 expect "hostile: the disk still works, no sda" "test $T: hostile: /dev/nullb0 works, no sda"
 expect "hostile: Linux counted forged and replayed ends" "dmesg: .*null_blk_glue: domain [0-9]+: glue stopped \([0-9]+ submitted, [0-9]+ ended, [0-9]+ failed, ([4-9]|[1-9][0-9]+) bad ends\)"

@@ -93,4 +93,12 @@ echo 0 > /sys/module/null_blk_glue/parameters/copy_words
 say "lxd: copy_words $(cat /sys/module/null_blk_glue/parameters/copy_words)"
 bench_all lxd 5 "$cases1"
 down lxd
+# ... and without queue_rq's poll for a request alone in flight
+# (null_blk_glue's poll_ticks=0, as before session 11: the receive thread
+# ends every request and wakes its task).
+up lxd
+echo 0 > /sys/module/null_blk_glue/parameters/poll_ticks
+say "lxd: poll_ticks $(cat /sys/module/null_blk_glue/parameters/poll_ticks)"
+bench_all lxd 6 "$cases1"
+down lxd
 say "done"

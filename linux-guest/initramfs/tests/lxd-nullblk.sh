@@ -130,7 +130,31 @@ dd if=/tmp/pattern of=/dev/nullb0 bs=65536 oflag=direct 2>/dev/null || fail "rel
 back=$(dd if=/dev/nullb0 bs=65536 count=32 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
 [ "$back" = "$patsum" ] || fail "reload: the pattern came back as $back"
 say "reload: a new domain, /dev/nullb0 works"
+# (e) queue_rq's poll for a request alone in flight (null_blk_glue's
+# poll_ticks, on by default): O_DIRECT reads one at a time are ended by
+# their own task; then the domain destroyed while such a reader polls with
+# no bound but the domain's death (poll_ticks ~forever): it stops with an
+# error, and the destroy below completes.
+st=/sys/module/null_blk_glue/parameters/stats
+echo 0 > $st
+dd if=/dev/nullb0 of=/dev/null bs=4096 count=64 iflag=direct 2>/dev/null || fail "poll: dd"
+s=$(cat $st)
+hit=$(printf '%s\n' "$s" | sed -n 's/.* poll_hit=\([0-9]*\) .*/\1/p')
+[ "${hit:-0}" -ge 60 ] || fail "poll: ${hit:-no} lone reads of 64 ended while their own task polled: $s"
+say "poll: $hit of 64 lone O_DIRECT reads ended while their own task polled"
+echo 1000000000000000 > /sys/module/null_blk_glue/parameters/poll_ticks
+rm -f /tmp/r2
+(while dd if=/dev/nullb0 of=/dev/null bs=4096 count=64 iflag=direct 2>/dev/null; do :; done;
+ echo "reader stopped" > /tmp/r2) &
+sleep 1
 run lxdctl destroy null_blk || fail "destroy after reload"
+n=0
+while [ ! -e /tmp/r2 ]; do
+  n=$((n + 1))
+  [ $n -gt 300 ] && fail "poll: the polling reader still running 30 s after the domain was destroyed"
+  sleep 0.1
+done
+say "poll: destroyed under a lone polling reader: it stopped with an error ($((n / 10)) s)"
 grep -q '^null_blk_glue ' /proc/modules && fail "null_blk_glue still loaded after destroy (reload)"
 # load/destroy cycles: each destroy takes the glue module (and the disk) with it
 for c in 1 2 3; do
