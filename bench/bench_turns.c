@@ -843,7 +843,22 @@ static void turns_attach(struct turns *t)
 	}
 	chan_set_rx_lazy(&t->l64b, 16);
 	chan_set_rx_lazy(&t->l512b, 32);
+}
 
+/* The stream's knobs, for turns and sweeps alike (LXDS_BENCH_WAIT_K, _BURST,
+ * _STREAM; docs/ipc-async.md "Reproduce"). */
+static void turns_stream_env(void)
+{
+	const char *env = getenv("LXDS_BENCH_WAIT_K");
+
+	if (env && atoi(env) >= 1)
+		wait_k = (unsigned)atoi(env);
+	env = getenv("LXDS_BENCH_BURST");
+	if (env && atoi(env) >= 1 && atoi(env) <= TURN_BURST)
+		burst_max = (unsigned)atoi(env);
+	env = getenv("LXDS_BENCH_STREAM");
+	if (env && atol(env) >= 1000)
+		stream_msgs = (uint64_t)atol(env) / 8 * 8;   /* whole batches of 8 */
 }
 
 void bench_turns_run(void)
@@ -857,15 +872,7 @@ void bench_turns_run(void)
 	if (!t)
 		abort();
 	t->nturns = env ? atoi(env) : TURNS_DEFAULT;
-	env = getenv("LXDS_BENCH_WAIT_K");
-	if (env && atoi(env) >= 1)
-		wait_k = (unsigned)atoi(env);
-	env = getenv("LXDS_BENCH_BURST");
-	if (env && atoi(env) >= 1 && atoi(env) <= TURN_BURST)
-		burst_max = (unsigned)atoi(env);
-	env = getenv("LXDS_BENCH_STREAM");
-	if (env && atol(env) >= 1000)
-		stream_msgs = (uint64_t)atol(env) / 8 * 8;   /* whole batches of 8 */
+	turns_stream_env();
 	if (t->nturns < 1 || t->nturns > TURNS_MAX)
 		t->nturns = TURNS_DEFAULT;
 	for (n = 0; n < TURN_AREAS; n++) {
@@ -1137,15 +1144,7 @@ void bench_sweep_run(void)
 	sw_group_wait = getenv("LXDS_BENCH_BURST_WAIT") != NULL;
 	if (sw->nturns < 1 || sw->nturns > TURNS_MAX)
 		sw->nturns = 101;
-	env = getenv("LXDS_BENCH_WAIT_K");
-	if (env && atoi(env) >= 1)
-		wait_k = (unsigned)atoi(env);
-	env = getenv("LXDS_BENCH_BURST");
-	if (env && atoi(env) >= 1 && atoi(env) <= TURN_BURST)
-		burst_max = (unsigned)atoi(env);
-	env = getenv("LXDS_BENCH_STREAM");
-	if (env && atol(env) >= 1000)
-		stream_msgs = (uint64_t)atol(env) / 8 * 8;
+	turns_stream_env();
 	for (c = 0; c < SW_N; c++) {
 		sw->mem[c] = aligned_alloc(IPC_PAGE_SIZE, SW_AREA_BYTES);
 		if (!sw->mem[c])
