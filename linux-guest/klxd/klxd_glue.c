@@ -940,6 +940,10 @@ static int klxd_glue_rx_main(void *arg)
 		}
 		if (klxd_glue_rx_round(g)) {
 			idle = 0;
+			/* what it read, no submitter covering the ring took:
+			 * the cover is stale (klxd_glue_cover) */
+			if (READ_ONCE(g->covered))
+				WRITE_ONCE(g->covered, false);
 			cond_resched();
 			continue;
 		}

@@ -96,9 +96,11 @@ void klxd_glue_set_bh_oneway(struct glue_ctx *ctx, int rpc, int rpc2, unsigned i
  * klxd_glue_nowait_begin do not wake it.  The cover holds across requests,
  * as long as each submitter finds its own answer; whoever leaves something
  * unread (an answer still due, a poll that gave up) uncovers, which wakes
- * the receive thread.  Asleep, it still checks the domain every
- * KLXD_GLUE_CHECK_MS (200 ms): a cover left on by mistake delays, never
- * loses, what only the receive thread would read.
+ * the receive thread.  Asleep, it still reads the ring every
+ * KLXD_GLUE_CHECK_MS (200 ms), and whatever it finds there ends the cover:
+ * a cover left on (say, a domain's own call into Linux while no request
+ * is in flight) delays once, and never loses, what only the receive
+ * thread would read.
  */
 void klxd_glue_cover(struct glue_ctx *ctx);
 void klxd_glue_uncover(struct glue_ctx *ctx);
