@@ -141,8 +141,8 @@ dd if=/dev/nullb0 of=/dev/null bs=4096 count=64 iflag=direct 2>/dev/null || fail
 s=$(cat $st)
 hit=$(printf '%s\n' "$s" | sed -n 's/.* poll_hit=\([0-9]*\) .*/\1/p')
 # (most, not all: the poll hands over when another thread wants the core,
-# e.g. a timer's kworker; 64 of 64 in Bochs, 61-64 under QEMU)
-[ "${hit:-0}" -ge 48 ] || fail "poll: ${hit:-no} lone reads of 64 ended while their own task polled: $s"
+# e.g. a timer's kworker; 64 of 64 in Bochs, 58-64 under QEMU, so at least half)
+[ "${hit:-0}" -ge 32 ] || fail "poll: ${hit:-no} lone reads of 64 ended while their own task polled: $s"
 say "poll: $hit of 64 lone O_DIRECT reads ended while their own task polled ($(printf '%s\n' "$s" | grep -o 'poll_miss=[0-9]* poll_wait_tsc=[0-9]* poll_resched=[0-9]* rx_covered=[0-9]*'))"
 echo 1000000000000000 > /sys/module/null_blk_glue/parameters/poll_ticks
 rm -f /tmp/r2
