@@ -285,7 +285,7 @@ static bool nbg_gone_from_flight(unsigned int idx, u32 hwtag)
 static void nbg_poll_end(unsigned int idx, u32 hwtag, bool alone)
 {
 	u64 budget = READ_ONCE(poll_ticks), t0;
-	bool yielded = false;
+	bool yielded = false, ended;
 
 	/* A worker (kblockd, e.g. a plug flushed as its task went to sleep:
 	 * every O_DIRECT write to a block device) is not the task waiting for
@@ -313,13 +313,14 @@ static void nbg_poll_end(unsigned int idx, u32 hwtag, bool alone)
 			yield();
 		}
 	}
+	ended = nbg_gone_from_flight(idx, hwtag);
 	nbg_st.lone++;
-	if (nbg_gone_from_flight(idx, hwtag))
+	if (ended)
 		nbg_st.hit++;
 	else
 		nbg_st.miss++;
 	nbg_st.tsc += rdtsc() - t0;
-	if (!nbg_gone_from_flight(idx, hwtag) || READ_ONCE(nbg_nflight))
+	if (!ended || READ_ONCE(nbg_nflight))
 		klxd_glue_uncover(&nbg_ctx);
 }
 
