@@ -28,7 +28,8 @@ KLXD_LXDECHO_SRC := lxd-sdk/kenv/drivers/lxdecho/lxdecho.c
 KLXD_DEPS    := $(KLXD_SRCS) ipc/channel.c include/lxds/channel.h include/lxds/ipc_port.h \
                 include/lxds/hypercall_abi.h include/lxds/glue.h lxd-sdk/glue/glue_core.c \
                 $(KLXD_SRC_DIR)/lxdecho_glue.c $(KLXD_LXDECHO_IDL) $(KLXD_LXDECHO_SRC) \
-                $(HOST_BUILD)/idlc $(KLXD_DUMMY_DIR)/dummy.idl $(KLXD_DUMMY_DIR)/dummy_glue_linux.c
+                $(HOST_BUILD)/idlc $(KLXD_DUMMY_DIR)/dummy.idl $(KLXD_DUMMY_DIR)/dummy_glue_linux.c \
+                $(KLXD_DUMMY_DIR)/dummy_pool.h
 
 .PHONY: klxd
 klxd: $(KLXD_KO)
@@ -43,6 +44,7 @@ $(KLXD_KO): $(KLXD_DEPS) $(LINUX_STAMP)
 	$(HOST_BUILD)/idlc -o $(KLXD_OUT) $(KLXD_LXDECHO_IDL)
 	@rm -f $(KLXD_OUT)/lxdecho_domain.c
 	@cp $(KLXD_DUMMY_DIR)/dummy_glue_linux.c $(KLXD_OUT)/dummy_glue_main.c
+	@cp $(KLXD_DUMMY_DIR)/dummy_pool.h $(KLXD_OUT)/
 	@cp lxd-sdk/glue/glue_core.c $(KLXD_OUT)/dummy_glue_core.c
 	@cp $(KLXD_SRC_DIR)/klxd_glue.c $(KLXD_OUT)/dummy_klxd_glue.c
 	$(HOST_BUILD)/idlc -o $(KLXD_OUT) $(KLXD_DUMMY_DIR)/dummy.idl

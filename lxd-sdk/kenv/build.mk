@@ -76,11 +76,14 @@ $(KENV_KB)/selftest/kenv_selftest.o: $(KENV_DIR)/tests/kenv_selftest.c $(KENV_DI
 # dummy's unit also holds the domain side of its IDL glue (issue 12:
 # drivers/dummy/dummy.idl, dummy_lxd.c; docs/lxd-dummy.md).
 KENV_DUMMY_DIR := $(KENV_DIR)/drivers/dummy
-$(KENV_KB)/dummy/dummy.o $(KENV_KB)/dummy/dummy_glue.o &: $(KENV_DUMMY_DIR)/Kbuild \
-        $(KENV_DUMMY_DIR)/dummy.idl $(KENV_DUMMY_DIR)/dummy_lxd.c $(HOST_BUILD)/idlc \
+# what each build of dummy's unit copies beside dummy.c (dummy_pool.h: the
+# pool's layout, shared with Linux's dummy_glue)
+KENV_DUMMY_GLUE := $(KENV_DUMMY_DIR)/Kbuild $(KENV_DUMMY_DIR)/dummy_lxd.c $(KENV_DUMMY_DIR)/dummy_pool.h
+$(KENV_KB)/dummy/dummy.o $(KENV_KB)/dummy/dummy_glue.o &: $(KENV_DUMMY_GLUE) \
+        $(KENV_DUMMY_DIR)/dummy.idl $(HOST_BUILD)/idlc \
         include/lxds/glue.h include/lxds/hypercall_abi.h $(LINUX_STAMP)
 	@rm -rf $(KENV_KB)/dummy && mkdir -p $(KENV_KB)/dummy
-	@cp $(LINUX_SRC_DIR)/drivers/net/dummy.c $(KENV_DUMMY_DIR)/Kbuild $(KENV_DUMMY_DIR)/dummy_lxd.c \
+	@cp $(LINUX_SRC_DIR)/drivers/net/dummy.c $(KENV_DUMMY_GLUE) \
 	    $(KENV_KB)/dummy/
 	$(HOST_BUILD)/idlc -o $(KENV_KB)/dummy $(KENV_DUMMY_DIR)/dummy.idl
 	@rm -f $(KENV_KB)/dummy/dummy_linux.c
@@ -89,12 +92,12 @@ $(KENV_KB)/dummy/dummy.o $(KENV_KB)/dummy/dummy_glue.o &: $(KENV_DUMMY_DIR)/Kbui
 # A test build of the same (not shipped as /lib/lxd/dummy.lxd): dummy.c with
 # drivers/dummy/test/dummy-test.patch (checks every payload byte, faults
 # after fault_after packets), for the containment test.
-$(KENV_KB)/dummy_test/dummy.o $(KENV_KB)/dummy_test/dummy_glue.o &: $(KENV_DUMMY_DIR)/Kbuild \
-        $(KENV_DUMMY_DIR)/dummy.idl $(KENV_DUMMY_DIR)/dummy_lxd.c $(HOST_BUILD)/idlc \
+$(KENV_KB)/dummy_test/dummy.o $(KENV_KB)/dummy_test/dummy_glue.o &: $(KENV_DUMMY_GLUE) \
+        $(KENV_DUMMY_DIR)/dummy.idl $(HOST_BUILD)/idlc \
         $(KENV_DUMMY_DIR)/test/dummy-test.patch include/lxds/glue.h include/lxds/hypercall_abi.h \
         $(LINUX_STAMP)
 	@rm -rf $(KENV_KB)/dummy_test && mkdir -p $(KENV_KB)/dummy_test
-	@cp $(LINUX_SRC_DIR)/drivers/net/dummy.c $(KENV_DUMMY_DIR)/Kbuild $(KENV_DUMMY_DIR)/dummy_lxd.c \
+	@cp $(LINUX_SRC_DIR)/drivers/net/dummy.c $(KENV_DUMMY_GLUE) \
 	    $(KENV_KB)/dummy_test/
 	cd $(KENV_KB)/dummy_test && patch -s -p0 <$(abspath $(KENV_DUMMY_DIR)/test/dummy-test.patch)
 	$(HOST_BUILD)/idlc -o $(KENV_KB)/dummy_test $(KENV_DUMMY_DIR)/dummy.idl
@@ -104,12 +107,12 @@ $(KENV_KB)/dummy_test/dummy.o $(KENV_KB)/dummy_test/dummy_glue.o &: $(KENV_DUMMY
 # The hostile test build (not shipped): dummy.c with
 # drivers/dummy/test/dummy-hostile.patch, which calls test/dummy_hostile.c
 # (linked into the glue object) to forge what a compromised driver would.
-$(KENV_KB)/dummy_hostile/dummy.o $(KENV_KB)/dummy_hostile/dummy_glue.o &: $(KENV_DUMMY_DIR)/Kbuild \
-        $(KENV_DUMMY_DIR)/dummy.idl $(KENV_DUMMY_DIR)/dummy_lxd.c $(HOST_BUILD)/idlc \
+$(KENV_KB)/dummy_hostile/dummy.o $(KENV_KB)/dummy_hostile/dummy_glue.o &: $(KENV_DUMMY_GLUE) \
+        $(KENV_DUMMY_DIR)/dummy.idl $(HOST_BUILD)/idlc \
         $(KENV_DUMMY_DIR)/test/dummy-hostile.patch $(KENV_DUMMY_DIR)/test/dummy_hostile.c \
         include/lxds/glue.h include/lxds/hypercall_abi.h $(LINUX_STAMP)
 	@rm -rf $(KENV_KB)/dummy_hostile && mkdir -p $(KENV_KB)/dummy_hostile
-	@cp $(LINUX_SRC_DIR)/drivers/net/dummy.c $(KENV_DUMMY_DIR)/Kbuild $(KENV_DUMMY_DIR)/dummy_lxd.c \
+	@cp $(LINUX_SRC_DIR)/drivers/net/dummy.c $(KENV_DUMMY_GLUE) \
 	    $(KENV_DUMMY_DIR)/test/dummy_hostile.c $(KENV_KB)/dummy_hostile/
 	cd $(KENV_KB)/dummy_hostile && patch -s -p0 <$(abspath $(KENV_DUMMY_DIR)/test/dummy-hostile.patch)
 	@echo 'dummy_glue-y += dummy_hostile.o' >>$(KENV_KB)/dummy_hostile/Kbuild

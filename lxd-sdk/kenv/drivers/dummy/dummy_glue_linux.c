@@ -19,10 +19,14 @@
  *     message sent, Linux frees its skb (consume_skb, as native dummy does
  *     in its xmit): no skb crosses, none waits for the domain.  The domain
  *     runs the driver's own dummy_xmit on a private skb, whose
- *     dev_kfree_skb gives the pool slot back, in batches (the one-way
- *     dummy_slots_done, up to 32 slot numbers).  Linux reads those only
- *     when it runs short of slots (dg_start_xmit) or from klxd_glue's
- *     receive thread.  Up to DG_INFLIGHT slots are in flight;
+ *     dev_kfree_skb gives the pool slot back: its number written into the
+ *     completion ring in the pool (dummy_pool.h; no message), or, with the
+ *     domain's completion_ring=0, in batches of one-way dummy_slots_done
+ *     messages (up to 32 slot numbers).  Linux reads the ring when it runs
+ *     short of slots (dg_start_xmit, a sender waiting for a slot, a
+ *     dummy_slots_done, the watchdog), the messages from dg_start_xmit's
+ *     poll or klxd_glue's receive thread.  Up to DG_INFLIGHT slots are in
+ *     flight;
  *   - ndo_set_rx_mode (called under a spinlock) crosses from a work item;
  *     ndo_get_stats64 crosses where it may sleep (rtnetlink: rtnl held),
  *     elsewhere (sysfs, /proc/net/dev: under locks) it answers from the
@@ -61,6 +65,7 @@
 #include "klxd.h"
 #include "klxd_glue.h"
 #include "dummy_common.h"
+#include "dummy_pool.h"
 
 static uint domain;
 module_param(domain, uint, 0444);
@@ -116,10 +121,10 @@ static const struct kernel_param_ops dg_nap_ops = {
 module_param_cb(rx_nap_us, &dg_nap_ops, &rx_nap_us, 0644);
 MODULE_PARM_DESC(rx_nap_us, "with fast=1, the receive thread's nap while the sender runs, in microseconds (1000..100000; it sleeps up to 5 times that)");
 
-#define DG_POOL_ORDER   7                          /* 128 pages: 512 KiB */
+#define DG_POOL_ORDER   DUMMY_POOL_ORDER           /* 128 pages: 512 KiB */
 #define DG_POOL_BYTES   (PAGE_SIZE << DG_POOL_ORDER)
-#define DG_SLOT_BYTES   2048u
-#define DG_SLOTS        (DG_POOL_BYTES / DG_SLOT_BYTES)
+#define DG_SLOT_BYTES   DUMMY_SLOT_BYTES
+#define DG_SLOTS        DUMMY_POOL_DATA_SLOTS      /* the last 2 KiB: the completion ring */
 /* Below klxd_glue's KLXD_GLUE_MAX_JOBS (256): every packet in flight comes
  * back as one queued one-way message, and the backend drops what is over. */
 #define DG_INFLIGHT     160u
@@ -161,6 +166,8 @@ static struct {
 	u32 free_slots[DG_SLOTS];
 	u32 free_head, nfree;
 	u32 inflight;
+	struct dummy_cring *cring;            /* in the pool: the domain writes it */
+	u32 ccons;                            /* the ring's numbers read so far */
 	/* a wait for a slot timed out: the sender thread drops instead of
 	 * waiting until the domain gives a slot back (dummy_slots_done) */
 	bool starved;
@@ -188,7 +195,8 @@ static struct {
 	void (*setup_tramp)(struct net_device *);
 	/* what the domain asked and was refused (docs/lxd-dummy.md) */
 	atomic_t refused;                     /* calls refused by these wrappers */
-	atomic_t slots_refused;               /* slot numbers in dummy_slots_done refused */
+	atomic_t slots_refused;               /* slot numbers given back and refused */
+	atomic_t cring_jumps;                 /* the ring's prod more than the ring ahead */
 	/* per-stage counters (TSC: in Bochs, emulated instructions), read
 	 * and reset through /sys/module/dummy_glue/parameters/stats; racy
 	 * increments, a measurement only (docs/bench-net.md) */
@@ -204,6 +212,7 @@ static struct {
 		u64 wakeups;                  /* the sender thread woke up */
 		u64 compl_n, compl_tsc;       /* slots given back (dummy_slots_done) */
 		u64 batch_n;                  /* dummy_slots_done messages */
+		u64 reap_n, reap_slots;       /* reads of the completion ring, slots back */
 	} st;
 } dg;
 
@@ -253,6 +262,7 @@ static void dg_drop(struct dg_dev *d, struct sk_buff *skb)
 /* --- the packet path ---------------------------------------------------------- */
 
 static bool dg_xmit_fast(struct sk_buff *skb, struct net_device *dev);
+static void dg_reap(void);
 
 /* ndo_start_xmit: bottom halves off, no sleeping.  Sends the packet itself
  * when it can (dg_xmit_fast), else queues it for the sender thread. */
@@ -269,9 +279,13 @@ static netdev_tx_t dg_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	 * the socket that asked for it is */
 	skb_tx_timestamp(skb);
 	dg.st.xmit_n++;
-	/* completions (slots back), only when short of slots */
-	if (READ_ONCE(fast) && READ_ONCE(dg.inflight) >= DG_POLL_FROM)
-		klxd_glue_poll_nowait(&dg.ctx, DG_POLL_BUDGET);
+	/* completions (slots back), only when short of slots: the ring in
+	 * the pool, then (a domain that sends them as messages) the channel */
+	if (READ_ONCE(fast) && READ_ONCE(dg.inflight) >= DG_POLL_FROM) {
+		dg_reap();
+		if (READ_ONCE(dg.inflight) >= DG_POLL_FROM)
+			klxd_glue_poll_nowait(&dg.ctx, DG_POLL_BUDGET);
+	}
 	/* in order: not while the sender thread has packets to send */
 	if (READ_ONCE(fast) && !atomic_read(&dg.slow_pending) && dg_xmit_fast(skb, dev)) {
 		dg.st.xmit_tsc += rdtsc() - t0;
@@ -287,11 +301,16 @@ static netdev_tx_t dg_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	return NETDEV_TX_OK;
 }
 
-/* Under dg.lock: a free slot, now in flight, or -1. */
+static u32 dg_reap_locked(void);
+
+/* Under dg.lock: a free slot, now in flight, or -1.  Out of slots, it
+ * reads the completion ring first. */
 static int dg_slot_take_locked(void)
 {
 	u32 slot;
 
+	if (!dg.nfree || dg.inflight >= DG_INFLIGHT)
+		dg_reap_locked();
 	if (dg.gone || !dg.nfree || dg.inflight >= DG_INFLIGHT)
 		return -1;
 	slot = dg.free_slots[dg.free_head];
@@ -312,6 +331,67 @@ static void dg_slot_free_locked(u32 slot)
 	dg.inflight--;
 }
 
+/*
+ * Under dg.lock: the slot numbers the domain wrote into the completion ring
+ * since the last read (dummy_pool.h).  Each is read once and must name a
+ * slot in flight to the domain by Linux's own record (dg.slot_busy), as a
+ * dummy_slots_done's must; the others are refused and counted.  A prod more
+ * than the ring ahead of what Linux read is refused whole (an honest domain
+ * has at most DG_INFLIGHT numbers unread).  Returns the slots that came
+ * back.
+ */
+static u32 dg_reap_locked(void)
+{
+	struct dummy_cring *r = dg.cring;
+	u32 prod = READ_ONCE(r->prod), n = prod - dg.ccons, i, done = 0, bad = 0;
+
+	if (!n)
+		return 0;
+	dg.ccons = prod;
+	WRITE_ONCE(r->cons, prod);        /* for the domain to see; never read here */
+	if (n > DUMMY_CRING_ENTRIES) {
+		atomic_inc(&dg.cring_jumps);
+		pr_warn_ratelimited("domain %u: completion ring %u numbers ahead of what Linux read (it holds %u); refused\n",
+				    domain, n, DUMMY_CRING_ENTRIES);
+		return 0;
+	}
+	smp_rmb();                        /* the numbers were written before prod */
+	for (i = 0; i < n; i++) {
+		u32 slot = READ_ONCE(r->slot[(prod - n + i) % DUMMY_CRING_ENTRIES]);
+
+		if (slot >= DG_SLOTS || !dg.slot_busy[slot]) {
+			bad++;
+			continue;
+		}
+		dg_slot_free_locked(slot);
+		done++;
+	}
+	dg.completed += done;
+	dg.st.reap_n++;
+	dg.st.reap_slots += done;
+	if (bad) {
+		atomic_add(bad, &dg.slots_refused);
+		pr_warn_ratelimited("domain %u: %u of %u slot numbers in the completion ring not in flight (out of range, repeated or never sent); refused\n",
+				    domain, bad, n);
+	}
+	if (done)
+		WRITE_ONCE(dg.starved, false);
+	return done;
+}
+
+/* The completion ring read; a sender waiting for a slot woken if it
+ * brought some back. */
+static void dg_reap(void)
+{
+	u32 done;
+
+	spin_lock_bh(&dg.lock);
+	done = dg_reap_locked();
+	spin_unlock_bh(&dg.lock);
+	if (done && wq_has_sleeper(&dg.slot_wq))
+		wake_up(&dg.slot_wq);
+}
+
 static int dg_slot_get(void)
 {
 	int slot;
@@ -322,9 +402,16 @@ static int dg_slot_get(void)
 	return slot;
 }
 
+/* A sender out of slots: before it sleeps, the domain is asked to ring
+ * once it gives one back (want, dummy_pool.h), and the ring is read again. */
 static bool dg_slot_wait_cond(int *slot)
 {
 	*slot = dg_slot_get();
+	if (*slot < 0 && !READ_ONCE(dg.gone)) {
+		WRITE_ONCE(dg.cring->want, 1);
+		smp_mb();                 /* want before the ring's prod is read */
+		*slot = dg_slot_get();
+	}
 	return *slot >= 0 || READ_ONCE(dg.gone) || kthread_should_stop();
 }
 
@@ -525,7 +612,9 @@ void dg_kfree_skb_reason(struct sk_buff *skb, enum skb_drop_reason reason)
 }
 
 /*
- * dummy_slots_done from the domain: up to 32 pool slots given back (the
+ * dummy_slots_done from the domain: the completion ring read (this is also
+ * the domain's ring: no slots, dummy_pool.h's want), then up to 32 pool
+ * slots given back in the message (the
  * generated handler refused a count over the bound or slots missing from the
  * message).  Each number must name a slot in flight to the domain by
  * Linux's own record (dg.slot_busy), under one hold of dg.lock: a number out
@@ -545,6 +634,7 @@ void dummy_slots_done(uint32_t n, const u32 *slots)
 		return;
 	}
 	spin_lock_bh(&dg.lock);
+	done = dg_reap_locked();
 	for (i = 0; i < n; i++) {
 		u32 slot = slots[i];
 
@@ -559,13 +649,13 @@ void dummy_slots_done(uint32_t n, const u32 *slots)
 	spin_unlock_bh(&dg.lock);
 	if (bad) {
 		atomic_add(bad, &dg.slots_refused);
-		pr_warn_ratelimited("domain %u: %u of %u slot numbers given back not in flight (out of range, repeated or never sent); refused\n",
+		pr_warn_ratelimited("domain %u: %u of %u slot numbers given back in a message not in flight (out of range, repeated or never sent); refused\n",
 				    domain, bad, n);
 	}
-	if (done) {
+	if (done)
 		WRITE_ONCE(dg.starved, false);
+	if (done || !n)                   /* !n: the domain rang (a sender waits) */
 		wake_up(&dg.slot_wq);
-	}
 	dg.st.batch_n++;
 	dg.st.compl_n += done;
 	dg.st.compl_tsc += rdtsc() - t0;
@@ -582,11 +672,11 @@ static int dg_stats_get(char *buf, const struct kernel_param *kp)
 	klxd_glue_stats(&dg.ctx, &k, false);
 	mutex_unlock(&dg_stats_lock);
 	return scnprintf(buf, PAGE_SIZE,
-			 "xmit=%llu/%llu fast=%llu/%llu fast_parts=%llu/%llu/%llu/%llu fast_full=%llu slow=%llu send=%llu/%llu wakeups=%llu compl=%llu/%llu batches=%llu sender_csw=%lu/%lu glue_send=%llu/%llu glue_try=%llu/%llu try_full=%llu rx_rounds=%llu rx_slots=%llu rx_tsc=%llu rx_empty=%llu/%llu rx_yields=%llu rx_naps=%llu ow_runs=%llu ow_msgs=%llu ow_tsc=%llu rx_csw=%llu/%llu lazy_naps=%llu bh_msgs=%llu poll=%llu/%llu/%llu\n",
+			 "xmit=%llu/%llu fast=%llu/%llu fast_parts=%llu/%llu/%llu/%llu fast_full=%llu slow=%llu send=%llu/%llu wakeups=%llu compl=%llu/%llu batches=%llu reap=%llu/%llu sender_csw=%lu/%lu glue_send=%llu/%llu glue_try=%llu/%llu try_full=%llu rx_rounds=%llu rx_slots=%llu rx_tsc=%llu rx_empty=%llu/%llu rx_yields=%llu rx_naps=%llu ow_runs=%llu ow_msgs=%llu ow_tsc=%llu rx_csw=%llu/%llu lazy_naps=%llu bh_msgs=%llu poll=%llu/%llu/%llu\n",
 			 dg.st.xmit_n, dg.st.xmit_tsc, dg.st.fast_n, dg.st.fast_tsc, dg.st.fast_slot_tsc,
 			 dg.st.fast_copy_tsc, dg.st.fast_msg_tsc, dg.st.fast_free_tsc, dg.st.fast_full,
 			 dg.st.slow_n, dg.st.send_n, dg.st.send_tsc, dg.st.wakeups, dg.st.compl_n,
-			 dg.st.compl_tsc, dg.st.batch_n, dg.sender ? dg.sender->nvcsw : 0,
+			 dg.st.compl_tsc, dg.st.batch_n, dg.st.reap_n, dg.st.reap_slots, dg.sender ? dg.sender->nvcsw : 0,
 			 dg.sender ? dg.sender->nivcsw : 0, k.send_n, k.send_tsc, k.try_n, k.try_tsc,
 			 k.try_full, k.rx_rounds, k.rx_slots, k.rx_tsc, k.rx_empty, k.rx_empty_tsc,
 			 k.rx_yields, k.rx_naps, k.ow_runs, k.ow_msgs, k.ow_tsc, k.rx_nvcsw, k.rx_nivcsw,
@@ -1151,9 +1241,9 @@ static void dg_domain_gone(void)
 	dummy_linux_release(&dg.ctx);
 	pr_warn("domain %u is gone: interfaces unregistered, %u pool slots in flight taken back (%llu sent, %llu completed)\n",
 		domain, freed, dg.sent, dg.completed);
-	pr_info("domain %u refused: %d calls by dummy_glue, %llu messages by the generated glue, %d slot numbers given back not in flight\n",
+	pr_info("domain %u refused: %d calls by dummy_glue, %llu messages by the generated glue, %d slot numbers given back not in flight, %d completion ring jumps\n",
 		domain, atomic_read(&dg.refused), (unsigned long long)dg.ctx.rejected,
-		atomic_read(&dg.slots_refused));
+		atomic_read(&dg.slots_refused), atomic_read(&dg.cring_jumps));
 }
 
 static void dg_watch(struct work_struct *w)
@@ -1164,6 +1254,7 @@ static void dg_watch(struct work_struct *w)
 		dg_domain_gone();
 		return;
 	}
+	dg_reap();                        /* a domain that writes the ring and never rings */
 	schedule_delayed_work(&dg.watch, msecs_to_jiffies(DG_WATCH_MS));
 }
 
@@ -1175,6 +1266,9 @@ static int __init dg_init(void)
 	int err, i;
 
 	BUILD_BUG_ON(DG_INFLIGHT > DG_SLOTS);
+	BUILD_BUG_ON(DG_POOL_BYTES != DUMMY_POOL_BYTES);
+	BUILD_BUG_ON(sizeof(struct dummy_cring) > DG_SLOT_BYTES);
+	BUILD_BUG_ON(DG_INFLIGHT >= DUMMY_CRING_ENTRIES);
 	spin_lock_init(&dg.lock);
 	mutex_init(&dg.state);
 	mutex_init(&dg.setup_lock);
@@ -1193,6 +1287,7 @@ static int __init dg_init(void)
 		return -ENOMEM;
 	}
 	dg.pool = page_address(dg.pool_pages);
+	dg.cring = (struct dummy_cring *)((u8 *)dg.pool + DUMMY_CRING_OFFSET);
 	va = klxd_hypercall(LXDS_HC_GRANT, domain, page_to_phys(dg.pool_pages),
 			    1ul << DG_POOL_ORDER, 0);
 	if (va < 0) {

@@ -19,6 +19,7 @@
 
 #include <lxds/hypercall_abi.h>
 #include "dummy_common.h"
+#include "dummy_pool.h"
 
 /*
  * dummy_init_module takes down_write(&pernet_ops_rwsem) around its
@@ -29,8 +30,7 @@
 DECLARE_RWSEM(pernet_ops_rwsem);
 
 #define DUMMY_LXD_POOL_GRANT 1   /* grant 0 is the channel */
-#define DL_SLOT_BYTES        2048u   /* dummy_glue_linux.c's DG_SLOT_BYTES */
-#define DL_SLOTS_MAX         256u    /* its DG_SLOTS: 512 KiB of 2 KiB slots */
+#define DL_SLOT_BYTES        DUMMY_SLOT_BYTES
 
 void glue_async_set_pass_end(struct glue_ctx *ctx, bool (*fn)(bool idle));
 static bool dl_flush_at_pass_end(bool idle);
@@ -50,6 +50,10 @@ static struct dl_skb *dl_skbs;
 static bool *dl_busy;                    /* slot i's skb is with the driver */
 static u32 dl_nslots;
 static uintptr_t dl_pool_va;
+/* The completion ring in the pool (dummy_pool.h) and the numbers written
+ * into it (not static: the hostile test build forges ring indexes). */
+struct dummy_cring *dummy_lxd_cring;
+u32 dummy_lxd_cprod;
 
 /*
  * Linux granted the pool before the domain started (dummy_glue.ko); the
@@ -68,14 +72,14 @@ int dummy_lxd_attach_pool(u64 bytes)
 		return -ENOENT;
 	}
 	g = &bi->grants[DUMMY_LXD_POOL_GRANT];
-	if (g->bytes != bytes || bytes == 0) {
+	if (g->bytes != bytes || bytes != DUMMY_POOL_BYTES) {
 		pr_err("dummy_lxd: Linux says the pool has %llu bytes, the grant has %llu\n",
 		       (unsigned long long)bytes, (unsigned long long)g->bytes);
 		return -EINVAL;
 	}
 	if (dl_skbs)
 		return -EBUSY;
-	n = (u32)min_t(u64, bytes / DL_SLOT_BYTES, DL_SLOTS_MAX);
+	n = DUMMY_POOL_DATA_SLOTS;
 	dl_skbs = kcalloc(n, sizeof(*dl_skbs), GFP_KERNEL);
 	dl_busy = kcalloc(n, sizeof(*dl_busy), GFP_KERNEL);
 	if (!dl_skbs || !dl_busy) {
@@ -91,6 +95,7 @@ int dummy_lxd_attach_pool(u64 bytes)
 	if (err)
 		return err;
 	dl_pool_va = (uintptr_t)g->va;
+	dummy_lxd_cring = (struct dummy_cring *)(uintptr_t)(g->va + DUMMY_CRING_OFFSET);
 	dl_nslots = n;
 	glue_async_set_pass_end(dummy_domain_ctx, dl_flush_at_pass_end);
 	pr_info("dummy_lxd: packet pool of %llu bytes at %#llx\n", (unsigned long long)g->bytes,
@@ -99,9 +104,14 @@ int dummy_lxd_attach_pool(u64 bytes)
 }
 
 /*
- * Completions: pool slots back to Linux, in batches (docs/bench-net.md).
- * The driver's dev_kfree_skb ends in kfree_skb_reason, which is this file's:
- * the private skb is done with, its slot joins the batch, and the batch goes
+ * Completions: pool slots back to Linux (docs/bench-net.md).  The driver's
+ * dev_kfree_skb ends in kfree_skb_reason, which is this file's: the private
+ * skb is done with, and its slot's number goes into the completion ring in
+ * the pool (dummy_pool.h: no message; Linux reads the ring when it needs
+ * slots, and is rung only when a sender of its waits).
+ *
+ * completion_ring=0: as before the ring existed, the slot joins a batch,
+ * and the batch goes
  * to Linux as one dummy_slots_done message when it is full, or once its
  * oldest slot is completion_hold TSC ticks old (in Bochs, emulated
  * instructions; checked after each packet, at each dispatch pass end and
@@ -117,6 +127,9 @@ MODULE_PARM_DESC(completion_batch, "slots per completion message, at most 32, th
 static ulong completion_hold = 200000;
 module_param(completion_hold, ulong, 0444);
 MODULE_PARM_DESC(completion_hold, "TSC ticks a batch not full may wait for more slots (default 200000; 0: it goes at the end of its dispatch pass)");
+static bool completion_ring = true;
+module_param(completion_ring, bool, 0444);
+MODULE_PARM_DESC(completion_ring, "slots back through the completion ring in the pool (default); 0: in dummy_slots_done messages (completion_batch, completion_hold)");
 
 /* glue_async.c's (lxds/glue_async.h does not mix with Linux's headers;
  * glue_async_set_pass_end above): requests received and not started yet. */
@@ -140,6 +153,25 @@ void dummy_lxd_flush_completions(void)
 	memcpy(slots, dl_slots, n * sizeof(slots[0]));
 	dl_nslot_batch = 0;
 	dummy_slots_done(n, slots);
+}
+
+/*
+ * A slot's number into the completion ring; Linux rung if a sender of its
+ * waits for a slot (dummy_pool.h).  (dummy_hostile.c writes numbers Linux
+ * must refuse through this too.)
+ */
+void dummy_lxd_ring_put(u32 slot);
+void dummy_lxd_ring_put(u32 slot)
+{
+	struct dummy_cring *r = dummy_lxd_cring;
+
+	WRITE_ONCE(r->slot[dummy_lxd_cprod % DUMMY_CRING_ENTRIES], slot);
+	smp_wmb();                        /* the number before prod */
+	WRITE_ONCE(r->prod, ++dummy_lxd_cprod);
+	smp_mb();                         /* prod before want is read */
+	/* cleared and read in one: a want Linux sets after this stays */
+	if (unlikely(READ_ONCE(r->want)) && xchg(&r->want, 0))
+		dummy_slots_done(0, &slot);
 }
 
 /* The slot whose private skb this is, or -1. */
@@ -171,6 +203,10 @@ void kfree_skb_reason(struct sk_buff *skb, enum skb_drop_reason reason)
 	if (!refcount_dec_and_test(&skb->users))
 		return;                   /* skb_get'd: the last kfree_skb completes it */
 	dl_busy[slot] = false;
+	if (completion_ring) {
+		dummy_lxd_ring_put((u32)slot);
+		return;
+	}
 	if (max <= 1) {
 		u32 one = (u32)slot;
 

@@ -12,7 +12,8 @@
  * references, malformed messages, unknown rpcs, a flood, every packet's
  * pool slot given back twice, and forged completions (dummy_slots_done:
  * slot numbers out of range, never sent, repeated in one message; a count
- * over the bound, a count larger than the message).  Then it goes on
+ * over the bound, a count larger than the message; in the completion ring:
+ * numbers out of range and never sent, its index jumped ahead and back).  Then it goes on
  * serving dummy0, or with keep_after=N keeps every packet after the N-th.
  *
  * The domain logs what it could see refused ("dummy hostile: N of N checked
@@ -26,9 +27,11 @@
 #include <linux/etherdevice.h>
 #include <linux/if_arp.h>
 #include <linux/skbuff.h>
+#include <linux/delay.h>
 #include <net/rtnetlink.h>
 
 #include "dummy_common.h"
+#include "dummy_pool.h"
 
 #define HOSTILE_FLOOD    500     /* one-way garbage messages */
 #define HOSTILE_REPLAYS  20      /* completions sent twice */
@@ -133,6 +136,60 @@ static u64 hostile_word(const void *p, u16 type)
 	return glue_ref_export(dummy_domain_ctx, p, type, &err);
 }
 
+/* dummy_lxd.c's completion ring (dummy_pool.h) and its put */
+extern struct dummy_cring *dummy_lxd_cring;
+extern u32 dummy_lxd_cprod;
+void dummy_lxd_ring_put(u32 slot);
+
+/* Rings Linux (a dummy_slots_done with no slots) and waits up to 5 s until
+ * it has read the completion ring up to prod (cons, written by Linux). */
+static void hostile_ring_read(const char *what)
+{
+	struct dummy_cring *r = dummy_lxd_cring;
+	unsigned int ms;
+
+	dummy_slots_done(0, NULL);
+	for (ms = 0; READ_ONCE(r->cons) != READ_ONCE(r->prod); ms++) {
+		if (ms >= 5000) {
+			pr_err("dummy hostile: Linux did not read the completion ring in 5 s (%s)\n", what);
+			return;
+		}
+		msleep(1);
+	}
+}
+
+/*
+ * Forged completions in the ring: three numbers Linux must refuse (255, the
+ * ring's own slot past the data slots; far past the pool; 0x43, never sent:
+ * nothing is sent before dummy0 is up), read; then prod 1 000 ahead of
+ * what Linux read (a jump, refused whole), read; then prod back where the
+ * domain's own count is (a jump back, refused whole too), read.  Linux
+ * counts 3 slot numbers and 2 jumps, and the ring goes on from the
+ * domain's own count.
+ */
+static void hostile_ring(void)
+{
+	static const u32 bad[3] = { DUMMY_POOL_DATA_SLOTS, 0x7fffffffu, 0x43 };
+	struct dummy_cring *r = dummy_lxd_cring;
+	int i;
+
+	if (!r) {
+		pr_err("dummy hostile: no completion ring (the pool is not attached)\n");
+		return;
+	}
+	for (i = 0; i < 3; i++) {
+		forged++;
+		dummy_lxd_ring_put(bad[i]);
+	}
+	hostile_ring_read("three forged numbers");
+	forged++;
+	WRITE_ONCE(r->prod, dummy_lxd_cprod + 1000);
+	hostile_ring_read("a jump ahead");
+	forged++;
+	WRITE_ONCE(r->prod, dummy_lxd_cprod);
+	hostile_ring_read("a jump back");
+}
+
 void dummy_hostile_calls(struct net_device *dev);
 void dummy_hostile_calls(struct net_device *dev)
 {
@@ -213,6 +270,8 @@ void dummy_hostile_calls(struct net_device *dev)
 	w[0] = 6;
 	w[1] = 1;
 	hostile_raw(dummy_RPC_dummy_slots_done, CHAN_T_ONEWAY, w, 2);
+
+	hostile_ring();
 
 	/* a flood: completions with trailing garbage and garbage rpc ids */
 	for (i = 0; i < HOSTILE_FLOOD; i++) {
