@@ -94,14 +94,13 @@ lxd() {
   grep -q '^dummy_glue ' /proc/modules && fail "dummy_glue still loaded after destroy"
 }
 
-# NETBENCH_BATCH=1 (kernel command line): completions one by one against
-# batched ones instead (docs/bench-net.md): the domain loaded with
-# completion_batch=0 (label lxdone), with completion_batch=32 (lxd: the
-# default since branch nettx, with the domain's default hold) and with that
-# and completion_hold=NETBENCH_HOLD
-# (lxdhold: batches held up to that many TSC ticks, default 50000), in the
-# order lxdone, lxd, lxdhold, lxdone, lxd, lxdhold, between two native rounds;
-# the default send buffer only (NETBENCH_BUFS: the buffers measured).
+# NETBENCH_BATCH=1 (kernel command line): how completions come back
+# (docs/bench-net.md): through the completion ring in the pool (lxd: the
+# default since the ring), in messages batched by 32 (lxdmsg:
+# completion_ring=0, the default before it) and in messages one by one
+# (lxdone: completion_ring=0 completion_batch=0), in the order lxdmsg, lxd,
+# lxdone, lxd, lxdmsg, lxdone, between two native rounds; the default send
+# buffer only (NETBENCH_BUFS: the buffers measured).
 lxd_batch() { # LABEL [PARAM=VALUE]
   out=$(lxdctl load /lib/lxd/dummy.lxd dummy $2 2>&1) || fail "load $2: $out"
   wait_if
@@ -159,12 +158,12 @@ param_rounds() {
 [ -z "${NETBENCH_NAPS:-}" ] || param_rounds rx_nap_us "$NETBENCH_NAPS" lxdnap
 if [ "${NETBENCH_BATCH:-0}" = 1 ]; then
   native
-  lxd_batch lxdone completion_batch=0
-  lxd_batch lxd completion_batch=32
-  lxd_batch lxdhold "completion_batch=32 completion_hold=${NETBENCH_HOLD:-50000}"
-  lxd_batch lxdone completion_batch=0
-  lxd_batch lxd completion_batch=32
-  lxd_batch lxdhold "completion_batch=32 completion_hold=${NETBENCH_HOLD:-50000}"
+  lxd_batch lxdmsg completion_ring=0
+  lxd_batch lxd ""
+  lxd_batch lxdone "completion_ring=0 completion_batch=0"
+  lxd_batch lxd ""
+  lxd_batch lxdmsg completion_ring=0
+  lxd_batch lxdone "completion_ring=0 completion_batch=0"
   native
   say "bench done"
   exit 0
