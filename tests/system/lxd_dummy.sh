@@ -65,6 +65,9 @@ expect_hv "kept slots: the domain keeps every slot from packet 201 on" '^lxd dum
 expect "kept slots: the sender finishes (no hang)" "$T: kept slots: sender exit [01], from [0-9.]+ to [0-9.]+ s: nettx: dummy0: sent [0-9]+ of 2000"
 expect "kept slots: Linux logs that no slot comes back and drops" "$T: kept slots: dmesg: dummy_glue: dummy0: no pool slot came free in 5 s \\(160 in flight\\): dropping packets"
 expect "kept slots: the running domain destroyed as usual" "$T: kept slots: the sender finished, the domain destroyed"
+# a domain that gives slots back 500 ms late (dummy_hostile.lxd hold_ms=500):
+# Linux runs out of pool slots, its sender sleeps, and the domain rings it
+expect "slow domain: every packet counted, none dropped, the domain rang" "$T: slow domain: 400 of 400 packets counted, 0 dropped, [1-9][0-9]* through the sender thread, rung [1-9][0-9]* times"
 expect "life cycle: 3 load/destroy cycles leave no glue module" "$T: 3 load/destroy cycles: no glue module left after each destroy"
 expect "hostile: reload and the native dummy work after it" "$T: after the hostile domain: isolated and native dummy carry traffic"
 expect "everything contained and unloaded, pool back" "$T: dummy: native and isolated passed the same script; stop, fault and reload contained"

@@ -298,6 +298,38 @@ printf '%s\n' "$OUT" | grep -q "dummy_hostile': running" || fail "kept slots: th
 destroy dummy_hostile "kept slots"
 say "kept slots: the sender finished, the domain destroyed"
 
+# (g3) a domain that gives slots back late: dummy_hostile.lxd with
+# hold_ms=500 keeps every skb and frees all it keeps together 500 ms after
+# the first, so Linux's 160 pool slots run out while the channel is empty
+# and its sender thread sleeps for one; the domain rings it as it gives
+# the slots back through the completion ring (dummy_pool.h's want).
+# Every packet must be counted, none dropped, and the rings seen by Linux
+# (dummy_glue's stats: rung).
+f0=$(forged_done)
+load /lib/lxd/test/dummy_hostile.lxd dummy_hostile hold_ms=500
+wait_if 60 || fail "slow domain: $IF did not appear"
+wait_forged "slow domain" "$f0"
+run ip link set $IF up || fail "slow domain: up"
+echo 0 > /sys/module/dummy_glue/parameters/stats || fail "slow domain: stats reset"
+s0=$(stats_of $IF)
+run nettx send $IF 400 64 || fail "slow domain: sending"
+n=0
+while :; do
+  set -- $s0 $(stats_of $IF)
+  [ $(($4 - $1)) -ge 400 ] && break
+  n=$((n + 1)); [ $n -gt 300 ] && fail "slow domain: tx_packets grew by $(($4 - $1)) of 400 in 30 s"
+  sleep 0.1
+done
+st=$(cat /sys/module/dummy_glue/parameters/stats)
+rung=$(echo "$st" | sed -n 's/.* rung=\([0-9]*\) .*/\1/p')
+slow=$(echo "$st" | sed -n 's/.* slow=\([0-9]*\) .*/\1/p')
+say "slow domain: $(($4 - $1)) of 400 packets counted, $(($6 - $3)) dropped, $slow through the sender thread, rung $rung times"
+[ $(($4 - $1)) = 400 ] || fail "slow domain: $(($4 - $1)) packets counted, not 400"
+[ $(($6 - $3)) = 0 ] || fail "slow domain: $(($6 - $3)) packets dropped"
+[ "${slow:-0}" -gt 0 ] || fail "slow domain: no packet waited for a slot (slow=$slow)"
+[ "${rung:-0}" -gt 0 ] || fail "slow domain: the domain never rang (rung=$rung; $st)"
+destroy dummy_hostile "slow domain"
+
 # (h) after the hostile domain: the isolated driver and the native one work
 load /lib/lxd/dummy.lxd dummy
 wait_if 60 || fail "reload 4: $IF did not appear"

@@ -213,6 +213,7 @@ static struct {
 		u64 compl_n, compl_tsc;       /* slots given back (dummy_slots_done) */
 		u64 batch_n;                  /* dummy_slots_done messages */
 		u64 reap_n, reap_slots;       /* reads of the completion ring, slots back */
+		u64 rung;                     /* the domain rang (a dummy_slots_done of no slots) */
 	} st;
 } dg;
 
@@ -656,6 +657,7 @@ void dummy_slots_done(uint32_t n, const u32 *slots)
 		WRITE_ONCE(dg.starved, false);
 	if (done || !n)                   /* !n: the domain rang (a sender waits) */
 		wake_up(&dg.slot_wq);
+	dg.st.rung += !n;
 	dg.st.batch_n++;
 	dg.st.compl_n += done;
 	dg.st.compl_tsc += rdtsc() - t0;
@@ -672,11 +674,11 @@ static int dg_stats_get(char *buf, const struct kernel_param *kp)
 	klxd_glue_stats(&dg.ctx, &k, false);
 	mutex_unlock(&dg_stats_lock);
 	return scnprintf(buf, PAGE_SIZE,
-			 "xmit=%llu/%llu fast=%llu/%llu fast_parts=%llu/%llu/%llu/%llu fast_full=%llu slow=%llu send=%llu/%llu wakeups=%llu compl=%llu/%llu batches=%llu reap=%llu/%llu sender_csw=%lu/%lu glue_send=%llu/%llu glue_try=%llu/%llu try_full=%llu rx_rounds=%llu rx_slots=%llu rx_tsc=%llu rx_empty=%llu/%llu rx_yields=%llu rx_naps=%llu ow_runs=%llu ow_msgs=%llu ow_tsc=%llu rx_csw=%llu/%llu lazy_naps=%llu bh_msgs=%llu poll=%llu/%llu/%llu\n",
+			 "xmit=%llu/%llu fast=%llu/%llu fast_parts=%llu/%llu/%llu/%llu fast_full=%llu slow=%llu send=%llu/%llu wakeups=%llu compl=%llu/%llu batches=%llu reap=%llu/%llu rung=%llu sender_csw=%lu/%lu glue_send=%llu/%llu glue_try=%llu/%llu try_full=%llu rx_rounds=%llu rx_slots=%llu rx_tsc=%llu rx_empty=%llu/%llu rx_yields=%llu rx_naps=%llu ow_runs=%llu ow_msgs=%llu ow_tsc=%llu rx_csw=%llu/%llu lazy_naps=%llu bh_msgs=%llu poll=%llu/%llu/%llu\n",
 			 dg.st.xmit_n, dg.st.xmit_tsc, dg.st.fast_n, dg.st.fast_tsc, dg.st.fast_slot_tsc,
 			 dg.st.fast_copy_tsc, dg.st.fast_msg_tsc, dg.st.fast_free_tsc, dg.st.fast_full,
 			 dg.st.slow_n, dg.st.send_n, dg.st.send_tsc, dg.st.wakeups, dg.st.compl_n,
-			 dg.st.compl_tsc, dg.st.batch_n, dg.st.reap_n, dg.st.reap_slots, dg.sender ? dg.sender->nvcsw : 0,
+			 dg.st.compl_tsc, dg.st.batch_n, dg.st.reap_n, dg.st.reap_slots, dg.st.rung, dg.sender ? dg.sender->nvcsw : 0,
 			 dg.sender ? dg.sender->nivcsw : 0, k.send_n, k.send_tsc, k.try_n, k.try_tsc,
 			 k.try_full, k.rx_rounds, k.rx_slots, k.rx_tsc, k.rx_empty, k.rx_empty_tsc,
 			 k.rx_yields, k.rx_naps, k.ow_runs, k.ow_msgs, k.ow_tsc, k.rx_nvcsw, k.rx_nivcsw,

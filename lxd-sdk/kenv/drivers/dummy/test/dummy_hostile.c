@@ -14,7 +14,8 @@
  * slot numbers out of range, never sent, repeated in one message; a count
  * over the bound, a count larger than the message; in the completion ring:
  * numbers out of range and never sent, its index jumped ahead and back).  Then it goes on
- * serving dummy0, or with keep_after=N keeps every packet after the N-th.
+ * serving dummy0, or with keep_after=N keeps every packet after the N-th,
+ * or with hold_ms=N keeps every packet and frees them together N ms later.
  *
  * The domain logs what it could see refused ("dummy hostile: N of N checked
  * calls refused, ..."); dummy_glue counts every refusal and logs the counts
@@ -28,6 +29,7 @@
 #include <linux/if_arp.h>
 #include <linux/skbuff.h>
 #include <linux/delay.h>
+#include <linux/workqueue.h>
 #include <net/rtnetlink.h>
 
 #include "dummy_common.h"
@@ -47,13 +49,40 @@ static unsigned int checked, refused, forged;
 static unsigned int keep_after;
 module_param(keep_after, uint, 0444);
 
+/* hold_ms=N (load parameter): the driver keeps every skb and frees all it
+ * keeps together, N ms after the first of them (a work item): Linux's pool
+ * slots all end up with the domain while its channel is empty, so Linux's
+ * sender sleeps for a slot, and the domain must ring it as the work gives
+ * the slots back (dummy_pool.h's want; lxd-dummy.sh counts the rings). */
+static unsigned int hold_ms;
+module_param(hold_ms, uint, 0444);
+static struct sk_buff *hostile_held[DUMMY_POOL_DATA_SLOTS];
+static unsigned int hostile_nheld;
+
+static void hostile_release(struct work_struct *w)
+{
+	unsigned int i, n = hostile_nheld;
+
+	(void)w;
+	hostile_nheld = 0;
+	for (i = 0; i < n; i++)
+		dev_kfree_skb(hostile_held[i]);
+}
+static DECLARE_DELAYED_WORK(hostile_release_work, hostile_release);
+
 bool dummy_hostile_keep(struct sk_buff *skb);
 bool dummy_hostile_keep(struct sk_buff *skb)
 {
 	static unsigned int packets;
 
-	(void)skb;
-	if (!keep_after || ++packets <= keep_after)
+	++packets;
+	if (hold_ms && hostile_nheld < ARRAY_SIZE(hostile_held)) {
+		if (!hostile_nheld)
+			schedule_delayed_work(&hostile_release_work, msecs_to_jiffies(hold_ms));
+		hostile_held[hostile_nheld++] = skb;
+		return true;
+	}
+	if (!keep_after || packets <= keep_after)
 		return false;
 	if (packets == keep_after + 1)
 		pr_info("dummy hostile: from packet %u on, every skb and its pool slot kept\n",
