@@ -22,6 +22,7 @@
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/timer.h>
+#include <linux/hrtimer.h>
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 #include <linux/gfp.h>
@@ -57,6 +58,10 @@ static struct timer_list st_timer;
 static int timer_fired;
 static struct work_struct st_work;
 static int work_ran;
+/* an hrtimer that restarts twice (three firings), and one cancelled while
+ * armed beside it, which must never fire */
+static struct hrtimer st_hrt, st_hrt_cancelled;
+static int hrt_fired, hrt_cancelled_fired;
 
 #define CHECK(what, cond, fmt, ...)						\
 	do {									\
@@ -211,6 +216,23 @@ static void st_timer_fn(struct timer_list *t)
 	pr_info("kenv_selftest: timer fired at jiffies+%ld\n", (long)(jiffies - (unsigned long)t->expires));
 }
 
+static enum hrtimer_restart st_hrt_fn(struct hrtimer *t)
+{
+	if (++hrt_fired < 3) {
+		hrtimer_forward(t, ktime_get(), ms_to_ktime(5));
+		return HRTIMER_RESTART;
+	}
+	pr_info("kenv_selftest: hrtimer fired 3 times\n");
+	return HRTIMER_NORESTART;
+}
+
+static enum hrtimer_restart st_hrt_cancelled_fn(struct hrtimer *t)
+{
+	(void)t;
+	hrt_cancelled_fired++;
+	return HRTIMER_NORESTART;
+}
+
 static void st_work_fn(struct work_struct *w)
 {
 	work_ran = 1;
@@ -233,7 +255,14 @@ static void check_time(void)
 	mod_timer(&st_timer, jiffies + msecs_to_jiffies(20));
 	INIT_WORK(&st_work, st_work_fn);
 	schedule_work(&st_work);
-	pr_info("kenv_selftest: timer and work queued for the domain's loop\n");
+	hrtimer_init(&st_hrt_cancelled, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	st_hrt_cancelled.function = st_hrt_cancelled_fn;
+	hrtimer_start(&st_hrt_cancelled, ms_to_ktime(1), HRTIMER_MODE_REL);
+	hrtimer_init(&st_hrt, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	st_hrt.function = st_hrt_fn;
+	hrtimer_start(&st_hrt, ms_to_ktime(10), HRTIMER_MODE_REL);
+	CHECK("hrtimer_cancel of an armed hrtimer", hrtimer_cancel(&st_hrt_cancelled) == 1, "not armed");
+	pr_info("kenv_selftest: timer, hrtimer and work queued for the domain's loop\n");
 }
 
 static int __init kenv_selftest_init(void)
@@ -267,7 +296,9 @@ static void __exit kenv_selftest_exit(void)
 {
 	del_timer_sync(&st_timer);
 	cancel_work_sync(&st_work);
-	pr_info("kenv_selftest: exit: timer fired %d, work ran %d\n", timer_fired, work_ran);
+	hrtimer_cancel(&st_hrt);
+	pr_info("kenv_selftest: exit: timer fired %d, work ran %d, hrtimer fired %d, cancelled hrtimer fired %d\n",
+		timer_fired, work_ran, hrt_fired, hrt_cancelled_fired);
 }
 
 module_init(kenv_selftest_init);
