@@ -332,6 +332,27 @@ static void dg_slot_free_locked(u32 slot)
 	dg.inflight--;
 }
 
+/* Under dg.lock: a slot number the domain gave back; its slot back on the
+ * free list if it is one in flight to the domain by Linux's own record
+ * (dg.slot_busy), else false: refused. */
+static bool dg_give_back_locked(u32 slot)
+{
+	if (slot >= DG_SLOTS || !dg.slot_busy[slot])
+		return false;
+	dg_slot_free_locked(slot);
+	dg.completed++;
+	return true;
+}
+
+/* bad of the n numbers given back (where) refused: counted, logged
+ * (rate-limited: a domain can flood). */
+static void dg_refused_slots(u32 bad, u32 n, const char *where)
+{
+	atomic_add(bad, &dg.slots_refused);
+	pr_warn_ratelimited("domain %u: %u of %u slot numbers given back %s not in flight (out of range, repeated or never sent); refused\n",
+			    domain, bad, n, where);
+}
+
 /*
  * Under dg.lock: the slot numbers the domain wrote into the completion ring
  * since the last read (dummy_pool.h).  Each is read once and must name a
@@ -358,23 +379,15 @@ static u32 dg_reap_locked(void)
 	}
 	smp_rmb();                        /* the numbers were written before prod */
 	for (i = 0; i < n; i++) {
-		u32 slot = READ_ONCE(r->slot[(prod - n + i) % DUMMY_CRING_ENTRIES]);
-
-		if (slot >= DG_SLOTS || !dg.slot_busy[slot]) {
+		if (dg_give_back_locked(READ_ONCE(r->slot[(prod - n + i) % DUMMY_CRING_ENTRIES])))
+			done++;
+		else
 			bad++;
-			continue;
-		}
-		dg_slot_free_locked(slot);
-		done++;
 	}
-	dg.completed += done;
 	dg.st.reap_n++;
 	dg.st.reap_slots += done;
-	if (bad) {
-		atomic_add(bad, &dg.slots_refused);
-		pr_warn_ratelimited("domain %u: %u of %u slot numbers in the completion ring not in flight (out of range, repeated or never sent); refused\n",
-				    domain, bad, n);
-	}
+	if (bad)
+		dg_refused_slots(bad, n, "in the completion ring");
 	if (done)
 		WRITE_ONCE(dg.starved, false);
 	return done;
@@ -637,22 +650,14 @@ void dummy_slots_done(uint32_t n, const u32 *slots)
 	spin_lock_bh(&dg.lock);
 	done = dg_reap_locked();
 	for (i = 0; i < n; i++) {
-		u32 slot = slots[i];
-
-		if (slot >= DG_SLOTS || !dg.slot_busy[slot]) {
+		if (dg_give_back_locked(slots[i]))
+			done++;
+		else
 			bad++;
-			continue;
-		}
-		dg_slot_free_locked(slot);
-		dg.completed++;
-		done++;
 	}
 	spin_unlock_bh(&dg.lock);
-	if (bad) {
-		atomic_add(bad, &dg.slots_refused);
-		pr_warn_ratelimited("domain %u: %u of %u slot numbers given back in a message not in flight (out of range, repeated or never sent); refused\n",
-				    domain, bad, n);
-	}
+	if (bad)
+		dg_refused_slots(bad, n, "in a message");
 	if (done)
 		WRITE_ONCE(dg.starved, false);
 	if (done || !n)                   /* !n: the domain rang (a sender waits) */
