@@ -32,6 +32,13 @@ fi
 expect_hv "lxd: module_init ran in the domain under the glue" '^lxd dummy: kenv: module_init done \(glue: serving Linux.s calls\)'
 expect_hv "lxd: the domain mapped the packet pool" '^lxd dummy: dummy_lxd: packet pool of 524288 bytes'
 expect "lxd: Linux registered the domain's device" "dmesg: .*dummy_glue: domain [0-9]+ registered dummy0 \\(ifindex [0-9]+\\)"
+expect "lxd: forged transmit ring entries, then 100 packets counted" "$T: forged transmit entries: 100 packets counted after them"
+tr -d '\r' < "$HVLOG" | grep 'transmit ring entry' | sed 's/^/    hv| /'
+expect_hv "forged entries: another rpc refused" '^lxd dummy: dummy_lxd: transmit ring entry [0-9]+ refused \(not dummy_lxd_xmit\); 1 refused so far'
+expect_hv "forged entries: a broken glue header refused" '^lxd dummy: dummy_lxd: transmit ring entry [0-9]+ refused \(not a one-slot glue message\); 2 refused so far'
+expect_hv "forged entries: an unknown device and data past the pool refused" '^lxd dummy: dummy_lxd: transmit ring entry [0-9]+ refused \(by the generated glue\); 4 refused so far'
+expect_hv "forged entries: a slot with another's data refused" '^lxd dummy: dummy_lxd: transmit ring entry [0-9]+ refused \(by dummy_lxd_xmit\); 5 refused so far'
+expect "lxd: the channel's messages still carry packets (tx_ring=0)" "$T: tx_ring=0: 100 packets counted through channel messages"
 tr -d '\r' < "$LOG" | grep -E "$T: validate: address" | sed 's/^/    | /'
 expect "validate: the driver's validate refuses a zero address" "$T: validate: address 00:00:00:00:00:00: .*Cannot assign requested address"
 expect "validate: the driver's validate refuses a 4-byte address" "$T: validate: address 01:02:03:04: .*Invalid argument"

@@ -132,6 +132,23 @@ destroy() {
 load /lib/lxd/dummy.lxd dummy
 exercise lxd
 dmesg | grep -E 'dummy_glue' | while IFS= read -r l; do say "dmesg: $l"; done
+P=/sys/module/dummy_glue/parameters
+grep -q ' txr=[1-9]' $P/stats || fail "lxd: no packet went through the transmit ring ($(cat $P/stats | cut -c1-200))"
+
+# a Linux that writes five bad transmit ring entries (dummy_glue's
+# forge_txd): the domain refuses each, and its ring goes on
+run ip link set $IF up || fail "forged entries: up"
+echo 1 > $P/forge_txd || fail "forged entries: writing forge_txd"
+send_counted 64 "after forged entries"
+say "forged transmit entries: 100 packets counted after them"
+# the channel's one-way messages, the path before the ring (tx_ring=0)
+echo 0 > $P/tx_ring || fail "tx_ring=0"
+echo > $P/stats
+send_counted 1500 "tx_ring=0"
+grep -q ' txr=0 ' $P/stats || fail "tx_ring=0: packets went through the ring"
+echo 1 > $P/tx_ring || fail "tx_ring=1"
+say "tx_ring=0: 100 packets counted through channel messages"
+run ip link set $IF down || fail "forged entries: down"
 
 # rtnl_link_ops.validate: the driver's own, run in the domain, judges the
 # address of ip link add; what it accepts the glue refuses (devices come

@@ -93,6 +93,14 @@ static const struct kernel_param_ops dg_fast_ops = {
 module_param_cb(fast, &dg_fast_ops, &fast, 0644);
 MODULE_PARM_DESC(fast, "ndo_start_xmit sends itself and takes completions when short of slots (0: every packet through the sender thread, completions through a work item)");
 
+/* tx_ring=1: packets go to the domain through the transmit ring in the
+ * pool (dummy_pool.h: one cache line per packet, no lock but dg.lock, no
+ * channel message); 0: as one-way dummy_lxd_xmit messages on the channel.
+ * The domain reads both. */
+static bool tx_ring = true;
+module_param(tx_ring, bool, 0644);
+MODULE_PARM_DESC(tx_ring, "packets to the domain through the transmit ring in the pool (0: one-way messages on the channel)");
+
 /* With fast=1 the sender takes the slots back itself when it runs short,
  * so the receive thread, which shares Linux's core with it, only needs to
  * look now and then: each of its naps costs a timer (an emulated APIC
@@ -166,6 +174,8 @@ static struct {
 	u32 free_slots[DG_SLOTS];
 	u32 free_head, nfree;
 	u32 inflight;
+	struct dummy_txring *txr;             /* in the pool: Linux writes it, never reads it */
+	u64 tprod;                            /* transmit entries published or reserved */
 	struct dummy_cring *cring;            /* in the pool: the domain writes it */
 	u32 ccons;                            /* the ring's numbers read so far */
 	/* a wait for a slot timed out: the sender thread drops instead of
@@ -214,6 +224,7 @@ static struct {
 		u64 batch_n;                  /* dummy_slots_done messages */
 		u64 reap_n, reap_slots;       /* reads of the completion ring, slots back */
 		u64 rung;                     /* the domain rang (a dummy_slots_done of no slots) */
+		u64 txr_n;                    /* packets through the transmit ring */
 	} st;
 } dg;
 
@@ -441,6 +452,74 @@ static void dg_slot_undo(u32 slot)
 	wake_up(&dg.slot_wq);
 }
 
+/* dummy_lxd_xmit's words, at the positions idlc gives them
+ * (dummy_W_dummy_lxd_xmit_*, dummy_common.h): dev (the reference word), len,
+ * protocol, headlen, slot, data (its offset in the pool, bulk<skb_data>).
+ * Written here directly into one channel slot or transmit ring entry
+ * (glue_frame_oneway1's layout: what glue_frame_one would frame from the
+ * stub's message), without the stub's writer (a bounds check per word),
+ * its reference-table lookup per packet (d->ref_word), the nowait bracket
+ * and a glue_msg to frame from (that framing was half the message's cost:
+ * ~345 -> ~172 emulated instructions, docs/bench-net.md).  The domain
+ * checks every word as it checks the stub's.  An argument added to the rpc
+ * in dummy.idl changes _NWORDS and stops this build (the BUILD_BUG_ONs). */
+#define DG_XMIT_WORDS 6
+#define DG_W(arg) dummy_W_dummy_lxd_xmit_##arg
+
+static void dg_xmit_words(u64 *w, u64 word, const struct sk_buff *skb, u32 headlen, u32 slot)
+{
+	BUILD_BUG_ON(DG_W(NWORDS) != DG_XMIT_WORDS);
+	BUILD_BUG_ON(DG_XMIT_WORDS > GLUE_SLOT_WORDS);
+	w[DG_W(dev)] = word;
+	w[DG_W(len)] = skb->len;
+	w[DG_W(protocol)] = (__force u16)skb->protocol;
+	w[DG_W(headlen)] = headlen;
+	w[DG_W(slot)] = slot;
+	w[DG_W(data)] = (u64)slot * DG_SLOT_BYTES;   /* its offset in the pool */
+}
+
+/* How the domain names dev: exported once per device, at its first packet
+ * (the stub's export); 0 if that failed (the sender thread's stub logs
+ * why). */
+static u64 dg_ref_word(struct dg_dev *d, struct net_device *dev)
+{
+	u64 word = READ_ONCE(d->ref_word);
+	int err = 0;
+
+	if (likely(word))
+		return word;
+	word = glue_ref_export(&dg.ctx, dev, dummy_TYPE_net_device, &err);
+	if (err || !word)
+		return 0;
+	WRITE_ONCE(d->ref_word, word);
+	return word;
+}
+
+/* Publishes one transmit ring entry (dummy_pool.h) under dg.lock: entries
+ * go out in the order of tprod, which this lock keeps; the words, then seq
+ * (a release: the domain reads the words, and the slot's data copied in
+ * before this call, only after seeing seq). */
+static void dg_txd_publish_locked(const u64 *w7)
+{
+	struct dummy_txd *e = &dg.txr->e[dg.tprod % DUMMY_TXR_ENTRIES];
+	int i;
+
+	for (i = 0; i < 7; i++)
+		WRITE_ONCE(e->w[i], w7[i]);
+	smp_store_release(&e->seq, ++dg.tprod);
+}
+
+/* A packet whose head is in its pool slot: its dummy_lxd_xmit into the
+ * transmit ring, under dg.lock. */
+static void dg_txd_put_locked(u64 word, const struct sk_buff *skb, u32 headlen, u32 slot)
+{
+	u64 w7[7] = { glue_slot_hdr_word(dummy_RPC_dummy_lxd_xmit, 0, 1, DG_XMIT_WORDS) };
+
+	dg_xmit_words(&w7[1], word, skb, headlen, slot);
+	dg_txd_publish_locked(w7);
+	dg.st.txr_n++;
+}
+
 static void dg_send_one(struct sk_buff *skb)
 {
 	struct net_device *dev = skb->dev;
@@ -476,6 +555,20 @@ static void dg_send_one(struct sk_buff *skb)
 		dg_drop(d, skb);
 		return;
 	}
+	if (READ_ONCE(tx_ring)) {
+		u64 word = dg_ref_word(d, dev);
+
+		if (!word) {
+			dg_slot_undo((u32)slot);
+			dg_drop(d, skb);
+			return;
+		}
+		spin_lock_bh(&dg.lock);
+		dg_txd_put_locked(word, skb, headlen, (u32)slot);
+		spin_unlock_bh(&dg.lock);
+		consume_skb(skb);
+		return;
+	}
 	/* One-way; the slot comes back in a dummy_slots_done.  If the message
 	 * cannot go out (domain dead) the slot stays taken until
 	 * dg_domain_gone takes every slot back. */
@@ -495,73 +588,99 @@ static int dg_slot_get_bh_off(void)
 	return slot;
 }
 
-/* dummy_lxd_xmit's words, at the positions idlc gives them
- * (dummy_W_dummy_lxd_xmit_*, dummy_common.h): dev (the reference word), len,
- * protocol, headlen, slot, data (its offset in the pool, bulk<skb_data>).
- * Written here directly into one channel slot (glue_frame_oneway1: the
- * slot glue_frame_one would frame from the stub's message), without the
- * stub's writer (a bounds check per word), its reference-table lookup per
- * packet (d->ref_word), the nowait bracket and a glue_msg to frame from
- * (that framing was half the message's cost: ~345 -> ~172 emulated
- * instructions, docs/bench-net.md).  The domain checks every word as it
- * checks the stub's.  An argument added to the rpc in dummy.idl changes
- * _NWORDS and stops this build (dg_xmit_fast's BUILD_BUG_ON). */
-#define DG_XMIT_WORDS 6
-#define DG_W(arg) dummy_W_dummy_lxd_xmit_##arg
+/* The head of skb into its pool slot (a linear head by rep movsq, else
+ * skb_copy_bits); false if it could not be copied. */
+static bool dg_copy_head(const struct sk_buff *skb, void *data, u32 headlen)
+{
+	if (likely(skb_headlen(skb) >= headlen)) {
+		klxd_glue_copy(data, skb->data, headlen);
+		return true;
+	}
+	return !skb_copy_bits(skb, 0, data, headlen);
+}
+
+/*
+ * dg_xmit_fast with tx_ring: the slot, the head copied and the entry
+ * published under one hold of dg.lock (bottom halves are off already), so
+ * entries go out in the order their packets came; no channel message.
+ */
+static bool dg_xmit_ring(struct sk_buff *skb, struct dg_dev *d, u64 word)
+{
+	u64 t0 = rdtsc(), t1, t2, t3;
+	u32 headlen = min_t(u32, skb->len, DG_SLOT_BYTES);
+	int slot;
+
+	spin_lock(&dg.lock);
+	slot = dg_slot_take_locked();
+	if (slot < 0) {
+		spin_unlock(&dg.lock);
+		return false;
+	}
+	t1 = rdtsc();
+	if (unlikely(!dg_copy_head(skb, (u8 *)dg.pool + (size_t)slot * DG_SLOT_BYTES, headlen))) {
+		dg_slot_free_locked((u32)slot);
+		dg.sent--;
+		spin_unlock(&dg.lock);
+		wake_up(&dg.slot_wq);
+		dg_drop(d, skb);
+		return true;
+	}
+	t2 = rdtsc();
+	dg_txd_put_locked(word, skb, headlen, (u32)slot);
+	spin_unlock(&dg.lock);
+	t3 = rdtsc();
+	consume_skb(skb);
+	dg.st.fast_n++;
+	dg.st.fast_slot_tsc += t1 - t0;
+	dg.st.fast_copy_tsc += t2 - t1;
+	dg.st.fast_msg_tsc += t3 - t2;
+	t1 = rdtsc();
+	dg.st.fast_free_tsc += t1 - t3;
+	dg.st.fast_tsc += t1 - t0;
+	return true;
+}
 
 /*
  * From dg_start_xmit (bottom halves off): a pool slot, the head copied, the
- * one-way dummy_lxd_xmit straight onto the ring, and the skb freed.  False,
- * with nothing changed, when that cannot be done without waiting (no slot
- * free, the ring full): the caller queues the skb for the sender thread
- * (whose dg_send_one sends through the generated stub).  True when the skb
- * is taken care of (sent and freed, or dropped and counted).
+ * packet's dummy_lxd_xmit into the transmit ring (tx_ring) or straight onto
+ * the channel, and the skb freed.  False, with nothing changed, when that
+ * cannot be done without waiting (no slot free, the channel full): the
+ * caller queues the skb for the sender thread (dg_send_one).  True when
+ * the skb is taken care of (sent and freed, or dropped and counted).
  */
 static bool dg_xmit_fast(struct sk_buff *skb, struct net_device *dev)
 {
 	struct dg_dev *d = dg_of(dev);
 	struct chan_msg framed;
-	u64 t0 = rdtsc(), t1, t2, t3;
-	u64 word = READ_ONCE(d->ref_word);
+	u64 t0, t1, t2, t3;
+	u64 word;
 	u32 headlen;
-	void *data;
-	int slot, err = 0;
+	int slot, err;
 
 	if (!READ_ONCE(dg.pool_attached))
 		return false;
-	if (unlikely(!word)) {
-		/* once per device: how the domain names it (the stub's export) */
-		word = glue_ref_export(&dg.ctx, dev, dummy_TYPE_net_device, &err);
-		if (err || !word)
-			return false;       /* the sender thread's stub logs why */
-		WRITE_ONCE(d->ref_word, word);
-	}
+	word = dg_ref_word(d, dev);
+	if (unlikely(!word))
+		return false;
+	if (READ_ONCE(tx_ring))
+		return dg_xmit_ring(skb, d, word);
+	t0 = rdtsc();
 	/* gone is checked under dg.lock (dg_slot_take_locked): dg_domain_gone
 	 * sets it first, then takes every slot back under the same lock. */
 	slot = dg_slot_get_bh_off();
 	if (slot < 0)
 		return false;
 	t1 = rdtsc();
-	data = (u8 *)dg.pool + (size_t)slot * DG_SLOT_BYTES;
 	headlen = min_t(u32, skb->len, DG_SLOT_BYTES);
-	if (likely(skb_headlen(skb) >= headlen)) {
-		klxd_glue_copy(data, skb->data, headlen);   /* a linear head into its pool slot */
-	} else if (skb_copy_bits(skb, 0, data, headlen)) {
+	if (!dg_copy_head(skb, (u8 *)dg.pool + (size_t)slot * DG_SLOT_BYTES, headlen)) {
 		dg_slot_undo((u32)slot);
 		dg_drop(d, skb);
 		return true;
 	}
 	t2 = rdtsc();
-	BUILD_BUG_ON(DG_W(NWORDS) != DG_XMIT_WORDS);
-	BUILD_BUG_ON(DG_XMIT_WORDS > GLUE_SLOT_WORDS);
 	/* the words straight into the slot: w[1 + i] is payload word i */
 	glue_frame_oneway1(&framed, dummy_RPC_dummy_lxd_xmit, DG_XMIT_WORDS);
-	framed.w[1 + DG_W(dev)] = word;
-	framed.w[1 + DG_W(len)] = skb->len;
-	framed.w[1 + DG_W(protocol)] = (__force u16)skb->protocol;
-	framed.w[1 + DG_W(headlen)] = headlen;
-	framed.w[1 + DG_W(slot)] = (u32)slot;
-	framed.w[1 + DG_W(data)] = (u64)slot * DG_SLOT_BYTES;   /* its offset in the pool */
+	dg_xmit_words(&framed.w[1], word, skb, headlen, (u32)slot);
 	err = klxd_glue_try_send_framed(&dg.ctx, &framed);
 	t3 = rdtsc();
 	if (err == -EAGAIN) {
@@ -679,11 +798,11 @@ static int dg_stats_get(char *buf, const struct kernel_param *kp)
 	klxd_glue_stats(&dg.ctx, &k, false);
 	mutex_unlock(&dg_stats_lock);
 	return scnprintf(buf, PAGE_SIZE,
-			 "xmit=%llu/%llu fast=%llu/%llu fast_parts=%llu/%llu/%llu/%llu fast_full=%llu slow=%llu send=%llu/%llu wakeups=%llu compl=%llu/%llu batches=%llu reap=%llu/%llu rung=%llu sender_csw=%lu/%lu glue_send=%llu/%llu glue_try=%llu/%llu try_full=%llu rx_rounds=%llu rx_slots=%llu rx_tsc=%llu rx_empty=%llu/%llu rx_yields=%llu rx_naps=%llu ow_runs=%llu ow_msgs=%llu ow_tsc=%llu rx_csw=%llu/%llu lazy_naps=%llu bh_msgs=%llu poll=%llu/%llu/%llu\n",
+			 "xmit=%llu/%llu fast=%llu/%llu fast_parts=%llu/%llu/%llu/%llu fast_full=%llu slow=%llu send=%llu/%llu wakeups=%llu compl=%llu/%llu batches=%llu reap=%llu/%llu rung=%llu txr=%llu sender_csw=%lu/%lu glue_send=%llu/%llu glue_try=%llu/%llu try_full=%llu rx_rounds=%llu rx_slots=%llu rx_tsc=%llu rx_empty=%llu/%llu rx_yields=%llu rx_naps=%llu ow_runs=%llu ow_msgs=%llu ow_tsc=%llu rx_csw=%llu/%llu lazy_naps=%llu bh_msgs=%llu poll=%llu/%llu/%llu\n",
 			 dg.st.xmit_n, dg.st.xmit_tsc, dg.st.fast_n, dg.st.fast_tsc, dg.st.fast_slot_tsc,
 			 dg.st.fast_copy_tsc, dg.st.fast_msg_tsc, dg.st.fast_free_tsc, dg.st.fast_full,
 			 dg.st.slow_n, dg.st.send_n, dg.st.send_tsc, dg.st.wakeups, dg.st.compl_n,
-			 dg.st.compl_tsc, dg.st.batch_n, dg.st.reap_n, dg.st.reap_slots, dg.st.rung, dg.sender ? dg.sender->nvcsw : 0,
+			 dg.st.compl_tsc, dg.st.batch_n, dg.st.reap_n, dg.st.reap_slots, dg.st.rung, dg.st.txr_n, dg.sender ? dg.sender->nvcsw : 0,
 			 dg.sender ? dg.sender->nivcsw : 0, k.send_n, k.send_tsc, k.try_n, k.try_tsc,
 			 k.try_full, k.rx_rounds, k.rx_slots, k.rx_tsc, k.rx_empty, k.rx_empty_tsc,
 			 k.rx_yields, k.rx_naps, k.ow_runs, k.ow_msgs, k.ow_tsc, k.rx_nvcsw, k.rx_nivcsw,
@@ -709,6 +828,49 @@ static const struct kernel_param_ops dg_stats_ops = {
 };
 module_param_cb(stats, &dg_stats_ops, NULL, 0644);
 MODULE_PARM_DESC(stats, "per-stage counters of the packet path (write: reset)");
+
+/*
+ * forge_txd (write-only, a test of the domain's side: tests/system/
+ * lxd_dummy.sh): five transmit ring entries a hostile or broken Linux could
+ * write, each of which the domain must refuse without giving a slot back
+ * or stopping its ring: another rpc than dummy_lxd_xmit, a broken glue
+ * header, a device word that names nothing, data past the pool, and a slot
+ * whose data offset is another slot's.  The domain logs each and its count.
+ */
+static int dg_forge_txd_set(const char *val, const struct kernel_param *kp)
+{
+	u64 word = 0, w7[7];
+	int i;
+
+	(void)val;
+	(void)kp;
+	for (i = 0; i < DG_MAX_DEVS && !word; i++)
+		word = READ_ONCE(dg.devs[i].ref_word);
+	if (!word || !READ_ONCE(dg.pool_attached) || READ_ONCE(dg.gone))
+		return -ENODEV;       /* no packet sent yet, or no domain */
+	spin_lock_bh(&dg.lock);
+	for (i = 0; i < 5; i++) {
+		memset(w7, 0, sizeof(w7));
+		w7[0] = glue_slot_hdr_word(i ? dummy_RPC_dummy_lxd_xmit : dummy_RPC_dummy_slots_done,
+					   0, 1, DG_XMIT_WORDS);
+		w7[1 + DG_W(dev)] = i == 2 ? 0x5eed0000dead0001ull : word;
+		w7[1 + DG_W(len)] = 64;
+		w7[1 + DG_W(headlen)] = 64;
+		w7[1 + DG_W(slot)] = 1;
+		w7[1 + DG_W(data)] = i == 3 ? DG_POOL_BYTES : i == 4 ? 2 * DG_SLOT_BYTES : DG_SLOT_BYTES;
+		if (i == 1)
+			w7[0] ^= 0xffull << 56;     /* the glue's magic broken */
+		dg_txd_publish_locked(w7);
+	}
+	spin_unlock_bh(&dg.lock);
+	return 0;
+}
+
+static const struct kernel_param_ops dg_forge_txd_ops = {
+	.set = dg_forge_txd_set,
+};
+module_param_cb(forge_txd, &dg_forge_txd_ops, NULL, 0200);
+MODULE_PARM_DESC(forge_txd, "test: write five bad transmit ring entries the domain must refuse");
 
 /* --- ops that cannot cross where Linux calls them ------------------------------ */
 
@@ -1294,6 +1456,7 @@ static int __init dg_init(void)
 		return -ENOMEM;
 	}
 	dg.pool = page_address(dg.pool_pages);
+	dg.txr = (struct dummy_txring *)((u8 *)dg.pool + DUMMY_TXR_OFFSET);
 	dg.cring = (struct dummy_cring *)((u8 *)dg.pool + DUMMY_CRING_OFFSET);
 	va = klxd_hypercall(LXDS_HC_GRANT, domain, page_to_phys(dg.pool_pages),
 			    1ul << DG_POOL_ORDER, 0);

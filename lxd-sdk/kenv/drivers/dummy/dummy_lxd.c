@@ -54,6 +54,15 @@ static uintptr_t dl_pool_va;
  * into it (not static: the hostile test build forges ring indexes). */
 struct dummy_cring *dummy_lxd_cring;
 u32 dummy_lxd_cprod;
+/* The transmit ring in the pool (dummy_pool.h): Linux's entries, read in
+ * order from dl_tcons; each goes through the generated dispatch as if it
+ * came on the channel (dl_trx reassembles it, one slot). */
+static const struct dummy_txring *dl_txr;
+static u64 dl_tcons;
+static struct glue_rx dl_trx;
+static union glue_msg_full dl_treply;
+static u64 dl_trefused;                  /* entries refused, since the pool was attached */
+static u64 dl_xrefused;                  /* dummy_lxd_xmit's own refusals, from either path */
 
 /*
  * Linux granted the pool before the domain started (dummy_glue.ko); the
@@ -96,6 +105,9 @@ int dummy_lxd_attach_pool(u64 bytes)
 		return err;
 	dl_pool_va = (uintptr_t)g->va;
 	dummy_lxd_cring = (struct dummy_cring *)(uintptr_t)(g->va + DUMMY_CRING_OFFSET);
+	glue_msg_init(&dl_trx.msg.m, GLUE_MAX_WORDS);
+	glue_msg_init(&dl_treply.m, GLUE_MAX_WORDS);
+	dl_txr = (const struct dummy_txring *)(uintptr_t)(g->va + DUMMY_TXR_OFFSET);
 	dl_nslots = n;
 	glue_async_set_pass_end(dummy_domain_ctx, dl_flush_at_pass_end);
 	pr_info("dummy_lxd: packet pool of %llu bytes at %#llx\n", (unsigned long long)g->bytes,
@@ -228,15 +240,85 @@ static bool dl_due(void)
 	       (!completion_hold || rdtsc() - dl_first_tsc >= completion_hold);
 }
 
+/* --- the transmit ring (dummy_pool.h) ----------------------------------------- */
+
+/* Linux published the next entry (its seq is its index + 1). */
+static bool dl_txd_ready(void)
+{
+	return dl_txr &&
+	       smp_load_acquire(&dl_txr->e[dl_tcons % DUMMY_TXR_ENTRIES].seq) == dl_tcons + 1;
+}
+
+/* A refused entry: counted; the first 16 logged, then every 1024th (a
+ * Linux that writes garbage in a loop must not flood the log). */
+static void dl_txd_refused(u64 idx, const char *why)
+{
+	dl_trefused++;
+	if (dl_trefused <= 16 || !(dl_trefused % 1024))
+		pr_err("dummy_lxd: transmit ring entry %llu refused (%s); %llu refused so far\n",
+		       (unsigned long long)idx, why, (unsigned long long)dl_trefused);
+}
+
+/*
+ * Every entry Linux has published, in order, each copied out of the pool
+ * once (Linux may rewrite it meanwhile: what was copied is what is checked
+ * and used) and handed to the generated dispatch as a one-way message from
+ * the channel: dummy_lxd_xmit's words checked there (the device a reference
+ * Linux holds, the data inside the pool) and by dummy_lxd_xmit (the slot
+ * free here, the data its slot's).  Only dummy_lxd_xmit comes this way.
+ * True if there was any.
+ */
+static bool dl_txd_drain(void)
+{
+	struct chan_msg slot;
+	u64 idx, xref;
+	int i;
+	bool any = false;
+
+	while (dl_txd_ready()) {
+		const struct dummy_txd *e = &dl_txr->e[dl_tcons % DUMMY_TXR_ENTRIES];
+
+		idx = dl_tcons++;
+		any = true;
+		slot.hdr.word = 0;
+		slot.hdr.type = CHAN_T_ONEWAY;
+		for (i = 0; i < 7; i++)
+			slot.w[i] = READ_ONCE(e->w[i]);
+		if ((u16)slot.w[0] != dummy_RPC_dummy_lxd_xmit) {
+			dl_txd_refused(idx, "not dummy_lxd_xmit");
+			continue;
+		}
+		if (glue_rx_feed(dummy_domain_ctx, &dl_trx, &slot) != GLUE_RX_DONE) {
+			dl_trx.expect = 0;     /* a first slot of several: not from this ring */
+			dl_txd_refused(idx, "not a one-slot glue message");
+			continue;
+		}
+		xref = dl_xrefused;
+		glue_handle(dummy_domain_ctx, &dl_trx.msg.m, &dl_treply.m);
+		if (dl_treply.m.nwords && dl_treply.m.w[0])
+			dl_txd_refused(idx, "by the generated glue");
+		else if (dl_xrefused != xref)
+			dl_txd_refused(idx, "by dummy_lxd_xmit");
+	}
+	return any;
+}
+
 /* The dispatcher's end of a pass (glue_async_set_pass_end): idle, whether
- * the batch is due; else send it if due, and say whether it did. */
+ * there is work (transmit entries, a batch of completions due); else that
+ * work done, and whether there was any. */
 static bool dl_flush_at_pass_end(bool idle)
 {
-	if (!dl_due())
-		return false;
-	if (!idle)
+	bool ring = dl_txd_ready();
+
+	if (idle)
+		return ring || dl_due();
+	if (ring)
+		dl_txd_drain();
+	if (dl_due()) {
 		dummy_lxd_flush_completions();
-	return true;
+		return true;
+	}
+	return ring;
 }
 
 /* After a packet: if it was the last request of this pass, its
@@ -292,6 +374,7 @@ void dummy_lxd_xmit(struct net_device *dev, u32 len, u16 protocol, u32 headlen, 
 	    (uintptr_t)data != dl_pool_va + (uintptr_t)slot * DL_SLOT_BYTES) {
 		pr_err("dummy_lxd: packet in slot %u (of %u) refused: busy, or its data elsewhere\n",
 		       slot, dl_nslots);
+		dl_xrefused++;
 		dl_pass_end();
 		return;
 	}
@@ -303,6 +386,7 @@ void dummy_lxd_xmit(struct net_device *dev, u32 len, u16 protocol, u32 headlen, 
 	if (headlen > len || !dev->netdev_ops || !dev->netdev_ops->ndo_start_xmit) {
 		pr_err("dummy_lxd: packet refused (len %u, head %u, device %s)\n", len, headlen,
 		       dev->name);
+		dl_xrefused++;
 		kfree_skb(skb);
 		dl_pass_end();
 		return;

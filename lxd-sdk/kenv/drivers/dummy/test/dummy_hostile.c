@@ -188,8 +188,8 @@ static void hostile_ring_read(const char *what)
 }
 
 /*
- * Forged completions in the ring: three numbers Linux must refuse (255, the
- * ring's own slot past the data slots; far past the pool; 0x43, never sent:
+ * Forged completions in the ring: three numbers Linux must refuse (247, the
+ * first past the data slots: the transmit ring's; far past the pool; 0x43, never sent:
  * nothing is sent before dummy0 is up), read; then prod 1 000 ahead of
  * what Linux read (a jump, refused whole), read; then prod back where the
  * domain's own count is (a jump back, refused whole too), read.  Linux
