@@ -101,6 +101,14 @@ static bool tx_ring = true;
 module_param(tx_ring, bool, 0644);
 MODULE_PARM_DESC(tx_ring, "packets to the domain through the transmit ring in the pool (0: one-way messages on the channel)");
 
+/* A measurement switch (docs/bench-net.md), off unless a benchmark sets it:
+ * ndo_start_xmit frees each packet as native dummy does and counts it as
+ * dropped, sending nothing to the domain: what Linux's transmit path costs
+ * up to this driver, without the crossing. */
+static bool bench_null_xmit;
+module_param(bench_null_xmit, bool, 0644);
+MODULE_PARM_DESC(bench_null_xmit, "measurement only: ndo_start_xmit frees every packet unsent (counted as dropped)");
+
 /* With fast=1 the sender takes the slots back itself when it runs short,
  * so the receive thread, which shares Linux's core with it, only needs to
  * look now and then: each of its naps costs a timer (an emulated APIC
@@ -290,6 +298,11 @@ static netdev_tx_t dg_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	/* dummy_xmit's skb_tx_timestamp: taken here, on Linux's skb, where
 	 * the socket that asked for it is */
 	skb_tx_timestamp(skb);
+	if (unlikely(READ_ONCE(bench_null_xmit))) {
+		atomic64_inc(&d->tx_dropped);
+		consume_skb(skb);
+		return NETDEV_TX_OK;
+	}
 	dg.st.xmit_n++;
 	/* completions (slots back), only when short of slots: the ring in
 	 * the pool, then (a domain that sends them as messages) the channel */
@@ -495,28 +508,33 @@ static u64 dg_ref_word(struct dg_dev *d, struct net_device *dev)
 	return word;
 }
 
-/* Publishes one transmit ring entry (dummy_pool.h) under dg.lock: entries
- * go out in the order of tprod, which this lock keeps; the words, then seq
- * (a release: the domain reads the words, and the slot's data copied in
- * before this call, only after seeing seq). */
-static void dg_txd_publish_locked(const u64 *w7)
+/* Publishes transmit ring entry dg.tprod (dummy_pool.h) under dg.lock:
+ * entries go out in the order of tprod, which this lock keeps; the words
+ * first, then seq (a release: the domain reads the words, and the slot's
+ * data copied in before, only after seeing seq). */
+static struct dummy_txd *dg_txd_next_locked(void)
 {
-	struct dummy_txd *e = &dg.txr->e[dg.tprod % DUMMY_TXR_ENTRIES];
-	int i;
+	return &dg.txr->e[dg.tprod % DUMMY_TXR_ENTRIES];
+}
 
-	for (i = 0; i < 7; i++)
-		WRITE_ONCE(e->w[i], w7[i]);
+static void dg_txd_publish_locked(struct dummy_txd *e)
+{
 	smp_store_release(&e->seq, ++dg.tprod);
 }
 
-/* A packet whose head is in its pool slot: its dummy_lxd_xmit into the
- * transmit ring, under dg.lock. */
+/* A packet whose head is in its pool slot: its dummy_lxd_xmit, written
+ * straight into the next transmit ring entry, published; under dg.lock. */
 static void dg_txd_put_locked(u64 word, const struct sk_buff *skb, u32 headlen, u32 slot)
 {
-	u64 w7[7] = { glue_slot_hdr_word(dummy_RPC_dummy_lxd_xmit, 0, 1, DG_XMIT_WORDS) };
+	struct dummy_txd *e = dg_txd_next_locked();
+	int i;
 
-	dg_xmit_words(&w7[1], word, skb, headlen, slot);
-	dg_txd_publish_locked(w7);
+	BUILD_BUG_ON(ARRAY_SIZE(e->w) != 1 + GLUE_SLOT_WORDS);
+	e->w[0] = glue_slot_hdr_word(dummy_RPC_dummy_lxd_xmit, 0, 1, DG_XMIT_WORDS);
+	dg_xmit_words(&e->w[1], word, skb, headlen, slot);
+	for (i = DG_XMIT_WORDS; i < GLUE_SLOT_WORDS; i++)
+		e->w[1 + i] = 0;          /* as glue_frame_oneway1 (none while the rpc has 6) */
+	dg_txd_publish_locked(e);
 	dg.st.txr_n++;
 }
 
@@ -840,6 +858,7 @@ MODULE_PARM_DESC(stats, "per-stage counters of the packet path (write: reset)");
 static int dg_forge_txd_set(const char *val, const struct kernel_param *kp)
 {
 	u64 word = 0, w7[7];
+	struct dummy_txd *e;
 	int i;
 
 	(void)val;
@@ -860,7 +879,9 @@ static int dg_forge_txd_set(const char *val, const struct kernel_param *kp)
 		w7[1 + DG_W(data)] = i == 3 ? DG_POOL_BYTES : i == 4 ? 2 * DG_SLOT_BYTES : DG_SLOT_BYTES;
 		if (i == 1)
 			w7[0] ^= 0xffull << 56;     /* the glue's magic broken */
-		dg_txd_publish_locked(w7);
+		e = dg_txd_next_locked();
+		memcpy(e->w, w7, sizeof(w7));
+		dg_txd_publish_locked(e);
 	}
 	spin_unlock_bh(&dg.lock);
 	return 0;
