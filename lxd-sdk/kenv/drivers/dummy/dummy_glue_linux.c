@@ -330,7 +330,7 @@ static u32 dg_reap_locked(void);
 
 /* Under dg.lock: a free slot, now in flight, or -1.  Out of slots, it
  * reads the completion ring first. */
-static int dg_slot_take_locked(void)
+static __always_inline int dg_slot_take_locked(void)
 {
 	u32 slot;
 
@@ -479,7 +479,7 @@ static void dg_slot_undo(u32 slot)
 #define DG_XMIT_WORDS 6
 #define DG_W(arg) dummy_W_dummy_lxd_xmit_##arg
 
-static void dg_xmit_words(u64 *w, u64 word, const struct sk_buff *skb, u32 headlen, u32 slot)
+static __always_inline void dg_xmit_words(u64 *w, u64 word, const struct sk_buff *skb, u32 headlen, u32 slot)
 {
 	BUILD_BUG_ON(DG_W(NWORDS) != DG_XMIT_WORDS);
 	BUILD_BUG_ON(DG_XMIT_WORDS > GLUE_SLOT_WORDS);
@@ -494,37 +494,41 @@ static void dg_xmit_words(u64 *w, u64 word, const struct sk_buff *skb, u32 headl
 /* How the domain names dev: exported once per device, at its first packet
  * (the stub's export); 0 if that failed (the sender thread's stub logs
  * why). */
-static u64 dg_ref_word(struct dg_dev *d, struct net_device *dev)
+static noinline u64 dg_ref_export(struct dg_dev *d, struct net_device *dev)
 {
-	u64 word = READ_ONCE(d->ref_word);
 	int err = 0;
+	u64 word = glue_ref_export(&dg.ctx, dev, dummy_TYPE_net_device, &err);
 
-	if (likely(word))
-		return word;
-	word = glue_ref_export(&dg.ctx, dev, dummy_TYPE_net_device, &err);
 	if (err || !word)
 		return 0;
 	WRITE_ONCE(d->ref_word, word);
 	return word;
 }
 
+static __always_inline u64 dg_ref_word(struct dg_dev *d, struct net_device *dev)
+{
+	u64 word = READ_ONCE(d->ref_word);
+
+	return likely(word) ? word : dg_ref_export(d, dev);
+}
+
 /* Publishes transmit ring entry dg.tprod (dummy_pool.h) under dg.lock:
  * entries go out in the order of tprod, which this lock keeps; the words
  * first, then seq (a release: the domain reads the words, and the slot's
  * data copied in before, only after seeing seq). */
-static struct dummy_txd *dg_txd_next_locked(void)
+static __always_inline struct dummy_txd *dg_txd_next_locked(void)
 {
 	return &dg.txr->e[dg.tprod % DUMMY_TXR_ENTRIES];
 }
 
-static void dg_txd_publish_locked(struct dummy_txd *e)
+static __always_inline void dg_txd_publish_locked(struct dummy_txd *e)
 {
 	smp_store_release(&e->seq, ++dg.tprod);
 }
 
 /* A packet whose head is in its pool slot: its dummy_lxd_xmit, written
  * straight into the next transmit ring entry, published; under dg.lock. */
-static void dg_txd_put_locked(u64 word, const struct sk_buff *skb, u32 headlen, u32 slot)
+static __always_inline void dg_txd_put_locked(u64 word, const struct sk_buff *skb, u32 headlen, u32 slot)
 {
 	struct dummy_txd *e = dg_txd_next_locked();
 	int i;
@@ -608,7 +612,7 @@ static int dg_slot_get_bh_off(void)
 
 /* The head of skb into its pool slot (a linear head by rep movsq, else
  * skb_copy_bits); false if it could not be copied. */
-static bool dg_copy_head(const struct sk_buff *skb, void *data, u32 headlen)
+static __always_inline bool dg_copy_head(const struct sk_buff *skb, void *data, u32 headlen)
 {
 	if (likely(skb_headlen(skb) >= headlen)) {
 		klxd_glue_copy(data, skb->data, headlen);
@@ -658,31 +662,17 @@ static bool dg_xmit_ring(struct sk_buff *skb, struct dg_dev *d, u64 word)
 	return true;
 }
 
-/*
- * From dg_start_xmit (bottom halves off): a pool slot, the head copied, the
- * packet's dummy_lxd_xmit into the transmit ring (tx_ring) or straight onto
- * the channel, and the skb freed.  False, with nothing changed, when that
- * cannot be done without waiting (no slot free, the channel full): the
- * caller queues the skb for the sender thread (dg_send_one).  True when
- * the skb is taken care of (sent and freed, or dropped and counted).
- */
-static bool dg_xmit_fast(struct sk_buff *skb, struct net_device *dev)
+/* dg_xmit_fast with tx_ring=0: the message framed in a channel slot and
+ * sent with klxd_glue_try_send_framed.  Not inlined: its chan_msg on the
+ * stack (zeroed by the kernel's INIT_STACK_ALL_ZERO, 64-byte aligned) stays
+ * out of the ring path's frame. */
+static noinline bool dg_xmit_chan(struct sk_buff *skb, struct dg_dev *d, u64 word)
 {
-	struct dg_dev *d = dg_of(dev);
 	struct chan_msg framed;
-	u64 t0, t1, t2, t3;
-	u64 word;
+	u64 t0 = rdtsc(), t1, t2, t3;
 	u32 headlen;
 	int slot, err;
 
-	if (!READ_ONCE(dg.pool_attached))
-		return false;
-	word = dg_ref_word(d, dev);
-	if (unlikely(!word))
-		return false;
-	if (READ_ONCE(tx_ring))
-		return dg_xmit_ring(skb, d, word);
-	t0 = rdtsc();
 	/* gone is checked under dg.lock (dg_slot_take_locked): dg_domain_gone
 	 * sets it first, then takes every slot back under the same lock. */
 	slot = dg_slot_get_bh_off();
@@ -721,6 +711,29 @@ static bool dg_xmit_fast(struct sk_buff *skb, struct net_device *dev)
 	dg.st.fast_free_tsc += t1 - t3;
 	dg.st.fast_tsc += t1 - t0;
 	return true;
+}
+
+/*
+ * From dg_start_xmit (bottom halves off): a pool slot, the head copied, the
+ * packet's dummy_lxd_xmit into the transmit ring (tx_ring) or straight onto
+ * the channel, and the skb freed.  False, with nothing changed, when that
+ * cannot be done without waiting (no slot free, the channel full): the
+ * caller queues the skb for the sender thread (dg_send_one).  True when
+ * the skb is taken care of (sent and freed, or dropped and counted).
+ */
+static bool dg_xmit_fast(struct sk_buff *skb, struct net_device *dev)
+{
+	struct dg_dev *d = dg_of(dev);
+	u64 word;
+
+	if (!READ_ONCE(dg.pool_attached))
+		return false;
+	word = dg_ref_word(d, dev);
+	if (unlikely(!word))
+		return false;
+	if (READ_ONCE(tx_ring))
+		return dg_xmit_ring(skb, d, word);
+	return dg_xmit_chan(skb, d, word);
 }
 
 static int dg_sender_main(void *arg)
