@@ -621,6 +621,23 @@ static __always_inline bool dg_copy_head(const struct sk_buff *skb, void *data, 
 	return !skb_copy_bits(skb, 0, data, headlen);
 }
 
+/* A packet sent by dg_xmit_fast: Linux's skb freed (the domain has its own
+ * copy of what it needs) and the stages counted (t0..t3: the slot taken,
+ * the head copied, the message sent). */
+static __always_inline void dg_xmit_sent(struct sk_buff *skb, u64 t0, u64 t1, u64 t2, u64 t3)
+{
+	u64 t4;
+
+	consume_skb(skb);
+	dg.st.fast_n++;
+	dg.st.fast_slot_tsc += t1 - t0;
+	dg.st.fast_copy_tsc += t2 - t1;
+	dg.st.fast_msg_tsc += t3 - t2;
+	t4 = rdtsc();
+	dg.st.fast_free_tsc += t4 - t3;
+	dg.st.fast_tsc += t4 - t0;
+}
+
 /*
  * dg_xmit_fast with tx_ring: the slot, the head copied and the entry
  * published under one hold of dg.lock (bottom halves are off already), so
@@ -651,14 +668,7 @@ static bool dg_xmit_ring(struct sk_buff *skb, struct dg_dev *d, u64 word)
 	dg_txd_put_locked(word, skb, headlen, (u32)slot);
 	spin_unlock(&dg.lock);
 	t3 = rdtsc();
-	consume_skb(skb);
-	dg.st.fast_n++;
-	dg.st.fast_slot_tsc += t1 - t0;
-	dg.st.fast_copy_tsc += t2 - t1;
-	dg.st.fast_msg_tsc += t3 - t2;
-	t1 = rdtsc();
-	dg.st.fast_free_tsc += t1 - t3;
-	dg.st.fast_tsc += t1 - t0;
+	dg_xmit_sent(skb, t0, t1, t2, t3);
 	return true;
 }
 
@@ -700,16 +710,8 @@ static noinline bool dg_xmit_chan(struct sk_buff *skb, struct dg_dev *d, u64 wor
 	}
 	/* Sent, or it could not go (the domain is gone): the slot stays taken
 	 * until the domain gives it back or dg_domain_gone takes every slot
-	 * back.  The skb is Linux's to free now: the domain has its own copy
-	 * of what it needs. */
-	consume_skb(skb);
-	dg.st.fast_n++;
-	dg.st.fast_slot_tsc += t1 - t0;
-	dg.st.fast_copy_tsc += t2 - t1;
-	dg.st.fast_msg_tsc += t3 - t2;
-	t1 = rdtsc();
-	dg.st.fast_free_tsc += t1 - t3;
-	dg.st.fast_tsc += t1 - t0;
+	 * back. */
+	dg_xmit_sent(skb, t0, t1, t2, t3);
 	return true;
 }
 
