@@ -266,20 +266,22 @@ static void dl_txd_refused(u64 idx, const char *why)
  * the channel: dummy_lxd_xmit's words checked there (the device a reference
  * Linux holds, the data inside the pool) and by dummy_lxd_xmit (the slot
  * free here, the data its slot's).  Only dummy_lxd_xmit comes this way.
- * True if there was any.
+ * At most a ring's worth per call, so that a Linux that keeps the ring full
+ * does not keep the dispatcher from the channel (its caller comes back at
+ * the next pass end).  True if there was any.
  */
 static bool dl_txd_drain(void)
 {
 	struct chan_msg slot;
 	u64 idx, xref;
 	int i;
-	bool any = false;
+	u32 n = 0;
 
-	while (dl_txd_ready()) {
+	while (n < DUMMY_TXR_ENTRIES && dl_txd_ready()) {
 		const struct dummy_txd *e = &dl_txr->e[dl_tcons % DUMMY_TXR_ENTRIES];
 
 		idx = dl_tcons++;
-		any = true;
+		n++;
 		slot.hdr.word = 0;
 		slot.hdr.type = CHAN_T_ONEWAY;
 		for (i = 0; i < 7; i++)
@@ -300,7 +302,7 @@ static bool dl_txd_drain(void)
 		else if (dl_xrefused != xref)
 			dl_txd_refused(idx, "by dummy_lxd_xmit");
 	}
-	return any;
+	return n > 0;
 }
 
 /* The dispatcher's end of a pass (glue_async_set_pass_end): idle, whether
