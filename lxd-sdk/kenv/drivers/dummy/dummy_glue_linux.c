@@ -453,14 +453,21 @@ static bool dg_slot_wait_cond(int *slot)
 	return *slot >= 0 || READ_ONCE(dg.gone) || kthread_should_stop();
 }
 
-/* A slot taken for a packet that did not go: free again, not sent. */
-static void dg_slot_undo(u32 slot)
+/* Under dg.lock: a slot taken for a packet that did not go, free again and
+ * not counted as sent (the caller wakes dg.slot_wq once unlocked). */
+static void dg_slot_undo_locked(u32 slot)
 {
-	spin_lock_bh(&dg.lock);
 	if (dg.slot_busy[slot]) {        /* else dg_domain_gone took every slot back */
 		dg_slot_free_locked(slot);
 		dg.sent--;
 	}
+}
+
+/* A slot taken for a packet that did not go: free again, not sent. */
+static void dg_slot_undo(u32 slot)
+{
+	spin_lock_bh(&dg.lock);
+	dg_slot_undo_locked(slot);
 	spin_unlock_bh(&dg.lock);
 	wake_up(&dg.slot_wq);
 }
@@ -657,8 +664,7 @@ static bool dg_xmit_ring(struct sk_buff *skb, struct dg_dev *d, u64 word)
 	}
 	t1 = rdtsc();
 	if (unlikely(!dg_copy_head(skb, (u8 *)dg.pool + (size_t)slot * DG_SLOT_BYTES, headlen))) {
-		dg_slot_free_locked((u32)slot);
-		dg.sent--;
+		dg_slot_undo_locked((u32)slot);
 		spin_unlock(&dg.lock);
 		wake_up(&dg.slot_wq);
 		dg_drop(d, skb);
