@@ -382,8 +382,9 @@ int klxd_glue_try_send_framed(struct glue_ctx *ctx, const struct chan_msg *slot)
 	if (!g || klxd_glue_dead(g))
 		return -EPIPE;
 	err = klxd_glue_try_send_slot(g, slot, t0);
-	/* as klxd_glue_send: a lazy receiver is not woken (the sender polls) */
-	if (err || READ_ONCE(g->lazy_nap_us))
+	/* as klxd_glue_send's nowait sends: neither a lazy receiver nor a
+	 * covered one is woken (the sender polls) */
+	if (err || READ_ONCE(g->lazy_nap_us) || READ_ONCE(g->covered))
 		return err;
 	klxd_glue_wake_rx(g);
 	return 0;

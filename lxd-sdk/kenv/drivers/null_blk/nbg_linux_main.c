@@ -324,6 +324,39 @@ static void nbg_poll_end(unsigned int idx, u32 hwtag, bool alone)
 		klxd_glue_uncover(&nbg_ctx);
 }
 
+/*
+ * nbg_submit framed in place in one channel slot and put straight onto the
+ * ring (klxd_glue_try_send_framed), without the generated stub's writer (a
+ * bounds check per word), its pool export (data is slot idx, in the pool by
+ * construction), a glue_msg to frame from and the nowait bracket: the words
+ * are the stub's, at the positions idlc gives them (null_blk_W_nbg_submit_*),
+ * and the domain checks every one as it checks the stub's.  0 sent;
+ * -EAGAIN the ring is full (nothing sent); -EPIPE the domain is gone.  Not
+ * inlined: its chan_msg on the stack (zeroed by the kernel's
+ * INIT_STACK_ALL_ZERO) stays out of queue_rq's frame.
+ */
+#define NBG_W(arg) null_blk_W_nbg_submit_##arg
+
+static noinline int nbg_submit_framed(unsigned int idx, u32 hwtag, u32 opf, u64 sector,
+				      u32 bytes, u32 len)
+{
+	struct chan_msg framed;
+	int err;
+
+	BUILD_BUG_ON(NBG_W(NWORDS) > GLUE_SLOT_WORDS);
+	glue_frame_oneway1(&framed, null_blk_RPC_nbg_submit, NBG_W(NWORDS));
+	framed.w[1 + NBG_W(hwtag)] = hwtag;
+	framed.w[1 + NBG_W(opf)] = opf;
+	framed.w[1 + NBG_W(sector)] = sector;
+	framed.w[1 + NBG_W(bytes)] = bytes;
+	framed.w[1 + NBG_W(len)] = len;
+	framed.w[1 + NBG_W(data)] = len ? (u64)idx * NBG_SLOT_BYTES : GLUE_STR_NULL;
+	local_bh_disable();
+	err = klxd_glue_try_send_framed(&nbg_ctx, &framed);
+	local_bh_enable();
+	return err;
+}
+
 static blk_status_t nbg_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq_queue_data *bd)
 {
 	struct request *rq = bd->rq;
@@ -395,12 +428,8 @@ static blk_status_t nbg_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq
 	send_err = -EAGAIN;
 	data = len ? nbg_slot(idx) : NULL;
 	if (READ_ONCE(try_send)) {
-		/* one slot onto the ring or nothing: bottom halves off, on this CPU */
-		local_bh_disable();
-		klxd_glue_nowait_begin();
-		nbg_submit(hwtag, rq->cmd_flags, blk_rq_pos(rq), bytes, len, data);
-		send_err = klxd_glue_nowait_end();
-		local_bh_enable();
+		/* one slot onto the ring or nothing */
+		send_err = nbg_submit_framed(idx, hwtag, rq->cmd_flags, blk_rq_pos(rq), bytes, len);
 		if (send_err && send_err != -EPIPE)
 			nbg_st.try_fallback++;
 	}
