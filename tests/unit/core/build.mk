@@ -45,9 +45,13 @@ $(CORE_TEST_DIR)/test_printk: $(CORE_TEST_DIR)/test_printk.o $(HOST_BUILD)/hvlib
                               $(HOST_BUILD)/hvlib/lib/format.o
 $(CORE_TEST_DIR)/test_printk: HOST_TEST_LIBS += -lpthread
 
+# lib/string.c's memset/memcpy/memmove are the ones this test calls (no builtins)
+$(CORE_TEST_DIR)/test_string.o: HOST_CFLAGS += -fno-builtin
+$(CORE_TEST_DIR)/test_string: $(CORE_TEST_DIR)/test_string.o $(HOST_BUILD)/hvlib/lib/string.o
+
 CORE_TESTS := $(addprefix $(CORE_TEST_DIR)/,test_format test_cmdline test_multiboot2 test_frame_alloc \
                                             test_xcr0 test_exit_policy test_hypercall_args test_printk \
-                                            test_apic_icr test_mmio_decode)
+                                            test_apic_icr test_mmio_decode test_string)
 $(CORE_TESTS):
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_TEST_LIBS)
 
