@@ -50,6 +50,13 @@ void glue_async_free(struct glue_ctx *ctx);
 
 uint64_t glue_async_handled(struct glue_ctx *ctx);
 
+/* One slot of a one-way message the caller framed in place
+ * (glue_frame_oneway1 and its words, exactly what the generated stub would
+ * send), sent as glue_send would: after any message being sent, waiting
+ * (async threads only) while the ring is full.  0, GLUE_EPIPE (peer dead)
+ * or GLUE_EINVAL (not a one-way slot). */
+int glue_async_send_framed(struct glue_ctx *ctx, const struct chan_msg *slot);
+
 /* fn(false) runs in the dispatcher when a pass is over (every request it
  * found queued has run or blocked) and before it waits for more: a
  * handler's batched work goes out there (or is held, if fn's policy says

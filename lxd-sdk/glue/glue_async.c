@@ -207,7 +207,27 @@ static void glue_async_wait_a_bit(struct glue_async *a)
 	async_yield();
 }
 
-/* All slots of one message back to back: other threads wait their turn. */
+/* The sending side to this thread alone, until tx_busy is cleared: the
+ * slots of one message go back to back, other threads wait their turn. */
+static void glue_async_tx_claim(struct glue_async *a)
+{
+	while (a->tx_busy)
+		glue_async_wait_a_bit(a);
+	a->tx_busy = true;
+}
+
+/* One slot onto the ring, waiting while it is full; GLUE_EPIPE if the peer
+ * died meanwhile. */
+static int glue_async_put_slot(struct glue_async *a, const struct chan_msg *slot)
+{
+	while (chan_try_send(a->ch, slot) != 0) {
+		if (glue_async_flag(&a->peer_dead))
+			return GLUE_EPIPE;
+		glue_async_wait_a_bit(a);
+	}
+	return 0;
+}
+
 static int glue_async_send_msg(struct glue_async *a, const struct glue_msg *m)
 {
 	struct chan_msg slot;
@@ -217,18 +237,10 @@ static int glue_async_send_msg(struct glue_async *a, const struct glue_msg *m)
 		glue_log(a->ctx, "%s: message of %u words does not fit", a->ctx->name, m->nwords);
 		return n;
 	}
-	while (a->tx_busy)
-		glue_async_wait_a_bit(a);
-	a->tx_busy = true;
+	glue_async_tx_claim(a);
 	for (s = 0; s < n && !err; s++) {
 		glue_frame_one(m, (uint32_t)s, (uint32_t)n, &slot);
-		while (chan_try_send(a->ch, &slot) != 0) {
-			if (glue_async_flag(&a->peer_dead)) {
-				err = GLUE_EPIPE;
-				break;
-			}
-			glue_async_wait_a_bit(a);
-		}
+		err = glue_async_put_slot(a, &slot);
 	}
 	a->tx_busy = false;
 	return err;
@@ -243,6 +255,25 @@ static int glue_async_send(struct glue_ctx *ctx, struct glue_msg *msg)
 	msg->kind = CHAN_T_ONEWAY;
 	msg->tag = 0;
 	return glue_async_send_msg(a, msg);
+}
+
+/* glue_async.h: one slot of a one-way message the caller framed. */
+int glue_async_send_framed(struct glue_ctx *ctx, const struct chan_msg *slot)
+{
+	struct glue_async *a = ctx->backend;
+	int err;
+
+	if (!a || glue_async_flag(&a->peer_dead))
+		return GLUE_EPIPE;
+	if (slot->hdr.type != CHAN_T_ONEWAY)
+		return GLUE_EINVAL;
+	/* the common case: nobody mid-message and room on the ring */
+	if (!a->tx_busy && chan_try_send(a->ch, slot) == 0)
+		return 0;
+	glue_async_tx_claim(a);
+	err = glue_async_put_slot(a, slot);
+	a->tx_busy = false;
+	return err;
 }
 
 static int glue_async_claim(struct glue_async *a)
