@@ -16,7 +16,7 @@
  *     (klxd_glue_poll_nowait, bottom halves off; the two take turns slot by
  *     slot under rx_spin) and declare up to two one-way rpcs safe to handle where
  *     they are received (klxd_glue_set_bh_oneway: no work item); one-way
- *     sends may go without sleeping (klxd_glue_nowait_begin);
+ *     sends of one slot may go without sleeping (klxd_glue_try_send_framed);
  *   - each request runs glue_handle() on a workqueue, in process context, so
  *     a handler may sleep and call back into the domain (nested calls, up to
  *     the workqueue's max_active deep);
@@ -182,7 +182,7 @@ void glue_log(struct glue_ctx *ctx, const char *fmt, ...)
 }
 
 /* Bottom-half safe: a glue module may export references from its
- * ndo_start_xmit (klxd_glue_nowait_begin), with bottom halves off. */
+ * ndo_start_xmit, with bottom halves off. */
 void glue_lock(struct glue_ctx *ctx)
 {
 	(void)ctx;
@@ -302,34 +302,6 @@ static int klxd_glue_send_msg(struct klxd_glue *g, const struct glue_msg *m,
 	return klxd_glue_errno(err);
 }
 
-/*
- * Sends that must not sleep (klxd_glue.h, klxd_glue_nowait_begin): per CPU,
- * since the caller has bottom halves off and so stays on its CPU; a
- * softirq that interrupts a sleeping sender on the same CPU sets and
- * clears it within its own run.
- */
-struct klxd_glue_nowait {
-	bool on;
-	int err;
-};
-static DEFINE_PER_CPU(struct klxd_glue_nowait, klxd_glue_nowait);
-
-void klxd_glue_nowait_begin(void)
-{
-	struct klxd_glue_nowait *nw = this_cpu_ptr(&klxd_glue_nowait);
-
-	nw->on = true;
-	nw->err = -ENOMSG;              /* nothing reached the backend */
-}
-
-int klxd_glue_nowait_end(void)
-{
-	struct klxd_glue_nowait *nw = this_cpu_ptr(&klxd_glue_nowait);
-
-	nw->on = false;
-	return nw->err;
-}
-
 /* A message went out whose answer will come back: a napping receiver polls
  * again.  The barrier orders the caller's store (the message, or waiting++)
  * before reading rx_sleeping, against klxd_glue_rx_nap's opposite pair. */
@@ -357,20 +329,6 @@ static int klxd_glue_try_send_slot(struct klxd_glue *g, const struct chan_msg *s
 	return err;
 }
 
-/* A one-way message of one slot straight onto the ring, or -EAGAIN. */
-static int klxd_glue_try_send_msg(struct klxd_glue *g, const struct glue_msg *m)
-{
-	struct chan_msg slot;
-	u64 t0 = rdtsc();
-
-	if (klxd_glue_dead(g))
-		return -EPIPE;
-	if (glue_frame_count(m) != 1)
-		return -EAGAIN;         /* longer ones go through a thread that may wait */
-	glue_frame_one(m, 0, 1, &slot);
-	return klxd_glue_try_send_slot(g, &slot, t0);
-}
-
 /* klxd_glue.h: one one-way slot the caller framed itself (glue_frame_oneway1
  * and its words), straight onto the ring without waiting. */
 int klxd_glue_try_send_framed(struct glue_ctx *ctx, const struct chan_msg *slot)
@@ -382,8 +340,8 @@ int klxd_glue_try_send_framed(struct glue_ctx *ctx, const struct chan_msg *slot)
 	if (!g || klxd_glue_dead(g))
 		return -EPIPE;
 	err = klxd_glue_try_send_slot(g, slot, t0);
-	/* as klxd_glue_send's nowait sends: neither a lazy receiver nor a
-	 * covered one is woken (the sender polls) */
+	/* the sender polls for what comes back: neither a lazy receiver nor
+	 * a covered one is woken */
 	if (err || READ_ONCE(g->lazy_nap_us) || READ_ONCE(g->covered))
 		return err;
 	klxd_glue_wake_rx(g);
@@ -393,27 +351,15 @@ int klxd_glue_try_send_framed(struct glue_ctx *ctx, const struct chan_msg *slot)
 static int klxd_glue_send(struct glue_ctx *ctx, struct glue_msg *msg)
 {
 	struct klxd_glue *g = ctx->backend;
-	struct klxd_glue_nowait *nw = this_cpu_ptr(&klxd_glue_nowait);
-	u64 t0;
+	u64 t0 = rdtsc();
 	int err;
 
 	msg->kind = CHAN_T_ONEWAY;
 	msg->tag = 0;
-	if (nw->on) {
-		err = klxd_glue_try_send_msg(g, msg);
-		nw->err = err;
-		if (err)        /* the caller falls back (and logs) itself */
-			return err == -EAGAIN ? 0 : err;
-	} else {
-		t0 = rdtsc();
-		err = klxd_glue_send_msg(g, msg, jiffies + msecs_to_jiffies(klxd_timeout_ms()));
-		g->st.send_n++;
-		g->st.send_tsc += rdtsc() - t0;
-	}
-	/* its completion will come back: a napping receiver polls again
-	 * (unless lazy and sent from a path that polls for it itself) */
-	if (nw->on && (READ_ONCE(g->lazy_nap_us) || READ_ONCE(g->covered)))
-		return err;
+	err = klxd_glue_send_msg(g, msg, jiffies + msecs_to_jiffies(klxd_timeout_ms()));
+	g->st.send_n++;
+	g->st.send_tsc += rdtsc() - t0;
+	/* its completion will come back: a napping receiver polls again */
 	klxd_glue_wake_rx(g);
 	return err;
 }

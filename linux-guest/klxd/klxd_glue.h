@@ -14,7 +14,8 @@
  * Every call waits at most klxd's timeout_ms (fixed when the call starts;
  * nothing the domain sends moves it), and ends with -EPIPE as soon as the
  * receiver learns (LXDS_HC_STATUS, every 200 ms) that the domain no longer
- * runs.  Glue calls sleep: process context only (but see klxd_glue_nowait_begin).
+ * runs.  Glue calls sleep: process context only (but see
+ * klxd_glue_try_send_framed).
  */
 #ifndef KLXD_GLUE_H
 #define KLXD_GLUE_H
@@ -34,24 +35,13 @@ bool klxd_glue_domain_destroyed(u32 domain);
 
 /*
  * Sending from where Linux may not sleep (bottom halves off, e.g. a net
- * driver's ndo_start_xmit): between klxd_glue_nowait_begin() and
- * klxd_glue_nowait_end(), on the same CPU with bottom halves off, a
- * one-way message of one slot goes straight onto the ring or fails at once
- * (-EAGAIN: the ring is full or the message longer than a slot; -EPIPE: the
- * domain is gone); nothing waits.  klxd_glue_nowait_end() says what
- * happened to the one-way send made in between: 0 sent, the error, or
- * -ENOMSG if none reached the backend.  Calls (which wait for a reply) must
- * not be made in between.
- */
-void klxd_glue_nowait_begin(void);
-int klxd_glue_nowait_end(void);
-
-/*
- * The same for one slot of a one-way message the caller framed in place
- * (glue_frame_oneway1, its words in w[1..]; the words a generated stub would
- * put, in its order): straight onto the ring or not at all, bottom halves
- * off, no bracket.  0 sent; -EAGAIN the ring is full (nothing sent); -EPIPE
- * the domain is gone.
+ * driver's ndo_start_xmit, or a block driver's queue_rq that polls for the
+ * answer): one slot of a one-way message the caller framed in place
+ * (glue_frame_oneway1, its words in w[1..]: the words a generated stub
+ * would put, in its order) goes straight onto the ring or not at all.  0
+ * sent; -EAGAIN the ring is full (nothing sent); -EPIPE the domain is gone.
+ * A lazy (klxd_glue_set_bh_oneway) or covered (klxd_glue_cover) receive
+ * thread is not woken: the sender polls for what comes back.
  */
 int klxd_glue_try_send_framed(struct glue_ctx *ctx, const struct chan_msg *slot);
 
@@ -82,8 +72,8 @@ void klxd_glue_stats(struct glue_ctx *ctx, struct klxd_glue_stats *out, bool res
  * received, by the receive thread too, without a work item.  lazy_nap_us
  * (0: not lazy): the receive thread naps that long (up to 5 times it)
  * rather than taking turns with other runnable threads when the ring is
- * empty, and one-way sends made under klxd_glue_nowait_begin do not wake
- * it (the sender polls itself).  Call after klxd_glue_start.
+ * empty, and klxd_glue_try_send_framed does not wake it (the sender polls
+ * itself).  Call after klxd_glue_start.
  */
 unsigned int klxd_glue_poll_nowait(struct glue_ctx *ctx, unsigned int budget);
 void klxd_glue_set_bh_oneway(struct glue_ctx *ctx, int rpc, int rpc2, unsigned int lazy_nap_us);
@@ -92,8 +82,8 @@ void klxd_glue_set_bh_oneway(struct glue_ctx *ctx, int rpc, int rpc2, unsigned i
  * A submitter that reads the ring itself for what it sent (a block
  * request alone in flight, polled for in queue_rq) covers the ring: while
  * covered, the receive thread does not take turns with it but sleeps once
- * it finds the ring empty (no call waiting), and sends made under
- * klxd_glue_nowait_begin do not wake it.  The cover holds across requests,
+ * it finds the ring empty (no call waiting), and klxd_glue_try_send_framed
+ * does not wake it.  The cover holds across requests,
  * as long as each submitter finds its own answer; whoever leaves something
  * unread (an answer still due, a poll that gave up) uncovers, which wakes
  * the receive thread.  Asleep, it still reads the ring every

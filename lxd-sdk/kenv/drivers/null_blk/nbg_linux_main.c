@@ -72,10 +72,11 @@ MODULE_PARM_DESC(domain, "id of the null_blk LXD, loaded and not started yet");
  *     receive thread naps rx_nap_us (to 5x) instead of taking turns with
  *     them, and try_send's sends do not wake it; queue_rq's own poll (and
  *     poll_ticks) read the ends meanwhile.  0: off (the default).
- *   try_send: queue_rq puts nbg_submit straight onto the ring
- *     (klxd_glue_nowait_begin: a spinlock, no waiting) and only when that
- *     fails (ring full) sends it the way that may wait (klxd_send_batch:
- *     its mutex and waiter set-up); 0: always the waiting send, as before.
+ *   try_send: queue_rq frames nbg_submit in place and puts it straight
+ *     onto the ring (nbg_submit_framed: a spinlock, no waiting) and only
+ *     when that fails (ring full) sends it through the generated stub the
+ *     way that may wait (klxd_send_batch: its mutex and waiter set-up); 0:
+ *     always the stub's waiting send.
  *   copy_words: a request's data goes into and out of the pool eight bytes
  *     a move (klxd_glue_copy: the same work on hardware, an eighth of the
  *     emulated instructions in Bochs); 0: Linux's memcpy_{from,to}_bvec,
