@@ -177,6 +177,7 @@ int linux_tstats_get(struct tdev *dev, struct tstats *st)
 
 uint32_t linux_tlinux_add(uint32_t x) { return x + 1000; }
 int linux_tcheck_cookie(void *cookie) { return cookie == (void *)&fz_kdev; }
+void linux_tnote(uint32_t v) { (void)v; }
 
 /* --- the domain side's functions --------------------------------------------------- */
 

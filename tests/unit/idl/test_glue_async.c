@@ -180,6 +180,47 @@ static void test_async_oneway_kicks(void **state)
 	assert_int_equal(tdriver.kicks, 300);
 }
 
+/* On the domain's core (drv_kick's hook, an async thread): n tnote slots
+ * framed in place and sent with glue_async_send_framed, three rings' worth,
+ * so most sends find the ring full and wait for Linux to drain it; then a
+ * slot that is not one-way, which it must refuse. */
+static int framed_errors, framed_einval;
+
+static void framed_burst(uint32_t n)
+{
+	struct chan_msg slot;
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		glue_frame_oneway1(&slot, tmod_RPC_tnote, tmod_W_tnote_NWORDS);
+		slot.w[1 + tmod_W_tnote_v] = i;
+		if (glue_async_send_framed(&domain_ctx, &slot) != 0)
+			framed_errors++;
+	}
+	slot.hdr.type = CHAN_T_REQUEST;
+	framed_einval = glue_async_send_framed(&domain_ctx, &slot);
+}
+
+static void test_async_send_framed_fills_the_ring(void **state)
+{
+	const uint32_t n = 3 * RING_SLOTS;
+	uint64_t kicks = tdriver.kicks;
+	int i;
+
+	(void)state;
+	tdriver.kick_hook = framed_burst;
+	drv_kick(n);
+	for (i = 0; i < 20000 && (__atomic_load_n(&tdriver.kicks, __ATOMIC_ACQUIRE) < kicks + n ||
+				  __atomic_load_n(&tkernel.notes, __ATOMIC_ACQUIRE) < n); i++)
+		usleep(100);
+	tdriver.kick_hook = NULL;
+	assert_int_equal(framed_errors, 0);
+	assert_int_equal(framed_einval, GLUE_EINVAL);
+	assert_int_equal(tkernel.notes, n);
+	assert_int_equal(tkernel.notes_sum, (uint64_t)n * (n - 1) / 2);   /* every word intact */
+	assert_int_equal(drv_ping(7), 8);          /* the channel still works both ways */
+}
+
 #define CALLERS    8
 #define ITERATIONS 200
 
@@ -270,6 +311,7 @@ int main(void)
 		cmocka_unit_test(test_async_xmit_oneway_pool),
 		cmocka_unit_test(test_async_callbacks_both_ways),
 		cmocka_unit_test(test_async_oneway_kicks),
+		cmocka_unit_test(test_async_send_framed_fills_the_ring),
 		cmocka_unit_test(test_async_concurrent_nested),
 		cmocka_unit_test(test_async_hostile_and_truncated),
 		cmocka_unit_test(test_async_exit),

@@ -116,6 +116,8 @@ uint32_t domain_drv_echo(uint32_t x)
 
 void domain_drv_kick(uint32_t v)
 {
+	if (tdriver.kick_hook)
+		tdriver.kick_hook(v);
 	__atomic_add_fetch(&tdriver.kicks, v, __ATOMIC_RELEASE);
 }
 

@@ -110,6 +110,14 @@ uint32_t linux_tlinux_add(uint32_t x)
 }
 
 /* An opaque pointer Linux handed out comes back as itself. */
+void linux_tnote(uint32_t v)
+{
+	/* one-way messages are handled by several worker threads: count with
+	 * atomics; order as received is not checked here (workers race) */
+	__atomic_add_fetch(&tkernel.notes_sum, v, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&tkernel.notes, 1, __ATOMIC_RELEASE);
+}
+
 int linux_tcheck_cookie(void *cookie)
 {
 	return cookie == (void *)&tkernel;

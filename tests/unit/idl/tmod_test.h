@@ -25,6 +25,7 @@ uint64_t linux_tpool_sum(uint32_t len, void *data);
 int linux_tstats_get(struct tdev *dev, struct tstats *st);
 uint32_t linux_tlinux_add(uint32_t x);
 int linux_tcheck_cookie(void *cookie);
+void linux_tnote(uint32_t v);
 int linux_notify(uint32_t code, const char *what);
 
 struct tkernel_state {
@@ -37,6 +38,7 @@ struct tkernel_state {
 	char last_log[128];
 	uint32_t last_level;
 	int setup_seen_in_alloc;  /* setup() ran inside talloc_dev */
+	uint64_t notes, notes_sum; /* tnote: how many, and the sum of v */
 };
 extern struct tkernel_state tkernel;
 
@@ -61,6 +63,7 @@ struct tdriver_state {
 	int xmits;
 	struct tstats stats;
 	void *cookie;              /* what drv_keep received */
+	void (*kick_hook)(uint32_t v); /* a test's code on the domain's core, run by drv_kick */
 };
 extern struct tdriver_state tdriver;
 extern const struct tdev_ops tdriver_ops;
