@@ -329,7 +329,7 @@ static void nbg_poll_end(unsigned int idx, u32 hwtag, bool alone)
  * nbg_submit framed in place in one channel slot and put straight onto the
  * ring (klxd_glue_try_send_framed), without the generated stub's writer (a
  * bounds check per word), its pool export (data is slot idx, in the pool by
- * construction), a glue_msg to frame from and the nowait bracket: the words
+ * construction) and a glue_msg to frame from, then copy: the words
  * are the stub's, at the positions idlc gives them (null_blk_W_nbg_submit_*),
  * and the domain checks every one as it checks the stub's.  0 sent;
  * -EAGAIN the ring is full (nothing sent); -EPIPE the domain is gone.  Not
