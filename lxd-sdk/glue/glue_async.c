@@ -267,9 +267,6 @@ int glue_async_send_framed(struct glue_ctx *ctx, const struct chan_msg *slot)
 		return GLUE_EPIPE;
 	if (slot->hdr.type != CHAN_T_ONEWAY)
 		return GLUE_EINVAL;
-	/* the common case: nobody mid-message and room on the ring */
-	if (!a->tx_busy && chan_try_send(a->ch, slot) == 0)
-		return 0;
 	glue_async_tx_claim(a);
 	err = glue_async_put_slot(a, slot);
 	a->tx_busy = false;

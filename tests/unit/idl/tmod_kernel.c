@@ -109,15 +109,15 @@ uint32_t linux_tlinux_add(uint32_t x)
 	return x + 1000;
 }
 
-/* An opaque pointer Linux handed out comes back as itself. */
+/* One-way messages are handled by several worker threads: counted with
+ * atomics; the order they arrive in is not checked here (workers race). */
 void linux_tnote(uint32_t v)
 {
-	/* one-way messages are handled by several worker threads: count with
-	 * atomics; order as received is not checked here (workers race) */
 	__atomic_add_fetch(&tkernel.notes_sum, v, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&tkernel.notes, 1, __ATOMIC_RELEASE);
 }
 
+/* An opaque pointer Linux handed out comes back as itself. */
 int linux_tcheck_cookie(void *cookie)
 {
 	return cookie == (void *)&tkernel;
