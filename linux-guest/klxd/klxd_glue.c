@@ -141,6 +141,10 @@ struct klxd_glue {
 	 * work item; bh_reply is glue_handle's (unused) reply buffer for them. */
 	spinlock_t rx_spin;
 	int bh_rpc, bh_rpc2;            /* -1: none */
+	/* one of them taken framed (klxd_glue_set_framed_oneway): its one
+	 * slot's header word, exactly, and the module's reader; NULL: none */
+	u64 framed_hdr;
+	bool (*framed_fn)(const u64 *w);
 	unsigned int lazy_nap_us;       /* not 0: the receiver naps this long, leaving the
 					 * core to runnable threads */
 	union glue_msg_full bh_reply;
@@ -733,6 +737,27 @@ static void klxd_glue_rx_nap(struct klxd_glue *g, unsigned int us)
 	__set_current_state(TASK_RUNNING);
 }
 
+/*
+ * With rx_spin held: a slot that is, whole, the one-slot message of the
+ * one-way rpc the module takes framed (its header word, exactly: magic,
+ * rpc, first and only slot, the word count) goes straight to the module's
+ * reader, which checks its words as the generated handler would; true if
+ * the reader took it.  Anything else (another message, one arriving while
+ * a longer one is being reassembled, words the reader refuses) goes the
+ * generic way, whose checks refuse and log it.
+ */
+static bool klxd_glue_take_framed(struct klxd_glue *g, const struct chan_msg *slot)
+{
+	if (!g->framed_fn || slot->w[0] != g->framed_hdr || slot->hdr.type != CHAN_T_ONEWAY ||
+	    g->rx.expect)
+		return false;
+	if (!g->framed_fn(&slot->w[1]))
+		return false;
+	g->st.bh_msgs++;
+	g->st.bh_framed++;
+	return true;
+}
+
 /* With rx_spin held: one slot received and fed; 0, -EAGAIN (empty), -ENODEV
  * (destroyed) or another error (the slot was refused).  The one-way
  * messages it queued get their work item before rx_spin is dropped. */
@@ -750,7 +775,7 @@ static int klxd_glue_rx_one(struct klxd_glue *g)
 		g->ctx->rejected++;
 		glue_log(g->ctx, "%s: channel refused a slot (kind %u): %d", g->ctx->name,
 			 slot.hdr.type, ret);
-	} else {
+	} else if (!klxd_glue_take_framed(g, &slot)) {
 		klxd_glue_feed(g, &slot);
 	}
 	if (g->ow_kick) {
@@ -795,9 +820,34 @@ void klxd_glue_set_bh_oneway(struct glue_ctx *ctx, int rpc, int rpc2, unsigned i
 	spin_lock_bh(&g->rx_spin);
 	g->bh_rpc = rpc;
 	g->bh_rpc2 = rpc2;
+	if (g->framed_fn && (int)(g->framed_hdr & 0xffff) != rpc &&
+	    (int)(g->framed_hdr & 0xffff) != rpc2)
+		g->framed_fn = NULL;    /* no longer declared safe here */
 	spin_unlock_bh(&g->rx_spin);
 	WRITE_ONCE(g->lazy_nap_us, lazy_nap_us);
 }
+
+int klxd_glue_set_framed_oneway(struct glue_ctx *ctx, int rpc, unsigned int nwords,
+				bool (*fn)(const u64 *w))
+{
+	struct klxd_glue *g = ctx->backend;
+	int err = 0;
+
+	if (!g)
+		return -ENODEV;
+	if (fn && (rpc < 0 || rpc > 0xffff || !nwords || nwords > GLUE_SLOT_WORDS))
+		return -EINVAL;
+	spin_lock_bh(&g->rx_spin);
+	if (fn && rpc != g->bh_rpc && rpc != g->bh_rpc2) {
+		err = -EINVAL;          /* only a one-way rpc safe to handle here */
+	} else {
+		g->framed_hdr = fn ? glue_slot_hdr_word((u16)rpc, 0, 1, nwords) : 0;
+		g->framed_fn = fn;
+	}
+	spin_unlock_bh(&g->rx_spin);
+	return err;
+}
+EXPORT_SYMBOL_GPL(klxd_glue_set_framed_oneway);
 
 void klxd_glue_cover(struct glue_ctx *ctx)
 {

@@ -58,6 +58,7 @@ struct klxd_glue_stats {
 	u64 rx_lazy_naps, bh_msgs;       /* lazy naps; one-way messages handled at once */
 	u64 poll_n, poll_slots, poll_tsc; /* klxd_glue_poll_nowait */
 	u64 rx_relaxes;                  /* empty polls followed by cpu_relax() (rx_relax) */
+	u64 bh_framed;                   /* of bh_msgs, taken framed (klxd_glue_set_framed_oneway) */
 	u64 rx_covered;                  /* sleeps while a submitter covered the ring */
 };
 void klxd_glue_stats(struct glue_ctx *ctx, struct klxd_glue_stats *out, bool reset);
@@ -77,6 +78,22 @@ void klxd_glue_stats(struct glue_ctx *ctx, struct klxd_glue_stats *out, bool res
  */
 unsigned int klxd_glue_poll_nowait(struct glue_ctx *ctx, unsigned int budget);
 void klxd_glue_set_bh_oneway(struct glue_ctx *ctx, int rpc, int rpc2, unsigned int lazy_nap_us);
+
+/*
+ * One of those rpcs, sent as one slot of nwords words (the domain's
+ * framed send, glue_async_send_framed), may be taken framed: fn gets the
+ * slot's words straight from the ring (w[0 .. nwords - 1], at idlc's
+ * positions), without the reassembly, the routing, glue_handle and the
+ * generated reader.  fn runs where the rpc's handler would (bottom halves
+ * off, under the receive lock), checks every word as the generated handler
+ * does and returns false, having done nothing, for words it does not take:
+ * the message then goes the generic way, which refuses and logs it.  Only
+ * a slot whose header word is exactly the one-slot header of rpc with
+ * nwords words is offered to fn.  fn NULL: none.  -EINVAL if rpc is not
+ * declared safe (klxd_glue_set_bh_oneway; declaring others drops fn).
+ */
+int klxd_glue_set_framed_oneway(struct glue_ctx *ctx, int rpc, unsigned int nwords,
+				bool (*fn)(const u64 *w));
 
 /*
  * A submitter that reads the ring itself for what it sent (a block

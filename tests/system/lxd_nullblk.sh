@@ -39,9 +39,12 @@ expect "containment: destroy removed the glue and the disk, pool back" "test $T:
 expect "life cycle: 3 load/destroy cycles leave no glue module" "test $T: 3 load/destroy cycles: no glue module left after each destroy"
 expect "reload: a new device works" "test $T: reload: a new domain, /dev/nullb0 works"
 expect "poll: lone O_DIRECT reads ended while their own task polled" "test $T: poll: [0-9]+ of 64 lone O_DIRECT reads ended while their own task polled"
+expect "framed: every lone read's end taken straight from the ring" "test $T: framed: (6[4-9]|[7-9][0-9]|[1-9][0-9]{2,}) ends taken straight from the ring"
 expect "poll: a reader polling without bound stops when the domain is destroyed" "test $T: poll: destroyed under a lone polling reader: it stopped with an error"
-expect_hv "hostile: all ten forged calls refused" '^lxd null_blk_hostile: null_blk glue: hostile: 10 of 10 calls refused, 3 forged ends sent'
+expect_hv "hostile: all ten forged calls refused" '^lxd null_blk_hostile: null_blk glue: hostile: 10 of 10 calls refused, 5 forged ends sent'
 expect "hostile: the disk still works, no sda" "test $T: hostile: /dev/nullb0 works, no sda"
+expect "hostile: an end whose hwtag is not a u32 refused by the generated reader" "dmesg: .*nbg_end\\.hwtag: unsigned value out of range"
+expect "hostile: an end whose status is not a u8 refused by the generated reader" "dmesg: .*nbg_end\\.status: unsigned value out of range"
 expect "hostile: Linux counted forged and replayed ends" "dmesg: .*null_blk_glue: domain [0-9]+: glue stopped \([0-9]+ submitted, [0-9]+ ended, [0-9]+ failed, ([4-9]|[1-9][0-9]+) bad ends\)"
 expect "hostile: everything removed, pool back" "test $T: null_blk: native and in an LXD, the same workload passed; contained, reloaded, hostile calls refused"
 if tr -d '\r' < "$LOG" | grep -qE "^lxds-guest: test $T exit=0"; then

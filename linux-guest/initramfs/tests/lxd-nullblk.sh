@@ -140,6 +140,10 @@ echo 0 > $st
 dd if=/dev/nullb0 of=/dev/null bs=4096 count=64 iflag=direct 2>/dev/null || fail "poll: dd"
 s=$(cat $st)
 hit=$(printf '%s\n' "$s" | sed -n 's/.* poll_hit=\([0-9]*\) .*/\1/p')
+# every end came as the domain frames it and was taken framed
+framed=$(printf '%s\n' "$s" | sed -n 's/.* bh_msgs=[0-9]*\/\([0-9]*\) .*/\1/p')
+[ "${framed:-0}" -ge 64 ] || fail "framed ends: ${framed:-no} of the 64 reads' ends taken straight from the ring: $s"
+say "framed: $framed ends taken straight from the ring ($(printf '%s\n' "$s" | grep -o 'bh_msgs=[0-9/]*'))"
 # (most, not all: the poll hands over when another thread wants the core,
 # e.g. a timer's kworker; 64 of 64 in Bochs, 58-64 under QEMU, so at least half)
 [ "${hit:-0}" -ge 32 ] || fail "poll: ${hit:-no} lone reads of 64 ended while their own task polled: $s"
@@ -186,6 +190,10 @@ say "hostile: /dev/nullb0 works, no sda"
 run lxdctl destroy null_blk_hostile || fail "destroy null_blk_hostile"
 grep -q '^null_blk_glue ' /proc/modules && fail "null_blk_glue still loaded after destroying the hostile domain"
 dmesg | grep -E 'null_blk_glue' | grep -E 'refused|not in flight|glue stopped' | tail -n 12 |
+  while IFS= read -r l; do say "dmesg: $l"; done
+# the two ends whose words do not fit nbg_end's types: left by the framed
+# reader to the generated handler, which refused them
+dmesg | grep -E 'nbg_end\.(hwtag|status): unsigned value out of range' | tail -n 2 |
   while IFS= read -r l; do say "dmesg: $l"; done
 [ "$(pool_free)" = "$free0" ] || fail "pool free $(pool_free) after the hostile domain, $free0 before"
 say "null_blk: native and in an LXD, the same workload passed; contained, reloaded, hostile calls refused"

@@ -359,6 +359,20 @@ static bool nbg_is_ours(struct request_queue *q, const char *what)
  * disk must still work afterwards (linux-guest/initramfs/tests/
  * lxd-nullblk.sh).  Each real completion is also sent twice (a replay).
  */
+/* An nbg_end whose words need not fit its arguments' types (u32, u8),
+ * framed as nbg_end_framed frames a real one: Linux's framed reader must
+ * leave it to the generated handler, which refuses it. */
+static void nbg_hostile_end_words(u64 hwtag, u64 status)
+{
+	struct chan_msg framed;
+
+	glue_frame_oneway1(&framed, null_blk_RPC_nbg_end, null_blk_W_nbg_end_NWORDS);
+	framed.w[1 + null_blk_W_nbg_end_hwtag] = hwtag;
+	framed.w[1 + null_blk_W_nbg_end_status] = status;
+	if (glue_async_send_framed(null_blk_domain_ctx, &framed))
+		pr_err("hostile: an out-of-range nbg_end could not be sent\n");
+}
+
 static void nbg_hostile_calls(struct gendisk *disk)
 {
 	u32 depth = 0, maxs = 0;
@@ -394,9 +408,13 @@ static void nbg_hostile_calls(struct gendisk *disk)
 	nbg_end(0x00000000, BLK_STS_OK);
 	nbg_end(0xff00ffff, BLK_STS_OK);
 	nbg_end(0x0001001f, BLK_STS_OK);
+	/* and ends whose words do not fit hwtag (u32) or status (u8): the
+	 * low bits name a tag, so a reader that truncated would end it */
+	nbg_hostile_end_words(1ull << 40 | 0x0001001f, BLK_STS_OK);
+	nbg_hostile_end_words(0x0001001f, 0x100);
 	nbg_put_disk(7);
 	nbg_del_disk(-1);
-	pr_info("hostile: %d of 10 calls refused, 3 forged ends sent\n", refused);
+	pr_info("hostile: %d of 10 calls refused, 5 forged ends sent\n", refused);
 }
 #else
 static void nbg_hostile_calls(struct gendisk *disk)

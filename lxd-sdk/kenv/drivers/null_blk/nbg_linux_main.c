@@ -77,12 +77,18 @@ MODULE_PARM_DESC(domain, "id of the null_blk LXD, loaded and not started yet");
  *     when that fails (ring full) sends it through the generated stub the
  *     way that may wait (klxd_send_batch: its mutex and waiter set-up); 0:
  *     always the stub's waiting send.
+ *   framed_end: with inline_end, an nbg_end that arrives as the domain
+ *     frames it (one slot, two words) is taken straight from the ring
+ *     (klxd_glue_set_framed_oneway, nbg_end_framed_rx): its words checked
+ *     as the generated handler checks them, without the reassembly, the
+ *     routing and the generated reader; 0: always the generic way.
  *   copy_words: a request's data goes into and out of the pool eight bytes
  *     a move (klxd_glue_copy: the same work on hardware, an eighth of the
  *     emulated instructions in Bochs); 0: Linux's memcpy_{from,to}_bvec,
  *     as before (rep movsb, one emulated instruction per byte).
  */
 static bool inline_end = true;
+static bool framed_end = true;
 static unsigned int rx_nap_us;             /* off: see docs/bench-nullblk.md */
 static bool try_send = true;
 module_param(try_send, bool, 0644);
@@ -555,6 +561,25 @@ void nbg_end(u32 hwtag, blk_status_t status)
 	}
 }
 
+/*
+ * nbg_end as the domain frames it (nbg_end_framed in nbg_domain.c), taken
+ * straight from the ring (klxd_glue_set_framed_oneway): its words at idlc's
+ * positions, checked as the generated handler checks them (hwtag a u32,
+ * status a u8; nbg_end then checks hwtag against the requests in flight).
+ * Words it would refuse are left to it (false): it logs and counts them.
+ */
+static bool nbg_end_framed_rx(const u64 *w)
+{
+	u64 hwtag = w[null_blk_W_nbg_end_hwtag], status = w[null_blk_W_nbg_end_status];
+
+	BUILD_BUG_ON(null_blk_W_nbg_end_NWORDS != 2);
+	BUILD_BUG_ON(sizeof(blk_status_t) != 1);
+	if (hwtag >> 32 || status >> 8)
+		return false;
+	nbg_end((u32)hwtag, (__force blk_status_t)(u8)status);
+	return true;
+}
+
 static bool nbg_name_ok(const char *name, const char *prefix)
 {
 	size_t i, n = strlen(prefix);
@@ -821,9 +846,37 @@ void nbg_start_queues(int disk)
  * (bottom halves off). */
 static void nbg_backend_mode_locked(void)
 {
-	klxd_glue_set_bh_oneway(&nbg_ctx, READ_ONCE(inline_end) ? (int)null_blk_RPC_nbg_end : -1,
-				-1, READ_ONCE(inline_end) ? READ_ONCE(rx_nap_us) : 0);
+	bool inl = READ_ONCE(inline_end), framed = inl && READ_ONCE(framed_end);
+	int err;
+
+	klxd_glue_set_bh_oneway(&nbg_ctx, inl ? (int)null_blk_RPC_nbg_end : -1,
+				-1, inl ? READ_ONCE(rx_nap_us) : 0);
+	err = klxd_glue_set_framed_oneway(&nbg_ctx, framed ? (int)null_blk_RPC_nbg_end : -1,
+					  null_blk_W_nbg_end_NWORDS, framed ? nbg_end_framed_rx : NULL);
+	if (err && err != -ENODEV)
+		pr_warn("domain %u: nbg_end cannot be taken framed (%d): the generic way\n",
+			domain, err);
 }
+
+/* framed_end written: klxd_glue told at once. */
+static int nbg_framed_end_set(const char *val, const struct kernel_param *kp)
+{
+	int err = param_set_bool(val, kp);
+
+	if (err)
+		return err;
+	mutex_lock(&nbg_backend_lock);
+	nbg_backend_mode_locked();
+	mutex_unlock(&nbg_backend_lock);
+	return 0;
+}
+
+static const struct kernel_param_ops nbg_framed_end_ops = {
+	.set = nbg_framed_end_set,
+	.get = param_get_bool,
+};
+module_param_cb(framed_end, &nbg_framed_end_ops, &framed_end, 0644);
+MODULE_PARM_DESC(framed_end, "with inline_end, take a framed nbg_end straight from the ring (0: through the generated handler)");
 
 /* inline_end written: klxd_glue told at once. */
 static int nbg_inline_end_set(const char *val, const struct kernel_param *kp)
@@ -887,11 +940,11 @@ static int nbg_stats_get(char *buf, const struct kernel_param *kp)
 			nbg_bd.dom / n, nbg_bd.back / n, nbg_bd.copy / n, nbg_bd.endrq / n,
 			nbg_bd.gap / gn, nbg_bd.gap_n);
 	return len + scnprintf(buf + len, PAGE_SIZE - len,
-			 "poll_lone=%llu poll_hit=%llu poll_miss=%llu poll_wait_tsc=%llu poll_resched=%llu rx_covered=%llu glue_send=%llu/%llu rx_rounds=%llu rx_slots=%llu rx_tsc=%llu rx_empty=%llu/%llu rx_yields=%llu rx_naps=%llu ow_runs=%llu ow_msgs=%llu ow_tsc=%llu rx_csw=%llu/%llu bh_msgs=%llu poll=%llu/%llu/%llu relax=%llu try=%llu/%llu/%llu/%llu\n",
+			 "poll_lone=%llu poll_hit=%llu poll_miss=%llu poll_wait_tsc=%llu poll_resched=%llu rx_covered=%llu glue_send=%llu/%llu rx_rounds=%llu rx_slots=%llu rx_tsc=%llu rx_empty=%llu/%llu rx_yields=%llu rx_naps=%llu ow_runs=%llu ow_msgs=%llu ow_tsc=%llu rx_csw=%llu/%llu bh_msgs=%llu/%llu poll=%llu/%llu/%llu relax=%llu try=%llu/%llu/%llu/%llu\n",
 			 nbg_st.lone, nbg_st.hit, nbg_st.miss, nbg_st.tsc, nbg_st.resched, k.rx_covered, k.send_n, k.send_tsc,
 			 k.rx_rounds, k.rx_slots, k.rx_tsc, k.rx_empty, k.rx_empty_tsc, k.rx_yields,
 			 k.rx_naps, k.ow_runs, k.ow_msgs, k.ow_tsc, k.rx_nvcsw, k.rx_nivcsw, k.bh_msgs,
-			 k.poll_n, k.poll_slots, k.poll_tsc, k.rx_relaxes, k.try_n, k.try_tsc,
+			 k.bh_framed, k.poll_n, k.poll_slots, k.poll_tsc, k.rx_relaxes, k.try_n, k.try_tsc,
 			 k.try_full, nbg_st.try_fallback);
 }
 
