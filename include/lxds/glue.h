@@ -227,6 +227,10 @@ struct glue_pool {
 
 /* Sets this side's mapping of pool id (both sides map the same memory). */
 int glue_pool_set(struct glue_ctx *ctx, unsigned id, void *base, size_t size);
+/* This side's address of len bytes at off in pool id, or NULL when the pool
+ * is not mapped or they are not all inside it (glue_pool_import's check,
+ * for a reader of framed words that has no glue_rd). */
+void *glue_pool_at(const struct glue_ctx *ctx, unsigned id, uint64_t off, uint64_t len);
 /* Sender: offset of [p, p + len) in pool id; error if it is not inside. */
 int glue_pool_export(struct glue_ctx *ctx, unsigned id, const void *p, uint64_t len,
 		     uint64_t *off);

@@ -67,6 +67,23 @@ int glue_async_send_framed(struct glue_ctx *ctx, const struct chan_msg *slot);
  * which calls fn(false). */
 void glue_async_set_pass_end(struct glue_ctx *ctx, bool (*fn)(bool idle));
 
+/* A one-way rpc the peer sends as one slot of nwords words (a framed send:
+ * klxd_glue_try_send_framed, or the generated stub of an rpc that fits one
+ * slot) may be taken framed: such a slot (its header word exactly the
+ * one-slot header of rpc with nwords words) goes straight into a job
+ * without the reassembly, and its thread calls fn with the words at idlc's
+ * positions instead of glue_handle and the generated reader.  fn runs where
+ * the handler would (its own async thread: it may block) and must check
+ * every word as the generated reader does, returning false, having done
+ * nothing, for words it would refuse: the message then goes to glue_handle,
+ * whose reader refuses and logs it.  fn NULL: none.  Set it before
+ * serving (from the runtime's own thread).  GLUE_EINVAL: nwords is 0 or
+ * more than a slot holds. */
+int glue_async_set_framed_oneway(struct glue_ctx *ctx, uint16_t rpc, uint32_t nwords,
+				 bool (*fn)(const uint64_t *w));
+/* Messages fn took. */
+uint64_t glue_async_framed(struct glue_ctx *ctx);
+
 /* Requests received and not started yet (0: the dispatcher's pass is over
  * once the running handler returns; a handler may flush what it batched). */
 unsigned glue_async_queued(struct glue_ctx *ctx);

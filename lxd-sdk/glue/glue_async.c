@@ -21,6 +21,7 @@ struct glue_async_job {
 	struct glue_async *a;
 	int state;
 	int status;                   /* nonzero: reply with this status only */
+	bool framed;                  /* req came as the framed rpc's one slot: offered to framed_fn */
 	union glue_msg_full *req;
 	union glue_msg_full *reply;
 };
@@ -37,6 +38,11 @@ struct glue_async {
 	bool stop;
 	bool peer_dead;
 	bool (*pass_end)(bool idle);  /* after each pass, and asked when idle (glue_async_set_pass_end) */
+	/* the one-way rpc taken framed (glue_async_set_framed_oneway): its one
+	 * slot's header word, exactly, and the module's reader; NULL: none */
+	uint64_t framed_hdr;
+	bool (*framed_fn)(const uint64_t *w);
+	uint64_t framed;              /* messages framed_fn took */
 	uint64_t handled;
 	struct glue_rx rx;            /* last: it ends in a flexible array */
 };
@@ -58,6 +64,18 @@ static struct glue_async_job *glue_async_free_job(struct glue_async *a)
 	return NULL;
 }
 
+static void glue_async_job_queued(struct glue_async *a, struct glue_async_job *j, int status,
+				  bool framed)
+{
+	j->status = status;
+	j->framed = framed;
+	j->state = JOB_QUEUED;
+	if (a->serving) {
+		a->serving = false;
+		async_wake(&a->work);
+	}
+}
+
 static void glue_async_queue(struct glue_async *a, const struct glue_msg *m, int status)
 {
 	struct glue_async_job *j = glue_async_free_job(a);
@@ -70,12 +88,38 @@ static void glue_async_queue(struct glue_async *a, const struct glue_msg *m, int
 		return;
 	}
 	glue_msg_copy(&j->req->m, m);
-	j->status = status;
-	j->state = JOB_QUEUED;
-	if (a->serving) {
-		a->serving = false;
-		async_wake(&a->work);
-	}
+	glue_async_job_queued(a, j, status, false);
+}
+
+/*
+ * A slot that is, whole, the one-slot message of the rpc taken framed (its
+ * header word exactly: magic, rpc, first and only slot, the word count;
+ * one-way; nothing being reassembled) goes straight into a job, without
+ * the reassembly buffer, and its thread offers the words to framed_fn.
+ * False for any other slot (it goes the generic way).  A job is free:
+ * glue_async_can_take let this first slot in.
+ */
+static bool glue_async_take_framed(struct glue_async *a, const struct chan_msg *slot)
+{
+	struct glue_async_job *j;
+	struct glue_msg *m;
+	uint32_t i, n = (uint32_t)(a->framed_hdr >> 32) & 0xffff;
+
+	if (!a->framed_fn || slot->w[0] != a->framed_hdr || slot->hdr.type != CHAN_T_ONEWAY ||
+	    a->rx.expect != 0)
+		return false;
+	j = glue_async_free_job(a);
+	if (!j)
+		return false;
+	m = &j->req->m;
+	m->rpc = (uint16_t)(a->framed_hdr & 0xffff);
+	m->kind = CHAN_T_ONEWAY;
+	m->tag = slot->hdr.tag;
+	m->nwords = n;
+	for (i = 0; i < n; i++)
+		m->w[i] = slot->w[1 + i];
+	glue_async_job_queued(a, j, 0, true);
+	return true;
 }
 
 static void glue_async_deliver(struct glue_async *a, const struct glue_msg *m)
@@ -109,7 +153,11 @@ static void glue_async_refuse(struct glue_async *a, const struct glue_msg *m)
 
 static void glue_async_feed(struct glue_async *a, const struct chan_msg *slot)
 {
-	enum glue_rx_result res = glue_rx_feed(a->ctx, &a->rx, slot);
+	enum glue_rx_result res;
+
+	if (glue_async_take_framed(a, slot))
+		return;
+	res = glue_rx_feed(a->ctx, &a->rx, slot);
 
 	if (res == GLUE_RX_TRUNCATED) {
 		glue_async_refuse(a, &a->rx.msg.m);
@@ -334,7 +382,9 @@ static void glue_async_run_job(void *arg)
 	struct glue_msg *req = &j->req->m, *reply = &j->reply->m;
 
 	glue_msg_init(reply, GLUE_MAX_WORDS);
-	if (j->status) {
+	if (j->framed && a->framed_fn && a->framed_fn(req->w)) {
+		a->framed++;              /* one-way: no reply */
+	} else if (j->status) {
 		reply->nwords = 1;
 		reply->w[0] = (uint64_t)(int64_t)j->status;
 		reply->rpc = req->rpc;
@@ -427,6 +477,25 @@ void glue_async_peer_dead(struct glue_ctx *ctx)
 	struct glue_async *a = ctx->backend;
 
 	__atomic_store_n(&a->peer_dead, true, __ATOMIC_RELEASE);
+}
+
+int glue_async_set_framed_oneway(struct glue_ctx *ctx, uint16_t rpc, uint32_t nwords,
+				 bool (*fn)(const uint64_t *w))
+{
+	struct glue_async *a = ctx->backend;
+
+	if (fn && (nwords == 0 || nwords > GLUE_SLOT_WORDS))
+		return GLUE_EINVAL;
+	a->framed_hdr = fn ? glue_slot_hdr_word(rpc, 0, 1, nwords) : 0;
+	a->framed_fn = fn;
+	return 0;
+}
+
+uint64_t glue_async_framed(struct glue_ctx *ctx)
+{
+	struct glue_async *a = ctx->backend;
+
+	return a->framed;
 }
 
 void glue_async_set_pass_end(struct glue_ctx *ctx, bool (*fn)(bool idle))

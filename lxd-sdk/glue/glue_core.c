@@ -634,23 +634,30 @@ int glue_pool_export(struct glue_ctx *ctx, unsigned id, const void *p, uint64_t 
 	return 0;
 }
 
+void *glue_pool_at(const struct glue_ctx *ctx, unsigned id, uint64_t off, uint64_t len)
+{
+	const struct glue_pool *pool = id < GLUE_MAX_POOLS ? &ctx->pools[id] : NULL;
+
+	if (!pool || !pool->base || off > pool->size || len > pool->size - off)
+		return NULL;
+	return pool->base + off;
+}
+
 void *glue_pool_import(struct glue_rd *r, unsigned id, uint64_t off, uint64_t len,
 		       const char *field)
 {
-	const struct glue_pool *pool;
+	void *p;
 
 	if (r->err)
 		return NULL;
-	pool = id < GLUE_MAX_POOLS ? &r->ctx->pools[id] : NULL;
-	if (!pool || !pool->base) {
+	if (id >= GLUE_MAX_POOLS || !r->ctx->pools[id].base) {
 		glue_rd_fail(r, GLUE_EINVAL, "buffer pool not mapped on this side", field);
 		return NULL;
 	}
-	if (off > pool->size || len > pool->size - off) {
+	p = glue_pool_at(r->ctx, id, off, len);
+	if (!p)
 		glue_rd_fail(r, GLUE_EFAULT, "buffer offset/length outside the pool", field);
-		return NULL;
-	}
-	return pool->base + off;
+	return p;
 }
 
 /* --- context, framing, reassembly ------------------------------------------------ */

@@ -41,6 +41,13 @@ expect "reload: a new device works" "test $T: reload: a new domain, /dev/nullb0 
 expect "poll: lone O_DIRECT reads ended while their own task polled" "test $T: poll: [0-9]+ of 64 lone O_DIRECT reads ended while their own task polled"
 expect "framed: every lone read's end taken straight from the ring" "test $T: framed: (6[4-9]|[7-9][0-9]|[1-9][0-9]{2,}) ends taken straight from the ring"
 expect "poll: a reader polling without bound stops when the domain is destroyed" "test $T: poll: destroyed under a lone polling reader: it stopped with an error"
+expect_hv "lxd: the domain reads nbg_submit framed, straight from its slot" '^lxd null_blk: null_blk glue: cost: .*; [1-9][0-9]* submits read framed so far'
+expect "forged submits: all four went out, the disk still reads back" "test $T: forged submits: 4 forged nbg_submit slots sent, /dev/nullb0 still reads back the pattern"
+expect_hv "forged submits: a hwtag over 32 bits refused by the domain" 'nbg_submit\.hwtag: unsigned value out of range'
+expect_hv "forged submits: a length over 32 bits refused by the domain" 'nbg_submit\.len: unsigned value out of range'
+n=$(tr -d '\r' < "$HVLOG" | grep -c 'nbg_submit\.data: buffer offset/length outside the pool' || true)
+if [ "$n" -ge 2 ]; then pass "forged submits: data past the pool and wrapping refused by the domain"
+else fail "forged submits: data past the pool and wrapping refused by the domain" "$n refusals of nbg_submit.data in the hypervisor's log, 2 expected"; fi
 expect_hv "hostile: all ten forged calls refused" '^lxd null_blk_hostile: null_blk glue: hostile: 10 of 10 calls refused, 5 forged ends sent'
 expect "hostile: the disk still works, no sda" "test $T: hostile: /dev/nullb0 works, no sda"
 expect "hostile: an end whose hwtag is not a u32 refused by the generated reader" "dmesg: .*nbg_end\\.hwtag: unsigned value out of range"

@@ -221,6 +221,103 @@ static void test_async_send_framed_fills_the_ring(void **state)
 	assert_int_equal(drv_ping(7), 8);          /* the channel still works both ways */
 }
 
+/* drv_kick taken framed (glue_async_set_framed_oneway): the stub's one slot
+ * goes straight into a job, whose thread gives the words to framed_kick
+ * instead of the generated reader; framed_kick may block (its hook calls
+ * Linux); a word it would refuse, or a slot of another shape, goes to the
+ * generated reader, which refuses it. */
+static uint64_t framed_kicks, framed_linux_bad;
+
+static bool framed_kick(const uint64_t *w)
+{
+	uint64_t v = w[tmod_W_drv_kick_v];
+
+	if (v >> 32)
+		return false;
+	framed_kicks++;
+	domain_drv_kick((uint32_t)v);
+	return true;
+}
+
+static void framed_install(uint32_t on)   /* a kick_hook: on the domain's core */
+{
+	assert_int_equal(glue_async_set_framed_oneway(&domain_ctx, tmod_RPC_drv_kick,
+						      tmod_W_drv_kick_NWORDS,
+						      on ? framed_kick : NULL), 0);
+}
+
+static void framed_calls_linux(uint32_t v)  /* blocks this job's thread only */
+{
+	if (tlinux_add(v) != v + 1000)
+		framed_linux_bad++;
+}
+
+static void kicks_reach(uint64_t n)
+{
+	int i;
+
+	for (i = 0; i < 20000 && __atomic_load_n(&tdriver.kicks, __ATOMIC_ACQUIRE) < n; i++)
+		usleep(100);
+	assert_int_equal(__atomic_load_n(&tdriver.kicks, __ATOMIC_ACQUIRE), n);
+}
+
+static void test_async_framed_oneway_taken_straight(void **state)
+{
+	struct chan_msg slot;
+	uint64_t kicks = tdriver.kicks, rej, taken;
+	int i;
+
+	(void)state;
+	assert_int_equal(glue_async_set_framed_oneway(&domain_ctx, tmod_RPC_drv_kick, 0, framed_kick),
+			 GLUE_EINVAL);
+	assert_int_equal(glue_async_set_framed_oneway(&domain_ctx, tmod_RPC_drv_kick,
+						      GLUE_SLOT_WORDS + 1, framed_kick), GLUE_EINVAL);
+	tdriver.kick_hook = framed_install;
+	drv_kick(1);
+	kicks_reach(kicks += 1);
+	taken = glue_async_framed(&domain_ctx);
+	/* 20 whose reader calls Linux (fewer than GLUE_ASYNC_JOBS: a job
+	 * blocked on a call needs its reply read, and a new request at the
+	 * ring's head waits for a free job; docs/idl.md "Limits"), then 30
+	 * that do not block */
+	tdriver.kick_hook = framed_calls_linux;
+	for (i = 0; i < 20; i++)
+		drv_kick(2);
+	kicks_reach(kicks += 40);
+	tdriver.kick_hook = NULL;
+	for (i = 0; i < 30; i++)
+		drv_kick(2);
+	kicks_reach(kicks += 60);
+	assert_int_equal(framed_kicks, 50);
+	assert_int_equal(glue_async_framed(&domain_ctx), taken + 50);
+	assert_int_equal(framed_linux_bad, 0);
+	tdriver.kick_hook = NULL;
+
+	/* a word out of range, then a slot with a word too many: the
+	 * generated reader refuses both, nothing is kicked */
+	rej = domain_ctx.rejected;
+	glue_frame_oneway1(&slot, tmod_RPC_drv_kick, tmod_W_drv_kick_NWORDS);
+	slot.w[1 + tmod_W_drv_kick_v] = 1ull << 40 | 5;
+	glue_host_send_raw(&linux_ctx, &slot, 1);
+	glue_frame_oneway1(&slot, tmod_RPC_drv_kick, tmod_W_drv_kick_NWORDS + 1);
+	slot.w[1 + tmod_W_drv_kick_v] = 5;
+	glue_host_send_raw(&linux_ctx, &slot, 1);
+	assert_int_equal(drv_ping(1), 2);         /* both handled before this reply */
+	assert_int_equal(tdriver.kicks, kicks);
+	assert_int_equal(framed_kicks, 50);
+	assert_int_equal(domain_ctx.rejected, rej + 2);
+
+	/* off again: the generated reader takes drv_kick */
+	tdriver.kick_hook = framed_install;
+	drv_kick(0);                              /* taken framed: the 51st */
+	assert_int_equal(drv_ping(1), 2);         /* the kick (it does not block) ran first */
+	tdriver.kick_hook = NULL;
+	drv_kick(3);
+	kicks_reach(kicks += 3);
+	assert_int_equal(framed_kicks, 51);
+	assert_int_equal(glue_async_framed(&domain_ctx), taken + 51);
+}
+
 #define CALLERS    8
 #define ITERATIONS 200
 
@@ -312,6 +409,7 @@ int main(void)
 		cmocka_unit_test(test_async_callbacks_both_ways),
 		cmocka_unit_test(test_async_oneway_kicks),
 		cmocka_unit_test(test_async_send_framed_fills_the_ring),
+		cmocka_unit_test(test_async_framed_oneway_taken_straight),
 		cmocka_unit_test(test_async_concurrent_nested),
 		cmocka_unit_test(test_async_hostile_and_truncated),
 		cmocka_unit_test(test_async_exit),

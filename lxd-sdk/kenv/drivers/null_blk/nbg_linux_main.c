@@ -364,6 +364,49 @@ static noinline int nbg_submit_framed(unsigned int idx, u32 hwtag, u32 opf, u64 
 	return err;
 }
 
+/*
+ * A test switch (root only; lxd-nullblk.sh): a write sends the domain four
+ * nbg_submit slots framed as nbg_submit_framed frames them, with words the
+ * domain must refuse: a hwtag over 32 bits, a length over 32 bits, data
+ * past the pool's end, data whose offset plus length wraps.  Its framed
+ * reader leaves each to the generated reader, which refuses and logs it;
+ * no request runs, and the disk keeps working.
+ */
+static int nbg_forge_submit_set(const char *val, const struct kernel_param *kp)
+{
+	static const struct { u64 hwtag, bytes, len, data; } bad[] = {
+		{ 1ull << 32, 0, 0, GLUE_STR_NULL },
+		{ 0, 0, 1ull << 32, 0 },
+		{ 0, 4096, 4096, NBG_POOL_BYTES },
+		{ 0, 4096, 4096, ~0ull - 4095 },
+	};
+	struct chan_msg framed;
+	unsigned int i, sent = 0;
+
+	(void)val;
+	(void)kp;
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		glue_frame_oneway1(&framed, null_blk_RPC_nbg_submit, NBG_W(NWORDS));
+		framed.w[1 + NBG_W(hwtag)] = bad[i].hwtag;
+		framed.w[1 + NBG_W(opf)] = REQ_OP_READ;
+		framed.w[1 + NBG_W(sector)] = 0;
+		framed.w[1 + NBG_W(bytes)] = bad[i].bytes;
+		framed.w[1 + NBG_W(len)] = bad[i].len;
+		framed.w[1 + NBG_W(data)] = bad[i].data;
+		local_bh_disable();
+		sent += klxd_glue_try_send_framed(&nbg_ctx, &framed) == 0;
+		local_bh_enable();
+	}
+	pr_info("domain %u: %u forged nbg_submit slots sent\n", domain, sent);
+	return 0;
+}
+
+static const struct kernel_param_ops nbg_forge_submit_ops = {
+	.set = nbg_forge_submit_set,
+};
+module_param_cb(forge_submit, &nbg_forge_submit_ops, NULL, 0200);
+MODULE_PARM_DESC(forge_submit, "test only: a write sends the domain four nbg_submit slots it must refuse");
+
 static blk_status_t nbg_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq_queue_data *bd)
 {
 	struct request *rq = bd->rq;
