@@ -901,8 +901,8 @@ static void nbg_backend_mode_locked(void)
 			domain, err);
 }
 
-/* framed_end written: klxd_glue told at once. */
-static int nbg_framed_end_set(const char *val, const struct kernel_param *kp)
+/* inline_end or framed_end written: klxd_glue told at once. */
+static int nbg_mode_bool_set(const char *val, const struct kernel_param *kp)
 {
 	int err = param_set_bool(val, kp);
 
@@ -914,32 +914,14 @@ static int nbg_framed_end_set(const char *val, const struct kernel_param *kp)
 	return 0;
 }
 
-static const struct kernel_param_ops nbg_framed_end_ops = {
-	.set = nbg_framed_end_set,
+static const struct kernel_param_ops nbg_mode_bool_ops = {
+	.set = nbg_mode_bool_set,
 	.get = param_get_bool,
 };
-module_param_cb(framed_end, &nbg_framed_end_ops, &framed_end, 0644);
-MODULE_PARM_DESC(framed_end, "with inline_end, take a framed nbg_end straight from the ring (0: through the generated handler)");
-
-/* inline_end written: klxd_glue told at once. */
-static int nbg_inline_end_set(const char *val, const struct kernel_param *kp)
-{
-	int err = param_set_bool(val, kp);
-
-	if (err)
-		return err;
-	mutex_lock(&nbg_backend_lock);
-	nbg_backend_mode_locked();
-	mutex_unlock(&nbg_backend_lock);
-	return 0;
-}
-
-static const struct kernel_param_ops nbg_inline_end_ops = {
-	.set = nbg_inline_end_set,
-	.get = param_get_bool,
-};
-module_param_cb(inline_end, &nbg_inline_end_ops, &inline_end, 0644);
+module_param_cb(inline_end, &nbg_mode_bool_ops, &inline_end, 0644);
 MODULE_PARM_DESC(inline_end, "end requests where nbg_end is received, not in a work item");
+module_param_cb(framed_end, &nbg_mode_bool_ops, &framed_end, 0644);
+MODULE_PARM_DESC(framed_end, "with inline_end, take a framed nbg_end straight from the ring (0: through the generated handler)");
 
 static int nbg_rx_nap_set(const char *val, const struct kernel_param *kp)
 {
