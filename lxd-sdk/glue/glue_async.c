@@ -21,7 +21,9 @@ struct glue_async_job {
 	struct glue_async *a;
 	int state;
 	int status;                   /* nonzero: reply with this status only */
-	bool framed;                  /* req came as the framed rpc's one slot: offered to framed_fn */
+	/* req came as the framed rpc's one slot: the reader it is offered to
+	 * (the one set when it came), or NULL */
+	bool (*framed_fn)(const uint64_t *w);
 	union glue_msg_full *req;
 	union glue_msg_full *reply;
 };
@@ -65,10 +67,10 @@ static struct glue_async_job *glue_async_free_job(struct glue_async *a)
 }
 
 static void glue_async_job_queued(struct glue_async *a, struct glue_async_job *j, int status,
-				  bool framed)
+				  bool (*framed_fn)(const uint64_t *w))
 {
 	j->status = status;
-	j->framed = framed;
+	j->framed_fn = framed_fn;
 	j->state = JOB_QUEUED;
 	if (a->serving) {
 		a->serving = false;
@@ -88,7 +90,7 @@ static void glue_async_queue(struct glue_async *a, const struct glue_msg *m, int
 		return;
 	}
 	glue_msg_copy(&j->req->m, m);
-	glue_async_job_queued(a, j, status, false);
+	glue_async_job_queued(a, j, status, NULL);
 }
 
 /*
@@ -118,7 +120,7 @@ static bool glue_async_take_framed(struct glue_async *a, const struct chan_msg *
 	m->nwords = n;
 	for (i = 0; i < n; i++)
 		m->w[i] = slot->w[1 + i];
-	glue_async_job_queued(a, j, 0, true);
+	glue_async_job_queued(a, j, 0, a->framed_fn);
 	return true;
 }
 
@@ -382,7 +384,7 @@ static void glue_async_run_job(void *arg)
 	struct glue_msg *req = &j->req->m, *reply = &j->reply->m;
 
 	glue_msg_init(reply, GLUE_MAX_WORDS);
-	if (j->framed && a->framed_fn && a->framed_fn(req->w)) {
+	if (j->framed_fn && j->framed_fn(req->w)) {
 		a->framed++;              /* one-way: no reply */
 	} else if (j->status) {
 		reply->nwords = 1;
