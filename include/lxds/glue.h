@@ -297,6 +297,16 @@ static inline void glue_frame_oneway1(struct chan_msg *slot, uint16_t rpc, uint3
 		slot->w[1 + i] = 0;
 }
 
+/* Whether slot is exactly such a message: one-way, and its header word the
+ * one-slot header hdr (glue_slot_hdr_word(rpc, 0, 1, nwords)): magic, rpc,
+ * first and only slot, the word count.  For a receiver that reads one rpc's
+ * words straight from the slot (klxd_glue's and glue_async's framed
+ * readers). */
+static inline bool glue_slot_is_oneway1(const struct chan_msg *slot, uint64_t hdr)
+{
+	return slot->w[0] == hdr && slot->hdr.type == CHAN_T_ONEWAY;
+}
+
 /* Reassembly of received slots into one message. */
 struct glue_rx {
 	uint32_t expect;              /* next sequence number, 0 = idle */

@@ -748,8 +748,7 @@ static void klxd_glue_rx_nap(struct klxd_glue *g, unsigned int us)
  */
 static bool klxd_glue_take_framed(struct klxd_glue *g, const struct chan_msg *slot)
 {
-	if (!g->framed_fn || slot->w[0] != g->framed_hdr || slot->hdr.type != CHAN_T_ONEWAY ||
-	    g->rx.expect)
+	if (!g->framed_fn || !glue_slot_is_oneway1(slot, g->framed_hdr) || g->rx.expect)
 		return false;
 	if (!g->framed_fn(&slot->w[1]))
 		return false;

@@ -107,8 +107,7 @@ static bool glue_async_take_framed(struct glue_async *a, const struct chan_msg *
 	struct glue_msg *m;
 	uint32_t i, n = (uint32_t)(a->framed_hdr >> 32) & 0xffff;
 
-	if (!a->framed_fn || slot->w[0] != a->framed_hdr || slot->hdr.type != CHAN_T_ONEWAY ||
-	    a->rx.expect != 0)
+	if (!a->framed_fn || !glue_slot_is_oneway1(slot, a->framed_hdr) || a->rx.expect != 0)
 		return false;
 	j = glue_async_free_job(a);
 	if (!j)

@@ -47,6 +47,7 @@ int glue_async_send_framed(struct glue_ctx *ctx, const struct chan_msg *slot);
 int glue_async_set_framed_oneway(struct glue_ctx *ctx, u16 rpc, u32 nwords,
 				 bool (*fn)(const u64 *w));
 static bool nbg_submit_framed_rx(const u64 *w);
+static void nbg_end_framed(u64 hwtag, u64 status);
 u64 glue_async_framed(struct glue_ctx *ctx);
 
 struct nbg_slot {
@@ -371,20 +372,6 @@ static bool nbg_is_ours(struct request_queue *q, const char *what)
  * disk must still work afterwards (linux-guest/initramfs/tests/
  * lxd-nullblk.sh).  Each real completion is also sent twice (a replay).
  */
-/* An nbg_end whose words need not fit its arguments' types (u32, u8),
- * framed as nbg_end_framed frames a real one: Linux's framed reader must
- * leave it to the generated handler, which refuses it. */
-static void nbg_hostile_end_words(u64 hwtag, u64 status)
-{
-	struct chan_msg framed;
-
-	glue_frame_oneway1(&framed, null_blk_RPC_nbg_end, null_blk_W_nbg_end_NWORDS);
-	framed.w[1 + null_blk_W_nbg_end_hwtag] = hwtag;
-	framed.w[1 + null_blk_W_nbg_end_status] = status;
-	if (glue_async_send_framed(null_blk_domain_ctx, &framed))
-		pr_err("hostile: an out-of-range nbg_end could not be sent\n");
-}
-
 static void nbg_hostile_calls(struct gendisk *disk)
 {
 	u32 depth = 0, maxs = 0;
@@ -420,10 +407,12 @@ static void nbg_hostile_calls(struct gendisk *disk)
 	nbg_end(0x00000000, BLK_STS_OK);
 	nbg_end(0xff00ffff, BLK_STS_OK);
 	nbg_end(0x0001001f, BLK_STS_OK);
-	/* and ends whose words do not fit hwtag (u32) or status (u8): the
-	 * low bits name a tag, so a reader that truncated would end it */
-	nbg_hostile_end_words(1ull << 40 | 0x0001001f, BLK_STS_OK);
-	nbg_hostile_end_words(0x0001001f, 0x100);
+	/* and ends whose words do not fit hwtag (u32) or status (u8), framed
+	 * as real ends are: Linux's framed reader must leave them to the
+	 * generated one, which refuses them; the low bits name a tag, so a
+	 * reader that truncated would end it */
+	nbg_end_framed(1ull << 40 | 0x0001001f, BLK_STS_OK);
+	nbg_end_framed(0x0001001f, 0x100);
 	nbg_put_disk(7);
 	nbg_del_disk(-1);
 	pr_info("hostile: %d of 10 calls refused, 5 forged ends sent\n", refused);
@@ -595,7 +584,7 @@ static struct nbg_slot *nbg_slot_of(struct request *rq)
  * the framing copy: the end of every request goes this way.  Linux checks
  * both words as it checks the stub's.
  */
-static void nbg_end_framed(u32 hwtag, blk_status_t status)
+static void nbg_end_framed(u64 hwtag, u64 status)
 {
 	struct chan_msg framed;
 	int err;
@@ -603,10 +592,10 @@ static void nbg_end_framed(u32 hwtag, blk_status_t status)
 	BUILD_BUG_ON(null_blk_W_nbg_end_NWORDS > GLUE_SLOT_WORDS);
 	glue_frame_oneway1(&framed, null_blk_RPC_nbg_end, null_blk_W_nbg_end_NWORDS);
 	framed.w[1 + null_blk_W_nbg_end_hwtag] = hwtag;
-	framed.w[1 + null_blk_W_nbg_end_status] = (u64)status;
+	framed.w[1 + null_blk_W_nbg_end_status] = status;
 	err = glue_async_send_framed(null_blk_domain_ctx, &framed);
 	if (err)
-		pr_err("nbg_end of %#x: send failed (error %d)\n", hwtag, err);
+		pr_err("nbg_end of %#llx: send failed (error %d)\n", hwtag, err);
 }
 
 void blk_mq_end_request(struct request *rq, blk_status_t error)
@@ -622,7 +611,7 @@ void blk_mq_end_request(struct request *rq, blk_status_t error)
 	if (s->stamps)
 		WRITE_ONCE(s->stamps->dom_end, t0);
 	s->busy = false;
-	nbg_end_framed(s->hwtag, error);
+	nbg_end_framed(s->hwtag, (__force u8)error);
 	nbg_cost.end_tsc += rdtsc() - t0;
 #ifdef NBG_HOSTILE
 	nbg_end(s->hwtag, BLK_STS_OK);      /* a replay: Linux must ignore it */

@@ -334,18 +334,19 @@ static void nbg_poll_end(unsigned int idx, u32 hwtag, bool alone)
 /*
  * nbg_submit framed in place in one channel slot and put straight onto the
  * ring (klxd_glue_try_send_framed), without the generated stub's writer (a
- * bounds check per word), its pool export (data is slot idx, in the pool by
- * construction) and a glue_msg to frame from, then copy: the words
- * are the stub's, at the positions idlc gives them (null_blk_W_nbg_submit_*),
- * and the domain checks every one as it checks the stub's.  0 sent;
+ * bounds check per word), its pool export (data is the request's slot
+ * offset, in the pool by construction, or GLUE_STR_NULL) and a glue_msg to
+ * frame from, then copy: the words are the stub's, at the positions idlc
+ * gives them (null_blk_W_nbg_submit_*), and the domain checks every one as
+ * it checks the stub's (forge_submit sends words it must refuse).  0 sent;
  * -EAGAIN the ring is full (nothing sent); -EPIPE the domain is gone.  Not
  * inlined: its chan_msg on the stack (zeroed by the kernel's
  * INIT_STACK_ALL_ZERO) stays out of queue_rq's frame.
  */
 #define NBG_W(arg) null_blk_W_nbg_submit_##arg
 
-static noinline int nbg_submit_framed(unsigned int idx, u32 hwtag, u32 opf, u64 sector,
-				      u32 bytes, u32 len)
+static noinline int nbg_submit_framed(u64 hwtag, u64 opf, u64 sector, u64 bytes, u64 len,
+				      u64 data)
 {
 	struct chan_msg framed;
 	int err;
@@ -357,7 +358,7 @@ static noinline int nbg_submit_framed(unsigned int idx, u32 hwtag, u32 opf, u64 
 	framed.w[1 + NBG_W(sector)] = sector;
 	framed.w[1 + NBG_W(bytes)] = bytes;
 	framed.w[1 + NBG_W(len)] = len;
-	framed.w[1 + NBG_W(data)] = len ? (u64)idx * NBG_SLOT_BYTES : GLUE_STR_NULL;
+	framed.w[1 + NBG_W(data)] = data;
 	local_bh_disable();
 	err = klxd_glue_try_send_framed(&nbg_ctx, &framed);
 	local_bh_enable();
@@ -380,23 +381,13 @@ static int nbg_forge_submit_set(const char *val, const struct kernel_param *kp)
 		{ 0, 4096, 4096, NBG_POOL_BYTES },
 		{ 0, 4096, 4096, ~0ull - 4095 },
 	};
-	struct chan_msg framed;
 	unsigned int i, sent = 0;
 
 	(void)val;
 	(void)kp;
-	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		glue_frame_oneway1(&framed, null_blk_RPC_nbg_submit, NBG_W(NWORDS));
-		framed.w[1 + NBG_W(hwtag)] = bad[i].hwtag;
-		framed.w[1 + NBG_W(opf)] = REQ_OP_READ;
-		framed.w[1 + NBG_W(sector)] = 0;
-		framed.w[1 + NBG_W(bytes)] = bad[i].bytes;
-		framed.w[1 + NBG_W(len)] = bad[i].len;
-		framed.w[1 + NBG_W(data)] = bad[i].data;
-		local_bh_disable();
-		sent += klxd_glue_try_send_framed(&nbg_ctx, &framed) == 0;
-		local_bh_enable();
-	}
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		sent += nbg_submit_framed(bad[i].hwtag, REQ_OP_READ, 0, bad[i].bytes, bad[i].len,
+					  bad[i].data) == 0;
 	pr_info("domain %u: %u forged nbg_submit slots sent\n", domain, sent);
 	return 0;
 }
@@ -479,7 +470,8 @@ static blk_status_t nbg_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq
 	data = len ? nbg_slot(idx) : NULL;
 	if (READ_ONCE(try_send)) {
 		/* one slot onto the ring or nothing */
-		send_err = nbg_submit_framed(idx, hwtag, rq->cmd_flags, blk_rq_pos(rq), bytes, len);
+		send_err = nbg_submit_framed(hwtag, rq->cmd_flags, blk_rq_pos(rq), bytes, len,
+					     len ? (u64)idx * NBG_SLOT_BYTES : GLUE_STR_NULL);
 		if (send_err && send_err != -EPIPE)
 			nbg_st.try_fallback++;
 	}
