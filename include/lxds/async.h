@@ -69,6 +69,7 @@ struct async_rt {
 	size_t stack_bytes;              /* size of one stack allocation */
 	void (*idle)(void *arg);         /* runs when every thread is blocked */
 	void *idle_arg;
+	bool in_idle;                    /* the idle hook is running */
 	struct async_finish root;        /* counts ASYNCs begun outside any DO_FINISH */
 	struct async_thread main;        /* the OS thread that called async_rt_init */
 };
@@ -92,9 +93,17 @@ void async_rt_fini(struct async_rt *rt);
  * Sets the function run whenever every thread is blocked, typically a
  * channel poll that wakes the threads whose replies have arrived.  It runs
  * on the stack of a blocked thread, so it may wake threads but must not
- * start or block any (no ASYNC, AWAIT, DO_FINISH or async_yield inside).
+ * start or block any (no ASYNC, AWAIT, DO_FINISH or async_yield inside):
+ * those stop the program with a message there (code that may run in either
+ * place asks async_in_idle() and waits by spinning in the hook).
  */
 void async_set_idle(struct async_rt *rt, void (*idle)(void *arg), void *arg);
+
+/* Is the calling code running inside the idle hook? */
+IPC_INLINE bool async_in_idle(void)
+{
+	return async_self && async_self->in_idle;
+}
 
 /* Starts fn(arg) now; returns 0 once it has returned or blocked. */
 int async_spawn(async_fn fn, void *arg);

@@ -46,7 +46,9 @@ static struct async_thread *async_next_ready(struct async_rt *rt)
 	while ((t = async_runq_pop(rt)) == NULL) {
 		if (rt->idle == NULL)
 			ipc_port_panic("async: every thread is blocked and there is no idle hook");
+		rt->in_idle = true;
 		rt->idle(rt->idle_arg);
+		rt->in_idle = false;
 	}
 	return t;
 }
@@ -56,6 +58,11 @@ static struct async_thread *async_next_ready(struct async_rt *rt)
 static void async_block(struct async_rt *rt, struct async_thread *self)
 {
 	struct async_thread *next = self->cont;
+
+	/* The hook stands on a blocked thread's stack: blocking "it" again
+	 * would make that thread runnable before its wait is over. */
+	if (IPC_UNLIKELY(rt->in_idle))
+		ipc_port_panic("async: a thread blocked or yielded inside the idle hook");
 
 	if (next) {
 		self->cont = NULL;
@@ -116,9 +123,12 @@ int async_spawn(async_fn fn, void *arg)
 {
 	struct async_rt *rt = async_self;
 	struct async_thread *self = rt->cur;
-	struct async_thread *t = async_pool_get(rt);
+	struct async_thread *t;
 	int rc;
 
+	if (IPC_UNLIKELY(rt->in_idle))
+		ipc_port_panic("async: ASYNC inside the idle hook");
+	t = async_pool_get(rt);
 	if (IPC_UNLIKELY(t == NULL))
 		return IPC_ENOMEM;
 	t->fn = fn;
@@ -206,6 +216,7 @@ int async_rt_init(struct async_rt *rt, size_t stack_bytes, uint32_t stack_limit)
 	rt->stack_limit = stack_limit;
 	rt->stack_bytes = (stack_bytes + IPC_PAGE_SIZE - 1) & ~(IPC_PAGE_SIZE - 1);
 	rt->idle = NULL;
+	rt->in_idle = false;
 	rt->idle_arg = NULL;
 	rt->root.count = 0;
 	rt->root.waiter = NULL;

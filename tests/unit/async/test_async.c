@@ -163,12 +163,14 @@ static void test_wake_before_await(void **state)
 	assert_string_equal(trace, "w");
 }
 
-static int idle_calls;
+static int idle_calls, idle_not_in_idle;
 static struct async_wait *idle_target;
 
 static void idle_wake(void *arg)
 {
 	(void)arg;
+	if (!async_in_idle())
+		idle_not_in_idle++;
 	if (++idle_calls == 3)
 		async_wake(idle_target);
 }
@@ -182,8 +184,11 @@ static void test_idle_hook_runs_when_all_blocked(void **state)
 	idle_target = &w;
 	idle_calls = 0;
 	async_set_idle(&rt, idle_wake, NULL);
+	assert_false(async_in_idle());
 	AWAIT(&w);  /* main itself blocks; only the idle hook can wake it */
 	assert_int_equal(idle_calls, 3);
+	assert_int_equal(idle_not_in_idle, 0);   /* the hook knows where it runs */
+	assert_false(async_in_idle());
 	async_set_idle(&rt, NULL, NULL);
 }
 
