@@ -48,6 +48,7 @@
 #define GLUE_ENOSPC   (-28)
 #define GLUE_EPIPE    (-32)
 #define GLUE_ERANGE   (-34)
+#define GLUE_EDEADLK  (-35)
 #define GLUE_ENOSYS   (-38)
 #define GLUE_EBADMSG  (-74)
 #define GLUE_E2BIG    (-7)

@@ -84,6 +84,21 @@ int glue_async_set_framed_oneway(struct glue_ctx *ctx, uint16_t rpc, uint32_t nw
 /* Messages fn took. */
 uint64_t glue_async_framed(struct glue_ctx *ctx);
 
+/* on: a slot taken framed is offered to fn at once, in the idle hook's own
+ * poll (a poll inside a wait never does it, and one such run at a time),
+ * with no job, dispatcher turn or thread; what fn refuses goes to a job as
+ * above.  fn then runs with every thread parked: it must not need another
+ * thread to move.  A send waits for room on the ring by spinning there
+ * (polling: replies wake their threads, requests are queued for jobs that
+ * run after); a call cannot wait for its reply there (requests ahead of
+ * the reply may need jobs that cannot run yet): glue_call logs and
+ * returns GLUE_EDEADLK.  So only an rpc whose reader never calls the peer
+ * may be served inline.  Off (the default): fn runs in a job's thread.
+ * GLUE_EINVAL: on without fn. */
+int glue_async_set_framed_inline(struct glue_ctx *ctx, bool on);
+/* Of those, messages fn took inline. */
+uint64_t glue_async_framed_inline(struct glue_ctx *ctx);
+
 /* Requests received and not started yet (0: the dispatcher's pass is over
  * once the running handler returns; a handler may flush what it batched). */
 unsigned glue_async_queued(struct glue_ctx *ctx);

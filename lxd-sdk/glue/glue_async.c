@@ -44,7 +44,10 @@ struct glue_async {
 	 * slot's header word, exactly, and the module's reader; NULL: none */
 	uint64_t framed_hdr;
 	bool (*framed_fn)(const uint64_t *w);
+	bool framed_inline;           /* framed_fn may run in the idle hook's own poll */
+	bool inline_ok;               /* that poll is on, and no inline run is */
 	uint64_t framed;              /* messages framed_fn took */
+	uint64_t framed_inline_runs;  /* of which in the idle hook */
 	uint64_t handled;
 	struct glue_rx rx;            /* last: it ends in a flexible array */
 };
@@ -94,21 +97,51 @@ static void glue_async_queue(struct glue_async *a, const struct glue_msg *m, int
 }
 
 /*
+ * framed_fn run at once, in the idle hook (glue_async_set_framed_inline):
+ * only from the hook's own poll, never from a poll inside a wait (the
+ * reader would run in the middle of another one, or of a handler), and one
+ * at a time.  Waits inside it spin (async_in_idle).  False: the reader
+ * refused the words and did nothing.
+ */
+static bool glue_async_run_inline(struct glue_async *a, const struct chan_msg *slot)
+{
+	bool took;
+
+	a->inline_ok = false;
+	took = a->framed_fn(&slot->w[1]);
+	a->inline_ok = true;
+	if (took) {
+		a->framed++;
+		a->framed_inline_runs++;
+		a->handled++;
+	}
+	return took;
+}
+
+/*
  * A slot that is, whole, the one-slot message of the rpc taken framed (its
  * header word exactly: magic, rpc, first and only slot, the word count;
- * one-way; nothing being reassembled) goes straight into a job, without
- * the reassembly buffer, and its thread offers the words to framed_fn.
- * False for any other slot (it goes the generic way).  A job is free:
- * glue_async_can_take let this first slot in.
+ * one-way; nothing being reassembled) is offered to framed_fn at once when
+ * it may run inline, else goes straight into a job, without the
+ * reassembly buffer, and its thread offers the words to framed_fn (words
+ * the inline run refused go that way too, to be refused by the generated
+ * reader).  False for any other slot (it goes the generic way).  A job is
+ * free: glue_async_can_take let this first slot in.
  */
 static bool glue_async_take_framed(struct glue_async *a, const struct chan_msg *slot)
 {
 	struct glue_async_job *j;
 	struct glue_msg *m;
 	uint32_t i, n = (uint32_t)(a->framed_hdr >> 32) & 0xffff;
+	bool (*fn)(const uint64_t *w) = a->framed_fn;
 
-	if (!a->framed_fn || !glue_slot_is_oneway1(slot, a->framed_hdr) || a->rx.expect != 0)
+	if (!fn || !glue_slot_is_oneway1(slot, a->framed_hdr) || a->rx.expect != 0)
 		return false;
+	if (a->inline_ok && a->framed_inline) {
+		if (glue_async_run_inline(a, slot))
+			return true;
+		fn = NULL;            /* refused: the generated reader says why */
+	}
 	j = glue_async_free_job(a);
 	if (!j)
 		return false;
@@ -119,7 +152,7 @@ static bool glue_async_take_framed(struct glue_async *a, const struct chan_msg *
 	m->nwords = n;
 	for (i = 0; i < n; i++)
 		m->w[i] = slot->w[1 + i];
-	glue_async_job_queued(a, j, 0, a->framed_fn);
+	glue_async_job_queued(a, j, 0, fn);
 	return true;
 }
 
@@ -225,6 +258,7 @@ void glue_async_idle(void *arg)
 {
 	struct glue_ctx *ctx = arg;
 	struct glue_async *a = ctx->backend;
+	unsigned n;
 
 	if (glue_async_flag(&a->peer_dead) || glue_async_flag(&a->stop))
 		glue_async_fail_calls(a);
@@ -238,7 +272,10 @@ void glue_async_idle(void *arg)
 		a->serving = false;
 		async_wake(&a->work);
 	}
-	if (glue_async_poll(ctx) == 0) {
+	a->inline_ok = true;
+	n = glue_async_poll(ctx);
+	a->inline_ok = false;
+	if (n == 0) {
 		if (a->relax)
 			a->relax();
 		else
@@ -248,18 +285,27 @@ void glue_async_idle(void *arg)
 
 /* --- sending and calling ---------------------------------------------------------- */
 
-/* Lets the peer and the other threads make progress while we cannot. */
+/* Lets the peer and the other threads make progress while we cannot.  In
+ * the idle hook (an inline reader, a timer the kenv runs there) there is no
+ * thread to yield to: the poll may wake some, and they run once the hook
+ * returns; until then this spins. */
 static void glue_async_wait_a_bit(struct glue_async *a)
 {
 	if (glue_async_poll(a->ctx) == 0 && a->relax)
 		a->relax();
-	async_yield();
+	if (!async_in_idle())
+		async_yield();
 }
 
 /* The sending side to this thread alone, until tx_busy is cleared: the
  * slots of one message go back to back, other threads wait their turn. */
 static void glue_async_tx_claim(struct glue_async *a)
 {
+	/* In the idle hook every thread is parked, none inside a send (a
+	 * send's wait only yields, so its thread stays runnable): were one,
+	 * nothing could ever clear tx_busy. */
+	if (a->tx_busy && async_in_idle())
+		ipc_port_panic("glue_async: a send from the idle hook found another in progress");
 	while (a->tx_busy)
 		glue_async_wait_a_bit(a);
 	a->tx_busy = true;
@@ -345,8 +391,19 @@ static int glue_async_call(struct glue_ctx *ctx, struct glue_msg *req, struct gl
 {
 	struct glue_async *a = ctx->backend;
 	struct glue_async_call *c;
-	int slot = glue_async_claim(a), err;
+	int slot, err;
 
+	/* The idle hook (an inline reader, a timer run there) has no thread
+	 * to park, and spinning there for the reply could wait forever: new
+	 * requests ahead of it on the ring need jobs that cannot run until
+	 * the hook returns. */
+	if (async_in_idle()) {
+		ctx->rejected++;
+		glue_log(ctx, "%s: rpc %u called from the idle hook (an inline reader or a timer), "
+			 "where no thread can wait for its reply: refused", ctx->name, req->rpc);
+		return GLUE_EDEADLK;
+	}
+	slot = glue_async_claim(a);
 	if (slot < 0)
 		return slot;
 	c = &a->calls[slot];
@@ -490,6 +547,23 @@ int glue_async_set_framed_oneway(struct glue_ctx *ctx, uint16_t rpc, uint32_t nw
 	a->framed_hdr = fn ? glue_slot_hdr_word(rpc, 0, 1, nwords) : 0;
 	a->framed_fn = fn;
 	return 0;
+}
+
+int glue_async_set_framed_inline(struct glue_ctx *ctx, bool on)
+{
+	struct glue_async *a = ctx->backend;
+
+	if (on && !a->framed_fn)
+		return GLUE_EINVAL;
+	a->framed_inline = on;
+	return 0;
+}
+
+uint64_t glue_async_framed_inline(struct glue_ctx *ctx)
+{
+	struct glue_async *a = ctx->backend;
+
+	return a->framed_inline_runs;
 }
 
 uint64_t glue_async_framed(struct glue_ctx *ctx)

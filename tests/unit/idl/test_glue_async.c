@@ -318,6 +318,116 @@ static void test_async_framed_oneway_taken_straight(void **state)
 	assert_int_equal(glue_async_framed(&domain_ctx), taken + 51);
 }
 
+/* The same rpc served inline (glue_async_set_framed_inline): a kick that
+ * arrives while the domain idles runs in the idle hook's own poll, with no
+ * job or thread.  A burst of framed sends three rings long waits for room
+ * there by spinning (kicks found by a poll inside that wait go to jobs); a
+ * call into Linux is refused (GLUE_EDEADLK: nothing can wait for the reply
+ * there) and the domain goes on.  Words the reader refuses still reach the
+ * generated reader (in a job), which refuses them. */
+static uint64_t inline_seen, inline_sends_bad, inline_calls_bad;
+
+static bool inline_kick(const uint64_t *w)
+{
+	if (!framed_kick(w))
+		return false;
+	if (async_in_idle())
+		inline_seen++;
+	return true;
+}
+
+static void inline_install(uint32_t on)   /* a kick_hook: on the domain's core */
+{
+	assert_int_equal(glue_async_set_framed_oneway(&domain_ctx, tmod_RPC_drv_kick,
+						      tmod_W_drv_kick_NWORDS,
+						      on ? inline_kick : NULL), 0);
+	assert_int_equal(glue_async_set_framed_inline(&domain_ctx, on), 0);
+}
+
+static void inline_mixed(uint32_t v)
+{
+	if (v == 1) {
+		uint64_t rej = domain_ctx.rejected;
+
+		/* the generated stub returns 0 when its call failed */
+		if (tlinux_add(v) != 0 || domain_ctx.rejected != rej + 1)
+			inline_calls_bad++;
+	} else if (v == 2) {
+		framed_burst(3 * RING_SLOTS);
+		if (framed_errors)
+			inline_sends_bad++;
+	}
+}
+
+static void test_async_framed_inline_in_the_idle_hook(void **state)
+{
+	struct chan_msg slot;
+	uint64_t kicks, rej, took, inl, notes;
+	int i;
+
+	(void)state;
+	assert_int_equal(glue_async_set_framed_inline(&domain_ctx, true), GLUE_EINVAL); /* no reader */
+	kicks = tdriver.kicks;
+	tdriver.kick_hook = inline_install;
+	drv_kick(1);
+	kicks_reach(kicks += 1);
+	took = glue_async_framed(&domain_ctx);
+	inl = glue_async_framed_inline(&domain_ctx);
+	framed_kicks = 0;
+	framed_linux_bad = 0;
+
+	/* one at a time, the domain idle before each: every one inline */
+	tdriver.kick_hook = NULL;
+	for (i = 0; i < 10; i++) {
+		drv_kick(3);
+		kicks_reach(kicks += 3);
+	}
+	assert_int_equal(glue_async_framed_inline(&domain_ctx), inl + 10);
+	assert_int_equal(inline_seen, 10);
+
+	/* calls into Linux from the hook: refused, the domain goes on */
+	tdriver.kick_hook = inline_mixed;
+	drv_kick(1);
+	kicks_reach(kicks += 1);
+	assert_int_equal(inline_calls_bad, 0);
+	assert_int_equal(drv_ping(5), 6);
+	assert_int_equal(drv_echo(5), 1006);      /* the same call from a thread works */
+
+	/* sends that fill the ring towards Linux, from the hook */
+	notes = tkernel.notes;
+	drv_kick(2);
+	kicks_reach(kicks += 2);
+	for (i = 0; i < 20000 && __atomic_load_n(&tkernel.notes, __ATOMIC_ACQUIRE) < notes + 3 * RING_SLOTS; i++)
+		usleep(100);
+	assert_int_equal(tkernel.notes, notes + 3 * RING_SLOTS);
+	assert_int_equal(inline_sends_bad, 0);
+	assert_int_equal(glue_async_framed(&domain_ctx), took + 12);
+	assert_true(glue_async_framed_inline(&domain_ctx) > inl + 10);
+	assert_true(inline_seen > 10);
+
+	/* a word out of range: refused inline, then by the generated reader */
+	tdriver.kick_hook = NULL;
+	rej = domain_ctx.rejected;
+	glue_frame_oneway1(&slot, tmod_RPC_drv_kick, tmod_W_drv_kick_NWORDS);
+	slot.w[1 + tmod_W_drv_kick_v] = 1ull << 40 | 5;
+	glue_host_send_raw(&linux_ctx, &slot, 1);
+	assert_int_equal(drv_ping(1), 2);
+	assert_int_equal(domain_ctx.rejected, rej + 1);
+	assert_int_equal(tdriver.kicks, kicks);
+	assert_int_equal(framed_kicks, 12);
+
+	/* off: back to the generated reader */
+	tdriver.kick_hook = inline_install;
+	drv_kick(0);                              /* still inline: the 13th */
+	assert_int_equal(drv_ping(1), 2);
+	tdriver.kick_hook = NULL;
+	drv_kick(3);
+	kicks_reach(kicks += 3);
+	assert_int_equal(framed_kicks, 13);
+	assert_int_equal(glue_async_framed(&domain_ctx), took + 13);
+	assert_int_equal(glue_async_framed_inline(&domain_ctx) - inl, inline_seen);
+}
+
 #define CALLERS    8
 #define ITERATIONS 200
 
@@ -410,6 +520,7 @@ int main(void)
 		cmocka_unit_test(test_async_oneway_kicks),
 		cmocka_unit_test(test_async_send_framed_fills_the_ring),
 		cmocka_unit_test(test_async_framed_oneway_taken_straight),
+		cmocka_unit_test(test_async_framed_inline_in_the_idle_hook),
 		cmocka_unit_test(test_async_concurrent_nested),
 		cmocka_unit_test(test_async_hostile_and_truncated),
 		cmocka_unit_test(test_async_exit),
