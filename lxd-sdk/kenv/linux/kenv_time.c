@@ -273,9 +273,14 @@ static struct hrtimer *kenv_hrtimers[KENV_HRTIMERS];
  * instead of a scan of 64 entries and a clock read. */
 static unsigned int kenv_nhrtimers;
 
+/* Every timer's base: the inlines read the clock through it
+ * (hrtimer_forward_now, hrtimer_cb_get_time); one clock here. */
+static struct hrtimer_clock_base kenv_hrtimer_base = { .get_time = ktime_get };
+
 void hrtimer_init(struct hrtimer *timer, clockid_t clock_id, enum hrtimer_mode mode)
 {
 	memset(timer, 0, sizeof(*timer));
+	timer->base = &kenv_hrtimer_base;
 	timer->is_rel = !!(mode & HRTIMER_MODE_REL);
 	timer->is_soft = !!(mode & HRTIMER_MODE_SOFT);
 	timer->is_hard = !!(mode & HRTIMER_MODE_HARD);
