@@ -182,6 +182,25 @@ done
 say "3 load/destroy cycles: no glue module left after each destroy"
 [ "$(pool_free)" = "$free0" ] || fail "pool free $(pool_free) after reload, $free0 before"
 
+# (d2) throttled (mbps=2, 4 KiB writes: ten a 20 ms tick) and ended by
+# timers (irqmode=2): null_blk's queue_rq, run inline in the domain's idle
+# hook, stops Linux's queues and its hrtimer, run from that hook too, starts
+# them again (both one-way); each request ends from its own hrtimer there.
+run lxdctl load /lib/lxd/null_blk.lxd $PARAMS mbps=2 irqmode=2 completion_nsec=20000 ||
+  fail "throttled: load"
+wait_dev 60 || fail "throttled: /dev/nullb0 did not appear"
+dd if=/tmp/pattern of=/dev/nullb0 bs=4096 count=64 oflag=direct 2>/dev/null || fail "throttled: dd write"
+tsum=$(dd if=/tmp/pattern bs=4096 count=64 2>/dev/null | md5sum | cut -d' ' -f1)
+back=$(dd if=/dev/nullb0 bs=4096 count=64 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
+[ "$back" = "$tsum" ] || fail "throttled: 256 KiB came back as $back, not $tsum"
+run lxdctl destroy null_blk || fail "throttled: destroy"
+thr=$(dmesg | grep -o 'mbps throttling: [0-9]* queue stops, [0-9]* starts' | tail -n 1)
+case "$thr" in
+  *"throttling: 0 "*|*" 0 starts"|"") fail "throttled: Linux's queues were not stopped and started (${thr:-no line})";;
+esac
+say "throttled: mbps=2 irqmode=2: 256 KiB written in 4 KiB requests and read back; $thr"
+[ "$(pool_free)" = "$free0" ] || fail "pool free $(pool_free) after the throttled domain, $free0 before"
+
 # (e) a hostile driver: null_blk_hostile.lxd tries to register "sda", a
 # second tag set and disk, disks with a foreign name, major, size, block
 # size or queue flag, forged ends of requests that are not in flight, and

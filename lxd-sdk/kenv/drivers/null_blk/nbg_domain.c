@@ -46,9 +46,26 @@ void *kenv_kva(void *identity);
 int glue_async_send_framed(struct glue_ctx *ctx, const struct chan_msg *slot);
 int glue_async_set_framed_oneway(struct glue_ctx *ctx, u16 rpc, u32 nwords,
 				 bool (*fn)(const u64 *w));
+int glue_async_set_framed_inline(struct glue_ctx *ctx, bool on);
 static bool nbg_submit_framed_rx(const u64 *w);
 static void nbg_end_framed(u64 hwtag, u64 status);
 u64 glue_async_framed(struct glue_ctx *ctx);
+u64 glue_async_framed_inline(struct glue_ctx *ctx);
+
+/*
+ * nbg_submit served inline, in the idle hook's poll (no job, no dispatcher
+ * turn, no thread), when it arrives while the domain idles.  Safe because
+ * nothing null_blk's queue_rq and completion reach here waits for another
+ * thread or for Linux: the kenv's locks never park (a mutex is a trylock
+ * that stops the domain if it is held), nbg_end is one-way and its send
+ * waits for room by spinning there, and the only other rpcs they send,
+ * nbg_stop_queues and nbg_start_queues (mbps throttling), are one-way too.
+ * A call into Linux from there would be refused by glue_async (GLUE_EDEADLK,
+ * logged): null_blk.idl keeps every rpc the request path sends one-way.
+ */
+static bool inline_submit = true;
+module_param(inline_submit, bool, 0444);
+MODULE_PARM_DESC(inline_submit, "serve nbg_submit in the idle hook, without a thread (default 1; 0: each in its own async thread)");
 
 struct nbg_slot {
 	struct request *rq;             /* sizeof(struct request) + the driver's cmd_size */
@@ -96,10 +113,12 @@ static void nbg_cost_account(u32 op, u32 bytes, u64 ticks)
 	if (nbg_cost.n && (op != nbg_cost.op || bytes != nbg_cost.bytes)) {
 		if (nbg_cost.n >= NBG_COST_MIN_RUN)
 			pr_info("cost: op %u, %u bytes: %llu submits, %llu ticks each in nbg_submit "
-				"(%llu sending nbg_end); %llu submits read framed so far\n",
+				"(%llu sending nbg_end); %llu submits read framed so far, "
+				"%llu of them inline\n",
 				nbg_cost.op, nbg_cost.bytes, nbg_cost.n, nbg_cost.tsc / nbg_cost.n,
 				nbg_cost.end_tsc / nbg_cost.n,
-				(unsigned long long)glue_async_framed(null_blk_domain_ctx));
+				(unsigned long long)glue_async_framed(null_blk_domain_ctx),
+				(unsigned long long)glue_async_framed_inline(null_blk_domain_ctx));
 		nbg_cost.n = nbg_cost.tsc = nbg_cost.end_tsc = 0;
 	}
 	nbg_cost.op = op;
@@ -149,6 +168,8 @@ static int nbg_pool_init(void)
 					  null_blk_W_nbg_submit_NWORDS, nbg_submit_framed_rx);
 	if (rc)
 		pr_warn("nbg_submit cannot be taken framed (%d): the generic way\n", rc);
+	else if (inline_submit)
+		glue_async_set_framed_inline(null_blk_domain_ctx, true);
 	return 0;
 }
 
@@ -710,8 +731,8 @@ void nbg_submit(u32 hwtag, u32 opf, u64 sector, u32 bytes, u32 len, void *data)
 
 /*
  * nbg_submit as Linux frames it (nbg_submit_framed in nbg_linux_main.c),
- * read straight from its slot (glue_async_set_framed_oneway), in the job's
- * own thread: its words at idlc's positions, checked as the generated
+ * read straight from its slot (glue_async_set_framed_oneway), in the idle
+ * hook (inline_submit) or in a job's own thread: its words at idlc's positions, checked as the generated
  * reader checks them (hwtag, opf, bytes and len u32; data NULL or len
  * bytes inside the pool).  Words it would refuse are left to it (false):
  * it refuses and logs them.

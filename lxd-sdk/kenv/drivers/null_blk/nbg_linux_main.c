@@ -168,6 +168,7 @@ static unsigned int nbg_nflight;          /* entries of nbg_flight with a reques
 static u8 nbg_gen[NBG_SLOTS];
 static bool nbg_dead;
 static atomic_long_t nbg_submitted, nbg_ended, nbg_failed, nbg_refused;
+static atomic_long_t nbg_stops, nbg_starts;    /* mbps throttling's, as asked */
 static struct delayed_work nbg_watch;
 static struct delayed_work nbg_starter;   /* serves the domain once it runs */
 static bool nbg_started;
@@ -859,19 +860,26 @@ void nbg_put_disk(int disk)
 	mutex_unlock(&nbg_lock);
 }
 
+/* One-way (null_blk.idl): in order with each other, from the one-way FIFO's
+ * work item; an end refused for want of budget may be requeued before the
+ * stop is applied: it is then refused again, until the stop is. */
 void nbg_stop_queues(int disk)
 {
 	mutex_lock(&nbg_lock);
-	if (disk == 0 && nbg_disk)
+	if (disk == 0 && nbg_disk) {
 		blk_mq_stop_hw_queues(nbg_disk->queue);
+		atomic_long_inc(&nbg_stops);
+	}
 	mutex_unlock(&nbg_lock);
 }
 
 void nbg_start_queues(int disk)
 {
 	mutex_lock(&nbg_lock);
-	if (disk == 0 && nbg_disk)
+	if (disk == 0 && nbg_disk) {
 		blk_mq_start_stopped_hw_queues(nbg_disk->queue, true);
+		atomic_long_inc(&nbg_starts);
+	}
 	mutex_unlock(&nbg_lock);
 }
 
@@ -1107,6 +1115,9 @@ static void __exit nbg_exit(void)
 	pr_info("domain %u: glue stopped (%ld submitted, %ld ended, %ld failed, %ld bad ends)\n",
 		domain, atomic_long_read(&nbg_submitted), atomic_long_read(&nbg_ended),
 		atomic_long_read(&nbg_failed), atomic_long_read(&nbg_refused));
+	if (atomic_long_read(&nbg_stops) || atomic_long_read(&nbg_starts))
+		pr_info("domain %u: mbps throttling: %ld queue stops, %ld starts\n", domain,
+			atomic_long_read(&nbg_stops), atomic_long_read(&nbg_starts));
 }
 
 module_init(nbg_init);
