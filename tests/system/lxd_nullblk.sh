@@ -43,7 +43,7 @@ expect "framed: every lone read's end taken straight from the ring" "test $T: fr
 expect "poll: a reader polling without bound stops when the domain is destroyed" "test $T: poll: destroyed under a lone polling reader: it stopped with an error"
 expect_hv "lxd: the domain reads nbg_submit framed, straight from its slot" '^lxd null_blk: null_blk glue: cost: .*; [1-9][0-9]* submits read framed so far'
 expect_hv "lxd: the domain serves nbg_submit inline, in its idle hook" '^lxd null_blk: null_blk glue: cost: .*; [1-9][0-9]* submits read framed so far, [1-9][0-9]* of them inline'
-expect "throttled: mbps=2 stops and starts Linux's queues, ends from timers (irqmode=2), the data intact" "test $T: throttled: mbps=2 irqmode=2: 256 KiB written in 4 KiB requests and read back; mbps throttling: [1-9][0-9]* queue stops, [1-9][0-9]* starts"
+expect "throttled: mbps=1 stops and starts Linux's queues, ends from timers (irqmode=2), the data intact" "test $T: throttled: mbps=1 irqmode=2: 512 KiB written by four writers at once and read back; mbps throttling: [1-9][0-9]* queue stops, [1-9][0-9]* starts"
 expect "forged submits: all four went out, the disk still reads back" "test $T: forged submits: 4 forged nbg_submit slots sent, /dev/nullb0 still reads back the pattern"
 expect_hv "forged submits: a hwtag over 32 bits refused by the domain" 'nbg_submit\.hwtag: unsigned value out of range'
 expect_hv "forged submits: a length over 32 bits refused by the domain" 'nbg_submit\.len: unsigned value out of range'

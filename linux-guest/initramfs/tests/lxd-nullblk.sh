@@ -182,23 +182,31 @@ done
 say "3 load/destroy cycles: no glue module left after each destroy"
 [ "$(pool_free)" = "$free0" ] || fail "pool free $(pool_free) after reload, $free0 before"
 
-# (d2) throttled (mbps=2, 4 KiB writes: ten a 20 ms tick) and ended by
-# timers (irqmode=2): null_blk's queue_rq, run inline in the domain's idle
-# hook, stops Linux's queues and its hrtimer, run from that hook too, starts
-# them again (both one-way); each request ends from its own hrtimer there.
-run lxdctl load /lib/lxd/null_blk.lxd $PARAMS mbps=2 irqmode=2 completion_nsec=20000 ||
+# (d2) throttled (mbps=1: 20 KiB a 20 ms tick; four writers of 16 KiB
+# requests at once, so the budget runs out whatever the emulator's speed)
+# and ended by timers (irqmode=2): null_blk's queue_rq, run inline in the
+# domain's idle hook, stops Linux's queues and its hrtimer, run from that
+# hook too, starts them again (both one-way); each request ends from its
+# own hrtimer there.
+run lxdctl load /lib/lxd/null_blk.lxd $PARAMS mbps=1 irqmode=2 completion_nsec=20000 ||
   fail "throttled: load"
 wait_dev 60 || fail "throttled: /dev/nullb0 did not appear"
-dd if=/tmp/pattern of=/dev/nullb0 bs=4096 count=64 oflag=direct 2>/dev/null || fail "throttled: dd write"
-tsum=$(dd if=/tmp/pattern bs=4096 count=64 2>/dev/null | md5sum | cut -d' ' -f1)
-back=$(dd if=/dev/nullb0 bs=4096 count=64 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
-[ "$back" = "$tsum" ] || fail "throttled: 256 KiB came back as $back, not $tsum"
+pids=""
+for j in 0 1 2 3; do
+  dd if=/tmp/pattern of=/dev/nullb0 bs=16384 count=8 skip=$((j * 8)) seek=$((j * 8)) \
+    oflag=direct 2>/dev/null &
+  pids="$pids $!"
+done
+for p in $pids; do wait $p || fail "throttled: a writer failed"; done
+tsum=$(dd if=/tmp/pattern bs=16384 count=32 2>/dev/null | md5sum | cut -d' ' -f1)
+back=$(dd if=/dev/nullb0 bs=16384 count=32 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
+[ "$back" = "$tsum" ] || fail "throttled: 512 KiB came back as $back, not $tsum"
 run lxdctl destroy null_blk || fail "throttled: destroy"
 thr=$(dmesg | grep -o 'mbps throttling: [0-9]* queue stops, [0-9]* starts' | tail -n 1)
 case "$thr" in
   *"throttling: 0 "*|*" 0 starts"|"") fail "throttled: Linux's queues were not stopped and started (${thr:-no line})";;
 esac
-say "throttled: mbps=2 irqmode=2: 256 KiB written in 4 KiB requests and read back; $thr"
+say "throttled: mbps=1 irqmode=2: 512 KiB written by four writers at once and read back; $thr"
 [ "$(pool_free)" = "$free0" ] || fail "pool free $(pool_free) after the throttled domain, $free0 before"
 
 # (e) a hostile driver: null_blk_hostile.lxd tries to register "sda", a

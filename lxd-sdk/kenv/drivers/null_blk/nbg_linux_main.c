@@ -168,6 +168,7 @@ static unsigned int nbg_nflight;          /* entries of nbg_flight with a reques
 static u8 nbg_gen[NBG_SLOTS];
 static bool nbg_dead;
 static atomic_long_t nbg_submitted, nbg_ended, nbg_failed, nbg_refused;
+#define NBG_RESOURCE_DELAY_MS 3     /* blk-mq's BLK_MQ_RESOURCE_DELAY */
 static atomic_long_t nbg_stops, nbg_starts;    /* mbps throttling's, as asked */
 static struct delayed_work nbg_watch;
 static struct delayed_work nbg_starter;   /* serves the domain once it runs */
@@ -560,7 +561,12 @@ void nbg_end(u32 hwtag, blk_status_t status)
 	if ((__force u8)status > (__force u8)BLK_STS_OFFLINE)
 		status = BLK_STS_IOERR;
 	if (status == BLK_STS_RESOURCE || status == BLK_STS_DEV_RESOURCE) {
-		blk_mq_requeue_request(rq, true);
+		/* Back off as blk-mq does for a driver's BLK_STS_RESOURCE: at
+		 * once, a throttled domain's one-way nbg_stop_queues (behind
+		 * this end, in the one-way FIFO) would find the request sent
+		 * and refused again and again before it stops the queue. */
+		blk_mq_requeue_request(rq, false);
+		blk_mq_delay_kick_requeue_list(rq->q, NBG_RESOURCE_DELAY_MS);
 		return;
 	}
 	if (blk_rq_bytes(rq) <= NBG_STAMPS_MAX_LEN) {
