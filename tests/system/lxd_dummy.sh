@@ -39,6 +39,7 @@ expect_hv "forged entries: a broken glue header refused" '^lxd dummy: dummy_lxd:
 expect_hv "forged entries: an unknown device and data past the pool refused" '^lxd dummy: dummy_lxd: transmit ring entry [0-9]+ refused \(by the generated glue\); 4 refused so far'
 expect_hv "forged entries: a slot with another's data refused" '^lxd dummy: dummy_lxd: transmit ring entry [0-9]+ refused \(by dummy_lxd_xmit\); 5 refused so far'
 expect "lxd: the channel's messages still carry packets (tx_ring=0)" "$T: tx_ring=0: 100 packets counted through channel messages"
+expect "lxd: the packet path's stages timed only when asked (timing=1)" "$T: timing: stage times only with timing=1 \\(xmit=[0-9]+/[1-9]"
 tr -d '\r' < "$LOG" | grep -E "$T: validate: address" | sed 's/^/    | /'
 expect "validate: the driver's validate refuses a zero address" "$T: validate: address 00:00:00:00:00:00: .*Cannot assign requested address"
 expect "validate: the driver's validate refuses a 4-byte address" "$T: validate: address 01:02:03:04: .*Invalid argument"

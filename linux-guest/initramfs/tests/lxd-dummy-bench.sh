@@ -10,10 +10,12 @@
 # packets in flight).  Each run prints a nettx line that run.sh tabulates.
 # The isolated driver runs as "lxd" (dummy_glue's ndo_start_xmit sends
 # itself: fast=1, the default), loaded afresh for each of its turns, and
-# in the first and last turn also as "lxdslow" (fast=0: every packet
-# through the sender thread, the path before); after each isolated run a BENCHSTAT line
+# in the first and last turn also as "lxdtimed" (timing=1: the packet
+# path's stages timed, which costs ~40 instructions a packet, so not in the
+# lxd runs) and "lxdslow" (fast=0: every packet through the sender thread,
+# the path before); after each isolated run a BENCHSTAT line
 # has dummy_glue's per-stage counters (TSC ticks; in Bochs, emulated
-# instructions) and, for every run, the context switches (/proc/stat ctxt).
+# instructions; the stage times only in lxdtimed runs) and, for every run, the context switches (/proc/stat ctxt).
 . /tests/lxd-lib.sh
 ensure_module
 N=${NETBENCH_N:-1000}
@@ -85,6 +87,10 @@ lxd() {
   wait_if
   rounds lxd
   if [ "${1:-}" = slow ]; then
+    # the stages timed (timing=1: off in the lxd runs, as a user runs it)
+    echo 1 > /sys/module/dummy_glue/parameters/timing || fail "timing=1"
+    rounds lxdtimed
+    echo 0 > /sys/module/dummy_glue/parameters/timing || fail "timing=0"
     echo 0 > /sys/module/dummy_glue/parameters/fast || fail "fast=0"
     rounds lxdslow
     echo 1 > /sys/module/dummy_glue/parameters/fast || fail "fast=1"

@@ -148,6 +148,16 @@ send_counted 1500 "tx_ring=0"
 grep -q ' txr=0 ' $P/stats || fail "tx_ring=0: packets went through the ring"
 echo 1 > $P/tx_ring || fail "tx_ring=1"
 say "tx_ring=0: 100 packets counted through channel messages"
+# the stage times: only with timing=1 (a static key; off, nothing is timed)
+echo > $P/stats
+send_counted 64 "timing=0"
+grep -q '^xmit=[0-9]*/0 fast=[0-9]*/0 ' $P/stats || fail "timing=0: stages timed or packets miscounted ($(cut -c1-80 $P/stats))"
+echo 1 > $P/timing || fail "timing=1"
+echo > $P/stats
+send_counted 64 "timing=1"
+grep -qE '^xmit=[1-9][0-9]*/[1-9][0-9]* fast=[1-9][0-9]*/[1-9]' $P/stats || fail "timing=1: stages not timed ($(cut -c1-80 $P/stats))"
+echo 0 > $P/timing || fail "timing=0"
+say "timing: stage times only with timing=1 ($(cut -d' ' -f1-2 $P/stats))"
 run ip link set $IF down || fail "forged entries: down"
 
 # rtnl_link_ops.validate: the driver's own, run in the domain, judges the
