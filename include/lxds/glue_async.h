@@ -85,7 +85,8 @@ int glue_async_set_framed_oneway(struct glue_ctx *ctx, uint16_t rpc, uint32_t nw
 uint64_t glue_async_framed(struct glue_ctx *ctx);
 
 /* on: a slot taken framed is offered to fn at once, in the idle hook's own
- * poll (a poll inside a wait never does it, and one such run at a time),
+ * poll (a poll inside a wait never does it, one such run at a time, and
+ * that poll takes at most 32 slots before the hook's other work runs),
  * with no job, dispatcher turn or thread; what fn refuses goes to a job as
  * above.  fn then runs with every thread parked: it must not need another
  * thread to move.  A send waits for room on the ring by spinning there

@@ -9,6 +9,8 @@
 
 enum glue_async_job_state { JOB_FREE, JOB_QUEUED, JOB_RUNNING };
 
+#define GLUE_ASYNC_IDLE_SLOTS 32u     /* slots one idle-hook poll takes at most */
+
 struct glue_async_call {
 	struct async_wait wait;
 	struct glue_msg *reply;
@@ -220,14 +222,18 @@ static bool glue_async_can_take(struct glue_async *a)
 	return glue_async_free_job(a) != NULL;
 }
 
-unsigned glue_async_poll(struct glue_ctx *ctx)
+/* At most max slots (the idle hook's bound: inline runs take no job, so
+ * back-pressure would not end its poll while the peer keeps the ring
+ * busy, and the hook's other work, the kenv's heartbeat and timers, runs
+ * between polls). */
+static unsigned glue_async_poll_max(struct glue_ctx *ctx, unsigned max)
 {
 	struct glue_async *a = ctx->backend;
 	struct chan_msg slot;
 	unsigned n = 0;
 	int ret;
 
-	while (glue_async_can_take(a)) {
+	while (n < max && glue_async_can_take(a)) {
 		ret = chan_try_recv(a->ch, &slot);
 		if (ret == IPC_EAGAIN)
 			break;
@@ -241,6 +247,11 @@ unsigned glue_async_poll(struct glue_ctx *ctx)
 		glue_async_feed(a, &slot);
 	}
 	return n;
+}
+
+unsigned glue_async_poll(struct glue_ctx *ctx)
+{
+	return glue_async_poll_max(ctx, ~0u);
 }
 
 static void glue_async_fail_calls(struct glue_async *a)
@@ -273,7 +284,7 @@ void glue_async_idle(void *arg)
 		async_wake(&a->work);
 	}
 	a->inline_ok = true;
-	n = glue_async_poll(ctx);
+	n = glue_async_poll_max(ctx, GLUE_ASYNC_IDLE_SLOTS);
 	a->inline_ok = false;
 	if (n == 0) {
 		if (a->relax)
