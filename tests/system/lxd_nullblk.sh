@@ -52,6 +52,8 @@ if [ "$n" -ge 2 ]; then pass "forged submits: data past the pool and wrapping re
 else fail "forged submits: data past the pool and wrapping refused by the domain" "$n refusals of nbg_submit.data in the hypervisor's log, 2 expected"; fi
 expect_hv "hostile: all ten forged calls refused" '^lxd null_blk_hostile: null_blk glue: hostile: 10 of 10 calls refused, 5 forged ends sent'
 expect "hostile: the disk still works, no sda" "test $T: hostile: /dev/nullb0 works, no sda"
+expect "hostile: a swallowed request and stopped queues: destroy fails the waiting reads" "test $T: hostile: a request swallowed and Linux's queues stopped: destroy failed both waiting reads and removed the disk"
+expect_hv "hostile: the domain swallowed the request and stopped Linux's queues" "^lxd null_blk_hostile: null_blk glue: hostile: request at sector 65536 swallowed"
 expect "hostile: an end whose hwtag is not a u32 refused by the generated reader" "dmesg: .*nbg_end\\.hwtag: unsigned value out of range"
 expect "hostile: an end whose status is not a u8 refused by the generated reader" "dmesg: .*nbg_end\\.status: unsigned value out of range"
 expect "hostile: Linux counted forged and replayed ends" "dmesg: .*null_blk_glue: domain [0-9]+: glue stopped \([0-9]+ submitted, [0-9]+ ended, [0-9]+ failed, ([4-9]|[1-9][0-9]+) bad ends\)"

@@ -221,7 +221,22 @@ back=$(dd if=/dev/nullb0 bs=65536 count=32 iflag=direct 2>/dev/null | md5sum | c
 [ -e /dev/sda ] && fail "hostile: the domain made /dev/sda"
 grep -q ' sda$' /proc/devices && fail "hostile: the domain registered a major named sda"
 say "hostile: /dev/nullb0 works, no sda"
+# its last act: a read at 32 MiB is never ended and Linux's queues are
+# stopped (nbg_stop_queues); a second read waits in the stopped queue.
+# Destroying the domain must fail both, not leave them (and the disk's
+# removal) waiting for a start that can no longer come.
+dd if=/dev/nullb0 of=/dev/null bs=4096 count=1 skip=8192 iflag=direct 2>/dev/null &
+r1=$!
+sleep 1
+dd if=/dev/nullb0 of=/dev/null bs=4096 count=1 skip=16 iflag=direct 2>/dev/null &
+r2=$!
+sleep 1
+kill -0 $r1 2>/dev/null || fail "hostile: the swallowed read ended before the domain was destroyed"
+kill -0 $r2 2>/dev/null || fail "hostile: the read behind the stopped queue ended before the domain was destroyed"
 run lxdctl destroy null_blk_hostile || fail "destroy null_blk_hostile"
+wait $r1 && fail "hostile: the swallowed read succeeded"
+wait $r2 && fail "hostile: the read in the stopped queue succeeded"
+say "hostile: a request swallowed and Linux's queues stopped: destroy failed both waiting reads and removed the disk"
 grep -q '^null_blk_glue ' /proc/modules && fail "null_blk_glue still loaded after destroying the hostile domain"
 dmesg | grep -E 'null_blk_glue' | grep -E 'refused|not in flight|glue stopped' | tail -n 12 |
   while IFS= read -r l; do say "dmesg: $l"; done

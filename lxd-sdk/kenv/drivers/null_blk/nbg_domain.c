@@ -67,6 +67,8 @@ static bool inline_submit = true;
 module_param(inline_submit, bool, 0444);
 MODULE_PARM_DESC(inline_submit, "serve nbg_submit in the idle hook, without a thread (default 1; 0: each in its own async thread)");
 
+#define NBG_HOSTILE_STOP_SECTOR 65536ull  /* 32 MiB in */
+
 struct nbg_slot {
 	struct request *rq;             /* sizeof(struct request) + the driver's cmd_size */
 	struct bio bio;
@@ -679,6 +681,17 @@ void nbg_submit(u32 hwtag, u32 opf, u64 sector, u32 bytes, u32 len, void *data)
 			       bytes, len);
 		return;
 	}
+#ifdef NBG_HOSTILE
+	/* a read or write at 32 MiB: Linux's queues stopped, the request
+	 * never ended (lxd-nullblk.sh then destroys this domain with it and
+	 * one more request waiting in the stopped queue: both must fail) */
+	if (sector == NBG_HOSTILE_STOP_SECTOR) {
+		pr_info("hostile: request at sector %llu swallowed, Linux's queues stopped\n",
+			(unsigned long long)sector);
+		nbg_stop_queues(nbg.disk_id);
+		return;
+	}
+#endif
 	s = &nbg.slots[hw * nbg.depth + tag];
 	if (s->busy) {
 		if (nbg.bad_submits++ < 8)

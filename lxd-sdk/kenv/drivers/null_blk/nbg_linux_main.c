@@ -246,6 +246,16 @@ static void nbg_fail_all(const char *why)
 	}
 }
 
+/* With nbg_lock held: Linux's queues run again, whatever the domain asked
+ * (nbg_stop_queues): requests waiting in a stopped queue reach queue_rq,
+ * which fails them once the domain is dead, and del_gendisk's drain does
+ * not wait on a domain that can no longer start them. */
+static void nbg_unstop_queues_locked(void)
+{
+	if (nbg_disk)
+		blk_mq_start_stopped_hw_queues(nbg_disk->queue, true);
+}
+
 static void nbg_mark_dead(const char *why)
 {
 	if (!READ_ONCE(nbg_dead)) {
@@ -253,6 +263,9 @@ static void nbg_mark_dead(const char *why)
 		pr_warn("domain %u %s: new I/O fails at once\n", domain, why);
 	}
 	nbg_fail_all(why);
+	mutex_lock(&nbg_lock);
+	nbg_unstop_queues_locked();
+	mutex_unlock(&nbg_lock);
 }
 
 /* Every 100 ms: has klxd found the domain dead? */
@@ -836,6 +849,7 @@ void nbg_set_capacity(int disk, u64 sectors)
 static void nbg_del_disk_locked(void)
 {
 	if (nbg_disk && nbg_added) {
+		nbg_unstop_queues_locked();
 		del_gendisk(nbg_disk);
 		nbg_added = false;
 	}
@@ -872,7 +886,7 @@ void nbg_put_disk(int disk)
 void nbg_stop_queues(int disk)
 {
 	mutex_lock(&nbg_lock);
-	if (disk == 0 && nbg_disk) {
+	if (disk == 0 && nbg_disk && !READ_ONCE(nbg_dead)) {   /* late, from the FIFO */
 		blk_mq_stop_hw_queues(nbg_disk->queue);
 		atomic_long_inc(&nbg_stops);
 	}
