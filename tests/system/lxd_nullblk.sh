@@ -40,6 +40,7 @@ expect "life cycle: 3 load/destroy cycles leave no glue module" "test $T: 3 load
 expect "reload: a new device works" "test $T: reload: a new domain, /dev/nullb0 works"
 expect "poll: lone O_DIRECT reads ended while their own task polled" "test $T: poll: [0-9]+ of 64 lone O_DIRECT reads ended while their own task polled"
 expect "framed: every lone read's end taken straight from the ring" "test $T: framed: (6[4-9]|[7-9][0-9]|[1-9][0-9]{2,}) ends taken straight from the ring"
+expect "timing: stage stamps only with timing=1" "test $T: timing: off, no stamps; on, [0-9]+ of 64 reads stamped in order"
 expect "poll: a reader polling without bound stops when the domain is destroyed" "test $T: poll: destroyed under a lone polling reader: it stopped with an error"
 expect_hv "lxd: the domain reads nbg_submit framed, straight from its slot" '^lxd null_blk: null_blk glue: cost: .*; [1-9][0-9]* submits read framed so far'
 expect_hv "lxd: the domain serves nbg_submit inline, in its idle hook" '^lxd null_blk: null_blk glue: cost: .*; [1-9][0-9]* submits read framed so far, [1-9][0-9]* of them inline'

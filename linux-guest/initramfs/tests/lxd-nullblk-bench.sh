@@ -67,17 +67,18 @@ fi
 round=1
 for how in native lxd; do up $how; bench_all $how 1 "$cases1"; down $how; done
 for how in lxd native; do up $how; bench_all $how 2 "$cases2"; down $how; done
-# Not in the table, for a comparison in the same boot: the LXD with
-# klxd_glue's receive thread yielding between empty polls even when it is
-# alone on its core (null_blk_glue's rx_relax=0, as before branch nb5).
+# Not in the table: the LXD as in rounds 1-2 with its stages stamped
+# (null_blk_glue's timing=1, off by default: ~six rdtsc and their sums per
+# request on Linux's core), for the STATS lines' breakdown (pre, send,
+# to_dom, dom, back, copy, endrq); rounds 1-2 leave those fields 0.
 # The glue module is reloaded by "up", so the parameter is set after it.
 up lxd
-echo 0 > /sys/module/null_blk_glue/parameters/rx_relax
-say "lxd: rx_relax $(cat /sys/module/null_blk_glue/parameters/rx_relax)"
+echo 1 > /sys/module/null_blk_glue/parameters/timing
+say "lxd: timing $(cat /sys/module/null_blk_glue/parameters/timing)"
 bench_all lxd 3 "$cases1"
 down lxd
 # ... and with queue_rq's nbg_submit always through the send that may wait
-# (null_blk_glue's try_send=0, as before branch nb5; rx_relax on).
+# (null_blk_glue's try_send=0, as before branch nb5).
 up lxd
 echo 0 > /sys/module/null_blk_glue/parameters/try_send
 say "lxd: try_send $(cat /sys/module/null_blk_glue/parameters/try_send)"

@@ -148,6 +148,21 @@ say "framed: $framed ends taken straight from the ring ($(printf '%s\n' "$s" | g
 # e.g. a timer's kworker; 64 of 64 in Bochs, 58-64 under QEMU, so at least half)
 [ "${hit:-0}" -ge 32 ] || fail "poll: ${hit:-no} lone reads of 64 ended while their own task polled: $s"
 say "poll: $hit of 64 lone O_DIRECT reads ended while their own task polled ($(printf '%s\n' "$s" | grep -o 'poll_miss=[0-9]* poll_wait_tsc=[0-9]* poll_resched=[0-9]* rx_covered=[0-9]*'))"
+# the stage stamps (null_blk_glue's timing, off by default): none taken
+# above; with timing=1 the same reads are timed stage by stage
+bdn=$(printf '%s\n' "$s" | sed -n 's/^bd_n=\([0-9]*\) .*/\1/p')
+[ "$bdn" = 0 ] || fail "timing off: ${bdn:-no} requests stamped: $s"
+tm=/sys/module/null_blk_glue/parameters/timing
+echo 1 > $tm && echo 0 > $st || fail "timing=1"
+dd if=/dev/nullb0 of=/dev/null bs=4096 count=64 iflag=direct 2>/dev/null || fail "timing: dd"
+s=$(cat $st)
+echo 0 > $tm
+bdn=$(printf '%s\n' "$s" | sed -n 's/^bd_n=\([0-9]*\) .*/\1/p')
+odd=$(printf '%s\n' "$s" | sed -n 's/.* odd=\([0-9]*\) .*/\1/p')
+# (in order by the TSC, or odd: under QEMU the cores' TSCs may disagree)
+[ $((${bdn:-0} + ${odd:-0})) -ge 32 ] ||
+  fail "timing on: ${bdn:-no} of 64 reads stamped in order, ${odd:-no} out of order: $s"
+say "timing: off, no stamps; on, $bdn of 64 reads stamped in order, $odd not ($(printf '%s\n' "$s" | grep -o 'pre=.* endrq=[0-9]*'))"
 # Linux's side forges four nbg_submit slots with words the domain must
 # refuse (its framed reader leaves them to the generated one, which logs
 # each: checked in the hypervisor's log); the disk must still read back

@@ -28,6 +28,7 @@
 #define pr_fmt(fmt) "null_blk_glue: " fmt
 
 #include <linux/module.h>
+#include <linux/jump_label.h>
 #include <linux/kernel.h>
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
@@ -119,8 +120,9 @@ static DEFINE_MUTEX(nbg_backend_lock);    /* klxd_glue_start/stop vs the stats r
 
 /*
  * Where one request's time goes (docs/bench-nullblk.md), from TSC stamps
- * (nbg_stamps.h: both sides stamp the slot's last 64 bytes when the data
- * leaves them free; in Bochs one count for all cores).  Per request, in
+ * taken with timing=1 (below; nbg_stamps.h: both sides stamp the slot's
+ * last 64 bytes when the data leaves them free; in Bochs one count for all
+ * cores).  Per request, in
  * order: pre (queue_rq entered .. nbg_submit about to go), send (the send),
  * to_dom (sent .. the domain's nbg_submit entered: ring, the domain's poll
  * and dispatch), dom (the domain from there to its nbg_end send), back (the
@@ -135,6 +137,41 @@ static DEFINE_MUTEX(nbg_backend_lock);    /* klxd_glue_start/stop vs the stats r
 static struct {
 	u64 entry, sent;                  /* queue_rq entered; the send returned */
 } nbg_tr[NBG_SLOTS];
+
+/* timing=1: the stamps above and the breakdown's counters (bd_n .. gap in
+ * the stats line), ~six rdtsc and ~60 instructions per request on Linux's
+ * core and the domain's two stamps.  A measurement, off by default (those
+ * fields then read 0; the poll's and klxd_glue's counters are kept either
+ * way): a static key, so off costs a no-op where each stamp would be. */
+static DEFINE_STATIC_KEY_FALSE(nbg_timing);
+static bool timing;
+
+static int nbg_timing_set(const char *val, const struct kernel_param *kp)
+{
+	bool on;
+	int err = kstrtobool(val, &on);
+
+	if (err)
+		return err;
+	if (on)
+		static_branch_enable(&nbg_timing);
+	else
+		static_branch_disable(&nbg_timing);
+	WRITE_ONCE(timing, on);
+	return 0;
+}
+
+static const struct kernel_param_ops nbg_timing_ops = {
+	.set = nbg_timing_set,
+	.get = param_get_bool,
+};
+module_param_cb(timing, &nbg_timing_ops, &timing, 0644);
+MODULE_PARM_DESC(timing, "measurement only: stamp each request's stages for the stats' breakdown (default 0: counts only)");
+
+static __always_inline bool nbg_timed(void)
+{
+	return static_branch_unlikely(&nbg_timing);
+}
 static u64 nbg_idle_since;                /* the end that left nothing in flight */
 static struct {
 	u64 n, pre, send, to_dom, dom, back, copy, endrq, gap, gap_n, odd;
@@ -423,13 +460,18 @@ static blk_status_t nbg_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq
 	bool busy, alone = false;
 	void *data;                     /* the request's pool slot, if it carries data */
 	int send_err;
-	u64 t_entry = rdtsc(), idle = READ_ONCE(nbg_idle_since);
+	u64 t_entry = 0;
 
-	if (idle && !READ_ONCE(nbg_nflight) && t_entry > idle) {
-		nbg_bd.gap += t_entry - idle;
-		nbg_bd.gap_n++;
+	if (nbg_timed()) {
+		u64 idle = READ_ONCE(nbg_idle_since);
+
+		t_entry = rdtsc();
+		if (idle && !READ_ONCE(nbg_nflight) && t_entry > idle) {
+			nbg_bd.gap += t_entry - idle;
+			nbg_bd.gap_n++;
+		}
+		WRITE_ONCE(nbg_idle_since, 0);
 	}
-	WRITE_ONCE(nbg_idle_since, 0);
 	if (READ_ONCE(nbg_dead))
 		return BLK_STS_IOERR;
 	if (hw >= nbg_nr_hw || tag >= nbg_depth) {
@@ -472,14 +514,16 @@ static blk_status_t nbg_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq
 	}
 	atomic_long_inc(&nbg_submitted);
 	BUILD_BUG_ON(NBG_SLOT_BYTES != NBG_STAMPS_SLOT_BYTES);   /* where the stamps sit */
-	nbg_tr[idx].entry = t_entry;
-	nbg_tr[idx].sent = 0;
-	if (bytes <= NBG_STAMPS_MAX_LEN) {
-		struct nbg_stamps *st = nbg_slot(idx) + NBG_STAMPS_OFF;
+	if (nbg_timed()) {
+		nbg_tr[idx].entry = t_entry;
+		nbg_tr[idx].sent = 0;
+		if (bytes <= NBG_STAMPS_MAX_LEN) {
+			struct nbg_stamps *st = nbg_slot(idx) + NBG_STAMPS_OFF;
 
-		st->hwtag = hwtag;
-		st->dom_submit = st->dom_end = 0;
-		st->linux_send = rdtsc();
+			st->hwtag = hwtag;
+			st->dom_submit = st->dom_end = 0;
+			st->linux_send = rdtsc();
+		}
 	}
 	send_err = -EAGAIN;
 	data = len ? nbg_slot(idx) : NULL;
@@ -494,7 +538,8 @@ static blk_status_t nbg_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq
 	 * waits; -EPIPE: the domain is gone, handled just below */
 	if (send_err && send_err != -EPIPE)
 		nbg_submit(hwtag, rq->cmd_flags, blk_rq_pos(rq), bytes, len, data);
-	nbg_tr[idx].sent = rdtsc();     /* may come after the end: then odd */
+	if (nbg_timed())
+		nbg_tr[idx].sent = rdtsc();     /* may come after the end: then odd */
 	/* died meanwhile (the sweep may have run before the table had it) */
 	if (READ_ONCE(nbg_dead) || !READ_ONCE(nbg_started) || klxd_glue_peer_dead(&nbg_ctx)) {
 		rq = nbg_claim(idx, hwtag);
@@ -561,8 +606,12 @@ static void nbg_breakdown(unsigned int idx, u32 hwtag, u64 lsend, u64 dsub, u64 
 void nbg_end(u32 hwtag, blk_status_t status)
 {
 	unsigned int hw = hwtag >> 24, tag = hwtag & 0xffff, idx = hw * nbg_depth + tag;
-	u64 t_end = rdtsc(), t_copy, lsend = 0, dsub = 0, dend = 0;
+	u64 t_end = 0, t_copy = 0, lsend = 0, dsub = 0, dend = 0;
+	bool timed = nbg_timed();
 	struct request *rq;
+
+	if (timed)
+		t_end = rdtsc();
 
 	if (hw >= nbg_nr_hw || tag >= nbg_depth || idx >= NBG_SLOTS ||
 	    !(rq = nbg_claim(idx, hwtag))) {
@@ -582,7 +631,7 @@ void nbg_end(u32 hwtag, blk_status_t status)
 		blk_mq_delay_kick_requeue_list(rq->q, NBG_RESOURCE_DELAY_MS);
 		return;
 	}
-	if (blk_rq_bytes(rq) <= NBG_STAMPS_MAX_LEN) {
+	if (timed && blk_rq_bytes(rq) <= NBG_STAMPS_MAX_LEN) {
 		/* the domain's stamps: counters only (nbg_breakdown checks them) */
 		const struct nbg_stamps *st = nbg_slot(idx) + NBG_STAMPS_OFF;
 
@@ -605,7 +654,8 @@ void nbg_end(u32 hwtag, blk_status_t status)
 		}
 	}
 	atomic_long_inc(&nbg_ended);
-	t_copy = rdtsc();
+	if (timed)
+		t_copy = rdtsc();
 	blk_mq_end_request(rq, status);
 	if (lsend) {
 		u64 t_done = rdtsc();

@@ -7,8 +7,8 @@
  * count of emulated instructions (the same on every core), so a stamp of
  * the domain's core may be subtracted from one of Linux's.
  *
- * Linux writes linux_send (just before nbg_submit goes out) and hwtag, and
- * clears the rest; the domain, when hwtag matches the request it got,
+ * With null_blk_glue's timing=1 only, Linux writes linux_send (just before
+ * nbg_submit goes out) and hwtag, and clears the rest; the domain, when hwtag matches the request it got,
  * writes dom_submit (nbg_submit entered) and dom_end (just before nbg_end
  * goes out).  Linux reads them in nbg_end into counters only, after
  * checking hwtag and their order: a hostile domain can only skew the
