@@ -25,7 +25,7 @@ wait_dev() {
 up() {
   case $1 in
     native) run modprobe null_blk $PARAMS || fail "modprobe null_blk" ;;
-    lxd) run lxdctl load /lib/lxd/null_blk.lxd $PARAMS || fail "lxdctl load" ;;
+    lxd) run lxdctl load /lib/lxd/null_blk.lxd $PARAMS ${2:-} || fail "lxdctl load" ;;
   esac
   wait_dev || fail "$1: no /dev/nullb0"
   say "$1: scheduler $(cat /sys/block/nullb0/queue/scheduler)"
@@ -68,11 +68,12 @@ round=1
 for how in native lxd; do up $how; bench_all $how 1 "$cases1"; down $how; done
 for how in lxd native; do up $how; bench_all $how 2 "$cases2"; down $how; done
 # Not in the table: the LXD as in rounds 1-2 with its stages stamped
-# (null_blk_glue's timing=1, off by default: ~six rdtsc and their sums per
-# request on Linux's core), for the STATS lines' breakdown (pre, send,
-# to_dom, dom, back, copy, endrq); rounds 1-2 leave those fields 0.
+# (timing=1 on both sides, off by default: ~six rdtsc and their sums per
+# request on Linux's core, three in the domain), for the STATS lines'
+# breakdown (pre, send, to_dom, dom, back, copy, endrq) and the domain's
+# cost lines' ticks; rounds 1-2 leave those 0 and count only.
 # The glue module is reloaded by "up", so the parameter is set after it.
-up lxd
+up lxd timing=1    # the domain's cost lines timed too
 echo 1 > /sys/module/null_blk_glue/parameters/timing
 say "lxd: timing $(cat /sys/module/null_blk_glue/parameters/timing)"
 bench_all lxd 3 "$cases1"

@@ -67,6 +67,14 @@ static bool inline_submit = true;
 module_param(inline_submit, bool, 0444);
 MODULE_PARM_DESC(inline_submit, "serve nbg_submit in the idle hook, without a thread (default 1; 0: each in its own async thread)");
 
+/* timing=1 (at load: lxdctl load null_blk.lxd ... timing=1): the cost lines
+ * below give each submit's ticks; off, they count submits only, and the
+ * request path reads no TSC but for the stamps Linux asks for with its own
+ * timing=1 (nbg_stamps.h).  A measurement, off by default. */
+static bool timing;
+module_param(timing, bool, 0444);
+MODULE_PARM_DESC(timing, "measurement only: time each nbg_submit for the cost lines (default 0: counts only)");
+
 #define NBG_HOSTILE_STOP_SECTOR 65536ull  /* 32 MiB in */
 
 struct nbg_slot {
@@ -98,9 +106,9 @@ static struct {
 	unsigned long bad_submits;
 } nbg = { .disk_id = -1 };
 
-/* What one nbg_submit costs here (TSC: in Bochs, emulated instructions):
- * the driver's queue_rq, its completion and the nbg_end send, which all
- * run inside it (irqmode 0 or 1).  Printed when the kind of request (op,
+/* What one nbg_submit costs here (TSC: in Bochs, emulated instructions;
+ * with timing=1, else the counts only): the driver's queue_rq, its
+ * completion and the nbg_end send, which all run inside it (irqmode 0 or 1).  Printed when the kind of request (op,
  * size) changes, so a benchmark's runs get a line each
  * (docs/bench-nullblk.md); shorter runs (a mixed workload) are not printed:
  * in Bochs the console costs more than the I/O.  A measurement only. */
@@ -113,7 +121,13 @@ static struct {
 static void nbg_cost_account(u32 op, u32 bytes, u64 ticks)
 {
 	if (nbg_cost.n && (op != nbg_cost.op || bytes != nbg_cost.bytes)) {
-		if (nbg_cost.n >= NBG_COST_MIN_RUN)
+		if (nbg_cost.n >= NBG_COST_MIN_RUN && !timing)
+			pr_info("cost: op %u, %u bytes: %llu submits (not timed: timing=1 times "
+				"them); %llu submits read framed so far, %llu of them inline\n",
+				nbg_cost.op, nbg_cost.bytes, nbg_cost.n,
+				(unsigned long long)glue_async_framed(null_blk_domain_ctx),
+				(unsigned long long)glue_async_framed_inline(null_blk_domain_ctx));
+		else if (nbg_cost.n >= NBG_COST_MIN_RUN)
 			pr_info("cost: op %u, %u bytes: %llu submits, %llu ticks each in nbg_submit "
 				"(%llu sending nbg_end); %llu submits read framed so far, "
 				"%llu of them inline\n",
@@ -630,12 +644,13 @@ void blk_mq_end_request(struct request *rq, blk_status_t error)
 		pr_err("blk_mq_end_request of a request not in flight (%px)\n", rq);
 		return;
 	}
-	t0 = rdtsc();
+	t0 = timing || s->stamps ? rdtsc() : 0;
 	if (s->stamps)
 		WRITE_ONCE(s->stamps->dom_end, t0);
 	s->busy = false;
 	nbg_end_framed(s->hwtag, (__force u8)error);
-	nbg_cost.end_tsc += rdtsc() - t0;
+	if (timing)
+		nbg_cost.end_tsc += rdtsc() - t0;
 #ifdef NBG_HOSTILE
 	nbg_end(s->hwtag, BLK_STS_OK);      /* a replay: Linux must ignore it */
 #endif
@@ -672,7 +687,7 @@ void nbg_submit(u32 hwtag, u32 opf, u64 sector, u32 bytes, u32 len, void *data)
 	struct nbg_slot *s;
 	struct request *rq;
 	blk_status_t st;
-	u64 t0 = rdtsc();
+	u64 t0 = timing ? rdtsc() : 0;
 
 	if (!nbg.set || !nbg.q || hw >= nbg.nr_hw || tag >= nbg.depth ||
 	    (len && (len != bytes || len > nbg.max_sectors * SECTOR_SIZE || !data))) {
@@ -702,7 +717,7 @@ void nbg_submit(u32 hwtag, u32 opf, u64 sector, u32 bytes, u32 len, void *data)
 	s->hwtag = hwtag;
 	s->stamps = nbg_stamps_of(hw * nbg.depth + tag, hwtag, bytes);
 	if (s->stamps)
-		WRITE_ONCE(s->stamps->dom_submit, t0);
+		WRITE_ONCE(s->stamps->dom_submit, t0 ?: rdtsc());
 	rq->q = nbg.q;
 	rq->mq_hctx = nbg.hctx[hw];
 	rq->tag = tag;
@@ -739,7 +754,7 @@ void nbg_submit(u32 hwtag, u32 opf, u64 sector, u32 bytes, u32 len, void *data)
 		nbg_end(hwtag, st == BLK_STS_RESOURCE || st == BLK_STS_DEV_RESOURCE ?
 			BLK_STS_RESOURCE : st);
 	}
-	nbg_cost_account(opf & REQ_OP_MASK, bytes, rdtsc() - t0);
+	nbg_cost_account(opf & REQ_OP_MASK, bytes, timing ? rdtsc() - t0 : 0);
 }
 
 /*
