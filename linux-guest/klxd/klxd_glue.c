@@ -846,7 +846,6 @@ int klxd_glue_set_framed_oneway(struct glue_ctx *ctx, int rpc, unsigned int nwor
 	spin_unlock_bh(&g->rx_spin);
 	return err;
 }
-EXPORT_SYMBOL_GPL(klxd_glue_set_framed_oneway);
 
 void klxd_glue_cover(struct glue_ctx *ctx)
 {

@@ -38,6 +38,7 @@ expect "containment: a new read fails" "test $T: after destroy: a new read fails
 expect "containment: destroy removed the glue and the disk, pool back" "test $T: after destroy: the disk removed, the pool back to [0-9]+ bytes"
 expect "life cycle: 3 load/destroy cycles leave no glue module" "test $T: 3 load/destroy cycles: no glue module left after each destroy"
 expect "reload: a new device works" "test $T: reload: a new domain, /dev/nullb0 works"
+expect "two isolated drivers at once: dummy beside null_blk" "test $T: two at once: dummy.lxd beside null_blk \(dummy_glue null_blk_glue \)"
 expect "poll: lone O_DIRECT reads ended while their own task polled" "test $T: poll: [0-9]+ of 64 lone O_DIRECT reads ended while their own task polled"
 expect "framed: every lone read's end taken straight from the ring" "test $T: framed: (6[4-9]|[7-9][0-9]|[1-9][0-9]{2,}) ends taken straight from the ring"
 expect "timing: stage stamps only with timing=1" "test $T: timing: off, no stamps; on, [0-9]+ of 64 reads stamped in order"

@@ -130,6 +130,24 @@ dd if=/tmp/pattern of=/dev/nullb0 bs=65536 oflag=direct 2>/dev/null || fail "rel
 back=$(dd if=/dev/nullb0 bs=65536 count=32 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
 [ "$back" = "$patsum" ] || fail "reload: the pattern came back as $back"
 say "reload: a new domain, /dev/nullb0 works"
+# two isolated drivers at once: dummy.lxd loaded beside this null_blk.
+# Each glue module links its own copy of klxd's glue backend, so that copy
+# must export nothing: a symbol two modules export stops the second's load.
+run lxdctl load /lib/lxd/dummy.lxd || fail "dummy beside null_blk: lxdctl load"
+n=0
+while ! ip link show dummy0 >/dev/null 2>&1; do
+  n=$((n + 1))
+  [ $n -gt 600 ] && fail "dummy beside null_blk: no dummy0"
+  sleep 0.1
+done
+glues=$(grep -o '^[a-z_]*_glue ' /proc/modules | tr -d ' ' | sort | tr '\n' ' ')
+[ "$glues" = "dummy_glue null_blk_glue " ] || fail "dummy beside null_blk: glue modules loaded: $glues"
+back=$(dd if=/dev/nullb0 bs=65536 count=32 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
+[ "$back" = "$patsum" ] || fail "dummy beside null_blk: the pattern came back as $back"
+run lxdctl destroy dummy || fail "dummy beside null_blk: destroy dummy"
+grep -q '^dummy_glue ' /proc/modules && fail "dummy beside null_blk: dummy_glue still loaded"
+grep -q '^null_blk_glue ' /proc/modules || fail "dummy beside null_blk: null_blk_glue gone with dummy"
+say "two at once: dummy.lxd beside null_blk ($glues), dummy0 up, /dev/nullb0 reads back; dummy destroyed alone"
 # (e) queue_rq's poll for a request alone in flight (null_blk_glue's
 # poll_ticks, on by default): O_DIRECT reads one at a time are ended by
 # their own task; then the domain destroyed while such a reader polls with
