@@ -1076,3 +1076,32 @@ void klxd_glue_stop(struct glue_ctx *ctx)
 	kvfree(g->ow);
 	kvfree(g);
 }
+
+/* klxd_glue.h: a bool parameter that flips its static key. */
+static int klxd_switch_set(const char *val, const struct kernel_param *kp)
+{
+	struct klxd_switch *sw = kp->arg;
+	bool on;
+	int err = kstrtobool(val, &on);
+
+	if (err)
+		return err;
+	if (on)
+		static_branch_enable(&sw->key);
+	else
+		static_branch_disable(&sw->key);
+	WRITE_ONCE(sw->on, on);
+	return 0;
+}
+
+static int klxd_switch_get(char *buf, const struct kernel_param *kp)
+{
+	const struct klxd_switch *sw = kp->arg;
+
+	return sysfs_emit(buf, "%c\n", READ_ONCE(sw->on) ? 'Y' : 'N');
+}
+
+const struct kernel_param_ops klxd_switch_ops = {
+	.set = klxd_switch_set,
+	.get = klxd_switch_get,
+};

@@ -21,6 +21,8 @@
 #define KLXD_GLUE_H
 
 #include <linux/types.h>
+#include <linux/jump_label.h>
+#include <linux/moduleparam.h>
 #include <lxds/glue.h>
 
 #define KLXD_GLUE_CALLS     64     /* calls in flight per context */
@@ -133,5 +135,25 @@ static inline void klxd_glue_copy(void *dst, const void *src, size_t n)
 		     : "0"((unsigned long)(n >> 3)), "1"(dst), "2"(src), "r"((unsigned int)(n & 7u))
 		     : "memory");
 }
+
+/*
+ * A measurement switch: a bool module parameter that flips a static key, so
+ * that what it guards (a glue module's stage timing) costs a no-op while it
+ * is off.  In the module:
+ *
+ *	static struct klxd_switch timing = KLXD_SWITCH_INIT;
+ *	module_param_cb(timing, &klxd_switch_ops, &timing, 0644);
+ *	...	if (klxd_switch_on(&timing)) t0 = rdtsc();
+ *
+ * (Each glue module links its own copy of klxd_glue.c: nothing here is
+ * exported, so two glue modules load side by side.)
+ */
+struct klxd_switch {
+	struct static_key_false key;
+	bool on;                                 /* what the parameter reads */
+};
+#define KLXD_SWITCH_INIT { .key = STATIC_KEY_FALSE_INIT }
+#define klxd_switch_on(sw) static_branch_unlikely(&(sw)->key)
+extern const struct kernel_param_ops klxd_switch_ops;
 
 #endif

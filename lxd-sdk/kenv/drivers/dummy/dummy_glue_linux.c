@@ -59,7 +59,6 @@
 #include <net/rtnetlink.h>
 #include <net/ip.h>
 #include <linux/if_arp.h>
-#include <linux/jump_label.h>
 #include <asm/msr.h>
 
 #include <lxds/hypercall_abi.h>
@@ -115,41 +114,20 @@ MODULE_PARM_DESC(bench_null_xmit, "measurement only: ndo_start_xmit frees every 
  * packet, ~40 instructions on the measured core.  A measurement, off by
  * default (those fields then read 0; the counts are kept either way): a
  * static key, so off costs a no-op where each stage would be timed. */
-static DEFINE_STATIC_KEY_FALSE(dg_timing);
-static bool timing;
-
-static int dg_timing_set(const char *val, const struct kernel_param *kp)
-{
-	bool on;
-	int err = kstrtobool(val, &on);
-
-	if (err)
-		return err;
-	if (on)
-		static_branch_enable(&dg_timing);
-	else
-		static_branch_disable(&dg_timing);
-	WRITE_ONCE(timing, on);
-	return 0;
-}
-
-static const struct kernel_param_ops dg_timing_ops = {
-	.set = dg_timing_set,
-	.get = param_get_bool,
-};
-module_param_cb(timing, &dg_timing_ops, &timing, 0644);
+static struct klxd_switch timing = KLXD_SWITCH_INIT;
+module_param_cb(timing, &klxd_switch_ops, &timing, 0644);
 MODULE_PARM_DESC(timing, "measurement only: time the packet path's stages for the stats (default 0: counts only)");
 
 /* The TSC when stages are timed, else 0 (nothing read). */
 static __always_inline u64 dg_now(void)
 {
-	return static_branch_unlikely(&dg_timing) ? rdtsc() : 0;
+	return klxd_switch_on(&timing) ? rdtsc() : 0;
 }
 
 /* *sum += now - t0, when stages are timed. */
 static __always_inline void dg_time_add(u64 *sum, u64 t0)
 {
-	if (static_branch_unlikely(&dg_timing))
+	if (klxd_switch_on(&timing))
 		*sum += rdtsc() - t0;
 }
 
@@ -681,7 +659,7 @@ static __always_inline void dg_xmit_sent(struct sk_buff *skb, u64 t0, u64 t1, u6
 
 	consume_skb(skb);
 	dg.st.fast_n++;
-	if (static_branch_unlikely(&dg_timing)) {
+	if (klxd_switch_on(&timing)) {
 		dg.st.fast_slot_tsc += t1 - t0;
 		dg.st.fast_copy_tsc += t2 - t1;
 		dg.st.fast_msg_tsc += t3 - t2;

@@ -28,7 +28,6 @@
 #define pr_fmt(fmt) "null_blk_glue: " fmt
 
 #include <linux/module.h>
-#include <linux/jump_label.h>
 #include <linux/kernel.h>
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
@@ -143,34 +142,13 @@ static struct {
  * core and the domain's two stamps.  A measurement, off by default (those
  * fields then read 0; the poll's and klxd_glue's counters are kept either
  * way): a static key, so off costs a no-op where each stamp would be. */
-static DEFINE_STATIC_KEY_FALSE(nbg_timing);
-static bool timing;
-
-static int nbg_timing_set(const char *val, const struct kernel_param *kp)
-{
-	bool on;
-	int err = kstrtobool(val, &on);
-
-	if (err)
-		return err;
-	if (on)
-		static_branch_enable(&nbg_timing);
-	else
-		static_branch_disable(&nbg_timing);
-	WRITE_ONCE(timing, on);
-	return 0;
-}
-
-static const struct kernel_param_ops nbg_timing_ops = {
-	.set = nbg_timing_set,
-	.get = param_get_bool,
-};
-module_param_cb(timing, &nbg_timing_ops, &timing, 0644);
+static struct klxd_switch timing = KLXD_SWITCH_INIT;
+module_param_cb(timing, &klxd_switch_ops, &timing, 0644);
 MODULE_PARM_DESC(timing, "measurement only: stamp each request's stages for the stats' breakdown (default 0: counts only)");
 
 static __always_inline bool nbg_timed(void)
 {
-	return static_branch_unlikely(&nbg_timing);
+	return klxd_switch_on(&timing);
 }
 static u64 nbg_idle_since;                /* the end that left nothing in flight */
 static struct {
