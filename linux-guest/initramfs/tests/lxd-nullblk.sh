@@ -23,6 +23,15 @@ wait_dev() {
   done
 }
 
+# direct_sum: md5 of /dev/nullb0's first 2 MiB, read with O_DIRECT (the
+# pattern's size: compared with $patsum).
+direct_sum() {
+  dd if=/dev/nullb0 bs=65536 count=32 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1
+}
+
+# stat_field NAME: the value of NAME=... in the stats line $s.
+stat_field() { printf '%s\n' "$s" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+
 # The files to copy: random content, many sizes (about 3 MiB), made once.
 mkdir -p /tmp/src /mnt/nb
 i=0
@@ -127,7 +136,7 @@ say "after destroy: the disk removed, the pool back to $free0 bytes"
 run lxdctl load /lib/lxd/null_blk.lxd $PARAMS || fail "reload null_blk.lxd"
 wait_dev 60 || fail "reload: /dev/nullb0 did not appear"
 dd if=/tmp/pattern of=/dev/nullb0 bs=65536 oflag=direct 2>/dev/null || fail "reload: dd write"
-back=$(dd if=/dev/nullb0 bs=65536 count=32 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
+back=$(direct_sum)
 [ "$back" = "$patsum" ] || fail "reload: the pattern came back as $back"
 say "reload: a new domain, /dev/nullb0 works"
 # two isolated drivers at once: dummy.lxd loaded beside this null_blk.
@@ -142,7 +151,7 @@ while ! ip link show dummy0 >/dev/null 2>&1; do
 done
 glues=$(grep -o '^[a-z_]*_glue ' /proc/modules | tr -d ' ' | sort | tr '\n' ' ')
 [ "$glues" = "dummy_glue null_blk_glue " ] || fail "dummy beside null_blk: glue modules loaded: $glues"
-back=$(dd if=/dev/nullb0 bs=65536 count=32 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
+back=$(direct_sum)
 [ "$back" = "$patsum" ] || fail "dummy beside null_blk: the pattern came back as $back"
 run lxdctl destroy dummy || fail "dummy beside null_blk: destroy dummy"
 grep -q '^dummy_glue ' /proc/modules && fail "dummy beside null_blk: dummy_glue still loaded"
@@ -157,7 +166,7 @@ st=/sys/module/null_blk_glue/parameters/stats
 echo 0 > $st
 dd if=/dev/nullb0 of=/dev/null bs=4096 count=64 iflag=direct 2>/dev/null || fail "poll: dd"
 s=$(cat $st)
-hit=$(printf '%s\n' "$s" | sed -n 's/.* poll_hit=\([0-9]*\) .*/\1/p')
+hit=$(stat_field poll_hit)
 # every end came as the domain frames it and was taken framed
 framed=$(printf '%s\n' "$s" | sed -n 's/.* bh_msgs=[0-9]*\/\([0-9]*\) .*/\1/p')
 [ "${framed:-0}" -ge 64 ] || fail "framed ends: ${framed:-no} of the 64 reads' ends taken straight from the ring: $s"
@@ -168,15 +177,15 @@ say "framed: $framed ends taken straight from the ring ($(printf '%s\n' "$s" | g
 say "poll: $hit of 64 lone O_DIRECT reads ended while their own task polled ($(printf '%s\n' "$s" | grep -o 'poll_miss=[0-9]* poll_wait_tsc=[0-9]* poll_resched=[0-9]* rx_covered=[0-9]*'))"
 # the stage stamps (null_blk_glue's timing, off by default): none taken
 # above; with timing=1 the same reads are timed stage by stage
-bdn=$(printf '%s\n' "$s" | sed -n 's/^bd_n=\([0-9]*\) .*/\1/p')
+bdn=$(stat_field bd_n)
 [ "$bdn" = 0 ] || fail "timing off: ${bdn:-no} requests stamped: $s"
 tm=/sys/module/null_blk_glue/parameters/timing
 echo 1 > $tm && echo 0 > $st || fail "timing=1"
 dd if=/dev/nullb0 of=/dev/null bs=4096 count=64 iflag=direct 2>/dev/null || fail "timing: dd"
 s=$(cat $st)
 echo 0 > $tm
-bdn=$(printf '%s\n' "$s" | sed -n 's/^bd_n=\([0-9]*\) .*/\1/p')
-odd=$(printf '%s\n' "$s" | sed -n 's/.* odd=\([0-9]*\) .*/\1/p')
+bdn=$(stat_field bd_n)
+odd=$(stat_field odd)
 # (in order by the TSC, or odd: under QEMU the cores' TSCs may disagree)
 [ $((${bdn:-0} + ${odd:-0})) -ge 32 ] ||
   fail "timing on: ${bdn:-no} of 64 reads stamped in order, ${odd:-no} out of order: $s"
@@ -185,7 +194,7 @@ say "timing: off, no stamps; on, $bdn of 64 reads stamped in order, $odd not ($(
 # refuse (its framed reader leaves them to the generated one, which logs
 # each: checked in the hypervisor's log); the disk must still read back
 echo 1 > /sys/module/null_blk_glue/parameters/forge_submit || fail "forge_submit"
-back=$(dd if=/dev/nullb0 bs=65536 count=32 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
+back=$(direct_sum)
 [ "$back" = "$patsum" ] || fail "after forged submits: the pattern came back as $back"
 say "forged submits: $(dmesg | grep -o '[0-9]* forged nbg_submit slots sent' | tail -n 1), /dev/nullb0 still reads back the pattern"
 echo 1000000000000000 > /sys/module/null_blk_glue/parameters/poll_ticks
@@ -249,7 +258,7 @@ say "throttled: mbps=1 irqmode=2: 512 KiB written by four writers at once and re
 run lxdctl load /lib/lxd/null_blk_hostile.lxd $PARAMS || fail "load null_blk_hostile.lxd"
 wait_dev 60 || fail "hostile: /dev/nullb0 did not appear"
 dd if=/tmp/pattern of=/dev/nullb0 bs=65536 oflag=direct 2>/dev/null || fail "hostile: dd write"
-back=$(dd if=/dev/nullb0 bs=65536 count=32 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
+back=$(direct_sum)
 [ "$back" = "$patsum" ] || fail "hostile: the pattern came back as $back"
 [ -e /dev/sda ] && fail "hostile: the domain made /dev/sda"
 grep -q ' sda$' /proc/devices && fail "hostile: the domain registered a major named sda"

@@ -108,33 +108,40 @@ static struct {
 
 /* What one nbg_submit costs here (TSC: in Bochs, emulated instructions;
  * with timing=1, else the counts only): the driver's queue_rq, its
- * completion and the nbg_end send, which all run inside it (irqmode 0 or 1).  Printed when the kind of request (op,
- * size) changes, so a benchmark's runs get a line each
- * (docs/bench-nullblk.md); shorter runs (a mixed workload) are not printed:
- * in Bochs the console costs more than the I/O.  A measurement only. */
+ * completion and the nbg_end send, which all run inside it (irqmode 0 or
+ * 1).  Printed when the kind of request (op, size) changes, so a
+ * benchmark's runs get a line each (docs/bench-nullblk.md); shorter runs
+ * (a mixed workload) are not printed: in Bochs the console costs more than
+ * the I/O.  A measurement only. */
 #define NBG_COST_MIN_RUN 64
 static struct {
 	u32 op, bytes;                  /* the kind being counted */
 	u64 n, tsc, end_tsc;            /* submits, ticks in nbg_submit, of which in nbg_end */
 } nbg_cost;
 
+/* The line for the run of submits counted so far (timed or not). */
+static void nbg_cost_print(void)
+{
+	u64 n = nbg_cost.n;
+	unsigned long long framed = glue_async_framed(null_blk_domain_ctx);
+	unsigned long long inl = glue_async_framed_inline(null_blk_domain_ctx);
+
+	if (timing)
+		pr_info("cost: op %u, %u bytes: %llu submits, %llu ticks each in nbg_submit "
+			"(%llu sending nbg_end); %llu submits read framed so far, "
+			"%llu of them inline\n", nbg_cost.op, nbg_cost.bytes, n,
+			nbg_cost.tsc / n, nbg_cost.end_tsc / n, framed, inl);
+	else
+		pr_info("cost: op %u, %u bytes: %llu submits (not timed: timing=1 times "
+			"them); %llu submits read framed so far, %llu of them inline\n",
+			nbg_cost.op, nbg_cost.bytes, n, framed, inl);
+}
+
 static void nbg_cost_account(u32 op, u32 bytes, u64 ticks)
 {
 	if (nbg_cost.n && (op != nbg_cost.op || bytes != nbg_cost.bytes)) {
-		if (nbg_cost.n >= NBG_COST_MIN_RUN && !timing)
-			pr_info("cost: op %u, %u bytes: %llu submits (not timed: timing=1 times "
-				"them); %llu submits read framed so far, %llu of them inline\n",
-				nbg_cost.op, nbg_cost.bytes, nbg_cost.n,
-				(unsigned long long)glue_async_framed(null_blk_domain_ctx),
-				(unsigned long long)glue_async_framed_inline(null_blk_domain_ctx));
-		else if (nbg_cost.n >= NBG_COST_MIN_RUN)
-			pr_info("cost: op %u, %u bytes: %llu submits, %llu ticks each in nbg_submit "
-				"(%llu sending nbg_end); %llu submits read framed so far, "
-				"%llu of them inline\n",
-				nbg_cost.op, nbg_cost.bytes, nbg_cost.n, nbg_cost.tsc / nbg_cost.n,
-				nbg_cost.end_tsc / nbg_cost.n,
-				(unsigned long long)glue_async_framed(null_blk_domain_ctx),
-				(unsigned long long)glue_async_framed_inline(null_blk_domain_ctx));
+		if (nbg_cost.n >= NBG_COST_MIN_RUN)
+			nbg_cost_print();
 		nbg_cost.n = nbg_cost.tsc = nbg_cost.end_tsc = 0;
 	}
 	nbg_cost.op = op;

@@ -121,8 +121,7 @@ static DEFINE_MUTEX(nbg_backend_lock);    /* klxd_glue_start/stop vs the stats r
  * Where one request's time goes (docs/bench-nullblk.md), from TSC stamps
  * taken with timing=1 (below; nbg_stamps.h: both sides stamp the slot's
  * last 64 bytes when the data leaves them free; in Bochs one count for all
- * cores).  Per request, in
- * order: pre (queue_rq entered .. nbg_submit about to go), send (the send),
+ * cores).  Per request, in order: pre (queue_rq entered .. nbg_submit about to go), send (the send),
  * to_dom (sent .. the domain's nbg_submit entered: ring, the domain's poll
  * and dispatch), dom (the domain from there to its nbg_end send), back (the
  * domain's send .. Linux's nbg_end entered: ring, Linux's receive thread or
