@@ -42,6 +42,7 @@ expect "two isolated drivers at once: dummy beside null_blk" "test $T: two at on
 expect "poll: lone O_DIRECT reads ended while their own task polled" "test $T: poll: [0-9]+ of 64 lone O_DIRECT reads ended while their own task polled"
 expect "framed: every lone read's end taken straight from the ring" "test $T: framed: (6[4-9]|[7-9][0-9]|[1-9][0-9]{2,}) ends taken straight from the ring"
 expect "timing: stage stamps only with timing=1" "test $T: timing: off, no stamps; on, [0-9]+ of 64 reads stamped in order"
+expect "pieces: long reads end in parts Linux copies out as they come, the data whole" "test $T: pieces: 32 reads of 64 KiB in 96 parts, 3 of 20 KiB in 3, none refused \\([0-9]+ parts since load\\): read back equal"
 expect "poll: a reader polling without bound stops when the domain is destroyed" "test $T: poll: destroyed under a lone polling reader: it stopped with an error"
 expect_hv "lxd: the domain reads nbg_submit framed, straight from its slot" '^lxd null_blk: null_blk glue: cost: .*; [1-9][0-9]* submits read framed so far'
 expect_hv "lxd: the domain serves nbg_submit inline, in its idle hook" '^lxd null_blk: null_blk glue: cost: .*; [1-9][0-9]* submits read framed so far, [1-9][0-9]* of them inline'
@@ -53,6 +54,9 @@ n=$(tr -d '\r' < "$HVLOG" | grep -c 'nbg_submit\.data: buffer offset/length outs
 if [ "$n" -ge 2 ]; then pass "forged submits: data past the pool and wrapping refused by the domain"
 else fail "forged submits: data past the pool and wrapping refused by the domain" "$n refusals of nbg_submit.data in the hypervisor's log, 2 expected"; fi
 expect_hv "hostile: all ten forged calls refused" '^lxd null_blk_hostile: null_blk glue: hostile: 10 of 10 calls refused, 5 forged ends sent'
+expect_hv "hostile: the domain forged parts of a read and of a write" "^lxd null_blk_hostile: null_blk glue: hostile: 4 forged parts sent"
+expect_hv "hostile: ... and a part of a write" "^lxd null_blk_hostile: null_blk glue: hostile: a part of a write sent"
+expect "hostile: Linux refused every forged part, the read whole" "test $T: hostile: ([5-9]|[1-9][0-9]+) forged parts refused, [0-9]+ taken; the pattern read back"
 expect "hostile: the disk still works, no sda" "test $T: hostile: /dev/nullb0 works, no sda"
 expect "hostile: a swallowed request and stopped queues: destroy fails the waiting reads" "test $T: hostile: a request swallowed and Linux's queues stopped: destroy failed both waiting reads and removed the disk"
 expect_hv "hostile: the domain swallowed the request and stopped Linux's queues" "^lxd null_blk_hostile: null_blk glue: hostile: request at sector 65536 swallowed"

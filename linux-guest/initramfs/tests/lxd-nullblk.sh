@@ -32,6 +32,10 @@ direct_sum() {
 # stat_field NAME: the value of NAME=... in the stats line $s.
 stat_field() { printf '%s\n' "$s" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
+# parts: null_blk_glue's "taken refused" count of nbg_part (the domain's
+# pieces of long reads).
+parts() { s=$(cat /sys/module/null_blk_glue/parameters/stats); stat_field parts | tr / ' '; }
+
 # The files to copy: random content, many sizes (about 3 MiB), made once.
 mkdir -p /tmp/src /mnt/nb
 i=0
@@ -63,7 +67,12 @@ workload() {
   back2=$(dd if=/dev/nullb0 bs=65536 skip=32 count=32 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
   [ "$back2" = "$patsum" ] || fail "$1: the O_DIRECT pattern came back as $back2"
   say "$1: dd pattern 2 MiB buffered and 2 MiB O_DIRECT: read back equal"
-  run nbgtool verify /dev/nullb0 4 7 || fail "$1: nbgtool verify"
+  # (in the domain, reads also into buffers that start inside a page: the
+  # glue copies segments, and pieces, that start and end inside pages;
+  # native null_blk 6.1 misreads those, nbgtool.c)
+  step=0
+  [ "$1" = lxd ] && step=512
+  run nbgtool verify /dev/nullb0 4 7 $step || fail "$1: nbgtool verify"
   vsum=$(printf '%s\n' "$OUT" | sed -n 's/.* sum \([0-9a-f]*\)$/\1/p')
   # a file system
   run /usr/local/sbin/mke2fs -t ext2 -b 4096 -q -F -E nodiscard /dev/nullb0 ${FS_MB}M || fail "$1: mke2fs"
@@ -197,6 +206,24 @@ echo 1 > /sys/module/null_blk_glue/parameters/forge_submit || fail "forge_submit
 back=$(direct_sum)
 [ "$back" = "$patsum" ] || fail "after forged submits: the pattern came back as $back"
 say "forged submits: $(dmesg | grep -o '[0-9]* forged nbg_submit slots sent' | tail -n 1), /dev/nullb0 still reads back the pattern"
+# reads longer than the domain's read_piece_kb (16 KiB) end in pieces:
+# nbg_part after each but the last, and Linux copies each out while the
+# driver reads the next.  32 O_DIRECT reads of 64 KiB: 3 parts each; 3
+# reads of 20 KiB at 20 KiB steps (16 KiB + 4 KiB): 1 part each.  The data
+# must come back whole (nbgtool verify's reads into buffers that start
+# inside a page, in the workload above, cut segments at the pieces' ends).
+set -- $(parts); p0=$1 r0=$2
+back=$(direct_sum)
+set -- $(parts); p1=$1 r1=$2
+[ "$back" = "$patsum" ] || fail "pieces: the pattern came back as $back"
+[ $((p1 - p0)) -eq 96 ] || fail "pieces: $((p1 - p0)) parts for 32 reads of 64 KiB, not 96"
+b20=$(dd if=/dev/nullb0 bs=20480 skip=1 count=3 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
+p20=$(dd if=/tmp/pattern bs=20480 skip=1 count=3 2>/dev/null | md5sum | cut -d' ' -f1)
+set -- $(parts); p2=$1 r2=$2
+[ "$b20" = "$p20" ] || fail "pieces: 3 reads of 20 KiB came back as $b20, not $p20"
+[ $((p2 - p1)) -eq 3 ] || fail "pieces: $((p2 - p1)) parts for 3 reads of 20 KiB, not 3"
+[ "$r2" = "$r0" ] || fail "pieces: $((r2 - r0)) parts refused"
+say "pieces: 32 reads of 64 KiB in $((p1 - p0)) parts, 3 of 20 KiB in $((p2 - p1)), none refused ($p2 parts since load): read back equal"
 echo 1000000000000000 > /sys/module/null_blk_glue/parameters/poll_ticks
 rm -f /tmp/r2
 (while dd if=/dev/nullb0 of=/dev/null bs=4096 count=64 iflag=direct 2>/dev/null; do :; done;
@@ -261,6 +288,12 @@ dd if=/tmp/pattern of=/dev/nullb0 bs=65536 oflag=direct 2>/dev/null || fail "hos
 back=$(direct_sum)
 [ "$back" = "$patsum" ] || fail "hostile: the pattern came back as $back"
 [ -e /dev/sda ] && fail "hostile: the domain made /dev/sda"
+# its first read cut in pieces also sent four parts Linux must refuse (the
+# same bytes again, the read's whole length, the tag's last generation,
+# bytes past the read), and its first write a part (parts are a read's)
+set -- $(parts)
+[ "$2" -ge 5 ] || fail "hostile: ${2:-no} forged parts refused, 5 sent"
+say "hostile: $2 forged parts refused, $1 taken; the pattern read back"
 grep -q ' sda$' /proc/devices && fail "hostile: the domain registered a major named sda"
 say "hostile: /dev/nullb0 works, no sda"
 # its last act: a read at 32 MiB is never ended and Linux's queues are

@@ -49,6 +49,7 @@ int glue_async_set_framed_oneway(struct glue_ctx *ctx, u16 rpc, u32 nwords,
 int glue_async_set_framed_inline(struct glue_ctx *ctx, bool on);
 static bool nbg_submit_framed_rx(const u64 *w);
 static void nbg_end_framed(u64 hwtag, u64 status);
+static void nbg_part_framed(u64 hwtag, u64 bytes);
 u64 glue_async_framed(struct glue_ctx *ctx);
 u64 glue_async_framed_inline(struct glue_ctx *ctx);
 
@@ -75,6 +76,23 @@ static bool timing;
 module_param(timing, bool, 0444);
 MODULE_PARM_DESC(timing, "measurement only: time each nbg_submit for the cost lines (default 0: counts only)");
 
+/*
+ * A read longer than read_piece_kb KiB runs through the driver's queue_rq
+ * in pieces of that size, one after another, each in the same request (its
+ * extent and segment moved on; null_blk's blocks are read the same way the
+ * block layer's max_sectors would cut them, without Linux paying for a
+ * request per piece).  After each piece but the last the domain sends
+ * nbg_part: Linux copies that much out of the pool while the driver reads
+ * the next piece, and nbg_end leaves it only the last piece to copy.  Only
+ * while the driver ends its requests inside queue_rq (irqmode 0 or 1: the
+ * shim learns it from the reads it does not cut); a piece that ends later
+ * ends the whole read as BLK_STS_RESOURCE (Linux sends it again) and stops
+ * the cutting.  0: reads go whole.
+ */
+static unsigned int read_piece_kb = 16;
+module_param(read_piece_kb, uint, 0444);
+MODULE_PARM_DESC(read_piece_kb, "reads longer than this run in pieces of it, Linux copying each out as it ends (default 16; 0: whole)");
+
 #define NBG_HOSTILE_STOP_SECTOR 65536ull  /* 32 MiB in */
 
 struct nbg_slot {
@@ -83,6 +101,10 @@ struct nbg_slot {
 	struct bio_vec bvec;
 	u32 hwtag;                      /* as Linux sent it: echoed in nbg_end */
 	bool busy;
+	bool in_queue_rq;               /* the driver's queue_rq runs for it */
+	bool pieces;                    /* a read in pieces (read_piece_kb) */
+	bool last_piece;                /* ... at its last piece */
+	bool piece_ended;               /* ... the piece ended inside queue_rq, well */
 	struct nbg_stamps *stamps;      /* this request's, or NULL (nbg_stamps.h) */
 };
 
@@ -104,6 +126,8 @@ static struct {
 	u64 flags_set, flags_clear;
 	bool wc, fua;
 	unsigned long bad_submits;
+	bool sync_ends;                 /* the last whole request ended inside queue_rq */
+	unsigned long pieces_async;     /* pieces that ended after queue_rq (irqmode 2) */
 } nbg = { .disk_id = -1 };
 
 /* What one nbg_submit costs here (TSC: in Bochs, emulated instructions;
@@ -628,18 +652,33 @@ static struct nbg_slot *nbg_slot_of(struct request *rq)
  * the framing copy: the end of every request goes this way.  Linux checks
  * both words as it checks the stub's.
  */
-static void nbg_end_framed(u64 hwtag, u64 status)
+static void nbg_send_framed2(u16 rpc, u32 nwords, u32 at0, u64 w0, u32 at1, u64 w1)
 {
 	struct chan_msg framed;
 	int err;
 
-	BUILD_BUG_ON(null_blk_W_nbg_end_NWORDS > GLUE_SLOT_WORDS);
-	glue_frame_oneway1(&framed, null_blk_RPC_nbg_end, null_blk_W_nbg_end_NWORDS);
-	framed.w[1 + null_blk_W_nbg_end_hwtag] = hwtag;
-	framed.w[1 + null_blk_W_nbg_end_status] = status;
+	glue_frame_oneway1(&framed, rpc, nwords);
+	framed.w[1 + at0] = w0;
+	framed.w[1 + at1] = w1;
 	err = glue_async_send_framed(null_blk_domain_ctx, &framed);
 	if (err)
-		pr_err("nbg_end of %#llx: send failed (error %d)\n", hwtag, err);
+		pr_err("rpc %u of %#llx: send failed (error %d)\n", rpc, w0, err);
+}
+
+static void nbg_end_framed(u64 hwtag, u64 status)
+{
+	BUILD_BUG_ON(null_blk_W_nbg_end_NWORDS != 2);
+	nbg_send_framed2(null_blk_RPC_nbg_end, null_blk_W_nbg_end_NWORDS,
+			 null_blk_W_nbg_end_hwtag, hwtag, null_blk_W_nbg_end_status, status);
+}
+
+/* nbg_part the same way (read_piece_kb): Linux's generated reader checks
+ * both words, nbg_part the rest. */
+static void nbg_part_framed(u64 hwtag, u64 bytes)
+{
+	BUILD_BUG_ON(null_blk_W_nbg_part_NWORDS != 2);
+	nbg_send_framed2(null_blk_RPC_nbg_part, null_blk_W_nbg_part_NWORDS,
+			 null_blk_W_nbg_part_hwtag, hwtag, null_blk_W_nbg_part_bytes, bytes);
 }
 
 void blk_mq_end_request(struct request *rq, blk_status_t error)
@@ -650,6 +689,20 @@ void blk_mq_end_request(struct request *rq, blk_status_t error)
 	if (!s || s->rq != rq || !s->busy) {
 		pr_err("blk_mq_end_request of a request not in flight (%px)\n", rq);
 		return;
+	}
+	if (!s->pieces) {
+		nbg.sync_ends = s->in_queue_rq;
+	} else if (!s->last_piece && error == BLK_STS_OK) {
+		if (s->in_queue_rq) {
+			s->piece_ended = true;  /* nbg_submit_pieces goes on */
+			return;
+		}
+		/* after its queue_rq returned: nothing here can run the next
+		 * piece; Linux sends the read again, and it goes whole */
+		nbg.sync_ends = false;
+		if (nbg.pieces_async++ < 4)
+			pr_warn("a piece of %#x ended after queue_rq: reads go whole\n", s->hwtag);
+		error = BLK_STS_RESOURCE;
 	}
 	t0 = timing || s->stamps ? rdtsc() : 0;
 	if (s->stamps)
@@ -685,15 +738,140 @@ static struct nbg_stamps *nbg_stamps_of(unsigned int idx, u32 hwtag, u32 bytes)
 	return READ_ONCE(st->hwtag) == hwtag ? st : NULL;
 }
 
+#ifdef NBG_HOSTILE
+/*
+ * Once, in the first read cut in pieces, after its first nbg_part (done
+ * bytes of len): parts Linux must refuse, logging each: the same bytes
+ * again, the whole length (that is nbg_end's), the tag's previous
+ * generation, and bytes past the read.  The read must still come back
+ * whole and right.
+ */
+static void nbg_hostile_parts(struct nbg_slot *s, u32 done, u32 len)
+{
+	static bool sent;
+
+	if (sent)
+		return;
+	sent = true;
+	nbg_part_framed(s->hwtag, done);
+	nbg_part_framed(s->hwtag, len);
+	nbg_part_framed(s->hwtag - (1u << 16), done + 512);
+	nbg_part_framed(s->hwtag, len + 4096);
+	pr_info("hostile: 4 forged parts sent\n");
+}
+
+/* Once, for the first write with data: a part of it (Linux must refuse:
+ * parts are a read's). */
+static void nbg_hostile_write_part(u32 hwtag, u32 opf, u32 len)
+{
+	static bool sent;
+
+	if (sent || (opf & REQ_OP_MASK) != REQ_OP_WRITE || len < 1024)
+		return;
+	sent = true;
+	nbg_part_framed(hwtag, 512);
+	pr_info("hostile: a part of a write sent\n");
+}
+#else
+static void nbg_hostile_parts(struct nbg_slot *s, u32 done, u32 len)
+{
+}
+
+static void nbg_hostile_write_part(u32 hwtag, u32 opf, u32 len)
+{
+}
+#endif
+
+/* The extent of slot s's request: bytes at sector, and its one segment,
+ * len bytes of the pool at data (0: none). */
+static void nbg_set_extent(struct nbg_slot *s, u64 sector, u32 bytes, u32 len, void *data)
+{
+	struct request *rq = s->rq;
+
+	rq->__sector = sector;
+	rq->__data_len = bytes;
+	rq->nr_phys_segments = len ? 1 : 0;
+	rq->bio = rq->biotail = NULL;
+	if (len) {
+		struct bio *bio = &s->bio;
+
+		s->bvec.bv_page = virt_to_page(data);
+		s->bvec.bv_offset = offset_in_page(data);
+		s->bvec.bv_len = len;
+		bio->bi_next = NULL;
+		bio->bi_opf = rq->cmd_flags;
+		bio->bi_io_vec = &s->bvec;
+		bio->bi_vcnt = 1;
+		bio->bi_max_vecs = 1;
+		bio->bi_iter.bi_sector = sector;
+		bio->bi_iter.bi_size = len;
+		bio->bi_iter.bi_idx = 0;
+		bio->bi_iter.bi_bvec_done = 0;
+		rq->bio = rq->biotail = bio;
+	}
+}
+
+/* The driver's queue_rq for slot s's request as it stands; a request it
+ * did not queue ends now, with that status (false). */
+static bool nbg_queue_rq(struct nbg_slot *s, unsigned int hw)
+{
+	struct blk_mq_queue_data bd = { .rq = s->rq, .last = true };
+	blk_status_t st;
+
+	s->in_queue_rq = true;
+	st = nbg.set->ops->queue_rq(nbg.hctx[hw], &bd);
+	s->in_queue_rq = false;
+	if (st == BLK_STS_OK || !s->busy)
+		return st == BLK_STS_OK;
+	s->busy = false;
+	nbg_end(s->hwtag, st == BLK_STS_RESOURCE || st == BLK_STS_DEV_RESOURCE ?
+		BLK_STS_RESOURCE : st);
+	return false;
+}
+
+/* The bytes of a read's pieces (read_piece_kb, whole logical blocks), or 0:
+ * this one goes whole. */
+static u32 nbg_piece_bytes(u32 opf, u32 len)
+{
+	u32 piece = min(read_piece_kb, 64u) * 1024;
+
+	if (!nbg.sync_ends || (opf & REQ_OP_MASK) != REQ_OP_READ || !nbg.lbs)
+		return 0;
+	piece -= piece % nbg.lbs;
+	return piece && len > piece ? piece : 0;
+}
+
+/* A read in pieces (read_piece_kb): each through queue_rq in turn, and
+ * nbg_part after each that ended there, but the last. */
+static void nbg_submit_pieces(struct nbg_slot *s, unsigned int hw, u64 sector, u32 len,
+			      void *data, u32 piece)
+{
+	u32 done = 0, n;
+
+	s->pieces = true;
+	for (;;) {
+		n = min(piece, len - done);
+		nbg_set_extent(s, sector + (done >> SECTOR_SHIFT), n, n, data + done);
+		s->last_piece = done + n == len;
+		s->piece_ended = false;
+		/* the last piece, an error, or a piece that ends later: its
+		 * end (blk_mq_end_request) is the read's */
+		if (!nbg_queue_rq(s, hw) || !s->piece_ended)
+			return;
+		done += n;
+		nbg_part_framed(s->hwtag, done);
+		nbg_hostile_parts(s, done, len);
+	}
+}
+
 /* One request from Linux (null_blk.idl): fill in the tag's request and bio,
- * run the driver's queue_rq. */
+ * run the driver's queue_rq (a long read in pieces). */
 void nbg_submit(u32 hwtag, u32 opf, u64 sector, u32 bytes, u32 len, void *data)
 {
 	unsigned int hw = hwtag >> 24, tag = hwtag & 0xffff;
-	struct blk_mq_queue_data bd = { .last = true };
 	struct nbg_slot *s;
 	struct request *rq;
-	blk_status_t st;
+	u32 piece;
 	u64 t0 = timing ? rdtsc() : 0;
 
 	if (!nbg.set || !nbg.q || hw >= nbg.nr_hw || tag >= nbg.depth ||
@@ -731,35 +909,15 @@ void nbg_submit(u32 hwtag, u32 opf, u64 sector, u32 bytes, u32 len, void *data)
 	rq->internal_tag = -1;
 	rq->cmd_flags = opf;
 	rq->rq_flags = 0;
-	rq->__sector = sector;
-	rq->__data_len = bytes;
-	rq->nr_phys_segments = len ? 1 : 0;
-	rq->bio = rq->biotail = NULL;
-	if (len) {
-		struct bio *bio = &s->bio;
-
-		s->bvec.bv_page = virt_to_page(data);
-		s->bvec.bv_offset = offset_in_page(data);
-		s->bvec.bv_len = len;
-		bio->bi_next = NULL;
-		bio->bi_opf = opf;
-		bio->bi_io_vec = &s->bvec;
-		bio->bi_vcnt = 1;
-		bio->bi_max_vecs = 1;
-		bio->bi_iter.bi_sector = sector;
-		bio->bi_iter.bi_size = len;
-		bio->bi_iter.bi_idx = 0;
-		bio->bi_iter.bi_bvec_done = 0;
-		rq->bio = rq->biotail = bio;
-	}
 	s->busy = true;
-	bd.rq = rq;
-	st = nbg.set->ops->queue_rq(nbg.hctx[hw], &bd);
-	if (st != BLK_STS_OK && s->busy) {
-		/* not queued: it ends now, with that status */
-		s->busy = false;
-		nbg_end(hwtag, st == BLK_STS_RESOURCE || st == BLK_STS_DEV_RESOURCE ?
-			BLK_STS_RESOURCE : st);
+	nbg_hostile_write_part(hwtag, opf, len);
+	piece = len == bytes ? nbg_piece_bytes(opf, len) : 0;
+	if (piece) {
+		nbg_submit_pieces(s, hw, sector, len, data, piece);
+	} else {
+		s->pieces = false;
+		nbg_set_extent(s, sector, bytes, len, data);
+		nbg_queue_rq(s, hw);
 	}
 	nbg_cost_account(opf & REQ_OP_MASK, bytes, timing ? rdtsc() - t0 : 0);
 }

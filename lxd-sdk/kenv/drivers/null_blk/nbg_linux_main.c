@@ -109,6 +109,9 @@ static struct {
 	u64 resched;                    /* the poll gave the core to another thread */
 	u64 try_fallback;               /* try_send: nbg_submit sent by the waiting send after all */
 } nbg_st;
+/* Reads ended in pieces (nbg_part): pieces taken, and parts refused (not a
+ * read in flight, or bytes not past the last part and short of the end). */
+static atomic_long_t nbg_parts, nbg_parts_refused;
 static DEFINE_MUTEX(nbg_backend_lock);    /* klxd_glue_start/stop vs the stats reader */
 
 #define NBG_POOL_ORDER   10                       /* 4 MiB */
@@ -157,6 +160,7 @@ static struct {
 struct nbg_inflight {
 	struct request *rq;
 	u32 hwtag;
+	u32 copied;                     /* a read's bytes copied out already (nbg_part) */
 };
 
 struct nbg_pdu {
@@ -223,6 +227,34 @@ static void nbg_copy_bvec(void *pool, struct bio_vec *bv, bool to_pool)
 		flush_dcache_page(bv->bv_page);
 	}
 	kunmap_local(page);
+}
+
+/*
+ * A read's bytes [from, to) out of slot idx into rq's pages (to <= the
+ * read's length): the segments, or the parts of them, that fall inside.
+ */
+static void nbg_copy_out(struct request *rq, unsigned int idx, u32 from, u32 to)
+{
+	struct req_iterator iter;
+	struct bio_vec bv;
+	u32 off = 0;
+
+	rq_for_each_segment(bv, rq, iter) {
+		u32 s = max(off, from), e = min(off + bv.bv_len, to);
+
+		if (s < e) {
+			struct bio_vec piece = {
+				.bv_page = bv.bv_page,
+				.bv_offset = bv.bv_offset + (s - off),
+				.bv_len = e - s,
+			};
+
+			nbg_copy_bvec(nbg_slot(idx) + s, &piece, false);
+		}
+		off += bv.bv_len;
+		if (off >= to)
+			break;
+	}
 }
 
 /* Takes the request of slot idx out of the table if hwtag (0: any) names it. */
@@ -482,6 +514,7 @@ static blk_status_t nbg_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq
 		hwtag = hw << 24 | (u32)nbg_gen[idx] << 16 | tag;
 		nbg_flight[idx].rq = rq;
 		nbg_flight[idx].hwtag = hwtag;
+		nbg_flight[idx].copied = 0;
 		alone = ++nbg_nflight == 1;
 	}
 	spin_unlock_irqrestore(&nbg_flight_lock, flags);
@@ -618,18 +651,11 @@ void nbg_end(u32 hwtag, blk_status_t status)
 			dend = READ_ONCE(st->dom_end);
 		}
 	}
-	if (status == BLK_STS_OK && req_op(rq) == REQ_OP_READ) {
-		struct req_iterator iter;
-		struct bio_vec bv;
-		u32 off = 0, len = blk_rq_bytes(rq);
-
-		rq_for_each_segment(bv, rq, iter) {
-			if (off + bv.bv_len > len)
-				break;
-			nbg_copy_bvec(nbg_slot(idx) + off, &bv, false);
-			off += bv.bv_len;
-		}
-	}
+	/* a read: what its parts did not copy (nbg_part ran before this end,
+	 * in the ring's order, and none can run now: the request has left the
+	 * table) */
+	if (status == BLK_STS_OK && req_op(rq) == REQ_OP_READ)
+		nbg_copy_out(rq, idx, READ_ONCE(nbg_flight[idx].copied), blk_rq_bytes(rq));
 	atomic_long_inc(&nbg_ended);
 	if (timed)
 		t_copy = rdtsc();
@@ -641,6 +667,45 @@ void nbg_end(u32 hwtag, blk_status_t status)
 		if (!READ_ONCE(nbg_nflight))
 			WRITE_ONCE(nbg_idle_since, t_done);
 	}
+}
+
+/*
+ * The first `bytes` of the read in flight as hwtag are in the pool (the
+ * domain ends a large read in pieces, nbg_domain.c): copy out what the last
+ * part did not, while the domain reads the rest.  Under the table's lock,
+ * so that no end, failure or timeout ends the request (and frees its pages)
+ * during the copy; the request stays in flight.  The domain says only how
+ * far: anything but a read in flight with bytes past the last part and
+ * short of its length is refused and logged.
+ */
+void nbg_part(u32 hwtag, u32 bytes)
+{
+	unsigned int hw = hwtag >> 24, tag = hwtag & 0xffff, idx = hw * nbg_depth + tag;
+	struct nbg_inflight *f;
+	unsigned long flags;
+	u32 from = 0;
+	bool ok;
+
+	if (hw >= nbg_nr_hw || tag >= nbg_depth || idx >= NBG_SLOTS)
+		goto refused;
+	f = &nbg_flight[idx];
+	spin_lock_irqsave(&nbg_flight_lock, flags);
+	from = f->copied;
+	ok = f->rq && f->hwtag == hwtag && req_op(f->rq) == REQ_OP_READ &&
+	     bytes > from && bytes < blk_rq_bytes(f->rq);
+	if (ok) {
+		nbg_copy_out(f->rq, idx, from, bytes);
+		f->copied = bytes;
+	}
+	spin_unlock_irqrestore(&nbg_flight_lock, flags);
+	if (ok) {
+		atomic_long_inc(&nbg_parts);
+		return;
+	}
+refused:
+	atomic_long_inc(&nbg_parts_refused);
+	pr_warn_ratelimited("domain %u: part of %#x up to %u bytes (copied %u): refused\n", domain,
+			    hwtag, bytes, from);
 }
 
 /*
@@ -931,16 +996,17 @@ void nbg_start_queues(int disk)
 }
 
 /* With nbg_backend_lock held: klxd_glue told what inline_end says (a no-op
- * before the backend starts; the starter calls it then).  nbg_end only
- * takes a spinlock, copies and ends a request: safe where it is received
- * (bottom halves off). */
+ * before the backend starts; the starter calls it then).  nbg_end and
+ * nbg_part only take a spinlock, copy and end a request: safe where they
+ * are received (bottom halves off), in the ring's order. */
 static void nbg_backend_mode_locked(void)
 {
 	bool inl = READ_ONCE(inline_end), framed = inl && READ_ONCE(framed_end);
 	int err;
 
 	klxd_glue_set_bh_oneway(&nbg_ctx, inl ? (int)null_blk_RPC_nbg_end : -1,
-				-1, inl ? READ_ONCE(rx_nap_us) : 0);
+				inl ? (int)null_blk_RPC_nbg_part : -1,
+				inl ? READ_ONCE(rx_nap_us) : 0);
 	err = klxd_glue_set_framed_oneway(&nbg_ctx, framed ? (int)null_blk_RPC_nbg_end : -1,
 					  null_blk_W_nbg_end_NWORDS, framed ? nbg_end_framed_rx : NULL);
 	if (err && err != -ENODEV)
@@ -1012,7 +1078,8 @@ static int nbg_stats_get(char *buf, const struct kernel_param *kp)
 			nbg_bd.dom / n, nbg_bd.back / n, nbg_bd.copy / n, nbg_bd.endrq / n,
 			nbg_bd.gap / gn, nbg_bd.gap_n);
 	return len + scnprintf(buf + len, PAGE_SIZE - len,
-			 "poll_lone=%llu poll_hit=%llu poll_miss=%llu poll_wait_tsc=%llu poll_resched=%llu rx_covered=%llu glue_send=%llu/%llu rx_rounds=%llu rx_slots=%llu rx_tsc=%llu rx_empty=%llu/%llu rx_yields=%llu rx_naps=%llu ow_runs=%llu ow_msgs=%llu ow_tsc=%llu rx_csw=%llu/%llu bh_msgs=%llu/%llu poll=%llu/%llu/%llu relax=%llu try=%llu/%llu/%llu/%llu\n",
+			 "parts=%ld/%ld poll_lone=%llu poll_hit=%llu poll_miss=%llu poll_wait_tsc=%llu poll_resched=%llu rx_covered=%llu glue_send=%llu/%llu rx_rounds=%llu rx_slots=%llu rx_tsc=%llu rx_empty=%llu/%llu rx_yields=%llu rx_naps=%llu ow_runs=%llu ow_msgs=%llu ow_tsc=%llu rx_csw=%llu/%llu bh_msgs=%llu/%llu poll=%llu/%llu/%llu relax=%llu try=%llu/%llu/%llu/%llu\n",
+			 atomic_long_read(&nbg_parts), atomic_long_read(&nbg_parts_refused),
 			 nbg_st.lone, nbg_st.hit, nbg_st.miss, nbg_st.tsc, nbg_st.resched, k.rx_covered, k.send_n, k.send_tsc,
 			 k.rx_rounds, k.rx_slots, k.rx_tsc, k.rx_empty, k.rx_empty_tsc, k.rx_yields,
 			 k.rx_naps, k.ow_runs, k.ow_msgs, k.ow_tsc, k.rx_nvcsw, k.rx_nivcsw, k.bh_msgs,

@@ -4,8 +4,15 @@
  * lxd-nullblk*.sh).  Static, in the initramfs as /bin/nbgtool.
  *
  *   nbgtool verify DEV MIB SEED
+ *   nbgtool verify DEV MIB SEED STEP
  *       O_DIRECT writes and reads of odd sizes at odd offsets (multiples of
- *       the logical block size) over the first MIB MiB, every read compared
+ *       the logical block size) over the first MIB MiB; with STEP (a
+ *       multiple of 512, under 4096), the odd reads go into buffers
+ *       0, STEP, 2 STEP... bytes into a page, so that their segments start
+ *       and end inside pages (native null_blk 6.1, memory-backed, misreads
+ *       such a segment: copy_from_nullb copies a block's size from where
+ *       the sector falls in its store page, past that page's end; in the
+ *       domain the driver sees the pool's slot, whole, block-aligned), every read compared
  *       with a shadow copy, then the whole range read back and compared;
  *       prints the counts and a checksum of the final contents (same SEED,
  *       same checksum on any correct device).
@@ -98,7 +105,7 @@ static int xpread(int fd, void *b, size_t n, off_t off)
 	return 0;
 }
 
-static int cmd_verify(const char *dev, unsigned long mib, unsigned long seed)
+static int cmd_verify(const char *dev, unsigned long mib, unsigned long seed, unsigned long step)
 {
 	size_t span = (size_t)mib << 20, chunk = 1u << 20, off;
 	unsigned char *shadow, *buf;
@@ -136,9 +143,11 @@ static int cmd_verify(const char *dev, unsigned long mib, unsigned long seed)
 				return 1;
 			writes++;
 		} else {
-			if (xpread(fd, buf, n * lbs, (off_t)(at * lbs)))
+			unsigned char *rb = buf + step * (i % 8) % 4096;
+
+			if (xpread(fd, rb, n * lbs, (off_t)(at * lbs)))
 				return 1;
-			if (memcmp(buf, shadow + at * lbs, n * lbs)) {
+			if (memcmp(rb, shadow + at * lbs, n * lbs)) {
 				fprintf(stderr, "nbgtool: mismatch reading %zu blocks at block %zu\n", n, at);
 				return 1;
 			}
@@ -258,11 +267,12 @@ static int cmd_bench(const char *dev, const char *mode, unsigned int bs, unsigne
 
 int main(int argc, char **argv)
 {
-	if (argc == 5 && strcmp(argv[1], "verify") == 0)
-		return cmd_verify(argv[2], strtoul(argv[3], NULL, 0), strtoul(argv[4], NULL, 0));
+	if ((argc == 5 || argc == 6) && strcmp(argv[1], "verify") == 0)
+		return cmd_verify(argv[2], strtoul(argv[3], NULL, 0), strtoul(argv[4], NULL, 0),
+				  argc == 6 ? strtoul(argv[5], NULL, 0) : 0);
 	if (argc == 7 && strcmp(argv[1], "bench") == 0)
 		return cmd_bench(argv[2], argv[3], (unsigned int)strtoul(argv[4], NULL, 0),
 				 (unsigned int)strtoul(argv[5], NULL, 0), strtoul(argv[6], NULL, 0));
-	fprintf(stderr, "usage: nbgtool verify DEV MIB SEED | bench DEV MODE BS QD N\n");
+	fprintf(stderr, "usage: nbgtool verify DEV MIB SEED [STEP] | bench DEV MODE BS QD N\n");
 	return 2;
 }
