@@ -126,6 +126,7 @@ static struct {
 	u64 flags_set, flags_clear;
 	bool wc, fua;
 	unsigned long bad_submits;
+	u32 piece;                      /* read_piece_kb in whole logical blocks, at add_disk */
 	bool sync_ends;                 /* the last whole request ended inside queue_rq */
 	unsigned long pieces_async;     /* pieces that ended after queue_rq (irqmode 2) */
 } nbg = { .disk_id = -1 };
@@ -504,8 +505,11 @@ int device_add_disk(struct device *parent, struct gendisk *disk,
 			  disk->minors, nbg.capacity, nbg.lbs, nbg.pbs, nbg.max_hw_sectors,
 			  nbg.max_discard_sectors, nbg.virt_boundary, nbg.flags_set,
 			  nbg.flags_clear, nbg.wc, nbg.fua);
-	if (!rc)
+	if (!rc) {
 		nbg.added = true;
+		nbg.piece = min(read_piece_kb, 64u) * 1024;
+		nbg.piece -= nbg.piece % max(nbg.lbs, 512u);
+	}
 	return rc;
 }
 
@@ -833,12 +837,10 @@ static bool nbg_queue_rq(struct nbg_slot *s, unsigned int hw)
  * this one goes whole. */
 static u32 nbg_piece_bytes(u32 opf, u32 len)
 {
-	u32 piece = min(read_piece_kb, 64u) * 1024;
+	u32 piece = nbg.piece;
 
-	if (!nbg.sync_ends || (opf & REQ_OP_MASK) != REQ_OP_READ || !nbg.lbs)
-		return 0;
-	piece -= piece % nbg.lbs;
-	return piece && len > piece ? piece : 0;
+	return len > piece && piece && nbg.sync_ends && (opf & REQ_OP_MASK) == REQ_OP_READ ?
+		piece : 0;
 }
 
 /* A read in pieces (read_piece_kb): each through queue_rq in turn, and
