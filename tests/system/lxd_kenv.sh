@@ -31,7 +31,8 @@ for c in 'kmalloc' 'kzalloc/kcalloc zeroed' 'krealloc keeps the data' 'ksize' 'v
          'vmalloc memory usable' 'alloc_pages order 2' '__get_free_page' 'kmem_cache_create' \
          'slab objects on a list' 'list order' 'list emptied' 'mutex_trylock on a free mutex' \
          'mutex_trylock on a held mutex' 'mutex released' 'per-CPU data through %gs' 'snprintf' \
-         'kernel %p extensions' 'msleep\(50\) and ktime_get' 'jiffies advance'; do
+         'kernel %p extensions' 'msleep\(50\) and ktime_get' 'jiffies advance' \
+         '200 hrtimers armed at once'; do
   expect_hv "st: check '$c'" "^lxd st: kenv_selftest: $c: ok"
 done
 expect_not "st: no check failed" 'kenv_selftest: .*: FAILED'
@@ -44,6 +45,7 @@ expect_hv "st: the timer fired from the domain's loop" '^lxd st: kenv_selftest: 
 expect_hv "st: the work item ran from the loop" '^lxd st: kenv_selftest: work ran'
 expect_hv "st: module_exit on kenv.exit_after_ms" '^lxd st: kenv: kenv.exit_after_ms=3000 reached: module_exit'
 expect_hv "st: an hrtimer restarted from its callback fired 3 times" '^lxd st: kenv_selftest: hrtimer fired 3 times'
+expect_hv "st: 200 hrtimers armed at once all fired (the environment once held 64)" '^lxd st: kenv_selftest: exit: 200 of 200 hrtimers armed at once fired'
 expect_hv "st: module_exit ran; the cancelled hrtimer never fired" '^lxd st: kenv_selftest: exit: timer fired 1, work ran 1, hrtimer fired 3, cancelled hrtimer fired 0'
 expect_hv "st: nothing left on the heap but the environment's own" '^lxd st: kenv: module_exit done; [0-9]+ allocation\(s\) still live'
 expect_hv "st: exits with 0" '^lxd st: exits with code 0'

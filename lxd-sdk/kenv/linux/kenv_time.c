@@ -264,13 +264,23 @@ static bool kenv_run_one_timer(void)
 	return false;
 }
 
-/* ---- hrtimers: a small table of the armed ones ---- */
+/* ---- hrtimers: a list of the armed ones ---- */
 
-#define KENV_HRTIMERS 64
-static struct hrtimer *kenv_hrtimers[KENV_HRTIMERS];
-/* How many are armed: the loop's look at the table (every idle turn, a
+/*
+ * The armed hrtimers, in the order they were armed, linked through their
+ * own timerqueue node's rb_node (this environment is the node's only user
+ * and keeps no rbtree): rb_right the next, rb_left the previous.  A timer
+ * is on the list exactly while its state says HRTIMER_STATE_ENQUEUED.  No
+ * limit but memory the driver owns: null_blk arms one per request in
+ * flight with irqmode=2 (up to Linux's depth, 64) and its bandwidth timer.
+ */
+static struct rb_node kenv_hrtimer_list = {
+	.rb_right = &kenv_hrtimer_list,
+	.rb_left = &kenv_hrtimer_list,
+};
+/* How many are armed: the loop's look at the list (every idle turn, a
  * request's wait for the domain to notice it) is one test when none is,
- * instead of a scan of 64 entries and a clock read. */
+ * instead of a clock read. */
 static unsigned int kenv_nhrtimers;
 
 /* Every timer's base: the inlines read the clock through it
@@ -286,29 +296,35 @@ void hrtimer_init(struct hrtimer *timer, clockid_t clock_id, enum hrtimer_mode m
 	timer->is_hard = !!(mode & HRTIMER_MODE_HARD);
 }
 
-static int kenv_hrtimer_slot(const struct hrtimer *timer)
+static bool kenv_hrtimer_armed(const struct hrtimer *timer)
 {
-	int i;
-
-	for (i = 0; i < KENV_HRTIMERS; i++)
-		if (kenv_hrtimers[i] == timer)
-			return i;
-	return -1;
+	return timer->state & HRTIMER_STATE_ENQUEUED;
 }
 
+/* Onto the list's end, unless it is on it already (a new expiry only). */
 static void kenv_hrtimer_arm(struct hrtimer *timer)
 {
-	int i = kenv_hrtimer_slot(timer);
+	struct rb_node *n = &timer->node.node;
 
-	if (i < 0) {
-		i = kenv_hrtimer_slot(NULL);
-		if (i < 0)
-			kenv_fatal(KENV_EXIT_PANIC, "hrtimer_start(%px): more than %d hrtimers armed at once",
-				   timer, KENV_HRTIMERS);
-		kenv_nhrtimers++;
-	}
-	kenv_hrtimers[i] = timer;
+	if (kenv_hrtimer_armed(timer))
+		return;
+	n->rb_right = &kenv_hrtimer_list;
+	n->rb_left = kenv_hrtimer_list.rb_left;
+	kenv_hrtimer_list.rb_left->rb_right = n;
+	kenv_hrtimer_list.rb_left = n;
+	kenv_nhrtimers++;
 	timer->state = HRTIMER_STATE_ENQUEUED;
+}
+
+static void kenv_hrtimer_unlink(struct hrtimer *timer)
+{
+	struct rb_node *n = &timer->node.node;
+
+	n->rb_left->rb_right = n->rb_right;
+	n->rb_right->rb_left = n->rb_left;
+	n->rb_left = n->rb_right = NULL;
+	kenv_nhrtimers--;
+	timer->state = HRTIMER_STATE_INACTIVE;
 }
 
 void hrtimer_start_range_ns(struct hrtimer *timer, ktime_t tim, u64 range_ns,
@@ -322,13 +338,9 @@ void hrtimer_start_range_ns(struct hrtimer *timer, ktime_t tim, u64 range_ns,
 
 int hrtimer_try_to_cancel(struct hrtimer *timer)
 {
-	int i = kenv_hrtimer_slot(timer);
-
-	if (i < 0)
+	if (!kenv_hrtimer_armed(timer))
 		return 0;
-	kenv_hrtimers[i] = NULL;
-	kenv_nhrtimers--;
-	timer->state = HRTIMER_STATE_INACTIVE;
+	kenv_hrtimer_unlink(timer);
 	return 1;
 }
 
@@ -339,7 +351,7 @@ int hrtimer_cancel(struct hrtimer *timer)
 
 bool hrtimer_active(const struct hrtimer *timer)
 {
-	return kenv_hrtimer_slot(timer) >= 0;
+	return kenv_hrtimer_armed(timer);
 }
 
 u64 hrtimer_forward(struct hrtimer *timer, ktime_t now, ktime_t interval)
@@ -364,20 +376,18 @@ u64 hrtimer_forward(struct hrtimer *timer, ktime_t now, ktime_t interval)
 
 static bool kenv_run_one_hrtimer(void)
 {
+	struct rb_node *n;
 	ktime_t now;
-	int i;
 
 	if (!kenv_nhrtimers)
 		return false;
 	now = ktime_get();
-	for (i = 0; i < KENV_HRTIMERS; i++) {
-		struct hrtimer *t = kenv_hrtimers[i];
+	for (n = kenv_hrtimer_list.rb_right; n != &kenv_hrtimer_list; n = n->rb_right) {
+		struct hrtimer *t = container_of(n, struct hrtimer, node.node);
 
-		if (!t || hrtimer_get_expires_tv64(t) > now)
+		if (hrtimer_get_expires_tv64(t) > now)
 			continue;
-		kenv_hrtimers[i] = NULL;
-		kenv_nhrtimers--;
-		t->state = HRTIMER_STATE_INACTIVE;
+		kenv_hrtimer_unlink(t);
 		if (t->function(t) == HRTIMER_RESTART)
 			kenv_hrtimer_arm(t);
 		return true;

@@ -62,6 +62,11 @@ static int work_ran;
  * armed beside it, which must never fire */
 static struct hrtimer st_hrt, st_hrt_cancelled;
 static int hrt_fired, hrt_cancelled_fired;
+/* many armed at once (null_blk, irqmode=2: one per request in flight, and
+ * its bandwidth timer), expiring 1..20 ms apart, out of arming order */
+#define ST_MANY_HRT 200
+static struct hrtimer st_many[ST_MANY_HRT];
+static int st_many_fired;
 
 #define CHECK(what, cond, fmt, ...)						\
 	do {									\
@@ -235,6 +240,13 @@ static enum hrtimer_restart st_hrt_cancelled_fn(struct hrtimer *t)
 	return HRTIMER_NORESTART;
 }
 
+static enum hrtimer_restart st_many_fn(struct hrtimer *t)
+{
+	(void)t;
+	st_many_fired++;
+	return HRTIMER_NORESTART;
+}
+
 static void st_work_fn(struct work_struct *w)
 {
 	work_ran = 1;
@@ -245,6 +257,7 @@ static void check_time(void)
 {
 	unsigned long j0 = jiffies;
 	ktime_t t0 = ktime_get();
+	int i, armed;
 	s64 ms;
 
 	msleep(50);
@@ -264,6 +277,15 @@ static void check_time(void)
 	st_hrt.function = st_hrt_fn;
 	hrtimer_start(&st_hrt, ms_to_ktime(10), HRTIMER_MODE_REL);
 	CHECK("hrtimer_cancel of an armed hrtimer", hrtimer_cancel(&st_hrt_cancelled) == 1, "not armed");
+	armed = 0;
+	for (i = 0; i < ST_MANY_HRT; i++) {
+		hrtimer_init(&st_many[i], CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+		st_many[i].function = st_many_fn;
+		hrtimer_start(&st_many[i], ms_to_ktime(1 + (i * 7) % 20), HRTIMER_MODE_REL);
+	}
+	for (i = 0; i < ST_MANY_HRT; i++)
+		armed += hrtimer_active(&st_many[i]);
+	CHECK("200 hrtimers armed at once", armed == ST_MANY_HRT, "%d armed", armed);
 	pr_info("kenv_selftest: timer, hrtimer and work queued for the domain's loop\n");
 }
 
@@ -296,9 +318,15 @@ static int __init kenv_selftest_init(void)
 
 static void __exit kenv_selftest_exit(void)
 {
+	int i;
+
 	del_timer_sync(&st_timer);
 	cancel_work_sync(&st_work);
 	hrtimer_cancel(&st_hrt);
+	for (i = 0; i < ST_MANY_HRT; i++)
+		hrtimer_cancel(&st_many[i]);
+	pr_info("kenv_selftest: exit: %d of %d hrtimers armed at once fired\n", st_many_fired,
+		ST_MANY_HRT);
 	pr_info("kenv_selftest: exit: timer fired %d, work ran %d, hrtimer fired %d, cancelled hrtimer fired %d\n",
 		timer_fired, work_ran, hrt_fired, hrt_cancelled_fired);
 }
