@@ -53,6 +53,8 @@ expect_hv "forged submits: a length over 32 bits refused by the domain" 'nbg_sub
 n=$(tr -d '\r' < "$HVLOG" | grep -c 'nbg_submit\.data: buffer offset/length outside the pool' || true)
 if [ "$n" -ge 2 ]; then pass "forged submits: data past the pool and wrapping refused by the domain"
 else fail "forged submits: data past the pool and wrapping refused by the domain" "$n refusals of nbg_submit.data in the hypervisor's log, 2 expected"; fi
+expect "inline_submit=0: each request in its own async thread, the data whole" "test $T: threads: inline_submit=0: the pattern read back alone and by four readers at once"
+expect_hv "inline_submit=0: no submit served inline" '^lxd null_blk: null_blk glue: cost: op 0, 4096 bytes: 128 submits .*; [1-9][0-9]* submits read framed so far, 0 of them inline'
 expect_hv "hostile: all ten forged calls refused" '^lxd null_blk_hostile: null_blk glue: hostile: 10 of 10 calls refused, 5 forged ends sent'
 expect_hv "hostile: the domain forged parts of a read and of a write" "^lxd null_blk_hostile: null_blk glue: hostile: 4 forged parts sent"
 expect_hv "hostile: ... and a part of a write" "^lxd null_blk_hostile: null_blk glue: hostile: a part of a write sent"

@@ -278,6 +278,28 @@ esac
 say "throttled: mbps=1 irqmode=2: 512 KiB written by four writers at once and read back; $thr"
 [ "$(pool_free)" = "$free0" ] || fail "pool free $(pool_free) after the throttled domain, $free0 before"
 
+# (d3) every nbg_submit in its own async thread (inline_submit=0; by
+# default one that arrives while the domain idles is served in its idle
+# hook): the pattern written, 128 lone 4 KiB reads, the pattern read back
+# alone and by four readers at once
+run lxdctl load /lib/lxd/null_blk.lxd $PARAMS inline_submit=0 || fail "threads: load"
+wait_dev 60 || fail "threads: /dev/nullb0 did not appear"
+dd if=/tmp/pattern of=/dev/nullb0 bs=65536 oflag=direct 2>/dev/null || fail "threads: dd write"
+dd if=/dev/nullb0 of=/dev/null bs=4096 count=128 iflag=direct 2>/dev/null || fail "threads: 4 KiB reads"
+back=$(direct_sum)
+[ "$back" = "$patsum" ] || fail "threads: the pattern came back as $back"
+pids=""
+for j in 0 1 2 3; do
+  (b=$(dd if=/dev/nullb0 bs=65536 skip=$((j * 8)) count=8 iflag=direct 2>/dev/null | md5sum)
+   p=$(dd if=/tmp/pattern bs=65536 skip=$((j * 8)) count=8 2>/dev/null | md5sum)
+   [ "$b" = "$p" ]) &
+  pids="$pids $!"
+done
+for p in $pids; do wait $p || fail "threads: one of four readers at once read wrong data"; done
+run lxdctl destroy null_blk || fail "threads: destroy"
+[ "$(pool_free)" = "$free0" ] || fail "pool free $(pool_free) after inline_submit=0, $free0 before"
+say "threads: inline_submit=0: the pattern read back alone and by four readers at once"
+
 # (e) a hostile driver: null_blk_hostile.lxd tries to register "sda", a
 # second tag set and disk, disks with a foreign name, major, size, block
 # size or queue flag, forged ends of requests that are not in flight, and
