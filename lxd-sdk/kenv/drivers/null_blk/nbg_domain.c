@@ -85,7 +85,7 @@ MODULE_PARM_DESC(timing, "measurement only: time each nbg_submit for the cost li
  * nbg_part: Linux copies that much out of the pool while the driver reads
  * the next piece, and nbg_end leaves it only the last piece to copy.  Only
  * while the driver ends its requests inside queue_rq (irqmode 0 or 1: the
- * shim learns it from the reads it does not cut); a piece that ends later
+ * shim learns it from the requests it does not cut); a piece that ends later
  * ends the whole read as BLK_STS_RESOURCE (Linux sends it again) and stops
  * the cutting.  0: reads go whole.
  */
