@@ -58,7 +58,9 @@ expect_hv "inline_submit=0: no submit served inline" '^lxd null_blk: null_blk gl
 expect_hv "hostile: all ten forged calls refused" '^lxd null_blk_hostile: null_blk glue: hostile: 10 of 10 calls refused, 5 forged ends sent'
 expect_hv "hostile: the domain forged parts of a read and of a write" "^lxd null_blk_hostile: null_blk glue: hostile: 4 forged parts sent"
 expect_hv "hostile: ... and a part of a write" "^lxd null_blk_hostile: null_blk glue: hostile: a part of a write sent"
-expect "hostile: Linux refused every forged part, the read whole" "test $T: hostile: ([5-9]|[1-9][0-9]+) forged parts refused, [0-9]+ taken; the pattern read back"
+expect "hostile: Linux refused every forged part, took the flood of small ones, the read whole" "test $T: hostile: (200[5-9]|20[1-9][0-9]|2[1-9][0-9][0-9]|[3-9][0-9]{3}|[1-9][0-9]{4,}) forged parts refused, ([4-9][0-9]{3}|[1-9][0-9]{4,}) taken; the pattern read back"
+expect_hv "hostile: the domain flooded parts" "^lxd null_blk_hostile: null_blk glue: hostile: a flood of [0-9]+ parts of 4 bytes sent"
+expect_hv "hostile: ... and stale ones" "^lxd null_blk_hostile: null_blk glue: hostile: a flood of 2000 stale parts sent"
 expect "hostile: the disk still works, no sda" "test $T: hostile: /dev/nullb0 works, no sda"
 expect "hostile: a swallowed request and stopped queues: destroy fails the waiting reads" "test $T: hostile: a request swallowed and Linux's queues stopped: destroy failed both waiting reads and removed the disk"
 expect_hv "hostile: the domain swallowed the request and stopped Linux's queues" "^lxd null_blk_hostile: null_blk glue: hostile: request at sector 65536 swallowed"

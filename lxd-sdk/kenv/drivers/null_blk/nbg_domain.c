@@ -94,6 +94,7 @@ module_param(read_piece_kb, uint, 0444);
 MODULE_PARM_DESC(read_piece_kb, "reads longer than this run in pieces of it, Linux copying each out as it ends (default 16; 0: whole)");
 
 #define NBG_HOSTILE_STOP_SECTOR 65536ull  /* 32 MiB in */
+#define NBG_HOSTILE_FLOOD 2000u          /* stale parts sent at once */
 
 struct nbg_slot {
 	struct request *rq;             /* sizeof(struct request) + the driver's cmd_size */
@@ -753,6 +754,7 @@ static struct nbg_stamps *nbg_stamps_of(unsigned int idx, u32 hwtag, u32 bytes)
 static void nbg_hostile_parts(struct nbg_slot *s, u32 done, u32 len)
 {
 	static bool sent;
+	unsigned int i;
 
 	if (sent)
 		return;
@@ -762,6 +764,31 @@ static void nbg_hostile_parts(struct nbg_slot *s, u32 done, u32 len)
 	nbg_part_framed(s->hwtag - (1u << 16), done + 512);
 	nbg_part_framed(s->hwtag, len + 4096);
 	pr_info("hostile: 4 forged parts sent\n");
+	/* a flood of parts Linux must refuse (the previous generation's):
+	 * each costs Linux a counter and a rate-limited line, nothing else */
+	for (i = 0; i < NBG_HOSTILE_FLOOD; i++)
+		nbg_part_framed(s->hwtag - (1u << 16), done + 4 + 4 * (i % 1024));
+	pr_info("hostile: a flood of %u stale parts sent\n", NBG_HOSTILE_FLOOD);
+}
+
+/*
+ * Before the first part of that read (done bytes of it in the slot): a
+ * flood of honest-looking parts, 4 bytes more each, that Linux takes and
+ * copies out a few bytes at a time (each is a part of a read in flight,
+ * past the last).  The data is in the slot already, so the read must still
+ * come back right; Linux's core must go on.
+ */
+static void nbg_hostile_part_flood(struct nbg_slot *s, u32 done)
+{
+	static bool sent;
+	u32 b, n = 0;
+
+	if (sent)
+		return;
+	sent = true;
+	for (b = 4; b < done; b += 4, n++)
+		nbg_part_framed(s->hwtag, b);
+	pr_info("hostile: a flood of %u parts of 4 bytes sent\n", n);
 }
 
 /* Once, for the first write with data: a part of it (Linux must refuse:
@@ -778,6 +805,10 @@ static void nbg_hostile_write_part(u32 hwtag, u32 opf, u32 len)
 }
 #else
 static void nbg_hostile_parts(struct nbg_slot *s, u32 done, u32 len)
+{
+}
+
+static void nbg_hostile_part_flood(struct nbg_slot *s, u32 done)
 {
 }
 
@@ -861,6 +892,7 @@ static void nbg_submit_pieces(struct nbg_slot *s, unsigned int hw, u64 sector, u
 		if (!nbg_queue_rq(s, hw) || !s->piece_ended)
 			return;
 		done += n;
+		nbg_hostile_part_flood(s, done);
 		nbg_part_framed(s->hwtag, done);
 		nbg_hostile_parts(s, done, len);
 	}
