@@ -48,6 +48,28 @@ static void *kenv_zero_if(void *p, size_t bytes, gfp_t flags)
 	return p;
 }
 
+/*
+ * An allocation the heap could not serve, without __GFP_NOFAIL: the caller
+ * gets NULL, as Linux's would under memory pressure (null_blk then fails
+ * the write with BLK_STS_NOSPC).  Said in the domain's log unless the
+ * caller asked for silence (__GFP_NOWARN, as Linux's warn_alloc): the
+ * first, then the 2nd, 4th, 8th..., so that a driver that keeps trying
+ * neither floods the log nor goes unexplained ("no space" on a 1 GiB disk
+ * whose domain has a 32 MiB heap).
+ */
+static void kenv_alloc_failed(const char *who, size_t bytes, gfp_t flags)
+{
+	static unsigned long failures;
+
+	if (flags & __GFP_NOWARN)
+		return;
+	failures++;
+	if (failures & (failures - 1))
+		return;
+	pr_warn("kenv: %s(%zu bytes) failed: the domain's heap is exhausted (%lu KiB free; its size is the image's, KENV_HEAP_<image>); %lu such failure(s) so far\n",
+		who, bytes, kenv_heap_free_bytes() >> 10, failures);
+}
+
 static void *kenv_alloc(size_t bytes, size_t align, gfp_t flags, const char *who)
 {
 	void *p;
@@ -57,6 +79,8 @@ static void *kenv_alloc(size_t bytes, size_t align, gfp_t flags, const char *who
 	p = kenv_kva(kenv_heap_alloc(bytes, align));
 	if (!p && (flags & __GFP_NOFAIL))
 		kenv_fatal(KENV_EXIT_PANIC, "%s(%zu, __GFP_NOFAIL): the heap is exhausted", who, bytes);
+	if (!p)
+		kenv_alloc_failed(who, bytes, flags);
 	return kenv_zero_if(p, bytes, flags);
 }
 
@@ -310,6 +334,7 @@ struct page *__alloc_pages(gfp_t gfp, unsigned int order, int nid, nodemask_t *n
 		if (gfp & __GFP_NOFAIL)
 			kenv_fatal(KENV_EXIT_PANIC, "alloc_pages(order %u, __GFP_NOFAIL): heap exhausted",
 				   order);
+		kenv_alloc_failed("alloc_pages", PAGE_SIZE << order, gfp);
 		return NULL;
 	}
 	if (gfp & __GFP_ZERO)
