@@ -55,7 +55,8 @@ if [ "$n" -ge 2 ]; then pass "forged submits: data past the pool and wrapping re
 else fail "forged submits: data past the pool and wrapping refused by the domain" "$n refusals of nbg_submit.data in the hypervisor's log, 2 expected"; fi
 expect "inline_submit=0: each request in its own async thread, the data whole" "test $T: threads: inline_submit=0: the pattern read back alone and by four readers at once"
 expect_hv "inline_submit=0: no submit served inline" '^lxd null_blk: null_blk glue: cost: op 0, 4096 bytes: 128 submits .*; [1-9][0-9]* submits read framed so far, 0 of them inline'
-expect_hv "hostile: all ten forged calls refused" '^lxd null_blk_hostile: null_blk glue: hostile: 10 of 10 calls refused, 5 forged ends sent'
+expect "discard: the granularity crossed, discarded blocks read as zeros" "test $T: discard: granularity 4096 crossed; 256 KiB discarded read back as zeros, the rest as written"
+expect_hv "hostile: all eleven forged calls refused" '^lxd null_blk_hostile: null_blk glue: hostile: 11 of 11 calls refused, 5 forged ends sent'
 expect_hv "hostile: the domain forged parts of a read and of a write" "^lxd null_blk_hostile: null_blk glue: hostile: 4 forged parts sent"
 expect_hv "hostile: ... and a part of a write" "^lxd null_blk_hostile: null_blk glue: hostile: a part of a write sent"
 expect "hostile: Linux refused every forged part, took the flood of small ones, the read whole" "test $T: hostile: (200[5-9]|20[1-9][0-9]|2[1-9][0-9][0-9]|[3-9][0-9]{3}|[1-9][0-9]{4,}) forged parts refused, ([4-9][0-9]{3}|[1-9][0-9]{4,}) taken; the pattern read back"

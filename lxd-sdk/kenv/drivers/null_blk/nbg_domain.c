@@ -457,21 +457,24 @@ static void nbg_hostile_calls(struct gendisk *disk)
 	NBG_TRY("a second tag set", nbg_alloc_tag_set(1, 32, 0, 1, &depth, &maxs));
 	NBG_TRY("a second disk", nbg_alloc_disk());
 	NBG_TRY("add_disk named sda", nbg_add_disk(nbg.disk_id, "sda", disk->major, 0, 1, nbg.capacity,
-						   nbg.lbs, nbg.pbs, 0, 0, 0, 0, 0, false, false));
+						   nbg.lbs, nbg.pbs, 0, 0, 0, 0, 0, 0, false, false));
 	NBG_TRY("add_disk with another major", nbg_add_disk(nbg.disk_id, disk->disk_name, 8, 0, 1,
 							    nbg.capacity, nbg.lbs, nbg.pbs, 0, 0, 0, 0, 0,
-							    false, false));
+							    0, false, false));
 	NBG_TRY("add_disk of 2^50 sectors", nbg_add_disk(nbg.disk_id, disk->disk_name, disk->major, 0, 1,
 							 1ull << 50, nbg.lbs, nbg.pbs, 0, 0, 0, 0, 0,
-							 false, false));
+							 0, false, false));
 	NBG_TRY("add_disk with block size 3000", nbg_add_disk(nbg.disk_id, disk->disk_name, disk->major,
 							      0, 1, nbg.capacity, 3000, 3000, 0, 0, 0,
-							      0, 0, false, false));
+							      0, 0, 0, false, false));
 	NBG_TRY("add_disk setting queue flag 30", nbg_add_disk(nbg.disk_id, disk->disk_name, disk->major,
 							       0, 1, nbg.capacity, nbg.lbs, nbg.pbs, 0,
-							       0, 0, 1ull << 30, 0, false, false));
+							       0, 0, 0, 1ull << 30, 0, false, false));
+	NBG_TRY("add_disk with discard granularity 3000",
+		nbg_add_disk(nbg.disk_id, disk->disk_name, disk->major, 0, 1, nbg.capacity, nbg.lbs,
+			     nbg.pbs, 0, 8, 3000, 0, 0, 0, false, false));
 	NBG_TRY("add_disk of disk 5", nbg_add_disk(5, disk->disk_name, disk->major, 0, 1, nbg.capacity,
-						   nbg.lbs, nbg.pbs, 0, 0, 0, 0, 0, false, false));
+						   nbg.lbs, nbg.pbs, 0, 0, 0, 0, 0, 0, false, false));
 #undef NBG_TRY
 	/* ends of requests that are not in flight (no answer: counted by Linux) */
 	nbg_end(0x00000000, BLK_STS_OK);
@@ -485,7 +488,7 @@ static void nbg_hostile_calls(struct gendisk *disk)
 	nbg_end_framed(0x0001001f, 0x100);
 	nbg_put_disk(7);
 	nbg_del_disk(-1);
-	pr_info("hostile: %d of 10 calls refused, 5 forged ends sent\n", refused);
+	pr_info("hostile: %d of 11 calls refused, 5 forged ends sent\n", refused);
 }
 #else
 static void nbg_hostile_calls(struct gendisk *disk)
@@ -504,7 +507,8 @@ int device_add_disk(struct device *parent, struct gendisk *disk,
 	nbg_hostile_calls(disk);
 	rc = nbg_add_disk(nbg.disk_id, disk->disk_name, disk->major, disk->first_minor,
 			  disk->minors, nbg.capacity, nbg.lbs, nbg.pbs, nbg.max_hw_sectors,
-			  nbg.max_discard_sectors, nbg.virt_boundary, nbg.flags_set,
+			  nbg.max_discard_sectors, nbg.q->limits.discard_granularity,
+			  nbg.virt_boundary, nbg.flags_set,
 			  nbg.flags_clear, nbg.wc, nbg.fua);
 	if (!rc) {
 		nbg.added = true;

@@ -875,8 +875,8 @@ static bool nbg_pow2_in(unsigned int v, unsigned int lo, unsigned int hi)
 
 int nbg_add_disk(int disk, const char *name, int major, int first_minor, int minors,
 		 u64 capacity, unsigned int lbs, unsigned int pbs, unsigned int max_hw_sectors,
-		 unsigned int max_discard_sectors, u64 virt_boundary, u64 flags_set,
-		 u64 flags_clear, bool write_cache, bool fua)
+		 unsigned int max_discard_sectors, unsigned int discard_granularity,
+		 u64 virt_boundary, u64 flags_set, u64 flags_clear, bool write_cache, bool fua)
 {
 	const u64 allowed = BIT_ULL(QUEUE_FLAG_NONROT) | BIT_ULL(QUEUE_FLAG_ADD_RANDOM);
 	unsigned int max_hw = NBG_SLOT_BYTES >> SECTOR_SHIFT;
@@ -892,10 +892,12 @@ int nbg_add_disk(int disk, const char *name, int major, int first_minor, int min
 	    first_minor > MINORMASK || minors < 1 || minors > 256 ||
 	    capacity > (1ull << 40) || !nbg_pow2_in(lbs, 512, 4096) ||
 	    !nbg_pow2_in(pbs, lbs, 65536) || (virt_boundary && virt_boundary != PAGE_SIZE - 1) ||
+	    (discard_granularity && !nbg_pow2_in(discard_granularity, lbs, 1u << 30)) ||
 	    ((flags_set | flags_clear) & ~allowed)) {
 		pr_warn("domain %u: add_disk(\"%s\", major %d, minor %d+%d, %llu sectors, "
-			"blocks %u/%u, flags +%#llx -%#llx) refused\n", domain, name, major,
-			first_minor, minors, capacity, lbs, pbs, flags_set, flags_clear);
+			"blocks %u/%u, discard granularity %u, flags +%#llx -%#llx) refused\n",
+			domain, name, major, first_minor, minors, capacity, lbs, pbs,
+			discard_granularity, flags_set, flags_clear);
 		rc = -EINVAL;
 		goto out;
 	}
@@ -912,6 +914,12 @@ int nbg_add_disk(int disk, const char *name, int major, int first_minor, int min
 		max_hw = max(max_hw_sectors, (unsigned int)(PAGE_SIZE >> SECTOR_SHIFT));
 	blk_queue_max_hw_sectors(q, max_hw);
 	blk_queue_max_discard_sectors(q, max_discard_sectors);
+	/* a driver that discards says in what unit (null_blk: its block
+	 * size, set straight into its queue's limits); none said: the
+	 * logical block, since the block layer refuses discard (and warns)
+	 * on a queue that has a limit and no granularity */
+	if (max_discard_sectors)
+		q->limits.discard_granularity = discard_granularity ?: lbs;
 	if (virt_boundary)
 		blk_queue_virt_boundary(q, virt_boundary);
 	if (flags_set & BIT_ULL(QUEUE_FLAG_NONROT))
