@@ -32,7 +32,9 @@ for c in 'kmalloc' 'kzalloc/kcalloc zeroed' 'krealloc keeps the data' 'ksize' 'v
          'slab objects on a list' 'list order' 'list emptied' 'mutex_trylock on a free mutex' \
          'mutex_trylock on a held mutex' 'mutex released' 'per-CPU data through %gs' 'snprintf' \
          'kernel %p extensions' 'msleep\(50\) and ktime_get' 'jiffies advance' \
-         '200 hrtimers armed at once'; do
+         '200 hrtimers armed at once' 'radix tree: 20000 inserts and lookups' \
+         'radix tree: gang lookup in index order' 'radix tree: delete_item of another item refused' \
+         'radix tree: 20003 deletes from the front, then empty'; do
   expect_hv "st: check '$c'" "^lxd st: kenv_selftest: $c: ok"
 done
 expect_not "st: no check failed" 'kenv_selftest: .*: FAILED'

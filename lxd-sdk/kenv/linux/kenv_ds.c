@@ -4,7 +4,6 @@
  * environment against the kernel's struct layouts, with private storage
  * hung off the structures' head pointers (only the API touches them):
  *
- *  - radix trees: a sorted array of (index, item) behind root->xa_head;
  *  - IDAs: a bitmap behind ida->xa.xa_head;
  *  - badblocks: the kernel's encoding (BB_MAKE) in bb->page, kept sorted,
  *    ranges of at most BB_MAX_LEN sectors;
@@ -18,120 +17,9 @@
 #include <linux/blkdev.h>
 #include <linux/configfs.h>
 #include <linux/idr.h>
-#include <linux/radix-tree.h>
 #include <linux/slab.h>
 
 #include "kenv_linux.h"
-
-/* ---- radix trees ---- */
-
-struct kenv_radix {
-	unsigned long n, cap;
-	struct { unsigned long index; void *item; } e[];
-};
-
-static struct kenv_radix *kenv_radix_of(const struct radix_tree_root *root)
-{
-	return (struct kenv_radix *)root->xa_head;
-}
-
-/* The position of index, or where it would go. */
-static unsigned long kenv_radix_pos(const struct kenv_radix *r, unsigned long index)
-{
-	unsigned long lo = 0, hi = r ? r->n : 0;
-
-	while (lo < hi) {
-		unsigned long mid = lo + (hi - lo) / 2;
-
-		if (r->e[mid].index < index)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-int radix_tree_preload(gfp_t gfp_mask)
-{
-	return 0;       /* insert allocates itself; nothing can interrupt it */
-}
-
-int radix_tree_maybe_preload(gfp_t gfp_mask)
-{
-	return 0;
-}
-
-int radix_tree_insert(struct radix_tree_root *root, unsigned long index, void *item)
-{
-	struct kenv_radix *r = kenv_radix_of(root);
-	unsigned long pos = kenv_radix_pos(r, index);
-
-	if (!item)
-		return -EINVAL;
-	if (r && pos < r->n && r->e[pos].index == index)
-		return -EEXIST;
-	if (!r || r->n == r->cap) {
-		unsigned long cap = r ? r->cap * 2 : 16;
-		struct kenv_radix *g = krealloc(r, struct_size(r, e, cap), GFP_ATOMIC);
-
-		if (!g)
-			return -ENOMEM;
-		if (!r)
-			g->n = 0;
-		g->cap = cap;
-		r = g;
-		root->xa_head = (void *)r;
-	}
-	memmove(&r->e[pos + 1], &r->e[pos], (r->n - pos) * sizeof(r->e[0]));
-	r->e[pos].index = index;
-	r->e[pos].item = item;
-	r->n++;
-	return 0;
-}
-
-void *radix_tree_lookup(const struct radix_tree_root *root, unsigned long index)
-{
-	const struct kenv_radix *r = kenv_radix_of(root);
-	unsigned long pos = kenv_radix_pos(r, index);
-
-	return r && pos < r->n && r->e[pos].index == index ? r->e[pos].item : NULL;
-}
-
-void *radix_tree_delete_item(struct radix_tree_root *root, unsigned long index, void *item)
-{
-	struct kenv_radix *r = kenv_radix_of(root);
-	unsigned long pos = kenv_radix_pos(r, index);
-	void *found;
-
-	if (!r || pos >= r->n || r->e[pos].index != index)
-		return NULL;
-	found = r->e[pos].item;
-	if (item && item != found)
-		return NULL;
-	memmove(&r->e[pos], &r->e[pos + 1], (r->n - pos - 1) * sizeof(r->e[0]));
-	if (--r->n == 0) {
-		kfree(r);
-		root->xa_head = NULL;
-	}
-	return found;
-}
-
-void *radix_tree_delete(struct radix_tree_root *root, unsigned long index)
-{
-	return radix_tree_delete_item(root, index, NULL);
-}
-
-unsigned int radix_tree_gang_lookup(const struct radix_tree_root *root, void **results,
-				    unsigned long first_index, unsigned int max_items)
-{
-	const struct kenv_radix *r = kenv_radix_of(root);
-	unsigned long pos = kenv_radix_pos(r, first_index);
-	unsigned int n = 0;
-
-	while (r && pos < r->n && n < max_items)
-		results[n++] = r->e[pos++].item;
-	return n;
-}
 
 /* ---- IDA: a bitmap of ids in use ---- */
 

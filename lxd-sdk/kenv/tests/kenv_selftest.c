@@ -29,6 +29,7 @@
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/err.h>
+#include <linux/radix-tree.h>
 
 static char *greeting = "hello";
 module_param(greeting, charp, 0444);
@@ -294,6 +295,78 @@ static void check_time(void)
 	pr_info("kenv_selftest: timer, hrtimer and work queued for the domain's loop\n");
 }
 
+/* A radix tree as null_blk keeps its pages: 20 000 dense indices inserted
+ * out of order, three far ones (the tree grows to its full height), looked
+ * up, listed in order, then deleted from the front, the order that made
+ * the environment's first tree (a sorted array) move everything behind
+ * each deleted entry. */
+#define ST_RADIX_N 20000ul
+static RADIX_TREE(st_radix, GFP_KERNEL);
+static const unsigned long st_far[] = { 1ul << 40, ULONG_MAX - 1, ULONG_MAX };
+
+static void *st_item(unsigned long index)
+{
+	return (void *)((index * 0x9e3779b97f4a7c15ul) << 4 | 8);
+}
+
+static void check_radix(void)
+{
+	unsigned long i, idx, next = 0, bad = 0, dups = 0, got = 0;
+	void *batch[16];
+	unsigned int n, k;
+
+	for (i = 0; i < ST_RADIX_N; i++) {
+		idx = i * 7919 % ST_RADIX_N;
+		bad += radix_tree_insert(&st_radix, idx, st_item(idx)) != 0;
+	}
+	for (k = 0; k < ARRAY_SIZE(st_far); k++)
+		bad += radix_tree_insert(&st_radix, st_far[k], st_item(st_far[k])) != 0;
+	dups = radix_tree_insert(&st_radix, 77, st_item(1)) == -EEXIST;
+	for (i = 0; i < ST_RADIX_N; i++)
+		bad += radix_tree_lookup(&st_radix, i) != st_item(i);
+	for (k = 0; k < ARRAY_SIZE(st_far); k++)
+		bad += radix_tree_lookup(&st_radix, st_far[k]) != st_item(st_far[k]);
+	bad += radix_tree_lookup(&st_radix, ST_RADIX_N) != NULL;
+	bad += radix_tree_lookup(&st_radix, (1ul << 40) + 1) != NULL;
+	CHECK("radix tree: 20000 inserts and lookups", !bad && dups == 1,
+	      "%lu wrong, duplicate refused %lu", bad, dups);
+
+	/* in index order, 16 at a time, as null_blk frees its store */
+	bad = 0;
+	idx = 0;
+	while ((n = radix_tree_gang_lookup(&st_radix, batch, idx, ARRAY_SIZE(batch))) > 0) {
+		for (k = 0; k < n; k++, next++, got++) {
+			unsigned long want;
+
+			if (next >= ST_RADIX_N + ARRAY_SIZE(st_far)) {
+				bad++;          /* more items than were inserted */
+				break;
+			}
+			want = next < ST_RADIX_N ? next : st_far[next - ST_RADIX_N];
+
+			bad += batch[k] != st_item(want);
+			idx = want + 1;
+		}
+		if (idx == 0 || k < n)  /* past ULONG_MAX, or too many */
+			break;
+	}
+	CHECK("radix tree: gang lookup in index order", !bad && got == ST_RADIX_N + ARRAY_SIZE(st_far),
+	      "%lu of %lu in order, %lu wrong", got, ST_RADIX_N + ARRAY_SIZE(st_far), bad);
+
+	bad = radix_tree_delete_item(&st_radix, 5, st_item(6)) != NULL;
+	bad += radix_tree_lookup(&st_radix, 5) != st_item(5);
+	CHECK("radix tree: delete_item of another item refused", !bad, "deleted");
+
+	bad = 0;
+	for (i = 0; i < ST_RADIX_N; i++)
+		bad += radix_tree_delete(&st_radix, i) != st_item(i);
+	for (k = 0; k < ARRAY_SIZE(st_far); k++)
+		bad += radix_tree_delete(&st_radix, st_far[k]) != st_item(st_far[k]);
+	CHECK("radix tree: 20003 deletes from the front, then empty",
+	      !bad && radix_tree_empty(&st_radix), "%lu wrong, %s", bad,
+	      radix_tree_empty(&st_radix) ? "empty" : "not empty");
+}
+
 static int __init kenv_selftest_init(void)
 {
 	pr_info("kenv_selftest: start: %s\n", greeting);
@@ -306,6 +379,7 @@ static int __init kenv_selftest_init(void)
 	check_slab_and_list();
 	check_locks();
 	check_printk();
+	check_radix();
 	WARN(verbose, "kenv_selftest: WARN with count=%d\n", count);
 	pr_info("kenv_selftest: after WARN: still running\n");
 	check_time();
