@@ -56,6 +56,8 @@ else fail "forged submits: data past the pool and wrapping refused by the domain
 expect "inline_submit=0: each request in its own async thread, the data whole" "test $T: threads: inline_submit=0: the pattern read back alone and by four readers at once"
 expect_hv "inline_submit=0: no submit served inline" '^lxd null_blk: null_blk glue: cost: op 0, 4096 bytes: 128 submits .*; [1-9][0-9]* submits read framed so far, 0 of them inline'
 expect "discard: the granularity crossed, discarded blocks read as zeros" "test $T: discard: granularity 4096 crossed; 256 KiB discarded read back as zeros, the rest as written"
+expect "heap: a full heap fails writes with ENOSPC; a whole-disk discard frees it" "test $T: heap: (2[0-9]|3[0-1]) MiB of 48 fitted \\(ENOSPC after\\), the whole disk discarded, 8 MiB written and read back"
+expect_hv "heap: the domain says its heap is exhausted" "^lxd null_blk: kenv: alloc_pages\\(4096 bytes\\) failed: the domain's heap is exhausted"
 expect_hv "hostile: all eleven forged calls refused" '^lxd null_blk_hostile: null_blk glue: hostile: 11 of 11 calls refused, 5 forged ends sent'
 expect_hv "hostile: the domain forged parts of a read and of a write" "^lxd null_blk_hostile: null_blk glue: hostile: 4 forged parts sent"
 expect_hv "hostile: ... and a part of a write" "^lxd null_blk_hostile: null_blk glue: hostile: a part of a write sent"

@@ -307,8 +307,8 @@ say "threads: inline_submit=0: the pattern read back alone and by four readers a
 run lxdctl load /lib/lxd/null_blk.lxd $PARAMS discard=1 || fail "discard: load"
 wait_dev 60 || fail "discard: /dev/nullb0 did not appear"
 q=/sys/block/nullb0/queue
-[ "$(cat $q/discard_granularity)" = 4096 ] && [ "$(cat $q/discard_max_bytes)" -gt 0 ] ||
-  fail "discard: granularity $(cat $q/discard_granularity), max $(cat $q/discard_max_bytes) bytes"
+[ "$(cat $q/discard_granularity)" = 4096 ] && [ "$(cat $q/discard_max_bytes)" = 16777216 ] ||
+  fail "discard: granularity $(cat $q/discard_granularity), max $(cat $q/discard_max_bytes) bytes (want 4096, 16 MiB)"
 dd if=/tmp/pattern of=/dev/nullb0 bs=65536 count=16 oflag=direct 2>/dev/null || fail "discard: dd write"
 run blkdiscard -o 65536 -l 262144 /dev/nullb0 || fail "discard: blkdiscard"
 zsum=$(dd if=/dev/zero bs=65536 count=4 2>/dev/null | md5sum | cut -d' ' -f1)
@@ -318,9 +318,31 @@ back=$(dd if=/dev/nullb0 bs=65536 skip=1 count=4 iflag=direct 2>/dev/null | md5s
 [ "$back" = "$zsum" ] || fail "discard: the discarded 256 KiB came back as $back, not zeros"
 back=$(dd if=/dev/nullb0 bs=65536 count=16 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
 [ "$back" = "$psum" ] || fail "discard: the 1 MiB around it came back as $back"
+say "discard: granularity 4096 crossed; 256 KiB discarded read back as zeros, the rest as written"
+# A full heap: the domain's 32 MiB cannot hold 48 MiB of a 1 GiB disk.
+# The write that needs one more page fails (ENOSPC), the domain says why
+# and goes on; discarding the whole disk (64 requests of at most 16 MiB)
+# gives its pages back, and new writes fit again (8 MiB: the pattern at
+# 0, 2, 4 and 6 MiB, which needs pages only a discard can have freed).
+dd if=/dev/zero of=/dev/nullb0 bs=1048576 count=48 oflag=direct 2>/tmp/dd.err &&
+  fail "heap: 48 MiB fitted in a 32 MiB heap"
+grep -q 'No space left on device' /tmp/dd.err || fail "heap: dd failed otherwise: $(cat /tmp/dd.err)"
+full=$(sed -n 's/^\([0-9]*\)+0 records out$/\1/p' /tmp/dd.err)
+[ "$(state_of null_blk)" = running ] || fail "heap: the domain is $(state_of null_blk) after the full heap"
+run blkdiscard /dev/nullb0 || fail "heap: blkdiscard of the whole disk"
+[ "$(state_of null_blk)" = running ] || fail "heap: the domain is $(state_of null_blk) after the discard"
+for k in 0 1 2 3; do
+  dd if=/tmp/pattern of=/dev/nullb0 bs=65536 seek=$((k * 32)) oflag=direct 2>/dev/null ||
+    fail "heap: writing $((k * 2)) MiB after the discard"
+done
+for k in 0 1 2 3; do
+  back=$(dd if=/dev/nullb0 bs=65536 skip=$((k * 32)) count=32 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
+  [ "$back" = "$patsum" ] || fail "heap: the pattern at $((k * 2)) MiB came back as $back"
+done
+rm -f /tmp/dd.err
 run lxdctl destroy null_blk || fail "discard: destroy"
 [ "$(pool_free)" = "$free0" ] || fail "pool free $(pool_free) after discard, $free0 before"
-say "discard: granularity 4096 crossed; 256 KiB discarded read back as zeros, the rest as written"
+say "heap: ${full:-?} MiB of 48 fitted (ENOSPC after), the whole disk discarded, 8 MiB written and read back"
 
 # (e) a hostile driver: null_blk_hostile.lxd tries to register "sda", a
 # second tag set and disk, disks with a foreign name, major, size, block

@@ -119,6 +119,14 @@ static DEFINE_MUTEX(nbg_backend_lock);    /* klxd_glue_start/stop vs the stats r
 #define NBG_SLOT_BYTES   (64u * 1024)             /* the largest request */
 #define NBG_SLOTS        (NBG_POOL_BYTES / NBG_SLOT_BYTES)
 #define NBG_MAX_HW       4u
+/* The most one discard may ask of the domain (sectors): null_blk walks its
+ * store a block at a time under its lock, with no heartbeat meanwhile (its
+ * own limit is 2 GiB a request, 524 288 blocks of 4 KiB).  Linux's block
+ * layer cuts larger discards, so the domain's watchdog never weighs one
+ * request's walk against its bound, and other requests get in between.
+ * (A whole 1 GiB disk in one request passed under QEMU with the kenv's
+ * radix tree; with its old sorted array even 16 MiB did not.) */
+#define NBG_MAX_DISCARD_SECTORS (16u << (20 - SECTOR_SHIFT))
 
 /*
  * Where one request's time goes (docs/bench-nullblk.md), from TSC stamps
@@ -913,7 +921,7 @@ int nbg_add_disk(int disk, const char *name, int major, int first_minor, int min
 	if (max_hw_sectors && max_hw_sectors < max_hw)
 		max_hw = max(max_hw_sectors, (unsigned int)(PAGE_SIZE >> SECTOR_SHIFT));
 	blk_queue_max_hw_sectors(q, max_hw);
-	blk_queue_max_discard_sectors(q, max_discard_sectors);
+	blk_queue_max_discard_sectors(q, min(max_discard_sectors, NBG_MAX_DISCARD_SECTORS));
 	/* a driver that discards says in what unit (null_blk: its block
 	 * size, set straight into its queue's limits); none said: the
 	 * logical block, since the block layer refuses discard (and warns)
